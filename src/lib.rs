@@ -1,0 +1,19 @@
+//! timport: migrate chat history into Tencent Cloud Chat through `import_group_msg`.
+//!
+//! Data flows one way (see DESIGN.md):
+//! `staging` (read, validate) -> `plan` (batches) -> `engine` (lanes, rate, retries, ledger) ->
+//! `api` (client); the engine's events feed the `console` (TUI) or the headless printer.
+//! `sandbox` is the local stand-in of the service; it speaks `api`'s types and nothing else
+//! depends on it.
+
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod console;
+pub mod engine;
+pub mod plan;
+pub mod sandbox;
+pub mod staging;
