@@ -6,11 +6,18 @@
 //! to answer; nothing here depends on the sandbox.
 
 pub mod catalogue;
+pub mod client;
+pub mod error;
 pub mod region;
 pub mod secret;
+mod sig_cache;
 pub mod types;
 pub mod usersig;
+mod wire;
 
-pub use catalogue::{ErrorClass, Explanation, explain, explain_message_result};
+pub use catalogue::{ErrorClass, Explanation, LocalFailure, explain, explain_message_result};
+pub use client::{Client, ClientOptions, ClientSetupError, Credentials};
+pub use error::ApiError;
 pub use region::{Endpoint, EndpointError, Region};
 pub use secret::{SecretKey, UserSig};
+pub use sig_cache::Clock;
