@@ -1,6 +1,10 @@
 //! The service's side of every conversation: regions and endpoints, UserSig, the request and
 //! answer types, the error catalogue and the REST client.
 //!
+//! Map: `region` (where), `secret` + `usersig` (who), `types` (what is said), `catalogue` (what
+//! each code means), `client` (the one HTTP client; `sig_cache` keeps its UserSig fresh, `wire`
+//! builds URLs and reads answers), `error` (the kinds of failure a call can end in).
+//!
 //! Owns: everything that knows how Tencent Cloud Chat's REST API looks on the wire.
 //! Must not touch: staged files, plans, the ledger or the terminal. The sandbox reuses these types
 //! to answer; nothing here depends on the sandbox.

@@ -30,7 +30,7 @@ pub struct Connection {
 
 impl Connection {
     /// Resolves from the real environment: the platform (or `TIMPORT_CONFIG_DIR`) config file
-    /// and `TIMPORT_SECRET_KEY`.
+    /// and `TIMPORT_SECRET_KEY`. Reads files: from async code, call it in `spawn_blocking`.
     pub fn resolve(args: &ConnectArgs) -> Result<Connection, ConfigError> {
         let paths = Paths::from_env()?;
         let file = ConfigFile::load(&paths.config_file())?;
