@@ -21,7 +21,7 @@ use timport::api::{
 
 #[tokio::test]
 async fn exact_body_bytes_and_every_query_parameter_arrive() {
-    let server = Server::start(|_| Reply::Answer(200, import_ok(1))).await;
+    let server = Server::start(|_| import_ok(1)).await;
     let client = client(&server);
     // Odd spacing and key order: the plan's bytes must arrive untouched.
     let body = Bytes::from_static(
@@ -60,7 +60,7 @@ async fn exact_body_bytes_and_every_query_parameter_arrive() {
 
 #[tokio::test]
 async fn random_is_fresh_per_call_sig_is_reused_and_the_connection_kept_alive() {
-    let server = Server::start(|_| Reply::Answer(200, import_ok(0))).await;
+    let server = Server::start(|_| import_ok(0)).await;
     let client = client(&server);
     for _ in 0..5 {
         client
@@ -82,7 +82,7 @@ async fn random_is_fresh_per_call_sig_is_reused_and_the_connection_kept_alive() 
 
 #[tokio::test]
 async fn an_empty_body_is_sent_as_an_empty_object() {
-    let server = Server::start(|_| Reply::Answer(200, import_ok(0))).await;
+    let server = Server::start(|_| import_ok(0)).await;
     client(&server)
         .import_group_msg(Bytes::new())
         .await
@@ -94,7 +94,7 @@ async fn an_empty_body_is_sent_as_an_empty_object() {
 async fn usersig_is_renewed_before_expiry_and_on_demand() {
     let now = Arc::new(AtomicI64::new(1_800_000_000));
     let shared = Arc::clone(&now);
-    let server = Server::start(|_| Reply::Answer(200, import_ok(0))).await;
+    let server = Server::start(|_| import_ok(0)).await;
     let opts = ClientOptions {
         usersig_lifetime: 100,
         usersig_renew_margin: 10,
@@ -202,16 +202,8 @@ async fn a_connection_closed_after_the_request_is_dropped_with_unknown_outcome()
         .import_group_msg(Bytes::from_static(b"{}"))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ApiError::Transport {
-                failure: LocalFailure::Dropped,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, ApiError::Transport { .. }), "{err:?}");
+    assert_eq!(err.local_failure(), Some(LocalFailure::Dropped));
     assert!(err.outcome_unknown());
     assert_eq!(
         server.seen().len(),
@@ -232,16 +224,8 @@ async fn silence_is_a_timeout_with_unknown_outcome() {
         .import_group_msg(Bytes::from_static(b"{}"))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ApiError::Transport {
-                failure: LocalFailure::Timeout,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, ApiError::Transport { .. }), "{err:?}");
+    assert_eq!(err.local_failure(), Some(LocalFailure::Timeout));
     assert!(err.outcome_unknown());
 }
 
@@ -256,16 +240,8 @@ async fn a_refused_port_is_connect_and_nothing_was_sent() {
         .import_group_msg(Bytes::from_static(b"{}"))
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ApiError::Transport {
-                failure: LocalFailure::Connect,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, ApiError::Transport { .. }), "{err:?}");
+    assert_eq!(err.local_failure(), Some(LocalFailure::Connect));
     assert!(!err.outcome_unknown());
     assert!(err.retryable());
 }
@@ -341,10 +317,7 @@ async fn group_info_goes_fifty_at_a_time_with_the_base_filter_in_order() {
             .iter()
             .map(|id| json!({"GroupId": id, "ErrorCode": 0, "Type": "Public", "CreateTime": 5}))
             .collect();
-        Reply::Answer(
-            200,
-            json!({"ActionStatus":"OK","ErrorCode":0,"GroupInfo":info}).to_string(),
-        )
+        answer(json!({ "GroupInfo": info }))
     })
     .await;
     let ids: Vec<String> = (0..120).map(|i| format!("g{i}")).collect();
@@ -354,11 +327,7 @@ async fn group_info_goes_fifty_at_a_time_with_the_base_filter_in_order() {
     assert_eq!(info[0].create_time, Some(5));
 
     let seen = server.seen();
-    let sizes: Vec<usize> = seen
-        .iter()
-        .map(|s| s.json()["GroupIdList"].as_array().unwrap().len())
-        .collect();
-    assert_eq!(sizes, vec![50, 50, 20]);
+    assert_eq!(list_sizes(&seen, "GroupIdList"), vec![50, 50, 20]);
     for s in &seen {
         assert_eq!(s.path, "/v4/group_open_http_svc/get_group_info");
         assert_eq!(
@@ -389,10 +358,7 @@ async fn account_check_goes_a_hundred_at_a_time() {
                        "AccountStatus": if item["UserID"] == "u7" {"NotImported"} else {"Imported"}})
             })
             .collect();
-        Reply::Answer(
-            200,
-            json!({"ActionStatus":"OK","ErrorCode":0,"ResultItem":items}).to_string(),
-        )
+        answer(json!({ "ResultItem": items }))
     })
     .await;
     let ids: Vec<String> = (0..250).map(|i| format!("u{i}")).collect();
@@ -401,18 +367,14 @@ async fn account_check_goes_a_hundred_at_a_time() {
     assert_eq!(results[249].user_id, "u249");
     assert!(!results[7].is_imported() && results[8].is_imported());
     let seen = server.seen();
-    let sizes: Vec<usize> = seen
-        .iter()
-        .map(|s| s.json()["CheckItem"].as_array().unwrap().len())
-        .collect();
-    assert_eq!(sizes, vec![100, 100, 50]);
+    assert_eq!(list_sizes(&seen, "CheckItem"), vec![100, 100, 50]);
     assert_eq!(seen[0].path, "/v4/im_open_login_svc/account_check");
 }
 
 #[tokio::test]
 async fn the_other_calls_use_their_paths_and_answers() {
     let server = Server::start(|req| {
-        let answer = match req.path.rsplit('/').next().unwrap() {
+        let fields = match req.path.rsplit('/').next().unwrap() {
             "get_appid_group_list" => {
                 json!({"TotalCount": 3, "GroupIdList": [{"GroupId": "a"}], "Next": 9_040_992_949_u64})
             }
@@ -425,11 +387,7 @@ async fn the_other_calls_use_their_paths_and_answers() {
             }
             other => panic!("unexpected {other}"),
         };
-        let mut full: Value = serde_json::from_str(OK).unwrap();
-        full.as_object_mut()
-            .unwrap()
-            .extend(answer.as_object().unwrap().clone());
-        Reply::Answer(200, full.to_string())
+        answer(fields)
     })
     .await;
     let client = client(&server);

@@ -17,7 +17,6 @@ use timport::api::{ApiError, Client, ClientOptions, Credentials, Endpoint, Secre
 pub const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 pub const APP: u64 = 1_400_000_000;
 pub const ADMIN: &str = "admin one&co";
-pub const OK: &str = r#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}"#;
 
 /// One request as it arrived.
 #[derive(Debug, Clone)]
@@ -124,12 +123,7 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Seen>
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i;
         }
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
+        read_more(stream, buf).await?;
     };
     let head = String::from_utf8(buf[..head_end].to_vec()).ok()?;
     let mut lines = head.split("\r\n");
@@ -148,12 +142,7 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Seen>
     }
     let body_start = head_end + 4;
     while buf.len() < body_start + length {
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
+        read_more(stream, buf).await?;
     }
     let body = buf[body_start..body_start + length].to_vec();
     buf.drain(..body_start + length);
@@ -174,6 +163,14 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Seen>
         content_type,
         body,
     })
+}
+
+/// Appends what the peer sent next; None when it closed or failed.
+async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<()> {
+    let mut chunk = [0u8; 4096];
+    let n = stream.read(&mut chunk).await.ok()?;
+    buf.extend_from_slice(&chunk[..n]);
+    (n > 0).then_some(())
 }
 
 fn percent_decode(text: &str) -> String {
@@ -205,11 +202,28 @@ pub fn client(server: &Server) -> Client {
     Client::new(server.endpoint(), creds(), ClientOptions::default()).unwrap()
 }
 
-pub fn import_ok(n: usize) -> String {
+/// A successful answer: the OK envelope plus the call's own `fields`.
+pub fn answer(fields: Value) -> Reply {
+    let mut full = json!({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0});
+    if let (Some(full), Some(fields)) = (full.as_object_mut(), fields.as_object()) {
+        full.extend(fields.clone());
+    }
+    Reply::Answer(200, full.to_string())
+}
+
+/// A successful `import_group_msg` answer for `n` messages.
+pub fn import_ok(n: usize) -> Reply {
     let results: Vec<Value> = (1..=n)
         .map(|i| json!({"MsgSeq": i, "MsgTime": 1_600_000_000 + i, "Result": 0}))
         .collect();
-    json!({"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"ImportMsgResult":results}).to_string()
+    answer(json!({ "ImportMsgResult": results }))
+}
+
+/// How many items each recorded request carried in the array `field`.
+pub fn list_sizes(seen: &[Seen], field: &str) -> Vec<usize> {
+    seen.iter()
+        .map(|s| s.json()[field].as_array().map_or(0, Vec::len))
+        .collect()
 }
 
 /// Every text an error can show, for leak checks.
