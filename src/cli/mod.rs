@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod usersig;
+
 /// Exit codes, as DESIGN.md gives them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -182,7 +184,7 @@ pub fn main() -> ExitCode {
         Some(Command::Plan(_)) => not_yet("plan"),
         Some(Command::Run(_)) => not_yet("run"),
         Some(Command::Report(_)) => not_yet("report"),
-        Some(Command::Usersig(_)) => not_yet("usersig"),
+        Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()
 }
