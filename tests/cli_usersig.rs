@@ -200,3 +200,25 @@ fn a_config_file_holding_a_key_is_refused_without_echoing_it() {
     assert!(err.contains("key_file"), "{err}");
     assert_no_key(&output);
 }
+
+#[test]
+fn an_endpoint_flag_wins_over_a_region_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = timport(dir.path())
+        .env("TIMPORT_SECRET_KEY", KEY)
+        .env("TIMPORT_REGION", "singapore")
+        .args([
+            "usersig",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--sdkappid",
+            "1400000000",
+            "--admin",
+            "administrator",
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{err}");
+    verify_line(&out, 1_400_000_000, "administrator");
+}

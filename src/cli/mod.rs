@@ -68,14 +68,9 @@ pub struct ConnectArgs {
     #[arg(long, env = "TIMPORT_PROFILE", global = true)]
     pub profile: Option<String>,
     /// Data centre: china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley, jakarta.
-    #[arg(
-        long,
-        env = "TIMPORT_REGION",
-        global = true,
-        conflicts_with = "endpoint"
-    )]
+    #[arg(long, env = "TIMPORT_REGION", global = true)]
     pub region: Option<String>,
-    /// Base URL instead of a region (plain http only to loopback).
+    /// Base URL instead of a region (plain http only to loopback); wins over --region.
     #[arg(long, env = "TIMPORT_ENDPOINT", global = true)]
     pub endpoint: Option<String>,
     /// The app's SDKAppID.
