@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod console;
 mod usersig;
 
 /// Exit codes, as DESIGN.md gives them.
@@ -172,7 +173,7 @@ pub struct UsersigArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let exit = match cli.command {
-        None => not_yet("the console"),
+        None => console::run(&cli),
         Some(Command::Demo(_)) => not_yet("demo"),
         Some(Command::Sandbox(_)) => not_yet("sandbox"),
         Some(Command::Validate(_)) => not_yet("validate"),
