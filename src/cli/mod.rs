@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod sandbox;
+mod usersig;
 
 /// Exit codes, as DESIGN.md gives them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,14 +69,9 @@ pub struct ConnectArgs {
     #[arg(long, env = "TIMPORT_PROFILE", global = true)]
     pub profile: Option<String>,
     /// Data centre: china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley, jakarta.
-    #[arg(
-        long,
-        env = "TIMPORT_REGION",
-        global = true,
-        conflicts_with = "endpoint"
-    )]
+    #[arg(long, env = "TIMPORT_REGION", global = true)]
     pub region: Option<String>,
-    /// Base URL instead of a region (plain http only to loopback).
+    /// Base URL instead of a region (plain http only to loopback); wins over --region.
     #[arg(long, env = "TIMPORT_ENDPOINT", global = true)]
     pub endpoint: Option<String>,
     /// The app's SDKAppID.
@@ -196,7 +192,7 @@ pub fn main() -> ExitCode {
         Some(Command::Plan(_)) => not_yet("plan"),
         Some(Command::Run(_)) => not_yet("run"),
         Some(Command::Report(_)) => not_yet("report"),
-        Some(Command::Usersig(_)) => not_yet("usersig"),
+        Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()
 }
