@@ -1,44 +1,50 @@
-//! The sandbox's other commands: reading messages back, listing and describing groups, checking
-//! accounts, importing groups and members; and the example seed file.
+//! The sandbox's other commands through the real client: reading messages back, listing and
+//! describing groups, checking accounts, importing groups and members; and the example seed.
 
 mod common;
 
-use common::{Raw, config, msg, start, start_seeded};
+use common::{assert_refused, client, config, import, make_group, msg, send, start, start_seeded};
 use serde_json::{Value, json};
-use timport::api::types::{Command, GetAppidGroupListResponse, GroupMsgGetSimpleResponse};
+use timport::api::types::{
+    Command, GetAppidGroupListRequest, GroupMsgGetSimpleRequest, ImportGroupMemberRequest,
+    ImportGroupRequest, MemberItem,
+};
 use timport::clock::unix_now;
 use timport::sandbox::{CURSOR_BASE, Seed};
 
-fn read(answer: &Value) -> GroupMsgGetSimpleResponse {
-    serde_json::from_value(answer.clone()).expect("group_msg_get_simple answer")
+fn read_req(group: &str, number: u32, seq: Option<u64>) -> GroupMsgGetSimpleRequest {
+    GroupMsgGetSimpleRequest {
+        group_id: group.to_owned(),
+        req_msg_number: number,
+        req_msg_seq: seq,
+        ..GroupMsgGetSimpleRequest::default()
+    }
 }
 
 #[tokio::test]
 async fn group_msg_get_simple_reads_back_newest_first_twenty_at_most_and_pages_backwards() {
     let sandbox = start(config()).await;
-    let raw = Raw::new(&sandbox);
+    let client = client(&sandbox);
     let created = sandbox.now() - 3600;
-    raw.group("Public", "g", created).await;
-    for batch in 0..4 {
-        let list = (0..7)
+    make_group(&client, "Public", "g", created).await;
+    for batch in 0..4_u32 {
+        let list = (0..7_u32)
             .map(|i| {
+                let n = batch * 7 + i;
                 msg(
                     "ann",
-                    created + 1 + batch * 7 + i,
-                    Some((batch * 7 + i + 100) as u32),
-                    &format!("m{}", batch * 7 + i),
+                    created + 1 + i64::from(n),
+                    Some(n + 100),
+                    &format!("m{n}"),
                 )
             })
             .collect();
-        raw.import("g", list).await.expect_code(0);
+        import(&client, "g", list).await.unwrap();
     }
-    let first = raw
-        .call(
-            Command::GroupMsgGetSimple,
-            json!({"GroupId": "g", "ReqMsgNumber": 25}),
-        )
-        .await;
-    let page = read(first.expect_code(0));
+    let page = client
+        .group_msg_get_simple(&read_req("g", 25, None))
+        .await
+        .unwrap();
     assert_eq!(page.group_id, "g");
     assert_eq!(page.rsp_msg_list.len(), 20);
     assert_eq!(page.is_finished, 0, "more than 20 asked and there");
@@ -53,29 +59,28 @@ async fn group_msg_get_simple_reads_back_newest_first_twenty_at_most_and_pages_b
         ),
         ("ann", created + 28, 127)
     );
-    assert_eq!(newest.is_place_msg, 0);
+    assert_eq!((newest.is_place_msg, newest.is_system_msg), (0, 0));
     assert_eq!(
         serde_json::to_value(&newest.msg_body).unwrap(),
         common::text("m27")
     );
     // Page backwards from the smallest seq minus one.
-    let rest = raw
-        .call(
-            Command::GroupMsgGetSimple,
-            json!({"GroupId": "g", "ReqMsgNumber": 20, "ReqMsgSeq": 8}),
-        )
-        .await;
-    let rest = read(rest.expect_code(0));
-    assert_eq!(
-        rest.rsp_msg_list
-            .iter()
-            .map(|m| m.msg_seq)
-            .collect::<Vec<_>>(),
-        (1..=8).rev().collect::<Vec<_>>()
-    );
+    let rest = client
+        .group_msg_get_simple(&read_req("g", 20, Some(8)))
+        .await
+        .unwrap();
+    let seqs: Vec<u64> = rest.rsp_msg_list.iter().map(|m| m.msg_seq).collect();
+    assert_eq!(seqs, (1..=8).rev().collect::<Vec<_>>());
     assert_eq!(rest.is_finished, 1);
-    // The raw JSON has the service's field names.
-    let item = &first.json["RspMsgList"][0];
+    // The JSON carries the service's field names.
+    let raw = send(
+        &client,
+        Command::GroupMsgGetSimple,
+        json!({"GroupId": "g", "ReqMsgNumber": 1}),
+    )
+    .await
+    .unwrap();
+    let item = &raw["RspMsgList"][0];
     for field in [
         "From_Account",
         "MsgSeq",
@@ -89,36 +94,22 @@ async fn group_msg_get_simple_reads_back_newest_first_twenty_at_most_and_pages_b
 }
 
 #[tokio::test]
-async fn group_msg_get_simple_refuses_avchatroom_and_unknown_groups() {
+async fn group_msg_get_simple_refuses_avchatroom_unknown_and_malformed_groups() {
     let sandbox = start_seeded(
         r#"{"groups": [{"id": "live", "type": "AVChatRoom", "name": "Live", "create_time": 1600000000}]}"#,
     )
     .await;
-    let raw = Raw::new(&sandbox);
-    raw.call(
-        Command::GroupMsgGetSimple,
-        json!({"GroupId": "live", "ReqMsgNumber": 1}),
-    )
-    .await
-    .expect_code(10007);
-    raw.call(
-        Command::GroupMsgGetSimple,
-        json!({"GroupId": "gone", "ReqMsgNumber": 1}),
-    )
-    .await
-    .expect_code(10010);
-    raw.call(
-        Command::GroupMsgGetSimple,
-        json!({"GroupId": "", "ReqMsgNumber": 1}),
-    )
-    .await
-    .expect_code(10015);
+    let client = client(&sandbox);
+    for (group, code) in [("live", 10007), ("gone", 10010), ("", 10015)] {
+        let answer = client.group_msg_get_simple(&read_req(group, 1, None)).await;
+        assert_refused(&answer, code);
+    }
 }
 
 #[tokio::test]
 async fn get_appid_group_list_pages_with_a_cursor_beyond_32_bits_and_filters_by_type() {
     let sandbox = start(config()).await;
-    let raw = Raw::new(&sandbox);
+    let client = client(&sandbox);
     let created = sandbox.now() - 100;
     for (i, t) in ["Public", "Private", "Community", "Public", "ChatRoom"]
         .iter()
@@ -129,46 +120,44 @@ async fn get_appid_group_list_pages_with_a_cursor_beyond_32_bits_and_filters_by_
         } else {
             format!("g{i}")
         };
-        raw.group(t, &id, created).await;
+        make_group(&client, t, &id, created).await;
     }
-    let list = |body: Value| async {
-        let answer = raw.call(Command::GetAppidGroupList, body).await;
-        let page: GetAppidGroupListResponse =
-            serde_json::from_value(answer.expect_code(0).clone()).expect("list answer");
-        (
-            page.group_id_list
-                .into_iter()
-                .map(|g| g.group_id)
-                .collect::<Vec<_>>(),
-            page.next,
-            page.total_count,
-        )
+    let list = |limit: Option<u32>, next: Option<u64>, group_type: Option<&str>| {
+        let req = GetAppidGroupListRequest {
+            limit,
+            next,
+            group_type: group_type.map(str::to_owned),
+        };
+        let client = client.clone();
+        async move {
+            let page = client.get_appid_group_list(&req).await.unwrap();
+            let ids: Vec<String> = page.group_id_list.into_iter().map(|g| g.group_id).collect();
+            (ids, page.next, page.total_count)
+        }
     };
-    let (ids, next, total) = list(json!({"Limit": 2})).await;
+    let (ids, next, total) = list(Some(2), None, None).await;
     assert_eq!((ids, total), (vec!["g0".to_owned(), "g1".to_owned()], 5));
     assert!(
         next > u64::from(u32::MAX),
         "cursor {next} must need 64 bits"
     );
-    let (ids, next, _) = list(json!({"Limit": 2, "Next": next})).await;
+    let (ids, next, _) = list(Some(2), Some(next), None).await;
     assert_eq!(ids, ["@TGS#_g2", "g3"]);
-    let (ids, next, _) = list(json!({"Limit": 2, "Next": next})).await;
+    let (ids, next, _) = list(Some(2), Some(next), None).await;
     assert_eq!((ids, next), (vec!["g4".to_owned()], 0));
-    let (ids, next, total) = list(json!({"GroupType": "Public"})).await;
+    let (ids, next, total) = list(None, None, Some("Public")).await;
     assert_eq!(
         (ids, next, total),
         (vec!["g0".to_owned(), "g3".to_owned()], 0, 2)
     );
-    let (ids, _, _) = list(json!({})).await;
+    let (ids, _, _) = list(None, None, None).await;
     assert_eq!(ids.len(), 5);
     for bad in [
         json!({"Limit": 10_001}),
         json!({"GroupType": "Square"}),
         json!({"Next": 42}),
     ] {
-        raw.call(Command::GetAppidGroupList, bad)
-            .await
-            .expect_code(10004);
+        assert_refused(&send(&client, Command::GetAppidGroupList, bad).await, 10004);
     }
     assert!(CURSOR_BASE > u64::from(u32::MAX));
 }
@@ -183,44 +172,41 @@ async fn get_group_info_describes_up_to_fifty_groups_each_with_its_code() {
               {"from": "ann", "time": 1600000200, "body": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "b"}}]}]}]}"#,
     )
     .await;
-    let raw = Raw::new(&sandbox);
-    let answer = raw
-        .call(
-            Command::GetGroupInfo,
-            json!({"GroupIdList": ["g", "missing", "bad\u{7}id"]}),
-        )
-        .await;
-    let info = &answer.expect_code(0)["GroupInfo"];
+    let client = client(&sandbox);
+    let ids = ["g", "missing", "bad\u{7}id"].map(str::to_owned);
+    let info = client.get_group_info(&ids).await.unwrap();
     let g = &info[0];
-    assert_eq!(g["ErrorCode"], 0);
-    assert_eq!(g["GroupId"], "g");
-    assert_eq!(g["Type"], "Private");
-    assert_eq!(g["Name"], "Team");
-    assert_eq!(g["CreateTime"], 1_600_000_000);
-    assert_eq!(g["LastMsgTime"], 1_600_000_200);
-    assert_eq!(g["NextMsgSeq"], 3);
-    assert_eq!(g["MemberNum"], 2);
-    assert_eq!(g["MaxMemberNum"], 50);
-    assert_eq!(g["Owner_Account"], "olga");
+    assert_eq!((g.error_code, g.group_id.as_str()), (0, "g"));
+    assert_eq!(g.group_type.as_deref(), Some("Private"));
+    assert_eq!(g.name.as_deref(), Some("Team"));
+    assert_eq!(g.create_time, Some(1_600_000_000));
+    assert_eq!(g.last_msg_time, Some(1_600_000_200));
+    assert_eq!(g.next_msg_seq, Some(3));
+    assert_eq!(g.member_num, Some(2));
+    assert_eq!(g.max_member_num, Some(50));
+    assert_eq!(g.owner_account.as_deref(), Some("olga"));
     assert_eq!(
-        (info[1]["GroupId"].as_str(), info[1]["ErrorCode"].as_i64()),
-        (Some("missing"), Some(10010))
+        (info[1].group_id.as_str(), info[1].error_code),
+        ("missing", 10010)
     );
-    assert_eq!(info[2]["ErrorCode"], 10015);
-    assert!(!info[1]["ErrorInfo"].as_str().unwrap().is_empty());
+    assert!(!info[1].error_info.is_empty());
+    assert_eq!(info[2].error_code, 10015);
 
-    let filtered = raw
-        .call(
-            Command::GetGroupInfo,
-            json!({"GroupIdList": ["g"], "ResponseFilter": {"GroupBaseInfoFilter": ["CreateTime", "LastMsgTime"]}}),
-        )
-        .await;
-    let g = filtered.expect_code(0)["GroupInfo"][0]
+    let filtered = send(
+        &client,
+        Command::GetGroupInfo,
+        json!({"GroupIdList": ["g"], "ResponseFilter": {"GroupBaseInfoFilter": ["CreateTime", "LastMsgTime"]}}),
+    )
+    .await
+    .unwrap();
+    let keys: Vec<String> = filtered["GroupInfo"][0]
         .as_object()
         .unwrap()
-        .clone();
+        .keys()
+        .cloned()
+        .collect();
     assert_eq!(
-        g.keys().map(String::as_str).collect::<Vec<_>>(),
+        keys,
         [
             "ErrorCode",
             "ErrorInfo",
@@ -229,15 +215,26 @@ async fn get_group_info_describes_up_to_fifty_groups_each_with_its_code() {
             "LastMsgTime"
         ]
     );
+    let unfiltered = send(
+        &client,
+        Command::GetGroupInfo,
+        json!({"GroupIdList": ["g"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(unfiltered["GroupInfo"][0]["MemberNum"], 2);
 
     let fifty_one: Vec<String> = (0..51).map(|i| format!("g{i}")).collect();
-    raw.call(Command::GetGroupInfo, json!({"GroupIdList": fifty_one}))
-        .await
-        .expect_code(10004);
-    let fifty: Vec<String> = (0..50).map(|i| format!("g{i}")).collect();
-    raw.call(Command::GetGroupInfo, json!({"GroupIdList": fifty}))
-        .await
-        .expect_code(0);
+    let over = send(
+        &client,
+        Command::GetGroupInfo,
+        json!({"GroupIdList": fifty_one}),
+    )
+    .await;
+    assert_refused(&over, 10004);
+    // The client splits long lists into calls of 50.
+    let many: Vec<String> = (0..120).map(|i| format!("g{i}")).collect();
+    assert_eq!(client.get_group_info(&many).await.unwrap().len(), 120);
 }
 
 #[tokio::test]
@@ -247,162 +244,145 @@ async fn account_check_knows_seeded_accounts_owners_and_members() {
             "create_time": 1600000000, "owner": "olga", "members": ["mike"]}]}"#,
     )
     .await;
-    let raw = Raw::new(&sandbox);
-    let answer = raw
-        .call(
-            Command::AccountCheck,
-            json!({"CheckItem": [{"UserID": "alice"}, {"UserID": "olga"}, {"UserID": "mike"}, {"UserID": "zoe"}]}),
-        )
-        .await;
-    let items = answer.expect_code(0)["ResultItem"]
-        .as_array()
-        .unwrap()
-        .clone();
-    let status: Vec<(&str, &str)> = items
+    let client = client(&sandbox);
+    let ids = ["alice", "olga", "mike", "zoe"].map(str::to_owned);
+    let items = client.account_check(&ids).await.unwrap();
+    let status: Vec<(&str, bool)> = items
         .iter()
-        .map(|i| {
-            (
-                i["UserID"].as_str().unwrap(),
-                i["AccountStatus"].as_str().unwrap(),
-            )
-        })
+        .map(|i| (i.user_id.as_str(), i.is_imported()))
         .collect();
     assert_eq!(
         status,
         [
-            ("alice", "Imported"),
-            ("olga", "Imported"),
-            ("mike", "Imported"),
-            ("zoe", "NotImported")
+            ("alice", true),
+            ("olga", true),
+            ("mike", true),
+            ("zoe", false)
         ]
     );
-    assert!(items.iter().all(|i| i["ResultCode"] == 0));
+    assert_eq!(items[3].account_status, "NotImported");
     let hundred_one: Vec<Value> = (0..101)
         .map(|i| json!({"UserID": format!("u{i}")}))
         .collect();
-    raw.call(Command::AccountCheck, json!({"CheckItem": hundred_one}))
-        .await
-        .expect_code(70206);
+    let over = send(
+        &client,
+        Command::AccountCheck,
+        json!({"CheckItem": hundred_one}),
+    )
+    .await;
+    assert_refused(&over, 70206);
 }
 
 #[tokio::test]
 async fn import_group_creates_groups_with_given_or_assigned_ids() {
     let sandbox = start(config()).await;
-    let raw = Raw::new(&sandbox);
+    let client = client(&sandbox);
     let before = sandbox.now();
-    let assigned = raw
-        .call(
-            Command::ImportGroup,
-            json!({"Type": "Public", "Name": "Auto", "Owner_Account": "ann"}),
-        )
-        .await;
-    let id = assigned.expect_code(0)["GroupId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(id.starts_with("@TGS#"), "{id}");
-    let group = sandbox.group(&id).unwrap();
-    assert!(group.create_time >= before, "CreateTime defaults to now");
-    assert_eq!(group.members, ["ann"]);
-    let community = raw
-        .call(
-            Command::ImportGroup,
-            json!({"Type": "Community", "Name": "Club", "SupportTopic": 1}),
-        )
-        .await;
-    let cid = community.expect_code(0)["GroupId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(cid.starts_with("@TGS#_"), "{cid}");
-    assert!(sandbox.group(&cid).unwrap().support_topic);
-    raw.call(
-        Command::ImportGroup,
-        json!({"Type": "Public", "Name": "Mine", "GroupId": "mine", "CreateTime": 1_600_000_000}),
-    )
-    .await
-    .expect_code(0);
+    let group = |group_type: &str, name: &str| ImportGroupRequest {
+        group_type: group_type.to_owned(),
+        name: name.to_owned(),
+        ..ImportGroupRequest::default()
+    };
+    let auto = client
+        .import_group(&ImportGroupRequest {
+            owner_account: Some("ann".into()),
+            ..group("Public", "Auto")
+        })
+        .await
+        .unwrap();
+    assert!(auto.group_id.starts_with("@TGS#"), "{}", auto.group_id);
+    let snapshot = sandbox.group(&auto.group_id).unwrap();
+    assert!(snapshot.create_time >= before, "CreateTime defaults to now");
+    assert_eq!(snapshot.members, ["ann"]);
+    let club = client
+        .import_group(&ImportGroupRequest {
+            support_topic: Some(1),
+            ..group("Community", "Club")
+        })
+        .await
+        .unwrap();
+    assert!(club.group_id.starts_with("@TGS#_"), "{}", club.group_id);
+    assert!(sandbox.group(&club.group_id).unwrap().support_topic);
+    make_group(&client, "Public", "mine", 1_600_000_000).await;
     assert_eq!(sandbox.group("mine").unwrap().create_time, 1_600_000_000);
 }
 
 #[tokio::test]
 async fn import_group_refuses_taken_ids_with_10021_and_avchatroom_with_10007() {
     let sandbox = start(config()).await;
-    let raw = Raw::new(&sandbox);
-    raw.group("Public", "taken", 1_600_000_000).await;
-    raw.call(
-        Command::ImportGroup,
-        json!({"Type": "Public", "Name": "x", "GroupId": "taken"}),
-    )
-    .await
-    .expect_code(10021);
-    raw.call(
-        Command::ImportGroup,
-        json!({"Type": "AVChatRoom", "Name": "x"}),
-    )
-    .await
-    .expect_code(10007);
-    raw.call(
-        Command::ImportGroup,
-        json!({"Type": "Public", "Name": "x", "GroupId": "g".repeat(49)}),
-    )
-    .await
-    .expect_code(10015);
-    raw.call(
-        Command::ImportGroup,
-        json!({"Type": "Public", "Name": "x", "SupportTopic": 1}),
-    )
-    .await
-    .expect_code(10004);
+    let client = client(&sandbox);
+    make_group(&client, "Public", "taken", 1_600_000_000).await;
+    let req =
+        |group_type: &str, id: Option<String>, support_topic: Option<u8>| ImportGroupRequest {
+            group_type: group_type.to_owned(),
+            name: "x".to_owned(),
+            group_id: id,
+            support_topic,
+            ..ImportGroupRequest::default()
+        };
+    for (request, code) in [
+        (req("Public", Some("taken".into()), None), 10021),
+        (req("AVChatRoom", None, None), 10007),
+        (req("Public", Some("g".repeat(49)), None), 10015),
+        (req("Public", None, Some(1)), 10004),
+    ] {
+        assert_refused(&client.import_group(&request).await, code);
+    }
 }
 
 #[tokio::test]
 async fn import_group_member_reports_imported_already_member_and_failed() {
     let sandbox = start(config()).await;
-    let raw = Raw::new(&sandbox);
+    let client = client(&sandbox);
     let created = sandbox.now() - 1000;
-    raw.call(Command::ImportGroup, json!({"Type": "Public", "Name": "G", "GroupId": "g", "CreateTime": created, "Owner_Account": "olga"}))
-        .await
-        .expect_code(0);
-    let answer = raw
-        .call(
-            Command::ImportGroupMember,
-            json!({"GroupId": "g", "MemberList": [
-                {"Member_Account": "ann", "JoinTime": created + 10},
-                {"Member_Account": "olga"},
-                {"Member_Account": "early", "JoinTime": created},
-                {"Member_Account": "late", "JoinTime": sandbox.now() + 100},
-                {"Member_Account": "bob", "Role": "Admin"}
-            ]}),
-        )
-        .await;
-    let results: Vec<(String, u64)> = answer.expect_code(0)["MemberList"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["Member_Account"].as_str().unwrap().to_owned(),
-                m["Result"].as_u64().unwrap(),
-            )
+    client
+        .import_group(&ImportGroupRequest {
+            group_type: "Public".into(),
+            name: "G".into(),
+            group_id: Some("g".into()),
+            create_time: Some(created),
+            owner_account: Some("olga".into()),
+            ..ImportGroupRequest::default()
         })
+        .await
+        .unwrap();
+    let member = |account: &str, join_time: Option<i64>| MemberItem {
+        member_account: account.to_owned(),
+        role: None,
+        join_time,
+        unread_msg_num: None,
+    };
+    let answer = client
+        .import_group_member(&ImportGroupMemberRequest {
+            group_id: "g".into(),
+            member_list: vec![
+                member("ann", Some(created + 10)),
+                member("olga", None),
+                member("early", Some(created)),
+                member("late", Some(sandbox.now() + 100)),
+                member("bob", None),
+            ],
+        })
+        .await
+        .unwrap();
+    let results: Vec<(&str, u8)> = answer
+        .member_list
+        .iter()
+        .map(|m| (m.member_account.as_str(), m.result))
         .collect();
-    let expected = [
-        ("ann", 1),
-        ("olga", 2),
-        ("early", 0),
-        ("late", 0),
-        ("bob", 1),
-    ];
-    assert_eq!(results, expected.map(|(a, r)| (a.to_owned(), r)));
+    assert_eq!(
+        results,
+        [
+            ("ann", 1),
+            ("olga", 2),
+            ("early", 0),
+            ("late", 0),
+            ("bob", 1)
+        ]
+    );
     assert_eq!(sandbox.group("g").unwrap().members, ["ann", "bob", "olga"]);
-    let check = raw
-        .call(
-            Command::AccountCheck,
-            json!({"CheckItem": [{"UserID": "ann"}]}),
-        )
-        .await;
-    assert_eq!(check.json["ResultItem"][0]["AccountStatus"], "Imported");
+    let check = client.account_check(&["ann".to_owned()]).await.unwrap();
+    assert!(check[0].is_imported());
 }
 
 #[tokio::test]
@@ -412,19 +392,28 @@ async fn the_example_seed_file_starts_a_sandbox_with_its_groups_and_messages() {
         "/assets/sandbox-seed.example.json"
     );
     let seed = Seed::load(std::path::Path::new(path), unix_now()).expect("example seed");
-    let sandbox = common::start(config().with_seed(seed)).await;
-    let raw = Raw::new(&sandbox);
-    let list = raw.call(Command::GetAppidGroupList, json!({})).await;
-    assert_eq!(list.expect_code(0)["TotalCount"], 4);
-    let read = raw
-        .call(
-            Command::GroupMsgGetSimple,
-            json!({"GroupId": "@TGS#2C5SZEAEF", "ReqMsgNumber": 1}),
-        )
-        .await;
-    let newest = &read.expect_code(0)["RspMsgList"][0];
-    assert_eq!(newest["From_Account"], "bob");
-    assert_eq!(newest["MsgSeq"], 2);
+    let sandbox = start(config().with_seed(seed)).await;
+    let client = client(&sandbox);
+    let list = client
+        .get_appid_group_list(&GetAppidGroupListRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(list.total_count, 4);
+    let newest = client
+        .group_msg_get_simple(&read_req("@TGS#2C5SZEAEF", 1, None))
+        .await
+        .unwrap();
+    assert_eq!(newest.rsp_msg_list[0].from_account, "bob");
+    assert_eq!(newest.rsp_msg_list[0].msg_seq, 2);
     let topic = sandbox.topic_messages("@TGS#_club", "@TGS#_club@TOPIC#_news");
     assert_eq!(topic.len(), 1);
+}
+
+#[tokio::test]
+async fn an_admin_name_that_needs_percent_encoding_is_accepted() {
+    let mut odd = config();
+    odd.admin = "admin one&co".into();
+    let sandbox = start(odd).await;
+    let client = client(&sandbox);
+    client.account_check(&["x".to_owned()]).await.unwrap();
 }

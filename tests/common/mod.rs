@@ -1,15 +1,16 @@
-//! Shared test helpers: a sandbox on an ephemeral port and a raw signed-request helper
-//! (reqwest + `api::usersig::generate` + the service's URL shape) that returns the HTTP status
-//! and the parsed JSON, so malformed requests can be sent on purpose.
+//! Shared test helpers: a sandbox on an ephemeral port, the real `api::Client` pointed at it,
+//! and a raw signed-request helper (reqwest + `api::usersig::generate` + the service's URL shape)
+//! that returns the HTTP status and the parsed JSON, so malformed queries can be sent on purpose.
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
-use std::time::Duration;
+use std::fmt::Debug;
 
+use bytes::Bytes;
 use serde_json::{Value, json};
-use timport::api::SecretKey;
-use timport::api::types::Command;
+use timport::api::types::{Command, ImportGroupMsgResponse, ImportGroupRequest};
 use timport::api::usersig;
+use timport::api::{ApiError, Client, ClientOptions, Credentials, Endpoint, SecretKey};
 use timport::clock::unix_now;
 use timport::sandbox::{SandboxConfig, SandboxHandle, Seed};
 
@@ -53,6 +54,78 @@ pub fn msg(from: &str, time: i64, random: Option<u32>, t: &str) -> Value {
     m
 }
 
+/// The real client, signing as the sandbox's admin with the demo key.
+pub fn client(sandbox: &SandboxHandle) -> Client {
+    client_with(sandbox, ClientOptions::default())
+}
+
+/// The real client with `opts` (timeouts, clock).
+pub fn client_with(sandbox: &SandboxHandle, opts: ClientOptions) -> Client {
+    let endpoint = Endpoint::parse(&sandbox.url()).expect("loopback endpoint");
+    let creds = Credentials {
+        sdkappid: sandbox.sdkappid(),
+        admin: sandbox.admin().to_owned(),
+        secret: key(),
+    };
+    Client::new(endpoint, creds, opts).expect("client")
+}
+
+/// Sends `body` as is through the client and returns the whole answer.
+pub async fn send(client: &Client, command: Command, body: Value) -> Result<Value, ApiError> {
+    client
+        .call_bytes(command, Bytes::from(body.to_string()))
+        .await
+}
+
+/// `import_group_msg` with these messages.
+pub async fn import(
+    client: &Client,
+    group: &str,
+    messages: Vec<Value>,
+) -> Result<ImportGroupMsgResponse, ApiError> {
+    let body = json!({"GroupId": group, "MsgList": messages});
+    client.import_group_msg(Bytes::from(body.to_string())).await
+}
+
+/// `import_group` with a fixed id and creation time; returns the id.
+pub async fn make_group(client: &Client, group_type: &str, id: &str, create_time: i64) -> String {
+    let req = ImportGroupRequest {
+        group_type: group_type.to_owned(),
+        name: "test".to_owned(),
+        group_id: Some(id.to_owned()),
+        create_time: Some(create_time),
+        ..ImportGroupRequest::default()
+    };
+    client
+        .import_group(&req)
+        .await
+        .expect("import_group")
+        .group_id
+}
+
+/// The per-message `Result` codes.
+pub fn results(answer: &ImportGroupMsgResponse) -> Vec<i64> {
+    answer.import_msg_result.iter().map(|r| r.result).collect()
+}
+
+/// The per-message `MsgSeq`s.
+pub fn seqs(answer: &ImportGroupMsgResponse) -> Vec<u64> {
+    answer.import_msg_result.iter().map(|r| r.msg_seq).collect()
+}
+
+/// Asserts the service refused the call with `code` and said why.
+pub fn assert_refused<T: Debug>(outcome: &Result<T, ApiError>, code: i64) {
+    match outcome {
+        Err(ApiError::Service {
+            code: got, info, ..
+        }) => {
+            assert_eq!(*got, code, "refused with another code: {info}");
+            assert!(!info.is_empty(), "no ErrorInfo with {code}");
+        }
+        other => panic!("expected a refusal with {code}, got {other:?}"),
+    }
+}
+
 /// What came back: the status and the body, parsed when it is JSON.
 #[derive(Debug)]
 pub struct Answer {
@@ -76,26 +149,6 @@ impl Answer {
         let status = if code == 0 { "OK" } else { "FAIL" };
         assert_eq!(self.json["ActionStatus"], status, "{self:?}");
         &self.json
-    }
-
-    /// The `Result` codes of `import_group_msg`.
-    pub fn results(&self) -> Vec<i64> {
-        self.json["ImportMsgResult"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no ImportMsgResult in {self:?}"))
-            .iter()
-            .map(|r| r["Result"].as_i64().expect("Result"))
-            .collect()
-    }
-
-    /// The `MsgSeq`s of `import_group_msg`.
-    pub fn seqs(&self) -> Vec<u64> {
-        self.json["ImportMsgResult"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no ImportMsgResult in {self:?}"))
-            .iter()
-            .map(|r| r["MsgSeq"].as_u64().expect("MsgSeq"))
-            .collect()
     }
 }
 
@@ -134,72 +187,24 @@ impl Raw {
 
     /// POSTs `body` to `command` with a valid query.
     pub async fn call(&self, command: Command, body: Value) -> Answer {
-        self.try_call(command, body, None)
-            .await
-            .unwrap_or_else(|e| panic!("{} failed in transport: {e}", command.name()))
-    }
-
-    /// POSTs `body` to `command`; transport errors come back as errors.
-    pub async fn try_call(
-        &self,
-        command: Command,
-        body: Value,
-        timeout: Option<Duration>,
-    ) -> Result<Answer, reqwest::Error> {
         let path = format!("/v4/{}?{}", command.path(), self.query());
-        self.send("POST", &path, body.to_string(), timeout).await
+        self.raw("POST", &path, &body.to_string()).await
     }
 
     /// Any method, path-and-query and body text.
     pub async fn raw(&self, method: &str, path_and_query: &str, body: &str) -> Answer {
-        self.send(method, path_and_query, body.to_owned(), None)
-            .await
-            .unwrap_or_else(|e| panic!("{method} {path_and_query:.40} failed in transport: {e}"))
-    }
-
-    async fn send(
-        &self,
-        method: &str,
-        path_and_query: &str,
-        body: String,
-        timeout: Option<Duration>,
-    ) -> Result<Answer, reqwest::Error> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = self
+        let response = self
             .http
             .request(method, format!("{}{path_and_query}", self.base))
             .header("content-type", "application/json")
-            .body(body);
-        if let Some(timeout) = timeout {
-            request = request.timeout(timeout);
-        }
-        let response = request.send().await?;
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request failed in transport: {e}"));
         let status = response.status().as_u16();
-        let text = response.text().await?;
+        let text = response.text().await.expect("answer body");
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Ok(Answer { status, text, json })
-    }
-
-    /// Creates a group with `import_group` and returns its id.
-    pub async fn group(&self, group_type: &str, id: &str, create_time: i64) -> String {
-        let answer = self
-            .call(
-                Command::ImportGroup,
-                json!({"Type": group_type, "Name": "test", "GroupId": id, "CreateTime": create_time}),
-            )
-            .await;
-        answer.expect_code(0)["GroupId"]
-            .as_str()
-            .expect("GroupId")
-            .to_owned()
-    }
-
-    /// Imports `messages` into `group` and returns the answer.
-    pub async fn import(&self, group: &str, messages: Vec<Value>) -> Answer {
-        self.call(
-            Command::ImportGroupMsg,
-            json!({"GroupId": group, "MsgList": messages}),
-        )
-        .await
+        Answer { status, text, json }
     }
 }

@@ -69,7 +69,6 @@ fn describe(group: &Group, filter: Option<&[String]>) -> GroupInfo {
 mod tests {
     use serde_json::json;
 
-    use super::*;
     use crate::api::types::Command;
     use crate::sandbox::commands::testing::{NOW, call, state};
 
