@@ -214,6 +214,14 @@ async fn refusals_never_echo_the_usersig_or_the_key() {
     }
 }
 
+#[tokio::test]
+async fn the_handle_and_config_never_show_the_key() {
+    let sandbox = start(config()).await;
+    let shown = format!("{sandbox:?} {:?}", config());
+    assert!(shown.contains("administrator"), "{shown}");
+    assert!(!shown.contains(common::DEMO_KEY), "{shown}");
+}
+
 /// The official vectors were minted at unix time 1700000000; moving the sandbox's clock back
 /// there makes them current again.
 #[tokio::test]

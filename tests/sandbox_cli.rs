@@ -113,6 +113,16 @@ fn it_prints_its_address_and_answers_a_signed_request() {
 }
 
 #[test]
+fn a_host_name_is_looked_up() {
+    let (child, line) = spawn(&["--listen", "localhost:0"]);
+    assert!(
+        line.starts_with("timport sandbox listening on http://"),
+        "{line:?}"
+    );
+    stop(child);
+}
+
+#[test]
 fn flags_win_over_the_seed_which_wins_over_the_defaults() {
     let dir = tempfile::tempdir().expect("tempdir");
     let seed = dir.path().join("seed.json");
@@ -176,6 +186,7 @@ fn bad_fault_options_and_addresses_are_refused() {
             "send_everything",
         ],
         &["--listen", "not-an-address"],
+        &["--listen", "127.0.0.1"],
     ] {
         let (code, stderr) = run_to_end(args, true);
         assert_eq!(code, Some(2), "{args:?}: {stderr}");

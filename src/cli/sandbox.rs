@@ -3,7 +3,7 @@
 //! Prints one line on stdout once it listens, so scripts can read the port when started with
 //! `--listen 127.0.0.1:0`; everything else (warnings, one log line per request) goes to stderr.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use super::{ConnectArgs, Exit, SandboxArgs};
@@ -21,15 +21,18 @@ pub fn run(args: &SandboxArgs, connect: &ConnectArgs) -> Exit {
             return Exit::BadInput;
         }
     };
-    let listen: SocketAddr = match args.listen.parse() {
-        Ok(addr) => addr,
-        Err(_) => {
-            eprintln!(
-                "timport sandbox: --listen '{}' is not an address like 127.0.0.1:8080",
-                args.listen
-            );
-            return Exit::BadInput;
-        }
+    // A name such as localhost:8080 is looked up once, here, before anything async runs.
+    let listen: Option<SocketAddr> = args
+        .listen
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next());
+    let Some(listen) = listen else {
+        eprintln!(
+            "timport sandbox: --listen '{}' is not an address like 127.0.0.1:8080",
+            args.listen
+        );
+        return Exit::BadInput;
     };
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -1,5 +1,6 @@
 //! Starting a sandbox and steering it while it runs.
 
+use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -57,13 +58,22 @@ pub async fn start(config: SandboxConfig, listen: SocketAddr) -> io::Result<Sand
 }
 
 /// A running sandbox. Dropping it stops the server too; [`SandboxHandle::shutdown`] also waits
-/// until every connection is closed.
-#[derive(Debug)]
+/// until every connection is closed. `Debug` shows where it listens and for whom, nothing more.
 pub struct SandboxHandle {
     addr: SocketAddr,
     shared: Arc<Shared>,
     cancel: CancellationToken,
     task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for SandboxHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxHandle")
+            .field("addr", &self.addr)
+            .field("sdkappid", &self.shared.config.sdkappid)
+            .field("admin", &self.shared.config.admin)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SandboxHandle {

@@ -10,15 +10,7 @@ pub const MAX_GROUP_NAME_BYTES: usize = 30;
 
 /// A group id is 1 to 48 bytes of printable ASCII (else 10015).
 pub(crate) fn check_group_id(id: &str) -> Result<(), String> {
-    if id.is_empty() {
-        return Err("GroupId is empty".into());
-    }
-    if id.len() > MAX_GROUP_ID_BYTES {
-        return Err(format!(
-            "GroupId is {} bytes long; at most {MAX_GROUP_ID_BYTES}",
-            id.len()
-        ));
-    }
+    check_length("GroupId", id, MAX_GROUP_ID_BYTES)?;
     if !id.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
         return Err("GroupId holds a character that is not printable ASCII".into());
     }
@@ -27,13 +19,17 @@ pub(crate) fn check_group_id(id: &str) -> Result<(), String> {
 
 /// A group name is 1 to 30 bytes.
 pub(crate) fn check_group_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("Name is empty".into());
+    check_length("Name", name, MAX_GROUP_NAME_BYTES)
+}
+
+fn check_length(field: &str, value: &str, max: usize) -> Result<(), String> {
+    if value.is_empty() {
+        return Err(format!("{field} is empty"));
     }
-    if name.len() > MAX_GROUP_NAME_BYTES {
+    if value.len() > max {
         return Err(format!(
-            "Name is {} bytes long; at most {MAX_GROUP_NAME_BYTES}",
-            name.len()
+            "{field} is {} bytes long; at most {max}",
+            value.len()
         ));
     }
     Ok(())

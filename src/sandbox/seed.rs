@@ -212,7 +212,7 @@ fn check_group(group: &SeedGroup, at: &str, now: i64, problems: &mut Vec<String>
     if let Err(why) = check_group_name(&group.name) {
         problem("name", why);
     }
-    if group.create_time <= 0 || group.create_time >= now {
+    if group.create_time <= 0 || group.create_time > now {
         problem(
             "create_time",
             format!("{} is not between 1970 and now ({now})", group.create_time),

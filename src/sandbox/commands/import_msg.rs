@@ -61,7 +61,11 @@ pub(super) fn import_group_msg(
     let mut tally = Tally::default();
     let results = messages
         .into_iter()
-        .map(|(msg, size)| apply(group, rng, topic.as_deref(), msg, size, ctx, &mut tally))
+        .map(|(msg, size)| {
+            let send_time = msg.send_time;
+            let landing = land(group, rng, topic.as_deref(), msg, size, ctx);
+            answer(landing, send_time, &mut tally)
+        })
         .collect();
     outcome(
         &ImportGroupMsgResponse {
@@ -125,17 +129,9 @@ enum Landing {
     Refused { code: i64 },
 }
 
-fn apply(
-    group: &mut Group,
-    rng: &mut StdRng,
-    topic: Option<&str>,
-    msg: ImportMsg,
-    size: usize,
-    ctx: &Ctx,
-    tally: &mut Tally,
-) -> ImportMsgResult {
-    let send_time = msg.send_time;
-    let (result, msg_seq, msg_time) = match land(group, rng, topic, msg, size, ctx) {
+/// The message's `ImportMsgResult`, counted in the tally.
+fn answer(landing: Landing, send_time: i64, tally: &mut Tally) -> ImportMsgResult {
+    let (result, msg_seq, msg_time) = match landing {
         Landing::Stored { seq } => {
             tally.imported += 1;
             (0, seq, send_time)
