@@ -113,7 +113,12 @@ pub fn type_text(state: &mut AppState, text: &str) {
 }
 
 /// Renders `state` on a `width`×`height` test terminal and returns the terminal.
-pub fn render(state: &mut AppState, theme: &Theme, width: u16, height: u16) -> Terminal<TestBackend> {
+pub fn render(
+    state: &mut AppState,
+    theme: &Theme,
+    width: u16,
+    height: u16,
+) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal
         .draw(|f| timport::console::ui::draw(f, state, theme))
@@ -221,3 +226,5 @@ impl Harness {
             .expect("the app ends without an error")
     }
 }
+
+pub mod fixtures;

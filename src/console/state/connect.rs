@@ -79,6 +79,13 @@ pub struct Live {
 }
 
 impl Live {
+    /// `administrator @ 127.0.0.1:8080`, for narrow places.
+    pub fn short(&self) -> String {
+        let base = self.client.endpoint().base();
+        let host = base.split_once("://").map_or(base, |(_, rest)| rest);
+        format!("{} @ {host}", self.client.admin())
+    }
+
     /// `administrator @ http://127.0.0.1:8080 (SDKAppID 1400000000)`.
     pub fn describe(&self) -> String {
         format!(

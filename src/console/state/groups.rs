@@ -323,6 +323,14 @@ impl GroupsState {
         self.index.get(id).map(|i| &self.rows[*i])
     }
 
+    /// Groups that are staged but not in the service's list.
+    pub fn staged_only(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.details == Details::NotListed)
+            .count()
+    }
+
     /// Marks or unmarks the selected group.
     pub fn toggle_mark(&mut self) {
         if let Some(row) = self.selected() {

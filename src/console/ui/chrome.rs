@@ -32,9 +32,15 @@ pub fn tabs(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
         spans.push(Span::styled(label, style));
     }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let room = usize::from(area.width).saturating_sub(used + 1);
     let right = match &state.connect.live {
         Some(live) => {
-            let text = format!("{} {} ", Symbol::Done.glyph(), live.describe());
+            let glyph = Symbol::Done.glyph();
+            let text = [live.describe(), live.short(), "connected".to_owned()]
+                .into_iter()
+                .map(|t| format!("{glyph} {t} "))
+                .find(|t| t.chars().count() <= room)
+                .unwrap_or_default();
             Span::styled(text, theme.ok())
         }
         None => Span::styled(
@@ -42,7 +48,6 @@ pub fn tabs(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
             theme.muted(),
         ),
     };
-    let room = usize::from(area.width).saturating_sub(used + 1);
     let right_text = fit(&right.content, room);
     let pad = room.saturating_sub(right_text.chars().count());
     spans.push(Span::raw(" ".repeat(pad + 1)));

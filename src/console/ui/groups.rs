@@ -21,9 +21,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
 
 fn title(state: &AppState) -> String {
     let g = &state.groups;
-    let mut t = format!(" Groups {}", count(g.rows.len() as u64));
-    if let Some(total) = g.total {
-        t.push_str(&format!(" of {}", count(total)));
+    let mut t = match g.total {
+        Some(total) => format!(" Groups · {} in the app", count(total)),
+        None => " Groups".to_owned(),
+    };
+    let staged_only = g.staged_only();
+    if staged_only > 0 {
+        t.push_str(&format!(" · {staged_only} only staged"));
     }
     if g.loading {
         t.push_str(" · loading…");
@@ -111,7 +115,7 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
             Constraint::Length(10),
             Constraint::Length(7),
             Constraint::Length(8),
-            Constraint::Length(9),
+            Constraint::Length(10),
         ]
     } else {
         vec![
@@ -122,7 +126,7 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
             Constraint::Length(10),
             Constraint::Length(7),
             Constraint::Length(7),
-            Constraint::Length(9),
+            Constraint::Length(10),
         ]
     };
     let body_height = usize::from(inner.height.saturating_sub(1));
