@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod console;
+mod demo;
 mod sandbox;
 mod usersig;
 
@@ -187,7 +188,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let exit = match cli.command {
         None => console::run(&cli),
-        Some(Command::Demo(_)) => not_yet("demo"),
+        Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Sandbox(args)) => sandbox::run(&args, &cli.connect),
         Some(Command::Validate(_)) => not_yet("validate"),
         Some(Command::Plan(_)) => not_yet("plan"),

@@ -13,9 +13,11 @@
 //!   terminal up and restores it even on a panic; `logging` sends tracing to the log file;
 //!   `clipboard` writes OSC 52.
 //! - `settings`: what the Connect form starts with (flags, environment, profile).
+//! - `demo`: the data and sandbox `timport demo` runs on.
 
 pub mod app;
 pub mod clipboard;
+pub mod demo;
 pub mod effect;
 pub mod exec;
 pub mod keymap;
