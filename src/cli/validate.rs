@@ -1,0 +1,198 @@
+//! `timport validate STAGING`: scan the staged files, check every message, print a summary per
+//! target and every problem. Exit 0 when everything is importable, 2 otherwise.
+
+use std::io::{self, Write};
+
+use super::{ConnectArgs, Exit, RuleArgs, ValidateArgs};
+use crate::clock::{format_unix, unix_now};
+use crate::plan::MAX_BATCH_SIZE;
+use crate::staging::report::KindCounts;
+use crate::staging::{Problem, ScanOptions, Staging, TargetReport, ValidationReport, scan};
+
+/// The scan options the rule flags ask for, at the current time.
+pub(super) fn scan_options(rules: &RuleArgs) -> ScanOptions {
+    ScanOptions {
+        max_message_bytes: rules.max_message_bytes as usize,
+        allow_other_elements: rules.allow_other_elements,
+        ..ScanOptions::new(unix_now())
+    }
+}
+
+/// Scans, or says why it cannot on stderr.
+pub(super) fn scan_or_report(path: &std::path::Path, rules: &RuleArgs) -> Option<Staging> {
+    match scan(path, &scan_options(rules)) {
+        Ok(staging) => Some(staging),
+        Err(e) => {
+            eprintln!("timport: {e}");
+            None
+        }
+    }
+}
+
+/// Runs the command.
+pub fn run(args: &ValidateArgs, _connect: &ConnectArgs) -> Exit {
+    let Some(staging) = scan_or_report(&args.staging, &args.rules) else {
+        return Exit::BadInput;
+    };
+    let online: Vec<Problem> = Vec::new();
+    let report = ValidationReport::new(&staging, &online, MAX_BATCH_SIZE);
+    let problems: Vec<&Problem> = staging.problems().iter().chain(&online).collect();
+    let printed = if args.json {
+        print_json(&report, &problems)
+    } else {
+        print_human(&staging, &report, &problems)
+    };
+    if let Err(e) = printed {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("timport: cannot write the report: {e}");
+        }
+    }
+    if report.importable {
+        Exit::Done
+    } else {
+        Exit::BadInput
+    }
+}
+
+fn print_json(report: &ValidationReport, problems: &[&Problem]) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for p in problems {
+        let mut line = serde_json::json!({ "event": "problem" });
+        merge(&mut line, serde_json::to_value(p)?);
+        writeln!(out, "{line}")?;
+    }
+    for t in &report.targets {
+        let mut line = serde_json::json!({ "event": "target" });
+        merge(&mut line, serde_json::to_value(t)?);
+        writeln!(out, "{line}")?;
+    }
+    let mut summary = serde_json::json!({ "event": "summary" });
+    let mut whole = serde_json::to_value(report)?;
+    if let Some(obj) = whole.as_object_mut() {
+        obj.remove("targets");
+    }
+    merge(&mut summary, whole);
+    writeln!(out, "{summary}")?;
+    out.flush()
+}
+
+fn merge(into: &mut serde_json::Value, from: serde_json::Value) {
+    if let (Some(into), serde_json::Value::Object(from)) = (into.as_object_mut(), from) {
+        into.extend(from);
+    }
+}
+
+fn print_human(
+    staging: &Staging,
+    report: &ValidationReport,
+    problems: &[&Problem],
+) -> io::Result<()> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    writeln!(
+        out,
+        "{}: {}, {} in {} ({} valid, {} invalid); {}, {}",
+        staging.root().display(),
+        count(report.files, "file"),
+        count(report.messages, "message"),
+        count(report.targets.len(), "target"),
+        report.valid,
+        report.invalid,
+        count(report.errors, "error"),
+        count(report.warnings, "warning")
+    )?;
+    for t in &report.targets {
+        writeln!(out)?;
+        write_target(&mut out, t)?;
+    }
+    if !report.other_problems.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "files: {}", kinds(&report.other_problems))?;
+    }
+    if !problems.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Problems:")?;
+        for p in problems {
+            writeln!(out, "{p}")?;
+        }
+    }
+    writeln!(out)?;
+    if report.importable {
+        writeln!(out, "Everything is importable.")?;
+    } else {
+        writeln!(
+            out,
+            "Not importable: {}. Fix them (or remove those messages) and validate again.",
+            count(report.errors, "error")
+        )?;
+    }
+    out.flush()
+}
+
+fn write_target(out: &mut impl Write, t: &TargetReport) -> io::Result<()> {
+    let range = match (t.first_send_time, t.last_send_time) {
+        (Some(a), Some(b)) => format!("{} .. {} UTC", format_unix(a), format_unix(b)),
+        _ => "no valid message".into(),
+    };
+    writeln!(
+        out,
+        "{}: {} ({} valid, {} invalid), {range}, {}",
+        t.target(),
+        count(t.messages, "message"),
+        t.valid,
+        t.invalid,
+        count(t.senders, "sender")
+    )?;
+    let mut notes = Vec::new();
+    if t.out_of_order > 0 {
+        notes.push(format!(
+            "{} out of order (sorted by SendTime)",
+            t.out_of_order
+        ));
+    }
+    if t.duplicates > 0 {
+        notes.push(count(t.duplicates, "exact duplicate"));
+    }
+    if t.crowded_seconds > 0 {
+        let (n, verb) = match t.crowded_seconds {
+            1 => ("1 second".to_owned(), "holds"),
+            n => (format!("{n} seconds"), "hold"),
+        };
+        notes.push(format!(
+            "{n} {verb} more than {MAX_BATCH_SIZE} messages (split across requests)"
+        ));
+    }
+    if !notes.is_empty() {
+        writeln!(out, "  {}", notes.join("; "))?;
+    }
+    if !t.problems.is_empty() {
+        writeln!(out, "  {}", kinds(&t.problems))?;
+    }
+    Ok(())
+}
+
+/// `3 messages`, `1 message`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// `errors: send_time 3, invalid_json 1; warnings: duplicate 2`
+fn kinds(counts: &KindCounts) -> String {
+    let list = |pick: fn(&crate::staging::report::KindCount) -> usize| {
+        counts
+            .iter()
+            .filter(|(_, c)| pick(c) > 0)
+            .map(|(k, c)| format!("{k} {}", pick(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (errors, warnings) = (list(|c| c.errors), list(|c| c.warnings));
+    match (errors.is_empty(), warnings.is_empty()) {
+        (false, false) => format!("errors: {errors}; warnings: {warnings}"),
+        (false, true) => format!("errors: {errors}"),
+        (true, _) => format!("warnings: {warnings}"),
+    }
+}
