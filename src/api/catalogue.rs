@@ -668,15 +668,15 @@ impl LocalFailure {
             ),
             LocalFailure::Timeout => (
                 "no answer in time; the request may or may not have landed",
-                "timport reads the group back to settle it before sending again",
+                "Imports are settled by reading the group back before anything is sent again; other calls are retried",
             ),
             LocalFailure::Dropped => (
                 "the connection broke after the request was sent; it may or may not have landed",
-                "timport reads the group back to settle it before sending again",
+                "Imports are settled by reading the group back before anything is sent again; other calls are retried",
             ),
             LocalFailure::HttpStatus => (
                 "the service answered with an HTTP error status",
-                "Retried with backoff; a 5xx after sending is settled by reading the group back",
+                "Retried with backoff; for imports a 5xx after sending is settled by reading the group back first",
             ),
             LocalFailure::BadAnswer => (
                 "the answer was not the service's JSON",

@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod plan;
+mod sandbox;
+mod usersig;
 mod validate;
 
 /// Exit codes, as DESIGN.md gives them.
@@ -69,14 +71,9 @@ pub struct ConnectArgs {
     #[arg(long, env = "TIMPORT_PROFILE", global = true)]
     pub profile: Option<String>,
     /// Data centre: china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley, jakarta.
-    #[arg(
-        long,
-        env = "TIMPORT_REGION",
-        global = true,
-        conflicts_with = "endpoint"
-    )]
+    #[arg(long, env = "TIMPORT_REGION", global = true)]
     pub region: Option<String>,
-    /// Base URL instead of a region (plain http only to loopback).
+    /// Base URL instead of a region (plain http only to loopback); wins over --region.
     #[arg(long, env = "TIMPORT_ENDPOINT", global = true)]
     pub endpoint: Option<String>,
     /// The app's SDKAppID.
@@ -115,6 +112,18 @@ pub struct SandboxArgs {
     /// Refuse a message whose SendTime equals the group's newest message time.
     #[arg(long)]
     pub strict_time: bool,
+    /// Only requests for this command get random faults (e.g. import_group_msg).
+    #[arg(long)]
+    pub fault_command: Option<String>,
+    /// Seed for random faults, assigned group ids and drawn Randoms (reproducible runs).
+    #[arg(long)]
+    pub fault_seed: Option<u64>,
+    /// Largest accepted message in bytes of its compact JSON (else per-message 80002).
+    #[arg(long, default_value_t = crate::sandbox::DEFAULT_MAX_MESSAGE_BYTES)]
+    pub max_message_bytes: usize,
+    /// Requests per second admitted before answers turn into 60007.
+    #[arg(long, default_value_t = crate::sandbox::DEFAULT_RATE_LIMIT)]
+    pub rate_limit: u32,
 }
 
 /// `timport validate`
@@ -203,12 +212,12 @@ pub fn main() -> ExitCode {
     let exit = match cli.command {
         None => not_yet("the console"),
         Some(Command::Demo(_)) => not_yet("demo"),
-        Some(Command::Sandbox(_)) => not_yet("sandbox"),
+        Some(Command::Sandbox(args)) => sandbox::run(&args, &cli.connect),
         Some(Command::Validate(args)) => validate::run(&args, &cli.connect),
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Run(_)) => not_yet("run"),
         Some(Command::Report(_)) => not_yet("report"),
-        Some(Command::Usersig(_)) => not_yet("usersig"),
+        Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()
 }

@@ -1,31 +1,13 @@
-//! Configuration: profiles in a TOML file in the platform config directory, overridden by
-//! `TIMPORT_*` environment variables and by flags; the paths of the config, data, ledger and log.
+//! The secret key: from a key file or `TIMPORT_SECRET_KEY`, never from a flag value (argv shows
+//! in `ps`) and never from the config file. Warns when the key file is readable by others.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::error::ConfigError;
 use crate::api::SecretKey;
 
 /// The environment variable that may hold the secret key.
 pub const SECRET_KEY_ENV: &str = "TIMPORT_SECRET_KEY";
-
-/// Why configuration could not be loaded. Never carries a secret.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// No secret key anywhere.
-    #[error("no secret key: set {SECRET_KEY_ENV} or pass --key-file PATH (a file holding the key)")]
-    NoSecretKey,
-    /// The key file could not be read.
-    #[error("cannot read the key file {path}: {source}")]
-    KeyFile {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The key file is empty.
-    #[error("the key file {0} is empty")]
-    EmptyKeyFile(PathBuf),
-}
 
 /// A loaded secret key and any warnings about how it is stored.
 #[derive(Debug)]
@@ -49,9 +31,17 @@ pub fn load_secret_key_from(
 ) -> Result<LoadedKey, ConfigError> {
     let mut warnings = Vec::new();
     if let Some(path) = key_file {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::KeyFile {
-            path: path.to_owned(),
-            source,
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            if looks_like_a_key(path) {
+                ConfigError::KeyInsteadOfPath {
+                    origin: "--key-file or TIMPORT_KEY_FILE".into(),
+                }
+            } else {
+                ConfigError::KeyFile {
+                    path: path.to_owned(),
+                    source,
+                }
+            }
         })?;
         let key = SecretKey::new(text);
         if key.is_empty() {
@@ -66,6 +56,13 @@ pub fn load_secret_key_from(
         Some(key) if !key.is_empty() => Ok(LoadedKey { key, warnings }),
         _ => Err(ConfigError::NoSecretKey),
     }
+}
+
+/// True for a "path" that is really a key pasted in its place: one long run of letters and digits
+/// with no directory part and no extension. Such a value is never echoed back in an error.
+pub(super) fn looks_like_a_key(path: &Path) -> bool {
+    let text = path.to_string_lossy();
+    text.len() >= 24 && text.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 #[cfg(unix)]
@@ -135,5 +132,21 @@ mod tests {
         assert!(err.to_string().contains("TIMPORT_SECRET_KEY"));
         let missing = load_secret_key_from(Some(Path::new("/nonexistent/key")), None).unwrap_err();
         assert!(missing.to_string().contains("/nonexistent/key"));
+    }
+
+    #[test]
+    fn a_key_pasted_as_the_key_file_is_not_echoed() {
+        let key = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+        let err = load_secret_key_from(Some(Path::new(key)), None).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::KeyInsteadOfPath { .. }),
+            "{err:?}"
+        );
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(&key[..16]), "{shown}");
+        assert!(!looks_like_a_key(Path::new("prod.key")));
+        assert!(!looks_like_a_key(Path::new(
+            "/home/me/timport/secretkeyfile12345678"
+        )));
     }
 }
