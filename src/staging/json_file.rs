@@ -115,13 +115,13 @@ impl BodyFields {
             }
         };
         if recent_contact && target.looks_like_community() {
-            findings.push(Finding::error(
+            findings.push(Finding::warning(
                 ProblemKind::RecentContactFlag,
                 Some("RecentContactFlag"),
                 format!(
-                    "RecentContactFlag is not supported for Community groups (their ids start with {}), and {:?} is one: remove it",
+                    "RecentContactFlag is not supported for Community groups, and {:?} looks like one (its id starts with {}): remove it, or check the group (online validation confirms its type)",
+                    target.group(),
                     super::target::COMMUNITY_PREFIX,
-                    target.group()
                 ),
             ));
         }
@@ -499,14 +499,18 @@ mod tests {
     }
 
     #[test]
-    fn recent_contact_flag_is_refused_on_community_groups() {
+    fn recent_contact_flag_on_a_community_looking_group_is_warned() {
         let text = r#"{"GroupId":"@TGS#_c","RecentContactFlag":1,"MsgList":[]}"#;
         let (rec, _) = walk_str(text, 1000);
         assert_eq!(
             rec.bodies[0].findings[0].kind,
             ProblemKind::RecentContactFlag
         );
-        assert!(rec.bodies[0].is_invalid());
+        assert!(
+            !rec.bodies[0].is_invalid(),
+            "only the service knows the type"
+        );
+        assert!(rec.bodies[0].recent_contact);
     }
 
     #[test]
