@@ -9,11 +9,16 @@ fn fixtures(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The binary with no connection configured (an empty config directory, no TIMPORT_* values).
 fn timport(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_timport"))
-        .args(args)
-        .env_remove("TIMPORT_REGION")
-        .env_remove("TIMPORT_ENDPOINT")
+    let config = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_timport"));
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("TIMPORT_")) {
+        cmd.env_remove(name);
+    }
+    cmd.args(args)
+        .env("TIMPORT_CONFIG_DIR", config.path())
+        .env("TIMPORT_DATA_DIR", config.path())
         .output()
         .unwrap()
 }
@@ -177,16 +182,67 @@ fn a_missing_path_is_a_clear_error() {
 }
 
 #[test]
-fn the_secret_key_never_shows() {
+fn without_a_connection_only_offline_checks_run_and_say_so() {
+    let out = timport(&["validate", fixtures("clean").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("offline checks only"));
+    assert!(text(&out.stdout).contains("Online checks: not made (offline)."));
+    let quiet = timport(&[
+        "validate",
+        "--offline",
+        "--json",
+        fixtures("clean").to_str().unwrap(),
+    ]);
+    assert!(text(&quiet.stderr).is_empty(), "{}", text(&quiet.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(text(&quiet.stdout).lines().last().unwrap()).unwrap();
+    assert_eq!(summary["online"], serde_json::Value::Null);
+}
+
+#[test]
+fn an_unreachable_service_stops_with_exit_3_and_never_shows_the_key() {
     let secret = "topsecret-validate-key-value";
+    let config = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_timport"))
-        .args(["validate", "--json", fixtures("broken").to_str().unwrap()])
+        .args(["validate", "--json", fixtures("clean").to_str().unwrap()])
         .env("TIMPORT_SECRET_KEY", secret)
         .env("TIMPORT_SDKAPPID", "1400000000")
         .env("TIMPORT_ADMIN", "administrator")
+        // Port 9 (discard) on loopback: nothing listens, the connection is refused.
         .env("TIMPORT_ENDPOINT", "http://127.0.0.1:9")
+        .env("TIMPORT_CONFIG_DIR", config.path())
+        .env("TIMPORT_DATA_DIR", config.path())
         .output()
         .unwrap();
-    assert!(!text(&out.stdout).contains(secret));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("\"kind\":\"online_check\""), "{stdout}");
+    assert!(stdout.contains("could not connect"), "{stdout}");
+    assert!(!stdout.contains(secret));
     assert!(!text(&out.stderr).contains(secret));
+}
+
+#[test]
+fn half_given_credentials_are_an_error_not_a_silent_offline_run() {
+    let config = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_timport"))
+        .args([
+            "validate",
+            fixtures("clean").to_str().unwrap(),
+            "--region",
+            "singapore",
+        ])
+        .env_remove("TIMPORT_SECRET_KEY")
+        .env_remove("TIMPORT_SDKAPPID")
+        .env_remove("TIMPORT_ADMIN")
+        .env("TIMPORT_CONFIG_DIR", config.path())
+        .env("TIMPORT_DATA_DIR", config.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--sdkappid") && stderr.contains("--admin"),
+        "{stderr}"
+    );
 }

@@ -4,8 +4,11 @@
 use std::io::{self, Write};
 
 use super::{ConnectArgs, Exit, RuleArgs, ValidateArgs};
+use crate::api::ClientOptions;
 use crate::clock::{format_unix, unix_now};
+use crate::config::{ConfigError, ConfigFile, Connection, Paths, SECRET_KEY_ENV};
 use crate::plan::MAX_BATCH_SIZE;
+use crate::staging::online::{OnlineOutcome, check_online};
 use crate::staging::report::KindCounts;
 use crate::staging::{Problem, ScanOptions, Staging, TargetReport, ValidationReport, scan};
 
@@ -30,31 +33,111 @@ pub(super) fn scan_or_report(path: &std::path::Path, rules: &RuleArgs) -> Option
 }
 
 /// Runs the command.
-pub fn run(args: &ValidateArgs, _connect: &ConnectArgs) -> Exit {
+pub fn run(args: &ValidateArgs, connect: &ConnectArgs) -> Exit {
     let Some(staging) = scan_or_report(&args.staging, &args.rules) else {
         return Exit::BadInput;
     };
-    let online: Vec<Problem> = Vec::new();
-    let report = ValidationReport::new(&staging, &online, MAX_BATCH_SIZE);
-    let problems: Vec<&Problem> = staging.problems().iter().chain(&online).collect();
-    let printed = if args.json {
-        print_json(&report, &problems)
+    let online = if args.offline {
+        None
     } else {
-        print_human(&staging, &report, &problems)
+        match online_connection(connect) {
+            Ok(None) => {
+                eprintln!(
+                    "timport: offline checks only; to also check the groups and senders with the service, give --region or --endpoint, --sdkappid, --admin and the secret key ({SECRET_KEY_ENV} or --key-file)"
+                );
+                None
+            }
+            Ok(Some(connection)) => match ask_the_service(&staging, &connection) {
+                Ok(outcome) => Some(outcome),
+                Err(message) => {
+                    eprintln!("timport: {message}");
+                    return Exit::BadInput;
+                }
+            },
+            Err(e) => {
+                eprintln!("timport: {e}");
+                return Exit::BadInput;
+            }
+        }
+    };
+    let online_problems = online.as_ref().map_or(&[][..], |o| &o.problems[..]);
+    let report = ValidationReport::new(&staging, online_problems, MAX_BATCH_SIZE);
+    let problems: Vec<&Problem> = staging.problems().iter().chain(online_problems).collect();
+    let printed = if args.json {
+        print_json(&report, &problems, online.as_ref())
+    } else {
+        print_human(&staging, &report, &problems, online.as_ref())
     };
     if let Err(e) = printed {
         if e.kind() != io::ErrorKind::BrokenPipe {
             eprintln!("timport: cannot write the report: {e}");
         }
     }
-    if report.importable {
+    if online.as_ref().is_some_and(|o| o.failure.is_some()) {
+        Exit::Stopped
+    } else if report.importable {
         Exit::Done
     } else {
         Exit::BadInput
     }
 }
 
-fn print_json(report: &ValidationReport, problems: &[&Problem]) -> io::Result<()> {
+/// The connection for the online checks, or `None` when nothing at all is configured (no
+/// connection option, no key in the environment, no default profile): then only offline checks.
+fn online_connection(connect: &ConnectArgs) -> Result<Option<Connection>, ConfigError> {
+    let given = connect.profile.is_some()
+        || connect.region.is_some()
+        || connect.endpoint.is_some()
+        || connect.sdkappid.is_some()
+        || connect.admin.is_some()
+        || connect.key_file.is_some()
+        || std::env::var(SECRET_KEY_ENV).is_ok_and(|k| !k.trim().is_empty());
+    let default_profile = || {
+        Paths::from_env()
+            .ok()
+            .and_then(|paths| ConfigFile::load(&paths.config_file()).ok())
+            .is_some_and(|file| file.default_profile.is_some())
+    };
+    if !given && !default_profile() {
+        return Ok(None);
+    }
+    Connection::resolve(connect).map(Some)
+}
+
+fn ask_the_service(staging: &Staging, connection: &Connection) -> Result<OnlineOutcome, String> {
+    for warning in &connection.warnings {
+        eprintln!("timport: warning: {warning}");
+    }
+    let client = connection
+        .client(ClientOptions::default())
+        .map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+    eprintln!(
+        "timport: checking the staged groups and senders with {}",
+        connection.endpoint.base()
+    );
+    Ok(runtime.block_on(check_online(staging, &client)))
+}
+
+fn online_summary(online: Option<&OnlineOutcome>) -> serde_json::Value {
+    match online {
+        None => serde_json::Value::Null,
+        Some(o) => serde_json::json!({
+            "groups": o.groups,
+            "senders": o.senders,
+            "complete": o.failure.is_none(),
+        }),
+    }
+}
+
+fn print_json(
+    report: &ValidationReport,
+    problems: &[&Problem],
+    online: Option<&OnlineOutcome>,
+) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     for p in problems {
         let mut line = serde_json::json!({ "event": "problem" });
@@ -70,6 +153,7 @@ fn print_json(report: &ValidationReport, problems: &[&Problem]) -> io::Result<()
     let mut whole = serde_json::to_value(report)?;
     if let Some(obj) = whole.as_object_mut() {
         obj.remove("targets");
+        obj.insert("online".into(), online_summary(online));
     }
     merge(&mut summary, whole);
     writeln!(out, "{summary}")?;
@@ -86,6 +170,7 @@ fn print_human(
     staging: &Staging,
     report: &ValidationReport,
     problems: &[&Problem],
+    online: Option<&OnlineOutcome>,
 ) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     writeln!(
@@ -116,6 +201,21 @@ fn print_human(
         }
     }
     writeln!(out)?;
+    match online {
+        None => writeln!(out, "Online checks: not made (offline).")?,
+        Some(o) if o.failure.is_some() => writeln!(
+            out,
+            "Online checks: incomplete ({} and {} to check); see the online_check problem.",
+            count(o.groups, "group"),
+            count(o.senders, "sender")
+        )?,
+        Some(o) => writeln!(
+            out,
+            "Online checks: {} and {} checked with the service.",
+            count(o.groups, "group"),
+            count(o.senders, "sender")
+        )?,
+    }
     if report.importable {
         writeln!(out, "Everything is importable.")?;
     } else {

@@ -39,8 +39,12 @@ pub(super) struct Loc {
 pub struct Sender {
     /// The UserID.
     pub name: Box<str>,
-    /// File id and line of its first message.
-    pub first: (u32, u32),
+    /// File id of its first message.
+    pub file: u32,
+    /// Line of its first message.
+    pub line: u32,
+    /// Byte offset of its first message.
+    pub offset: u64,
     /// How many valid messages it sent.
     pub messages: u64,
 }
@@ -239,7 +243,7 @@ impl<'o> Collector<'o> {
         id
     }
 
-    fn sender_id(&mut self, name: &str, file: u32, line: u32) -> u32 {
+    fn sender_id(&mut self, name: &str, loc: &Loc) -> u32 {
         if let Some(&id) = self.sender_ids.get(name) {
             self.senders[id as usize].messages += 1;
             return id;
@@ -248,7 +252,9 @@ impl<'o> Collector<'o> {
         self.sender_ids.insert(name.into(), id);
         self.senders.push(Sender {
             name: name.into(),
-            first: (file, line),
+            file: loc.file,
+            line: loc.line,
+            offset: loc.offset,
             messages: 1,
         });
         id
@@ -320,7 +326,7 @@ impl<'o> Collector<'o> {
             } else {
                 self.max_seen[t] = time;
             }
-            let sender = self.sender_id(&msg.from_account, loc.file, loc.line);
+            let sender = self.sender_id(&msg.from_account, &loc);
             self.target_senders[t].insert(sender);
             if let Some(random) = msg.random {
                 self.randoms.push(StagedRandom {

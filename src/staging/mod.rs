@@ -16,7 +16,7 @@
 //!   `Random`s), and answers [`Staging::targets`], [`Staging::problems`] and [`Staging::load`]
 //!   ([`load`], re-reading messages by offset through [`reader`]).
 //! - [`report`] summarises a scan for `timport validate`; [`online`] adds the checks that ask
-//!   the service.
+//!   the service (`get_group_info`, `account_check`).
 //!
 //! Decisions the docs left open:
 //! - Directories are read recursively (a big group may be split as `2021/g.jsonl`,
@@ -39,6 +39,7 @@ pub mod json_file;
 pub mod lines;
 mod load;
 pub mod message;
+pub mod online;
 pub mod options;
 pub mod problem;
 mod reader;
