@@ -3,6 +3,7 @@
 //! Messages of a request body wait until the body ends, because its `GroupId` may come last.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::entry::{Flags, IndexEntry};
@@ -13,6 +14,29 @@ use super::options::ScanOptions;
 use super::problem::{Finding, Place, Problem, ProblemKind};
 use super::target::Target;
 use super::{StagedFile, TargetIndex};
+
+/// A fast hasher for the scan's maps, which are hit once per message (sender, target). Keys
+/// come from staged files, not from an adversary, so SipHash's protection is not needed.
+#[derive(Default)]
+pub(super) struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
 
 /// What a problem concerns: load attaches message and target problems to the messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,15 +73,6 @@ pub struct Sender {
     pub messages: u64,
 }
 
-/// A staged `Random` (kept only until the repeat check at the end of the scan).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct StagedRandom {
-    pub random: u32,
-    pub send_time: u32,
-    pub pos: u64,
-    pub target: u32,
-}
-
 /// Everything the scan found, before sorting and the cross-message checks.
 pub(super) struct Collected {
     pub files: Vec<StagedFile>,
@@ -65,7 +80,6 @@ pub(super) struct Collected {
     pub problems: Vec<(Problem, Scope)>,
     pub senders: Vec<Sender>,
     pub items: Vec<Vec<(u64, u32)>>,
-    pub randoms: Vec<StagedRandom>,
 }
 
 struct Pending {
@@ -77,14 +91,13 @@ pub(super) struct Collector<'o> {
     opts: &'o ScanOptions,
     files: Vec<StagedFile>,
     problems: Vec<(Problem, Scope)>,
-    target_ids: HashMap<Target, u32>,
+    target_ids: FastMap<Target, u32>,
     targets: Vec<TargetIndex>,
-    target_senders: Vec<HashSet<u32>>,
+    target_senders: Vec<FastSet<u32>>,
     max_seen: Vec<u32>,
-    sender_ids: HashMap<Box<str>, u32>,
+    sender_ids: FastMap<Box<str>, u32>,
     senders: Vec<Sender>,
     items: Vec<Vec<(u64, u32)>>,
-    randoms: Vec<StagedRandom>,
     pending: Vec<Pending>,
 }
 
@@ -94,14 +107,13 @@ impl<'o> Collector<'o> {
             opts,
             files: Vec::new(),
             problems: Vec::new(),
-            target_ids: HashMap::new(),
+            target_ids: FastMap::default(),
             targets: Vec::new(),
             target_senders: Vec::new(),
             max_seen: Vec::new(),
-            sender_ids: HashMap::new(),
+            sender_ids: FastMap::default(),
             senders: Vec::new(),
             items: Vec::new(),
-            randoms: Vec::new(),
             pending: Vec::new(),
         }
     }
@@ -227,14 +239,15 @@ impl<'o> Collector<'o> {
         }
     }
 
-    fn target_id(&mut self, target: &Target, place: &Place) -> u32 {
+    fn target_id(&mut self, target: &Target, loc: Loc) -> u32 {
         if let Some(&id) = self.target_ids.get(target) {
             return id;
         }
+        let place = &self.place(loc.file, loc.offset, loc.line);
         let id = self.targets.len() as u32;
         self.target_ids.insert(target.clone(), id);
         self.targets.push(TargetIndex::new(target.clone()));
-        self.target_senders.push(HashSet::new());
+        self.target_senders.push(FastSet::default());
         self.max_seen.push(0);
         for f in target.check() {
             self.problems
@@ -266,7 +279,6 @@ impl<'o> Collector<'o> {
         checked: Option<CheckedMessage>,
         body: Option<(&Target, Flags, Option<Finding>)>,
     ) {
-        let place = self.place(loc.file, loc.offset, loc.line);
         let (target, mut flags, extra) = match body {
             Some((target, flags, extra)) => (target.clone(), flags, extra),
             None => {
@@ -279,7 +291,7 @@ impl<'o> Collector<'o> {
                 (target, Flags::default(), None)
             }
         };
-        let tid = self.target_id(&target, &place);
+        let tid = self.target_id(&target, loc);
         let (mut findings, send_time, msg, error_line) = match checked {
             Some(c) => (c.findings, c.send_time, c.msg, c.error_line),
             None => {
@@ -302,7 +314,7 @@ impl<'o> Collector<'o> {
             flags = flags.with(Flags::INVALID);
         }
         for f in findings {
-            let mut at = place.clone();
+            let mut at = self.place(loc.file, loc.offset, loc.line);
             if f.kind == ProblemKind::InvalidJson {
                 at.line = loc.line.saturating_add(error_line.saturating_sub(1) as u32);
             }
@@ -311,9 +323,7 @@ impl<'o> Collector<'o> {
                 Scope::Message(loc.file, loc.offset),
             ));
         }
-        let Some(entry) =
-            IndexEntry::new(loc.file, loc.offset, loc.len, loc.line, send_time, flags)
-        else {
+        let Some(entry) = IndexEntry::new(loc.file, loc.offset, loc.line, send_time, flags) else {
             // The scan refuses files past the index's limits before reading them.
             return;
         };
@@ -328,14 +338,6 @@ impl<'o> Collector<'o> {
             }
             let sender = self.sender_id(&msg.from_account, &loc);
             self.target_senders[t].insert(sender);
-            if let Some(random) = msg.random {
-                self.randoms.push(StagedRandom {
-                    random,
-                    send_time: time,
-                    pos: entry.order_key().1,
-                    target: tid,
-                });
-            }
         }
         self.targets[t].entries.push(entry);
     }
@@ -352,7 +354,6 @@ impl<'o> Collector<'o> {
             problems: self.problems,
             senders: self.senders,
             items: self.items,
-            randoms: self.randoms,
         }
     }
 }

@@ -1,10 +1,11 @@
-//! The index entry kept in memory for every staged message: 20 bytes, so that a staging
+//! The index entry kept in memory for every staged message: 16 bytes, so that a staging
 //! directory of millions of messages costs tens of megabytes, not the size of its files.
 //!
-//! Layout (`repr(C, packed(4))`): `pos: u64` = file id (20 bits) | byte offset (40 bits) | flags
-//! (4 bits), then `send_time: u32`, `line: u32`, `len: u32`. The target is not stored: entries live
-//! in their target's list. Sorting by `(send_time, pos)` is sorting by time with file order, then
-//! byte order, breaking ties: a total order, so an unstable sort gives the stable result.
+//! Layout: `pos: u64` = file id (20 bits) | byte offset (40 bits) | flags (4 bits), then
+//! `send_time: u32` and `line: u32`. Neither the target (entries live in their target's list) nor
+//! the length (the loader finds the end of the line or JSON element) is stored. Sorting by
+//! `(send_time, pos)` is sorting by time with file order, then byte order, breaking ties: a total
+//! order, so an unstable sort gives the stable result.
 
 /// Files a staging directory may hold (20 bits of file id).
 pub const MAX_FILES: usize = 1 << FILE_BITS;
@@ -44,12 +45,10 @@ impl Flags {
 
 /// Where one staged message is and the little needed to order it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-#[repr(C, packed(4))]
 pub struct IndexEntry {
     pos: u64,
     send_time: u32,
     line: u32,
-    len: u32,
 }
 
 impl IndexEntry {
@@ -58,7 +57,6 @@ impl IndexEntry {
     pub fn new(
         file: u32,
         offset: u64,
-        len: u64,
         line: u32,
         send_time: Option<i64>,
         flags: Flags,
@@ -73,29 +71,18 @@ impl IndexEntry {
             pos,
             send_time: send_time.and_then(|t| u32::try_from(t).ok()).unwrap_or(0),
             line,
-            len: u32::try_from(len).unwrap_or(u32::MAX),
         })
     }
 
     /// The file's id in [`Staging::files`](super::Staging::files).
     pub fn file(&self) -> u32 {
         // The top 20 bits always fit.
-        (self.pos_value() >> (OFFSET_BITS + FLAG_BITS)) as u32
+        (self.pos >> (OFFSET_BITS + FLAG_BITS)) as u32
     }
 
     /// Byte offset of the message's first byte in its file.
     pub fn offset(&self) -> u64 {
-        (self.pos_value() >> FLAG_BITS) & MAX_OFFSET
-    }
-
-    /// Byte length of the message in the file (saturated at `u32::MAX`).
-    pub fn len(&self) -> u32 {
-        self.len
-    }
-
-    /// True for a zero-length span (never produced by the reader).
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
+        (self.pos >> FLAG_BITS) & MAX_OFFSET
     }
 
     /// 1-based line where the message starts.
@@ -110,7 +97,7 @@ impl IndexEntry {
 
     /// The flags.
     pub fn flags(&self) -> Flags {
-        Flags((self.pos_value() & FLAG_MASK) as u8)
+        Flags((self.pos & FLAG_MASK) as u8)
     }
 
     /// True when the message can be sent (no error).
@@ -120,23 +107,17 @@ impl IndexEntry {
 
     /// Adds flags.
     pub fn set(&mut self, flags: Flags) {
-        self.pos = self.pos_value() | u64::from(flags.0);
+        self.pos |= u64::from(flags.0);
     }
 
     /// The sort key: time, then file, then offset.
     pub fn order_key(&self) -> (u32, u64) {
-        let send_time = self.send_time;
-        (send_time, self.pos_value() >> FLAG_BITS)
+        (self.send_time, self.pos >> FLAG_BITS)
     }
 
     /// `(file, offset)`: unique per message.
     pub fn key(&self) -> (u32, u64) {
         (self.file(), self.offset())
-    }
-
-    fn pos_value(&self) -> u64 {
-        // A by-value read of the packed field (never a reference to an unaligned field).
-        self.pos
     }
 }
 
@@ -145,7 +126,6 @@ impl std::fmt::Debug for IndexEntry {
         f.debug_struct("IndexEntry")
             .field("file", &self.file())
             .field("offset", &self.offset())
-            .field("len", &self.len())
             .field("line", &self.line())
             .field("send_time", &self.send_time())
             .field("flags", &self.flags())
@@ -158,8 +138,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn twenty_bytes_per_message() {
-        assert_eq!(std::mem::size_of::<IndexEntry>(), 20);
+    fn sixteen_bytes_per_message() {
+        assert_eq!(std::mem::size_of::<IndexEntry>(), 16);
     }
 
     #[test]
@@ -168,7 +148,6 @@ mod tests {
         let e = IndexEntry::new(
             (MAX_FILES - 1) as u32,
             MAX_OFFSET,
-            u64::from(u32::MAX) + 5,
             u32::MAX,
             Some(i64::from(u32::MAX)),
             flags,
@@ -176,38 +155,33 @@ mod tests {
         .unwrap();
         assert_eq!(e.file() as usize, MAX_FILES - 1);
         assert_eq!(e.offset(), MAX_OFFSET);
-        assert_eq!(e.len(), u32::MAX);
         assert_eq!(e.line(), u32::MAX);
         assert_eq!(e.send_time(), i64::from(u32::MAX));
         assert_eq!(e.flags(), flags);
         assert!(!e.is_valid());
         assert!(!e.flags().contains(Flags::DUPLICATE));
-        assert!(IndexEntry::new(MAX_FILES as u32, 0, 1, 1, None, Flags::default()).is_none());
-        assert!(IndexEntry::new(0, MAX_OFFSET + 1, 1, 1, None, Flags::default()).is_none());
+        assert!(IndexEntry::new(MAX_FILES as u32, 0, 1, None, Flags::default()).is_none());
+        assert!(IndexEntry::new(0, MAX_OFFSET + 1, 1, None, Flags::default()).is_none());
     }
 
     #[test]
     fn unusable_times_become_zero_and_flags_can_be_added() {
-        let mut e = IndexEntry::new(3, 100, 10, 4, Some(-5), Flags::default()).unwrap();
+        let mut e = IndexEntry::new(3, 100, 4, Some(-5), Flags::default()).unwrap();
         assert_eq!(e.send_time(), 0);
         assert!(e.is_valid());
         e.set(Flags::DUPLICATE);
         assert!(e.flags().contains(Flags::DUPLICATE));
         assert_eq!((e.file(), e.offset(), e.line()), (3, 100, 4));
-        assert_eq!(
-            IndexEntry::new(0, 0, 1, 1, Some(1 << 40), Flags::default())
-                .unwrap()
-                .send_time(),
-            0
-        );
+        let far = IndexEntry::new(0, 0, 1, Some(1 << 40), Flags::default()).unwrap();
+        assert_eq!(far.send_time(), 0);
     }
 
     #[test]
     fn order_is_time_then_file_then_offset_regardless_of_flags() {
-        let a = IndexEntry::new(1, 50, 1, 1, Some(10), Flags::INVALID).unwrap();
-        let b = IndexEntry::new(0, 99, 1, 1, Some(11), Flags::default()).unwrap();
-        let c = IndexEntry::new(2, 0, 1, 1, Some(10), Flags::default()).unwrap();
-        let d = IndexEntry::new(1, 51, 1, 1, Some(10), Flags::default()).unwrap();
+        let a = IndexEntry::new(1, 50, 1, Some(10), Flags::INVALID).unwrap();
+        let b = IndexEntry::new(0, 99, 1, Some(11), Flags::default()).unwrap();
+        let c = IndexEntry::new(2, 0, 1, Some(10), Flags::default()).unwrap();
+        let d = IndexEntry::new(1, 51, 1, Some(10), Flags::default()).unwrap();
         let mut v = [b, c, d, a];
         v.sort_unstable_by_key(IndexEntry::order_key);
         assert_eq!(v.map(|e| e.key()), [(1, 50), (1, 51), (2, 0), (0, 99)]);

@@ -138,7 +138,6 @@ impl Staging {
             mut problems,
             senders,
             items,
-            randoms,
         } = collected;
         for t in &mut targets {
             t.entries.sort_unstable_by_key(IndexEntry::order_key);
@@ -154,8 +153,6 @@ impl Staging {
             items,
             options,
         };
-        // The cross checks use the target ids of the scan: sort the targets after them.
-        problems.extend(cross_checks::random_repeats(&staging, randoms));
         problems.extend(cross_checks::duplicates(&mut staging));
         staging.targets.sort_by(|a, b| a.target.cmp(&b.target));
         staging.set_problems(problems);

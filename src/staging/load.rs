@@ -123,7 +123,7 @@ impl Staging {
     }
 
     fn load_entries(&self, t: &TargetIndex, range: Range<usize>) -> Result<Loaded, LoadError> {
-        let mut reader = SpanReader::new(&self.files);
+        let mut reader = SpanReader::new(&self.files, self.options.read_cap());
         let target_problems: Vec<Problem> = t
             .target_problems()
             .iter()

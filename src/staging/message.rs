@@ -69,21 +69,8 @@ pub fn check_message(bytes: &[u8], framing: Framing, opts: &ScanOptions) -> Chec
         error_line: 1,
         ..CheckedMessage::default()
     };
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => {
-            return out.fail(Finding::error(
-                ProblemKind::NotUtf8,
-                None,
-                format!(
-                    "the {} is not UTF-8 (invalid byte at offset {} of it); re-encode the file as UTF-8",
-                    framing.noun(),
-                    e.valid_up_to()
-                ),
-            ));
-        }
-    };
-    match serde_json::from_str::<Value>(text) {
+    // serde_json checks UTF-8 as it parses; only a failed parse looks for bad bytes.
+    match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(obj)) => check_object(obj, framing, opts, out),
         Ok(other) => out.fail(Finding::error(
             ProblemKind::Shape,
@@ -94,6 +81,17 @@ pub fn check_message(bytes: &[u8], framing: Framing, opts: &ScanOptions) -> Chec
             ),
         )),
         Err(e) => {
+            if let Err(bad) = std::str::from_utf8(bytes) {
+                return out.fail(Finding::error(
+                    ProblemKind::NotUtf8,
+                    None,
+                    format!(
+                        "the {} is not UTF-8 (invalid byte at offset {} of it); re-encode the file as UTF-8",
+                        framing.noun(),
+                        bad.valid_up_to()
+                    ),
+                ));
+            }
             let line = e.line();
             let mut out = out.fail(Finding::error(
                 ProblemKind::InvalidJson,

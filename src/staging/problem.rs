@@ -63,8 +63,6 @@ pub enum ProblemKind {
     SendTime,
     /// `Random` outside the unsigned 32-bit range.
     Random,
-    /// Two staged messages of one target share a `Random` within 5 minutes.
-    RandomRepeat,
     /// `MsgBody` is empty.
     EmptyBody,
     /// An element type `import_group_msg` does not document.
@@ -115,7 +113,6 @@ impl ProblemKind {
             ProblemKind::FromAccount => "from_account",
             ProblemKind::SendTime => "send_time",
             ProblemKind::Random => "random",
-            ProblemKind::RandomRepeat => "random_repeat",
             ProblemKind::EmptyBody => "empty_body",
             ProblemKind::ElementType => "element_type",
             ProblemKind::ElementContent => "element_content",

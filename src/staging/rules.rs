@@ -12,9 +12,6 @@ use crate::api::types::{CUSTOM, DOCUMENTED_ELEMENT_TYPES, FACE, ImportMsg, LOCAT
 /// Longest `From_Account` (a UserID) in bytes.
 pub const MAX_ACCOUNT_BYTES: usize = 32;
 
-/// How long the service remembers a `Random` to drop a repeat, in seconds.
-pub const RANDOM_REPEAT_WINDOW_SECS: i64 = 300;
-
 /// The fields a staged message may carry that are sent as they are.
 pub const MESSAGE_FIELDS: [&str; 4] = ["From_Account", "SendTime", "Random", "MsgBody"];
 
@@ -205,15 +202,15 @@ pub fn msg_body(v: Option<&Value>, allow_other_elements: bool) -> Vec<Finding> {
 
 /// One element: an object with a known `MsgType` and the `MsgContent` fields its type requires.
 pub fn element(index: usize, el: &Value, allow_other_elements: bool) -> Vec<Finding> {
-    let path = format!("MsgBody[{index}]");
+    // Paths are built only when a finding needs one: this runs for every element staged.
+    let path = |tail: &str| format!("MsgBody[{index}]{tail}");
     let Value::Object(obj) = el else {
-        return vec![wrong_type(&path, "an object {MsgType, MsgContent}", el)];
+        return vec![wrong_type(&path(""), "an object {MsgType, MsgContent}", el)];
     };
-    let type_path = format!("{path}.MsgType");
     let msg_type = match obj.get("MsgType") {
-        None => return vec![missing(&type_path, "one of the element type names")],
+        None => return vec![missing(&path(".MsgType"), "one of the element type names")],
         Some(Value::String(s)) => s.as_str(),
-        Some(other) => return vec![wrong_type(&type_path, "a string", other)],
+        Some(other) => return vec![wrong_type(&path(".MsgType"), "a string", other)],
     };
     let mut out = Vec::new();
     let documented = DOCUMENTED_ELEMENT_TYPES.contains(&msg_type);
@@ -222,7 +219,7 @@ pub fn element(index: usize, el: &Value, allow_other_elements: bool) -> Vec<Find
         if allow_other_elements {
             out.push(Finding::warning(
                 ProblemKind::ElementType,
-                Some(&type_path),
+                Some(&path(".MsgType")),
                 format!(
                     "{msg_type:?} is not one of the element types import_group_msg documents ({listed}); it is sent as written because of --allow-other-elements, and the service may refuse it"
                 ),
@@ -230,22 +227,21 @@ pub fn element(index: usize, el: &Value, allow_other_elements: bool) -> Vec<Find
         } else {
             return vec![Finding::error(
                 ProblemKind::ElementType,
-                Some(&type_path),
+                Some(&path(".MsgType")),
                 format!(
                     "{msg_type:?} is not one of the element types import_group_msg documents ({listed}); convert it, or pass --allow-other-elements to send it anyway"
                 ),
             )];
         }
     }
-    let content_path = format!("{path}.MsgContent");
     let content = match obj.get("MsgContent") {
         None => {
-            out.push(missing(&content_path, "an object"));
+            out.push(missing(&path(".MsgContent"), "an object"));
             return out;
         }
         Some(Value::Object(c)) => c,
         Some(other) => {
-            out.push(wrong_type(&content_path, "an object", other));
+            out.push(wrong_type(&path(".MsgContent"), "an object", other));
             return out;
         }
     };
@@ -253,18 +249,18 @@ pub fn element(index: usize, el: &Value, allow_other_elements: bool) -> Vec<Find
         return out;
     }
     for (name, need, required) in content_fields(msg_type) {
-        let field = format!("{content_path}.{name}");
+        let field = || path(&format!(".MsgContent.{name}"));
         match (content.get(*name), required) {
             (None, true) => out.push(Finding::error(
                 ProblemKind::ElementContent,
-                Some(&field),
-                format!("{msg_type} needs {field} ({})", need.describe()),
+                Some(&field()),
+                format!("{msg_type} needs {} ({})", field(), need.describe()),
             )),
             (None, false) => {}
             (Some(v), _) if !need.accepts(v) => out.push(Finding::error(
                 ProblemKind::ElementContent,
-                Some(&field),
-                format!("{field} must be {}, not {v}", need.describe()),
+                Some(&field()),
+                format!("{} must be {}, not {v}", field(), need.describe()),
             )),
             (Some(_), _) => {}
         }

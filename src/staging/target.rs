@@ -46,6 +46,11 @@ impl Target {
     /// A `GroupId` naming another group drops the file's topic (a topic belongs to one group).
     pub fn overridden(&self, group: Option<&str>, topic: Option<&str>) -> Target {
         let group_changed = group.is_some_and(|g| g != &*self.group);
+        let topic_changed = topic.is_some_and(|t| Some(t) != self.topic());
+        if !group_changed && !topic_changed {
+            // The common case, once per staged message: share the file's target.
+            return self.clone();
+        }
         let group = group.unwrap_or(&self.group);
         let topic = match topic {
             Some(t) => Some(t),
