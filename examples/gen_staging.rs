@@ -200,8 +200,10 @@ fn main() -> io::Result<()> {
         let members: Vec<&String> = (0..5 + rng.below(300)).map(|_| rng.pick(&pool)).collect();
         let mut out =
             BufWriter::with_capacity(1 << 20, File::create(dir.join(format!("{name}.jsonl")))?);
-        let mut time = 1_546_300_800 + rng.below(4 * 365 * 86_400) as i64;
-        let mean_gap = 30.0 + rng.unit() * 600.0;
+        // Groups start in 2018-2020 and span at most four years, so every time is in the past.
+        let mut time = 1_514_764_800 + rng.below(3 * 365 * 86_400) as i64;
+        let expected_messages = (budget / 280).max(1) as f64;
+        let mean_gap = (30.0 + rng.unit() * 600.0).min(4.0 * 365.0 * 86_400.0 / expected_messages);
         let mut bytes = 0u64;
         let mut line = Vec::with_capacity(4096);
         while bytes < budget {

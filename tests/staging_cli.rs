@@ -245,3 +245,38 @@ fn half_given_credentials_are_an_error_not_a_silent_offline_run() {
         "{stderr}"
     );
 }
+
+#[test]
+fn max_problems_caps_the_listing_not_the_counts() {
+    let out = timport(&[
+        "validate",
+        "--max-problems",
+        "3",
+        fixtures("broken").to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout.contains("16 errors, 3 warnings"), "{stdout}");
+    let listed = stdout
+        .lines()
+        .filter(|l| l.contains(": error [") || l.contains(": warning ["))
+        .count();
+    assert_eq!(listed, 3, "{stdout}");
+    assert!(
+        stdout.contains("... and 16 more problems not listed"),
+        "{stdout}"
+    );
+    let json = timport(&[
+        "validate",
+        "--json",
+        "--max-problems",
+        "3",
+        fixtures("broken").to_str().unwrap(),
+    ]);
+    let summary: serde_json::Value =
+        serde_json::from_str(text(&json.stdout).lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (summary["errors"].as_u64(), summary["unlisted"].as_u64()),
+        (Some(16), Some(16))
+    );
+}

@@ -446,3 +446,78 @@ fn future_times_depend_on_the_given_now() {
             .is_importable()
     );
 }
+
+#[test]
+fn problems_over_the_listing_cap_are_counted_and_derived_again_on_load() {
+    let full = scan(&fixtures("broken"), &opts()).unwrap();
+    let capped = scan(
+        &fixtures("broken"),
+        &ScanOptions {
+            max_listed_problems: 2,
+            ..opts()
+        },
+    )
+    .unwrap();
+    assert_eq!(capped.problems().len(), 2);
+    assert_eq!(capped.unlisted_problems(), full.problems().len() - 2);
+    assert_eq!(capped.count(Severity::Error), full.count(Severity::Error));
+    assert_eq!(
+        capped.count(Severity::Warning),
+        full.count(Severity::Warning)
+    );
+    let broken = Target::new("broken", None);
+    assert_eq!(
+        capped.problem_counts(Some(&broken)),
+        full.problem_counts(Some(&broken))
+    );
+    // Loading gives every invalid message the same problems, listed or not.
+    for target in [
+        broken,
+        Target::new("dupes", None),
+        Target::new("structure", None),
+    ] {
+        let a = full.load(&target).unwrap();
+        let b = capped.load(&target).unwrap();
+        let kinds = |l: &timport::staging::Loaded| -> Vec<Vec<(u32, ProblemKind)>> {
+            l.invalid
+                .iter()
+                .map(|m| m.problems.iter().map(|p| (p.line, p.kind)).collect())
+                .chain(
+                    l.messages
+                        .iter()
+                        .map(|m| m.warnings.iter().map(|p| (p.line, p.kind)).collect()),
+                )
+                .collect()
+        };
+        assert_eq!(kinds(&a), kinds(&b), "{target}");
+    }
+}
+
+#[test]
+fn progress_is_reported_per_file_and_within_long_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = msg("a", 1, &"x".repeat(200));
+    let big: String = std::iter::repeat_n(format!("{line}\n"), (17 << 20) / line.len()).collect();
+    write(dir.path(), "big.jsonl", &big);
+    write(dir.path(), "small.json", format!("[{}]", msg("b", 2, "y")));
+    let total = fs::metadata(dir.path().join("big.jsonl")).unwrap().len()
+        + fs::metadata(dir.path().join("small.json")).unwrap().len();
+    let mut seen = Vec::new();
+    timport::staging::scan_with_progress(dir.path(), &opts(), &mut |p| seen.push(p)).unwrap();
+    assert_eq!((seen[0].bytes_read, seen[0].files_done), (0, 0));
+    assert!(
+        seen.iter()
+            .all(|p| p.bytes_total == total && p.files_total == 2)
+    );
+    assert!(seen.windows(2).all(|w| w[0].bytes_read <= w[1].bytes_read));
+    let within_big = seen
+        .iter()
+        .filter(|p| p.files_done == 0 && p.bytes_read > 0)
+        .count();
+    assert_eq!(
+        within_big, 1,
+        "one report at 16 MiB inside the 17 MiB file: {seen:?}"
+    );
+    let last = seen.last().unwrap();
+    assert_eq!((last.bytes_read, last.files_done), (total, 2));
+}

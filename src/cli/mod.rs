@@ -140,6 +140,9 @@ pub struct ValidateArgs {
     /// Skip the online checks even when credentials are configured.
     #[arg(long)]
     pub offline: bool,
+    /// List at most this many problems (all are counted); 0 lists every one.
+    #[arg(long, default_value_t = crate::staging::options::DEFAULT_MAX_LISTED_PROBLEMS)]
+    pub max_problems: usize,
 }
 
 /// Options of the message rules, shared by `validate` and `plan`.

@@ -5,14 +5,14 @@
 
 use std::io::{self, Write};
 
-use super::validate::scan_or_report;
+use super::validate::{scan_options, scan_or_report};
 use super::{Exit, PlanArgs};
 use crate::plan::{PlanOptions, TargetPlan, plan_target};
 use crate::staging::{InvalidMessage, Staging, TargetIndex};
 
 /// Runs the command.
 pub fn run(args: &PlanArgs) -> Exit {
-    let Some(staging) = scan_or_report(&args.staging, &args.rules) else {
+    let Some(staging) = scan_or_report(&args.staging, &scan_options(&args.rules)) else {
         return Exit::BadInput;
     };
     let targets: Vec<&TargetIndex> = staging.group_targets(&args.group).collect();

@@ -1,7 +1,7 @@
 //! `timport validate STAGING`: scan the staged files, check every message, print a summary per
 //! target and every problem. Exit 0 when everything is importable, 2 otherwise.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use super::{ConnectArgs, Exit, RuleArgs, ValidateArgs};
 use crate::api::ClientOptions;
@@ -9,8 +9,10 @@ use crate::clock::{format_unix, unix_now};
 use crate::config::{ConfigError, ConfigFile, Connection, Paths, SECRET_KEY_ENV};
 use crate::plan::MAX_BATCH_SIZE;
 use crate::staging::online::{OnlineOutcome, check_online};
-use crate::staging::report::KindCounts;
-use crate::staging::{Problem, ScanOptions, Staging, TargetReport, ValidationReport, scan};
+use crate::staging::report::{KindCount, KindCounts};
+use crate::staging::{
+    Problem, ScanOptions, Staging, TargetReport, ValidationReport, scan_with_progress,
+};
 
 /// The scan options the rule flags ask for, at the current time.
 pub(super) fn scan_options(rules: &RuleArgs) -> ScanOptions {
@@ -21,9 +23,28 @@ pub(super) fn scan_options(rules: &RuleArgs) -> ScanOptions {
     }
 }
 
-/// Scans, or says why it cannot on stderr.
-pub(super) fn scan_or_report(path: &std::path::Path, rules: &RuleArgs) -> Option<Staging> {
-    match scan(path, &scan_options(rules)) {
+/// Scans (with a progress bar when stderr is a terminal), or says why it cannot on stderr.
+pub(super) fn scan_or_report(path: &std::path::Path, opts: &ScanOptions) -> Option<Staging> {
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "reading {bar:30} {bytes}/{total_bytes} {msg} ({eta})",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let scanned = scan_with_progress(path, opts, &mut |p| {
+        if let Some(bar) = &bar {
+            bar.set_length(p.bytes_total);
+            bar.set_position(p.bytes_read);
+            bar.set_message(format!("{}/{} files", p.files_done, p.files_total));
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    match scanned {
         Ok(staging) => Some(staging),
         Err(e) => {
             eprintln!("timport: {e}");
@@ -34,7 +55,11 @@ pub(super) fn scan_or_report(path: &std::path::Path, rules: &RuleArgs) -> Option
 
 /// Runs the command.
 pub fn run(args: &ValidateArgs, connect: &ConnectArgs) -> Exit {
-    let Some(staging) = scan_or_report(&args.staging, &args.rules) else {
+    let opts = ScanOptions {
+        max_listed_problems: args.max_problems,
+        ..scan_options(&args.rules)
+    };
+    let Some(staging) = scan_or_report(&args.staging, &opts) else {
         return Exit::BadInput;
     };
     let online = if args.offline {
@@ -200,6 +225,13 @@ fn print_human(
             writeln!(out, "{p}")?;
         }
     }
+    if report.unlisted > 0 {
+        writeln!(
+            out,
+            "... and {} not listed (the counts above include them; --max-problems 0 lists all)",
+            count(report.unlisted, "more problem")
+        )?;
+    }
     writeln!(out)?;
     match online {
         None => writeln!(out, "Online checks: not made (offline).")?,
@@ -281,7 +313,7 @@ fn count(n: usize, noun: &str) -> String {
 
 /// `errors: send_time 3, invalid_json 1; warnings: duplicate 2`
 fn kinds(counts: &KindCounts) -> String {
-    let list = |pick: fn(&crate::staging::report::KindCount) -> usize| {
+    let list = |pick: fn(&KindCount) -> usize| {
         counts
             .iter()
             .filter(|(_, c)| pick(c) > 0)

@@ -12,6 +12,7 @@ use super::lines::Line;
 use super::message::{CheckedMessage, Framing, check_message};
 use super::options::ScanOptions;
 use super::problem::{Finding, Place, Problem, ProblemKind};
+use super::problem_log::{ProblemLog, Scope};
 use super::target::Target;
 use super::{StagedFile, TargetIndex};
 
@@ -37,17 +38,6 @@ impl Hasher for FastHasher {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
-
-/// What a problem concerns: load attaches message and target problems to the messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Scope {
-    /// One message, by `(file, offset)`.
-    Message(u32, u64),
-    /// Every message of a target.
-    Target,
-    /// A file, a body or the staging directory.
-    Other,
-}
 
 /// A message's place in its file.
 #[derive(Debug, Clone, Copy)]
@@ -77,7 +67,7 @@ pub struct Sender {
 pub(super) struct Collected {
     pub files: Vec<StagedFile>,
     pub targets: Vec<TargetIndex>,
-    pub problems: Vec<(Problem, Scope)>,
+    pub problems: ProblemLog,
     pub senders: Vec<Sender>,
     pub items: Vec<Vec<(u64, u32)>>,
 }
@@ -90,7 +80,7 @@ struct Pending {
 pub(super) struct Collector<'o> {
     opts: &'o ScanOptions,
     files: Vec<StagedFile>,
-    problems: Vec<(Problem, Scope)>,
+    problems: ProblemLog,
     target_ids: FastMap<Target, u32>,
     targets: Vec<TargetIndex>,
     target_senders: Vec<FastSet<u32>>,
@@ -106,7 +96,7 @@ impl<'o> Collector<'o> {
         Collector {
             opts,
             files: Vec::new(),
-            problems: Vec::new(),
+            problems: ProblemLog::new(opts.max_listed_problems),
             target_ids: FastMap::default(),
             targets: Vec::new(),
             target_senders: Vec::new(),
@@ -145,8 +135,7 @@ impl<'o> Collector<'o> {
 
     /// A problem about something other than one message.
     pub fn problem(&mut self, place: Place, finding: Finding, target: Option<&Target>) {
-        self.problems
-            .push((finding.at(&place, target), Scope::Other));
+        self.problems.add(finding.at(&place, target), Scope::Other);
     }
 
     /// A problem about a file as a whole (line 0) or a place in it.
@@ -194,14 +183,10 @@ impl<'o> Collector<'o> {
             self.problem(place.clone(), f, Some(&resolved.target));
         }
         let because = invalid.then(|| {
-            Finding::error(
-                ProblemKind::BodyInvalid,
-                None,
-                format!(
-                    "the request body at line {} has errors in its own fields (see there), so this message cannot be sent",
-                    place.line
-                ),
-            )
+            body_invalid(&format!(
+                "the request body at line {} has errors in its own fields (see there)",
+                place.line
+            ))
         });
         let flags = if resolved.recent_contact {
             Flags::RECENT_CONTACT
@@ -223,13 +208,9 @@ impl<'o> Collector<'o> {
             return;
         }
         let stem = self.files[file as usize].target.clone();
-        let because = Finding::error(
-            ProblemKind::BodyInvalid,
-            None,
-            format!(
-                "the request body holding this message is cut short by broken JSON at line {at_line}, so its GroupId is unknown and the message cannot be sent"
-            ),
-        );
+        let because = body_invalid(&format!(
+            "the request body holding this message is cut short by broken JSON at line {at_line}, so its GroupId is unknown"
+        ));
         for p in std::mem::take(&mut self.pending) {
             self.add(
                 p.loc,
@@ -250,8 +231,7 @@ impl<'o> Collector<'o> {
         self.target_senders.push(FastSet::default());
         self.max_seen.push(0);
         for f in target.check() {
-            self.problems
-                .push((f.at(place, Some(target)), Scope::Target));
+            self.problems.add(f.at(place, Some(target)), Scope::Target);
         }
         id
     }
@@ -296,16 +276,7 @@ impl<'o> Collector<'o> {
             Some(c) => (c.findings, c.send_time, c.msg, c.error_line),
             None => {
                 flags = flags.with(Flags::TOO_LONG);
-                let cap = self.opts.read_cap();
-                let finding = Finding::error(
-                    ProblemKind::TooLong,
-                    None,
-                    format!(
-                        "this message is {} bytes long in the file; timport reads at most {cap} bytes of one message (messages may be at most {} bytes as sent): it is not read",
-                        loc.len, self.opts.max_message_bytes
-                    ),
-                );
-                (vec![finding], None, None, 1)
+                (vec![too_long(Some(loc.len), self.opts)], None, None, 1)
             }
         };
         findings.extend(extra);
@@ -313,15 +284,11 @@ impl<'o> Collector<'o> {
         if msg.is_none() {
             flags = flags.with(Flags::INVALID);
         }
-        for f in findings {
-            let mut at = self.place(loc.file, loc.offset, loc.line);
-            if f.kind == ProblemKind::InvalidJson {
-                at.line = loc.line.saturating_add(error_line.saturating_sub(1) as u32);
-            }
-            self.problems.push((
-                f.at(&at, Some(&target)),
-                Scope::Message(loc.file, loc.offset),
-            ));
+        if !findings.is_empty() {
+            let place = self.place(loc.file, loc.offset, loc.line);
+            let problems = message_problems(&place, &target, findings, error_line);
+            self.problems
+                .add_together(problems, Scope::Message(loc.file, loc.offset));
         }
         let Some(entry) = IndexEntry::new(loc.file, loc.offset, loc.line, send_time, flags) else {
             // The scan refuses files past the index's limits before reading them.
@@ -356,4 +323,52 @@ impl<'o> Collector<'o> {
             items: self.items,
         }
     }
+}
+
+/// A message's findings as problems at its place; a JSON error sits at the line inside the
+/// message where parsing stopped.
+pub(super) fn message_problems(
+    place: &Place,
+    target: &Target,
+    findings: Vec<Finding>,
+    error_line: usize,
+) -> Vec<Problem> {
+    findings
+        .into_iter()
+        .map(|f| {
+            let mut at = place.clone();
+            if f.kind == ProblemKind::InvalidJson {
+                at.line = place
+                    .line
+                    .saturating_add(error_line.saturating_sub(1) as u32);
+            }
+            f.at(&at, Some(target))
+        })
+        .collect()
+}
+
+/// A message too long to read (`len` when known).
+pub(super) fn too_long(len: Option<u64>, opts: &ScanOptions) -> Finding {
+    let size = len.map_or_else(
+        || "longer than that".to_owned(),
+        |n| format!("{n} bytes long"),
+    );
+    Finding::error(
+        ProblemKind::TooLong,
+        None,
+        format!(
+            "this message is {size} in the file; timport reads at most {} bytes of one message (messages may be at most {} bytes as sent): it is not read",
+            opts.read_cap(),
+            opts.max_message_bytes
+        ),
+    )
+}
+
+/// A message that cannot be sent because of its request body.
+pub(super) fn body_invalid(why: &str) -> Finding {
+    Finding::error(
+        ProblemKind::BodyInvalid,
+        None,
+        format!("{why}, so this message cannot be sent"),
+    )
 }

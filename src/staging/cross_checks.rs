@@ -4,10 +4,10 @@
 
 use sha2::{Digest, Sha256};
 
-use super::collect::Scope;
 use super::entry::{Flags, IndexEntry};
 use super::message::check_message;
 use super::problem::{Finding, Place, Problem, ProblemKind};
+use super::problem_log::Scope;
 use super::reader::SpanReader;
 use super::{Staging, TargetIndex};
 
@@ -86,14 +86,7 @@ fn mark_run(
         for &(_, i) in &same[1..] {
             t.entries[i].set(Flags::DUPLICATE);
             let entry = t.entries[i];
-            let finding = Finding::warning(
-                ProblemKind::Duplicate,
-                None,
-                format!(
-                    "exact duplicate of {}:{} (same sender, time and body); both are imported unless you remove one",
-                    original.file, original.line
-                ),
-            );
+            let finding = duplicate(Some(&original));
             out.push((
                 finding.at(&place(staging, &entry), Some(&t.target)),
                 Scope::Message(entry.file(), entry.offset()),
@@ -101,4 +94,19 @@ fn mark_run(
         }
     }
     out
+}
+
+/// The warning for an exact duplicate, naming the original when known.
+pub(super) fn duplicate(original: Option<&Place>) -> Finding {
+    let of = original.map_or_else(
+        || "an earlier message of this target".to_owned(),
+        |o| format!("{}:{}", o.file, o.line),
+    );
+    Finding::warning(
+        ProblemKind::Duplicate,
+        None,
+        format!(
+            "exact duplicate of {of} (same sender, time and body); both are imported unless you remove one"
+        ),
+    )
 }

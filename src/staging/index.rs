@@ -1,16 +1,18 @@
 //! The finished index of a staging directory: its files with their fingerprints, one sorted entry
 //! list per target with the target's statistics, every problem, and the senders.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::collect::{Collected, Scope, Sender};
+use super::collect::{Collected, Sender};
 use super::cross_checks;
 use super::entry::IndexEntry;
 use super::fingerprint::Fingerprint;
 use super::load::SourceRef;
 use super::options::ScanOptions;
-use super::problem::Problem;
+use super::problem::{KindCounts, Problem, Severity};
+use super::problem_log::{ProblemLog, Scope};
 use super::target::Target;
 
 /// The two staged file formats.
@@ -122,9 +124,14 @@ pub struct Staging {
     pub(super) root: PathBuf,
     pub(super) files: Vec<StagedFile>,
     pub(super) targets: Vec<TargetIndex>,
+    /// The listed problems, in file order.
     pub(super) problems: Vec<Problem>,
-    /// `(file, offset, problem index)` of every problem about one message, sorted.
+    /// `(file, offset, problem index)` of every listed problem about one message, sorted.
     pub(super) message_problems: Vec<(u32, u64, usize)>,
+    /// Every problem, counted per target (`None`: about no target).
+    pub(super) counts: BTreeMap<Option<Target>, KindCounts>,
+    /// Problems counted but not listed.
+    pub(super) unlisted: usize,
     pub(super) senders: Vec<Sender>,
     pub(super) items: Vec<Vec<(u64, u32)>>,
     pub(super) options: ScanOptions,
@@ -149,17 +156,24 @@ impl Staging {
             targets,
             problems: Vec::new(),
             message_problems: Vec::new(),
+            counts: BTreeMap::new(),
+            unlisted: 0,
             senders,
             items,
             options,
         };
-        problems.extend(cross_checks::duplicates(&mut staging));
+        for (p, scope) in cross_checks::duplicates(&mut staging) {
+            problems.add(p, scope);
+        }
         staging.targets.sort_by(|a, b| a.target.cmp(&b.target));
         staging.set_problems(problems);
         staging
     }
 
-    fn set_problems(&mut self, mut problems: Vec<(Problem, Scope)>) {
+    fn set_problems(&mut self, log: ProblemLog) {
+        self.counts = log.counts;
+        self.unlisted = log.unlisted;
+        let mut problems = log.listed;
         let file_order = |p: &Problem| {
             self.files
                 .binary_search_by(|f| f.path.as_ref().cmp(p.file.as_ref()))
@@ -189,6 +203,12 @@ impl Staging {
         self.targets.binary_search_by(|t| t.target.cmp(target)).ok()
     }
 
+    /// False when a problem of the target itself (its group or topic id) is an error: then none
+    /// of its messages can be sent.
+    pub fn target_is_sendable(&self, t: &TargetIndex) -> bool {
+        t.problems.iter().all(|&i| !self.problems[i].is_error())
+    }
+
     /// The directory scanned (for a single file: the file).
     pub fn root(&self) -> &Path {
         &self.root
@@ -216,14 +236,38 @@ impl Staging {
             .filter(move |t| t.target.group() == group)
     }
 
-    /// Every problem, in file order.
+    /// The listed problems, in file order: all of them, or the first
+    /// [`ScanOptions::max_listed_problems`] (see [`Staging::unlisted_problems`]).
     pub fn problems(&self) -> &[Problem] {
         &self.problems
     }
 
+    /// How many problems were counted but not listed.
+    pub fn unlisted_problems(&self) -> usize {
+        self.unlisted
+    }
+
+    /// Every problem (listed or not) about a target's messages, or with `None` about no target,
+    /// counted by kind.
+    pub fn problem_counts(&self, target: Option<&Target>) -> Option<&KindCounts> {
+        self.counts.get(&target.cloned())
+    }
+
+    /// How many problems of a severity were found, listed or not.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.counts
+            .values()
+            .flat_map(|kinds| kinds.values())
+            .map(|c| match severity {
+                Severity::Error => c.errors,
+                Severity::Warning => c.warnings,
+            })
+            .sum()
+    }
+
     /// True when nothing has an error (warnings allowed).
     pub fn is_importable(&self) -> bool {
-        !self.problems.iter().any(Problem::is_error)
+        self.count(Severity::Error) == 0
     }
 
     /// Every distinct sender of a valid message.

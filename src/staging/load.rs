@@ -6,10 +6,12 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::collect::{body_invalid, message_problems, too_long};
+use super::cross_checks::duplicate;
 use super::entry::{Flags, IndexEntry};
 use super::index::FileKind;
 use super::message::{Framing, check_message};
-use super::problem::Problem;
+use super::problem::{Place, Problem, ProblemKind};
 use super::reader::SpanReader;
 use super::target::Target;
 use super::{Staging, TargetIndex};
@@ -129,13 +131,22 @@ impl Staging {
             .iter()
             .map(|&i| self.problems[i].clone())
             .collect();
-        let target_ok = !target_problems.iter().any(Problem::is_error);
+        let target_ok = self.target_is_sendable(t);
         let mut out = Loaded::default();
         let mut buf = Vec::new();
         for entry in &t.entries()[range] {
             let source = self.source_of(entry);
-            let mut problems: Vec<Problem> = self.problems_of(entry).cloned().collect();
+            let place = Place {
+                file: source.file.clone(),
+                line: source.line,
+                offset: source.offset,
+            };
+            let listed: Vec<Problem> = self.problems_of(entry).cloned().collect();
             if entry.flags().contains(Flags::TOO_LONG) {
+                let mut problems = listed;
+                if problems.is_empty() {
+                    problems.push(too_long(None, &self.options).at(&place, Some(t.target())));
+                }
                 problems.extend(target_problems.iter().cloned());
                 out.invalid.push(InvalidMessage {
                     source,
@@ -148,6 +159,21 @@ impl Staging {
             }
             reader.read(entry, &mut buf)?;
             let checked = check_message(&buf, self.framing(entry), &self.options);
+            let mut problems = if listed.is_empty() {
+                // Not listed (over --max-problems) or none: the same rules give them again.
+                message_problems(&place, t.target(), checked.findings, checked.error_line)
+            } else {
+                listed
+            };
+            if !entry.is_valid() && !problems.iter().any(Problem::is_error) {
+                let why = body_invalid("its request body is invalid (see the body's own problems)");
+                problems.push(why.at(&place, Some(t.target())));
+            }
+            if entry.flags().contains(Flags::DUPLICATE)
+                && !problems.iter().any(|p| p.kind == ProblemKind::Duplicate)
+            {
+                problems.push(duplicate(None).at(&place, Some(t.target())));
+            }
             match checked.msg {
                 Some(msg) if entry.is_valid() && target_ok => out.messages.push(StagedMessage {
                     source,

@@ -7,6 +7,9 @@ pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 12_000;
 /// skipped without being buffered.
 pub const DEFAULT_MAX_READ_BYTES: usize = 1 << 20;
 
+/// How many problems are kept with their text by default (all are counted).
+pub const DEFAULT_MAX_LISTED_PROBLEMS: usize = 10_000;
+
 /// Options for [`scan`](super::scan) and the message rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanOptions {
@@ -20,6 +23,9 @@ pub struct ScanOptions {
     /// Longest line (`.jsonl`) or message element (`.json`) buffered; longer ones are reported.
     /// Never less than `max_message_bytes` plus room for whitespace.
     pub max_read_bytes: usize,
+    /// Problems kept with their text (`--max-problems`; 0 keeps all). Every problem is counted;
+    /// [`Staging::load`](super::Staging::load) derives the problems of an unlisted message again.
+    pub max_listed_problems: usize,
 }
 
 impl ScanOptions {
@@ -30,6 +36,7 @@ impl ScanOptions {
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             allow_other_elements: false,
             max_read_bytes: DEFAULT_MAX_READ_BYTES,
+            max_listed_problems: DEFAULT_MAX_LISTED_PROBLEMS,
         }
     }
 

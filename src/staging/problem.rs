@@ -4,6 +4,7 @@
 //! into a [`Problem`] (file, line, byte offset, target). Each message text is written once, by the
 //! rule that finds it.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -250,6 +251,28 @@ impl fmt::Display for Problem {
         write!(f, ": {}", self.message)
     }
 }
+
+/// Errors and warnings of one kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct KindCount {
+    /// Errors.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+}
+
+impl KindCount {
+    /// Counts one more.
+    pub fn add(&mut self, severity: Severity) {
+        match severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+        }
+    }
+}
+
+/// Problem counts by kind.
+pub type KindCounts = BTreeMap<ProblemKind, KindCount>;
 
 #[cfg(test)]
 mod tests {

@@ -2,35 +2,13 @@
 //! time range, reordering, senders, problems by kind), and whether everything is importable.
 //! Pure: built from a [`Staging`] and any online problems.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::Staging;
 use super::entry::Flags;
-use super::problem::{Problem, ProblemKind, Severity};
+pub use super::problem::{KindCount, KindCounts};
+use super::problem::{Problem, Severity};
 use super::target::Target;
-
-/// Errors and warnings of one kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct KindCount {
-    /// Errors.
-    pub errors: usize,
-    /// Warnings.
-    pub warnings: usize,
-}
-
-impl KindCount {
-    fn add(&mut self, severity: Severity) {
-        match severity {
-            Severity::Error => self.errors += 1,
-            Severity::Warning => self.warnings += 1,
-        }
-    }
-}
-
-/// Problem counts by kind.
-pub type KindCounts = BTreeMap<ProblemKind, KindCount>;
 
 /// One target's summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -85,6 +63,8 @@ pub struct ValidationReport {
     pub errors: usize,
     /// Warnings found.
     pub warnings: usize,
+    /// Problems counted but not listed (see `--max-problems`).
+    pub unlisted: usize,
     /// One summary per target.
     pub targets: Vec<TargetReport>,
     /// Problems that concern no target (files, layout), by kind.
@@ -102,10 +82,7 @@ impl ValidationReport {
             .iter()
             .map(|t| {
                 // A target whose own ids are refused sends nothing.
-                let target_ok = t
-                    .target_problems()
-                    .iter()
-                    .all(|&i| !staging.problems()[i].is_error());
+                let target_ok = staging.target_is_sendable(t);
                 let valid = if target_ok { t.valid_count() } else { 0 };
                 let (first, last) = t.time_range().unzip();
                 TargetReport {
@@ -124,13 +101,16 @@ impl ValidationReport {
                         .filter(|e| e.flags().contains(Flags::DUPLICATE))
                         .count(),
                     crowded_seconds: t.crowded_seconds(batch_size),
-                    problems: KindCounts::new(),
+                    problems: staging
+                        .problem_counts(Some(t.target()))
+                        .cloned()
+                        .unwrap_or_default(),
                     importable: true,
                 }
             })
             .collect();
-        let mut other = KindCounts::new();
-        for p in staging.problems().iter().chain(online) {
+        let mut other = staging.problem_counts(None).cloned().unwrap_or_default();
+        for p in online {
             let slot = p
                 .target
                 .as_ref()
@@ -143,15 +123,16 @@ impl ValidationReport {
                 })
                 .map(|i| &mut targets[i]);
             match slot {
-                Some(report) => {
-                    report.problems.entry(p.kind).or_default().add(p.severity);
-                    report.importable &= !p.is_error();
-                }
+                Some(report) => report.problems.entry(p.kind).or_default().add(p.severity),
                 None => other.entry(p.kind).or_default().add(p.severity),
             }
         }
-        let all = staging.problems().iter().chain(online);
-        let errors = all.clone().filter(|p| p.is_error()).count();
+        for t in &mut targets {
+            t.importable = t.problems.values().all(|c| c.errors == 0);
+        }
+        let online_errors = online.iter().filter(|p| p.is_error()).count();
+        let errors = staging.count(Severity::Error) + online_errors;
+        let warnings = staging.count(Severity::Warning) + online.len() - online_errors;
         let sum = |f: fn(&TargetReport) -> usize| targets.iter().map(f).sum::<usize>();
         ValidationReport {
             files: staging.files().len(),
@@ -159,7 +140,8 @@ impl ValidationReport {
             valid: sum(|t| t.valid),
             invalid: sum(|t| t.invalid),
             errors,
-            warnings: all.count() - errors,
+            warnings,
+            unlisted: staging.unlisted_problems(),
             importable: errors == 0,
             other_problems: other,
             targets,

@@ -21,6 +21,22 @@ use super::walk::{self, Listed};
 
 const READ_BUFFER_BYTES: usize = 256 * 1024;
 
+/// How often a long file reports progress while it is read.
+const PROGRESS_EVERY_BYTES: u64 = 16 << 20;
+
+/// How far a scan is, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanProgress {
+    /// Bytes read so far.
+    pub bytes_read: u64,
+    /// Bytes of all staged files (as listed when the scan began).
+    pub bytes_total: u64,
+    /// Files finished.
+    pub files_done: usize,
+    /// Files to read.
+    pub files_total: usize,
+}
+
 /// Why a scan could not start. Everything found inside the files is a
 /// [`Problem`](super::Problem) instead.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +64,16 @@ pub enum ScanError {
 /// Scans a staging directory (every `*.jsonl` and `*.json` below it, recursively, in path
 /// order; hidden entries skipped) or a single staged file.
 pub fn scan(path: &Path, opts: &ScanOptions) -> Result<Staging, ScanError> {
+    scan_with_progress(path, opts, &mut |_| {})
+}
+
+/// [`scan`], telling `progress` how far it is: once before reading, after each file, and every
+/// 16 MiB within a long `.jsonl` file.
+pub fn scan_with_progress(
+    path: &Path,
+    opts: &ScanOptions,
+    progress: &mut dyn FnMut(ScanProgress),
+) -> Result<Staging, ScanError> {
     let meta = fs::metadata(path).map_err(|source| ScanError::Open {
         path: path.to_owned(),
         source,
@@ -82,8 +108,27 @@ pub fn scan(path: &Path, opts: &ScanOptions) -> Result<Staging, ScanError> {
         collector.problem(place, finding, None);
     }
     let cap = opts.read_cap();
+    let mut at = ScanProgress {
+        bytes_read: 0,
+        bytes_total: listing
+            .files
+            .iter()
+            .filter_map(|f| fs::metadata(&f.full).ok())
+            .map(|m| m.len())
+            .sum(),
+        files_done: 0,
+        files_total: listing.files.len(),
+    };
+    progress(at);
     for listed in listing.files {
-        scan_file(&mut collector, listed, cap);
+        let start = at.bytes_read;
+        let read = scan_file(&mut collector, listed, cap, &mut |bytes| {
+            at.bytes_read = start + bytes;
+            progress(at);
+        });
+        at.bytes_read = start + read;
+        at.files_done += 1;
+        progress(at);
     }
     Ok(Staging::build(
         path.to_owned(),
@@ -92,7 +137,13 @@ pub fn scan(path: &Path, opts: &ScanOptions) -> Result<Staging, ScanError> {
     ))
 }
 
-fn scan_file(c: &mut Collector<'_>, listed: Listed, cap: usize) {
+/// Reads one file; returns how many bytes it read.
+fn scan_file(
+    c: &mut Collector<'_>,
+    listed: Listed,
+    cap: usize,
+    progress: &mut dyn FnMut(u64),
+) -> u64 {
     let Listed {
         rel,
         full,
@@ -109,6 +160,7 @@ fn scan_file(c: &mut Collector<'_>, listed: Listed, cap: usize) {
     });
     let problem = |c: &mut Collector<'_>, message: String| {
         c.file_problem(id, Finding::error(ProblemKind::Io, None, message), 0, 0);
+        0
     };
     let file = match File::open(&full) {
         Ok(f) => f,
@@ -129,7 +181,7 @@ fn scan_file(c: &mut Collector<'_>, listed: Listed, cap: usize) {
     }
     let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, HashingReader::new(file));
     let read = match kind {
-        FileKind::Jsonl => scan_jsonl(c, id, &mut reader, cap),
+        FileKind::Jsonl => scan_jsonl(c, id, &mut reader, cap, progress),
         FileKind::Json => scan_json(c, id, &mut reader, cap),
     };
     if let Err(e) = read {
@@ -157,6 +209,7 @@ fn scan_file(c: &mut Collector<'_>, listed: Listed, cap: usize) {
         c.file_problem(id, finding, 0, 0);
     }
     c.file_mut(id).fingerprint = Some(fingerprint);
+    bytes
 }
 
 fn scan_jsonl(
@@ -164,10 +217,16 @@ fn scan_jsonl(
     id: u32,
     reader: &mut impl BufRead,
     cap: usize,
+    progress: &mut dyn FnMut(u64),
 ) -> io::Result<()> {
     let mut lines = LineReader::new(reader, cap);
     let mut buf = Vec::new();
+    let mut next_report = PROGRESS_EVERY_BYTES;
     while let Some(line) = lines.next_line(&mut buf)? {
+        if lines.position() >= next_report {
+            progress(lines.position());
+            next_report = lines.position() + PROGRESS_EVERY_BYTES;
+        }
         if line.too_long {
             c.line(id, &line, None);
         } else if !is_blank(&buf) {
