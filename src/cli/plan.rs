@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::validate::{scan_options, scan_or_report};
+use super::validate::{count, scan_options, scan_or_report};
 use super::{Exit, PlanArgs};
 use crate::plan::{PlanOptions, TargetPlan, plan_target};
 use crate::staging::{InvalidMessage, Staging, TargetIndex};
@@ -91,10 +91,10 @@ fn write_bodies(out: &mut impl Write, plan: &TargetPlan) -> io::Result<()> {
 fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::Result<()> {
     writeln!(
         out,
-        "{}: {} messages in {} requests{}",
+        "{}: {} in {}{}",
         plan.target,
-        plan.message_count(),
-        plan.batches.len(),
+        count(plan.message_count(), "message"),
+        count(plan.batches.len(), "request"),
         if invalid > 0 {
             format!(" ({invalid} invalid messages are not planned; see stderr)")
         } else {
@@ -104,10 +104,10 @@ fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::
     for batch in &plan.batches {
         writeln!(
             out,
-            "--- request {} of {}: {} messages, {} bytes ---",
+            "--- request {} of {}: {}, {} bytes ---",
             batch.index + 1,
             plan.batches.len(),
-            batch.messages.len(),
+            count(batch.messages.len(), "message"),
             batch.body.len()
         )?;
         for m in &batch.messages {

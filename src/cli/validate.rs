@@ -87,7 +87,9 @@ pub fn run(args: &ValidateArgs, connect: &ConnectArgs) -> Exit {
     };
     let online_problems = online.as_ref().map_or(&[][..], |o| &o.problems[..]);
     let report = ValidationReport::new(&staging, online_problems, MAX_BATCH_SIZE);
-    let problems: Vec<&Problem> = staging.problems().iter().chain(online_problems).collect();
+    let mut problems: Vec<&Problem> = staging.problems().iter().chain(online_problems).collect();
+    // Online problems sit at staged messages too: show them in file order with the rest.
+    problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     let printed = if args.json {
         print_json(&report, &problems, online.as_ref())
     } else {
@@ -303,7 +305,7 @@ fn write_target(out: &mut impl Write, t: &TargetReport) -> io::Result<()> {
 }
 
 /// `3 messages`, `1 message`.
-fn count(n: usize, noun: &str) -> String {
+pub(super) fn count(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
