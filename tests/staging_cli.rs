@@ -103,8 +103,14 @@ fn json_output_is_one_object_per_line_problems_targets_then_summary() {
     assert_eq!(summary["messages"], 27);
     // In path order, then line order.
     let first = &lines[0];
-    assert_eq!((first["file"].as_str(), first["line"].as_u64()), (Some("broken.jsonl"), Some(2)));
-    let files: Vec<&str> = lines[..problems].iter().map(|l| l["file"].as_str().unwrap()).collect();
+    assert_eq!(
+        (first["file"].as_str(), first["line"].as_u64()),
+        (Some("broken.jsonl"), Some(2))
+    );
+    let files: Vec<&str> = lines[..problems]
+        .iter()
+        .map(|l| l["file"].as_str().unwrap())
+        .collect();
     assert!(files.windows(2).all(|w| w[0] <= w[1]), "{files:?}");
     assert!(files.contains(&"notes.txt"));
     let bad_json = lines

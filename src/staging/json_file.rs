@@ -220,22 +220,34 @@ fn array<R: BufRead>(
     cap: usize,
     sink: &mut impl JsonSink,
 ) -> Result<(), ScanStop> {
+    each_element(cur, "the array", |cur, item| match cur.peek()? {
+        Some(b'{') => object(cur, cap, item, sink),
+        _ => element(cur, cap, Framing::ArrayItem, item, sink),
+    })
+}
+
+/// Walks an array: `read` consumes each element (given its index); commas and brackets are
+/// checked here.
+fn each_element<R: BufRead>(
+    cur: &mut JsonCursor<R>,
+    what: &str,
+    mut read: impl FnMut(&mut JsonCursor<R>, u32) -> Result<(), ScanStop>,
+) -> Result<(), ScanStop> {
     let mut none = Capture::none();
     cur.expect(b'[', &mut none)?;
     let mut item = 0u32;
     loop {
         cur.skip_ws(&mut none)?;
-        match cur.peek()? {
-            Some(b']') if item == 0 => return Ok(cur.bump(&mut none)?),
-            Some(b'{') => object(cur, cap, item, sink)?,
-            _ => element(cur, cap, Framing::ArrayItem, item, sink)?,
+        if item == 0 && cur.peek()? == Some(b']') {
+            return Ok(cur.bump(&mut none)?);
         }
+        read(cur, item)?;
         item = item.saturating_add(1);
         cur.skip_ws(&mut none)?;
         match cur.peek()? {
             Some(b',') => cur.bump(&mut none)?,
             Some(b']') => return Ok(cur.bump(&mut none)?),
-            _ => return Err(cur.syntax("expected ',' or ']' after an array element")),
+            _ => return Err(cur.syntax(format!("expected ',' or ']' in {what}"))),
         }
     }
 }
@@ -329,23 +341,9 @@ fn msg_list<R: BufRead>(
     cap: usize,
     sink: &mut impl JsonSink,
 ) -> Result<(), ScanStop> {
-    let mut none = Capture::none();
-    cur.expect(b'[', &mut none)?;
-    let mut item = 0u32;
-    loop {
-        cur.skip_ws(&mut none)?;
-        if item == 0 && cur.peek()? == Some(b']') {
-            return Ok(cur.bump(&mut none)?);
-        }
-        element(cur, cap, Framing::BodyItem, item, sink)?;
-        item = item.saturating_add(1);
-        cur.skip_ws(&mut none)?;
-        match cur.peek()? {
-            Some(b',') => cur.bump(&mut none)?,
-            Some(b']') => return Ok(cur.bump(&mut none)?),
-            _ => return Err(cur.syntax("expected ',' or ']' in MsgList")),
-        }
-    }
+    each_element(cur, "MsgList", |cur, item| {
+        element(cur, cap, Framing::BodyItem, item, sink)
+    })
 }
 
 #[cfg(test)]

@@ -77,7 +77,7 @@ pub fn check_message(bytes: &[u8], framing: Framing, opts: &ScanOptions) -> Chec
             None,
             format!(
                 "a message must be a JSON object with From_Account, SendTime and MsgBody, not {}",
-                json_kind(&other)
+                rules::type_name(&other)
             ),
         )),
         Err(e) => {
@@ -179,17 +179,6 @@ fn check_object(
             out.msg = Some(msg);
             out
         }
-    }
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -15,7 +15,8 @@ pub const MAX_ACCOUNT_BYTES: usize = 32;
 /// The fields a staged message may carry that are sent as they are.
 pub const MESSAGE_FIELDS: [&str; 4] = ["From_Account", "SendTime", "Random", "MsgBody"];
 
-fn type_name(v: &Value) -> &'static str {
+/// `a string`, `an object`...: how a JSON value's type is named in problems.
+pub fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
