@@ -168,21 +168,47 @@ fn group_id(rng: &mut Rng, i: usize) -> String {
     }
 }
 
-fn main() -> io::Result<()> {
+const USAGE: &str = "usage: gen_staging DIR SIZE_MB [--groups N] [--seed S]";
+
+struct Args {
+    dir: PathBuf,
+    size_mb: u64,
+    groups: usize,
+    seed: u64,
+}
+
+fn parse_args() -> Option<Args> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: gen_staging DIR SIZE_MB [--groups N] [--seed S]";
-    let dir = PathBuf::from(args.next().expect(usage));
-    let size_mb: u64 = args.next().and_then(|s| s.parse().ok()).expect(usage);
-    let mut groups = (size_mb / 2).clamp(4, 2000) as usize;
-    let mut seed = 42u64;
+    let dir = PathBuf::from(args.next()?);
+    let size_mb: u64 = args.next()?.parse().ok()?;
+    let mut parsed = Args {
+        dir,
+        size_mb,
+        groups: (size_mb / 2).clamp(4, 2000) as usize,
+        seed: 42,
+    };
     while let Some(flag) = args.next() {
-        let value = args.next().and_then(|v| v.parse().ok()).expect(usage);
+        let value: u64 = args.next()?.parse().ok()?;
         match flag.as_str() {
-            "--groups" => groups = value as usize,
-            "--seed" => seed = value,
-            _ => panic!("{usage}"),
+            "--groups" => parsed.groups = usize::try_from(value).ok()?.max(1),
+            "--seed" => parsed.seed = value,
+            _ => return None,
         }
     }
+    Some(parsed)
+}
+
+fn main() -> io::Result<()> {
+    let Some(Args {
+        dir,
+        size_mb,
+        groups,
+        seed,
+    }) = parse_args()
+    else {
+        eprintln!("{USAGE}");
+        std::process::exit(2);
+    };
     fs::create_dir_all(&dir)?;
     let mut rng = Rng(seed);
     let total = size_mb << 20;

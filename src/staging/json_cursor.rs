@@ -128,11 +128,6 @@ impl<R: BufRead> JsonCursor<R> {
         self.line
     }
 
-    /// The reader (to drain the rest of the file).
-    pub fn into_inner(self) -> R {
-        self.reader
-    }
-
     /// An error at the current position.
     pub fn syntax(&self, message: impl Into<String>) -> ScanStop {
         ScanStop::Syntax(SyntaxError {

@@ -85,11 +85,6 @@ impl<R: BufRead> LineReader<R> {
         self.offset
     }
 
-    /// The underlying reader (to drain the rest of a file).
-    pub fn into_inner(self) -> R {
-        self.reader
-    }
-
     /// Skips to just after the next newline: `(bytes skipped, newline found)`.
     fn skip_line(&mut self) -> io::Result<(u64, bool)> {
         let mut skipped = 0;
