@@ -118,6 +118,8 @@ fn json_output_is_one_object_per_line_problems_targets_then_summary() {
         .find(|l| l["kind"] == "invalid_json" && l["file"] == "broken.jsonl")
         .unwrap();
     assert_eq!(bad_json["line"], 2);
+    assert_eq!(bad_json["group"], "broken");
+    assert_eq!(bad_json["topic"], serde_json::Value::Null);
     assert_eq!(bad_json["severity"], "error");
     let broken = lines
         .iter()

@@ -364,15 +364,13 @@ fn fingerprints_are_recorded_and_changed_files_refuse_to_load() {
     let s = scan(dir.path(), &opts()).unwrap();
     let fp = s.files()[0].fingerprint.clone().unwrap();
     assert_eq!(fp.size, fs::metadata(&path).unwrap().len());
-    assert_eq!(
-        fp.sha256,
-        timport::staging::fingerprint::hash_file(&path).unwrap()
-    );
+    assert_eq!(fp, timport::staging::Fingerprint::of_file(&path).unwrap());
     fs::write(
         &path,
         format!("{}\n{}\n", msg("a", 1, "x"), msg("b", 2, "y")),
     )
     .unwrap();
+    assert_ne!(fp, timport::staging::Fingerprint::of_file(&path).unwrap());
     match s.load(&Target::new("g", None)) {
         Err(LoadError::Changed { file, .. }) => assert_eq!(&*file, "g.jsonl"),
         other => panic!("{other:?}"),

@@ -167,7 +167,11 @@ fn print_json(
 ) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     for p in problems {
-        let mut line = serde_json::json!({ "event": "problem" });
+        let mut line = serde_json::json!({
+            "event": "problem",
+            "group": p.target.as_ref().map(|t| t.group()),
+            "topic": p.target.as_ref().and_then(|t| t.topic()),
+        });
         merge(&mut line, serde_json::to_value(p)?);
         writeln!(out, "{line}")?;
     }

@@ -25,8 +25,21 @@ impl Fingerprint {
         self.sha256.iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// The fingerprint of a file as it is now (reads it whole, in blocks): compare it with the
+    /// one recorded by the scan to tell whether the file changed since.
+    pub fn of_file(path: &std::path::Path) -> io::Result<Fingerprint> {
+        let file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        let (sha256, size) = HashingReader::new(file).finish()?;
+        Ok(Fingerprint {
+            size,
+            modified: meta.modified().ok(),
+            sha256,
+        })
+    }
+
     /// True when `meta` still shows the same size and modification time (the cheap check; the
-    /// content hash needs [`hash_file`]).
+    /// content hash needs [`Fingerprint::of_file`]).
     pub fn same_metadata(&self, meta: &Metadata) -> bool {
         meta.len() == self.size && meta.modified().ok() == self.modified
     }
@@ -71,12 +84,6 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-/// SHA-256 of a whole file, read in large blocks.
-pub fn hash_file(path: &std::path::Path) -> io::Result<[u8; 32]> {
-    let file = std::fs::File::open(path)?;
-    Ok(HashingReader::new(file).finish()?.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,14 +113,13 @@ mod tests {
         let path = dir.path().join("g.jsonl");
         std::fs::write(&path, "abc").unwrap();
         let meta = std::fs::metadata(&path).unwrap();
-        let fp = Fingerprint {
-            size: 3,
-            modified: meta.modified().ok(),
-            sha256: hash_file(&path).unwrap(),
-        };
+        let fp = Fingerprint::of_file(&path).unwrap();
+        assert_eq!(fp.size, 3);
+        assert_eq!(fp.sha256, <[u8; 32]>::from(Sha256::digest(b"abc")));
         assert!(fp.same_metadata(&meta));
+        assert_eq!(Fingerprint::of_file(&path).unwrap(), fp);
         std::fs::write(&path, "abcd").unwrap();
         assert!(!fp.same_metadata(&std::fs::metadata(&path).unwrap()));
-        assert_ne!(hash_file(&path).unwrap(), fp.sha256);
+        assert_ne!(Fingerprint::of_file(&path).unwrap(), fp);
     }
 }
