@@ -1,5 +1,5 @@
 //! One staged message, from its bytes to a checked [`ImportMsg`]: UTF-8, JSON, shape, then every
-//! rule of [`rules`](super::rules). The reader calls this while scanning and again when loading;
+//! rule of `staging::rules`. The reader calls this while scanning and again when loading;
 //! the console calls [`check_message_text`] on a message edited by hand.
 
 use serde_json::{Map, Value};

@@ -6,15 +6,15 @@
 //! or the terminal.
 //!
 //! How it fits together:
-//! - [`scan`] walks the path ([`walk`]: recursive, path order, hidden entries skipped), streams
+//! - [`scan`] walks the path (`walk`: recursive, path order, hidden entries skipped), streams
 //!   each file once ([`lines`] for `.jsonl`; [`json_cursor`] and [`json_file`] for `.json`,
 //!   which never build more than one message at a time), hashes it ([`fingerprint`]), and checks
-//!   every message ([`message`], [`rules`], [`target`]). [`collect`] keeps a 16-byte
+//!   every message ([`message`], [`rules`], [`target`]). `collect` keeps a 16-byte
 //!   [`IndexEntry`] per message in its target's list, plus statistics and problems.
-//! - [`Staging`] ([`index`]) sorts each target by `SendTime` (file order, then position, breaks
-//!   ties), runs the rule that compares messages ([`cross_checks`]: exact duplicates), and
+//! - [`Staging`] (`index`) sorts each target by `SendTime` (file order, then position, breaks
+//!   ties), runs the rule that compares messages (`cross_checks`: exact duplicates), and
 //!   answers [`Staging::targets`], [`Staging::problems`] and [`Staging::load`]
-//!   ([`load`], re-reading messages by offset through [`reader`]).
+//!   (`load`, re-reading messages by offset through `reader`).
 //! - [`report`] summarises a scan for `timport validate`; [`online`] adds the checks that ask
 //!   the service (`get_group_info`, `account_check`).
 //!
