@@ -4,3 +4,18 @@
 //!
 //! Owns: sending planned batches and recording what happened.
 //! Must not touch: the terminal (it only emits events) or staged-file parsing (it takes plans).
+//!
+//! Map (built up in this order):
+//! - `events` ([`Event`], what the engine reports) and `control` ([`Control`], [`Decision`]: what
+//!   it is told), `target` ([`Target`], the lane key).
+
+pub mod control;
+pub mod events;
+pub mod target;
+
+pub use control::{Control, Decision};
+pub use events::{
+    Counts, Event, Failure, Landed, LaneState, MessageOutcome, PauseReason, RunSummary, SourceRef,
+    TargetStart, TargetSummary,
+};
+pub use target::Target;
