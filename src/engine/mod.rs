@@ -9,8 +9,12 @@
 //! - `events` ([`Event`], what the engine reports) and `control` ([`Control`], [`Decision`]: what
 //!   it is told), `target` ([`Target`], the lane key).
 
+pub mod backoff;
 pub mod control;
 pub mod events;
+pub mod limiter;
+pub mod options;
+pub mod outcome;
 pub mod target;
 
 pub use control::{Control, Decision};
@@ -18,4 +22,5 @@ pub use events::{
     Counts, Event, Failure, Landed, LaneState, MessageOutcome, PauseReason, RunSummary, SourceRef,
     TargetStart, TargetSummary,
 };
+pub use options::{DEFAULT_LANES, DEFAULT_RATE, MAX_RATE, RetryPolicy, RunOptions};
 pub use target::Target;
