@@ -12,10 +12,14 @@
 pub mod backoff;
 pub mod control;
 pub mod events;
+pub mod ledger;
 pub mod limiter;
 pub mod options;
 pub mod outcome;
+pub mod service;
+pub mod settle;
 pub mod target;
+pub mod work;
 
 pub use control::{Control, Decision};
 pub use events::{
