@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod sandbox;
 mod usersig;
 
 /// Exit codes, as DESIGN.md gives them.
@@ -109,6 +110,18 @@ pub struct SandboxArgs {
     /// Refuse a message whose SendTime equals the group's newest message time.
     #[arg(long)]
     pub strict_time: bool,
+    /// Only requests for this command get random faults (e.g. import_group_msg).
+    #[arg(long)]
+    pub fault_command: Option<String>,
+    /// Seed for random faults, assigned group ids and drawn Randoms (reproducible runs).
+    #[arg(long)]
+    pub fault_seed: Option<u64>,
+    /// Largest accepted message in bytes of its compact JSON (else per-message 80002).
+    #[arg(long, default_value_t = crate::sandbox::DEFAULT_MAX_MESSAGE_BYTES)]
+    pub max_message_bytes: usize,
+    /// Requests per second admitted before answers turn into 60007.
+    #[arg(long, default_value_t = crate::sandbox::DEFAULT_RATE_LIMIT)]
+    pub rate_limit: u32,
 }
 
 /// `timport validate`
@@ -174,7 +187,7 @@ pub fn main() -> ExitCode {
     let exit = match cli.command {
         None => not_yet("the console"),
         Some(Command::Demo(_)) => not_yet("demo"),
-        Some(Command::Sandbox(_)) => not_yet("sandbox"),
+        Some(Command::Sandbox(args)) => sandbox::run(&args, &cli.connect),
         Some(Command::Validate(_)) => not_yet("validate"),
         Some(Command::Plan(_)) => not_yet("plan"),
         Some(Command::Run(_)) => not_yet("run"),

@@ -1,0 +1,138 @@
+//! `import_group_member`: adds members with backdated join times. Per member `Result` 1 imported,
+//! 2 already a member, 0 failed (a `JoinTime` not after the group's creation or not before now;
+//! without `JoinTime` the member joins now).
+//! At most 20 members per request (the newest documented limit; more: 10004). Members become
+//! accounts; the sandbox has no `account_import`, so it does not require them to exist first.
+
+use serde_json::Value;
+
+use crate::api::types::{ImportGroupMemberRequest, ImportGroupMemberResponse, MemberResult};
+
+use super::{
+    Ctx, Outcome, Refusal, Tally, find_group, outcome, parse_request, refuse_av_chat_room,
+};
+use crate::sandbox::model::State;
+
+/// Most members per request.
+pub const MAX_MEMBERS: usize = 20;
+
+pub(super) fn import_group_member(
+    state: &mut State,
+    body: &Value,
+    ctx: &Ctx,
+) -> Result<Outcome, Refusal> {
+    let req: ImportGroupMemberRequest = parse_request(body, 10004)?;
+    refuse_av_chat_room(find_group(state, &req.group_id)?)?;
+    let count = req.member_list.len();
+    if count == 0 || count > MAX_MEMBERS {
+        return Err(Refusal::new(
+            10004,
+            format!("MemberList holds {count} members; 1 to {MAX_MEMBERS} per request"),
+        ));
+    }
+    if let Some(i) = req
+        .member_list
+        .iter()
+        .position(|m| m.member_account.is_empty())
+    {
+        return Err(Refusal::new(
+            10004,
+            format!("MemberList[{i}].Member_Account is empty"),
+        ));
+    }
+    let Some((group, _)) = state.group_mut(&req.group_id) else {
+        // find_group just found it and nothing ran in between.
+        return Err(Refusal::new(10010, format!("no group '{}'", req.group_id)));
+    };
+    let mut member_list = Vec::with_capacity(count);
+    let mut joined = Vec::new();
+    for member in req.member_list {
+        let bad_join = member
+            .join_time
+            .is_some_and(|t| t <= group.create_time || t >= ctx.now);
+        let result = if group.members.contains_key(&member.member_account) {
+            2
+        } else if bad_join {
+            0
+        } else {
+            let join_time = member.join_time.unwrap_or(ctx.now);
+            group
+                .members
+                .insert(member.member_account.clone(), join_time);
+            joined.push(member.member_account.clone());
+            1
+        };
+        member_list.push(MemberResult {
+            member_account: member.member_account,
+            result,
+        });
+    }
+    for account in joined {
+        state.add_account(&account);
+    }
+    outcome(&ImportGroupMemberResponse { member_list }, Tally::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::api::types::Command;
+    use crate::sandbox::commands::testing::{NOW, call, state};
+
+    #[test]
+    fn per_member_results() {
+        let mut s = state();
+        let a = call(
+            &mut s,
+            Command::ImportGroupMember,
+            json!({"GroupId": "pub", "MemberList": [
+                {"Member_Account": "new", "JoinTime": NOW - 10},
+                {"Member_Account": "olga"},
+                {"Member_Account": "early", "JoinTime": NOW - 1000},
+                {"Member_Account": "future", "JoinTime": NOW},
+                {"Member_Account": "new"},
+                {"Member_Account": "nowish"}
+            ]}),
+        )
+        .unwrap();
+        let results: Vec<u64> = a["MemberList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["Result"].as_u64().unwrap())
+            .collect();
+        // Without JoinTime the member joins now.
+        assert_eq!(results, [1, 2, 0, 0, 2, 1]);
+        assert!(s.is_account("new"));
+        assert!(!s.is_account("early"));
+        assert_eq!(s.group("pub").unwrap().members.len(), 3);
+    }
+
+    #[test]
+    fn refusals() {
+        let mut s = state();
+        let one = json!([{"Member_Account": "m", "JoinTime": NOW - 10}]);
+        let code = |s: &mut State, body| call(s, Command::ImportGroupMember, body).unwrap_err();
+        assert_eq!(
+            code(&mut s, json!({"GroupId": "av", "MemberList": one})),
+            10007
+        );
+        assert_eq!(
+            code(&mut s, json!({"GroupId": "gone", "MemberList": one})),
+            10010
+        );
+        assert_eq!(
+            code(&mut s, json!({"GroupId": "pub", "MemberList": []})),
+            10004
+        );
+        let many: Vec<Value> = (0..21)
+            .map(|i| json!({"Member_Account": format!("m{i}")}))
+            .collect();
+        assert_eq!(
+            code(&mut s, json!({"GroupId": "pub", "MemberList": many})),
+            10004
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! How a sandbox is set up: identity, limits, latency, faults and the initial state.
+
+use std::time::Duration;
+
+use crate::api::SecretKey;
+
+use super::fault::FaultConfig;
+use super::seed::Seed;
+
+/// The SDKAppID a sandbox answers for when neither a flag nor the seed names one.
+pub const DEFAULT_SDKAPPID: u64 = 1_400_000_000;
+/// The admin account a sandbox accepts when neither a flag nor the seed names one.
+pub const DEFAULT_ADMIN: &str = "administrator";
+/// Largest message (its compact JSON) `import_group_msg` accepts, per the original page.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 12_000;
+/// Requests per second the whole app may make before answers turn into 60007.
+pub const DEFAULT_RATE_LIMIT: u32 = 200;
+
+/// Everything a sandbox needs to start. Build with [`SandboxConfig::new`] and adjust fields.
+///
+/// `Debug` is safe to print: the secret key redacts itself.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// The SDKAppID requests must name (else 70020).
+    pub sdkappid: u64,
+    /// The only identifier allowed to call (else 60010).
+    pub admin: String,
+    /// The app's secret key, which UserSigs are verified with.
+    pub secret: SecretKey,
+    /// Added to every answer, without holding up other requests.
+    pub latency: Duration,
+    /// Random faults (queued ones are injected through the handle).
+    pub faults: FaultConfig,
+    /// Refuse a message whose SendTime equals the newest message's (the service's rule says
+    /// "later than"; whether equal passes is unconfirmed, so both behaviours are available).
+    pub strict_time: bool,
+    /// Largest accepted message, in bytes of its compact JSON (else per-message 80002).
+    pub max_message_bytes: usize,
+    /// Requests admitted in any trailing one-second window (else 60007).
+    pub rate_limit: u32,
+    /// Accounts, groups and existing messages to start with.
+    pub seed: Option<Seed>,
+}
+
+impl SandboxConfig {
+    /// The defaults: SDKAppID 1400000000, admin `administrator`, no latency, no faults,
+    /// 12,000-byte messages, 200 requests/s, empty.
+    pub fn new(secret: SecretKey) -> Self {
+        SandboxConfig {
+            sdkappid: DEFAULT_SDKAPPID,
+            admin: DEFAULT_ADMIN.to_owned(),
+            secret,
+            latency: Duration::ZERO,
+            faults: FaultConfig::default(),
+            strict_time: false,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            rate_limit: DEFAULT_RATE_LIMIT,
+            seed: None,
+        }
+    }
+
+    /// Starts from `seed`, taking its SDKAppID and admin when it names them. Set those fields
+    /// afterwards to let command-line flags win over the seed.
+    pub fn with_seed(mut self, seed: Seed) -> Self {
+        if let Some(sdkappid) = seed.sdkappid {
+            self.sdkappid = sdkappid;
+        }
+        if let Some(admin) = &seed.admin {
+            self.admin = admin.clone();
+        }
+        self.seed = Some(seed);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_identity_applies_only_when_given() {
+        let key = SecretKey::new("k");
+        let plain = SandboxConfig::new(key.clone()).with_seed(Seed::default());
+        assert_eq!(
+            (plain.sdkappid, plain.admin.as_str()),
+            (DEFAULT_SDKAPPID, DEFAULT_ADMIN)
+        );
+        let seed = Seed {
+            sdkappid: Some(7),
+            admin: Some("root".into()),
+            ..Seed::default()
+        };
+        let seeded = SandboxConfig::new(key).with_seed(seed);
+        assert_eq!((seeded.sdkappid, seeded.admin.as_str()), (7, "root"));
+    }
+
+    #[test]
+    fn debug_does_not_show_the_secret() {
+        let config = SandboxConfig::new(SecretKey::new("very-secret-key-value"));
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+    }
+}

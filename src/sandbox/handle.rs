@@ -1,0 +1,171 @@
+//! Starting a sandbox and steering it while it runs.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::clock::SandboxClock;
+use super::config::SandboxConfig;
+use super::fault::{Fault, FaultPlan};
+use super::model::{GroupSnapshot, State, StoredMsg};
+use super::server::{Shared, lock, serve};
+use super::traffic::{Stats, Traffic};
+
+/// Mixed into the fault seed to seed the RNG for assigned ids and Randoms, so both are
+/// reproducible from one number without drawing the same sequence.
+const STATE_SEED_SALT: u64 = 0x5EED_5A4D_B0C5;
+
+/// Starts a sandbox on `listen` (use `127.0.0.1:0` for an ephemeral port) and returns once it
+/// accepts connections. Fails when the address cannot be bound or the seed breaks a rule
+/// (`InvalidInput`, listing every problem).
+pub async fn start(config: SandboxConfig, listen: SocketAddr) -> io::Result<SandboxHandle> {
+    let clock = SandboxClock::default();
+    let state_seed = config.faults.seed.map(|s| s ^ STATE_SEED_SALT);
+    let state = match &config.seed {
+        Some(seed) => State::from_seed(seed, clock.now(), state_seed).map_err(|problems| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "the seed breaks the service's rules: {}",
+                    problems.join("; ")
+                ),
+            )
+        })?,
+        None => State::new(state_seed),
+    };
+    let listener = TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let shared = Arc::new(Shared {
+        clock,
+        state: Mutex::new(state),
+        faults: Mutex::new(FaultPlan::new(config.faults.clone())),
+        traffic: Mutex::new(Traffic::new(config.rate_limit)),
+        config,
+    });
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(serve(listener, Arc::clone(&shared), cancel.clone()));
+    Ok(SandboxHandle {
+        addr,
+        shared,
+        cancel,
+        task: Some(task),
+    })
+}
+
+/// A running sandbox. Dropping it stops the server too; [`SandboxHandle::shutdown`] also waits
+/// until every connection is closed. `Debug` shows where it listens and for whom, nothing more.
+pub struct SandboxHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for SandboxHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxHandle")
+            .field("addr", &self.addr)
+            .field("sdkappid", &self.shared.config.sdkappid)
+            .field("admin", &self.shared.config.admin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SandboxHandle {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:40123` (what `--endpoint` takes).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The SDKAppID it answers for.
+    pub fn sdkappid(&self) -> u64 {
+        self.shared.config.sdkappid
+    }
+
+    /// The admin account it accepts.
+    pub fn admin(&self) -> &str {
+        &self.shared.config.admin
+    }
+
+    /// Queues a fault; queued faults go to the next matching requests, in order.
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.shared.faults).inject(fault);
+    }
+
+    /// Changes the share of requests that get a random fault (clamped to 0..=1).
+    pub fn set_fault_rate(&self, rate: f64) {
+        lock(&self.shared.faults).set_rate(rate);
+    }
+
+    /// Moves the sandbox's clock by `secs` (negative goes back). It decides "earlier than now",
+    /// the five-minute de-duplication window, UserSig expiry and default creation times.
+    pub fn advance_clock(&self, secs: i64) {
+        self.shared.clock.advance(secs);
+    }
+
+    /// The sandbox's current unix time (the wall clock plus every `advance_clock`).
+    pub fn now(&self) -> i64 {
+        self.shared.clock.now()
+    }
+
+    /// A group's own messages (not its topics'), ascending by seq; empty for an unknown group.
+    pub fn messages(&self, group: &str) -> Vec<StoredMsg> {
+        self.stream_messages(group, None)
+    }
+
+    /// One topic's messages, ascending by seq; empty for an unknown group or topic.
+    pub fn topic_messages(&self, group: &str, topic: &str) -> Vec<StoredMsg> {
+        self.stream_messages(group, Some(topic))
+    }
+
+    fn stream_messages(&self, group: &str, topic: Option<&str>) -> Vec<StoredMsg> {
+        let state = lock(&self.shared.state);
+        state
+            .group(group)
+            .and_then(|g| g.stream(topic))
+            .map(|s| s.messages().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// A group as it stands.
+    pub fn group(&self, group: &str) -> Option<GroupSnapshot> {
+        lock(&self.shared.state).group(group).map(|g| g.snapshot())
+    }
+
+    /// Every group, in creation order.
+    pub fn groups(&self) -> Vec<GroupSnapshot> {
+        let state = lock(&self.shared.state);
+        state.groups().iter().map(|g| g.snapshot()).collect()
+    }
+
+    /// What it has seen so far.
+    pub fn stats(&self) -> Stats {
+        lock(&self.shared.traffic).stats.clone()
+    }
+
+    /// Stops accepting, closes every connection and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        self.cancel.cancel();
+        if let Some(task) = self.task.take() {
+            if let Err(error) = task.await {
+                tracing::warn!(%error, "sandbox: server task ended abnormally");
+            }
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
