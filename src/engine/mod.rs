@@ -10,12 +10,15 @@
 //!   it is told), `target` ([`Target`], the lane key).
 
 pub mod backoff;
+mod context;
 pub mod control;
 pub mod events;
+mod lane;
 pub mod ledger;
 pub mod limiter;
 pub mod options;
 pub mod outcome;
+pub mod run;
 pub mod service;
 pub mod settle;
 pub mod target;

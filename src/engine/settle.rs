@@ -24,8 +24,11 @@ use crate::api::types::{GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse, Rsp
 
 /// Messages asked per page (the service returns at most 20).
 pub const PAGE: u32 = 20;
-/// Pages read at most for one settlement (100,000 messages).
+/// Pages read at most to settle an unknown outcome (100,000 messages).
 pub const MAX_PAGES: u32 = 5_000;
+/// Pages read at most by the check before a lane's first send (1,000 messages): enough for
+/// anything a lost ledger commit can hide, without walking a busy group's whole history.
+pub const START_CHECK_PAGES: u32 = 50;
 
 /// Pages a group's messages backwards until every message at least as new as `down_to` is read.
 #[derive(Debug, Clone)]
@@ -35,19 +38,22 @@ pub struct Pager {
     down_to: i64,
     next_seq: Option<u64>,
     pages: u32,
+    max_pages: u32,
     complete: bool,
     found: Vec<RspMsg>,
 }
 
 impl Pager {
-    /// Reads `group` (or its `topic`) back to messages older than `down_to` (unix seconds).
-    pub fn new(group: &str, topic: Option<&str>, down_to: i64) -> Pager {
+    /// Reads `group` (or its `topic`) back to messages older than `down_to` (unix seconds),
+    /// `max_pages` pages at most.
+    pub fn new(group: &str, topic: Option<&str>, down_to: i64, max_pages: u32) -> Pager {
         Pager {
             group: group.to_owned(),
             topic: topic.map(str::to_owned),
             down_to,
             next_seq: None,
             pages: 0,
+            max_pages,
             complete: false,
             found: Vec::new(),
         }
@@ -55,7 +61,7 @@ impl Pager {
 
     /// The next page to ask for; `None` when done (complete, or out of pages).
     pub fn request(&self) -> Option<GroupMsgGetSimpleRequest> {
-        if self.complete || self.pages >= MAX_PAGES {
+        if self.complete || self.pages >= self.max_pages {
             return None;
         }
         Some(GroupMsgGetSimpleRequest {
@@ -95,6 +101,11 @@ impl Pager {
     /// What was read, newest first.
     pub fn found(&self) -> &[RspMsg] {
         &self.found
+    }
+
+    /// Everything read, newest first.
+    pub fn into_found(self) -> Vec<RspMsg> {
+        self.found
     }
 }
 
@@ -365,7 +376,7 @@ mod tests {
             is_finished: 1,
             rsp_msg_list: msgs,
         };
-        let mut p = Pager::new("g", Some("t"), 100);
+        let mut p = Pager::new("g", Some("t"), 100, MAX_PAGES);
         let first = p.request().unwrap();
         assert_eq!(
             (
@@ -384,11 +395,16 @@ mod tests {
         assert_eq!((p.found().len(), p.pages()), (3, 2));
 
         // The group's first message or an empty page ends it too.
-        let mut p = Pager::new("g", None, 0);
+        let mut p = Pager::new("g", None, 0, MAX_PAGES);
         p.take(page(vec![stored(1, 5, 1, "a")]));
         assert!(p.is_complete());
-        let mut p = Pager::new("g", None, 0);
+        let mut p = Pager::new("g", None, 0, MAX_PAGES);
         p.take(page(vec![]));
         assert!(p.is_complete());
+        // Out of pages: no more requests, and not complete.
+        let mut p = Pager::new("g", None, 0, 1);
+        p.take(page(vec![stored(9, 5, 1, "a")]));
+        assert!(!p.is_complete());
+        assert_eq!(p.request(), None);
     }
 }

@@ -47,7 +47,7 @@ impl MessageWork {
             source,
             batch,
             random: msg.random?,
-            summary: msg.summary(),
+            summary: shorten(&msg.summary()),
             from_account: msg.from_account,
             send_time: msg.send_time,
             json: json.into(),
@@ -134,14 +134,39 @@ pub struct TargetInfo {
 }
 
 /// Where the work comes from: the staging directory and the planner in a real run, a list in
-/// tests. `load` and `check_edit` may block (file reads): lanes call them in `spawn_blocking`.
+/// tests. `load` and `prepare_edit` may block (file reads): lanes call them in `spawn_blocking`.
 pub trait WorkSource: Send + Sync + 'static {
     /// The targets of the run, in the order lanes start.
     fn targets(&self) -> Vec<TargetInfo>;
     /// A target's messages and planned batches.
     fn load(&self, target: &Target) -> Result<TargetWork, String>;
-    /// Checks an edited message with staging's rules; the error lists every problem.
-    fn check_edit(&self, target: &Target, msg: &ImportMsg) -> Result<(), String>;
+    /// Checks an edited message with staging's rules and gives it a `Random` when it has none
+    /// (derived the way the planner derives one); the error lists every problem.
+    fn prepare_edit(
+        &self,
+        target: &Target,
+        source: &SourceRef,
+        msg: ImportMsg,
+    ) -> Result<ImportMsg, String>;
+}
+
+/// Longest summary of a message, in characters.
+pub const SUMMARY_CHARS: usize = 80;
+
+/// The first [`SUMMARY_CHARS`] characters of `text`, on one line (`…` when cut).
+pub fn shorten(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(SUMMARY_CHARS + 1)
+        .collect();
+    if flat.chars().count() > SUMMARY_CHARS {
+        let mut cut: String = flat.chars().take(SUMMARY_CHARS).collect();
+        cut.push('…');
+        cut
+    } else {
+        flat
+    }
 }
 
 #[derive(Deserialize)]
@@ -217,6 +242,14 @@ mod tests {
             format!(r#"{{"GroupId":"g","RecentContactFlag":1,"MsgList":[{m2}]}}"#)
         );
         assert!(split_body(b"{\"GroupId\":\"g\"}").is_err());
+    }
+
+    #[test]
+    fn summaries_are_short_and_flat() {
+        assert_eq!(shorten("a\nb"), "a b");
+        let long = "x".repeat(100);
+        assert_eq!(shorten(&long).chars().count(), SUMMARY_CHARS + 1);
+        assert!(shorten(&long).ends_with('…'));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, params};
 
-use super::messages::{Mark, MessageMeta, mark};
+use super::messages::{Mark, MessageMeta, StoredState, ensure_row, mark};
 use super::{LedgerError, now_ms};
 
 /// Who decided.
@@ -56,7 +56,15 @@ pub fn record(
     let tx = conn.transaction().map_err(LedgerError::sql(what))?;
     let message_id = match (&d.message, &d.mark) {
         (Some(meta), Some(m)) => Some(mark(&tx, target_id, meta, m)?),
-        _ => None,
+        (Some(meta), None) => Some(ensure_row(
+            &tx,
+            target_id,
+            meta,
+            StoredState::Pending,
+            None,
+            None,
+        )?),
+        (None, _) => None,
     };
     tx.execute(
         "INSERT INTO decisions (message_id, target_id, decision, by, reason, edited_body, decided_at)

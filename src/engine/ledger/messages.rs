@@ -142,6 +142,51 @@ pub enum Mark {
     },
 }
 
+/// The id of the message's row, creating it (in state `initial`, with `detail` and `body`)
+/// if there is none.
+pub fn ensure_row(
+    conn: &Connection,
+    target_id: i64,
+    meta: &MessageMeta,
+    initial: StoredState,
+    detail: Option<&str>,
+    body: Option<&str>,
+) -> Result<i64, LedgerError> {
+    let what = "a message";
+    let s = &meta.source;
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO messages
+         (target_id, file, line, offset, item, from_account, send_time, random, state, detail, body, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            target_id,
+            s.file,
+            s.line as i64,
+            s.offset as i64,
+            s.item,
+            meta.from_account,
+            meta.send_time,
+            meta.random,
+            initial.word(),
+            detail,
+            body,
+            now_ms()
+        ])
+    })
+    .map_err(LedgerError::sql(what))?;
+    conn.prepare_cached(
+        "SELECT id FROM messages WHERE target_id = ?1 AND file = ?2 AND offset = ?3 AND item = ?4",
+    )
+    .and_then(|mut st| {
+        st.query_row(params![target_id, s.file, s.offset as i64, s.item], |r| {
+            r.get(0)
+        })
+    })
+    .map_err(LedgerError::sql(what))
+}
+
 /// Applies `mark` to the message's row (creating it), returning the row id.
 pub fn mark(
     conn: &Connection,
@@ -150,46 +195,18 @@ pub fn mark(
     mark: &Mark,
 ) -> Result<i64, LedgerError> {
     let what = "a message";
-    let s = &meta.source;
     let now = now_ms();
-    let initial = match mark {
-        Mark::Invalid { .. } => StoredState::Invalid,
-        _ => StoredState::Pending,
+    let id = match mark {
+        Mark::Invalid { problem, raw } => ensure_row(
+            conn,
+            target_id,
+            meta,
+            StoredState::Invalid,
+            Some(problem),
+            Some(raw),
+        )?,
+        _ => ensure_row(conn, target_id, meta, StoredState::Pending, None, None)?,
     };
-    let created = conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO messages
-             (target_id, file, line, offset, item, from_account, send_time, random, state, detail, body, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )
-        .and_then(|mut st| {
-            let (detail, body) = match mark {
-                Mark::Invalid { problem, raw } => (Some(problem.as_str()), Some(raw.as_str())),
-                _ => (None, None),
-            };
-            st.execute(params![
-                target_id,
-                s.file,
-                s.line as i64,
-                s.offset as i64,
-                s.item,
-                meta.from_account,
-                meta.send_time,
-                meta.random,
-                initial.word(),
-                detail,
-                body,
-                now
-            ])
-        })
-        .map_err(LedgerError::sql(what))?;
-    let key = params![target_id, s.file, s.offset as i64, s.item];
-    let id: i64 = conn
-        .prepare_cached(
-            "SELECT id FROM messages WHERE target_id = ?1 AND file = ?2 AND offset = ?3 AND item = ?4",
-        )
-        .and_then(|mut st| st.query_row(key, |r| r.get(0)))
-        .map_err(LedgerError::sql(what))?;
     let update = |sql: &str, extra: &[&dyn rusqlite::ToSql]| -> Result<(), LedgerError> {
         let mut args: Vec<&dyn rusqlite::ToSql> = vec![&id, &now];
         args.extend_from_slice(extra);
@@ -243,9 +260,8 @@ pub fn mark(
             ),
             &[reason],
         )?,
-        Mark::Invalid { .. } => {
-            let _ = created; // a new row was written invalid above; an existing one is kept
-        }
+        // A new row was written invalid above; an existing one (a decision made) is kept.
+        Mark::Invalid { .. } => {}
         Mark::Edited { body } => update(
             &format!(
                 "UPDATE messages SET state = 'pending', body = ?3, edited = 1, {CLEAR},
