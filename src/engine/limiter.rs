@@ -34,7 +34,7 @@ pub const FLOOR: f64 = 1.0;
 /// A change of pace, for `Event::RateChanged`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateChange {
-    /// Requests per second now allowed (rounded down).
+    /// Requests per second now allowed (rounded).
     pub current: u32,
     /// The configured rate.
     pub budget: u32,
@@ -80,9 +80,9 @@ impl Limiter {
         self.budget
     }
 
-    /// Requests per second now allowed, rounded down.
+    /// Requests per second now allowed, rounded.
     pub fn current(&self) -> u32 {
-        self.lock().current as u32
+        self.lock().current.round() as u32
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -93,7 +93,7 @@ impl Limiter {
 
     fn change(&self, s: &State) -> RateChange {
         RateChange {
-            current: s.current as u32,
+            current: s.current.round() as u32,
             budget: self.budget,
             refusals: s.refusals,
         }

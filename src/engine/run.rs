@@ -13,7 +13,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::context::RunContext;
 use super::control::{Control, Decision};
-use super::events::{Counts, Event, Failure, LaneState, RunSummary, SourceRef, TargetStart, TargetSummary};
+use super::events::{
+    Counts, Event, Failure, LaneState, RunSummary, SourceRef, TargetStart, TargetSummary,
+};
 use super::lane::{LaneEnd, LaneSetup, end_state, run_lane};
 use super::ledger::decisions::{self, DecidedBy, DecisionRecord};
 use super::ledger::runs::{self, FileChange, FileRecord, RunRecord, RunStatus, compare_files};
@@ -62,9 +64,7 @@ pub async fn open_run(
     new_run: bool,
 ) -> Result<OpenedRun, OpenRunError> {
     let root = staging_root.clone();
-    let existing = ledger
-        .call(move |c| runs::latest_run_for(c, &root))
-        .await?;
+    let existing = ledger.call(move |c| runs::latest_run_for(c, &root)).await?;
     match existing {
         Some(run) if !new_run => {
             let id = run.id;
@@ -244,7 +244,13 @@ async fn record_targets(
             infos
                 .into_iter()
                 .map(|info| {
-                    let id = targets::ensure_target(c, run_id, &info.target, info.messages, info.batches)?;
+                    let id = targets::ensure_target(
+                        c,
+                        run_id,
+                        &info.target,
+                        info.messages,
+                        info.batches,
+                    )?;
                     targets::set_state(c, id, LaneState::Waiting, None)?;
                     let counts = read::counts(c, id, info.messages)?;
                     Ok((info, id, counts))
@@ -354,7 +360,9 @@ async fn route_controls(
                         edited_body: None,
                         mark: None,
                     };
-                    let _ = ledger.call(move |c| decisions::record(c, id, &record)).await;
+                    let _ = ledger
+                        .call(move |c| decisions::record(c, id, &record))
+                        .await;
                     route.stop.cancel();
                 }
                 None => unknown_target(&events, &target).await,
@@ -393,7 +401,10 @@ async fn summarize<S: ImportService>(
     cause: &Cause,
     started: Instant,
 ) -> RunOutcome {
-    let ids: Vec<(i64, u64)> = recorded.iter().map(|(i, id, _)| (*id, i.messages)).collect();
+    let ids: Vec<(i64, u64)> = recorded
+        .iter()
+        .map(|(i, id, _)| (*id, i.messages))
+        .collect();
     let from_ledger = ctx
         .ledger
         .call(move |c| {
@@ -430,10 +441,7 @@ async fn summarize<S: ImportService>(
             }
         })
         .collect();
-    let cause = cause
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
+    let cause = cause.lock().unwrap_or_else(PoisonError::into_inner).clone();
     let exit_code = exit_code(cause.as_ref(), blocked, &totals);
     RunOutcome {
         summary: RunSummary {
@@ -495,9 +503,16 @@ mod tests {
         };
         assert_eq!(exit_code(None, false, &all), 0);
         assert_eq!(exit_code(None, false, &skipped), 1);
-        assert_eq!(exit_code(None, true, &all), 3, "a lane blocked on the network");
+        assert_eq!(
+            exit_code(None, true, &all),
+            3,
+            "a lane blocked on the network"
+        );
         assert_eq!(exit_code(Some(&StopCause::Service(f)), false, &all), 3);
-        assert_eq!(exit_code(Some(&StopCause::Ledger("x".into())), false, &all), 3);
+        assert_eq!(
+            exit_code(Some(&StopCause::Ledger("x".into())), false, &all),
+            3
+        );
         assert_eq!(
             exit_code(Some(&StopCause::Interrupted), false, &skipped),
             EXIT_INTERRUPTED
@@ -506,6 +521,10 @@ mod tests {
         assert_eq!(status_of(1), RunStatus::Incomplete);
         assert_eq!(status_of(3), RunStatus::Stopped);
         assert_eq!(status_of(130), RunStatus::Interrupted);
-        assert_eq!(exit_code(None, false, &Counts::default()), 0, "nothing to do");
+        assert_eq!(
+            exit_code(None, false, &Counts::default()),
+            0,
+            "nothing to do"
+        );
     }
 }

@@ -64,8 +64,15 @@ impl<S: ImportService> Lane<S> {
             .filter(|&i| matches!(self.items.list[i].state, ItemState::Failed(_)))
             .collect();
         for i in failed {
-            self.decide(i, "retry_failed", DecidedBy::Flag, None, None, Some(Mark::Pending))
-                .await?;
+            self.decide(
+                i,
+                "retry_failed",
+                DecidedBy::Flag,
+                None,
+                None,
+                Some(Mark::Pending),
+            )
+            .await?;
             self.items.list[i].state = ItemState::Pending;
         }
         Ok(())
@@ -78,7 +85,8 @@ impl<S: ImportService> Lane<S> {
             failure: failure.clone(),
             landed_after: self.items.landed_after(at),
         };
-        self.set_state(LaneState::Paused, Some(failure.line())).await?;
+        self.set_state(LaneState::Paused, Some(failure.line()))
+            .await?;
         self.ctx
             .emit(Event::LanePaused {
                 target: self.target.clone(),
@@ -167,11 +175,12 @@ impl<S: ImportService> Lane<S> {
                 }
                 let source = Arc::clone(&self.ctx.source);
                 let (target, at_source) = (self.target.clone(), self.items.source(at).clone());
-                let prepared =
-                    tokio::task::spawn_blocking(move || source.prepare_edit(&target, &at_source, msg))
-                        .await
-                        .map_err(|e| format!("checking the edit failed: {e}"))
-                        .and_then(|r| r);
+                let prepared = tokio::task::spawn_blocking(move || {
+                    source.prepare_edit(&target, &at_source, msg)
+                })
+                .await
+                .map_err(|e| format!("checking the edit failed: {e}"))
+                .and_then(|r| r);
                 let msg = match prepared {
                     Ok(msg) => msg,
                     Err(problems) => {
@@ -183,7 +192,8 @@ impl<S: ImportService> Lane<S> {
                     Err(e) => return Ok(Err(format!("the edited message cannot be written: {e}"))),
                 };
                 let batch = self.items.batch_of(at);
-                let Some(work) = MessageWork::from_json(self.items.source(at).clone(), batch, &json)
+                let Some(work) =
+                    MessageWork::from_json(self.items.source(at).clone(), batch, &json)
                 else {
                     return Ok(Err("the edited message has no Random".into()));
                 };
@@ -217,13 +227,7 @@ impl<S: ImportService> Lane<S> {
         }
     }
 
-    async fn skip(
-        &mut self,
-        at: usize,
-        reason: String,
-        word: &'static str,
-        by: DecidedBy,
-    ) -> Step {
+    async fn skip(&mut self, at: usize, reason: String, word: &'static str, by: DecidedBy) -> Step {
         let mark = Mark::Skipped {
             reason: reason.clone(),
         };

@@ -348,7 +348,10 @@ mod tests {
     fn work() -> TargetWork {
         let body = |lines: &[u64]| {
             let msgs: Vec<String> = lines.iter().map(|&l| msg_json(l)).collect();
-            bytes::Bytes::from(format!(r#"{{"GroupId":"g","MsgList":[{}]}}"#, msgs.join(",")))
+            bytes::Bytes::from(format!(
+                r#"{{"GroupId":"g","MsgList":[{}]}}"#,
+                msgs.join(",")
+            ))
         };
         let b0 = body(&[1, 2, 3]);
         let b1 = body(&[5, 6]);
@@ -404,7 +407,11 @@ mod tests {
         let narrowed = items.body_for(&[1, 2]);
         assert_eq!(
             std::str::from_utf8(&narrowed).unwrap(),
-            format!(r#"{{"GroupId":"g","MsgList":[{},{}]}}"#, msg_json(2), msg_json(3))
+            format!(
+                r#"{{"GroupId":"g","MsgList":[{},{}]}}"#,
+                msg_json(2),
+                msg_json(3)
+            )
         );
         // A failed message in the middle ends the group.
         items.list[2].state = ItemState::Failed(Failure {
@@ -423,7 +430,10 @@ mod tests {
             std::str::from_utf8(&body).unwrap(),
             format!(r#"{{"GroupId":"g","MsgList":[{edited},{}]}}"#, msg_json(6))
         );
-        assert!(items.group_at(3).is_empty(), "an invalid message is not sent");
+        assert!(
+            items.group_at(3).is_empty(),
+            "an invalid message is not sent"
+        );
     }
 
     #[test]
@@ -467,7 +477,10 @@ mod tests {
         assert!(items.list[5].edited);
         assert_eq!(items.list[5].summary(), "m6 fixed");
         let c = items.counts();
-        assert_eq!((c.total, c.done, c.skipped, c.invalid, c.pending()), (6, 1, 1, 1, 3));
+        assert_eq!(
+            (c.total, c.done, c.skipped, c.invalid, c.pending()),
+            (6, 1, 1, 1, 3)
+        );
         assert_eq!(items.next_open(0), 1);
         assert_eq!(items.next_open(2), 3);
         // Candidates: the unknown one and the pending ones; not settled or invalid ones.
@@ -487,6 +500,10 @@ mod tests {
         let after: Vec<u64> = items.landed_after(0).iter().map(|l| l.msg_seq).collect();
         assert_eq!(after, [7, 8]);
         assert!(items.landed_after(2).is_empty());
-        assert_eq!(items.batch_of(3), 0, "an invalid message goes with the batch before it");
+        assert_eq!(
+            items.batch_of(3),
+            0,
+            "an invalid message goes with the batch before it"
+        );
     }
 }

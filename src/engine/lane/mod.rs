@@ -173,7 +173,9 @@ async fn load<S: ImportService>(
         .collect();
     if !invalid.is_empty() {
         ctx.ledger
-            .call(move |c| requests::record(c, target_id, &[], requests::state::DONE, None, &invalid))
+            .call(move |c| {
+                requests::record(c, target_id, &[], requests::state::DONE, None, &invalid)
+            })
             .await?;
     }
     Ok((items, open))

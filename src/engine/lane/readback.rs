@@ -22,7 +22,8 @@ impl<S: ImportService> Lane<S> {
     /// group's newest messages.
     pub(super) async fn check_on_start(&mut self, open: Vec<(i64, i64)>) -> Step {
         if let Some(latest) = open.iter().map(|&(_, sent_at)| sent_at).max() {
-            let delay_ms = i64::try_from(self.ctx.opts.settle_delay.as_millis()).unwrap_or(i64::MAX);
+            let delay_ms =
+                i64::try_from(self.ctx.opts.settle_delay.as_millis()).unwrap_or(i64::MAX);
             let wait = latest.saturating_add(delay_ms).saturating_sub(now_ms());
             if wait > 0 {
                 let until = tokio::time::Instant::now() + Duration::from_millis(wait as u64);
@@ -135,12 +136,7 @@ impl<S: ImportService> Lane<S> {
         batch: u32,
         at: usize,
     ) -> Result<Option<(Vec<RspMsg>, bool)>, LaneEnd> {
-        let mut pager = Pager::new(
-            self.target.group(),
-            self.target.topic(),
-            down_to,
-            max_pages,
-        );
+        let mut pager = Pager::new(self.target.group(), self.target.topic(), down_to, max_pages);
         let mut tries = Tries::default();
         let mut attempt = 1;
         while let Some(req) = pager.request() {

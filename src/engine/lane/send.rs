@@ -91,7 +91,9 @@ impl<S: ImportService> Lane<S> {
                         self.items.list[i].state = ItemState::Failed(f.clone());
                     }
                     let error = Some(f.line());
-                    return self.record_answer(&group, request, state::FAILED, error).await;
+                    return self
+                        .record_answer(&group, request, state::FAILED, error)
+                        .await;
                 }
                 Verdict::Unknown(f) => {
                     for &i in &group {
@@ -116,7 +118,10 @@ impl<S: ImportService> Lane<S> {
                     let marks = metas.iter().map(|m| (m.clone(), Mark::Pending)).collect();
                     self.record(vec![request], state::NOT_APPLIED, error, marks)
                         .await?;
-                    match self.trouble(trouble, &mut tries, batch, attempt + 1, at).await? {
+                    match self
+                        .trouble(trouble, &mut tries, batch, attempt + 1, at)
+                        .await?
+                    {
                         Next::RetryNow => {}
                         Next::Replan => return Ok(()),
                     }
@@ -151,7 +156,8 @@ impl<S: ImportService> Lane<S> {
                 (item.meta(), mark)
             })
             .collect();
-        self.record(vec![request], request_state, error, marks).await?;
+        self.record(vec![request], request_state, error, marks)
+            .await?;
         for &i in group {
             self.emit_result(i).await;
         }
@@ -204,12 +210,14 @@ impl<S: ImportService> Lane<S> {
                     }
                 };
                 if used >= budget {
-                    let why = EngineReason::GaveUp.failure(format!("{used} tries; last: {}", f.line()));
+                    let why =
+                        EngineReason::GaveUp.failure(format!("{used} tries; last: {}", f.line()));
                     self.pause_request(at, why).await?;
                     return Ok(Next::Replan);
                 }
                 self.announce_retry(batch, next_attempt, delay, f).await;
-                self.sleep_until(tokio::time::Instant::now() + delay).await?;
+                self.sleep_until(tokio::time::Instant::now() + delay)
+                    .await?;
                 Ok(Next::RetryNow)
             }
             Verdict::RenewAuth(f) => {
@@ -218,7 +226,8 @@ impl<S: ImportService> Lane<S> {
                 }
                 self.renewed = true;
                 self.ctx.service.renew_auth();
-                self.announce_retry(batch, next_attempt, Duration::ZERO, f).await;
+                self.announce_retry(batch, next_attempt, Duration::ZERO, f)
+                    .await;
                 Ok(Next::RetryNow)
             }
             Verdict::StopRun(f) => Err(LaneEnd::StopRun(f)),
