@@ -518,10 +518,11 @@ impl Outcome {
 
 /// Headless options with small retry delays.
 pub fn headless() -> RunOptions {
-    let mut o = RunOptions::default();
-    o.settle_delay = Duration::from_millis(10);
-    o.shutdown_grace = Duration::from_secs(2);
-    o
+    RunOptions {
+        settle_delay: Duration::from_millis(10),
+        shutdown_grace: Duration::from_secs(2),
+        ..RunOptions::default()
+    }
 }
 
 /// A ledger in a temporary directory.
@@ -546,6 +547,13 @@ impl TempLedger {
     }
 }
 
+/// Drives an interactive run: gets the control sender and the event receiver, returns the
+/// events it saw.
+pub type Driver = Box<
+    dyn FnOnce(mpsc::Sender<Control>, mpsc::Receiver<Event>) -> tokio::task::JoinHandle<Vec<Event>>
+        + Send,
+>;
+
 /// Opens (or resumes) the run of "/staging" and runs it; `control` gets the control sender and
 /// the event receiver to drive an interactive run (or `None` for headless).
 pub async fn run_with(
@@ -553,15 +561,7 @@ pub async fn run_with(
     source: &Arc<MemorySource>,
     ledger: &TempLedger,
     opts: RunOptions,
-    driver: Option<
-        Box<
-            dyn FnOnce(
-                    mpsc::Sender<Control>,
-                    mpsc::Receiver<Event>,
-                ) -> tokio::task::JoinHandle<Vec<Event>>
-                + Send,
-        >,
-    >,
+    driver: Option<Driver>,
 ) -> Outcome {
     let l = ledger.open();
     let opened: OpenedRun = open_run(&l, "/staging".into(), "{}".into(), vec![], false)
