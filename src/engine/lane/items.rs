@@ -48,6 +48,8 @@ pub struct Item {
     pub attempts: u32,
     /// True once replaced by an edited version.
     pub edited: bool,
+    /// True when the ledger had a row for it when the lane started (it had been touched).
+    pub recorded: bool,
 }
 
 impl Item {
@@ -149,6 +151,7 @@ impl Items {
                         state,
                         attempts: 0,
                         edited: false,
+                        recorded: false,
                     };
                 };
                 restore_item(work, stored)
@@ -319,6 +322,7 @@ fn restore_item(mut work: WorkItem, stored: StoredMessage) -> Item {
         state,
         attempts: stored.attempts,
         edited: stored.edited,
+        recorded: true,
     }
 }
 

@@ -63,7 +63,7 @@ impl<S: ImportService> Lane<S> {
                 .filter(|&i| newest.is_some_and(|n| self.send_time(i) <= n))
                 .collect();
             let cands = self.items.candidates(in_window);
-            let resolutions = reconcile(&cands, &found);
+            let resolutions = self.behind_known_landings(reconcile(&cands, &found));
             self.apply_resolutions(resolutions, EngineReason::Overtaken, batch)
                 .await?;
             self.set_state(LaneState::Running, None).await?;
@@ -231,6 +231,39 @@ impl<S: ImportService> Lane<S> {
             })
             .await;
         Ok(landed)
+    }
+
+    /// On resume: a message not found in the group that sits before one known to be there
+    /// (done in the ledger, or found now) can never go in, unless the ledger shows it was put
+    /// back on purpose (a retry decision, an edit: it has a row in state pending). A message the
+    /// ledger never heard of, or one left in flight, is then overtaken: the ledger lost what
+    /// became of it (a skip, a failure) with its last commits.
+    fn behind_known_landings(
+        &self,
+        mut resolutions: Vec<(usize, Resolution)>,
+    ) -> Vec<(usize, Resolution)> {
+        let known = self
+            .items
+            .list
+            .iter()
+            .rposition(|i| matches!(i.state, ItemState::Done { .. }));
+        let found = resolutions
+            .iter()
+            .filter(|(_, r)| matches!(r, Resolution::Landed { .. }))
+            .map(|(i, _)| *i)
+            .max();
+        let Some(last) = known.max(found) else {
+            return resolutions;
+        };
+        for (i, r) in &mut resolutions {
+            let item = &self.items.list[*i];
+            let lost = item.state == ItemState::Unknown
+                || (item.state == ItemState::Pending && !item.recorded);
+            if *i < last && *r == Resolution::Missing && lost {
+                *r = Resolution::Overtaken;
+            }
+        }
+        resolutions
     }
 
     /// Valid messages that are neither settled nor invalid (candidates for the check).
