@@ -559,3 +559,45 @@ async fn requests_that_keep_getting_lost_stop_after_the_budget() {
     assert_eq!(fake.imports(), 6);
     assert!(fake.texts("ga").is_empty());
 }
+
+// Real time: on a paused clock, waiting for the ledger's thread lets the clock jump past the
+// other lanes' latency, so requests would never overlap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_most_lanes_targets_send_at_once() {
+    let fake = Fake::with_latency(std::time::Duration::from_millis(50));
+    let targets: Vec<_> = (0..6)
+        .map(|i| (g(&format!("g{i}")), series("m", T0, 21)))
+        .collect();
+    let source = MemorySource::new(targets);
+    let mut opts = headless();
+    opts.lanes = 2;
+    let out = run_headless(&fake, &source, &TempLedger::new(), opts).await;
+    assert_eq!(out.exit(), 0);
+    assert_eq!(fake.max_in_flight(), 2);
+    assert_eq!(fake.imports(), 18);
+}
+
+#[tokio::test(start_paused = true)]
+async fn many_lanes_share_one_rate() {
+    let fake = Fake::with_latency(std::time::Duration::from_millis(10));
+    let targets: Vec<_> = (0..10)
+        .map(|i| (g(&format!("g{i}")), series("m", T0, 70)))
+        .collect();
+    let source = MemorySource::new(targets);
+    let mut opts = headless();
+    opts.rate = 30;
+    let out = run_headless(&fake, &source, &TempLedger::new(), opts).await;
+    assert_eq!(out.exit(), 0);
+    let times: Vec<_> = fake.bodies().iter().map(|(t, _)| *t).collect();
+    assert_eq!(times.len(), 100);
+    let mut busiest = 0;
+    for (i, t) in times.iter().enumerate() {
+        let in_window = times[i..]
+            .iter()
+            .take_while(|u| **u - *t < std::time::Duration::from_secs(1))
+            .count();
+        busiest = busiest.max(in_window);
+    }
+    assert!(busiest <= 30, "{busiest}");
+    assert!(busiest >= 25, "the budget is used: {busiest}");
+}

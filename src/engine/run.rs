@@ -351,6 +351,9 @@ async fn route_controls(
             }
             Control::StopLane(target) => match routes.get(&target) {
                 Some(route) => {
+                    // Stop first, record second: the lane must not start another request
+                    // while the decision is being written.
+                    route.stop.cancel();
                     let id = route.target_id;
                     let record = DecisionRecord {
                         message: None,

@@ -82,10 +82,21 @@ struct State {
 }
 
 /// The scripted service.
-#[derive(Default)]
 pub struct Fake {
     state: Mutex<State>,
     latency: Duration,
+    /// How many import calls have started.
+    entered: tokio::sync::watch::Sender<usize>,
+}
+
+impl Default for Fake {
+    fn default() -> Self {
+        Fake {
+            state: Mutex::default(),
+            latency: Duration::ZERO,
+            entered: tokio::sync::watch::Sender::new(0),
+        }
+    }
 }
 
 fn key(group: &str, topic: Option<&str>) -> String {
@@ -199,6 +210,12 @@ impl Fake {
         self.state.lock().unwrap().max_in_flight
     }
 
+    /// Waits until at least `n` import calls have started (so one is surely in flight).
+    pub async fn entered(&self, n: usize) {
+        let mut rx = self.entered.subscribe();
+        let _ = rx.wait_for(|&k| k >= n).await;
+    }
+
     /// Applies the first `limit` messages of a body; returns one result per applied message.
     fn apply(s: &mut State, body: &Value, limit: usize) -> Vec<ImportMsgResult> {
         let group = body["GroupId"].as_str().unwrap().to_owned();
@@ -256,6 +273,7 @@ impl ImportService for Fake {
             s.max_in_flight = s.max_in_flight.max(s.in_flight);
             s.imports.pop_front().unwrap_or(Act::Answer)
         };
+        self.entered.send_modify(|k| *k += 1);
         if !self.latency.is_zero() {
             tokio::time::sleep(self.latency).await;
         }

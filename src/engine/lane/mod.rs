@@ -83,6 +83,8 @@ pub(crate) struct Lane<S> {
     renewed: bool,
     /// Unknown outcomes in a row that landed nothing.
     unknown_streak: u32,
+    /// A change of pace to announce after the call in progress.
+    rate_note: Option<super::limiter::RateChange>,
 }
 
 impl From<LedgerError> for LaneEnd {
@@ -125,6 +127,7 @@ pub(crate) async fn run_lane<S: ImportService>(
         open_requests: open.iter().map(|(id, _)| *id).collect(),
         renewed: false,
         unknown_streak: 0,
+        rate_note: None,
     };
     let end = match lane.drive(open).await {
         Ok(()) => LaneEnd::Done,
@@ -263,8 +266,8 @@ impl<S: ImportService> Lane<S> {
         Ok(())
     }
 
-    /// Waits until the run is not paused and a rate slot is free (or the lane must end).
-    async fn ready(&mut self) -> Step {
+    /// Waits until the run is not paused (or the lane must end).
+    async fn unpaused(&mut self) -> Step {
         loop {
             self.gate()?;
             if !*self.paused.borrow() {
@@ -276,9 +279,22 @@ impl<S: ImportService> Lane<S> {
                 () = self.stop.cancelled() => {}
             }
         }
+        Ok(())
+    }
+
+    /// Waits for a rate slot. Nothing may come between this and the call it paces (each await
+    /// in between would shift the call past its slot): a change of pace it brings is announced
+    /// after the call, by [`Lane::announce_rate`].
+    async fn slot(&mut self) -> Step {
         let (slot, change) = self.ctx.limiter.reserve(tokio::time::Instant::now());
-        self.ctx.rate_changed(change).await;
+        self.rate_note = self.rate_note.or(change);
         self.sleep_until(slot).await
+    }
+
+    /// Announces a change of pace noted while taking a slot.
+    async fn announce_rate(&mut self) {
+        let change = self.rate_note.take();
+        self.ctx.rate_changed(change).await;
     }
 
     /// Sleeps, ending early (and the lane) on shutdown or stop.

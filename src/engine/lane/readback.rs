@@ -140,8 +140,11 @@ impl<S: ImportService> Lane<S> {
         let mut tries = Tries::default();
         let mut attempt = 1;
         while let Some(req) = pager.request() {
-            self.ready().await?;
-            match self.ctx.service.read_back(req).await {
+            self.unpaused().await?;
+            self.slot().await?;
+            let page = self.ctx.service.read_back(req).await;
+            self.announce_rate().await;
+            match page {
                 Ok(page) => {
                     self.renewed = false;
                     pager.take(page);

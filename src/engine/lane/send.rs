@@ -43,7 +43,7 @@ impl<S: ImportService> Lane<S> {
         let metas: Vec<_> = group.iter().map(|&i| self.items.list[i].meta()).collect();
         let mut tries = Tries::default();
         loop {
-            self.ready().await?;
+            self.unpaused().await?;
             let attempt = 1 + group
                 .iter()
                 .map(|&i| self.items.list[i].attempts)
@@ -55,10 +55,6 @@ impl<S: ImportService> Lane<S> {
                 .ledger
                 .call(move |c| requests::begin(c, id, batch, attempt, &b, &m))
                 .await?;
-            for &i in &group {
-                self.items.list[i].attempts += 1;
-            }
-            self.ctx.count_request();
             self.ctx
                 .emit(Event::BatchSent {
                     target: self.target.clone(),
@@ -69,9 +65,21 @@ impl<S: ImportService> Lane<S> {
                     bytes: body.len() as u64,
                 })
                 .await;
+            // The slot comes last, right before the call, so that the call keeps to the pace.
+            if let Err(end) = self.slot().await {
+                let marks = metas.iter().map(|m| (m.clone(), Mark::Pending)).collect();
+                self.record(vec![request], state::NOT_APPLIED, None, marks)
+                    .await?;
+                return Err(end);
+            }
             // Not cancelled by a shutdown: the answer of a request in flight is always awaited
             // (the run bounds the wait), so that it is recorded.
             let answer = self.ctx.service.import(body.clone()).await;
+            for &i in &group {
+                self.items.list[i].attempts += 1;
+            }
+            self.ctx.count_request();
+            self.announce_rate().await;
             match classify_import(&answer, group.len()) {
                 Verdict::Answered(verdicts) => {
                     self.renewed = false;
