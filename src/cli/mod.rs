@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod report;
+mod run_settings;
 mod sandbox;
 mod usersig;
 
@@ -171,6 +173,12 @@ pub struct ReportArgs {
     /// Write the failed messages as a staging file.
     #[arg(long)]
     pub failed_out: Option<PathBuf>,
+    /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
+    #[arg(long, env = "TIMPORT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    /// One JSON object on stdout instead of the text report.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `timport usersig`
@@ -191,7 +199,7 @@ pub fn main() -> ExitCode {
         Some(Command::Validate(_)) => not_yet("validate"),
         Some(Command::Plan(_)) => not_yet("plan"),
         Some(Command::Run(_)) => not_yet("run"),
-        Some(Command::Report(_)) => not_yet("report"),
+        Some(Command::Report(args)) => report::run(&cli.connect, &args),
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()

@@ -18,6 +18,8 @@ pub mod ledger;
 pub mod limiter;
 pub mod options;
 pub mod outcome;
+pub mod printer;
+pub mod report;
 pub mod run;
 pub mod service;
 pub mod settle;
