@@ -61,7 +61,7 @@ async fn retry_sends_the_refused_message_again() {
     let fake = Fake::new();
     fake.refuse_text("a6", 10016);
     let a = series("a", T0, 10);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let ledger = TempLedger::new();
     let f = Arc::clone(&fake);
     let driver = decide_with(vec![Decision::Retry], move |_| f.accept_text("a6"));
@@ -94,7 +94,7 @@ async fn retry_edited_checks_the_edit_then_sends_it() {
     fake.refuse_text("spam", 80001);
     let mut a = series("a", T0, 3);
     a.push(m("bob", T0 + 3, "spam"));
-    let source = MemorySource::new(vec![(g("ga"), a)]);
+    let source = memory(vec![(g("ga"), a)]);
     let ledger = TempLedger::new();
     let empty = ImportMsg {
         from_account: "bob".into(),
@@ -173,7 +173,7 @@ async fn skip_records_the_reason_and_stop_group_ends_the_lane() {
     let fake = Fake::new();
     fake.refuse_text("a1", 80002);
     fake.refuse_text("b1", 80002);
-    let source = MemorySource::new(vec![
+    let source = memory(vec![
         (g("ga"), series("a", T0, 4)),
         (g("gb"), series("b", T0, 4)),
     ]);
@@ -240,7 +240,7 @@ async fn skip_records_the_reason_and_stop_group_ends_the_lane() {
 async fn a_decision_about_another_message_is_ignored_with_a_warning() {
     let fake = Fake::new();
     fake.refuse_text("a1", 80002);
-    let source = MemorySource::new(vec![(g("ga"), series("a", T0, 2))]);
+    let source = memory(vec![(g("ga"), series("a", T0, 2))]);
     let driver: Driver = Box::new(move |controls, mut events| {
         tokio::spawn(async move {
             let mut seen = Vec::new();
@@ -292,7 +292,7 @@ async fn a_decision_about_another_message_is_ignored_with_a_warning() {
 async fn a_paused_lane_gives_its_slot_to_the_next_target() {
     let fake = Fake::new();
     fake.refuse_text("a0", 80002);
-    let source = MemorySource::new(vec![
+    let source = memory(vec![
         (g("ga"), series("a", T0, 2)),
         (g("gb"), series("b", T0, 9)),
     ]);
@@ -346,7 +346,7 @@ async fn a_paused_lane_gives_its_slot_to_the_next_target() {
 #[tokio::test(start_paused = true)]
 async fn pausing_the_run_holds_every_new_request_until_resumed() {
     let fake = Fake::with_latency(Duration::from_millis(50));
-    let source = MemorySource::new(vec![(g("ga"), series("a", T0, 21))]);
+    let source = memory(vec![(g("ga"), series("a", T0, 21))]);
     let driver: Driver = Box::new(move |controls, mut events| {
         tokio::spawn(async move {
             let mut seen: Vec<Event> = Vec::new();
@@ -391,7 +391,7 @@ async fn pausing_the_run_holds_every_new_request_until_resumed() {
 #[tokio::test(start_paused = true)]
 async fn stop_lane_stops_after_the_answer_in_flight() {
     let fake = Fake::with_latency(Duration::from_millis(200));
-    let source = MemorySource::new(vec![(g("ga"), series("a", T0, 21))]);
+    let source = memory(vec![(g("ga"), series("a", T0, 21))]);
     let ledger = TempLedger::new();
     let f = Arc::clone(&fake);
     let driver: Driver = Box::new(move |controls, mut events| {
@@ -438,7 +438,7 @@ async fn stop_lane_stops_after_the_answer_in_flight() {
 #[tokio::test(start_paused = true)]
 async fn shutdown_waits_for_the_answer_in_flight_and_says_where_it_stopped() {
     let fake = Fake::with_latency(Duration::from_secs(1));
-    let source = MemorySource::new(vec![(g("ga"), series("a", T0, 21))]);
+    let source = memory(vec![(g("ga"), series("a", T0, 21))]);
     let ledger = TempLedger::new();
     let f = Arc::clone(&fake);
     let driver: Driver = Box::new(move |controls, mut events| {
@@ -481,7 +481,7 @@ async fn shutdown_waits_for_the_answer_in_flight_and_says_where_it_stopped() {
 #[tokio::test(start_paused = true)]
 async fn an_answer_that_never_comes_is_abandoned_after_the_grace_period_and_stays_in_flight() {
     let fake = Fake::with_latency(Duration::from_secs(3600));
-    let source = MemorySource::new(vec![(g("ga"), series("a", T0, 3))]);
+    let source = memory(vec![(g("ga"), series("a", T0, 3))]);
     let ledger = TempLedger::new();
     let f = Arc::clone(&fake);
     let driver: Driver = Box::new(move |controls, mut events| {

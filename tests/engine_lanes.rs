@@ -22,7 +22,7 @@ async fn every_message_lands_once_in_order_and_events_frame_the_run() {
     let fake = Fake::new();
     let a = series("a", T0, 20);
     let b = series("b", T0, 9);
-    let source = MemorySource::new(vec![(g("ga"), a.clone()), (g("gb"), b.clone())]);
+    let source = memory(vec![(g("ga"), a.clone()), (g("gb"), b.clone())]);
     let ledger = TempLedger::new();
     let out = run_headless(&fake, &source, &ledger, headless()).await;
     assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
@@ -69,7 +69,7 @@ async fn an_answer_lost_after_commit_is_settled_by_reading_back_not_resent() {
     let fake = Fake::new();
     fake.script(&[Act::Answer, Act::LostAfterCommit]);
     let a = series("a", T0, 14);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let ledger = TempLedger::new();
     let out = run_headless(&fake, &source, &ledger, headless()).await;
     assert_eq!(out.exit(), 0);
@@ -116,7 +116,7 @@ async fn a_request_lost_before_commit_is_found_missing_and_resent() {
         let fake = Fake::new();
         fake.script(&[act]);
         let a = series("a", T0, 5);
-        let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+        let source = memory(vec![(g("ga"), a.clone())]);
         let ledger = TempLedger::new();
         let out = run_headless(&fake, &source, &ledger, headless()).await;
         assert_eq!(out.exit(), 0, "{act:?}");
@@ -144,7 +144,7 @@ async fn a_partly_applied_request_resends_only_the_unmatched_suffix() {
     let fake = Fake::new();
     fake.script(&[Act::Partial(3)]);
     let a = series("a", T0, 7);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let ledger = TempLedger::new();
     let out = run_headless(&fake, &source, &ledger, headless()).await;
     assert_eq!(out.exit(), 0);
@@ -180,7 +180,7 @@ async fn a_short_answer_is_settled_rather_than_trusted() {
     let fake = Fake::new();
     fake.script(&[Act::Short]);
     let a = series("a", T0, 3);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let ledger = TempLedger::new();
     let out = run_headless(&fake, &source, &ledger, headless()).await;
     assert_eq!(out.exit(), 0);
@@ -204,7 +204,7 @@ async fn transient_refusals_and_connect_failures_are_retried_with_backoff() {
     let fake = Fake::new();
     fake.script(&[Act::Refuse(10002), Act::ConnectFail, Act::Refuse(70500)]);
     let a = series("a", T0, 3);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let ledger = TempLedger::new();
     let started = tokio::time::Instant::now();
     let out = run_headless(&fake, &source, &ledger, headless()).await;
@@ -245,7 +245,7 @@ async fn a_lasting_transient_failure_blocks_the_lane_with_exit_3_and_others_go_o
     let b = series("b", T0, 3);
     let mut opts = headless();
     opts.lanes = 1;
-    let source = MemorySource::new(vec![(g("ga"), a), (g("gb"), b.clone())]);
+    let source = memory(vec![(g("ga"), a), (g("gb"), b.clone())]);
     let ledger = TempLedger::new();
     let out = run_headless(&fake, &source, &ledger, opts).await;
     assert_eq!(out.exit(), 3);
@@ -280,7 +280,7 @@ async fn frequency_refusals_slow_the_limiter_and_are_retried() {
     let fake = Fake::new();
     fake.script(&[Act::Refuse(60007), Act::Refuse(10023)]);
     let a = series("a", T0, 3);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let ledger = TempLedger::new();
     let out = run_headless(&fake, &source, &ledger, headless()).await;
     assert_eq!(out.exit(), 0);
@@ -304,7 +304,7 @@ async fn an_auth_refusal_renews_the_usersig_once() {
     let fake = Fake::new();
     fake.script(&[Act::Refuse(70001)]);
     let a = series("a", T0, 2);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let ledger = TempLedger::new();
     let out = run_headless(&fake, &source, &ledger, headless()).await;
     assert_eq!(out.exit(), 0);
@@ -314,7 +314,7 @@ async fn an_auth_refusal_renews_the_usersig_once() {
     // Refused again after renewing: the run stops with exit 3 and the explanation.
     let fake = Fake::new();
     fake.script(&[Act::Refuse(70001), Act::Refuse(70003)]);
-    let source = MemorySource::new(vec![
+    let source = memory(vec![
         (g("ga"), series("a", T0, 2)),
         (g("gb"), series("b", T0, 2)),
     ]);
@@ -336,7 +336,7 @@ async fn region_and_configuration_errors_stop_the_run() {
     for code in [70020, 60006] {
         let fake = Fake::new();
         fake.script(&[Act::Refuse(code)]);
-        let source = MemorySource::new(vec![(g("ga"), series("a", T0, 2))]);
+        let source = memory(vec![(g("ga"), series("a", T0, 2))]);
         let out = run_headless(&fake, &source, &TempLedger::new(), headless()).await;
         assert_eq!(out.exit(), 3, "{code}");
         assert_eq!(fake.imports(), 1, "{code}: not retried");
@@ -358,7 +358,7 @@ async fn a_group_refusal_stops_only_that_lane() {
     let b = series("b", T0, 3);
     let mut opts = headless();
     opts.lanes = 1;
-    let source = MemorySource::new(vec![(g("gone"), series("a", T0, 3)), (g("gb"), b.clone())]);
+    let source = memory(vec![(g("gone"), series("a", T0, 3)), (g("gb"), b.clone())]);
     let out = run_headless(&fake, &source, &TempLedger::new(), opts).await;
     assert_eq!(out.exit(), 1);
     assert_eq!(fake.texts("gb"), texts_of(&b));
@@ -378,7 +378,7 @@ async fn a_refused_message_pauses_its_lane_headless_and_shows_what_landed_after_
     let fake = Fake::new();
     fake.refuse_text("a2", 80002);
     let a = series("a", T0, 10);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let ledger = TempLedger::new();
     let out = run_headless(&fake, &source, &ledger, headless()).await;
     assert_eq!(out.exit(), 1);
@@ -419,7 +419,7 @@ async fn the_skip_policy_records_and_continues() {
     let fake = Fake::new();
     fake.refuse_text("a2", 80001);
     let a = series("a", T0, 10);
-    let source = MemorySource::new(vec![(g("ga"), a)]);
+    let source = memory(vec![(g("ga"), a)]);
     let ledger = TempLedger::new();
     let mut opts = headless();
     opts.on_message_error = OnMessageError::Skip;
@@ -454,7 +454,7 @@ async fn a_request_refused_for_its_content_fails_every_message_of_it() {
     fake.script(&[Act::Refuse(10019)]);
     let mut opts = headless();
     opts.on_message_error = OnMessageError::Skip;
-    let source = MemorySource::new(vec![(g("ga"), series("a", T0, 9))]);
+    let source = memory(vec![(g("ga"), series("a", T0, 9))]);
     let out = run_headless(&fake, &source, &TempLedger::new(), opts).await;
     assert_eq!(out.exit(), 1);
     assert_eq!(fake.texts("ga"), ["a7", "a8"]);
@@ -467,7 +467,7 @@ async fn invalid_messages_stop_the_lane_at_their_place_or_are_skipped() {
     entries.insert(2, invalid(T0 + 1, "MsgBody is empty"));
     // Paused: nothing after the invalid message goes in; what came before does.
     let fake = Fake::new();
-    let source = MemorySource::new(vec![(g("ga"), entries.clone())]);
+    let source = memory(vec![(g("ga"), entries.clone())]);
     let ledger = TempLedger::new();
     let out = run_headless(&fake, &source, &ledger, headless()).await;
     assert_eq!(out.exit(), 1);
@@ -510,7 +510,7 @@ async fn read_back_failures_are_retried_and_never_lead_to_a_resend() {
     // The start check reads once; then the settle's reads fail twice before one succeeds.
     fake.script_reads(&[None, Some(10002), Some(60008)]);
     let a = series("a", T0, 4);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let out = run_headless(&fake, &source, &TempLedger::new(), headless()).await;
     assert_eq!(out.exit(), 0);
     assert_eq!(fake.texts("ga"), texts_of(&a));
@@ -525,7 +525,7 @@ async fn a_gap_inside_a_lost_request_is_overtaken_and_never_resent() {
     fake.refuse_text("a1", 10004);
     fake.script(&[Act::LostAfterCommit]);
     let a = series("a", T0, 3);
-    let source = MemorySource::new(vec![(g("ga"), a)]);
+    let source = memory(vec![(g("ga"), a)]);
     let out = run_headless(&fake, &source, &TempLedger::new(), headless()).await;
     assert_eq!(out.exit(), 1);
     assert_eq!(fake.texts("ga"), ["a0", "a2"]);
@@ -553,7 +553,7 @@ async fn a_gap_inside_a_lost_request_is_overtaken_and_never_resent() {
 async fn requests_that_keep_getting_lost_stop_after_the_budget() {
     let fake = Fake::new();
     fake.script(&[Act::LostBeforeCommit; 6]);
-    let source = MemorySource::new(vec![(g("ga"), series("a", T0, 2))]);
+    let source = memory(vec![(g("ga"), series("a", T0, 2))]);
     let out = run_headless(&fake, &source, &TempLedger::new(), headless()).await;
     assert_eq!(out.exit(), 3);
     assert_eq!(fake.imports(), 6);
@@ -568,7 +568,7 @@ async fn at_most_lanes_targets_send_at_once() {
     let targets: Vec<_> = (0..6)
         .map(|i| (g(&format!("g{i}")), series("m", T0, 21)))
         .collect();
-    let source = MemorySource::new(targets);
+    let source = memory(targets);
     let mut opts = headless();
     opts.lanes = 2;
     let out = run_headless(&fake, &source, &TempLedger::new(), opts).await;
@@ -583,7 +583,7 @@ async fn many_lanes_share_one_rate() {
     let targets: Vec<_> = (0..10)
         .map(|i| (g(&format!("g{i}")), series("m", T0, 70)))
         .collect();
-    let source = MemorySource::new(targets);
+    let source = memory(targets);
     let mut opts = headless();
     opts.rate = 30;
     let out = run_headless(&fake, &source, &TempLedger::new(), opts).await;

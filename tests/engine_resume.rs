@@ -41,7 +41,7 @@ fn shutdown_after_batch(fake: &std::sync::Arc<Fake>, n: u32) -> Driver {
 async fn an_interrupted_run_resumes_where_it_stopped() {
     let fake = Fake::with_latency(Duration::from_millis(20));
     let a = series("a", T0, 30);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let ledger = TempLedger::new();
     let first = run_with(
         &fake,
@@ -80,7 +80,7 @@ async fn an_interrupted_run_resumes_where_it_stopped() {
 async fn a_ledger_that_lost_its_last_commits_is_corrected_by_reading_back() {
     let fake = Fake::new();
     let a = series("a", T0, 21);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let ledger = TempLedger::new();
     assert_eq!(
         run_headless(&fake, &source, &ledger, headless())
@@ -145,7 +145,7 @@ async fn a_fresh_ledger_finds_messages_already_in_the_group() {
         let Entry::Msg(msg) = e else { unreachable!() };
         fake.seed("ga", msg);
     }
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let out = run_headless(&fake, &source, &TempLedger::new(), headless()).await;
     assert_eq!(out.exit(), 0);
     assert_eq!(fake.texts("ga"), texts_of(&a));
@@ -157,7 +157,7 @@ async fn a_message_lost_from_the_ledger_before_landed_ones_is_never_resent() {
     // The skip of a2 was lost with a commit; a3.. landed. Resuming must not send a2 behind them.
     let fake = Fake::new();
     fake.refuse_text("a2", 80001);
-    let source = MemorySource::new(vec![(g("ga"), series("a", T0, 5))]);
+    let source = memory(vec![(g("ga"), series("a", T0, 5))]);
     let ledger = TempLedger::new();
     let mut skip = headless();
     skip.on_message_error = OnMessageError::Skip;
@@ -188,7 +188,7 @@ async fn a_message_lost_from_the_ledger_before_landed_ones_is_never_resent() {
 #[tokio::test(start_paused = true)]
 async fn a_request_left_in_flight_is_settled_after_the_settle_delay() {
     let a = series("a", T0, 3);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let ledger = TempLedger::new();
     assert_eq!(
         run_headless(&Fake::new(), &source, &ledger, headless())
@@ -233,7 +233,7 @@ async fn failed_messages_stay_failed_unless_retried_or_skipped_on_a_later_invoca
     let fake = Fake::new();
     fake.refuse_text("a6", 70107);
     let a = series("a", T0, 9);
-    let source = MemorySource::new(vec![(g("ga"), a.clone())]);
+    let source = memory(vec![(g("ga"), a.clone())]);
     let ledger = TempLedger::new();
     assert_eq!(
         run_headless(&fake, &source, &ledger, headless())
@@ -273,7 +273,7 @@ async fn failed_messages_stay_failed_unless_retried_or_skipped_on_a_later_invoca
 async fn a_later_invocation_with_the_skip_policy_moves_past_a_failure() {
     let fake = Fake::new();
     fake.refuse_text("a6", 80002);
-    let source = MemorySource::new(vec![(g("ga"), series("a", T0, 9))]);
+    let source = memory(vec![(g("ga"), series("a", T0, 9))]);
     let ledger = TempLedger::new();
     assert_eq!(
         run_headless(&fake, &source, &ledger, headless())

@@ -7,7 +7,7 @@ mod engine_fakes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use engine_fakes::{Entry, MemorySource, TempLedger, collect, m, texts_of};
+use engine_fakes::{Entry, TempLedger, collect, m, memory, texts_of};
 use serde_json::json;
 use tokio::sync::mpsc;
 
@@ -72,7 +72,7 @@ async fn run_against(
     let (etx, erx) = mpsc::channel(256);
     let (_ctl, crx) = mpsc::channel(4);
     let events = tokio::spawn(collect(erx));
-    let source: Arc<dyn WorkSource> = MemorySource::new(targets);
+    let source: Arc<dyn WorkSource> = memory(targets);
     let outcome = run(Arc::new(client), source, l, &opened, opts, etx, crx)
         .await
         .unwrap();

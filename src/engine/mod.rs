@@ -16,6 +16,7 @@ pub mod events;
 mod lane;
 pub mod ledger;
 pub mod limiter;
+pub mod memory;
 pub mod options;
 pub mod outcome;
 pub mod printer;

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 use timport::api::ApiError;
@@ -21,11 +21,10 @@ use timport::api::types::{
     ImportMsg, ImportMsgResult, MsgElement, RspMsg,
 };
 use timport::engine::ledger::Ledger;
+use timport::engine::memory::{MemoryEntry, MemoryWork, source_in_list};
 use timport::engine::run::{OpenedRun, RunOutcome, open_run, run};
 use timport::engine::service::ImportService;
-use timport::engine::work::{
-    BatchWork, BodyHead, InvalidWork, MessageWork, TargetInfo, TargetWork, WorkItem, WorkSource,
-};
+use timport::engine::work::WorkSource;
 use timport::engine::{Control, Event, RunOptions, SourceRef, Target};
 
 /// What the fake does with the next import request.
@@ -354,19 +353,11 @@ impl ImportService for Fake {
 }
 
 /// One staged entry.
-#[derive(Debug, Clone)]
-pub enum Entry {
-    Msg(ImportMsg),
-    Invalid {
-        problem: String,
-        raw: String,
-        time: i64,
-    },
-}
+pub type Entry = MemoryEntry;
 
 /// A text message; its Random is derived from the text.
 pub fn m(from: &str, time: i64, text: &str) -> Entry {
-    Entry::Msg(msg(from, time, text))
+    MemoryEntry::Msg(msg(from, time, text))
 }
 
 pub fn msg(from: &str, time: i64, text: &str) -> ImportMsg {
@@ -385,10 +376,10 @@ fn random_for(text: &str) -> u32 {
 }
 
 pub fn invalid(time: i64, problem: &str) -> Entry {
-    Entry::Invalid {
+    MemoryEntry::Invalid {
         problem: problem.into(),
         raw: format!("{{\"SendTime\":{time},\"MsgBody\":[]}}"),
-        time,
+        send_time: time,
     }
 }
 
@@ -399,123 +390,17 @@ pub fn series(prefix: &str, t0: i64, n: usize) -> Vec<Entry> {
         .collect()
 }
 
-/// A work source over lists: valid messages in batches of 7 (invalid ones sit between).
-pub struct MemorySource {
-    targets: Vec<(Target, Vec<Entry>)>,
+/// The work source over lists.
+pub type MemorySource = MemoryWork;
+
+/// Builds the work source (shared, as the engine takes it).
+pub fn memory(targets: Vec<(Target, Vec<Entry>)>) -> Arc<MemoryWork> {
+    Arc::new(MemoryWork::new(targets))
 }
 
-impl MemorySource {
-    pub fn new(targets: Vec<(Target, Vec<Entry>)>) -> Arc<MemorySource> {
-        Arc::new(MemorySource { targets })
-    }
-}
-
+/// Where message `i` of `group`'s list is staged.
 pub fn source_of(group: &str, i: usize) -> SourceRef {
-    SourceRef {
-        file: format!("{group}.jsonl"),
-        line: i as u64 + 1,
-        offset: i as u64 * 100,
-        item: 0,
-    }
-}
-
-impl WorkSource for MemorySource {
-    fn targets(&self) -> Vec<TargetInfo> {
-        self.targets
-            .iter()
-            .map(|(t, entries)| TargetInfo {
-                target: t.clone(),
-                messages: entries.len() as u64,
-                batches: entries
-                    .iter()
-                    .filter(|e| matches!(e, Entry::Msg(_)))
-                    .count()
-                    .div_ceil(7) as u64,
-            })
-            .collect()
-    }
-
-    fn load(&self, target: &Target) -> Result<TargetWork, String> {
-        let (_, entries) = self
-            .targets
-            .iter()
-            .find(|(t, _)| t == target)
-            .ok_or_else(|| format!("no target {target}"))?;
-        let mut head = Map::new();
-        head.insert("GroupId".into(), json!(target.group()));
-        if let Some(topic) = target.topic() {
-            head.insert("TopicId".into(), json!(topic));
-        }
-        let head = BodyHead::from_map(head);
-        let mut items = Vec::new();
-        let mut batches: Vec<BatchWork> = Vec::new();
-        let mut in_batch: Vec<(usize, String)> = Vec::new();
-        let mut batch_start = 0;
-        let flush = |batches: &mut Vec<BatchWork>,
-                     in_batch: &mut Vec<(usize, String)>,
-                     start: usize,
-                     end: usize| {
-            if in_batch.is_empty() {
-                return;
-            }
-            let body = head.body(in_batch.iter().map(|(_, j)| j.as_str()));
-            batches.push(BatchWork {
-                index: batches.len() as u32,
-                body,
-                items: start..end,
-            });
-            in_batch.clear();
-        };
-        for (i, e) in entries.iter().enumerate() {
-            let source = source_of(target.group(), i);
-            match e {
-                Entry::Msg(msg) => {
-                    if in_batch.len() == 7 {
-                        flush(&mut batches, &mut in_batch, batch_start, i);
-                        batch_start = i;
-                    }
-                    if in_batch.is_empty() {
-                        batch_start = i;
-                    }
-                    let json = serde_json::to_string(msg).unwrap();
-                    let work = MessageWork::from_json(source, batches.len() as u32, &json).unwrap();
-                    in_batch.push((i, json));
-                    items.push(WorkItem::Valid(work));
-                }
-                Entry::Invalid { problem, raw, time } => {
-                    items.push(WorkItem::Invalid(InvalidWork {
-                        source,
-                        send_time: Some(*time),
-                        problem: problem.clone(),
-                        raw: raw.clone(),
-                    }))
-                }
-            }
-        }
-        let end = items.len();
-        flush(&mut batches, &mut in_batch, batch_start, end);
-        Ok(TargetWork {
-            target: target.clone(),
-            items,
-            batches,
-            head,
-        })
-    }
-
-    fn prepare_edit(
-        &self,
-        _: &Target,
-        _: &SourceRef,
-        mut msg: ImportMsg,
-    ) -> Result<ImportMsg, String> {
-        if msg.msg_body.is_empty() {
-            return Err("MsgBody is empty".into());
-        }
-        if msg.random.is_none() {
-            msg.random = Some(random_for(&msg.summary()));
-        }
-        Ok(msg)
-    }
+    source_in_list(&Target::new(group, None), i)
 }
 
 /// A run under test: the service, the ledger and the events it produced.
@@ -623,8 +508,8 @@ pub fn texts_of(entries: &[Entry]) -> Vec<String> {
     entries
         .iter()
         .filter_map(|e| match e {
-            Entry::Msg(m) => Some(m.msg_body[0].summary()),
-            Entry::Invalid { .. } => None,
+            MemoryEntry::Msg(m) => Some(m.msg_body[0].summary()),
+            MemoryEntry::Invalid { .. } => None,
         })
         .collect()
 }
