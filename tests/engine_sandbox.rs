@@ -355,13 +355,7 @@ async fn the_ledger_and_the_events_never_hold_the_secret_or_a_usersig() {
     assert_eq!(ran.exit, 0);
     let events = serde_json::to_string(&ran.events).unwrap();
     // The writer closes the file (folding the WAL into it) once the run has dropped it.
-    let wal = ledger.path.with_file_name("ledger.sqlite3-wal");
-    for _ in 0..100 {
-        if !wal.exists() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    ledger.wait_closed().await;
     let files: Vec<Vec<u8>> = ["", "-wal", "-shm"]
         .iter()
         .filter_map(|suffix| {

@@ -445,6 +445,17 @@ impl TempLedger {
         Ledger::open(&self.path).unwrap()
     }
 
+    /// Waits until the run's writer has closed the file (its WAL folded in and removed).
+    pub async fn wait_closed(&self) {
+        let wal = self.path.with_file_name("ledger.sqlite3-wal");
+        for _ in 0..200 {
+            if !wal.exists() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub fn sql(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.path).unwrap()
     }
