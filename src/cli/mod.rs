@@ -8,10 +8,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod plan;
 mod report;
 mod run_settings;
 mod sandbox;
 mod usersig;
+mod validate;
 
 /// Exit codes, as DESIGN.md gives them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +136,26 @@ pub struct ValidateArgs {
     /// One JSON object per line on stdout.
     #[arg(long)]
     pub json: bool,
+    /// The message rules.
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Skip the online checks even when credentials are configured.
+    #[arg(long)]
+    pub offline: bool,
+    /// List at most this many problems (all are counted); 0 lists every one.
+    #[arg(long, default_value_t = crate::staging::options::DEFAULT_MAX_LISTED_PROBLEMS)]
+    pub max_problems: usize,
+}
+
+/// Options of the message rules, shared by `validate` and `plan`.
+#[derive(Debug, Clone, Args)]
+pub struct RuleArgs {
+    /// Send element types other than the four import_group_msg documents (with a warning).
+    #[arg(long)]
+    pub allow_other_elements: bool,
+    /// Largest message in bytes, as the compact JSON that is sent.
+    #[arg(long, default_value_t = crate::staging::options::DEFAULT_MAX_MESSAGE_BYTES as u32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_message_bytes: u32,
 }
 
 /// `timport plan`
@@ -141,12 +163,18 @@ pub struct ValidateArgs {
 pub struct PlanArgs {
     /// Staging directory (or a single file).
     pub staging: PathBuf,
-    /// The group to plan.
+    /// The group to plan (with all its topics).
     #[arg(long)]
     pub group: String,
     /// One compact request body per line.
     #[arg(long)]
     pub json: bool,
+    /// Messages per request (1 to 7).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u8).range(1..=7))]
+    pub batch_size: u8,
+    /// The message rules.
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }
 
 /// `timport run`
@@ -196,8 +224,8 @@ pub fn main() -> ExitCode {
         None => not_yet("the console"),
         Some(Command::Demo(_)) => not_yet("demo"),
         Some(Command::Sandbox(args)) => sandbox::run(&args, &cli.connect),
-        Some(Command::Validate(_)) => not_yet("validate"),
-        Some(Command::Plan(_)) => not_yet("plan"),
+        Some(Command::Validate(args)) => validate::run(&args, &cli.connect),
+        Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Run(_)) => not_yet("run"),
         Some(Command::Report(args)) => report::run(&cli.connect, &args),
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),

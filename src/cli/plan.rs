@@ -1,0 +1,146 @@
+//! `timport plan STAGING --group G`: the exact request bodies that would be sent for a group and
+//! each of its topics: indented for people, or with `--json` one compact body per line,
+//! byte-identical to what the engine sends. Remarks and invalid messages go to stderr.
+//! Exit 0 when every staged message of the group is planned, 2 otherwise.
+
+use std::io::{self, Write};
+
+use super::validate::{count, scan_options, scan_or_report};
+use super::{Exit, PlanArgs};
+use crate::plan::{PlanOptions, TargetPlan, plan_target};
+use crate::staging::{InvalidMessage, Staging, TargetIndex};
+
+/// Runs the command.
+pub fn run(args: &PlanArgs) -> Exit {
+    let Some(staging) = scan_or_report(&args.staging, &scan_options(&args.rules)) else {
+        return Exit::BadInput;
+    };
+    let targets: Vec<&TargetIndex> = staging.group_targets(&args.group).collect();
+    if targets.is_empty() {
+        eprintln!("{}", no_such_group(&staging, &args.group));
+        return Exit::BadInput;
+    }
+    let opts = PlanOptions {
+        batch_size: usize::from(args.batch_size),
+        max_message_bytes: args.rules.max_message_bytes as usize,
+        recent_contact_flag: None,
+    };
+    let mut complete = true;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for t in targets {
+        let loaded = match staging.load(t.target()) {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                eprintln!("timport: {e}");
+                return Exit::BadInput;
+            }
+        };
+        let plan = plan_target(t.target(), &loaded.messages, &opts);
+        report_on_stderr(&plan, &loaded.invalid);
+        complete &= loaded.invalid.is_empty();
+        let written = if args.json {
+            write_bodies(&mut out, &plan)
+        } else {
+            write_pretty(&mut out, &plan, loaded.invalid.len())
+        };
+        match written.and_then(|()| out.flush()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Exit::Done,
+            Err(e) => {
+                eprintln!("timport: cannot write the plan: {e}");
+                return Exit::BadInput;
+            }
+        }
+    }
+    if complete { Exit::Done } else { Exit::BadInput }
+}
+
+fn no_such_group(staging: &Staging, group: &str) -> String {
+    let mut groups: Vec<&str> = staging
+        .targets()
+        .iter()
+        .map(|t| t.target().group())
+        .collect();
+    groups.dedup();
+    let shown: Vec<&str> = groups.iter().take(20).copied().collect();
+    let more = groups.len().saturating_sub(shown.len());
+    format!(
+        "timport: no staged messages for group {group:?}; staged groups: {}{}",
+        if shown.is_empty() {
+            "none".to_owned()
+        } else {
+            shown.join(", ")
+        },
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// The exact bytes, one body per line.
+fn write_bodies(out: &mut impl Write, plan: &TargetPlan) -> io::Result<()> {
+    for batch in &plan.batches {
+        out.write_all(&batch.body)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}: {} in {}{}",
+        plan.target,
+        count(plan.message_count(), "message"),
+        count(plan.batches.len(), "request"),
+        if invalid > 0 {
+            format!(" ({invalid} invalid messages are not planned; see stderr)")
+        } else {
+            String::new()
+        }
+    )?;
+    for batch in &plan.batches {
+        writeln!(
+            out,
+            "--- request {} of {}: {}, {} bytes ---",
+            batch.index + 1,
+            plan.batches.len(),
+            count(batch.messages.len(), "message"),
+            batch.body.len()
+        )?;
+        for m in &batch.messages {
+            writeln!(
+                out,
+                "# {} {} {} Random {}{}",
+                m.source,
+                crate::clock::format_unix(m.send_time),
+                m.from_account,
+                m.random,
+                if m.random_was_staged {
+                    " (staged)"
+                } else {
+                    " (derived)"
+                }
+            )?;
+        }
+        writeln!(out, "{}", batch.pretty())?;
+    }
+    Ok(())
+}
+
+fn report_on_stderr(plan: &TargetPlan, invalid: &[InvalidMessage]) {
+    for w in &plan.warnings {
+        match &w.source {
+            Some(s) => eprintln!("{s}: warning: {}", w.message),
+            None => eprintln!("{}: warning: {}", plan.target, w.message),
+        }
+    }
+    for m in invalid {
+        eprintln!("{}: not planned:", m.source);
+        for p in m.problems.iter().filter(|p| p.is_error()) {
+            eprintln!("  {p}");
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! A target's plan: its messages in batches, each with the exact request bytes, plus what the
+//! operator should know (split seconds, replaced `Random`s, oversize messages).
+
+use std::collections::HashSet;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use super::batches::{MAX_BATCH_SIZE, batch_ranges, split_seconds};
+use super::random::derive_random_salted;
+use crate::api::types::{ImportGroupMsgRequest, ImportMsg};
+use crate::staging::options::DEFAULT_MAX_MESSAGE_BYTES;
+use crate::staging::{SourceRef, StagedMessage, Target};
+
+/// How to plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Messages per request, 1 to 7 (`--batch-size`).
+    pub batch_size: usize,
+    /// Largest message as sent (`--max-message-bytes`); larger ones are planned with a warning.
+    pub max_message_bytes: usize,
+    /// `RecentContactFlag` for every request; `None` takes it from the staged request bodies.
+    pub recent_contact_flag: Option<u8>,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            batch_size: MAX_BATCH_SIZE,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            recent_contact_flag: None,
+        }
+    }
+}
+
+/// One message as it will be sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedMessage {
+    /// Where it was staged.
+    pub source: SourceRef,
+    /// Sender.
+    pub from_account: String,
+    /// Unix seconds.
+    pub send_time: i64,
+    /// The `Random` sent.
+    pub random: u32,
+    /// True when `random` is the staged value, false when timport derived it.
+    pub random_was_staged: bool,
+    /// Its size in the request (compact JSON).
+    pub bytes: usize,
+}
+
+/// One request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    /// 0-based position in the target's plan.
+    pub index: usize,
+    /// Its messages, in order.
+    pub messages: Vec<PlannedMessage>,
+    /// The exact request body: compact JSON, produced once. The preview, the ledger and the HTTP
+    /// request all use these bytes.
+    pub body: Bytes,
+}
+
+impl Batch {
+    /// The body for people: indented, keys in the same order (a view of [`Batch::body`]).
+    pub fn pretty(&self) -> String {
+        super::pretty(&self.body)
+    }
+}
+
+/// What kind of remark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanWarningKind {
+    /// A second holds more messages than a request: it is split across requests.
+    SecondSplit,
+    /// A staged `Random` repeats an earlier one of the target and was replaced.
+    RandomReplaced,
+    /// A message is larger than the size limit; the service will refuse it.
+    MessageTooLarge,
+    /// The messages are not in ascending `SendTime` order.
+    OutOfOrder,
+    /// Some staged bodies set `RecentContactFlag` and others not.
+    MixedRecentContact,
+}
+
+/// A remark about a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanWarning {
+    /// Which kind.
+    pub kind: PlanWarningKind,
+    /// The message concerned, if one.
+    pub source: Option<SourceRef>,
+    /// What and why.
+    pub message: String,
+}
+
+/// A target's plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetPlan {
+    /// The target.
+    pub target: Target,
+    /// `RecentContactFlag` of every request.
+    pub recent_contact_flag: Option<u8>,
+    /// The requests, in order.
+    pub batches: Vec<Batch>,
+    /// Remarks.
+    pub warnings: Vec<PlanWarning>,
+}
+
+impl TargetPlan {
+    /// Messages planned.
+    pub fn message_count(&self) -> usize {
+        self.batches.iter().map(|b| b.messages.len()).sum()
+    }
+}
+
+/// Plans a target's valid messages, given in import order (as [`crate::staging::Staging::load`]
+/// returns them). Nothing is dropped, added or reordered.
+pub fn plan_target(target: &Target, messages: &[StagedMessage], opts: &PlanOptions) -> TargetPlan {
+    let mut warnings = Vec::new();
+    let times: Vec<i64> = messages.iter().map(|m| m.msg.send_time).collect();
+    if let Some(i) = times.windows(2).position(|w| w[1] < w[0]) {
+        warnings.push(PlanWarning {
+            kind: PlanWarningKind::OutOfOrder,
+            source: Some(messages[i + 1].source.clone()),
+            message: "the messages are not in ascending SendTime order; the service refuses a message older than one already imported (10004)".into(),
+        });
+    }
+    for (time, count) in split_seconds(&times, opts.batch_size) {
+        let first = times.iter().position(|&t| t == time).unwrap_or(0);
+        warnings.push(PlanWarning {
+            kind: PlanWarningKind::SecondSplit,
+            source: messages.get(first).map(|m| m.source.clone()),
+            message: format!(
+                "{count} messages share SendTime {time} ({}), more than one request holds ({}); they are split across requests, which the service may refuse if it wants strictly later times",
+                crate::clock::format_unix(time),
+                opts.batch_size.clamp(1, MAX_BATCH_SIZE)
+            ),
+        });
+    }
+    let staged_flags = messages
+        .iter()
+        .filter(|m| m.recent_contact_flag == Some(1))
+        .count();
+    if staged_flags > 0 && staged_flags < messages.len() && opts.recent_contact_flag.is_none() {
+        warnings.push(PlanWarning {
+            kind: PlanWarningKind::MixedRecentContact,
+            source: None,
+            message: format!(
+                "{staged_flags} of {} messages were staged in bodies with RecentContactFlag 1; every request of the target carries it",
+                messages.len()
+            ),
+        });
+    }
+    let recent_contact_flag = opts.recent_contact_flag.or((staged_flags > 0).then_some(1));
+    let finals = assign_randoms(target, messages, &mut warnings);
+    let batches = batch_ranges(&times, opts.batch_size)
+        .into_iter()
+        .enumerate()
+        .map(|(index, range)| {
+            let msgs: Vec<ImportMsg> = range
+                .clone()
+                .map(|i| ImportMsg {
+                    random: Some(finals[i].0),
+                    ..messages[i].msg.clone()
+                })
+                .collect();
+            let planned = range
+                .zip(&msgs)
+                .map(|(i, msg)| {
+                    let bytes = serde_json::to_vec(msg).map_or(0, |v| v.len());
+                    if bytes > opts.max_message_bytes {
+                        warnings.push(PlanWarning {
+                            kind: PlanWarningKind::MessageTooLarge,
+                            source: Some(messages[i].source.clone()),
+                            message: format!(
+                                "{bytes} bytes as sent, over the {} byte limit; the service will refuse it (80002)",
+                                opts.max_message_bytes
+                            ),
+                        });
+                    }
+                    PlannedMessage {
+                        source: messages[i].source.clone(),
+                        from_account: msg.from_account.clone(),
+                        send_time: msg.send_time,
+                        random: finals[i].0,
+                        random_was_staged: finals[i].1,
+                        bytes,
+                    }
+                })
+                .collect();
+            let request = ImportGroupMsgRequest {
+                group_id: target.group().to_owned(),
+                recent_contact_flag,
+                topic_id: target.topic().map(str::to_owned),
+                msg_list: msgs,
+            };
+            Batch {
+                index,
+                messages: planned,
+                // A request of strings, numbers and JSON values always serializes.
+                body: Bytes::from(serde_json::to_vec(&request).unwrap_or_default()),
+            }
+        })
+        .collect();
+    TargetPlan {
+        target: target.clone(),
+        recent_contact_flag,
+        batches,
+        warnings,
+    }
+}
+
+/// `(random, was staged)` per message: the staged value unless an earlier message of the target
+/// already uses it, else the derived value, re-salted until it is unused (and not 0).
+fn assign_randoms(
+    target: &Target,
+    messages: &[StagedMessage],
+    warnings: &mut Vec<PlanWarning>,
+) -> Vec<(u32, bool)> {
+    let mut used = HashSet::with_capacity(messages.len());
+    messages
+        .iter()
+        .map(|m| {
+            if let Some(r) = m.msg.random {
+                if used.insert(r) {
+                    return (r, true);
+                }
+            }
+            let mut salt = 0;
+            let derived = loop {
+                let r = derive_random_salted(target, &m.source, &m.msg, salt);
+                if r != 0 && used.insert(r) {
+                    break r;
+                }
+                salt += 1;
+            };
+            if let Some(staged) = m.msg.random {
+                warnings.push(PlanWarning {
+                    kind: PlanWarningKind::RandomReplaced,
+                    source: Some(m.source.clone()),
+                    message: format!(
+                        "staged Random {staged} is already used by an earlier message of this target; the service would drop this one as a repeat, so it is sent with Random {derived}"
+                    ),
+                });
+            }
+            (derived, false)
+        })
+        .collect()
+}

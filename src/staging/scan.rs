@@ -1,0 +1,286 @@
+//! The scan: every staged file read once, as a stream, into a [`Staging`] index. Each file is
+//! hashed while it is read, and its size and time are compared before and after, so a file that
+//! changes under the scan is reported.
+
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::collect::Collector;
+use super::entry::{MAX_FILES, MAX_OFFSET};
+use super::fingerprint::{Fingerprint, HashingReader};
+use super::index::{FileKind, StagedFile, Staging};
+use super::json_cursor::{JsonCursor, ScanStop};
+use super::json_file::{self, BodyFields, Element, JsonSink};
+use super::lines::{LineReader, is_blank};
+use super::options::ScanOptions;
+use super::problem::{Finding, Place, ProblemKind};
+use super::target::Target;
+use super::walk::{self, Listed};
+
+const READ_BUFFER_BYTES: usize = 256 * 1024;
+
+/// How often a long file reports progress while it is read.
+const PROGRESS_EVERY_BYTES: u64 = 16 << 20;
+
+/// How far a scan is, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanProgress {
+    /// Bytes read so far.
+    pub bytes_read: u64,
+    /// Bytes of all staged files (as listed when the scan began).
+    pub bytes_total: u64,
+    /// Files finished.
+    pub files_done: usize,
+    /// Files to read.
+    pub files_total: usize,
+}
+
+/// Why a scan could not start. Everything found inside the files is a
+/// [`Problem`](super::Problem) instead.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The path does not exist or cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Open {
+        /// The path given.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// More files than the index can number.
+    #[error(
+        "{path} holds {count} staged files; at most {MAX_FILES} can be scanned at once: split it"
+    )]
+    TooManyFiles {
+        /// The path given.
+        path: PathBuf,
+        /// How many.
+        count: usize,
+    },
+}
+
+/// Scans a staging directory (every `*.jsonl` and `*.json` below it, recursively, in path
+/// order; hidden entries skipped) or a single staged file.
+pub fn scan(path: &Path, opts: &ScanOptions) -> Result<Staging, ScanError> {
+    scan_with_progress(path, opts, &mut |_| {})
+}
+
+/// [`scan`], telling `progress` how far it is: once before reading, after each file, and every
+/// 16 MiB within a long `.jsonl` file.
+pub fn scan_with_progress(
+    path: &Path,
+    opts: &ScanOptions,
+    progress: &mut dyn FnMut(ScanProgress),
+) -> Result<Staging, ScanError> {
+    let meta = fs::metadata(path).map_err(|source| ScanError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    let listing = walk::list(path, meta.is_dir());
+    if listing.files.len() > MAX_FILES {
+        return Err(ScanError::TooManyFiles {
+            path: path.to_owned(),
+            count: listing.files.len(),
+        });
+    }
+    let mut collector = Collector::new(opts);
+    for (rel, finding) in listing.skipped {
+        let place = Place {
+            file: rel.into(),
+            line: 0,
+            offset: 0,
+        };
+        collector.problem(place, finding, None);
+    }
+    if listing.files.is_empty() {
+        let place = Place {
+            file: path.display().to_string().into(),
+            line: 0,
+            offset: 0,
+        };
+        let finding = Finding::error(
+            ProblemKind::NoFiles,
+            None,
+            "no staged files here: name them *.jsonl (one message per line) or *.json (request bodies)",
+        );
+        collector.problem(place, finding, None);
+    }
+    let cap = opts.read_cap();
+    let mut at = ScanProgress {
+        bytes_read: 0,
+        bytes_total: listing
+            .files
+            .iter()
+            .filter_map(|f| fs::metadata(&f.full).ok())
+            .map(|m| m.len())
+            .sum(),
+        files_done: 0,
+        files_total: listing.files.len(),
+    };
+    progress(at);
+    for listed in listing.files {
+        let start = at.bytes_read;
+        let read = scan_file(&mut collector, listed, cap, &mut |bytes| {
+            at.bytes_read = start + bytes;
+            progress(at);
+        });
+        at.bytes_read = start + read;
+        at.files_done += 1;
+        progress(at);
+    }
+    Ok(Staging::build(
+        path.to_owned(),
+        collector.finish(),
+        opts.clone(),
+    ))
+}
+
+/// Reads one file; returns how many bytes it read.
+fn scan_file(
+    c: &mut Collector<'_>,
+    listed: Listed,
+    cap: usize,
+    progress: &mut dyn FnMut(u64),
+) -> u64 {
+    let Listed {
+        rel,
+        full,
+        kind,
+        stem,
+    } = listed;
+    let id = c.add_file(StagedFile {
+        path: Arc::from(rel),
+        full_path: full.clone(),
+        kind,
+        target: Target::from_stem(&stem),
+        fingerprint: None,
+        messages: 0,
+    });
+    let problem = |c: &mut Collector<'_>, message: String| {
+        c.file_problem(id, Finding::error(ProblemKind::Io, None, message), 0, 0);
+        0
+    };
+    let file = match File::open(&full) {
+        Ok(f) => f,
+        Err(e) => return problem(c, format!("cannot be opened: {e}")),
+    };
+    let before = match file.metadata() {
+        Ok(m) => m,
+        Err(e) => return problem(c, format!("cannot be read: {e}")),
+    };
+    if before.len() > MAX_OFFSET {
+        return problem(
+            c,
+            format!(
+                "is {} bytes; files over 1 TiB cannot be indexed: split it",
+                before.len()
+            ),
+        );
+    }
+    let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, HashingReader::new(file));
+    let read = match kind {
+        FileKind::Jsonl => scan_jsonl(c, id, &mut reader, cap, progress),
+        FileKind::Json => scan_json(c, id, &mut reader, cap),
+    };
+    if let Err(e) = read {
+        return problem(
+            c,
+            format!("reading stopped: {e}; the rest of the file is not staged"),
+        );
+    }
+    let (sha256, bytes) = match reader.into_inner().finish() {
+        Ok(done) => done,
+        Err(e) => return problem(c, format!("reading stopped: {e}")),
+    };
+    let fingerprint = Fingerprint {
+        size: before.len(),
+        modified: before.modified().ok(),
+        sha256,
+    };
+    let unchanged = fs::metadata(&full).is_ok_and(|after| fingerprint.same_metadata(&after));
+    if !unchanged || bytes != before.len() {
+        let finding = Finding::error(
+            ProblemKind::ChangedWhileReading,
+            None,
+            "the file changed while it was being read; scan again once nothing writes to it",
+        );
+        c.file_problem(id, finding, 0, 0);
+    }
+    c.file_mut(id).fingerprint = Some(fingerprint);
+    bytes
+}
+
+fn scan_jsonl(
+    c: &mut Collector<'_>,
+    id: u32,
+    reader: &mut impl BufRead,
+    cap: usize,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<()> {
+    let mut lines = LineReader::new(reader, cap);
+    let mut buf = Vec::new();
+    let mut next_report = PROGRESS_EVERY_BYTES;
+    while let Some(line) = lines.next_line(&mut buf)? {
+        if lines.position() >= next_report {
+            progress(lines.position());
+            next_report = lines.position() + PROGRESS_EVERY_BYTES;
+        }
+        if line.too_long {
+            c.line(id, &line, None);
+        } else if !is_blank(&buf) {
+            c.line(id, &line, Some(&buf));
+        }
+    }
+    Ok(())
+}
+
+struct Sink<'c, 'o> {
+    c: &'c mut Collector<'o>,
+    id: u32,
+}
+
+impl JsonSink for Sink<'_, '_> {
+    fn message(&mut self, element: Element<'_>) {
+        self.c.element(self.id, &element);
+    }
+
+    fn body_end(&mut self, body: BodyFields) {
+        self.c.body_end(self.id, body);
+    }
+
+    fn problem(&mut self, finding: Finding, offset: u64, line: u32) {
+        self.c.file_problem(self.id, finding, offset, line);
+    }
+}
+
+fn scan_json(
+    c: &mut Collector<'_>,
+    id: u32,
+    reader: &mut impl BufRead,
+    cap: usize,
+) -> io::Result<()> {
+    let mut cursor = JsonCursor::new(reader);
+    let walked = json_file::walk(&mut cursor, cap, &mut Sink { c, id });
+    match walked {
+        Ok(()) => Ok(()),
+        Err(ScanStop::Io(e)) => {
+            c.abort_body(id, cursor.line());
+            Err(e)
+        }
+        Err(ScanStop::Syntax(e)) => {
+            c.abort_body(id, e.line);
+            let finding = Finding::error(
+                ProblemKind::InvalidJson,
+                None,
+                format!(
+                    "broken JSON structure: {}; the rest of the file (from byte {}) is not read",
+                    e.message, e.offset
+                ),
+            );
+            c.file_problem(id, finding, e.offset, e.line);
+            Ok(())
+        }
+    }
+}
