@@ -11,7 +11,10 @@ use serde_json::Value;
 
 async fn output(mut cmd: std::process::Command) -> Output {
     cmd.stdin(Stdio::null());
-    tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap()
+    tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 fn events(out: &Output) -> Vec<Value> {
@@ -25,7 +28,10 @@ fn assert_no_secret(out: &Output) {
     let (o, e) = text(out);
     for shown in [o, e] {
         assert!(!shown.contains(&KEY[..16]), "the key leaked: {shown}");
-        assert!(!shown.contains("usersig="), "a UserSig may have leaked: {shown}");
+        assert!(
+            !shown.contains("usersig="),
+            "a UserSig may have leaked: {shown}"
+        );
     }
 }
 
@@ -77,7 +83,10 @@ async fn bad_options_and_missing_confirmation_exit_2_before_anything_is_sent() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--yes", "--rate", "201"], "--rate 201 is out of range"),
         (vec!["--yes", "--lanes", "0"], "--lanes must be at least 1"),
-        (vec!["--yes", "--group", "nope"], "no staged messages for group nope"),
+        (
+            vec!["--yes", "--group", "nope"],
+            "no staged messages for group nope",
+        ),
         (vec![], "Add --yes"),
     ];
     for (args, expected) in cases {
@@ -85,7 +94,11 @@ async fn bad_options_and_missing_confirmation_exit_2_before_anything_is_sent() {
         cmd.arg("run").arg(&staging).args(&args);
         let out = output(cmd).await;
         assert_eq!(out.status.code(), Some(2), "{args:?}: {:?}", text(&out));
-        assert!(text(&out).1.contains(expected), "{args:?}: {:?}", text(&out));
+        assert!(
+            text(&out).1.contains(expected),
+            "{args:?}: {:?}",
+            text(&out)
+        );
     }
     assert!(sandbox.stats().requests.is_empty(), "nothing was sent");
 }
@@ -97,7 +110,9 @@ async fn a_changed_staged_file_is_refused_until_a_new_run_is_asked_for() {
     let staging = home.path().join("staging");
     write_staging(&staging, 1, 10);
     let mut cmd = timport(home.path(), &sandbox);
-    cmd.arg("run").arg(&staging).args(["--yes", "--group", "g0"]);
+    cmd.arg("run")
+        .arg(&staging)
+        .args(["--yes", "--group", "g0"]);
     assert_eq!(output(cmd).await.status.code(), Some(0));
     // More history appears in the file afterwards.
     write_staging(&staging, 1, 12);
@@ -105,14 +120,24 @@ async fn a_changed_staged_file_is_refused_until_a_new_run_is_asked_for() {
     cmd.arg("run").arg(&staging).arg("--yes");
     let refused = output(cmd).await;
     assert_eq!(refused.status.code(), Some(2), "{:?}", text(&refused));
-    assert!(text(&refused).1.contains("g0.jsonl changed"), "{:?}", text(&refused));
+    assert!(
+        text(&refused).1.contains("g0.jsonl changed"),
+        "{:?}",
+        text(&refused)
+    );
     let mut cmd = timport(home.path(), &sandbox);
-    cmd.arg("run").arg(&staging).args(["--yes", "--new-run", "--json"]);
+    cmd.arg("run")
+        .arg(&staging)
+        .args(["--yes", "--new-run", "--json"]);
     let fresh = output(cmd).await;
     assert_eq!(fresh.status.code(), Some(0), "{:?}", text(&fresh));
     let events = events(&fresh);
     assert_eq!(events[0]["run_id"], 2);
-    assert_eq!(sandbox.messages("g0").len(), 12, "the new run found the first ten in the group");
+    assert_eq!(
+        sandbox.messages("g0").len(),
+        12,
+        "the new run found the first ten in the group"
+    );
     assert_eq!(sandbox.stats().duplicates_dropped, 0);
 }
 

@@ -34,12 +34,12 @@ async fn kill_and_rerun(seed: u64, faults: bool) {
     let sandbox = start(config).await;
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");
-    let texts = write_staging(&staging, 3, 70);
+    let texts = write_staging(&staging, 3, 210);
     let mut rng = StdRng::seed_from_u64(seed);
     let args = |cmd: &mut std::process::Command| {
         cmd.arg("run")
             .arg(&staging)
-            .args(["--yes", "--rate", "60", "--settle-delay", "0.2"])
+            .args(["--yes", "--rate", "40", "--settle-delay", "0.2"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -49,7 +49,7 @@ async fn kill_and_rerun(seed: u64, faults: bool) {
         let mut cmd = timport(home.path(), &sandbox);
         args(&mut cmd);
         let mut child = cmd.spawn().unwrap();
-        let delay = rng.random_range(150..900);
+        let delay = rng.random_range(200..1100);
         tokio::time::sleep(Duration::from_millis(delay)).await;
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
@@ -61,16 +61,31 @@ async fn kill_and_rerun(seed: u64, faults: bool) {
     for _ in 0..6 {
         let mut cmd = timport(home.path(), &sandbox);
         args(&mut cmd);
-        let output = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().unwrap();
+        let output = tokio::task::spawn_blocking(move || cmd.output())
+            .await
+            .unwrap()
+            .unwrap();
         if output.status.code() == Some(0) {
             finished = Some(output);
             break;
         }
-        eprintln!("seed {seed}: rerun ended with {:?}: {}", output.status, text(&output).1);
+        eprintln!(
+            "seed {seed}: rerun ended with {:?}: {}",
+            output.status,
+            text(&output).1
+        );
     }
     assert!(finished.is_some(), "seed {seed}: the run never finished");
-    assert!(kills >= 2, "seed {seed}: the process was killed mid-run ({kills} times)");
-    assert_exactly_once(&sandbox, &texts, &ledger_of(home.path()), &format!("seed {seed}"));
+    assert!(
+        kills >= 2,
+        "seed {seed}: the process was killed mid-run ({kills} times)"
+    );
+    assert_exactly_once(
+        &sandbox,
+        &texts,
+        &ledger_of(home.path()),
+        &format!("seed {seed}"),
+    );
     assert_eq!(
         sandbox.stats().duplicates_dropped,
         0,

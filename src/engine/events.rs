@@ -16,20 +16,10 @@ use super::target::Target;
 use crate::api::catalogue::{Explanation, LocalFailure};
 use crate::config::OnMessageError;
 
-/// Where a message comes from: its staged file (relative to the staging root), 1-based line,
-/// byte offset, and its index within that line or body when several messages share one. Within
-/// one target, `(file, offset, item)` identifies a message; it is also the key controls use.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct SourceRef {
-    /// Path relative to the staging root.
-    pub file: String,
-    /// 1-based line where the message starts.
-    pub line: u64,
-    /// Byte offset where the message starts.
-    pub offset: u64,
-    /// Index within the line or body (0 for a message alone on its line).
-    pub item: u32,
-}
+/// Where a message comes from (staging's): its staged file relative to the staging root,
+/// 1-based line, byte offset, and its index within that line or body. Within one target,
+/// `(file, offset, item)` identifies a message; it is also the key controls use.
+pub use crate::staging::SourceRef;
 
 /// Why something failed, in the catalogue's words (or the engine's own, for failures that have
 /// no service code, such as a message that a read-back shows can never go in).

@@ -34,8 +34,8 @@ pub enum MemoryEntry {
 /// Where message `i` of `target`'s list is said to be staged: `<group>.jsonl`, line `i + 1`.
 pub fn source_in_list(target: &Target, i: usize) -> SourceRef {
     SourceRef {
-        file: format!("{}.jsonl", target.group()),
-        line: i as u64 + 1,
+        file: format!("{}.jsonl", target.group()).into(),
+        line: u32::try_from(i + 1).unwrap_or(u32::MAX),
         offset: i as u64 * 100,
         item: 0,
     }

@@ -66,6 +66,7 @@ pub mod report;
 pub mod run;
 pub mod service;
 pub mod settle;
+pub mod staged;
 pub mod target;
 pub mod work;
 

@@ -219,7 +219,7 @@ mod tests {
     };
     use crate::engine::target::Target;
 
-    fn src(line: u64) -> SourceRef {
+    fn src(line: u32) -> SourceRef {
         SourceRef {
             file: "g.jsonl".into(),
             line,

@@ -155,7 +155,7 @@ fn attention_line(a: Attention, targets: &[TargetRecord]) -> (AttentionLine, Opt
             target,
             state: a.state,
             source: SourceRef {
-                file: a.file,
+                file: a.file.into(),
                 line: a.line,
                 offset: a.offset,
                 item: a.item,
@@ -315,17 +315,17 @@ mod tests {
     use crate::engine::ledger::requests;
     use crate::engine::ledger::testing::temp_ledger;
 
-    fn meta(file: &str, line: u64) -> MessageMeta {
+    fn meta(file: &str, line: u32) -> MessageMeta {
         MessageMeta {
             source: SourceRef {
                 file: file.into(),
                 line,
-                offset: line * 10,
+                offset: u64::from(line) * 10,
                 item: 0,
             },
             from_account: Some("alice".into()),
             send_time: Some(100 + line as i64),
-            random: Some(line as u32),
+            random: Some(line),
         }
     }
 

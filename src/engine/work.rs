@@ -219,11 +219,11 @@ impl BodyHead {
 mod tests {
     use super::*;
 
-    fn source(line: u64) -> SourceRef {
+    fn source(line: u32) -> SourceRef {
         SourceRef {
             file: "g.jsonl".into(),
             line,
-            offset: line * 100,
+            offset: u64::from(line) * 100,
             item: 0,
         }
     }

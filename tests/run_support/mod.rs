@@ -29,11 +29,17 @@ pub async fn start(config: SandboxConfig) -> SandboxHandle {
         .expect("sandbox starts")
 }
 
+/// The time staged messages start at: a fixed point (a day boundary) a few days back, so that
+/// files written twice in a test hold the same messages.
+pub fn base_time() -> i64 {
+    (unix_now() / 86_400 - 5) * 86_400
+}
+
 /// A staging directory with `g<i>.jsonl` holding `per_group` text messages each (no Random:
-/// the planner derives them), a second apart, long ago. Returns the texts per group.
+/// the planner derives them), a second apart from [`base_time`]. Returns the texts per group.
 pub fn write_staging(dir: &Path, groups: usize, per_group: usize) -> Vec<Vec<String>> {
     std::fs::create_dir_all(dir).unwrap();
-    let t0 = unix_now() - 400_000;
+    let t0 = base_time();
     (0..groups)
         .map(|g| {
             let texts: Vec<String> = (0..per_group).map(|i| format!("g{g} line {i}")).collect();
@@ -84,13 +90,21 @@ pub fn ledger_of(home: &Path) -> PathBuf {
 
 /// Asserts every staged message is in its group exactly once, in order, and the ledger has each
 /// as done with the group's sequence number.
-pub fn assert_exactly_once(sandbox: &SandboxHandle, texts: &[Vec<String>], ledger: &Path, what: &str) {
+pub fn assert_exactly_once(
+    sandbox: &SandboxHandle,
+    texts: &[Vec<String>],
+    ledger: &Path,
+    what: &str,
+) {
     let conn = rusqlite::Connection::open(ledger).unwrap();
     for (g, expected) in texts.iter().enumerate() {
         let group = format!("g{g}");
         let stored = sandbox.messages(&group);
         let got: Vec<String> = stored.iter().map(|m| m.body[0].summary()).collect();
-        assert_eq!(&got, expected, "{what}: group {group} holds each message once, in order");
+        assert_eq!(
+            &got, expected,
+            "{what}: group {group} holds each message once, in order"
+        );
         let seqs: Vec<i64> = conn
             .prepare(
                 "SELECT m.msg_seq FROM messages m JOIN targets t ON t.id = m.target_id

@@ -132,7 +132,7 @@ impl Items {
     /// The target's work, with the states the ledger recorded (edited messages take their
     /// edited JSON back). Messages left in flight or unknown become [`ItemState::Unknown`].
     pub fn restore(work: TargetWork, stored: Vec<StoredMessage>) -> Items {
-        let mut by_key: HashMap<(String, u64, u32), StoredMessage> = stored
+        let mut by_key: HashMap<(std::sync::Arc<str>, u64, u32), StoredMessage> = stored
             .into_iter()
             .map(|m| ((m.source.file.clone(), m.source.offset, m.source.item), m))
             .collect();
@@ -332,16 +332,16 @@ mod tests {
     use crate::engine::target::Target;
     use crate::engine::work::{InvalidWork, split_body};
 
-    fn src(line: u64) -> SourceRef {
+    fn src(line: u32) -> SourceRef {
         SourceRef {
             file: "g.jsonl".into(),
             line,
-            offset: line * 100,
+            offset: u64::from(line) * 100,
             item: 0,
         }
     }
 
-    fn msg_json(line: u64) -> String {
+    fn msg_json(line: u32) -> String {
         format!(
             r#"{{"From_Account":"a","SendTime":{},"Random":{line},"MsgBody":[{{"MsgType":"TIMTextElem","MsgContent":{{"Text":"m{line}"}}}}]}}"#,
             100 + line
@@ -350,7 +350,7 @@ mod tests {
 
     /// Lines 1-3 in batch 0, an invalid line 4, lines 5-6 in batch 1.
     fn work() -> TargetWork {
-        let body = |lines: &[u64]| {
+        let body = |lines: &[u32]| {
             let msgs: Vec<String> = lines.iter().map(|&l| msg_json(l)).collect();
             bytes::Bytes::from(format!(
                 r#"{{"GroupId":"g","MsgList":[{}]}}"#,
@@ -445,7 +445,7 @@ mod tests {
         let stored = |line, state| StoredMessage {
             source: src(line),
             state,
-            msg_seq: Some(line),
+            msg_seq: Some(u64::from(line)),
             msg_time: Some(100 + line as i64),
             failure: None,
             detail: Some("why".into()),

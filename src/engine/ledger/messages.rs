@@ -294,8 +294,8 @@ pub fn load(conn: &Connection, target_id: i64) -> Result<Vec<StoredMessage>, Led
             Ok((
                 StoredMessage {
                     source: SourceRef {
-                        file: r.get(0)?,
-                        line: r.get::<_, i64>(1)? as u64,
+                        file: r.get::<_, String>(0)?.into(),
+                        line: r.get(1)?,
                         offset: r.get::<_, i64>(2)? as u64,
                         item: r.get(3)?,
                     },
@@ -336,17 +336,17 @@ mod tests {
     use crate::engine::ledger::testing::temp_ledger;
     use crate::engine::target::Target;
 
-    fn meta(line: u64) -> MessageMeta {
+    fn meta(line: u32) -> MessageMeta {
         MessageMeta {
             source: SourceRef {
                 file: "g.jsonl".into(),
                 line,
-                offset: line * 10,
+                offset: u64::from(line) * 10,
                 item: 0,
             },
             from_account: Some("alice".into()),
             send_time: Some(100 + line as i64),
-            random: Some(line as u32),
+            random: Some(line),
         }
     }
 

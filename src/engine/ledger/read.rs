@@ -45,7 +45,7 @@ pub struct Attention {
     /// Staged file.
     pub file: String,
     /// Line.
-    pub line: u64,
+    pub line: u32,
     /// Byte offset.
     pub offset: u64,
     /// Index within the line.
@@ -71,7 +71,7 @@ pub fn attention(conn: &Connection, run_id: i64) -> Result<Vec<Attention>, Ledge
                     m.remedy, m.detail, m.body
              FROM messages m JOIN targets t ON t.id = m.target_id
              WHERE t.run_id = ?1 AND m.state IN ('failed', 'invalid', 'skipped')
-             ORDER BY m.target_id, m.send_time, m.file, m.offset, m.item",
+             ORDER BY m.target_id, m.file, m.offset, m.item",
         )
         .map_err(LedgerError::sql(what))?;
     let rows = stmt
@@ -80,7 +80,7 @@ pub fn attention(conn: &Connection, run_id: i64) -> Result<Vec<Attention>, Ledge
                 target_id: r.get(0)?,
                 state: r.get(1)?,
                 file: r.get(2)?,
-                line: r.get::<_, i64>(3)? as u64,
+                line: r.get(3)?,
                 offset: r.get::<_, i64>(4)? as u64,
                 item: r.get(5)?,
                 code: r.get(6)?,

@@ -126,12 +126,12 @@ mod tests {
     use crate::engine::ledger::testing::temp_ledger;
     use crate::engine::target::Target;
 
-    fn meta(line: u64) -> MessageMeta {
+    fn meta(line: u32) -> MessageMeta {
         MessageMeta {
             source: SourceRef {
                 file: "g.jsonl".into(),
                 line,
-                offset: line,
+                offset: u64::from(line),
                 item: 0,
             },
             from_account: Some("a".into()),
