@@ -131,14 +131,7 @@ async fn retry_edited_checks_the_edit_then_sends_it() {
     let out = run_with(&fake, &source, &ledger, interactive(), Some(driver)).await;
     assert_eq!(out.exit(), 0);
     assert_eq!(fake.texts("ga"), ["a0", "a1", "a2", "ham"]);
-    let warning = out
-        .events
-        .iter()
-        .find_map(|e| match e {
-            Event::Warning { message, .. } => Some(message.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let warning = out.warnings().remove(0);
     assert!(warning.contains("MsgBody is empty"), "{warning}");
     let (decision, body, edited): (String, String, i64) = ledger
         .sql()
@@ -269,14 +262,7 @@ async fn a_decision_about_another_message_is_ignored_with_a_warning() {
     )
     .await;
     assert_eq!(out.exit(), 1);
-    let warnings: Vec<String> = out
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Warning { message, .. } => Some(message.clone()),
-            _ => None,
-        })
-        .collect();
+    let warnings = out.warnings();
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(
         warnings
@@ -393,22 +379,12 @@ async fn stop_lane_stops_after_the_answer_in_flight() {
     let fake = Fake::with_latency(Duration::from_millis(200));
     let source = memory(vec![(g("ga"), series("a", T0, 21))]);
     let ledger = TempLedger::new();
-    let f = Arc::clone(&fake);
-    let driver: Driver = Box::new(move |controls, mut events| {
-        tokio::spawn(async move {
-            let mut seen = Vec::new();
-            while let Some(e) = events.recv().await {
-                if matches!(&e, Event::BatchSent { target, batch: 0, .. } if target.group() == "ga")
-                {
-                    // The event comes before the call: wait until the call has started.
-                    f.entered(1).await;
-                    controls.send(Control::StopLane(g("ga"))).await.unwrap();
-                }
-                seen.push(e);
-            }
-            seen
-        })
-    });
+    let driver = control_on(
+        &fake,
+        |e| matches!(e, Event::BatchSent { target, batch: 0, .. } if target.group() == "ga"),
+        1,
+        Control::StopLane(g("ga")),
+    );
     let out = run_with(&fake, &source, &ledger, interactive(), Some(driver)).await;
     assert_eq!(out.exit(), 1);
     assert_eq!(
@@ -417,14 +393,8 @@ async fn stop_lane_stops_after_the_answer_in_flight() {
         "the request in flight was answered and recorded: {:#?}",
         out.events
     );
-    let done: i64 = ledger
-        .sql()
-        .query_row(
-            "SELECT count(*) FROM messages WHERE state = 'done' AND file = 'ga.jsonl'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let done =
+        ledger.count("SELECT count(*) FROM messages WHERE state = 'done' AND file = 'ga.jsonl'");
     assert_eq!(done, 7);
     assert!(out.events.iter().any(|e| matches!(e,
         Event::LaneStopped { target, reason } if target.group() == "ga" && reason == "stopped by the operator")));
@@ -440,20 +410,12 @@ async fn shutdown_waits_for_the_answer_in_flight_and_says_where_it_stopped() {
     let fake = Fake::with_latency(Duration::from_secs(1));
     let source = memory(vec![(g("ga"), series("a", T0, 21))]);
     let ledger = TempLedger::new();
-    let f = Arc::clone(&fake);
-    let driver: Driver = Box::new(move |controls, mut events| {
-        tokio::spawn(async move {
-            let mut seen = Vec::new();
-            while let Some(e) = events.recv().await {
-                if matches!(&e, Event::BatchSent { batch: 1, .. }) {
-                    f.entered(2).await;
-                    controls.send(Control::Shutdown).await.unwrap();
-                }
-                seen.push(e);
-            }
-            seen
-        })
-    });
+    let driver = control_on(
+        &fake,
+        |e| matches!(e, Event::BatchSent { batch: 1, .. }),
+        2,
+        Control::Shutdown,
+    );
     let out = run_with(&fake, &source, &ledger, headless(), Some(driver)).await;
     assert_eq!(out.exit(), 130);
     assert_eq!(fake.texts("ga").len(), 14);
@@ -467,14 +429,7 @@ async fn shutdown_waits_for_the_answer_in_flight_and_says_where_it_stopped() {
         })
         .unwrap();
     assert_eq!((status.as_str(), code), ("interrupted", 130));
-    let open: i64 = ledger
-        .sql()
-        .query_row(
-            "SELECT count(*) FROM requests WHERE state = 'in_flight'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let open = ledger.count("SELECT count(*) FROM requests WHERE state = 'in_flight'");
     assert_eq!(open, 0);
 }
 
@@ -483,31 +438,16 @@ async fn an_answer_that_never_comes_is_abandoned_after_the_grace_period_and_stay
     let fake = Fake::with_latency(Duration::from_secs(3600));
     let source = memory(vec![(g("ga"), series("a", T0, 3))]);
     let ledger = TempLedger::new();
-    let f = Arc::clone(&fake);
-    let driver: Driver = Box::new(move |controls, mut events| {
-        tokio::spawn(async move {
-            let mut seen = Vec::new();
-            while let Some(e) = events.recv().await {
-                if matches!(&e, Event::BatchSent { .. }) {
-                    f.entered(1).await;
-                    controls.send(Control::Shutdown).await.unwrap();
-                }
-                seen.push(e);
-            }
-            seen
-        })
-    });
+    let driver = control_on(
+        &fake,
+        |e| matches!(e, Event::BatchSent { .. }),
+        1,
+        Control::Shutdown,
+    );
     let started = tokio::time::Instant::now();
     let out = run_with(&fake, &source, &ledger, headless(), Some(driver)).await;
     assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(out.exit(), 130);
-    let open: i64 = ledger
-        .sql()
-        .query_row(
-            "SELECT count(*) FROM messages WHERE state = 'in_flight'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let open = ledger.count("SELECT count(*) FROM messages WHERE state = 'in_flight'");
     assert_eq!(open, 3, "resume settles them by reading back");
 }

@@ -53,14 +53,8 @@ async fn every_message_lands_once_in_order_and_events_frame_the_run() {
     assert_eq!((s.totals.total, s.totals.done, s.requests), (29, 29, 5));
     assert!(s.targets.iter().all(|t| t.state == LaneState::Done));
     // The ledger agrees.
-    let done: i64 = ledger
-        .sql()
-        .query_row(
-            "SELECT count(*) FROM messages WHERE state = 'done' AND msg_seq IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let done =
+        ledger.count("SELECT count(*) FROM messages WHERE state = 'done' AND msg_seq IS NOT NULL");
     assert_eq!(done, 29);
 }
 
@@ -90,23 +84,9 @@ async fn an_answer_lost_after_commit_is_settled_by_reading_back_not_resent() {
         }
     )));
     // Its messages got their sequence numbers from the read-back.
-    let seqs: Vec<i64> = ledger
-        .sql()
-        .prepare("SELECT msg_seq FROM messages ORDER BY send_time")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let seqs: Vec<i64> = ledger.column("SELECT msg_seq FROM messages ORDER BY send_time");
     assert_eq!(seqs, (1..=14).collect::<Vec<i64>>());
-    let states: Vec<String> = ledger
-        .sql()
-        .prepare("SELECT state FROM requests ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let states: Vec<String> = ledger.column("SELECT state FROM requests ORDER BY id");
     assert_eq!(states, ["done", "settled"]);
 }
 
@@ -251,13 +231,7 @@ async fn a_lasting_transient_failure_blocks_the_lane_with_exit_3_and_others_go_o
     assert_eq!(out.exit(), 3);
     assert!(fake.texts("ga").is_empty());
     assert_eq!(fake.texts("gb"), texts_of(&b));
-    let Some(Event::LanePaused { reason, .. }) = out
-        .events
-        .iter()
-        .find(|e| matches!(e, Event::LanePaused { .. }))
-    else {
-        panic!("the lane pauses")
-    };
+    let reason = out.paused();
     assert!(reason.failure.detail.contains("6 tries"), "{reason:?}");
     assert!(reason.failure.detail.contains("10002"), "{reason:?}");
     assert_eq!(reason.source, source_of("ga", 0));
@@ -384,13 +358,7 @@ async fn a_refused_message_pauses_its_lane_headless_and_shows_what_landed_after_
     assert_eq!(out.exit(), 1);
     assert_eq!(fake.texts("ga"), ["a0", "a1", "a3", "a4", "a5", "a6"]);
     assert_eq!(fake.imports(), 1, "the next batch waits");
-    let Some(Event::LanePaused { reason, .. }) = out
-        .events
-        .iter()
-        .find(|e| matches!(e, Event::LanePaused { .. }))
-    else {
-        panic!("paused")
-    };
+    let reason = out.paused();
     assert_eq!(reason.source, source_of("ga", 2));
     assert_eq!(reason.failure.code, Some(80002));
     assert_eq!(reason.summary, "a2");
@@ -472,13 +440,7 @@ async fn invalid_messages_stop_the_lane_at_their_place_or_are_skipped() {
     let out = run_headless(&fake, &source, &ledger, headless()).await;
     assert_eq!(out.exit(), 1);
     assert_eq!(fake.texts("ga"), ["a0", "a1"]);
-    let Some(Event::LanePaused { reason, .. }) = out
-        .events
-        .iter()
-        .find(|e| matches!(e, Event::LanePaused { .. }))
-    else {
-        panic!("paused at the invalid message")
-    };
+    let reason = out.paused();
     assert_eq!(reason.source, source_of("ga", 2));
     assert!(reason.failure.detail.contains("MsgBody is empty"));
     assert_eq!(out.outcome.summary.totals.invalid, 1);
@@ -530,13 +492,7 @@ async fn a_gap_inside_a_lost_request_is_overtaken_and_never_resent() {
     assert_eq!(out.exit(), 1);
     assert_eq!(fake.texts("ga"), ["a0", "a2"]);
     assert_eq!(fake.imports(), 1);
-    let Some(Event::LanePaused { reason, .. }) = out
-        .events
-        .iter()
-        .find(|e| matches!(e, Event::LanePaused { .. }))
-    else {
-        panic!("paused at the overtaken message")
-    };
+    let reason = out.paused();
     assert_eq!(reason.source, source_of("ga", 1));
     assert_eq!(reason.failure.code, None);
     assert!(

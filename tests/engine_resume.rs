@@ -20,21 +20,12 @@ fn g(name: &str) -> Target {
 
 /// Shuts the run down once batch `n` (of the only lane) is on its way.
 fn shutdown_after_batch(fake: &std::sync::Arc<Fake>, n: u32) -> Driver {
-    let fake = std::sync::Arc::clone(fake);
-    Box::new(move |controls, mut events| {
-        tokio::spawn(async move {
-            let mut seen = Vec::new();
-            while let Some(e) = events.recv().await {
-                if matches!(&e, Event::BatchSent { batch, .. } if *batch == n) {
-                    // The event comes before the call: wait until the call has started.
-                    fake.entered(n as usize + 1).await;
-                    controls.send(Control::Shutdown).await.unwrap();
-                }
-                seen.push(e);
-            }
-            seen
-        })
-    })
+    control_on(
+        fake,
+        move |e| matches!(e, Event::BatchSent { batch, .. } if *batch == n),
+        n as usize + 1,
+        Control::Shutdown,
+    )
 }
 
 #[tokio::test(start_paused = true)]
@@ -112,27 +103,14 @@ async fn a_ledger_that_lost_its_last_commits_is_corrected_by_reading_back() {
             ..
         }
     )));
-    let seqs: Vec<i64> = ledger
-        .sql()
-        .prepare("SELECT msg_seq FROM messages WHERE state = 'done' ORDER BY send_time")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let seqs: Vec<i64> =
+        ledger.column("SELECT msg_seq FROM messages WHERE state = 'done' ORDER BY send_time");
     assert_eq!(
         seqs,
         (1..=21).collect::<Vec<i64>>(),
         "the ledger agrees with the group"
     );
-    let open: i64 = ledger
-        .sql()
-        .query_row(
-            "SELECT count(*) FROM requests WHERE state = 'in_flight'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let open = ledger.count("SELECT count(*) FROM requests WHERE state = 'in_flight'");
     assert_eq!(open, 0);
 }
 
@@ -170,13 +148,7 @@ async fn a_message_lost_from_the_ledger_before_landed_ones_is_never_resent() {
     let out = run_headless(&fake, &source, &ledger, headless()).await;
     assert_eq!(out.exit(), 1);
     assert_eq!(fake.imports(), 1, "a2 was not sent behind newer messages");
-    let Some(Event::LanePaused { reason, .. }) = out
-        .events
-        .iter()
-        .find(|e| matches!(e, Event::LanePaused { .. }))
-    else {
-        panic!("paused at a2")
-    };
+    let reason = out.paused();
     assert_eq!(reason.source, source_of("ga", 2));
     assert!(
         reason.failure.meaning.contains("can no longer go in"),

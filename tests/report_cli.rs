@@ -1,34 +1,16 @@
 //! `timport report` through the real binary, on a ledger written by a run of the engine.
 
 mod engine_fakes;
+mod run_support;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use engine_fakes::*;
 use timport::engine::Target;
 
 const T0: i64 = 1_600_000_000;
 
-/// The binary with a clean `TIMPORT_*` environment and private config/data directories.
-fn timport(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_timport"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("TIMPORT_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env("TIMPORT_CONFIG_DIR", dir.join("config"))
-        .env("TIMPORT_DATA_DIR", dir.join("data"));
-    cmd
-}
-
-fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use run_support::{clean as timport, text};
 
 /// A run with a done group, a refused message and an invalid one, in the default ledger place.
 async fn a_run(dir: &Path) -> TempLedger {

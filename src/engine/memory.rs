@@ -3,7 +3,6 @@
 //! engine without files; a real run uses the staging directory and the planner.
 
 use bytes::Bytes;
-use serde_json::{Map, Value};
 
 use super::events::SourceRef;
 use super::target::Target;
@@ -77,12 +76,7 @@ impl WorkSource for MemoryWork {
             .iter()
             .find(|(t, _)| t == target)
             .ok_or_else(|| format!("no messages for {target}"))?;
-        let mut head = Map::new();
-        head.insert("GroupId".into(), Value::String(target.group().into()));
-        if let Some(topic) = target.topic() {
-            head.insert("TopicId".into(), Value::String(topic.into()));
-        }
-        let head = BodyHead::from_map(head);
+        let head = BodyHead::for_target(target);
         let mut items = Vec::with_capacity(entries.len());
         let mut batches: Vec<BatchWork> = Vec::new();
         let mut open: Vec<String> = Vec::new();
@@ -193,7 +187,7 @@ mod tests {
         assert_eq!(loaded.items.len(), 10);
         assert!(matches!(loaded.items[3], WorkItem::Invalid(_)));
         assert_eq!(loaded.batches.len(), 2);
-        let first: Value = serde_json::from_slice(&loaded.batches[0].body).unwrap();
+        let first: serde_json::Value = serde_json::from_slice(&loaded.batches[0].body).unwrap();
         assert_eq!(first["TopicId"], "g@TOPIC#_x");
         assert_eq!(first["MsgList"].as_array().unwrap().len(), 7);
         assert_eq!(loaded.items[9].source().line, 10);

@@ -77,3 +77,31 @@ pub use events::{
 };
 pub use options::{DEFAULT_LANES, DEFAULT_RATE, MAX_RATE, RetryPolicy, RunOptions};
 pub use target::Target;
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Shared test helpers: a message's place and ledger identity.
+
+    use super::SourceRef;
+    use super::ledger::messages::MessageMeta;
+
+    /// Line `line` of `file` (byte offset `100 * line`).
+    pub fn source(file: &str, line: u32) -> SourceRef {
+        SourceRef {
+            file: file.into(),
+            line,
+            offset: u64::from(line) * 100,
+            item: 0,
+        }
+    }
+
+    /// The message at line `line` of `file`: sent by alice at `100 + line`, `Random` `line`.
+    pub fn meta(file: &str, line: u32) -> MessageMeta {
+        MessageMeta {
+            source: source(file, line),
+            from_account: Some("alice".into()),
+            send_time: Some(100 + i64::from(line)),
+            random: Some(line),
+        }
+    }
+}

@@ -215,25 +215,17 @@ mod tests {
     use crate::api::catalogue::explain_message_result;
     use crate::config::OnMessageError;
     use crate::engine::events::{
-        Counts, Failure, Landed, LaneState, PauseReason, SourceRef, TargetStart, TargetSummary,
+        Counts, Failure, Landed, LaneState, PauseReason, TargetStart, TargetSummary,
     };
     use crate::engine::target::Target;
-
-    fn src(line: u32) -> SourceRef {
-        SourceRef {
-            file: "g.jsonl".into(),
-            line,
-            offset: 0,
-            item: 0,
-        }
-    }
+    use crate::engine::testing::source;
 
     #[test]
     fn routine_events_are_quiet_and_trouble_is_spelled_out() {
         let t = Target::new("g", None);
         let done = Event::MessageResult {
             target: t.clone(),
-            source: src(1),
+            source: source("g.jsonl", 1),
             from_account: "a".into(),
             send_time: 1,
             random: 1,
@@ -249,11 +241,11 @@ mod tests {
         let paused = Event::LanePaused {
             target: t.clone(),
             reason: PauseReason {
-                source: src(4),
+                source: source("g.jsonl", 4),
                 summary: "long text".into(),
                 failure: failure.clone(),
                 landed_after: vec![Landed {
-                    source: src(5),
+                    source: source("g.jsonl", 5),
                     msg_seq: 9,
                 }],
             },

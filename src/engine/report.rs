@@ -311,23 +311,10 @@ mod tests {
     use super::*;
     use crate::api::catalogue::explain_message_result;
     use crate::engine::events::Failure;
-    use crate::engine::ledger::messages::{Mark, MessageMeta};
+    use crate::engine::ledger::messages::Mark;
     use crate::engine::ledger::requests;
     use crate::engine::ledger::testing::temp_ledger;
-
-    fn meta(file: &str, line: u32) -> MessageMeta {
-        MessageMeta {
-            source: SourceRef {
-                file: file.into(),
-                line,
-                offset: u64::from(line) * 10,
-                item: 0,
-            },
-            from_account: Some("alice".into()),
-            send_time: Some(100 + line as i64),
-            random: Some(line),
-        }
-    }
+    use crate::engine::testing::meta;
 
     #[tokio::test]
     async fn a_report_counts_states_lists_failures_and_writes_them_back() {

@@ -9,8 +9,6 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
-
 use super::events::SourceRef;
 use super::ledger::runs::FileRecord;
 use super::target::Target;
@@ -164,16 +162,12 @@ impl WorkSource for StagedWork {
         }
         for bad in loaded.invalid {
             let i = at(&bad.source).ok_or_else(|| format!("{} is not in the index", bad.source))?;
-            let problem = bad
-                .problems
-                .iter()
-                .filter(|p| p.is_error())
-                .map(|p| match &p.field {
-                    Some(field) => format!("{field}: {}", p.message),
-                    None => p.message.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
+            let problem = errors(
+                bad.problems
+                    .iter()
+                    .filter(|p| p.is_error())
+                    .map(|p| (p.field.as_deref(), p.message.as_str())),
+            );
             slots[i] = Some(WorkItem::Invalid(InvalidWork {
                 source: bad.source,
                 send_time: bad.send_time,
@@ -188,14 +182,7 @@ impl WorkSource for StagedWork {
             .enumerate()
             .map(|(i, slot)| slot.ok_or_else(|| format!("message {i} of {target} was not loaded")))
             .collect::<Result<Vec<_>, _>>()?;
-        let head = head.unwrap_or_else(|| {
-            let mut map = Map::new();
-            map.insert("GroupId".into(), Value::String(target.group().into()));
-            if let Some(topic) = target.topic() {
-                map.insert("TopicId".into(), Value::String(topic.into()));
-            }
-            BodyHead::from_map(map)
-        });
+        let head = head.unwrap_or_else(|| BodyHead::for_target(target));
         Ok(TargetWork {
             target: target.clone(),
             items,
@@ -213,19 +200,27 @@ impl WorkSource for StagedWork {
         let text = serde_json::to_string(&msg).map_err(|e| e.to_string())?;
         let mut checked =
             check_message_text(&text, self.staging.options()).map_err(|findings| {
-                findings
-                    .iter()
-                    .filter(|f| f.is_error())
-                    .map(|f| match &f.field {
-                        Some(field) => format!("{field}: {}", f.message),
-                        None => f.message.clone(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                errors(
+                    findings
+                        .iter()
+                        .filter(|f| f.is_error())
+                        .map(|f| (f.field.as_deref(), f.message.as_str())),
+                )
             })?;
         if checked.random.is_none() {
             checked.random = Some(plan::derive_random(target, source, &checked));
         }
         Ok(checked)
     }
+}
+
+/// Staging's error findings in one line: `field: message; field: message`.
+fn errors<'a>(found: impl Iterator<Item = (Option<&'a str>, &'a str)>) -> String {
+    found
+        .map(|(field, message)| match field {
+            Some(field) => format!("{field}: {message}"),
+            None => message.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -186,8 +186,18 @@ pub fn split_body(body: &[u8]) -> Result<(BodyHead, Vec<String>), String> {
 }
 
 impl BodyHead {
-    /// Head fields given in order (tests and edited requests).
+    /// Head fields given in order.
     pub fn from_map(map: Map<String, Value>) -> BodyHead {
+        BodyHead(map)
+    }
+
+    /// The plain head for `target`: `GroupId`, and `TopicId` for a topic.
+    pub fn for_target(target: &Target) -> BodyHead {
+        let mut map = Map::new();
+        map.insert("GroupId".into(), Value::String(target.group().into()));
+        if let Some(topic) = target.topic() {
+            map.insert("TopicId".into(), Value::String(topic.into()));
+        }
         BodyHead(map)
     }
 
@@ -218,15 +228,7 @@ impl BodyHead {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn source(line: u32) -> SourceRef {
-        SourceRef {
-            file: "g.jsonl".into(),
-            line,
-            offset: u64::from(line) * 100,
-            item: 0,
-        }
-    }
+    use crate::engine::testing;
 
     #[test]
     fn planned_bodies_split_and_narrow_without_touching_message_bytes() {
@@ -255,7 +257,7 @@ mod tests {
     #[test]
     fn messages_read_their_fields_from_their_json() {
         let json = r#"{"From_Account":"a","SendTime":10,"Random":7,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"red packet"}}]}"#;
-        let m = MessageWork::from_json(source(1), 0, json).unwrap();
+        let m = MessageWork::from_json(testing::source("g.jsonl", 1), 0, json).unwrap();
         assert_eq!(
             (m.from_account.as_str(), m.send_time, m.random),
             ("a", 10, 7)
@@ -266,10 +268,10 @@ mod tests {
             serde_json::json!([{"MsgType":"TIMTextElem","MsgContent":{"Text":"red packet"}}])
         );
         let no_random = r#"{"From_Account":"a","SendTime":10,"MsgBody":[]}"#;
-        assert!(MessageWork::from_json(source(1), 0, no_random).is_none());
+        assert!(MessageWork::from_json(testing::source("g.jsonl", 1), 0, no_random).is_none());
         assert_eq!(
             WorkItem::Valid(m.clone()).source(),
-            &source(1),
+            &testing::source("g.jsonl", 1),
             "items know their source"
         );
     }

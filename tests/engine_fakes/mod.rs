@@ -25,7 +25,7 @@ use timport::engine::memory::{MemoryEntry, MemoryWork, source_in_list};
 use timport::engine::run::{OpenedRun, RunOutcome, open_run, run};
 use timport::engine::service::ImportService;
 use timport::engine::work::WorkSource;
-use timport::engine::{Control, Event, RunOptions, SourceRef, Target};
+use timport::engine::{Control, Event, PauseReason, RunOptions, SourceRef, Target};
 
 /// What the fake does with the next import request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -417,6 +417,28 @@ impl Outcome {
     pub fn count(&self, pred: impl Fn(&Event) -> bool) -> usize {
         self.events.iter().filter(|e| pred(e)).count()
     }
+
+    /// Why the first lane that paused did.
+    pub fn paused(&self) -> PauseReason {
+        self.events
+            .iter()
+            .find_map(|e| match e {
+                Event::LanePaused { reason, .. } => Some(reason.clone()),
+                _ => None,
+            })
+            .expect("a lane paused")
+    }
+
+    /// Every warning's text.
+    pub fn warnings(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Warning { message, .. } => Some(message.clone()),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// Headless options with small retry delays.
@@ -459,6 +481,22 @@ impl TempLedger {
     pub fn sql(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.path).unwrap()
     }
+
+    /// The single integer a query returns.
+    pub fn count(&self, query: &str) -> i64 {
+        self.sql().query_row(query, [], |r| r.get(0)).unwrap()
+    }
+
+    /// The first column of every row a query returns.
+    pub fn column<T: rusqlite::types::FromSql>(&self, query: &str) -> Vec<T> {
+        self.sql()
+            .prepare(query)
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
 }
 
 /// Drives an interactive run: gets the control sender and the event receiver, returns the
@@ -467,6 +505,33 @@ pub type Driver = Box<
     dyn FnOnce(mpsc::Sender<Control>, mpsc::Receiver<Event>) -> tokio::task::JoinHandle<Vec<Event>>
         + Send,
 >;
+
+/// A driver that sends `control` once, after the first event `when` accepts and once at least
+/// `entered` import calls have started (the events come before the calls they announce).
+pub fn control_on(
+    fake: &Arc<Fake>,
+    when: impl Fn(&Event) -> bool + Send + 'static,
+    entered: usize,
+    control: Control,
+) -> Driver {
+    let fake = Arc::clone(fake);
+    Box::new(move |controls, mut events| {
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut control = Some(control);
+            while let Some(e) = events.recv().await {
+                if control.is_some() && when(&e) {
+                    fake.entered(entered).await;
+                    if let Some(c) = control.take() {
+                        controls.send(c).await.unwrap();
+                    }
+                }
+                seen.push(e);
+            }
+            seen
+        })
+    })
+}
 
 /// Opens (or resumes) the run of "/staging" and runs it; `control` gets the control sender and
 /// the event receiver to drive an interactive run (or `None` for headless).

@@ -58,9 +58,8 @@ pub fn write_staging(dir: &Path, groups: usize, per_group: usize) -> Vec<Vec<Str
         .collect()
 }
 
-/// The binary with a clean `TIMPORT_*` environment, private config/data directories, and the
-/// connection to `sandbox` (key in the environment, never on the command line).
-pub fn timport(home: &Path, sandbox: &SandboxHandle) -> Command {
+/// The binary with a clean `TIMPORT_*` environment and private config/data directories.
+pub fn clean(home: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_timport"));
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("TIMPORT_") {
@@ -68,8 +67,15 @@ pub fn timport(home: &Path, sandbox: &SandboxHandle) -> Command {
         }
     }
     cmd.env("TIMPORT_CONFIG_DIR", home.join("config"))
-        .env("TIMPORT_DATA_DIR", home.join("data"))
-        .env("TIMPORT_SECRET_KEY", KEY)
+        .env("TIMPORT_DATA_DIR", home.join("data"));
+    cmd
+}
+
+/// [`clean`] with the connection to `sandbox` (the key in the environment, never on the
+/// command line).
+pub fn timport(home: &Path, sandbox: &SandboxHandle) -> Command {
+    let mut cmd = clean(home);
+    cmd.env("TIMPORT_SECRET_KEY", KEY)
         .env("TIMPORT_ENDPOINT", sandbox.url())
         .env("TIMPORT_SDKAPPID", sandbox.sdkappid().to_string())
         .env("TIMPORT_ADMIN", sandbox.admin());

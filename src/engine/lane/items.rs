@@ -330,16 +330,8 @@ fn restore_item(mut work: WorkItem, stored: StoredMessage) -> Item {
 mod tests {
     use super::*;
     use crate::engine::target::Target;
+    use crate::engine::testing::source;
     use crate::engine::work::{InvalidWork, split_body};
-
-    fn src(line: u32) -> SourceRef {
-        SourceRef {
-            file: "g.jsonl".into(),
-            line,
-            offset: u64::from(line) * 100,
-            item: 0,
-        }
-    }
 
     fn msg_json(line: u32) -> String {
         format!(
@@ -361,7 +353,9 @@ mod tests {
         let b1 = body(&[5, 6]);
         let (head, _) = split_body(&b0).unwrap();
         let valid = |line, batch| {
-            WorkItem::Valid(MessageWork::from_json(src(line), batch, &msg_json(line)).unwrap())
+            WorkItem::Valid(
+                MessageWork::from_json(source("g.jsonl", line), batch, &msg_json(line)).unwrap(),
+            )
         };
         TargetWork {
             target: Target::new("g", None),
@@ -370,7 +364,7 @@ mod tests {
                 valid(2, 0),
                 valid(3, 0),
                 WorkItem::Invalid(InvalidWork {
-                    source: src(4),
+                    source: source("g.jsonl", 4),
                     send_time: Some(104),
                     problem: "MsgBody is empty".into(),
                     raw: "{\"MsgBody\":[]}".into(),
@@ -427,7 +421,8 @@ mod tests {
         assert_eq!(items.group_at(1), [1]);
         // An edited message never goes as the planned bytes.
         let edited = msg_json(5).replace("m5", "m5 fixed");
-        items.list[4].work = WorkItem::Valid(MessageWork::from_json(src(5), 1, &edited).unwrap());
+        items.list[4].work =
+            WorkItem::Valid(MessageWork::from_json(source("g.jsonl", 5), 1, &edited).unwrap());
         items.list[4].edited = true;
         let body = items.body_for(&[4, 5]);
         assert_eq!(
@@ -443,7 +438,7 @@ mod tests {
     #[test]
     fn ledger_states_are_restored_and_counted() {
         let stored = |line, state| StoredMessage {
-            source: src(line),
+            source: source("g.jsonl", line),
             state,
             msg_seq: Some(u64::from(line)),
             msg_time: Some(100 + line as i64),

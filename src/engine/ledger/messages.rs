@@ -335,20 +335,7 @@ mod tests {
     use crate::engine::ledger::targets::ensure_target;
     use crate::engine::ledger::testing::temp_ledger;
     use crate::engine::target::Target;
-
-    fn meta(line: u32) -> MessageMeta {
-        MessageMeta {
-            source: SourceRef {
-                file: "g.jsonl".into(),
-                line,
-                offset: u64::from(line) * 10,
-                item: 0,
-            },
-            from_account: Some("alice".into()),
-            send_time: Some(100 + line as i64),
-            random: Some(line),
-        }
-    }
+    use crate::engine::testing::meta;
 
     #[tokio::test]
     async fn marks_move_a_message_through_its_states() {
@@ -360,18 +347,18 @@ mod tests {
                 let failure = Failure::from_explanation(explain_message_result(80002), "");
                 // Message 1: sent twice, unknown, then done.
                 c.execute("INSERT INTO requests (id, target_id, batch, attempt, messages, body, state, sent_at) VALUES (7, ?1, 0, 1, 1, x'00', 'in_flight', 0)", [t]).unwrap();
-                mark(c, t, &meta(1), &Mark::InFlight { request: 7 })?;
-                mark(c, t, &meta(1), &Mark::Unknown)?;
-                mark(c, t, &meta(1), &Mark::InFlight { request: 7 })?;
-                mark(c, t, &meta(1), &Mark::Done { msg_seq: 9, msg_time: 101 })?;
+                mark(c, t, &meta("g.jsonl", 1), &Mark::InFlight { request: 7 })?;
+                mark(c, t, &meta("g.jsonl", 1), &Mark::Unknown)?;
+                mark(c, t, &meta("g.jsonl", 1), &Mark::InFlight { request: 7 })?;
+                mark(c, t, &meta("g.jsonl", 1), &Mark::Done { msg_seq: 9, msg_time: 101 })?;
                 // Message 2: failed, then skipped.
-                mark(c, t, &meta(2), &Mark::Failed { failure: failure.clone(), body: "{\"m\":2}".into() })?;
+                mark(c, t, &meta("g.jsonl", 2), &Mark::Failed { failure: failure.clone(), body: "{\"m\":2}".into() })?;
                 // Message 3: invalid twice (the second keeps the first), message 4 edited.
-                mark(c, t, &meta(3), &Mark::Invalid { problem: "no SendTime".into(), raw: "{bad".into() })?;
-                mark(c, t, &meta(3), &Mark::Invalid { problem: "other".into(), raw: "x".into() })?;
-                mark(c, t, &meta(4), &Mark::Edited { body: "{\"m\":4}".into() })?;
+                mark(c, t, &meta("g.jsonl", 3), &Mark::Invalid { problem: "no SendTime".into(), raw: "{bad".into() })?;
+                mark(c, t, &meta("g.jsonl", 3), &Mark::Invalid { problem: "other".into(), raw: "x".into() })?;
+                mark(c, t, &meta("g.jsonl", 4), &Mark::Edited { body: "{\"m\":4}".into() })?;
                 let two = load(c, t)?;
-                mark(c, t, &meta(2), &Mark::Skipped { reason: "spam".into() })?;
+                mark(c, t, &meta("g.jsonl", 2), &Mark::Skipped { reason: "spam".into() })?;
                 Ok((two, load(c, t)?))
             })
             .await

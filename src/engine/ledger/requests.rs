@@ -119,26 +119,12 @@ pub fn count_for_run(conn: &Connection, run_id: i64) -> Result<u64, LedgerError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::events::SourceRef;
     use crate::engine::ledger::messages::{StoredState, load};
     use crate::engine::ledger::runs::create_run;
     use crate::engine::ledger::targets::ensure_target;
     use crate::engine::ledger::testing::temp_ledger;
     use crate::engine::target::Target;
-
-    fn meta(line: u32) -> MessageMeta {
-        MessageMeta {
-            source: SourceRef {
-                file: "g.jsonl".into(),
-                line,
-                offset: u64::from(line),
-                item: 0,
-            },
-            from_account: Some("a".into()),
-            send_time: Some(10),
-            random: Some(1),
-        }
-    }
+    use crate::engine::testing::meta;
 
     #[tokio::test]
     async fn a_request_is_in_flight_with_its_messages_then_answered() {
@@ -147,7 +133,14 @@ mod tests {
             .call(|c| {
                 let run = create_run(c, "/s", "{}", &[])?.id;
                 let t = ensure_target(c, run, &Target::new("g", None), 2, 1)?;
-                let id = begin(c, t, 0, 1, b"{\"MsgList\":[]}", &[meta(1), meta(2)])?;
+                let id = begin(
+                    c,
+                    t,
+                    0,
+                    1,
+                    b"{\"MsgList\":[]}",
+                    &[meta("g.jsonl", 1), meta("g.jsonl", 2)],
+                )?;
                 Ok((t, id, run))
             })
             .await
@@ -181,14 +174,14 @@ mod tests {
                     None,
                     &[
                         (
-                            meta(1),
+                            meta("g.jsonl", 1),
                             Mark::Done {
                                 msg_seq: 1,
                                 msg_time: 10,
                             },
                         ),
                         (
-                            meta(2),
+                            meta("g.jsonl", 2),
                             Mark::Done {
                                 msg_seq: 2,
                                 msg_time: 10,
