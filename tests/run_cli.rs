@@ -59,6 +59,17 @@ async fn a_run_prints_one_json_event_per_line_and_exits_0() {
         .count();
     assert_eq!(done, 40);
     assert_exactly_once(&sandbox, &texts, &ledger_of(home.path()), "json run");
+    // The ledger (with its WAL, if still there) never holds the key.
+    for suffix in ["", "-wal"] {
+        let path = ledger_of(home.path()).with_file_name(format!("ledger.sqlite3{suffix}"));
+        if let Ok(bytes) = std::fs::read(&path) {
+            assert!(
+                !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+                "{}",
+                path.display()
+            );
+        }
+    }
     let (_, err) = text(&out);
     assert!(err.contains("starting run 1"), "{err}");
     assert!(err.contains("40 of 40 message(s) imported"), "{err}");
