@@ -91,6 +91,25 @@ async fn bad_options_and_missing_confirmation_exit_2_before_anything_is_sent() {
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");
     write_staging(&staging, 1, 3);
+    // A .json file whose structure breaks off hides messages: refused until fixed.
+    let broken = home.path().join("broken");
+    write_staging(&broken, 1, 3);
+    std::fs::write(
+        broken.join("g0-more.json"),
+        r#"[{"GroupId": "g0", "From_Account": "a","#,
+    )
+    .unwrap();
+    let mut cmd = timport(home.path(), &sandbox);
+    cmd.arg("run").arg(&broken).arg("--yes");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
+    assert!(
+        text(&out).1.contains("not about one message"),
+        "{:?}",
+        text(&out)
+    );
+    assert!(text(&out).1.contains("g0-more.json"), "{:?}", text(&out));
+
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--yes", "--rate", "201"], "--rate 201 is out of range"),
         (vec!["--yes", "--lanes", "0"], "--lanes must be at least 1"),

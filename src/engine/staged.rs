@@ -29,12 +29,30 @@ pub struct StagedWork {
 
 impl StagedWork {
     /// The targets of `groups` (each with all its topics), or every target when `groups` is
-    /// empty. An unknown group is an error naming the groups that are staged.
+    /// empty. An unknown group is an error naming the groups that are staged. So is an error
+    /// staging could not tie to a message (an unreadable file, JSON whose structure breaks off):
+    /// the messages it hides would otherwise be left out without a trace in the ledger.
     pub fn new(
         staging: Staging,
         groups: &[String],
         plan: PlanOptions,
     ) -> Result<StagedWork, String> {
+        let stray: usize = staging
+            .problem_counts(None)
+            .map_or(0, |kinds| kinds.values().map(|c| c.errors).sum());
+        if stray > 0 {
+            let shown: Vec<String> = staging
+                .problems()
+                .iter()
+                .filter(|p| p.is_error() && p.target.is_none())
+                .take(5)
+                .map(ToString::to_string)
+                .collect();
+            return Err(format!(
+                "{stray} problem(s) in the staged files are not about one message (messages there could not be read, so they would be left out): fix them first; `timport validate` lists them:\n  {}",
+                shown.join("\n  ")
+            ));
+        }
         let staged: Vec<&str> = {
             let mut g: Vec<&str> = staging
                 .targets()
