@@ -147,6 +147,16 @@ pub enum LaneState {
 }
 
 impl LaneState {
+    /// Every state.
+    pub const ALL: [LaneState; 6] = [
+        LaneState::Waiting,
+        LaneState::Settling,
+        LaneState::Running,
+        LaneState::Paused,
+        LaneState::Stopped,
+        LaneState::Done,
+    ];
+
     /// A short lowercase word for tables and the ledger.
     pub fn word(self) -> &'static str {
         match self {
@@ -161,16 +171,7 @@ impl LaneState {
 
     /// The state a word names (the ledger's `targets.state`).
     pub fn from_word(word: &str) -> Option<LaneState> {
-        [
-            LaneState::Waiting,
-            LaneState::Settling,
-            LaneState::Running,
-            LaneState::Paused,
-            LaneState::Stopped,
-            LaneState::Done,
-        ]
-        .into_iter()
-        .find(|s| s.word() == word)
+        LaneState::ALL.into_iter().find(|s| s.word() == word)
     }
 }
 
@@ -460,14 +461,7 @@ mod tests {
 
     #[test]
     fn lane_states_round_trip_through_their_words() {
-        for s in [
-            LaneState::Waiting,
-            LaneState::Settling,
-            LaneState::Running,
-            LaneState::Paused,
-            LaneState::Stopped,
-            LaneState::Done,
-        ] {
+        for s in LaneState::ALL {
             assert_eq!(LaneState::from_word(s.word()), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), s.word());
         }
