@@ -211,7 +211,8 @@ pub struct RunArgs {
     /// Send again, once, the messages an earlier invocation of this run left failed.
     #[arg(long)]
     pub retry_failed: bool,
-    /// Seconds to wait before reading back a request an earlier process left in flight.
+    /// Seconds after sending before a request whose outcome is unknown (or that an earlier
+    /// process left in flight) is read back.
     #[arg(long, default_value_t = 6.0)]
     pub settle_delay: f64,
     /// The message rules.

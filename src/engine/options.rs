@@ -55,8 +55,9 @@ pub struct RunOptions {
     pub retry_failed: bool,
     /// Retry bounds.
     pub retry: RetryPolicy,
-    /// Before reading a group back to settle a request that an earlier process left in flight,
-    /// wait until this long after it was sent, so that the service is done with it.
+    /// Before reading a group back to settle a request whose outcome is unknown (or that an
+    /// earlier process left in flight), wait until this long after it was sent, so that the
+    /// service is done with it.
     pub settle_delay: Duration,
     /// On shutdown, how long to wait for the answers of requests in flight.
     pub shutdown_grace: Duration,

@@ -85,6 +85,9 @@ pub(crate) struct Lane<S> {
     unknown_streak: u32,
     /// A change of pace to announce after the call in progress.
     rate_note: Option<super::limiter::RateChange>,
+    /// Not before this is an unknown outcome read back: the request was sent `settle_delay`
+    /// earlier, so the service is done with it (a broken connection can leave it still working).
+    settle_after: Option<tokio::time::Instant>,
 }
 
 impl From<LedgerError> for LaneEnd {
@@ -128,6 +131,7 @@ pub(crate) async fn run_lane<S: ImportService>(
         renewed: false,
         unknown_streak: 0,
         rate_note: None,
+        settle_after: None,
     };
     let end = match lane.drive(open).await {
         Ok(()) => LaneEnd::Done,

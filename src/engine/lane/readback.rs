@@ -73,6 +73,9 @@ impl<S: ImportService> Lane<S> {
 
     /// Settles every message whose outcome is unknown, before anything else is sent.
     pub(super) async fn settle_unknown(&mut self, at: usize) -> Step {
+        if let Some(after) = self.settle_after.take() {
+            self.sleep_until(after).await?;
+        }
         loop {
             let unknown: Vec<usize> = (0..self.items.list.len())
                 .filter(|&i| self.items.list[i].state == ItemState::Unknown)

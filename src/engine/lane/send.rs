@@ -74,6 +74,7 @@ impl<S: ImportService> Lane<S> {
             }
             // Not cancelled by a shutdown: the answer of a request in flight is always awaited
             // (the run bounds the wait), so that it is recorded.
+            let sent_at = tokio::time::Instant::now();
             let answer = self.ctx.service.import(body.clone()).await;
             for &i in &group {
                 self.items.list[i].attempts += 1;
@@ -111,6 +112,7 @@ impl<S: ImportService> Lane<S> {
                     self.record(vec![request], state::UNKNOWN, Some(f.line()), marks)
                         .await?;
                     self.open_requests.push(request);
+                    self.settle_after = Some(sent_at + self.ctx.opts.settle_delay);
                     self.ctx
                         .emit(Event::OutcomeUnknown {
                             target: self.target.clone(),
