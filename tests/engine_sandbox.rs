@@ -383,3 +383,50 @@ async fn the_ledger_and_the_events_never_hold_the_secret_or_a_usersig() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_community_topic_is_its_own_lane_and_is_read_back_by_topic() {
+    let now = unix_now();
+    let seed = Seed::parse(
+        &json!({"groups": [{"id": "@TGS#_club", "type": "Community", "name": "Club",
+            "create_time": now - 1_000_000, "topics": ["@TGS#_club@TOPIC#_news"]}]})
+        .to_string(),
+        now,
+    )
+    .unwrap();
+    let sandbox = common::start(common::config().with_seed(seed)).await;
+    sandbox.inject(
+        Fault::new(FaultKind::DropAfterCommit).only(timport::api::types::Command::ImportGroupMsg),
+    );
+    let client = common::client(&sandbox);
+    let t0 = now - 500_000;
+    let entries: Vec<Entry> = (0..10)
+        .map(|i| m("alice", t0 + i, &format!("news {i}")))
+        .collect();
+    let topic = Target::new("@TGS#_club", Some("@TGS#_club@TOPIC#_news"));
+    let ledger = TempLedger::new();
+    let ran = run_against(
+        client,
+        vec![(topic, entries.clone())],
+        &ledger,
+        fast_retries(),
+    )
+    .await;
+    assert_eq!(ran.exit, 0, "{:#?}", ran.events.last());
+    let stored: Vec<String> = sandbox
+        .topic_messages("@TGS#_club", "@TGS#_club@TOPIC#_news")
+        .iter()
+        .map(|s| s.body[0].summary())
+        .collect();
+    assert_eq!(stored, texts_of(&entries));
+    assert!(
+        sandbox.messages("@TGS#_club").is_empty(),
+        "nothing went to the group itself"
+    );
+    assert!(
+        ran.events
+            .iter()
+            .any(|e| matches!(e, Event::Settled { landed: 7, .. }))
+    );
+    assert_eq!(sandbox.stats().duplicates_dropped, 0);
+}
