@@ -557,3 +557,36 @@ async fn many_lanes_share_one_rate() {
     assert!(busiest <= 30, "{busiest}");
     assert!(busiest >= 25, "the budget is used: {busiest}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_message_the_service_took_for_a_repeat_is_failed_not_done() {
+    let fake = Fake::new();
+    fake.dedup();
+    let mut entries = series("a", T0, 4);
+    // The third message carries the first one's Random.
+    if let (Entry::Msg(first), Entry::Msg(third)) = (entries[0].clone(), &mut entries[2]) {
+        third.random = first.random;
+    }
+    let source = memory(vec![(g("ga"), entries)]);
+    let ledger = TempLedger::new();
+    let out = run_headless(&fake, &source, &ledger, headless()).await;
+    assert_eq!(out.exit(), 1);
+    assert_eq!(fake.texts("ga"), ["a0", "a1", "a3"]);
+    let reason = out.paused();
+    assert_eq!(reason.source, source_of("ga", 2));
+    assert!(
+        reason.failure.meaning.contains("repeat"),
+        "{:?}",
+        reason.failure
+    );
+    assert!(
+        reason
+            .failure
+            .detail
+            .contains("MsgSeq 1, which belongs to ga.jsonl line 1"),
+        "{:?}",
+        reason.failure
+    );
+    let done = ledger.count("SELECT count(*) FROM messages WHERE state = 'done'");
+    assert_eq!(done, 3, "the ledger never calls it done");
+}

@@ -154,6 +154,8 @@ pub enum EngineReason {
     Invalid,
     /// An edited message breaks a rule, so the decision was not carried out.
     EditRefused,
+    /// The service answered with a sequence number another message already holds.
+    Repeat,
 }
 
 impl EngineReason {
@@ -187,6 +189,10 @@ impl EngineReason {
             EngineReason::EditRefused => (
                 "the edited message breaks a rule, so it was not sent",
                 "Fix the problems named and decide again",
+            ),
+            EngineReason::Repeat => (
+                "the service took it for a repeat of an earlier message (the same Random within five minutes) and did not store it",
+                "Retry it edited with another Random, or skip it if it really is a repeat",
             ),
         }
     }
@@ -388,6 +394,7 @@ mod tests {
             EngineReason::GaveUp,
             EngineReason::Invalid,
             EngineReason::EditRefused,
+            EngineReason::Repeat,
         ] {
             let f = r.failure("d");
             assert!(!f.meaning.is_empty() && !f.remedy.is_empty());

@@ -78,6 +78,9 @@ struct State {
     renewals: u32,
     in_flight: u32,
     max_in_flight: u32,
+    /// Answer a message whose Random the group already holds as the service does: success with
+    /// the earlier message's MsgSeq, nothing stored.
+    dedup: bool,
 }
 
 /// The scripted service.
@@ -146,6 +149,11 @@ impl Fake {
             .unwrap()
             .reads
             .extend(codes.iter().copied());
+    }
+
+    /// Treats a known Random as a repeat, as the service does within five minutes.
+    pub fn dedup(&self) {
+        self.state.lock().unwrap().dedup = true;
     }
 
     /// Refuses (per message) every message whose text is `text`, with `code`.
@@ -231,7 +239,16 @@ impl Fake {
             let list = s.groups.entry(k.clone()).or_default();
             let newest = list.last().map(|x| x.time).unwrap_or(i64::MIN);
             let code = s.refuse_text.get(&text).copied();
+            let dedup = s.dedup;
             let list = s.groups.entry(k.clone()).or_default();
+            if let Some(earlier) = list.iter().find(|x| dedup && Some(x.random) == msg.random) {
+                out.push(ImportMsgResult {
+                    result: 0,
+                    msg_time: earlier.time,
+                    msg_seq: earlier.seq,
+                });
+                continue;
+            }
             let result = match code {
                 Some(code) => code,
                 None if msg.send_time < newest => 10004,

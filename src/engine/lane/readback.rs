@@ -188,10 +188,21 @@ impl<S: ImportService> Lane<S> {
                     msg_time,
                     body_differs,
                 } => {
-                    item.state = ItemState::Done { msg_seq, msg_time };
-                    marks.push((item.meta(), Mark::Done { msg_seq, msg_time }));
+                    self.land(i, msg_seq, msg_time);
+                    let item = &self.items.list[i];
+                    let mark = match &item.state {
+                        ItemState::Done { .. } => {
+                            landed += 1;
+                            Mark::Done { msg_seq, msg_time }
+                        }
+                        ItemState::Failed(failure) => Mark::Failed {
+                            failure: failure.clone(),
+                            body: item.text().to_owned(),
+                        },
+                        _ => continue,
+                    };
+                    marks.push((item.meta(), mark));
                     announce.push(i);
-                    landed += 1;
                     if body_differs {
                         let source = item.work.source().clone();
                         self.warn(format!(

@@ -86,12 +86,14 @@ impl<S: ImportService> Lane<S> {
                     self.renewed = false;
                     self.unknown_streak = 0;
                     for (&i, v) in group.iter().zip(verdicts) {
-                        self.items.list[i].state = match v {
+                        match v {
                             MessageVerdict::Done { msg_seq, msg_time } => {
-                                ItemState::Done { msg_seq, msg_time }
+                                self.land(i, msg_seq, msg_time);
                             }
-                            MessageVerdict::Failed(f) => ItemState::Failed(f),
-                        };
+                            MessageVerdict::Failed(f) => {
+                                self.items.list[i].state = ItemState::Failed(f);
+                            }
+                        }
                     }
                     return self.record_answer(&group, request, state::DONE, None).await;
                 }
@@ -137,6 +139,18 @@ impl<S: ImportService> Lane<S> {
                     }
                 }
             }
+        }
+    }
+
+    /// Marks message `i` done with `msg_seq`, or failed as a repeat when another message already
+    /// holds that sequence number (the service stored nothing for it).
+    pub(super) fn land(&mut self, i: usize, msg_seq: u64, msg_time: i64) {
+        if let Err(other) = self.items.land(i, msg_seq, msg_time) {
+            let o = self.items.source(other).clone();
+            self.items.list[i].state = ItemState::Failed(EngineReason::Repeat.failure(format!(
+                "the answer gave it MsgSeq {msg_seq}, which belongs to {} line {}",
+                o.file, o.line
+            )));
         }
     }
 
