@@ -14,6 +14,9 @@ use super::options::RunOptions;
 use super::service::ImportService;
 use super::work::WorkSource;
 
+/// Targets loaded at once (the CPU has little more to give, and memory peaks while loading).
+pub(crate) const LOADS_AT_ONCE: usize = 2;
+
 /// The run's shared state.
 pub(crate) struct RunContext<S> {
     pub service: Arc<S>,
@@ -28,6 +31,9 @@ pub(crate) struct RunContext<S> {
     pub shutdown: CancellationToken,
     /// One permit per lane allowed to work at once.
     pub slots: Arc<Semaphore>,
+    /// Targets being loaded and planned at once ([`LOADS_AT_ONCE`]): a load holds a target's
+    /// parsed messages and plan together, the peak of a lane's memory.
+    pub loads: Semaphore,
     /// Import requests sent by this invocation.
     pub requests: AtomicU64,
 }

@@ -180,6 +180,7 @@ pub async fn run<S: ImportService>(
         limiter: Limiter::new(opts.rate),
         events: events.clone(),
         slots: Arc::new(Semaphore::new(opts.lanes.max(1))),
+        loads: Semaphore::new(super::context::LOADS_AT_ONCE),
         opts,
         paused: pause_rx,
         shutdown: shutdown.clone(),

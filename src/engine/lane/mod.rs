@@ -150,10 +150,13 @@ async fn load<S: ImportService>(
 ) -> Result<(Items, Vec<(i64, i64)>), LaneEnd> {
     let source = Arc::clone(&ctx.source);
     let t = target.clone();
-    let work = tokio::task::spawn_blocking(move || source.load(&t))
-        .await
-        .map_err(|e| LaneEnd::LoadFailed(format!("loading the messages failed: {e}")))?
-        .map_err(LaneEnd::LoadFailed)?;
+    let work = {
+        let _loading = ctx.loads.acquire().await.map_err(|_| LaneEnd::Shutdown)?;
+        tokio::task::spawn_blocking(move || source.load(&t))
+            .await
+            .map_err(|e| LaneEnd::LoadFailed(format!("loading the messages failed: {e}")))?
+            .map_err(LaneEnd::LoadFailed)?
+    };
     let (stored, open) = ctx
         .ledger
         .call(move |c| {
