@@ -539,7 +539,8 @@ async fn many_lanes_share_one_rate() {
     let targets: Vec<_> = (0..10)
         .map(|i| (g(&format!("g{i}")), series("m", T0, 70)))
         .collect();
-    let source = memory(targets);
+    // Whole targets in one part: no read-backs between parts share the rate here.
+    let source = std::sync::Arc::new(timport::engine::memory::MemoryWork::new(targets));
     let mut opts = headless();
     opts.rate = 30;
     let out = run_headless(&fake, &source, &TempLedger::new(), opts).await;

@@ -2,12 +2,15 @@
 //! staging directory, batched seven at a time. For tests, benchmarks and demos that drive the
 //! engine without files; a real run uses the staging directory and the planner.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use super::events::SourceRef;
 use super::target::Target;
 use super::work::{
-    BatchWork, BodyHead, InvalidWork, MessageWork, TargetInfo, TargetWork, WorkItem, WorkSource,
+    BatchWork, BodyHead, InvalidWork, MessageWork, PART_MESSAGES, TargetInfo, TargetWork, WorkItem,
+    WorkReader, WorkSource,
 };
 use crate::api::types::ImportMsg;
 
@@ -42,15 +45,107 @@ pub fn source_in_list(target: &Target, i: usize) -> SourceRef {
 
 /// Targets with their messages in order. Message `i` of target `t` is staged at
 /// `<group>.jsonl`, line `i + 1`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MemoryWork {
-    targets: Vec<(Target, Vec<MemoryEntry>)>,
+    targets: Vec<(Target, Arc<Vec<MemoryEntry>>)>,
+    part_batches: usize,
 }
 
 impl MemoryWork {
-    /// Work over these targets, in this order.
+    /// Work over these targets, in this order, in parts of about [`PART_MESSAGES`].
     pub fn new(targets: Vec<(Target, Vec<MemoryEntry>)>) -> MemoryWork {
-        MemoryWork { targets }
+        MemoryWork {
+            targets: targets
+                .into_iter()
+                .map(|(t, entries)| (t, Arc::new(entries)))
+                .collect(),
+            part_batches: PART_MESSAGES.div_ceil(BATCH),
+        }
+    }
+
+    /// The same, read `batches` batches at a time (tests use small parts to cross many).
+    pub fn in_parts_of(mut self, batches: usize) -> MemoryWork {
+        self.part_batches = batches.max(1);
+        self
+    }
+}
+
+/// Reads one target's list a part at a time.
+struct MemoryReader {
+    target: Target,
+    entries: Arc<Vec<MemoryEntry>>,
+    head: BodyHead,
+    part_batches: usize,
+    /// The next entry to read.
+    next: usize,
+    /// The number of the next batch.
+    next_batch: u32,
+}
+
+impl WorkReader for MemoryReader {
+    fn next_part(&mut self) -> Result<Option<TargetWork>, String> {
+        if self.next >= self.entries.len() {
+            return Ok(None);
+        }
+        let mut items = Vec::new();
+        let mut batches: Vec<BatchWork> = Vec::new();
+        let mut open: Vec<String> = Vec::new();
+        let mut start = 0;
+        let first_batch = self.next_batch;
+        let head = self.head.clone();
+        let close = |batches: &mut Vec<BatchWork>, open: &mut Vec<String>, start, end| {
+            if !open.is_empty() {
+                let body: Bytes = head.body(open.iter().map(String::as_str));
+                batches.push(BatchWork {
+                    index: first_batch + batches.len() as u32,
+                    body,
+                    items: start..end,
+                });
+                open.clear();
+            }
+        };
+        while let Some(entry) = self.entries.get(self.next) {
+            let source = source_in_list(&self.target, self.next);
+            match entry {
+                MemoryEntry::Msg(msg) => {
+                    if open.len() == BATCH {
+                        close(&mut batches, &mut open, start, items.len());
+                        if batches.len() == self.part_batches {
+                            break;
+                        }
+                    }
+                    if open.is_empty() {
+                        start = items.len();
+                    }
+                    let json = serde_json::to_string(msg).map_err(|e| e.to_string())?;
+                    let batch = first_batch + batches.len() as u32;
+                    let work = MessageWork::from_json(source, batch, &json).ok_or_else(|| {
+                        format!("message {} of {} has no Random", self.next, self.target)
+                    })?;
+                    open.push(json);
+                    items.push(WorkItem::Valid(work));
+                }
+                MemoryEntry::Invalid {
+                    problem,
+                    raw,
+                    send_time,
+                } => items.push(WorkItem::Invalid(InvalidWork {
+                    source,
+                    send_time: Some(*send_time),
+                    problem: problem.clone(),
+                    raw: raw.clone(),
+                })),
+            }
+            self.next += 1;
+        }
+        close(&mut batches, &mut open, start, items.len());
+        self.next_batch = first_batch + batches.len() as u32;
+        Ok(Some(TargetWork {
+            target: self.target.clone(),
+            items,
+            batches,
+            head: self.head.clone(),
+        }))
     }
 }
 
@@ -70,64 +165,20 @@ impl WorkSource for MemoryWork {
             .collect()
     }
 
-    fn load(&self, target: &Target) -> Result<TargetWork, String> {
+    fn open(&self, target: &Target) -> Result<Box<dyn WorkReader>, String> {
         let (_, entries) = self
             .targets
             .iter()
             .find(|(t, _)| t == target)
             .ok_or_else(|| format!("no messages for {target}"))?;
-        let head = BodyHead::for_target(target);
-        let mut items = Vec::with_capacity(entries.len());
-        let mut batches: Vec<BatchWork> = Vec::new();
-        let mut open: Vec<String> = Vec::new();
-        let mut start = 0;
-        let close = |batches: &mut Vec<BatchWork>, open: &mut Vec<String>, start, end| {
-            if !open.is_empty() {
-                let body: Bytes = head.body(open.iter().map(String::as_str));
-                let index = batches.len() as u32;
-                batches.push(BatchWork {
-                    index,
-                    body,
-                    items: start..end,
-                });
-                open.clear();
-            }
-        };
-        for (i, entry) in entries.iter().enumerate() {
-            let source = source_in_list(target, i);
-            match entry {
-                MemoryEntry::Msg(msg) => {
-                    if open.len() == BATCH {
-                        close(&mut batches, &mut open, start, i);
-                    }
-                    if open.is_empty() {
-                        start = i;
-                    }
-                    let json = serde_json::to_string(msg).map_err(|e| e.to_string())?;
-                    let work = MessageWork::from_json(source, batches.len() as u32, &json)
-                        .ok_or_else(|| format!("message {i} of {target} has no Random"))?;
-                    open.push(json);
-                    items.push(WorkItem::Valid(work));
-                }
-                MemoryEntry::Invalid {
-                    problem,
-                    raw,
-                    send_time,
-                } => items.push(WorkItem::Invalid(InvalidWork {
-                    source,
-                    send_time: Some(*send_time),
-                    problem: problem.clone(),
-                    raw: raw.clone(),
-                })),
-            }
-        }
-        close(&mut batches, &mut open, start, items.len());
-        Ok(TargetWork {
+        Ok(Box::new(MemoryReader {
             target: target.clone(),
-            items,
-            batches,
-            head,
-        })
+            entries: Arc::clone(entries),
+            head: BodyHead::for_target(target),
+            part_batches: self.part_batches,
+            next: 0,
+            next_batch: 0,
+        }))
     }
 
     fn prepare_edit(
@@ -169,9 +220,9 @@ mod tests {
     }
 
     #[test]
-    fn lists_become_batches_of_seven_with_invalid_messages_in_place() {
+    fn lists_become_parts_of_whole_batches_with_invalid_messages_in_place() {
         let t = Target::new("g", Some("g@TOPIC#_x"));
-        let mut entries: Vec<MemoryEntry> = (0..9).map(|i| msg(i, &format!("m{i}"))).collect();
+        let mut entries: Vec<MemoryEntry> = (0..16).map(|i| msg(i, &format!("m{i}"))).collect();
         entries.insert(
             3,
             MemoryEntry::Invalid {
@@ -180,18 +231,37 @@ mod tests {
                 send_time: 2,
             },
         );
-        let work = MemoryWork::new(vec![(t.clone(), entries)]);
-        assert_eq!(work.targets()[0].messages, 10);
-        assert_eq!(work.targets()[0].batches, 2);
-        let loaded = work.load(&t).unwrap();
-        assert_eq!(loaded.items.len(), 10);
-        assert!(matches!(loaded.items[3], WorkItem::Invalid(_)));
-        assert_eq!(loaded.batches.len(), 2);
-        let first: serde_json::Value = serde_json::from_slice(&loaded.batches[0].body).unwrap();
+        let whole = MemoryWork::new(vec![(t.clone(), entries.clone())]);
+        assert_eq!(whole.targets()[0].messages, 17);
+        assert_eq!(whole.targets()[0].batches, 3);
+        let mut reader = whole.open(&t).unwrap();
+        let part = reader.next_part().unwrap().unwrap();
+        assert_eq!(part.items.len(), 17);
+        assert!(matches!(part.items[3], WorkItem::Invalid(_)));
+        assert_eq!(part.batches.len(), 3);
+        assert_eq!(part.batches[1].items, 8..15);
+        let first: serde_json::Value = serde_json::from_slice(&part.batches[0].body).unwrap();
         assert_eq!(first["TopicId"], "g@TOPIC#_x");
         assert_eq!(first["MsgList"].as_array().unwrap().len(), 7);
-        assert_eq!(loaded.items[9].source().line, 10);
-        assert!(work.load(&Target::new("other", None)).is_err());
+        assert!(reader.next_part().unwrap().is_none());
+
+        // In parts of one batch: the same batches, numbered on, each in its own part.
+        let mut reader = MemoryWork::new(vec![(t.clone(), entries)])
+            .in_parts_of(1)
+            .open(&t)
+            .unwrap();
+        let mut parts = Vec::new();
+        while let Some(part) = reader.next_part().unwrap() {
+            parts.push(part);
+        }
+        let shape: Vec<(usize, u32, usize)> = parts
+            .iter()
+            .map(|p| (p.items.len(), p.batches[0].index, p.batches[0].items.len()))
+            .collect();
+        assert_eq!(shape, [(8, 0, 8), (7, 1, 7), (2, 2, 2)]);
+        assert_eq!(parts[0].batches[0].body, part.batches[0].body);
+        assert_eq!(parts[1].items[0].source().line, 9);
+        assert!(MemoryWork::new(vec![]).open(&t).is_err());
 
         let edit = ImportMsg {
             from_account: "a".into(),
@@ -199,6 +269,7 @@ mod tests {
             random: None,
             msg_body: vec![MsgElement::text("x")],
         };
+        let work = MemoryWork::new(vec![]);
         let src = source_in_list(&t, 0);
         let prepared = work.prepare_edit(&t, &src, edit.clone()).unwrap();
         assert_eq!(

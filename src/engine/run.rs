@@ -203,6 +203,7 @@ pub async fn run<S: ImportService>(
         setups.push(LaneSetup {
             target: info.target.clone(),
             target_id: *target_id,
+            messages: info.messages,
             decisions: rx,
             stop,
         });

@@ -1,11 +1,13 @@
-//! Work from a staging directory: the targets `staging` indexed, each loaded from disk and
-//! planned by `plan` when its lane starts (so memory holds the lanes at work, not the whole
-//! directory), with invalid messages kept at their place in the order.
+//! Work from a staging directory: the targets `staging` indexed, each read from disk and
+//! planned by `plan` a part at a time as its lane goes (so memory holds one part per lane at
+//! work, not the directory, nor a whole group), with invalid messages kept at their place in the
+//! order. Parts are cut at batch boundaries of the whole target and planned with the state the
+//! earlier parts left (`plan::plan_part`): the requests are exactly those `timport plan` shows.
 //!
 //! Also the file fingerprints a run records, and the checks of an edited message (staging's
 //! rules, then a `Random` derived as the planner derives one).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -13,18 +15,19 @@ use super::events::SourceRef;
 use super::ledger::runs::FileRecord;
 use super::target::Target;
 use super::work::{
-    BatchWork, BodyHead, InvalidWork, MessageWork, TargetInfo, TargetWork, WorkItem, WorkSource,
-    split_body,
+    BatchWork, BodyHead, InvalidWork, MessageWork, PART_MESSAGES, TargetInfo, TargetWork, WorkItem,
+    WorkReader, WorkSource, split_body,
 };
 use crate::api::types::ImportMsg;
-use crate::plan::{self, PlanOptions};
-use crate::staging::{Staging, check_message_text};
+use crate::plan::{self, PlanOptions, PlanState};
+use crate::staging::{Flags, Staging, check_message_text};
 
 /// A scanned staging directory, restricted to the targets of a run.
 pub struct StagedWork {
     staging: Arc<Staging>,
     targets: Vec<TargetInfo>,
     plan: PlanOptions,
+    part_messages: usize,
 }
 
 impl StagedWork {
@@ -94,7 +97,14 @@ impl StagedWork {
             staging: Arc::new(staging),
             targets,
             plan,
+            part_messages: PART_MESSAGES,
         })
+    }
+
+    /// The same, read in parts of about `messages` messages (tests use small parts).
+    pub fn in_parts_of(mut self, messages: usize) -> StagedWork {
+        self.part_messages = messages.max(1);
+        self
     }
 
     /// The staging directory (or file).
@@ -134,79 +144,60 @@ impl WorkSource for StagedWork {
         self.targets.clone()
     }
 
-    fn load(&self, target: &Target) -> Result<TargetWork, String> {
+    fn open(&self, target: &Target) -> Result<Box<dyn WorkReader>, String> {
         let index = self
             .staging
             .target(target)
             .ok_or_else(|| format!("no staged messages for {target}"))?;
-        let loaded = self.staging.load(target).map_err(|e| e.to_string())?;
-        // Every message's place in the target's order.
-        let place: HashMap<(Arc<str>, u64, u32), usize> = index
-            .entries()
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let s = self.staging.source_of(e);
-                ((s.file, s.offset, s.item), i)
-            })
+        let entries = index.entries();
+        let valid: Vec<usize> = (0..entries.len())
+            .filter(|&i| entries[i].is_valid())
             .collect();
-        let at = |s: &SourceRef| place.get(&(s.file.clone(), s.offset, s.item)).copied();
-        let mut slots: Vec<Option<WorkItem>> = vec![None; index.entries().len()];
-
-        let plan = plan::plan_target(target, &loaded.messages, &self.plan);
-        let mut head = None;
-        let mut batches = Vec::with_capacity(plan.batches.len());
-        for batch in &plan.batches {
-            let (batch_head, jsons) = split_body(&batch.body)?;
-            head.get_or_insert(batch_head);
-            let index = batch.index as u32;
-            let mut range: Option<Range<usize>> = None;
-            for (planned, json) in batch.messages.iter().zip(&jsons) {
-                let i = at(&planned.source)
-                    .ok_or_else(|| format!("{} is not in the index", planned.source))?;
-                let work = MessageWork::from_json(planned.source.clone(), index, json)
-                    .ok_or_else(|| format!("the plan of {} is not a message", planned.source))?;
-                slots[i] = Some(WorkItem::Valid(work));
-                range = Some(match range {
-                    Some(r) => r.start.min(i)..r.end.max(i + 1),
-                    None => i..i + 1,
+        let times: Vec<i64> = valid.iter().map(|&i| entries[i].send_time()).collect();
+        let batches = plan::batch_ranges(&times, self.plan.batch_size);
+        // Parts of whole batches, at least `part_messages` valid messages each but the last;
+        // an invalid message goes with the part it falls in.
+        let mut parts = VecDeque::new();
+        let (mut start, mut sizes) = (0, Vec::new());
+        for (b, range) in batches.iter().enumerate() {
+            sizes.push(range.len());
+            let last = b + 1 == batches.len();
+            if last || sizes.iter().sum::<usize>() >= self.part_messages {
+                let end = if last {
+                    entries.len()
+                } else {
+                    valid[range.end - 1] + 1
+                };
+                parts.push_back(Part {
+                    entries: start..end,
+                    batch_sizes: std::mem::take(&mut sizes),
                 });
+                start = end;
             }
-            batches.push(BatchWork {
-                index,
-                body: batch.body.clone(),
-                items: range.unwrap_or(0..0),
+        }
+        if parts.is_empty() && !entries.is_empty() {
+            // Only invalid messages.
+            parts.push_back(Part {
+                entries: 0..entries.len(),
+                batch_sizes: Vec::new(),
             });
         }
-        for bad in loaded.invalid {
-            let i = at(&bad.source).ok_or_else(|| format!("{} is not in the index", bad.source))?;
-            let problem = errors(
-                bad.problems
-                    .iter()
-                    .filter(|p| p.is_error())
-                    .map(|p| (p.field.as_deref(), p.message.as_str())),
-            );
-            slots[i] = Some(WorkItem::Invalid(InvalidWork {
-                source: bad.source,
-                send_time: bad.send_time,
-                problem,
-                raw: bad
-                    .raw
-                    .unwrap_or_else(|| "(too long to read back; see the staged file)".into()),
-            }));
-        }
-        let items = slots
-            .into_iter()
-            .enumerate()
-            .map(|(i, slot)| slot.ok_or_else(|| format!("message {i} of {target} was not loaded")))
-            .collect::<Result<Vec<_>, _>>()?;
-        let head = head.unwrap_or_else(|| BodyHead::for_target(target));
-        Ok(TargetWork {
+        // RecentContactFlag is per target: on every request when any message was staged with
+        // it, as planning the whole target decides.
+        let any_flag = valid
+            .iter()
+            .any(|&i| entries[i].flags().contains(Flags::RECENT_CONTACT));
+        let plan = PlanOptions {
+            recent_contact_flag: self.plan.recent_contact_flag.or(any_flag.then_some(1)),
+            ..self.plan.clone()
+        };
+        Ok(Box::new(StagedReader {
+            staging: Arc::clone(&self.staging),
             target: target.clone(),
-            items,
-            batches,
-            head,
-        })
+            parts,
+            plan,
+            state: PlanState::default(),
+        }))
     }
 
     fn prepare_edit(
@@ -241,4 +232,116 @@ fn errors<'a>(found: impl Iterator<Item = (Option<&'a str>, &'a str)>) -> String
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A run of whole batches of a target: its entries (positions in the target's order) and the
+/// sizes its batches must have.
+struct Part {
+    entries: Range<usize>,
+    batch_sizes: Vec<usize>,
+}
+
+/// Reads one target a part at a time: loads the part's messages, plans them with the state the
+/// earlier parts left (so the result is the whole target's plan, cut into parts).
+struct StagedReader {
+    staging: Arc<Staging>,
+    target: Target,
+    parts: VecDeque<Part>,
+    plan: PlanOptions,
+    state: PlanState,
+}
+
+impl WorkReader for StagedReader {
+    fn next_part(&mut self) -> Result<Option<TargetWork>, String> {
+        let Some(part) = self.parts.pop_front() else {
+            return Ok(None);
+        };
+        let target = &self.target;
+        let index = self
+            .staging
+            .target(target)
+            .ok_or_else(|| format!("no staged messages for {target}"))?;
+        let loaded = self
+            .staging
+            .load_range(target, part.entries.clone())
+            .map_err(|e| e.to_string())?;
+        // Every message's place in the part.
+        let place: HashMap<(Arc<str>, u64, u32), usize> = index.entries()[part.entries.clone()]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let s = self.staging.source_of(e);
+                ((s.file, s.offset, s.item), i)
+            })
+            .collect();
+        let at = |s: &SourceRef| {
+            place
+                .get(&(s.file.clone(), s.offset, s.item))
+                .copied()
+                .ok_or_else(|| format!("{s} is not in the index"))
+        };
+        let mut slots: Vec<Option<WorkItem>> = vec![None; part.entries.len()];
+
+        let plan = plan::plan_part(target, &loaded.messages, &self.plan, &mut self.state);
+        let sizes: Vec<usize> = plan.batches.iter().map(|b| b.messages.len()).collect();
+        if sizes != part.batch_sizes {
+            return Err(format!(
+                "planning {target} in parts cut its batches differently ({sizes:?} instead of {:?}); this is a timport bug",
+                part.batch_sizes
+            ));
+        }
+        let mut head = None;
+        let mut batches = Vec::with_capacity(plan.batches.len());
+        for batch in &plan.batches {
+            let (batch_head, jsons) = split_body(&batch.body)?;
+            head.get_or_insert(batch_head);
+            let index = batch.index as u32;
+            let mut range: Option<Range<usize>> = None;
+            for (planned, json) in batch.messages.iter().zip(&jsons) {
+                let i = at(&planned.source)?;
+                let work = MessageWork::from_json(planned.source.clone(), index, json)
+                    .ok_or_else(|| format!("the plan of {} is not a message", planned.source))?;
+                slots[i] = Some(WorkItem::Valid(work));
+                range = Some(match range {
+                    Some(r) => r.start.min(i)..r.end.max(i + 1),
+                    None => i..i + 1,
+                });
+            }
+            batches.push(BatchWork {
+                index,
+                body: batch.body.clone(),
+                items: range.unwrap_or(0..0),
+            });
+        }
+        for bad in loaded.invalid {
+            let i = at(&bad.source)?;
+            let problem = errors(
+                bad.problems
+                    .iter()
+                    .filter(|p| p.is_error())
+                    .map(|p| (p.field.as_deref(), p.message.as_str())),
+            );
+            slots[i] = Some(WorkItem::Invalid(InvalidWork {
+                source: bad.source,
+                send_time: bad.send_time,
+                problem,
+                raw: bad
+                    .raw
+                    .unwrap_or_else(|| "(too long to read back; see the staged file)".into()),
+            }));
+        }
+        let items = slots
+            .into_iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                slot.ok_or_else(|| format!("message {i} of a part of {target} was not loaded"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(TargetWork {
+            target: target.clone(),
+            items,
+            batches,
+            head: head.unwrap_or_else(|| BodyHead::for_target(target)),
+        }))
+    }
 }

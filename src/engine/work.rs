@@ -1,6 +1,9 @@
 //! What a lane works through: a target's messages in order ([`WorkItem`]), the planned batches
 //! with their exact request bytes ([`BatchWork`]), and where they come from ([`WorkSource`]).
 //!
+//! A target is read a part at a time ([`WorkReader`]): a part is a run of whole batches (a
+//! thousand messages or so), so a lane holds one part in memory however big its group is.
+//!
 //! Each valid message keeps the exact JSON it has inside its planned body, so that a request
 //! for part of a batch (the rest of a batch after a failure, the messages a read-back did not
 //! find, a single retried message) is the planned body with its `MsgList` narrowed: the same
@@ -109,17 +112,28 @@ pub struct BatchWork {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BodyHead(Map<String, Value>);
 
-/// Everything a lane needs about its target.
+/// One part of a target's work: whole batches and the invalid messages among them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetWork {
     /// The lane.
     pub target: Target,
     /// Messages in order (valid and invalid).
     pub items: Vec<WorkItem>,
-    /// Planned requests in order.
+    /// Planned requests in order (numbered within the whole target; their `items` ranges are
+    /// places in this part's `items`).
     pub batches: Vec<BatchWork>,
     /// The head fields for partial bodies.
     pub head: BodyHead,
+}
+
+/// Messages per part, about: parts end at the first batch boundary after this many.
+pub const PART_MESSAGES: usize = 1_000;
+
+/// A target's work, a part at a time, in order. Reading may block (files): lanes call it in
+/// `spawn_blocking`.
+pub trait WorkReader: Send + Sync {
+    /// The next part; `None` after the last.
+    fn next_part(&mut self) -> Result<Option<TargetWork>, String>;
 }
 
 /// A target as the run starts (without loading its messages).
@@ -134,12 +148,13 @@ pub struct TargetInfo {
 }
 
 /// Where the work comes from: the staging directory and the planner in a real run, a list in
-/// tests. `load` and `prepare_edit` may block (file reads): lanes call them in `spawn_blocking`.
+/// tests. `open` and `prepare_edit` may block (file reads): lanes call them in
+/// `spawn_blocking`.
 pub trait WorkSource: Send + Sync + 'static {
     /// The targets of the run, in the order lanes start.
     fn targets(&self) -> Vec<TargetInfo>;
-    /// A target's messages and planned batches.
-    fn load(&self, target: &Target) -> Result<TargetWork, String>;
+    /// Starts reading a target's messages and planned batches from its beginning.
+    fn open(&self, target: &Target) -> Result<Box<dyn WorkReader>, String>;
     /// Checks an edited message with staging's rules and gives it a `Random` when it has none
     /// (derived the way the planner derives one); the error lists every problem.
     fn prepare_edit(

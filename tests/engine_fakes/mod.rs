@@ -410,9 +410,10 @@ pub fn series(prefix: &str, t0: i64, n: usize) -> Vec<Entry> {
 /// The work source over lists.
 pub type MemorySource = MemoryWork;
 
-/// Builds the work source (shared, as the engine takes it).
+/// Builds the work source (shared, as the engine takes it), read in parts of two batches so
+/// that every test also crosses parts.
 pub fn memory(targets: Vec<(Target, Vec<Entry>)>) -> Arc<MemoryWork> {
-    Arc::new(MemoryWork::new(targets))
+    Arc::new(MemoryWork::new(targets).in_parts_of(2))
 }
 
 /// Where message `i` of `group`'s list is staged.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use crate::engine::events::{Counts, Failure, Landed, MessageOutcome, SourceRef};
+use crate::engine::events::{Failure, Landed, MessageOutcome, SourceRef};
 use crate::engine::ledger::messages::MessageMeta;
 use crate::engine::ledger::{StoredMessage, StoredState};
 use crate::engine::settle::Candidate;
@@ -126,8 +126,6 @@ pub struct Items {
     pub list: Vec<Item>,
     batches: Vec<BatchWork>,
     head: BodyHead,
-    /// Which message holds each group sequence number given so far.
-    seq_owner: HashMap<u64, usize>,
 }
 
 impl Items {
@@ -158,36 +156,20 @@ impl Items {
                 };
                 restore_item(work, stored)
             })
-            .collect::<Vec<Item>>();
-        let seq_owner = list
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| match item.state {
-                ItemState::Done { msg_seq, .. } if msg_seq > 0 => Some((msg_seq, i)),
-                _ => None,
-            })
             .collect();
         Items {
             list,
             batches: work.batches,
             head: work.head,
-            seq_owner,
         }
     }
 
-    /// Records message `i` as done with `msg_seq`, unless another message already holds that
-    /// sequence number: the service then took `i` for a repeat of it (the same `Random` within
-    /// five minutes) and stored nothing, which this returns (the other message's place).
-    pub fn land(&mut self, i: usize, msg_seq: u64, msg_time: i64) -> Result<(), usize> {
-        match self.seq_owner.get(&msg_seq) {
-            Some(&other) if other != i => Err(other),
-            _ => {
-                if msg_seq > 0 {
-                    self.seq_owner.insert(msg_seq, i);
-                }
-                self.list[i].state = ItemState::Done { msg_seq, msg_time };
-                Ok(())
-            }
+    /// No messages (before the first part is read).
+    pub fn empty() -> Items {
+        Items {
+            list: Vec::new(),
+            batches: Vec::new(),
+            head: BodyHead::default(),
         }
     }
 
@@ -245,24 +227,6 @@ impl Items {
             }
         }
         self.head.body(group.iter().map(|&i| self.list[i].text()))
-    }
-
-    /// Messages per state.
-    pub fn counts(&self) -> Counts {
-        let mut c = Counts {
-            total: self.list.len() as u64,
-            ..Counts::default()
-        };
-        for item in &self.list {
-            match item.state {
-                ItemState::Done { .. } => c.done += 1,
-                ItemState::Failed(_) => c.failed += 1,
-                ItemState::Skipped(_) => c.skipped += 1,
-                ItemState::Invalid(_) => c.invalid += 1,
-                ItemState::Pending | ItemState::Unknown => {}
-            }
-        }
-        c
     }
 
     /// Done messages right after `at` in the same planned batch: they landed after it.
@@ -502,47 +466,13 @@ mod tests {
         );
         assert!(items.list[5].edited);
         assert_eq!(items.list[5].summary(), "m6 fixed");
-        let c = items.counts();
-        assert_eq!(
-            (c.total, c.done, c.skipped, c.invalid, c.pending()),
-            (6, 1, 1, 1, 3)
-        );
+        assert!(items.list[..3].iter().all(|i| i.recorded));
+        assert!(!items.list[3].recorded, "no row for the invalid one yet");
         assert_eq!(items.next_open(0), 1);
         assert_eq!(items.next_open(2), 3);
         // Candidates: the unknown one and the pending ones; not settled or invalid ones.
         let cands: Vec<usize> = items.candidates(0..6).iter().map(|c| c.index).collect();
         assert_eq!(cands, [1, 4, 5]);
-    }
-
-    #[test]
-    fn a_sequence_number_given_twice_reveals_a_repeat() {
-        let mut items = Items::restore(work(), vec![]);
-        assert_eq!(items.land(0, 7, 101), Ok(()));
-        assert_eq!(
-            items.land(0, 7, 101),
-            Ok(()),
-            "the same message again is fine"
-        );
-        assert_eq!(
-            items.land(1, 7, 101),
-            Err(0),
-            "another message with seq 7 was a repeat"
-        );
-        assert_eq!(items.list[1].state, ItemState::Pending);
-        // Restored done messages count too.
-        let stored = StoredMessage {
-            source: source("g.jsonl", 1),
-            state: StoredState::Done,
-            msg_seq: Some(9),
-            msg_time: Some(101),
-            failure: None,
-            detail: None,
-            attempts: 1,
-            body: None,
-            edited: false,
-        };
-        let mut items = Items::restore(work(), vec![stored]);
-        assert_eq!(items.land(2, 9, 103), Err(0));
     }
 
     #[test]

@@ -18,8 +18,10 @@
 
 mod decide;
 pub(crate) mod items;
+mod parts;
 mod readback;
 mod send;
+mod seqs;
 
 use std::sync::Arc;
 
@@ -27,12 +29,14 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use self::items::{ItemState, Items};
+use self::seqs::RecentSeqs;
 use super::context::RunContext;
 use super::control::Decision;
 use super::events::{Counts, Event, Failure, LaneState, SourceRef};
-use super::ledger::{LedgerError, messages, requests, targets};
+use super::ledger::{LedgerError, read, requests, targets};
 use super::service::ImportService;
 use super::target::Target;
+use super::work::WorkReader;
 
 /// How a lane ended in this invocation.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +68,8 @@ type Step = Result<(), LaneEnd>;
 pub(crate) struct LaneSetup {
     pub target: Target,
     pub target_id: i64,
+    /// Its staged messages (for its counts at the end).
+    pub messages: u64,
     pub decisions: mpsc::Receiver<(SourceRef, Decision)>,
     pub stop: CancellationToken,
 }
@@ -76,7 +82,12 @@ pub(crate) struct Lane<S> {
     stop: CancellationToken,
     paused: watch::Receiver<bool>,
     permit: Option<OwnedSemaphorePermit>,
+    /// Reads the target a part at a time (`None` while a part is being read).
+    reader: Option<Box<dyn WorkReader>>,
+    /// The part at work.
     items: Items,
+    /// Sequence numbers seen lately, to tell a repeat.
+    seqs: RecentSeqs,
     /// Requests whose outcome is unknown (or left in flight): settled together.
     open_requests: Vec<i64>,
     /// The UserSig was renewed after an auth refusal and nothing succeeded since.
@@ -105,14 +116,15 @@ pub(crate) async fn run_lane<S: ImportService>(
     let LaneSetup {
         target,
         target_id,
+        messages,
         decisions,
         stop,
     } = setup;
-    let loaded = load(&ctx, &target, target_id).await;
-    let (items, open) = match loaded {
+    let opened = open(&ctx, &target, target_id).await;
+    let (reader, open) = match opened {
         Ok(x) => x,
         Err(end) => {
-            let counts = Counts::default();
+            let counts = counts(&ctx, target_id, messages).await;
             finish(&ctx, &target, target_id, &end, counts).await;
             return (end, counts);
         }
@@ -126,7 +138,9 @@ pub(crate) async fn run_lane<S: ImportService>(
         stop,
         paused,
         permit: Some(permit),
-        items,
+        reader: Some(reader),
+        items: Items::empty(),
+        seqs: RecentSeqs::default(),
         open_requests: open.iter().map(|(id, _)| *id).collect(),
         renewed: false,
         unknown_streak: 0,
@@ -137,58 +151,39 @@ pub(crate) async fn run_lane<S: ImportService>(
         Ok(()) => LaneEnd::Done,
         Err(end) => end,
     };
-    let counts = lane.items.counts();
+    let counts = counts(&lane.ctx, target_id, messages).await;
     finish(&lane.ctx, &lane.target, lane.target_id, &end, counts).await;
     (end, counts)
 }
 
-/// Loads the target's work and its ledger state; records invalid messages not yet recorded.
-async fn load<S: ImportService>(
+/// Starts reading the target, and finds the requests an earlier invocation left open.
+async fn open<S: ImportService>(
     ctx: &Arc<RunContext<S>>,
     target: &Target,
     target_id: i64,
-) -> Result<(Items, Vec<(i64, i64)>), LaneEnd> {
+) -> Result<(Box<dyn WorkReader>, Vec<(i64, i64)>), LaneEnd> {
     let source = Arc::clone(&ctx.source);
     let t = target.clone();
-    let work = {
-        let _loading = ctx.loads.acquire().await.map_err(|_| LaneEnd::Shutdown)?;
-        tokio::task::spawn_blocking(move || source.load(&t))
-            .await
-            .map_err(|e| LaneEnd::LoadFailed(format!("loading the messages failed: {e}")))?
-            .map_err(LaneEnd::LoadFailed)?
-    };
-    let (stored, open) = ctx
+    let reader = tokio::task::spawn_blocking(move || source.open(&t))
+        .await
+        .map_err(|e| LaneEnd::LoadFailed(format!("reading the messages failed: {e}")))?
+        .map_err(LaneEnd::LoadFailed)?;
+    let open = ctx
         .ledger
-        .call(move |c| {
-            Ok((
-                messages::load(c, target_id)?,
-                requests::open_requests(c, target_id)?,
-            ))
-        })
+        .call(move |c| requests::open_requests(c, target_id))
         .await?;
-    let items = Items::restore(work, stored);
-    let invalid: Vec<_> = items
-        .list
-        .iter()
-        .filter_map(|item| match (&item.state, &item.work) {
-            (ItemState::Invalid(problem), super::work::WorkItem::Invalid(w)) => Some((
-                item.meta(),
-                messages::Mark::Invalid {
-                    problem: problem.clone(),
-                    raw: w.raw.clone(),
-                },
-            )),
-            _ => None,
+    Ok((reader, open))
+}
+
+/// The target's messages per state, from the ledger (which holds every part and invocation).
+async fn counts<S: ImportService>(ctx: &Arc<RunContext<S>>, target_id: i64, total: u64) -> Counts {
+    ctx.ledger
+        .call(move |c| read::counts(c, target_id, total))
+        .await
+        .unwrap_or(Counts {
+            total,
+            ..Counts::default()
         })
-        .collect();
-    if !invalid.is_empty() {
-        ctx.ledger
-            .call(move |c| {
-                requests::record(c, target_id, &[], requests::state::DONE, None, &invalid)
-            })
-            .await?;
-    }
-    Ok((items, open))
 }
 
 /// Records the lane's end in the ledger and tells the world.
@@ -242,24 +237,32 @@ const STOPPED_BY_OPERATOR: &str = "stopped by the operator";
 impl<S: ImportService> Lane<S> {
     async fn drive(&mut self, open: Vec<(i64, i64)>) -> Step {
         self.set_state(LaneState::Running, None).await?;
-        self.check_on_start(open).await?;
-        if self.ctx.opts.retry_failed {
-            self.retry_failed().await?;
-        }
-        let mut cursor = 0;
-        loop {
-            cursor = self.items.next_open(cursor);
-            if cursor == self.items.list.len() {
-                return Ok(());
+        let mut open = Some(open);
+        while self.next_part().await? {
+            // Each part is checked against the group before its first send; the requests an
+            // earlier invocation left in flight belong to the first part with work left.
+            self.check_on_start(open.take().unwrap_or_default()).await?;
+            if self.ctx.opts.retry_failed {
+                self.retry_failed().await?;
             }
-            self.gate()?;
-            match self.items.list[cursor].state {
-                ItemState::Pending => self.send_group(cursor).await?,
-                ItemState::Unknown => self.settle_unknown(cursor).await?,
-                ItemState::Failed(_) | ItemState::Invalid(_) => self.on_problem(cursor).await?,
-                ItemState::Done { .. } | ItemState::Skipped(_) => {}
+            let mut cursor = 0;
+            loop {
+                cursor = self.items.next_open(cursor);
+                if cursor == self.items.list.len() {
+                    break;
+                }
+                self.gate()?;
+                match self.items.list[cursor].state {
+                    ItemState::Pending => self.send_group(cursor).await?,
+                    ItemState::Unknown => self.settle_unknown(cursor).await?,
+                    ItemState::Failed(_) | ItemState::Invalid(_) => {
+                        self.on_problem(cursor).await?;
+                    }
+                    ItemState::Done { .. } | ItemState::Skipped(_) => {}
+                }
             }
         }
+        Ok(())
     }
 
     /// Ends the lane when the run shuts down or the lane is stopped.

@@ -6,7 +6,7 @@
 //! while it is failed, invalid or edited (what `report --failed-out` writes and what a resumed
 //! lane sends after an edit).
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{LedgerError, now_ms};
 use crate::engine::events::{Failure, SourceRef};
@@ -274,55 +274,88 @@ pub fn mark(
     Ok(id)
 }
 
+const STORED_COLUMNS: &str = "file, line, offset, item, state, msg_seq, msg_time, code, meaning, \
+     remedy, detail, attempts, body, edited";
+
+fn stored_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredMessage, String)> {
+    let state: String = r.get(4)?;
+    let code: Option<i64> = r.get(7)?;
+    let meaning: Option<String> = r.get(8)?;
+    let remedy: Option<String> = r.get(9)?;
+    let detail: Option<String> = r.get(10)?;
+    Ok((
+        StoredMessage {
+            source: SourceRef {
+                file: r.get::<_, String>(0)?.into(),
+                line: r.get(1)?,
+                offset: r.get::<_, i64>(2)? as u64,
+                item: r.get(3)?,
+            },
+            state: StoredState::Pending,
+            msg_seq: r.get::<_, Option<i64>>(5)?.map(|s| s as u64),
+            msg_time: r.get(6)?,
+            failure: meaning.map(|meaning| Failure {
+                code,
+                meaning,
+                remedy: remedy.unwrap_or_default(),
+                detail: detail.clone().unwrap_or_default(),
+            }),
+            detail,
+            attempts: r.get(11)?,
+            body: r.get(12)?,
+            edited: r.get::<_, i64>(13)? != 0,
+        },
+        state,
+    ))
+}
+
+fn with_state(row: (StoredMessage, String)) -> Result<StoredMessage, LedgerError> {
+    let (mut msg, word) = row;
+    msg.state = StoredState::from_word(&word)
+        .ok_or_else(|| LedgerError::Corrupt(format!("message state {word:?}")))?;
+    Ok(msg)
+}
+
 /// Every recorded message of a target.
 pub fn load(conn: &Connection, target_id: i64) -> Result<Vec<StoredMessage>, LedgerError> {
     let what = "the target's messages";
     let mut stmt = conn
-        .prepare(
-            "SELECT file, line, offset, item, state, msg_seq, msg_time, code, meaning, remedy,
-                    detail, attempts, body, edited
-             FROM messages WHERE target_id = ?1",
-        )
+        .prepare(&format!(
+            "SELECT {STORED_COLUMNS} FROM messages WHERE target_id = ?1"
+        ))
         .map_err(LedgerError::sql(what))?;
     let rows = stmt
-        .query_map([target_id], |r| {
-            let state: String = r.get(4)?;
-            let code: Option<i64> = r.get(7)?;
-            let meaning: Option<String> = r.get(8)?;
-            let remedy: Option<String> = r.get(9)?;
-            let detail: Option<String> = r.get(10)?;
-            Ok((
-                StoredMessage {
-                    source: SourceRef {
-                        file: r.get::<_, String>(0)?.into(),
-                        line: r.get(1)?,
-                        offset: r.get::<_, i64>(2)? as u64,
-                        item: r.get(3)?,
-                    },
-                    state: StoredState::Pending,
-                    msg_seq: r.get::<_, Option<i64>>(5)?.map(|s| s as u64),
-                    msg_time: r.get(6)?,
-                    failure: meaning.map(|meaning| Failure {
-                        code,
-                        meaning,
-                        remedy: remedy.unwrap_or_default(),
-                        detail: detail.clone().unwrap_or_default(),
-                    }),
-                    detail,
-                    attempts: r.get(11)?,
-                    body: r.get(12)?,
-                    edited: r.get::<_, i64>(13)? != 0,
-                },
-                state,
-            ))
-        })
+        .query_map([target_id], stored_from_row)
+        .map_err(LedgerError::sql(what))?;
+    rows.map(|row| with_state(row.map_err(LedgerError::sql(what))?))
+        .collect()
+}
+
+/// The recorded messages among `sources` (those with no row have not been sent).
+pub fn load_these(
+    conn: &Connection,
+    target_id: i64,
+    sources: &[SourceRef],
+) -> Result<Vec<StoredMessage>, LedgerError> {
+    let what = "messages of a part";
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {STORED_COLUMNS} FROM messages
+             WHERE target_id = ?1 AND file = ?2 AND offset = ?3 AND item = ?4"
+        ))
         .map_err(LedgerError::sql(what))?;
     let mut out = Vec::new();
-    for row in rows {
-        let (mut msg, word) = row.map_err(LedgerError::sql(what))?;
-        msg.state = StoredState::from_word(&word)
-            .ok_or_else(|| LedgerError::Corrupt(format!("message state {word:?}")))?;
-        out.push(msg);
+    for s in sources {
+        let row = stmt
+            .query_row(
+                params![target_id, s.file.as_ref(), s.offset as i64, s.item],
+                stored_from_row,
+            )
+            .optional()
+            .map_err(LedgerError::sql(what))?;
+        if let Some(row) = row {
+            out.push(with_state(row)?);
+        }
     }
     Ok(out)
 }
@@ -359,6 +392,9 @@ mod tests {
                 mark(c, t, &meta("g.jsonl", 4), &Mark::Edited { body: "{\"m\":4}".into() })?;
                 let two = load(c, t)?;
                 mark(c, t, &meta("g.jsonl", 2), &Mark::Skipped { reason: "spam".into() })?;
+                let some = load_these(c, t, &[meta("g.jsonl", 2).source, meta("g.jsonl", 9).source])?;
+                assert_eq!(some.len(), 1, "only the recorded one");
+                assert_eq!(some[0].state, StoredState::Skipped);
                 Ok((two, load(c, t)?))
             })
             .await
