@@ -1,8 +1,8 @@
 //! What a lane works through: a target's messages in order ([`WorkItem`]), the planned batches
 //! with their exact request bytes ([`BatchWork`]), and where they come from ([`WorkSource`]).
 //!
-//! A target is read a part at a time ([`WorkReader`]): a part is a run of whole batches (a
-//! thousand messages or so), so a lane holds one part in memory however big its group is.
+//! A target is read a part at a time ([`WorkReader`]): a part is a run of whole batches (a few
+//! hundred messages), so a lane holds one part in memory however big its group is.
 //!
 //! Each valid message keeps the exact JSON it has inside its planned body, so that a request
 //! for part of a batch (the rest of a batch after a failure, the messages a read-back did not
@@ -127,7 +127,7 @@ pub struct TargetWork {
 }
 
 /// Messages per part, about: parts end at the first batch boundary after this many.
-pub const PART_MESSAGES: usize = 1_000;
+pub const PART_MESSAGES: usize = 250;
 
 /// A target's work, a part at a time, in order. Reading may block (files): lanes call it in
 /// `spawn_blocking`.

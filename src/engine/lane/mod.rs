@@ -88,6 +88,9 @@ pub(crate) struct Lane<S> {
     items: Items,
     /// Sequence numbers seen lately, to tell a repeat.
     seqs: RecentSeqs,
+    /// A check found nothing in the group at or after the first message it had to check: no
+    /// later part can have messages there either, so later parts need no check.
+    group_behind: bool,
     /// Requests whose outcome is unknown (or left in flight): settled together.
     open_requests: Vec<i64>,
     /// The UserSig was renewed after an auth refusal and nothing succeeded since.
@@ -141,6 +144,7 @@ pub(crate) async fn run_lane<S: ImportService>(
         reader: Some(reader),
         items: Items::empty(),
         seqs: RecentSeqs::default(),
+        group_behind: false,
         open_requests: open.iter().map(|(id, _)| *id).collect(),
         renewed: false,
         unknown_streak: 0,
@@ -239,9 +243,12 @@ impl<S: ImportService> Lane<S> {
         self.set_state(LaneState::Running, None).await?;
         let mut open = Some(open);
         while self.next_part().await? {
-            // Each part is checked against the group before its first send; the requests an
+            // A part is checked against the group before its first send, until a check shows
+            // the group holds nothing from there on (a fresh group: at once); the requests an
             // earlier invocation left in flight belong to the first part with work left.
-            self.check_on_start(open.take().unwrap_or_default()).await?;
+            if !self.group_behind {
+                self.check_on_start(open.take().unwrap_or_default()).await?;
+            }
             if self.ctx.opts.retry_failed {
                 self.retry_failed().await?;
             }

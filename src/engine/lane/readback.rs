@@ -58,6 +58,7 @@ impl<S: ImportService> Lane<S> {
                 .await;
             }
             let newest = found.iter().map(|m| m.msg_time_stamp).max();
+            self.group_behind = complete && newest.is_none_or(|n| n < down_to);
             let in_window: Vec<usize> = open
                 .into_iter()
                 .filter(|&i| newest.is_some_and(|n| self.send_time(i) <= n))
