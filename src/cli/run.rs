@@ -39,7 +39,10 @@ pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
             return Exit::BadInput;
         }
     };
+    // Few blocking threads: they only read staged files (at most two targets at once), and each
+    // thread's allocator arena keeps memory of its own.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(4)
         .enable_all()
         .build()
     {
