@@ -47,6 +47,12 @@
 //! - Before its first send, every lane reads its group back and matches what the ledger does not
 //!   have as done (one read for a fresh group), so a resume is safe after lost commits; a message
 //!   the ledger never heard of that sits before one in the group is "overtaken", never resent.
+//! - A lane reads its target a part at a time (whole batches, ~250 messages) and plans each part
+//!   with the state the earlier parts left (`plan::plan_part`): the same bytes as planning the
+//!   whole, one part in memory. Each part is checked against the group until a check shows the
+//!   group holds nothing from the lane's frontier on.
+//! - An answer that gives a message the `MsgSeq` of another message means the service dropped
+//!   it as a repeat (same `Random` within five minutes): it is failed, never done.
 //! - Headless, a failed message stays failed on later invocations (no silent retry): rerun with
 //!   `--retry-failed` to send them once more, or with `--on-message-error skip` to move past.
 //! - Interrupted runs exit 130.
