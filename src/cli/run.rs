@@ -70,6 +70,8 @@ pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
 struct Prepared {
     connection: Connection,
     work: StagedWork,
+    /// The staging root as the ledger names the run (canonical path).
+    root: String,
     ledger_path: std::path::PathBuf,
     opts: RunOptions,
     new_run: bool,
@@ -139,9 +141,14 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         }
     );
     confirm(&summary, args.yes)?;
+    let root = std::fs::canonicalize(work.staging().root())
+        .unwrap_or_else(|_| work.staging().root().to_owned())
+        .display()
+        .to_string();
     Ok(Prepared {
         connection,
         work,
+        root,
         ledger_path,
         opts,
         new_run: args.new_run,
@@ -173,10 +180,7 @@ fn confirm(summary: &str, yes: bool) -> Result<(), String> {
 }
 
 async fn execute(p: Prepared, json: bool) -> u8 {
-    let root = std::fs::canonicalize(p.work.staging().root())
-        .unwrap_or_else(|_| p.work.staging().root().to_owned())
-        .display()
-        .to_string();
+    let root = p.root.clone();
     let fingerprints = p.work.fingerprints();
     let options_json = options_json(&p);
     let path = p.ledger_path.clone();
@@ -211,7 +215,8 @@ async fn execute(p: Prepared, json: bool) -> u8 {
         )
         .await
     });
-    print_events(events_rx, json).await;
+    let printer = tokio::task::spawn_blocking(move || print_events(events_rx, json));
+    let _ = printer.await;
     match engine.await {
         Ok(Ok(outcome)) => outcome.exit_code,
         Ok(Err(e)) => fail(&e.to_string(), 3),
@@ -255,7 +260,8 @@ async fn interrupts(controls: mpsc::Sender<Control>) {
 }
 
 /// JSON lines on stdout (with `--json`), lines for people and a progress bar on stderr.
-async fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
+/// Runs on a blocking thread (it writes to the terminal and pipes, which may block).
+fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         bar.set_style(
@@ -271,7 +277,7 @@ async fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
     };
     let mut progress = Progress::default();
     let stdout = std::io::stdout();
-    while let Some(event) = events.recv().await {
+    while let Some(event) = events.blocking_recv() {
         if json {
             let mut out = stdout.lock();
             let _ = writeln!(out, "{}", json_line(&event));
