@@ -11,6 +11,9 @@ use clap::{Args, Parser, Subcommand};
 mod console;
 mod demo;
 mod plan;
+mod report;
+mod run;
+mod run_settings;
 mod sandbox;
 mod usersig;
 mod validate;
@@ -191,6 +194,32 @@ pub struct RunArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+    /// Requests per second for the whole run, at most 200 (default: the profile's, else 180).
+    #[arg(long, env = "TIMPORT_RATE")]
+    pub rate: Option<u32>,
+    /// Groups imported at the same time (default: the profile's, else 32).
+    #[arg(long, env = "TIMPORT_LANES")]
+    pub lanes: Option<usize>,
+    /// When the service refuses a message: pause that group's lane, or skip the message with a
+    /// recorded reason (default: the profile's, else pause).
+    #[arg(long, value_parser = run_settings::parse_on_message_error, env = "TIMPORT_ON_MESSAGE_ERROR")]
+    pub on_message_error: Option<crate::config::OnMessageError>,
+    /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
+    #[arg(long, env = "TIMPORT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    /// Start a new run of this staging instead of resuming the latest one.
+    #[arg(long)]
+    pub new_run: bool,
+    /// Send again, once, the messages an earlier invocation of this run left failed.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Seconds after sending before a request whose outcome is unknown (or that an earlier
+    /// process left in flight) is read back.
+    #[arg(long, default_value_t = 6.0)]
+    pub settle_delay: f64,
+    /// The message rules.
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }
 
 /// `timport report`
@@ -201,6 +230,12 @@ pub struct ReportArgs {
     /// Write the failed messages as a staging file.
     #[arg(long)]
     pub failed_out: Option<PathBuf>,
+    /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
+    #[arg(long, env = "TIMPORT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    /// One JSON object on stdout instead of the text report.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `timport usersig`
@@ -220,8 +255,8 @@ pub fn main() -> ExitCode {
         Some(Command::Sandbox(args)) => sandbox::run(&args, &cli.connect),
         Some(Command::Validate(args)) => validate::run(&args, &cli.connect),
         Some(Command::Plan(args)) => plan::run(&args),
-        Some(Command::Run(_)) => not_yet("run"),
-        Some(Command::Report(_)) => not_yet("report"),
+        Some(Command::Run(args)) => run::run(&cli.connect, &args),
+        Some(Command::Report(args)) => report::run(&cli.connect, &args),
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()

@@ -1,6 +1,113 @@
-//! The import engine: one ordered lane per group, an app-wide adaptive rate limiter, retries,
+//! The import engine: one ordered lane per target, an app-wide adaptive rate limiter, retries,
 //! settling unknown outcomes by reading the group back, the durable ledger, resume, and the
 //! stream of events that the console and the headless printer consume.
 //!
 //! Owns: sending planned batches and recording what happened.
-//! Must not touch: the terminal (it only emits events) or staged-file parsing (it takes plans).
+//! Must not touch: the terminal (it only emits events) or staged-file parsing (it takes plans
+//! through a [`work::WorkSource`]).
+//!
+//! # Using it
+//! ```text
+//! let ledger = Ledger::open(path)?;                                   // ledger/
+//! let opened = run::open_run(&ledger, root, options_json, fingerprints, new_run).await?;
+//! let outcome = run::run(service, source, ledger, &opened, opts, events_tx, controls_rx).await?;
+//! ```
+//! `service` is an [`service::ImportService`] (the REST client, or a fake in tests); `source` a
+//! [`work::WorkSource`] (a staging directory with `staged::StagedWork`, or lists with
+//! [`memory::MemoryWork`]). Every [`Event`] arrives on `events_tx` (the last is
+//! [`Event::RunFinished`]); [`Control`]s and [`Decision`]s go in on `controls_rx`.
+//!
+//! # Map
+//! - What it says and hears: `events` ([`Event`], serialised with an `"event"` tag),
+//!   `control` ([`Control`], [`Decision`]), `target` ([`Target`]).
+//! - Pure rules: `options` ([`RunOptions`]), `limiter` (strict spacing, AIMD on refusals),
+//!   `backoff`, `outcome` (an answer -> what the lane does next; the engine's own reasons),
+//!   `settle` (read-back paging and matching).
+//! - Work: `work` (what a lane works through, narrowed request bodies), `staged` (from a
+//!   staging directory and the planner), `memory` (from lists).
+//! - Doing: `lane/` (one target's state machine: `send`, `readback`, `decide`, `items`),
+//!   `run` (opening a run, lanes and slots, controls, shutdown, summary and exit code),
+//!   `context` (what lanes share), `service` (the seam to the REST client).
+//! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
+//!   `printer` (the headless lines and JSON).
+//!
+//! # Decisions where the brief was silent
+//! - A request is recorded in flight, then takes its rate slot, then goes: nothing awaits
+//!   between the slot and the call, so the pace holds at the service. A shutdown while waiting
+//!   for the slot records the request as not applied.
+//! - An answer with a result count that differs from the messages sent is an unknown outcome
+//!   (settled by reading back), not a failure: a missing result could hide a landed message.
+//! - Read-back matching takes an exact match (sender, time, Random, body); failing that, a
+//!   unique match on sender, time and Random counts as landed with a warning (a service that
+//!   re-encodes a body must not cause a resend).
+//! - Invalid staged messages sit at their place in the order and are handled like refused ones
+//!   under `--on-message-error` (pause: the lane stops there; skip: recorded as skipped).
+//! - A lane paused because a request kept failing (not because of a message) ends headless
+//!   with exit 3; its messages stay pending, never "failed".
+//! - Before its first send, every lane reads its group back and matches what the ledger does not
+//!   have as done (one read for a fresh group), so a resume is safe after lost commits; a message
+//!   the ledger never heard of that sits before one in the group is "overtaken", never resent.
+//! - A lane reads its target a part at a time (whole batches, ~250 messages) and plans each part
+//!   with the state the earlier parts left (`plan::plan_part`): the same bytes as planning the
+//!   whole, one part in memory. Each part is checked against the group until a check shows the
+//!   group holds nothing from the lane's frontier on.
+//! - An answer that gives a message the `MsgSeq` of another message means the service dropped
+//!   it as a repeat (same `Random` within five minutes): it is failed, never done.
+//! - Headless, a failed message stays failed on later invocations (no silent retry): rerun with
+//!   `--retry-failed` to send them once more, or with `--on-message-error skip` to move past.
+//! - Interrupted runs exit 130.
+
+pub mod backoff;
+mod context;
+pub mod control;
+pub mod events;
+mod lane;
+pub mod ledger;
+pub mod limiter;
+pub mod memory;
+pub mod options;
+pub mod outcome;
+pub mod printer;
+pub mod report;
+pub mod run;
+pub mod service;
+pub mod settle;
+pub mod staged;
+pub mod target;
+pub mod work;
+
+pub use control::{Control, Decision};
+pub use events::{
+    Counts, Event, Failure, Landed, LaneState, MessageOutcome, PauseReason, RunSummary, SourceRef,
+    TargetStart, TargetSummary,
+};
+pub use options::{DEFAULT_LANES, DEFAULT_RATE, MAX_RATE, RetryPolicy, RunOptions};
+pub use target::Target;
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Shared test helpers: a message's place and ledger identity.
+
+    use super::SourceRef;
+    use super::ledger::messages::MessageMeta;
+
+    /// Line `line` of `file` (byte offset `100 * line`).
+    pub fn source(file: &str, line: u32) -> SourceRef {
+        SourceRef {
+            file: file.into(),
+            line,
+            offset: u64::from(line) * 100,
+            item: 0,
+        }
+    }
+
+    /// The message at line `line` of `file`: sent by alice at `100 + line`, `Random` `line`.
+    pub fn meta(file: &str, line: u32) -> MessageMeta {
+        MessageMeta {
+            source: source(file, line),
+            from_account: Some("alice".into()),
+            send_time: Some(100 + i64::from(line)),
+            random: Some(line),
+        }
+    }
+}

@@ -22,7 +22,8 @@ pub mod target_plan;
 pub use batches::{MAX_BATCH_SIZE, batch_ranges};
 pub use random::derive_random;
 pub use target_plan::{
-    Batch, PlanOptions, PlanWarning, PlanWarningKind, PlannedMessage, TargetPlan, plan_target,
+    Batch, PlanOptions, PlanState, PlanWarning, PlanWarningKind, PlannedMessage, TargetPlan,
+    plan_part, plan_target,
 };
 
 /// A request body for people: indented, with its keys in the same order. Bytes that are not JSON

@@ -119,6 +119,28 @@ impl TargetPlan {
 /// Plans a target's valid messages, given in import order (as [`crate::staging::Staging::load`]
 /// returns them). Nothing is dropped, added or reordered.
 pub fn plan_target(target: &Target, messages: &[StagedMessage], opts: &PlanOptions) -> TargetPlan {
+    plan_part(target, messages, opts, &mut PlanState::default())
+}
+
+/// What planning a target part by part carries from one part to the next: the `Random`s already
+/// given and the number of the next batch.
+#[derive(Debug, Clone, Default)]
+pub struct PlanState {
+    used: HashSet<u32>,
+    next_batch: usize,
+}
+
+/// Plans the next part of a target: the messages right after those already planned with
+/// `state`. When every part starts and ends at a batch boundary of the whole target (see
+/// [`batch_ranges`]), the parts together are exactly [`plan_target`] of the whole (same
+/// `Random`s, batch numbers and bytes; pass the target's `RecentContactFlag` in `opts`), while
+/// only one part's messages are in memory at a time (the engine's use).
+pub fn plan_part(
+    target: &Target,
+    messages: &[StagedMessage],
+    opts: &PlanOptions,
+    state: &mut PlanState,
+) -> TargetPlan {
     let mut warnings = Vec::new();
     let times: Vec<i64> = messages.iter().map(|m| m.msg.send_time).collect();
     if let Some(i) = times.windows(2).position(|w| w[1] < w[0]) {
@@ -155,8 +177,9 @@ pub fn plan_target(target: &Target, messages: &[StagedMessage], opts: &PlanOptio
         });
     }
     let recent_contact_flag = opts.recent_contact_flag.or((staged_flags > 0).then_some(1));
-    let finals = assign_randoms(target, messages, &mut warnings);
-    let batches = batch_ranges(&times, opts.batch_size)
+    let finals = assign_randoms(target, messages, &mut state.used, &mut warnings);
+    let first_batch = state.next_batch;
+    let batches: Vec<Batch> = batch_ranges(&times, opts.batch_size)
         .into_iter()
         .enumerate()
         .map(|(index, range)| {
@@ -198,13 +221,14 @@ pub fn plan_target(target: &Target, messages: &[StagedMessage], opts: &PlanOptio
                 msg_list: msgs,
             };
             Batch {
-                index,
+                index: first_batch + index,
                 messages: planned,
                 // A request of strings, numbers and JSON values always serializes.
                 body: Bytes::from(serde_json::to_vec(&request).unwrap_or_default()),
             }
         })
         .collect();
+    state.next_batch += batches.len();
     TargetPlan {
         target: target.clone(),
         recent_contact_flag,
@@ -214,13 +238,14 @@ pub fn plan_target(target: &Target, messages: &[StagedMessage], opts: &PlanOptio
 }
 
 /// `(random, was staged)` per message: the staged value unless an earlier message of the target
-/// already uses it, else the derived value, re-salted until it is unused (and not 0).
+/// (in `used`) already uses it, else the derived value, re-salted until it is unused (and not 0).
 fn assign_randoms(
     target: &Target,
     messages: &[StagedMessage],
+    used: &mut HashSet<u32>,
     warnings: &mut Vec<PlanWarning>,
 ) -> Vec<(u32, bool)> {
-    let mut used = HashSet::with_capacity(messages.len());
+    used.reserve(messages.len());
     messages
         .iter()
         .map(|m| {

@@ -1,0 +1,54 @@
+//! `timport report [RUN] [--failed-out FILE] [--ledger PATH] [--json]`: a run's summary from the
+//! ledger (the latest run by default). Reads the ledger only (a run may be writing it); prints
+//! the report on stdout, as text or one JSON object; `--failed-out` writes the failed and
+//! invalid messages as a JSONL staging file to fix and run.
+
+use crate::cli::run_settings::Settings;
+use crate::cli::{ConnectArgs, Exit, ReportArgs};
+use crate::engine::ledger::schema::open_for_reading;
+use crate::engine::report;
+
+/// Runs the command.
+pub fn run(connect: &ConnectArgs, args: &ReportArgs) -> Exit {
+    match report(connect, args) {
+        Ok(()) => Exit::Done,
+        Err(message) => {
+            eprintln!("timport: {message}");
+            Exit::BadInput
+        }
+    }
+}
+
+fn report(connect: &ConnectArgs, args: &ReportArgs) -> Result<(), String> {
+    let run = args
+        .run
+        .as_deref()
+        .map(|r| {
+            r.parse::<i64>()
+                .map_err(|_| format!("RUN must be a run number (see `timport report`), not '{r}'"))
+        })
+        .transpose()?;
+    let settings = Settings::load(connect).map_err(|e| e.to_string())?;
+    let path = settings.ledger(args.ledger.as_deref());
+    let conn = open_for_reading(&path).map_err(|e| e.to_string())?;
+    let report = report::load(&conn, run).map_err(|e| format!("{} ({})", e, path.display()))?;
+    if args.json {
+        let line = serde_json::to_string(&report).map_err(|e| e.to_string())?;
+        println!("{line}");
+    } else {
+        print!("{}", report.text());
+    }
+    if let Some(out) = &args.failed_out {
+        let (written, as_is) = report.write_failed(out).map_err(|e| e.to_string())?;
+        eprintln!(
+            "timport: wrote {written} failed or invalid message(s) to {} (each line names its GroupId; fix them and `timport run` that file)",
+            out.display()
+        );
+        for place in as_is {
+            eprintln!(
+                "timport: warning: {place} is not a JSON object; it was written as staged, fix it by hand"
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,322 @@
+//! `timport run STAGING [--group G]... [--rate N] [--lanes N] [--on-message-error pause|skip]
+//! [--ledger PATH] [--new-run] [--retry-failed] [--json] [--yes]`: the headless import.
+//!
+//! Order of things: settle the options (bad ones: exit 2), resolve the connection, scan and
+//! select the staged targets, ask for confirmation on a terminal (refuse without `--yes` when
+//! stdin is not one), open or resume the run in the ledger (refusing changed staged files),
+//! then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
+//! progress bar (rate, ETA) on stderr. Ctrl-C stops sending and waits (bounded) for the answers
+//! in flight; a second Ctrl-C exits at once (the ledger's in-flight records make that safe).
+//! Exit codes: DESIGN.md's 0/1/2/3, and 130 when interrupted.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::mpsc;
+
+use crate::api::ClientOptions;
+use crate::cli::run_settings::Settings;
+use crate::cli::{ConnectArgs, Exit, RunArgs};
+use crate::clock::unix_now;
+use crate::config::{Connection, OnMessageError};
+use crate::engine::ledger::Ledger;
+use crate::engine::printer::{Progress, human_line, json_line};
+use crate::engine::run::{EXIT_INTERRUPTED, OpenRunError, open_run, run as run_engine};
+use crate::engine::staged::StagedWork;
+use crate::engine::work::WorkSource;
+use crate::engine::{Control, Event, RunOptions};
+use crate::plan::PlanOptions;
+use crate::staging::{ScanOptions, scan};
+
+/// Runs the command.
+pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
+    let prepared = match prepare(connect, args) {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("timport: {message}");
+            return Exit::BadInput;
+        }
+    };
+    // Few blocking threads: they only read staged files (at most two targets at once), and each
+    // thread's allocator arena keeps memory of its own.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(4)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("timport: cannot start the async runtime: {e}");
+            return Exit::Stopped;
+        }
+    };
+    let code = runtime.block_on(execute(prepared, args.json));
+    match code {
+        0 => Exit::Done,
+        1 => Exit::Failed,
+        2 => Exit::BadInput,
+        EXIT_INTERRUPTED => {
+            drop(runtime);
+            // Exit is 0-3 by design; an interrupted run reports like any interrupted command.
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+        _ => Exit::Stopped,
+    }
+}
+
+/// Everything settled before anything is written.
+struct Prepared {
+    connection: Connection,
+    work: StagedWork,
+    /// The staging root as the ledger names the run (canonical path).
+    root: String,
+    ledger_path: std::path::PathBuf,
+    opts: RunOptions,
+    new_run: bool,
+}
+
+fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
+    let settings = Settings::load(connect).map_err(|e| e.to_string())?;
+    let opts = RunOptions {
+        rate: settings.rate(args.rate),
+        lanes: settings.lanes(args.lanes),
+        on_message_error: settings.on_message_error(args.on_message_error),
+        retry_failed: args.retry_failed,
+        settle_delay: Duration::try_from_secs_f64(args.settle_delay).map_err(|_| {
+            format!(
+                "--settle-delay {} is not a number of seconds",
+                args.settle_delay
+            )
+        })?,
+        ..RunOptions::default()
+    };
+    opts.check()?;
+    let connection = Connection::resolve(connect).map_err(|e| e.to_string())?;
+    for warning in &connection.warnings {
+        eprintln!("timport: warning: {warning}");
+    }
+    let mut scan_opts = ScanOptions::new(unix_now());
+    scan_opts.max_message_bytes = args.rules.max_message_bytes as usize;
+    scan_opts.allow_other_elements = args.rules.allow_other_elements;
+    let staging = scan(&args.staging, &scan_opts).map_err(|e| e.to_string())?;
+    let plan = PlanOptions {
+        max_message_bytes: scan_opts.max_message_bytes,
+        ..PlanOptions::default()
+    };
+    let work = StagedWork::new(staging, &args.group, plan)?;
+    let targets = work.targets();
+    if targets.is_empty() {
+        return Err(format!(
+            "{} holds no staged messages",
+            args.staging.display()
+        ));
+    }
+    let invalid = work
+        .staging()
+        .problems()
+        .iter()
+        .filter(|p| p.is_error())
+        .count();
+    let ledger_path = settings.ledger(args.ledger.as_deref());
+    let messages: u64 = targets.iter().map(|t| t.messages).sum();
+    let summary = format!(
+        "import {messages} message(s) into {} target(s) of app {} at {} (admin {}), {} requests/s, {} lanes, on message error: {}; ledger {}{}",
+        targets.len(),
+        connection.sdkappid,
+        connection.endpoint.base(),
+        connection.admin,
+        opts.rate,
+        opts.lanes,
+        match opts.on_message_error {
+            OnMessageError::Pause => "pause",
+            OnMessageError::Skip => "skip",
+        },
+        ledger_path.display(),
+        if invalid > 0 {
+            format!("; {invalid} staged problem(s) will stop their lanes (see `timport validate`)")
+        } else {
+            String::new()
+        }
+    );
+    confirm(&summary, args.yes)?;
+    let root = std::fs::canonicalize(work.staging().root())
+        .unwrap_or_else(|_| work.staging().root().to_owned())
+        .display()
+        .to_string();
+    Ok(Prepared {
+        connection,
+        work,
+        root,
+        ledger_path,
+        opts,
+        new_run: args.new_run,
+    })
+}
+
+/// Asks on the terminal unless `--yes`; refuses without `--yes` when stdin is not a terminal.
+fn confirm(summary: &str, yes: bool) -> Result<(), String> {
+    if yes {
+        eprintln!("timport: {summary}");
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(format!(
+            "{summary}.\nRefusing to write without confirmation: stdin is not a terminal. Add --yes to run unattended."
+        ));
+    }
+    eprint!("timport: {summary}.\nGo ahead? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| format!("cannot read the answer: {e}"))?;
+    match answer.trim() {
+        "y" | "Y" | "yes" | "Yes" => Ok(()),
+        _ => Err("not confirmed; nothing was written".into()),
+    }
+}
+
+async fn execute(p: Prepared, json: bool) -> u8 {
+    let root = p.root.clone();
+    let fingerprints = p.work.fingerprints();
+    let options_json = options_json(&p);
+    let path = p.ledger_path.clone();
+    let ledger = match tokio::task::spawn_blocking(move || Ledger::open(&path)).await {
+        Ok(Ok(ledger)) => ledger,
+        Ok(Err(e)) => return fail(&e.to_string(), 2),
+        Err(e) => return fail(&format!("opening the ledger failed: {e}"), 3),
+    };
+    let opened = match open_run(&ledger, root, options_json, fingerprints, p.new_run).await {
+        Ok(opened) => opened,
+        Err(e @ OpenRunError::FilesChanged { .. }) => return fail(&e.to_string(), 2),
+        Err(e) => return fail(&e.to_string(), 3),
+    };
+    let client = match p.connection.client(ClientOptions::default()) {
+        Ok(client) => client,
+        Err(e) => return fail(&e.to_string(), 2),
+    };
+    let (events_tx, events_rx) = mpsc::channel(1024);
+    let (controls_tx, controls_rx) = mpsc::channel(8);
+    tokio::spawn(interrupts(controls_tx));
+    let source: Arc<dyn WorkSource> = Arc::new(p.work);
+    let opts = p.opts;
+    let engine = tokio::spawn(async move {
+        run_engine(
+            Arc::new(client),
+            source,
+            ledger,
+            &opened,
+            opts,
+            events_tx,
+            controls_rx,
+        )
+        .await
+    });
+    let printer = tokio::task::spawn_blocking(move || print_events(events_rx, json));
+    let _ = printer.await;
+    match engine.await {
+        Ok(Ok(outcome)) => outcome.exit_code,
+        Ok(Err(e)) => fail(&e.to_string(), 3),
+        Err(e) => fail(&format!("the run ended abnormally: {e}"), 3),
+    }
+}
+
+fn fail(message: &str, code: u8) -> u8 {
+    eprintln!("timport: {message}");
+    code
+}
+
+/// The options a run records (never a secret: the connection is named by endpoint, app and
+/// admin only).
+fn options_json(p: &Prepared) -> String {
+    serde_json::json!({
+        "endpoint": p.connection.endpoint.base(),
+        "sdkappid": p.connection.sdkappid,
+        "admin": p.connection.admin,
+        "rate": p.opts.rate,
+        "lanes": p.opts.lanes,
+        "on_message_error": p.opts.on_message_error,
+        "retry_failed": p.opts.retry_failed,
+    })
+    .to_string()
+}
+
+/// First Ctrl-C: stop cleanly. Second: exit at once.
+async fn interrupts(controls: mpsc::Sender<Control>) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    eprintln!(
+        "\ntimport: stopping: no new requests; waiting for the answers in flight (Ctrl-C again to quit at once; the ledger stays consistent)"
+    );
+    let _ = controls.send(Control::Shutdown).await;
+    if tokio::signal::ctrl_c().await.is_ok() {
+        eprintln!("timport: quitting now; resume with the same command");
+        std::process::exit(i32::from(EXIT_INTERRUPTED));
+    }
+}
+
+/// JSON lines on stdout (with `--json`), lines for people and a progress bar on stderr.
+/// Runs on a blocking thread (it writes to the terminal and pipes, which may block).
+fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} messages  {msg}  {per_sec}  eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Some(bar)
+    } else {
+        None
+    };
+    let mut progress = Progress::default();
+    let stdout = std::io::stdout();
+    while let Some(event) = events.blocking_recv() {
+        if json {
+            let mut out = stdout.lock();
+            let _ = writeln!(out, "{}", json_line(&event));
+            let _ = out.flush();
+        }
+        if progress.update(&event) {
+            if let Some(bar) = &bar {
+                bar.set_length(progress.total);
+                bar.set_position(progress.settled);
+                bar.set_message(format!(
+                    "rate {}/{} req/s",
+                    progress.rate.0, progress.rate.1
+                ));
+            }
+        }
+        if let Some(line) = human_line(&event) {
+            match &bar {
+                Some(bar) => bar.println(format!("timport: {line}")),
+                None => eprintln!("timport: {line}"),
+            }
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confirmation_is_required_without_a_terminal() {
+        // Test processes have no terminal on stdin.
+        if std::io::stdin().is_terminal() {
+            return;
+        }
+        let err = confirm("import 3 message(s)", false).unwrap_err();
+        assert!(err.contains("Add --yes"), "{err}");
+        assert!(confirm("import", true).is_ok());
+    }
+}

@@ -1,0 +1,375 @@
+//! One target's lane: its messages go out strictly in order, one request at a time.
+//!
+//! The state machine, per step, looks at the first message that is not done or skipped:
+//! - pending: send it with the pending messages right after it in its planned batch
+//!   ([`send`]): answered -> each message done or failed; unknown -> settle by reading back
+//!   ([`readback`]) before anything else is sent; refused before applying -> retry, renew the
+//!   UserSig, stop the lane or the run, as `outcome` classifies it;
+//! - unknown: settle by reading back;
+//! - failed or invalid: the message policy ([`decide`]): skip it with a recorded reason, or
+//!   pause and wait for the operator's decision (headless: the lane ends there).
+//!
+//! Before its first send a lane checks the group: it reads the newest messages back and
+//! matches every message the ledger does not have as done, so a resume is safe even when the
+//! ledger lost its last commits or an earlier process was killed with a request in flight.
+//!
+//! A lane holds a slot (`--lanes`) while it works and gives it back while it waits for a
+//! decision.
+
+mod decide;
+pub(crate) mod items;
+mod parts;
+mod readback;
+mod send;
+mod seqs;
+
+use std::sync::Arc;
+
+use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use self::items::{ItemState, Items};
+use self::seqs::RecentSeqs;
+use super::context::RunContext;
+use super::control::Decision;
+use super::events::{Counts, Event, Failure, LaneState, SourceRef};
+use super::ledger::{LedgerError, read, requests, targets};
+use super::service::ImportService;
+use super::target::Target;
+use super::work::WorkReader;
+
+/// How a lane ended in this invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum LaneEnd {
+    /// Every message is done or skipped.
+    Done,
+    /// Stopped at a refused or invalid message, with nobody to decide (headless).
+    Paused(Failure),
+    /// Stopped at a request that kept failing (network, unknown code, read-back), headless.
+    Blocked(Failure),
+    /// Stopped by the operator (stop lane, stop group).
+    Stopped(String),
+    /// The service refused the group (missing, wrong type, ...).
+    GroupRefused(Failure),
+    /// An error that stops the whole run (auth after renewal, region, configuration).
+    StopRun(Failure),
+    /// The ledger could not record something: the run stops.
+    Ledger(LedgerError),
+    /// The run is shutting down.
+    Shutdown,
+    /// The target's messages could not be loaded.
+    LoadFailed(String),
+}
+
+/// Continue (`Ok`) or end the lane.
+type Step = Result<(), LaneEnd>;
+
+/// What a lane is given by the run.
+pub(crate) struct LaneSetup {
+    pub target: Target,
+    pub target_id: i64,
+    /// Its staged messages (for its counts at the end).
+    pub messages: u64,
+    pub decisions: mpsc::Receiver<(SourceRef, Decision)>,
+    pub stop: CancellationToken,
+}
+
+pub(crate) struct Lane<S> {
+    ctx: Arc<RunContext<S>>,
+    target: Target,
+    target_id: i64,
+    decisions: mpsc::Receiver<(SourceRef, Decision)>,
+    stop: CancellationToken,
+    paused: watch::Receiver<bool>,
+    permit: Option<OwnedSemaphorePermit>,
+    /// Reads the target a part at a time (`None` while a part is being read).
+    reader: Option<Box<dyn WorkReader>>,
+    /// The part at work.
+    items: Items,
+    /// Sequence numbers seen lately, to tell a repeat.
+    seqs: RecentSeqs,
+    /// A check found nothing in the group at or after the first message it had to check: no
+    /// later part can have messages there either, so later parts need no check.
+    group_behind: bool,
+    /// Requests whose outcome is unknown (or left in flight): settled together.
+    open_requests: Vec<i64>,
+    /// The UserSig was renewed after an auth refusal and nothing succeeded since.
+    renewed: bool,
+    /// Unknown outcomes in a row that landed nothing.
+    unknown_streak: u32,
+    /// A change of pace to announce after the call in progress.
+    rate_note: Option<super::limiter::RateChange>,
+    /// Not before this is an unknown outcome read back: the request was sent `settle_delay`
+    /// earlier, so the service is done with it (a broken connection can leave it still working).
+    settle_after: Option<tokio::time::Instant>,
+}
+
+impl From<LedgerError> for LaneEnd {
+    fn from(e: LedgerError) -> Self {
+        LaneEnd::Ledger(e)
+    }
+}
+
+/// Runs one lane to its end; returns how it ended and its message counts.
+pub(crate) async fn run_lane<S: ImportService>(
+    ctx: Arc<RunContext<S>>,
+    setup: LaneSetup,
+    permit: OwnedSemaphorePermit,
+) -> (LaneEnd, Counts) {
+    let LaneSetup {
+        target,
+        target_id,
+        messages,
+        decisions,
+        stop,
+    } = setup;
+    let opened = open(&ctx, &target, target_id).await;
+    let (reader, open) = match opened {
+        Ok(x) => x,
+        Err(end) => {
+            let counts = counts(&ctx, target_id, messages).await;
+            finish(&ctx, &target, target_id, &end, counts).await;
+            return (end, counts);
+        }
+    };
+    let paused = ctx.paused.clone();
+    let mut lane = Lane {
+        ctx,
+        target,
+        target_id,
+        decisions,
+        stop,
+        paused,
+        permit: Some(permit),
+        reader: Some(reader),
+        items: Items::empty(),
+        seqs: RecentSeqs::default(),
+        group_behind: false,
+        open_requests: open.iter().map(|(id, _)| *id).collect(),
+        renewed: false,
+        unknown_streak: 0,
+        rate_note: None,
+        settle_after: None,
+    };
+    let end = match lane.drive(open).await {
+        Ok(()) => LaneEnd::Done,
+        Err(end) => end,
+    };
+    let counts = counts(&lane.ctx, target_id, messages).await;
+    finish(&lane.ctx, &lane.target, lane.target_id, &end, counts).await;
+    (end, counts)
+}
+
+/// Starts reading the target, and finds the requests an earlier invocation left open.
+async fn open<S: ImportService>(
+    ctx: &Arc<RunContext<S>>,
+    target: &Target,
+    target_id: i64,
+) -> Result<(Box<dyn WorkReader>, Vec<(i64, i64)>), LaneEnd> {
+    let source = Arc::clone(&ctx.source);
+    let t = target.clone();
+    let reader = tokio::task::spawn_blocking(move || source.open(&t))
+        .await
+        .map_err(|e| LaneEnd::LoadFailed(format!("reading the messages failed: {e}")))?
+        .map_err(LaneEnd::LoadFailed)?;
+    let open = ctx
+        .ledger
+        .call(move |c| requests::open_requests(c, target_id))
+        .await?;
+    Ok((reader, open))
+}
+
+/// The target's messages per state, from the ledger (which holds every part and invocation).
+async fn counts<S: ImportService>(ctx: &Arc<RunContext<S>>, target_id: i64, total: u64) -> Counts {
+    ctx.ledger
+        .call(move |c| read::counts(c, target_id, total))
+        .await
+        .unwrap_or(Counts {
+            total,
+            ..Counts::default()
+        })
+}
+
+/// Records the lane's end in the ledger and tells the world.
+async fn finish<S: ImportService>(
+    ctx: &Arc<RunContext<S>>,
+    target: &Target,
+    target_id: i64,
+    end: &LaneEnd,
+    counts: Counts,
+) {
+    let (state, reason) = end_state(end);
+    let why = reason.clone();
+    // A failure to record the end is not fatal: the resume check re-reads the group anyway.
+    let _ = ctx
+        .ledger
+        .call(move |c| targets::set_state(c, target_id, state, why.as_deref()))
+        .await;
+    let event = match end {
+        LaneEnd::Done => Event::LaneDone {
+            target: target.clone(),
+            counts,
+        },
+        // The pause was announced when it happened.
+        LaneEnd::Paused(_) | LaneEnd::Blocked(_) => return,
+        _ => Event::LaneStopped {
+            target: target.clone(),
+            reason: reason.unwrap_or_default(),
+        },
+    };
+    ctx.emit(event).await;
+}
+
+/// The lane state and reason an end is recorded with.
+pub(crate) fn end_state(end: &LaneEnd) -> (LaneState, Option<String>) {
+    match end {
+        LaneEnd::Done => (LaneState::Done, None),
+        LaneEnd::Paused(f) | LaneEnd::Blocked(f) => (LaneState::Paused, Some(f.line())),
+        LaneEnd::Stopped(r) | LaneEnd::LoadFailed(r) => (LaneState::Stopped, Some(r.clone())),
+        LaneEnd::GroupRefused(f) | LaneEnd::StopRun(f) => (LaneState::Stopped, Some(f.line())),
+        LaneEnd::Ledger(e) => (LaneState::Stopped, Some(e.to_string())),
+        LaneEnd::Shutdown => (
+            LaneState::Stopped,
+            Some("interrupted: the run was stopped".into()),
+        ),
+    }
+}
+
+/// The words for a lane stopped by the operator.
+const STOPPED_BY_OPERATOR: &str = "stopped by the operator";
+
+impl<S: ImportService> Lane<S> {
+    async fn drive(&mut self, open: Vec<(i64, i64)>) -> Step {
+        self.set_state(LaneState::Running, None).await?;
+        let mut open = Some(open);
+        while self.next_part().await? {
+            // A part is checked against the group before its first send, until a check shows
+            // the group holds nothing from there on (a fresh group: at once); the requests an
+            // earlier invocation left in flight belong to the first part with work left.
+            if !self.group_behind {
+                self.check_on_start(open.take().unwrap_or_default()).await?;
+            }
+            if self.ctx.opts.retry_failed {
+                self.retry_failed().await?;
+            }
+            let mut cursor = 0;
+            loop {
+                cursor = self.items.next_open(cursor);
+                if cursor == self.items.list.len() {
+                    break;
+                }
+                self.gate()?;
+                match self.items.list[cursor].state {
+                    ItemState::Pending => self.send_group(cursor).await?,
+                    ItemState::Unknown => self.settle_unknown(cursor).await?,
+                    ItemState::Failed(_) | ItemState::Invalid(_) => {
+                        self.on_problem(cursor).await?;
+                    }
+                    ItemState::Done { .. } | ItemState::Skipped(_) => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the lane when the run shuts down or the lane is stopped.
+    fn gate(&self) -> Step {
+        if self.ctx.shutdown.is_cancelled() {
+            return Err(LaneEnd::Shutdown);
+        }
+        if self.stop.is_cancelled() {
+            return Err(LaneEnd::Stopped(STOPPED_BY_OPERATOR.into()));
+        }
+        Ok(())
+    }
+
+    /// Waits until the run is not paused (or the lane must end).
+    async fn unpaused(&mut self) -> Step {
+        loop {
+            self.gate()?;
+            if !*self.paused.borrow() {
+                break;
+            }
+            tokio::select! {
+                _ = self.paused.changed() => {}
+                () = self.ctx.shutdown.cancelled() => {}
+                () = self.stop.cancelled() => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for a rate slot. Nothing may come between this and the call it paces (each await
+    /// in between would shift the call past its slot): a change of pace it brings is announced
+    /// after the call, by [`Lane::announce_rate`].
+    async fn slot(&mut self) -> Step {
+        let (slot, change) = self.ctx.limiter.reserve(tokio::time::Instant::now());
+        self.rate_note = self.rate_note.or(change);
+        self.sleep_until(slot).await
+    }
+
+    /// Announces a change of pace noted while taking a slot.
+    async fn announce_rate(&mut self) {
+        let change = self.rate_note.take();
+        self.ctx.rate_changed(change).await;
+    }
+
+    /// Sleeps, ending early (and the lane) on shutdown or stop.
+    async fn sleep_until(&self, at: tokio::time::Instant) -> Step {
+        tokio::select! {
+            () = tokio::time::sleep_until(at) => Ok(()),
+            () = self.ctx.shutdown.cancelled() => Err(LaneEnd::Shutdown),
+            () = self.stop.cancelled() => Err(LaneEnd::Stopped(STOPPED_BY_OPERATOR.into())),
+        }
+    }
+
+    /// Records and announces the lane's state.
+    async fn set_state(&self, state: LaneState, reason: Option<String>) -> Step {
+        let id = self.target_id;
+        self.ctx
+            .ledger
+            .call(move |c| targets::set_state(c, id, state, reason.as_deref()))
+            .await?;
+        if matches!(
+            state,
+            LaneState::Running | LaneState::Settling | LaneState::Waiting
+        ) {
+            self.ctx
+                .emit(Event::LaneState {
+                    target: self.target.clone(),
+                    state,
+                })
+                .await;
+        }
+        Ok(())
+    }
+
+    /// Announces what became of the message at `at`.
+    async fn emit_result(&self, at: usize) {
+        let item = &self.items.list[at];
+        let Some(outcome) = item.outcome() else {
+            return;
+        };
+        let meta = item.meta();
+        self.ctx
+            .emit(Event::MessageResult {
+                target: self.target.clone(),
+                source: meta.source,
+                from_account: meta.from_account.unwrap_or_default(),
+                send_time: meta.send_time.unwrap_or_default(),
+                random: meta.random.unwrap_or_default(),
+                summary: item.summary(),
+                outcome,
+            })
+            .await;
+    }
+
+    async fn warn(&self, message: String) {
+        self.ctx
+            .emit(Event::Warning {
+                target: Some(self.target.clone()),
+                message,
+            })
+            .await;
+    }
+}

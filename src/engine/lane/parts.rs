@@ -1,0 +1,86 @@
+//! Reading the target a part at a time: the next part from the work source (at most
+//! `LOADS_AT_ONCE` lanes read at once), its messages' states from the ledger, and its invalid
+//! messages recorded.
+
+use super::items::{ItemState, Items};
+use super::{Lane, LaneEnd};
+use crate::engine::ledger::messages::{self, Mark};
+use crate::engine::ledger::requests;
+use crate::engine::service::ImportService;
+use crate::engine::work::WorkItem;
+
+impl<S: ImportService> Lane<S> {
+    /// Replaces the part at work with the next one; false when there is none.
+    pub(super) async fn next_part(&mut self) -> Result<bool, LaneEnd> {
+        let Some(mut reader) = self.reader.take() else {
+            return Ok(false);
+        };
+        let read = {
+            let _reading = self
+                .ctx
+                .loads
+                .acquire()
+                .await
+                .map_err(|_| LaneEnd::Shutdown)?;
+            tokio::task::spawn_blocking(move || {
+                let part = reader.next_part();
+                (reader, part)
+            })
+            .await
+            .map_err(|e| LaneEnd::LoadFailed(format!("reading the messages failed: {e}")))?
+        };
+        let (reader, part) = read;
+        let Some(part) = part.map_err(LaneEnd::LoadFailed)? else {
+            self.items = Items::empty();
+            return Ok(false);
+        };
+        self.reader = Some(reader);
+        let id = self.target_id;
+        let sources: Vec<_> = part.items.iter().map(|i| i.source().clone()).collect();
+        let stored = self
+            .ctx
+            .ledger
+            .call(move |c| messages::load_these(c, id, &sources))
+            .await?;
+        self.items = Items::restore(part, stored);
+        let now = tokio::time::Instant::now();
+        for (i, item) in self.items.list.iter().enumerate() {
+            if let ItemState::Done { msg_seq, .. } = item.state {
+                // Two recorded messages with one sequence number cannot both be; the ledger
+                // keeps what it has, and later answers are checked against the first.
+                let _ = self.seqs.claim(msg_seq, self.items.source(i), now);
+            }
+        }
+        self.record_invalid().await?;
+        Ok(true)
+    }
+
+    /// Records the part's invalid messages that have no row yet.
+    async fn record_invalid(&self) -> Result<(), LaneEnd> {
+        let invalid: Vec<_> = self
+            .items
+            .list
+            .iter()
+            .filter(|item| !item.recorded)
+            .filter_map(|item| match (&item.state, &item.work) {
+                (ItemState::Invalid(problem), WorkItem::Invalid(w)) => Some((
+                    item.meta(),
+                    Mark::Invalid {
+                        problem: problem.clone(),
+                        raw: w.raw.clone(),
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
+        if invalid.is_empty() {
+            return Ok(());
+        }
+        let id = self.target_id;
+        self.ctx
+            .ledger
+            .call(move |c| requests::record(c, id, &[], requests::state::DONE, None, &invalid))
+            .await?;
+        Ok(())
+    }
+}

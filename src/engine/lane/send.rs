@@ -1,0 +1,299 @@
+//! Sending: one request for the pending messages at the front of the lane, recorded in flight
+//! before it goes, its answer recorded with its messages' fates; and the one place that handles
+//! trouble (retry with backoff, slow down, renew the UserSig, stop) for requests and read-backs.
+
+use std::time::Duration;
+
+use super::items::ItemState;
+use super::{Lane, LaneEnd, Step};
+use crate::engine::backoff::random_delay;
+use crate::engine::events::{Event, Failure};
+use crate::engine::ledger::messages::Mark;
+use crate::engine::ledger::requests::{self, state};
+use crate::engine::outcome::{EngineReason, MessageVerdict, RetryKind, Verdict, classify_import};
+use crate::engine::service::ImportService;
+
+/// Tries used so far, per budget.
+#[derive(Debug, Default)]
+pub(super) struct Tries {
+    transient: u32,
+    rate: u32,
+}
+
+/// After trouble: send the same thing again now, or go back to the lane's loop (a decision
+/// may have changed what is next).
+pub(super) enum Next {
+    RetryNow,
+    Replan,
+}
+
+/// How long a frequency refusal holds a lane back at most before its next try (the limiter
+/// spaces everyone out; this only keeps a refused lane from being first in line again).
+const RATE_BACKOFF_CAP: u32 = 4;
+
+impl<S: ImportService> Lane<S> {
+    /// Sends the message at `at` with the pending messages after it in its planned batch.
+    pub(super) async fn send_group(&mut self, at: usize) -> Step {
+        let group = self.items.group_at(at);
+        if group.is_empty() {
+            return Ok(());
+        }
+        let batch = self.items.batch_of(at);
+        let body = self.items.body_for(&group);
+        let metas: Vec<_> = group.iter().map(|&i| self.items.list[i].meta()).collect();
+        let mut tries = Tries::default();
+        loop {
+            self.unpaused().await?;
+            let attempt = 1 + group
+                .iter()
+                .map(|&i| self.items.list[i].attempts)
+                .max()
+                .unwrap_or(0);
+            let (id, b, m) = (self.target_id, body.clone(), metas.clone());
+            let request = self
+                .ctx
+                .ledger
+                .call(move |c| requests::begin(c, id, batch, attempt, &b, &m))
+                .await?;
+            self.ctx
+                .emit(Event::BatchSent {
+                    target: self.target.clone(),
+                    batch,
+                    request,
+                    messages: group.len() as u32,
+                    attempt,
+                    bytes: body.len() as u64,
+                })
+                .await;
+            // The slot comes last, right before the call, so that the call keeps to the pace.
+            if let Err(end) = self.slot().await {
+                let marks = metas.iter().map(|m| (m.clone(), Mark::Pending)).collect();
+                self.record(vec![request], state::NOT_APPLIED, None, marks)
+                    .await?;
+                return Err(end);
+            }
+            // Not cancelled by a shutdown: the answer of a request in flight is always awaited
+            // (the run bounds the wait), so that it is recorded.
+            let sent_at = tokio::time::Instant::now();
+            let answer = self.ctx.service.import(body.clone()).await;
+            for &i in &group {
+                self.items.list[i].attempts += 1;
+            }
+            self.ctx.count_request();
+            self.announce_rate().await;
+            match classify_import(&answer, group.len()) {
+                Verdict::Answered(verdicts) => {
+                    self.renewed = false;
+                    self.unknown_streak = 0;
+                    for (&i, v) in group.iter().zip(verdicts) {
+                        match v {
+                            MessageVerdict::Done { msg_seq, msg_time } => {
+                                self.land(i, msg_seq, msg_time);
+                            }
+                            MessageVerdict::Failed(f) => {
+                                self.items.list[i].state = ItemState::Failed(f);
+                            }
+                        }
+                    }
+                    return self.record_answer(&group, request, state::DONE, None).await;
+                }
+                Verdict::BatchFailed(f) => {
+                    for &i in &group {
+                        self.items.list[i].state = ItemState::Failed(f.clone());
+                    }
+                    let error = Some(f.line());
+                    return self
+                        .record_answer(&group, request, state::FAILED, error)
+                        .await;
+                }
+                Verdict::Unknown(f) => {
+                    for &i in &group {
+                        self.items.list[i].state = ItemState::Unknown;
+                    }
+                    let marks = metas.iter().map(|m| (m.clone(), Mark::Unknown)).collect();
+                    self.record(vec![request], state::UNKNOWN, Some(f.line()), marks)
+                        .await?;
+                    self.open_requests.push(request);
+                    self.settle_after = Some(sent_at + self.ctx.opts.settle_delay);
+                    self.ctx
+                        .emit(Event::OutcomeUnknown {
+                            target: self.target.clone(),
+                            batch,
+                            request,
+                            failure: f,
+                        })
+                        .await;
+                    return self.settle_unknown(at).await;
+                }
+                trouble => {
+                    let error = trouble_failure(&trouble).map(Failure::line);
+                    let marks = metas.iter().map(|m| (m.clone(), Mark::Pending)).collect();
+                    self.record(vec![request], state::NOT_APPLIED, error, marks)
+                        .await?;
+                    match self
+                        .trouble(trouble, &mut tries, batch, attempt + 1, at)
+                        .await?
+                    {
+                        Next::RetryNow => {}
+                        Next::Replan => return Ok(()),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Marks message `i` done with `msg_seq`, or failed as a repeat when another message already
+    /// holds that sequence number (the service stored nothing for it).
+    pub(super) fn land(&mut self, i: usize, msg_seq: u64, msg_time: i64) {
+        let source = self.items.source(i).clone();
+        self.items.list[i].state =
+            match self
+                .seqs
+                .claim(msg_seq, &source, tokio::time::Instant::now())
+            {
+                Ok(()) => ItemState::Done { msg_seq, msg_time },
+                Err(o) => ItemState::Failed(EngineReason::Repeat.failure(format!(
+                    "the answer gave it MsgSeq {msg_seq}, which belongs to {} line {}",
+                    o.file, o.line
+                ))),
+            };
+    }
+
+    /// Records an answered request with its messages' states and announces each result.
+    async fn record_answer(
+        &mut self,
+        group: &[usize],
+        request: i64,
+        request_state: &'static str,
+        error: Option<String>,
+    ) -> Step {
+        let marks = group
+            .iter()
+            .map(|&i| {
+                let item = &self.items.list[i];
+                let mark = match &item.state {
+                    ItemState::Done { msg_seq, msg_time } => Mark::Done {
+                        msg_seq: *msg_seq,
+                        msg_time: *msg_time,
+                    },
+                    ItemState::Failed(f) => Mark::Failed {
+                        failure: f.clone(),
+                        body: item.text().to_owned(),
+                    },
+                    _ => Mark::Pending,
+                };
+                (item.meta(), mark)
+            })
+            .collect();
+        self.record(vec![request], request_state, error, marks)
+            .await?;
+        for &i in group {
+            self.emit_result(i).await;
+        }
+        Ok(())
+    }
+
+    /// One ledger transaction: requests take `state`, messages their marks.
+    pub(super) async fn record(
+        &self,
+        request_ids: Vec<i64>,
+        request_state: &'static str,
+        error: Option<String>,
+        marks: Vec<(crate::engine::ledger::messages::MessageMeta, Mark)>,
+    ) -> Step {
+        let id = self.target_id;
+        self.ctx
+            .ledger
+            .call(move |c| {
+                requests::record(c, id, &request_ids, request_state, error.as_deref(), &marks)
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Handles a verdict that applied nothing: wait and retry, renew the UserSig, pause the lane
+    /// at `at`, or end the lane (or the run). Used for imports and read-backs alike.
+    pub(super) async fn trouble(
+        &mut self,
+        verdict: Verdict,
+        tries: &mut Tries,
+        batch: u32,
+        next_attempt: u32,
+        at: usize,
+    ) -> Result<Next, LaneEnd> {
+        let retry = self.ctx.opts.retry.clone();
+        match verdict {
+            Verdict::Retry(kind, f) => {
+                let (used, budget, delay) = match kind {
+                    RetryKind::Transient => {
+                        tries.transient += 1;
+                        let d = random_delay(&retry, tries.transient);
+                        (tries.transient, retry.transient_tries, d)
+                    }
+                    RetryKind::RateLimit => {
+                        let change = self.ctx.limiter.refused(tokio::time::Instant::now());
+                        self.ctx.rate_changed(change).await;
+                        tries.rate += 1;
+                        let d = random_delay(&retry, tries.rate.min(RATE_BACKOFF_CAP));
+                        (tries.rate, retry.rate_tries, d)
+                    }
+                };
+                if used >= budget {
+                    let why =
+                        EngineReason::GaveUp.failure(format!("{used} tries; last: {}", f.line()));
+                    self.pause_request(at, why).await?;
+                    return Ok(Next::Replan);
+                }
+                self.announce_retry(batch, next_attempt, delay, f).await;
+                self.sleep_until(tokio::time::Instant::now() + delay)
+                    .await?;
+                Ok(Next::RetryNow)
+            }
+            Verdict::RenewAuth(f) => {
+                if self.renewed {
+                    return Err(LaneEnd::StopRun(f));
+                }
+                self.renewed = true;
+                self.ctx.service.renew_auth();
+                self.announce_retry(batch, next_attempt, Duration::ZERO, f)
+                    .await;
+                Ok(Next::RetryNow)
+            }
+            Verdict::StopRun(f) => Err(LaneEnd::StopRun(f)),
+            Verdict::StopLane(f) => Err(LaneEnd::GroupRefused(f)),
+            Verdict::PauseLane(f) => {
+                self.pause_request(at, f).await?;
+                Ok(Next::Replan)
+            }
+            Verdict::Answered(_) | Verdict::Unknown(_) | Verdict::BatchFailed(_) => {
+                Ok(Next::Replan)
+            }
+        }
+    }
+
+    async fn announce_retry(&self, batch: u32, attempt: u32, delay: Duration, reason: Failure) {
+        self.ctx
+            .emit(Event::Retrying {
+                target: self.target.clone(),
+                batch,
+                attempt,
+                delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                reason,
+            })
+            .await;
+    }
+}
+
+/// The failure a trouble verdict carries.
+fn trouble_failure(v: &Verdict) -> Option<&Failure> {
+    match v {
+        Verdict::Retry(_, f)
+        | Verdict::RenewAuth(f)
+        | Verdict::StopRun(f)
+        | Verdict::StopLane(f)
+        | Verdict::PauseLane(f)
+        | Verdict::Unknown(f)
+        | Verdict::BatchFailed(f) => Some(f),
+        Verdict::Answered(_) => None,
+    }
+}

@@ -1,0 +1,138 @@
+//! How a run behaves: [`RunOptions`], with the defaults and limits DESIGN.md gives.
+
+use std::time::Duration;
+
+use crate::config::OnMessageError;
+
+/// The service's limit for the whole app, requests per second.
+pub const MAX_RATE: u32 = 200;
+/// The default rate: below the limit, leaving room for the app's production traffic.
+pub const DEFAULT_RATE: u32 = 180;
+/// Lanes (targets imported at once) by default.
+pub const DEFAULT_LANES: usize = 32;
+
+/// Retry bounds and pacing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Tries of one request on transient trouble before the lane pauses (the first try counts).
+    pub transient_tries: u32,
+    /// Tries on frequency refusals before the lane pauses; kept apart from the transient budget
+    /// because the limiter slows everyone down and the refusals stop by themselves.
+    pub rate_tries: u32,
+    /// First backoff delay.
+    pub base: Duration,
+    /// Longest backoff delay.
+    pub cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            transient_tries: 6,
+            rate_tries: 30,
+            base: Duration::from_millis(200),
+            cap: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything a run needs besides the work and the service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOptions {
+    /// Requests per second, for the whole run (at most [`MAX_RATE`]).
+    pub rate: u32,
+    /// Targets imported at once.
+    pub lanes: usize,
+    /// What a lane does when a message is refused (or invalid).
+    pub on_message_error: OnMessageError,
+    /// True when someone can decide about a paused lane (the console): the run then stays up
+    /// while lanes wait. False headless: a paused lane ends there and the run finishes when no
+    /// lane can go on.
+    pub wait_for_decisions: bool,
+    /// Send again, once, the messages an earlier part of this run left failed (for example after
+    /// importing a missing sender account). Without it they stay where they are and the
+    /// message policy applies to them again.
+    pub retry_failed: bool,
+    /// Retry bounds.
+    pub retry: RetryPolicy,
+    /// Before reading a group back to settle a request whose outcome is unknown (or that an
+    /// earlier process left in flight), wait until this long after it was sent, so that the
+    /// service is done with it.
+    pub settle_delay: Duration,
+    /// On shutdown, how long to wait for the answers of requests in flight.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            rate: DEFAULT_RATE,
+            lanes: DEFAULT_LANES,
+            on_message_error: OnMessageError::Pause,
+            wait_for_decisions: false,
+            retry_failed: false,
+            retry: RetryPolicy::default(),
+            settle_delay: Duration::from_secs(6),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RunOptions {
+    /// Checks the limits; the error names the option.
+    pub fn check(&self) -> Result<(), String> {
+        if self.rate == 0 || self.rate > MAX_RATE {
+            return Err(format!(
+                "--rate {} is out of range: give 1 to {MAX_RATE} requests per second (the service allows {MAX_RATE}/s for the whole app)",
+                self.rate
+            ));
+        }
+        if self.lanes == 0 {
+            return Err("--lanes must be at least 1".into());
+        }
+        if self.retry.transient_tries == 0 || self.retry.rate_tries == 0 {
+            return Err("retry budgets must allow at least one try".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_design_and_limits_are_checked() {
+        let o = RunOptions::default();
+        assert_eq!((o.rate, o.lanes), (180, 32));
+        assert_eq!(o.on_message_error, OnMessageError::Pause);
+        assert!(o.check().is_ok());
+        let too_fast = RunOptions {
+            rate: 201,
+            ..o.clone()
+        };
+        assert!(too_fast.check().unwrap_err().contains("--rate 201"));
+        assert!(
+            RunOptions {
+                rate: 0,
+                ..o.clone()
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            RunOptions {
+                rate: 200,
+                ..o.clone()
+            }
+            .check()
+            .is_ok()
+        );
+        assert!(
+            RunOptions { lanes: 0, ..o }
+                .check()
+                .unwrap_err()
+                .contains("--lanes")
+        );
+    }
+}

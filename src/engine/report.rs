@@ -1,0 +1,444 @@
+//! Reports on a run from the ledger: counts per target and state, every message that needs
+//! attention with its explanation, as text for people or JSON for scripts, and the failed
+//! messages written back as a staging file (`timport report --failed-out FILE`) that can be
+//! fixed and run.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use rusqlite::Connection;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::events::{Counts, SourceRef};
+use super::ledger::LedgerError;
+use super::ledger::read::{self, Attention};
+use super::ledger::runs::{self, RunRecord};
+use super::ledger::targets::{self, TargetRecord};
+use super::target::Target;
+use crate::clock::format_unix;
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The ledger could not be read.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// No run with that id (or no run at all).
+    #[error("{0}")]
+    NoRun(String),
+    /// The failed messages could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// One target of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetLine {
+    /// The lane.
+    pub target: Target,
+    /// Its lane state word.
+    pub state: String,
+    /// Why it stopped or paused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// Its messages per state.
+    pub counts: Counts,
+    /// Messages not sent yet (or in flight).
+    pub pending: u64,
+}
+
+/// A message that needs attention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttentionLine {
+    /// The lane.
+    pub target: Target,
+    /// `failed`, `invalid` or `skipped`.
+    pub state: String,
+    /// Where it is staged.
+    pub source: SourceRef,
+    /// The service's code, for a refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<i64>,
+    /// What it means.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meaning: Option<String>,
+    /// What to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
+    /// The service's words, the skip reason or the invalid problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A run as the ledger tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The run's id.
+    pub run_id: i64,
+    /// Its staging root.
+    pub staging_root: String,
+    /// Its status word.
+    pub status: String,
+    /// The latest invocation's exit code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    /// Unix ms.
+    pub started_at: i64,
+    /// Unix ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<i64>,
+    /// Per target.
+    pub targets: Vec<TargetLine>,
+    /// The sum.
+    pub totals: Counts,
+    /// Failed, invalid and skipped messages.
+    pub attention: Vec<AttentionLine>,
+    #[serde(skip)]
+    bodies: Vec<Option<String>>,
+}
+
+/// Builds the report of run `run` (the latest run when `None`).
+pub fn load(conn: &Connection, run: Option<i64>) -> Result<Report, ReportError> {
+    let record: RunRecord = match run {
+        Some(id) => runs::run_by_id(conn, id)?
+            .ok_or_else(|| ReportError::NoRun(format!("the ledger has no run {id}")))?,
+        None => runs::latest_run(conn)?
+            .ok_or_else(|| ReportError::NoRun("the ledger has no run yet".into()))?,
+    };
+    let target_records = targets::targets_of(conn, record.id)?;
+    let mut totals = Counts::default();
+    let mut lines = Vec::new();
+    for t in &target_records {
+        let counts = read::counts(conn, t.id, t.messages)?;
+        totals.add(&counts);
+        lines.push(TargetLine {
+            target: t.target.clone(),
+            state: t.state.clone(),
+            last_error: t.last_error.clone(),
+            counts,
+            pending: counts.pending(),
+        });
+    }
+    let (attention, bodies) = read::attention(conn, record.id)?
+        .into_iter()
+        .map(|a| attention_line(a, &target_records))
+        .unzip();
+    Ok(Report {
+        run_id: record.id,
+        staging_root: record.staging_root,
+        status: record.status,
+        exit_code: record.exit_code,
+        started_at: record.started_at,
+        finished_at: record.finished_at,
+        targets: lines,
+        totals,
+        attention,
+        bodies,
+    })
+}
+
+fn attention_line(a: Attention, targets: &[TargetRecord]) -> (AttentionLine, Option<String>) {
+    let target = targets
+        .iter()
+        .find(|t| t.id == a.target_id)
+        .map(|t| t.target.clone())
+        .unwrap_or_else(|| Target::new("?", None));
+    (
+        AttentionLine {
+            target,
+            state: a.state,
+            source: SourceRef {
+                file: a.file.into(),
+                line: a.line,
+                offset: a.offset,
+                item: a.item,
+            },
+            code: a.code,
+            meaning: a.meaning,
+            remedy: a.remedy,
+            detail: a.detail,
+        },
+        a.body,
+    )
+}
+
+impl Report {
+    /// The report for people.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Run {} of {}\n  started {}, {}{}{}",
+            self.run_id,
+            self.staging_root,
+            format_unix(self.started_at / 1000),
+            self.status,
+            self.finished_at
+                .map(|f| format!(" since {}", format_unix(f / 1000)))
+                .unwrap_or_default(),
+            self.exit_code
+                .map(|c| format!(" (exit {c})"))
+                .unwrap_or_default(),
+        );
+        let width = self
+            .targets
+            .iter()
+            .map(|t| t.target.to_string().chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("Target".len());
+        let _ = writeln!(
+            out,
+            "\n{:<width$}  {:<8}  {:>8}  {:>8}  {:>6}  {:>7}  {:>7}  {:>7}",
+            "Target", "State", "Messages", "Done", "Failed", "Skipped", "Invalid", "Pending"
+        );
+        let row = |out: &mut String, name: &str, state: &str, c: &Counts| {
+            let _ = writeln!(
+                out,
+                "{name:<width$}  {state:<8}  {:>8}  {:>8}  {:>6}  {:>7}  {:>7}  {:>7}",
+                c.total,
+                c.done,
+                c.failed,
+                c.skipped,
+                c.invalid,
+                c.pending()
+            );
+        };
+        for t in &self.targets {
+            row(&mut out, &t.target.to_string(), &t.state, &t.counts);
+        }
+        row(&mut out, "Total", "", &self.totals);
+        for t in self.targets.iter().filter(|t| t.last_error.is_some()) {
+            let _ = writeln!(
+                out,
+                "\n{} is {}: {}",
+                t.target,
+                t.state,
+                t.last_error.as_deref().unwrap_or_default()
+            );
+        }
+        for (title, state) in [
+            ("Failed", "failed"),
+            ("Invalid", "invalid"),
+            ("Skipped", "skipped"),
+        ] {
+            let items: Vec<_> = self.attention.iter().filter(|a| a.state == state).collect();
+            if items.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\n{title} ({}):", items.len());
+            for a in items {
+                let _ = write!(
+                    out,
+                    "  {} {} line {}",
+                    a.target, a.source.file, a.source.line
+                );
+                if a.source.item > 0 {
+                    let _ = write!(out, " (item {})", a.source.item);
+                }
+                let mut words = Vec::new();
+                if let Some(code) = a.code {
+                    words.push(code.to_string());
+                }
+                if let Some(meaning) = &a.meaning {
+                    words.push(format!("{meaning}."));
+                }
+                if let Some(remedy) = &a.remedy {
+                    words.push(format!("{remedy}."));
+                }
+                match (&a.detail, a.meaning.is_some()) {
+                    (Some(detail), true) => words.push(format!("({detail})")),
+                    (Some(detail), false) => words.push(detail.clone()),
+                    (None, _) => {}
+                }
+                let _ = write!(out, ": {}", words.join(" "));
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Writes the failed and invalid messages (their current bodies) to `path` as a JSONL
+    /// staging file, each line naming its `GroupId` (and `TopicId`) so that one file can hold
+    /// several targets. Returns how many were written, and the places of those whose text is
+    /// not a JSON object (written as they are, to be fixed by hand).
+    pub fn write_failed(&self, path: &Path) -> Result<(usize, Vec<String>), ReportError> {
+        let write_err = |source| ReportError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(write_err)?);
+        let mut written = 0;
+        let mut as_is = Vec::new();
+        for (a, body) in self.attention.iter().zip(&self.bodies) {
+            if a.state == "skipped" {
+                continue;
+            }
+            let Some(body) = body else { continue };
+            let line = match serde_json::from_str::<Value>(body) {
+                Ok(Value::Object(mut map)) => {
+                    map.insert("GroupId".into(), Value::String(a.target.group().into()));
+                    if let Some(topic) = a.target.topic() {
+                        map.insert("TopicId".into(), Value::String(topic.into()));
+                    }
+                    Value::Object(map).to_string()
+                }
+                _ => {
+                    as_is.push(format!(
+                        "{} line {} ({})",
+                        a.source.file, a.source.line, a.target
+                    ));
+                    body.replace(['\n', '\r'], " ")
+                }
+            };
+            writeln!(file, "{line}").map_err(write_err)?;
+            written += 1;
+        }
+        file.flush().map_err(write_err)?;
+        Ok((written, as_is))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::catalogue::explain_message_result;
+    use crate::engine::events::Failure;
+    use crate::engine::ledger::messages::Mark;
+    use crate::engine::ledger::requests;
+    use crate::engine::ledger::testing::temp_ledger;
+    use crate::engine::testing::meta;
+
+    #[tokio::test]
+    async fn a_report_counts_states_lists_failures_and_writes_them_back() {
+        let (ledger, dir) = temp_ledger();
+        let failure = Failure::from_explanation(explain_message_result(80002), "too big");
+        ledger
+            .call(move |c| {
+                let run = runs::create_run(c, "/stage", "{}", &[])?.id;
+                let g1 = targets::ensure_target(c, run, &Target::new("g1", None), 4, 1)?;
+                let g2 = targets::ensure_target(
+                    c,
+                    run,
+                    &Target::new("@TGS#_c", Some("@TGS#_c@TOPIC#_t")),
+                    2,
+                    1,
+                )?;
+                targets::set_state(c, g1, crate::engine::LaneState::Paused, Some("80002: ..."))?;
+                let marks = vec![
+                    (
+                        meta("g1.jsonl", 1),
+                        Mark::Done {
+                            msg_seq: 1,
+                            msg_time: 101,
+                        },
+                    ),
+                    (
+                        meta("g1.jsonl", 2),
+                        Mark::Failed {
+                            failure: failure.clone(),
+                            body:
+                                r#"{"From_Account":"alice","SendTime":102,"Random":2,"MsgBody":[]}"#
+                                    .into(),
+                        },
+                    ),
+                    (
+                        meta("g1.jsonl", 3),
+                        Mark::Skipped {
+                            reason: "spam".into(),
+                        },
+                    ),
+                ];
+                requests::record(c, g1, &[], requests::state::DONE, None, &marks)?;
+                let invalid = vec![
+                    (
+                        meta("c.jsonl", 1),
+                        Mark::Invalid {
+                            problem: "SendTime: missing".into(),
+                            raw: "{\"From_Account\":\"bob\"}".into(),
+                        },
+                    ),
+                    (
+                        meta("c.jsonl", 2),
+                        Mark::Invalid {
+                            problem: "not JSON".into(),
+                            raw: "{oops".into(),
+                        },
+                    ),
+                ];
+                requests::record(c, g2, &[], requests::state::DONE, None, &invalid)?;
+                runs::finish_run(c, run, runs::RunStatus::Incomplete, 1)
+            })
+            .await
+            .unwrap();
+        let conn = crate::engine::ledger::schema::open_for_reading(ledger.path()).unwrap();
+        let report = load(&conn, None).unwrap();
+        assert_eq!(
+            (report.status.as_str(), report.exit_code),
+            ("incomplete", Some(1))
+        );
+        assert_eq!(report.targets[0].counts.done, 1);
+        assert_eq!(report.targets[0].pending, 1);
+        assert_eq!(report.targets[1].counts.invalid, 2);
+        assert_eq!(
+            (
+                report.totals.total,
+                report.totals.failed,
+                report.totals.skipped
+            ),
+            (6, 1, 1)
+        );
+        let text = report.text();
+        assert!(text.contains("Run 1 of /stage"), "{text}");
+        assert!(text.contains("g1 is paused: 80002: ..."), "{text}");
+        assert!(
+            text.contains(&format!(
+                "g1 g1.jsonl line 2: 80002 {}.",
+                explain_message_result(80002).meaning
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(explain_message_result(80002).remedy),
+            "{text}"
+        );
+        assert!(
+            text.contains("Skipped (1):\n  g1 g1.jsonl line 3: spam\n"),
+            "{text}"
+        );
+        assert!(text.contains("Invalid (2):"), "{text}");
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["attention"][0]["code"], 80002);
+        assert_eq!(json["targets"][1]["target"]["topic"], "@TGS#_c@TOPIC#_t");
+
+        let out = dir.path().join("failed.jsonl");
+        let (written, as_is) = report.write_failed(&out).unwrap();
+        assert_eq!(written, 3);
+        assert_eq!(as_is, ["c.jsonl line 2 (@TGS#_c topic @TGS#_c@TOPIC#_t)"]);
+        let lines: Vec<String> = std::fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let first: Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(first["GroupId"], "g1");
+        assert_eq!(first["Random"], 2);
+        let second: Value = serde_json::from_str(&lines[1]).unwrap();
+        assert_eq!(
+            (second["GroupId"].as_str(), second["TopicId"].as_str()),
+            (Some("@TGS#_c"), Some("@TGS#_c@TOPIC#_t"))
+        );
+        assert_eq!(lines[2], "{oops");
+
+        assert!(
+            matches!(load(&conn, Some(9)), Err(ReportError::NoRun(m)) if m.contains("no run 9"))
+        );
+    }
+}

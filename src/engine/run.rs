@@ -1,0 +1,535 @@
+//! A run: opening it in the ledger (new, or resumed with its staged files unchanged), starting
+//! one lane per target with at most `--lanes` working at once, routing controls to lanes,
+//! stopping cleanly (no new requests; answers in flight awaited for a bounded time), and the
+//! summary with the exit code.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::context::RunContext;
+use super::control::{Control, Decision};
+use super::events::{
+    Counts, Event, Failure, LaneState, RunSummary, SourceRef, TargetStart, TargetSummary,
+};
+use super::lane::{LaneEnd, LaneSetup, end_state, run_lane};
+use super::ledger::decisions::{self, DecidedBy, DecisionRecord};
+use super::ledger::runs::{self, FileChange, FileRecord, RunRecord, RunStatus, compare_files};
+use super::ledger::{Ledger, LedgerError, read, targets};
+use super::limiter::Limiter;
+use super::options::RunOptions;
+use super::service::ImportService;
+use super::target::Target;
+use super::work::{TargetInfo, WorkSource};
+
+/// The exit code of an interrupted run (128 + SIGINT, as shells report Ctrl-C).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Why a run could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpenRunError {
+    /// The ledger failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// Staged files changed since the run began.
+    #[error("the staged files changed since run {run_id} began ({}); resuming would mix two versions of the same history. Restore the files, or start a new run with --new-run", .changes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    FilesChanged {
+        /// The run.
+        run_id: i64,
+        /// What changed.
+        changes: Vec<FileChange>,
+    },
+}
+
+/// A run ready to work on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedRun {
+    /// As recorded.
+    pub run: RunRecord,
+    /// True when it continues an earlier invocation.
+    pub resumed: bool,
+}
+
+/// Opens the run of `staging_root`: the latest one, resumed, when its files are unchanged (an
+/// error listing the changes otherwise), or a new one when there is none or `new_run` is set.
+pub async fn open_run(
+    ledger: &Ledger,
+    staging_root: String,
+    options_json: String,
+    files: Vec<FileRecord>,
+    new_run: bool,
+) -> Result<OpenedRun, OpenRunError> {
+    let root = staging_root.clone();
+    let existing = ledger.call(move |c| runs::latest_run_for(c, &root)).await?;
+    match existing {
+        Some(run) if !new_run => {
+            let id = run.id;
+            let recorded = ledger.call(move |c| runs::files_of(c, id)).await?;
+            let changes = compare_files(&recorded, &files);
+            if !changes.is_empty() {
+                return Err(OpenRunError::FilesChanged {
+                    run_id: id,
+                    changes,
+                });
+            }
+            ledger.call(move |c| runs::resume_run(c, id)).await?;
+            let run = ledger
+                .call(move |c| runs::run_by_id(c, id))
+                .await?
+                .ok_or_else(|| LedgerError::Corrupt(format!("run {id} vanished")))?;
+            Ok(OpenedRun { run, resumed: true })
+        }
+        _ => {
+            let run = ledger
+                .call(move |c| runs::create_run(c, &staging_root, &options_json, &files))
+                .await?;
+            Ok(OpenedRun {
+                run,
+                resumed: false,
+            })
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOutcome {
+    /// Where everything stands.
+    pub summary: RunSummary,
+    /// The process exit code (DESIGN.md; 130 when interrupted).
+    pub exit_code: u8,
+}
+
+/// Why the whole run stopped early.
+#[derive(Debug, Clone, PartialEq)]
+enum StopCause {
+    Interrupted,
+    Service(Failure),
+    Ledger(String),
+}
+
+impl StopCause {
+    fn words(&self) -> String {
+        match self {
+            StopCause::Interrupted => "interrupted by the operator".into(),
+            StopCause::Service(f) => f.line(),
+            StopCause::Ledger(e) => e.clone(),
+        }
+    }
+}
+
+type Cause = Arc<Mutex<Option<StopCause>>>;
+
+fn set_cause(cause: &Cause, c: StopCause) {
+    let mut slot = cause.lock().unwrap_or_else(PoisonError::into_inner);
+    slot.get_or_insert(c);
+}
+
+/// Where a lane's controls go.
+struct Route {
+    target_id: i64,
+    decisions: mpsc::Sender<(SourceRef, Decision)>,
+    stop: CancellationToken,
+}
+
+/// Runs every target of `source` in run `run_id` to its end (or until stopped), emitting events
+/// as it goes and [`Event::RunFinished`] last.
+pub async fn run<S: ImportService>(
+    service: Arc<S>,
+    source: Arc<dyn WorkSource>,
+    ledger: Ledger,
+    opened: &OpenedRun,
+    opts: RunOptions,
+    events: mpsc::Sender<Event>,
+    controls: mpsc::Receiver<Control>,
+) -> Result<RunOutcome, LedgerError> {
+    let started = Instant::now();
+    let run_id = opened.run.id;
+    let infos = source.targets();
+    let recorded = record_targets(&ledger, run_id, infos).await?;
+    let _ = events
+        .send(Event::RunStarted {
+            run_id,
+            resumed: opened.resumed,
+            targets: recorded
+                .iter()
+                .map(|(info, _, counts)| TargetStart {
+                    target: info.target.clone(),
+                    messages: info.messages,
+                    batches: info.batches,
+                    already_done: counts.done + counts.skipped,
+                })
+                .collect(),
+            rate_budget: opts.rate,
+            lanes: opts.lanes,
+            on_message_error: opts.on_message_error,
+        })
+        .await;
+
+    let (pause_tx, pause_rx) = watch::channel(false);
+    let shutdown = CancellationToken::new();
+    let cause: Cause = Arc::new(Mutex::new(None));
+    let ctx = Arc::new(RunContext {
+        service,
+        source,
+        ledger: ledger.clone(),
+        limiter: Limiter::new(opts.rate),
+        events: events.clone(),
+        slots: Arc::new(Semaphore::new(opts.lanes.max(1))),
+        loads: Semaphore::new(super::context::LOADS_AT_ONCE),
+        opts,
+        paused: pause_rx,
+        shutdown: shutdown.clone(),
+        requests: Default::default(),
+    });
+
+    let mut routes = HashMap::new();
+    let mut setups = Vec::new();
+    for (info, target_id, _) in &recorded {
+        let (tx, rx) = mpsc::channel(16);
+        let stop = CancellationToken::new();
+        routes.insert(
+            info.target.clone(),
+            Route {
+                target_id: *target_id,
+                decisions: tx,
+                stop: stop.clone(),
+            },
+        );
+        setups.push(LaneSetup {
+            target: info.target.clone(),
+            target_id: *target_id,
+            messages: info.messages,
+            decisions: rx,
+            stop,
+        });
+    }
+    let router = tokio::spawn(route_controls(
+        controls,
+        routes,
+        pause_tx,
+        shutdown.clone(),
+        Arc::clone(&cause),
+        ledger.clone(),
+        events.clone(),
+    ));
+
+    let ends = drive_lanes(&ctx, setups, &cause).await;
+    router.abort();
+
+    let finished = summarize(&ctx, run_id, &recorded, &ends, &cause, started).await;
+    let (status, exit_code) = (status_of(finished.exit_code), finished.exit_code);
+    let _ = ledger
+        .call(move |c| runs::finish_run(c, run_id, status, exit_code))
+        .await;
+    let _ = events
+        .send(Event::RunFinished {
+            summary: finished.summary.clone(),
+            exit_code,
+        })
+        .await;
+    Ok(finished)
+}
+
+/// Records every target (refreshing its counts) and reads what is already done.
+async fn record_targets(
+    ledger: &Ledger,
+    run_id: i64,
+    infos: Vec<TargetInfo>,
+) -> Result<Vec<(TargetInfo, i64, Counts)>, LedgerError> {
+    ledger
+        .call(move |c| {
+            infos
+                .into_iter()
+                .map(|info| {
+                    let id = targets::ensure_target(
+                        c,
+                        run_id,
+                        &info.target,
+                        info.messages,
+                        info.batches,
+                    )?;
+                    targets::set_state(c, id, LaneState::Waiting, None)?;
+                    let counts = read::counts(c, id, info.messages)?;
+                    Ok((info, id, counts))
+                })
+                .collect()
+        })
+        .await
+}
+
+/// Starts lanes in order as slots free up, collects how each ended, and bounds the wait for
+/// answers in flight once the run is stopping. `None` for a lane that never started (or was
+/// aborted at the end of the grace period).
+async fn drive_lanes<S: ImportService>(
+    ctx: &Arc<RunContext<S>>,
+    setups: Vec<LaneSetup>,
+    cause: &Cause,
+) -> Vec<Option<(LaneEnd, Counts)>> {
+    let mut ends: Vec<Option<(LaneEnd, Counts)>> = vec![None; setups.len()];
+    let mut waiting = setups.into_iter().enumerate();
+    let mut next = waiting.next();
+    let mut lanes = JoinSet::new();
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        if ctx.shutdown.is_cancelled() && deadline.is_none() {
+            deadline = Some(tokio::time::Instant::now() + ctx.opts.shutdown_grace);
+        }
+        let may_start = next.is_some() && deadline.is_none();
+        if !may_start && lanes.is_empty() {
+            break;
+        }
+        let slots = Arc::clone(&ctx.slots);
+        tokio::select! {
+            biased;
+            Some(joined) = lanes.join_next() => {
+                if let Ok((i, (end, counts))) = joined {
+                    match &end {
+                        LaneEnd::StopRun(f) => {
+                            set_cause(cause, StopCause::Service(f.clone()));
+                            ctx.shutdown.cancel();
+                        }
+                        LaneEnd::Ledger(e) => {
+                            set_cause(cause, StopCause::Ledger(e.to_string()));
+                            ctx.shutdown.cancel();
+                        }
+                        _ => {}
+                    }
+                    ends[i] = Some((end, counts));
+                }
+            }
+            permit = slots.acquire_owned(), if may_start => {
+                if let (Ok(permit), Some((i, setup))) = (permit, next.take()) {
+                    let ctx = Arc::clone(ctx);
+                    lanes.spawn(async move { (i, run_lane(ctx, setup, permit).await) });
+                    next = waiting.next();
+                }
+            }
+            () = ctx.shutdown.cancelled(), if deadline.is_none() => {}
+            () = sleep_until_opt(deadline), if deadline.is_some() => {
+                // Answers still not in after the grace period: their requests stay in flight in
+                // the ledger and are settled by reading back on resume.
+                lanes.abort_all();
+                while lanes.join_next().await.is_some() {}
+                break;
+            }
+        }
+    }
+    ends
+}
+
+async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Routes controls until the run ends.
+async fn route_controls(
+    mut controls: mpsc::Receiver<Control>,
+    routes: HashMap<Target, Route>,
+    pause: watch::Sender<bool>,
+    shutdown: CancellationToken,
+    cause: Cause,
+    ledger: Ledger,
+    events: mpsc::Sender<Event>,
+) {
+    while let Some(control) = controls.recv().await {
+        match control {
+            Control::PauseRun => {
+                pause.send_replace(true);
+            }
+            Control::ResumeRun => {
+                pause.send_replace(false);
+            }
+            Control::Shutdown => {
+                set_cause(&cause, StopCause::Interrupted);
+                shutdown.cancel();
+            }
+            Control::StopLane(target) => match routes.get(&target) {
+                Some(route) => {
+                    // Stop first, record second: the lane must not start another request
+                    // while the decision is being written.
+                    route.stop.cancel();
+                    let id = route.target_id;
+                    let record = DecisionRecord {
+                        message: None,
+                        decision: "stop_lane",
+                        by: DecidedBy::Operator,
+                        reason: None,
+                        edited_body: None,
+                        mark: None,
+                    };
+                    let _ = ledger
+                        .call(move |c| decisions::record(c, id, &record))
+                        .await;
+                    route.stop.cancel();
+                }
+                None => unknown_target(&events, &target).await,
+            },
+            Control::Decide {
+                target,
+                source,
+                decision,
+            } => match routes.get(&target) {
+                // A lane that has ended no longer listens; the decision has nothing to apply to.
+                Some(route) => {
+                    let _ = route.decisions.send((source, decision)).await;
+                }
+                None => unknown_target(&events, &target).await,
+            },
+        }
+    }
+}
+
+async fn unknown_target(events: &mpsc::Sender<Event>, target: &Target) {
+    let _ = events
+        .send(Event::Warning {
+            target: None,
+            message: format!("control for {target} ignored: it is not a target of this run"),
+        })
+        .await;
+}
+
+/// The run's summary (counts from the ledger, which holds every invocation's work) and exit
+/// code.
+async fn summarize<S: ImportService>(
+    ctx: &Arc<RunContext<S>>,
+    run_id: i64,
+    recorded: &[(TargetInfo, i64, Counts)],
+    ends: &[Option<(LaneEnd, Counts)>],
+    cause: &Cause,
+    started: Instant,
+) -> RunOutcome {
+    let ids: Vec<(i64, u64)> = recorded
+        .iter()
+        .map(|(i, id, _)| (*id, i.messages))
+        .collect();
+    let from_ledger = ctx
+        .ledger
+        .call(move |c| {
+            ids.iter()
+                .map(|&(id, total)| read::counts(c, id, total))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .ok();
+    let mut totals = Counts::default();
+    let mut blocked = false;
+    let targets: Vec<TargetSummary> = recorded
+        .iter()
+        .enumerate()
+        .map(|(i, (info, _, start_counts))| {
+            let counts = match (&from_ledger, &ends[i]) {
+                (Some(all), _) => all[i],
+                (None, Some((_, c))) => *c,
+                (None, None) => *start_counts,
+            };
+            totals.add(&counts);
+            let (state, reason) = match &ends[i] {
+                Some((end, _)) => {
+                    blocked |= matches!(end, LaneEnd::Blocked(_));
+                    end_state(end)
+                }
+                None => (LaneState::Waiting, Some("not started".into())),
+            };
+            TargetSummary {
+                target: info.target.clone(),
+                state,
+                counts,
+                reason,
+            }
+        })
+        .collect();
+    let cause = cause.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let exit_code = exit_code(cause.as_ref(), blocked, &totals);
+    RunOutcome {
+        summary: RunSummary {
+            run_id,
+            targets,
+            totals,
+            requests: ctx.requests.load(std::sync::atomic::Ordering::Relaxed),
+            elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            stopped: cause.as_ref().map(StopCause::words),
+        },
+        exit_code,
+    }
+}
+
+/// DESIGN.md's exit codes: 3 when an unrecoverable service, connection or ledger error stopped
+/// the run or a lane; 130 when the operator interrupted it; 0 when every message is done; 1
+/// otherwise (failed, skipped, invalid or not yet sent).
+fn exit_code(cause: Option<&StopCause>, blocked: bool, totals: &Counts) -> u8 {
+    match cause {
+        Some(StopCause::Service(_) | StopCause::Ledger(_)) => 3,
+        _ if blocked => 3,
+        Some(StopCause::Interrupted) => EXIT_INTERRUPTED,
+        None if totals.done == totals.total => 0,
+        None => 1,
+    }
+}
+
+fn status_of(exit_code: u8) -> RunStatus {
+    match exit_code {
+        0 => RunStatus::Done,
+        3 => RunStatus::Stopped,
+        EXIT_INTERRUPTED => RunStatus::Interrupted,
+        _ => RunStatus::Incomplete,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_design() {
+        let all = Counts {
+            total: 3,
+            done: 3,
+            ..Counts::default()
+        };
+        let skipped = Counts {
+            total: 3,
+            done: 2,
+            skipped: 1,
+            ..Counts::default()
+        };
+        let f = Failure {
+            code: Some(70020),
+            meaning: "m".into(),
+            remedy: "r".into(),
+            detail: String::new(),
+        };
+        assert_eq!(exit_code(None, false, &all), 0);
+        assert_eq!(exit_code(None, false, &skipped), 1);
+        assert_eq!(
+            exit_code(None, true, &all),
+            3,
+            "a lane blocked on the network"
+        );
+        assert_eq!(exit_code(Some(&StopCause::Service(f)), false, &all), 3);
+        assert_eq!(
+            exit_code(Some(&StopCause::Ledger("x".into())), false, &all),
+            3
+        );
+        assert_eq!(
+            exit_code(Some(&StopCause::Interrupted), false, &skipped),
+            EXIT_INTERRUPTED
+        );
+        assert_eq!(status_of(0), RunStatus::Done);
+        assert_eq!(status_of(1), RunStatus::Incomplete);
+        assert_eq!(status_of(3), RunStatus::Stopped);
+        assert_eq!(status_of(130), RunStatus::Interrupted);
+        assert_eq!(
+            exit_code(None, false, &Counts::default()),
+            0,
+            "nothing to do"
+        );
+    }
+}

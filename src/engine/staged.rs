@@ -1,0 +1,347 @@
+//! Work from a staging directory: the targets `staging` indexed, each read from disk and
+//! planned by `plan` a part at a time as its lane goes (so memory holds one part per lane at
+//! work, not the directory, nor a whole group), with invalid messages kept at their place in the
+//! order. Parts are cut at batch boundaries of the whole target and planned with the state the
+//! earlier parts left (`plan::plan_part`): the requests are exactly those `timport plan` shows.
+//!
+//! Also the file fingerprints a run records, and the checks of an edited message (staging's
+//! rules, then a `Random` derived as the planner derives one).
+
+use std::collections::{HashMap, VecDeque};
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::events::SourceRef;
+use super::ledger::runs::FileRecord;
+use super::target::Target;
+use super::work::{
+    BatchWork, BodyHead, InvalidWork, MessageWork, PART_MESSAGES, TargetInfo, TargetWork, WorkItem,
+    WorkReader, WorkSource, split_body,
+};
+use crate::api::types::ImportMsg;
+use crate::plan::{self, PlanOptions, PlanState};
+use crate::staging::{Flags, Staging, check_message_text};
+
+/// A scanned staging directory, restricted to the targets of a run.
+pub struct StagedWork {
+    staging: Arc<Staging>,
+    targets: Vec<TargetInfo>,
+    plan: PlanOptions,
+    part_messages: usize,
+}
+
+impl StagedWork {
+    /// The targets of `groups` (each with all its topics), or every target when `groups` is
+    /// empty. An unknown group is an error naming the groups that are staged. So is an error
+    /// staging could not tie to a message (an unreadable file, JSON whose structure breaks off):
+    /// the messages it hides would otherwise be left out without a trace in the ledger.
+    pub fn new(
+        staging: Staging,
+        groups: &[String],
+        plan: PlanOptions,
+    ) -> Result<StagedWork, String> {
+        let stray: usize = staging
+            .problem_counts(None)
+            .map_or(0, |kinds| kinds.values().map(|c| c.errors).sum());
+        if stray > 0 {
+            let shown: Vec<String> = staging
+                .problems()
+                .iter()
+                .filter(|p| p.is_error() && p.target.is_none())
+                .take(5)
+                .map(ToString::to_string)
+                .collect();
+            return Err(format!(
+                "{stray} problem(s) in the staged files are not about one message (messages there could not be read, so they would be left out): fix them first; `timport validate` lists them:\n  {}",
+                shown.join("\n  ")
+            ));
+        }
+        let staged: Vec<&str> = {
+            let mut g: Vec<&str> = staging
+                .targets()
+                .iter()
+                .map(|t| t.target().group())
+                .collect();
+            g.dedup();
+            g
+        };
+        if let Some(missing) = groups.iter().find(|g| !staged.contains(&g.as_str())) {
+            return Err(format!(
+                "no staged messages for group {missing}; staged groups: {}",
+                if staged.is_empty() {
+                    "none".to_owned()
+                } else {
+                    staged.join(", ")
+                }
+            ));
+        }
+        let targets = staging
+            .targets()
+            .iter()
+            .filter(|t| groups.is_empty() || groups.iter().any(|g| g == t.target().group()))
+            .map(|t| {
+                let times: Vec<i64> = t
+                    .entries()
+                    .iter()
+                    .filter(|e| e.is_valid())
+                    .map(|e| e.send_time())
+                    .collect();
+                TargetInfo {
+                    target: t.target().clone(),
+                    messages: t.entries().len() as u64,
+                    batches: plan::batch_ranges(&times, plan.batch_size).len() as u64,
+                }
+            })
+            .collect();
+        Ok(StagedWork {
+            staging: Arc::new(staging),
+            targets,
+            plan,
+            part_messages: PART_MESSAGES,
+        })
+    }
+
+    /// The same, read in parts of about `messages` messages (tests use small parts).
+    pub fn in_parts_of(mut self, messages: usize) -> StagedWork {
+        self.part_messages = messages.max(1);
+        self
+    }
+
+    /// The staging directory (or file).
+    pub fn staging(&self) -> &Staging {
+        &self.staging
+    }
+
+    /// Every staged file's fingerprint, for the run's record.
+    pub fn fingerprints(&self) -> Vec<FileRecord> {
+        self.staging
+            .files()
+            .iter()
+            .map(|f| {
+                let (size, mtime, hash) = match &f.fingerprint {
+                    Some(fp) => (
+                        fp.size,
+                        fp.modified
+                            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                            .map_or(0, |d| d.as_secs() as i64),
+                        fp.hex(),
+                    ),
+                    None => (0, 0, String::new()),
+                };
+                FileRecord {
+                    path: f.path.to_string(),
+                    size,
+                    mtime,
+                    hash,
+                }
+            })
+            .collect()
+    }
+}
+
+impl WorkSource for StagedWork {
+    fn targets(&self) -> Vec<TargetInfo> {
+        self.targets.clone()
+    }
+
+    fn open(&self, target: &Target) -> Result<Box<dyn WorkReader>, String> {
+        let index = self
+            .staging
+            .target(target)
+            .ok_or_else(|| format!("no staged messages for {target}"))?;
+        let entries = index.entries();
+        let valid: Vec<usize> = (0..entries.len())
+            .filter(|&i| entries[i].is_valid())
+            .collect();
+        let times: Vec<i64> = valid.iter().map(|&i| entries[i].send_time()).collect();
+        let batches = plan::batch_ranges(&times, self.plan.batch_size);
+        // Parts of whole batches, at least `part_messages` valid messages each but the last;
+        // an invalid message goes with the part it falls in.
+        let mut parts = VecDeque::new();
+        let (mut start, mut sizes) = (0, Vec::new());
+        for (b, range) in batches.iter().enumerate() {
+            sizes.push(range.len());
+            let last = b + 1 == batches.len();
+            if last || sizes.iter().sum::<usize>() >= self.part_messages {
+                let end = if last {
+                    entries.len()
+                } else {
+                    valid[range.end - 1] + 1
+                };
+                parts.push_back(Part {
+                    entries: start..end,
+                    batch_sizes: std::mem::take(&mut sizes),
+                });
+                start = end;
+            }
+        }
+        if parts.is_empty() && !entries.is_empty() {
+            // Only invalid messages.
+            parts.push_back(Part {
+                entries: 0..entries.len(),
+                batch_sizes: Vec::new(),
+            });
+        }
+        // RecentContactFlag is per target: on every request when any message was staged with
+        // it, as planning the whole target decides.
+        let any_flag = valid
+            .iter()
+            .any(|&i| entries[i].flags().contains(Flags::RECENT_CONTACT));
+        let plan = PlanOptions {
+            recent_contact_flag: self.plan.recent_contact_flag.or(any_flag.then_some(1)),
+            ..self.plan.clone()
+        };
+        Ok(Box::new(StagedReader {
+            staging: Arc::clone(&self.staging),
+            target: target.clone(),
+            parts,
+            plan,
+            state: PlanState::default(),
+        }))
+    }
+
+    fn prepare_edit(
+        &self,
+        target: &Target,
+        source: &SourceRef,
+        msg: ImportMsg,
+    ) -> Result<ImportMsg, String> {
+        let text = serde_json::to_string(&msg).map_err(|e| e.to_string())?;
+        let mut checked =
+            check_message_text(&text, self.staging.options()).map_err(|findings| {
+                errors(
+                    findings
+                        .iter()
+                        .filter(|f| f.is_error())
+                        .map(|f| (f.field.as_deref(), f.message.as_str())),
+                )
+            })?;
+        if checked.random.is_none() {
+            checked.random = Some(plan::derive_random(target, source, &checked));
+        }
+        Ok(checked)
+    }
+}
+
+/// Staging's error findings in one line: `field: message; field: message`.
+fn errors<'a>(found: impl Iterator<Item = (Option<&'a str>, &'a str)>) -> String {
+    found
+        .map(|(field, message)| match field {
+            Some(field) => format!("{field}: {message}"),
+            None => message.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A run of whole batches of a target: its entries (positions in the target's order) and the
+/// sizes its batches must have.
+struct Part {
+    entries: Range<usize>,
+    batch_sizes: Vec<usize>,
+}
+
+/// Reads one target a part at a time: loads the part's messages, plans them with the state the
+/// earlier parts left (so the result is the whole target's plan, cut into parts).
+struct StagedReader {
+    staging: Arc<Staging>,
+    target: Target,
+    parts: VecDeque<Part>,
+    plan: PlanOptions,
+    state: PlanState,
+}
+
+impl WorkReader for StagedReader {
+    fn next_part(&mut self) -> Result<Option<TargetWork>, String> {
+        let Some(part) = self.parts.pop_front() else {
+            return Ok(None);
+        };
+        let target = &self.target;
+        let index = self
+            .staging
+            .target(target)
+            .ok_or_else(|| format!("no staged messages for {target}"))?;
+        let loaded = self
+            .staging
+            .load_range(target, part.entries.clone())
+            .map_err(|e| e.to_string())?;
+        // Every message's place in the part.
+        let place: HashMap<(Arc<str>, u64, u32), usize> = index.entries()[part.entries.clone()]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let s = self.staging.source_of(e);
+                ((s.file, s.offset, s.item), i)
+            })
+            .collect();
+        let at = |s: &SourceRef| {
+            place
+                .get(&(s.file.clone(), s.offset, s.item))
+                .copied()
+                .ok_or_else(|| format!("{s} is not in the index"))
+        };
+        let mut slots: Vec<Option<WorkItem>> = vec![None; part.entries.len()];
+
+        let plan = plan::plan_part(target, &loaded.messages, &self.plan, &mut self.state);
+        let sizes: Vec<usize> = plan.batches.iter().map(|b| b.messages.len()).collect();
+        if sizes != part.batch_sizes {
+            return Err(format!(
+                "planning {target} in parts cut its batches differently ({sizes:?} instead of {:?}); this is a timport bug",
+                part.batch_sizes
+            ));
+        }
+        let mut head = None;
+        let mut batches = Vec::with_capacity(plan.batches.len());
+        for batch in &plan.batches {
+            let (batch_head, jsons) = split_body(&batch.body)?;
+            head.get_or_insert(batch_head);
+            let index = batch.index as u32;
+            let mut range: Option<Range<usize>> = None;
+            for (planned, json) in batch.messages.iter().zip(&jsons) {
+                let i = at(&planned.source)?;
+                let work = MessageWork::from_json(planned.source.clone(), index, json)
+                    .ok_or_else(|| format!("the plan of {} is not a message", planned.source))?;
+                slots[i] = Some(WorkItem::Valid(work));
+                range = Some(match range {
+                    Some(r) => r.start.min(i)..r.end.max(i + 1),
+                    None => i..i + 1,
+                });
+            }
+            batches.push(BatchWork {
+                index,
+                body: batch.body.clone(),
+                items: range.unwrap_or(0..0),
+            });
+        }
+        for bad in loaded.invalid {
+            let i = at(&bad.source)?;
+            let problem = errors(
+                bad.problems
+                    .iter()
+                    .filter(|p| p.is_error())
+                    .map(|p| (p.field.as_deref(), p.message.as_str())),
+            );
+            slots[i] = Some(WorkItem::Invalid(InvalidWork {
+                source: bad.source,
+                send_time: bad.send_time,
+                problem,
+                raw: bad
+                    .raw
+                    .unwrap_or_else(|| "(too long to read back; see the staged file)".into()),
+            }));
+        }
+        let items = slots
+            .into_iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                slot.ok_or_else(|| format!("message {i} of a part of {target} was not loaded"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(TargetWork {
+            target: target.clone(),
+            items,
+            batches,
+            head: head.unwrap_or_else(|| BodyHead::for_target(target)),
+        }))
+    }
+}

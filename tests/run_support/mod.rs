@@ -1,0 +1,127 @@
+//! Helpers for tests of the `timport run` binary: a staging directory on disk, the binary
+//! pointed at an in-process sandbox, and checks that the sandbox and the ledger agree.
+
+#![allow(dead_code)] // each test binary uses a part of this module
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::json;
+use timport::clock::unix_now;
+use timport::sandbox::{SandboxConfig, SandboxHandle, Seed};
+
+/// The key both the sandbox and the binary use.
+pub const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+
+/// A sandbox config with groups `g0..` created long ago.
+pub fn sandbox_config(groups: usize) -> SandboxConfig {
+    let now = unix_now();
+    let groups: Vec<_> = (0..groups)
+        .map(|i| json!({"id": format!("g{i}"), "type": "Public", "name": format!("G{i}"), "create_time": now - 1_000_000}))
+        .collect();
+    let seed = Seed::parse(&json!({"groups": groups}).to_string(), now).expect("seed");
+    SandboxConfig::new(timport::api::SecretKey::new(KEY)).with_seed(seed)
+}
+
+pub async fn start(config: SandboxConfig) -> SandboxHandle {
+    timport::sandbox::start(config, "127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("sandbox starts")
+}
+
+/// The time staged messages start at: a fixed point (a day boundary) a few days back, so that
+/// files written twice in a test hold the same messages.
+pub fn base_time() -> i64 {
+    (unix_now() / 86_400 - 5) * 86_400
+}
+
+/// A staging directory with `g<i>.jsonl` holding `per_group` text messages each (no Random:
+/// the planner derives them), a second apart from [`base_time`]. Returns the texts per group.
+pub fn write_staging(dir: &Path, groups: usize, per_group: usize) -> Vec<Vec<String>> {
+    std::fs::create_dir_all(dir).unwrap();
+    let t0 = base_time();
+    (0..groups)
+        .map(|g| {
+            let texts: Vec<String> = (0..per_group).map(|i| format!("g{g} line {i}")).collect();
+            let lines: Vec<String> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    json!({"From_Account": format!("user{}", i % 3), "SendTime": t0 + i as i64,
+                           "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}]})
+                    .to_string()
+                })
+                .collect();
+            std::fs::write(dir.join(format!("g{g}.jsonl")), lines.join("\n") + "\n").unwrap();
+            texts
+        })
+        .collect()
+}
+
+/// The binary with a clean `TIMPORT_*` environment and private config/data directories.
+pub fn clean(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_timport"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("TIMPORT_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("TIMPORT_CONFIG_DIR", home.join("config"))
+        .env("TIMPORT_DATA_DIR", home.join("data"));
+    cmd
+}
+
+/// [`clean`] with the connection to `sandbox` (the key in the environment, never on the
+/// command line).
+pub fn timport(home: &Path, sandbox: &SandboxHandle) -> Command {
+    let mut cmd = clean(home);
+    cmd.env("TIMPORT_SECRET_KEY", KEY)
+        .env("TIMPORT_ENDPOINT", sandbox.url())
+        .env("TIMPORT_SDKAPPID", sandbox.sdkappid().to_string())
+        .env("TIMPORT_ADMIN", sandbox.admin());
+    cmd
+}
+
+pub fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The default ledger of `home`.
+pub fn ledger_of(home: &Path) -> PathBuf {
+    home.join("data/ledger.sqlite3")
+}
+
+/// Asserts every staged message is in its group exactly once, in order, and the ledger has each
+/// as done with the group's sequence number.
+pub fn assert_exactly_once(
+    sandbox: &SandboxHandle,
+    texts: &[Vec<String>],
+    ledger: &Path,
+    what: &str,
+) {
+    let conn = rusqlite::Connection::open(ledger).unwrap();
+    for (g, expected) in texts.iter().enumerate() {
+        let group = format!("g{g}");
+        let stored = sandbox.messages(&group);
+        let got: Vec<String> = stored.iter().map(|m| m.body[0].summary()).collect();
+        assert_eq!(
+            &got, expected,
+            "{what}: group {group} holds each message once, in order"
+        );
+        let seqs: Vec<i64> = conn
+            .prepare(
+                "SELECT m.msg_seq FROM messages m JOIN targets t ON t.id = m.target_id
+                 WHERE t.group_id = ?1 AND m.state = 'done' ORDER BY m.send_time, m.line",
+            )
+            .unwrap()
+            .query_map([&group], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let expected_seqs: Vec<i64> = stored.iter().map(|m| m.seq as i64).collect();
+        assert_eq!(seqs, expected_seqs, "{what}: the ledger agrees for {group}");
+    }
+}
