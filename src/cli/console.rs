@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use tracing_appender::non_blocking::WorkerGuard;
 
 use crate::api::ClientOptions;
+use crate::cli::run_settings::Settings;
 use crate::cli::{Cli, Exit};
 use crate::config::{Paths, SECRET_KEY_ENV};
 use crate::console::app::{App, terminal_input};
@@ -33,7 +34,18 @@ pub fn run(cli: &Cli) -> Exit {
     };
     let prefill = settings::read_prefill(&cli.connect);
     let env_key = key_from_env(std::env::var(SECRET_KEY_ENV).ok()).ok();
-    let (_log, startup) = prepare(&paths, prefill, paths.default_ledger());
+    // The profile's run settings (rate, lanes, message policy, ledger), as `timport run` uses
+    // them; a config file that cannot be read is already a problem on the Connect screen.
+    let run_settings = Settings::load(&cli.connect).ok();
+    let ledger = run_settings
+        .as_ref()
+        .map_or_else(|| paths.default_ledger(), |s| s.ledger(None));
+    let (_log, mut startup) = prepare(&paths, prefill, ledger, cli.staging.clone());
+    if let Some(s) = &run_settings {
+        startup.run_options.rate = s.rate(None);
+        startup.run_options.lanes = s.lanes(None);
+        startup.run_options.on_message_error = s.on_message_error(None);
+    }
     let opts = ExecOptions {
         paths,
         env_key,
@@ -63,6 +75,7 @@ pub(crate) fn prepare(
     paths: &Paths,
     prefill: Prefill,
     ledger: std::path::PathBuf,
+    staging: Option<std::path::PathBuf>,
 ) -> (Option<WorkerGuard>, Startup) {
     let log_file = paths.log_file();
     // The log is best effort: without it the console still runs, and says so.
@@ -82,7 +95,9 @@ pub(crate) fn prepare(
             ledger,
             log_file,
         },
+        staging,
         mouse: true,
+        run_options: crate::console::run::options(),
     };
     (guard, startup)
 }

@@ -47,6 +47,9 @@ pub struct Cli {
     /// Connection options for the console.
     #[command(flatten)]
     pub connect: ConnectArgs,
+    /// The console's staging directory (scanned at start; screen 3 can change it).
+    #[arg(long, env = "TIMPORT_STAGING")]
+    pub staging: Option<PathBuf>,
 }
 
 /// The commands.
@@ -260,10 +263,4 @@ pub fn main() -> ExitCode {
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()
-}
-
-// Placeholder while the commands are being built; each issue replaces its arm.
-fn not_yet(what: &str) -> Exit {
-    eprintln!("timport: {what} is not built yet");
-    Exit::BadInput
 }

@@ -146,7 +146,18 @@ impl<B: Backend> App<B> {
                 }
             }
         }
-        // Draw the last state so a watcher sees how it ended.
+        if self.exec.running() {
+            self.state.say(
+                super::state::overlay::Level::Info,
+                "Stopping the run: waiting for the answers in flight to be recorded…",
+            );
+            self.draw()?;
+        }
+        self.exec.shutdown().await;
+        // Apply what the engine said while stopping, and draw how it ended (for a watcher).
+        while let Ok(msg) = self.rx.try_recv() {
+            self.dispatch(msg);
+        }
         self.draw()?;
         Ok(self)
     }
@@ -192,15 +203,24 @@ impl<B: Backend> App<B> {
     }
 }
 
-/// A buffer's text, one line per row (trailing spaces kept so columns line up).
+/// A buffer's text, one line per row, as a terminal shows it: trailing spaces kept so columns
+/// line up, and the cell hidden behind a wide character (CJK) left out.
 pub fn buffer_text(buffer: &Buffer) -> String {
+    use unicode_width::UnicodeWidthStr;
     let width = usize::from(buffer.area.width).max(1);
     let mut out = String::with_capacity(buffer.content.len() + usize::from(buffer.area.height));
+    let mut hidden = 0;
     for (i, cell) in buffer.content.iter().enumerate() {
         if i > 0 && i % width == 0 {
             out.push('\n');
+            hidden = 0;
+        }
+        if hidden > 0 {
+            hidden -= 1;
+            continue;
         }
         out.push_str(cell.symbol());
+        hidden = cell.symbol().width().saturating_sub(1);
     }
     out
 }

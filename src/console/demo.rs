@@ -64,8 +64,11 @@ pub struct DemoDir {
 impl DemoDir {
     /// Creates a fresh directory and writes the staged files into `staging/`.
     pub fn create() -> std::io::Result<DemoDir> {
+        // Unique per process and per call (tests create several at once).
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let root = std::env::temp_dir().join(format!(
-            "timport-demo-{}-{}",
+            "timport-demo-{}-{}-{n}",
             std::process::id(),
             unix_now()
         ));

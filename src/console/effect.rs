@@ -3,9 +3,12 @@
 //! it waits on anything, and reports back with a [`super::msg::Msg`].
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::api::{Client, Credentials, Endpoint};
 use crate::config::Profile;
+use crate::engine::{Control, SourceRef};
+use crate::staging::{Staging, Target};
 
 /// A side effect requested by `update`.
 #[derive(Debug)]
@@ -45,8 +48,66 @@ pub enum Effect {
         /// The tested client.
         client: Client,
     },
+    /// Scan a staging directory (replacing a scan still going).
+    ScanStaging {
+        /// Which scan.
+        generation: u64,
+        /// The directory (or file).
+        root: PathBuf,
+    },
+    /// Load and plan every target of a group.
+    BuildPlan {
+        /// Which planning.
+        generation: u64,
+        /// The scan.
+        staging: Arc<Staging>,
+        /// The group.
+        group: String,
+    },
+    /// Read a staged message's text for a pop-up.
+    ReadStaged {
+        /// The pop-up's title.
+        title: String,
+        /// The file.
+        path: PathBuf,
+        /// Where the message starts.
+        offset: u64,
+    },
+    /// Read the text of the message a lane stopped at, for the inspector.
+    LoadMessage {
+        /// The scan.
+        staging: Arc<Staging>,
+        /// The lane.
+        target: Target,
+        /// Where the message is staged.
+        source: SourceRef,
+    },
+    /// Start importing these groups.
+    StartRun(Box<Launch>),
+    /// Tell the running engine something.
+    Control(Control),
+    /// Read where the latest run in the ledger stands.
+    ReadLedger {
+        /// The ledger file.
+        ledger: PathBuf,
+    },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Turn mouse capture on or off.
     SetMouse(bool),
+}
+
+/// Everything a run needs from the console.
+#[derive(Debug)]
+pub struct Launch {
+    /// The scan the plan is made from.
+    pub staging: Arc<Staging>,
+    /// The groups to import (all their topics too).
+    pub groups: Vec<String>,
+    /// The tested client.
+    pub client: Client,
+    /// The ledger file.
+    pub ledger: PathBuf,
+    /// How the run goes.
+    pub options: crate::engine::RunOptions,
 }

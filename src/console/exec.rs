@@ -4,19 +4,28 @@
 //! `spawn_blocking`; nothing here blocks the shell.
 
 use std::future::Future;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tokio::task::AbortHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::api::types::GetAppidGroupListRequest;
 use crate::api::{Client, ClientOptions};
 use crate::cli::ConnectArgs;
+use crate::clock::unix_now;
 use crate::config::{ConfigFile, Paths, list_profiles, save_profile};
+use crate::engine::{Control, SourceRef};
+use crate::plan::PlanOptions;
+use crate::staging::{ScanOptions, Staging, Target, scan};
 
-use super::effect::Effect;
+use super::effect::{Effect, Launch};
 use super::msg::{Connected, ErrorView, GroupIdPage, Msg};
 use super::settings::{self, LoadedSecret};
+use super::state::files::Scanned;
+use super::state::preview::Previewed;
 
 /// Ids per `get_appid_group_list` page (the service's maximum).
 const GROUP_PAGE: u32 = 10_000;
@@ -25,6 +34,18 @@ const GROUP_PAGE_GAP: Duration = Duration::from_millis(1_100);
 /// Pause between `get_group_info` calls: the app's 200 requests/s are shared with imports and
 /// production traffic, so browsing stays well below (about 20 calls, 1,000 groups, a second).
 const GROUP_INFO_GAP: Duration = Duration::from_millis(50);
+/// Most bytes of a staged message shown in a pop-up.
+const SHOWN_BYTES: usize = 64 * 1024;
+/// Controls waiting for the engine (the operator types far slower than it reads).
+const CONTROLS: usize = 256;
+/// How long quitting waits for the engine to record the answers in flight.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(15);
+
+/// A run the executor started.
+struct RunHandle {
+    controls: mpsc::Sender<Control>,
+    task: JoinHandle<()>,
+}
 
 /// What the executor needs besides the effects.
 #[derive(Debug, Clone)]
@@ -43,6 +64,7 @@ pub struct Executor {
     tx: mpsc::Sender<Msg>,
     opts: ExecOptions,
     listing: Option<AbortHandle>,
+    run: Option<RunHandle>,
 }
 
 impl Executor {
@@ -52,6 +74,24 @@ impl Executor {
             tx,
             opts,
             listing: None,
+            run: None,
+        }
+    }
+
+    /// Whether a run's task is still going.
+    pub fn running(&self) -> bool {
+        self.run.as_ref().is_some_and(|r| !r.task.is_finished())
+    }
+
+    /// Stops a run cleanly (no new requests; the answers in flight awaited and recorded) and
+    /// waits for it, at most [`SHUTDOWN_WAIT`]. The ledger is consistent either way: every
+    /// request was recorded in flight before it was sent.
+    pub async fn shutdown(&mut self) {
+        if let Some(run) = self.run.take() {
+            let _ = run.controls.send(Control::Shutdown).await;
+            if tokio::time::timeout(SHUTDOWN_WAIT, run.task).await.is_err() {
+                tracing::warn!("the run did not stop within {SHUTDOWN_WAIT:?}; leaving it");
+            }
         }
     }
 
@@ -93,6 +133,12 @@ impl Executor {
                 endpoint,
                 creds,
             } => {
+                tracing::info!(
+                    endpoint = endpoint.base(),
+                    sdkappid = creds.sdkappid,
+                    admin = %creds.admin,
+                    "testing the connection"
+                );
                 let opts = self.opts.client.clone();
                 self.task("the connection test", move |_| async move {
                     let result = test_connection(endpoint, creds, opts).await;
@@ -121,6 +167,81 @@ impl Executor {
                 });
                 self.listing = Some(handle);
             }
+            Effect::ScanStaging { generation, root } => {
+                self.blocking("the staging scan", move || {
+                    let result = scan(&root, &ScanOptions::new(unix_now()))
+                        .map(|staging| Box::new(Scanned::from_staging(Arc::new(staging))))
+                        .map_err(|e| e.to_string());
+                    Msg::StagingScanned { generation, result }
+                });
+            }
+            Effect::BuildPlan {
+                generation,
+                staging,
+                group,
+            } => {
+                self.blocking("planning", move || {
+                    let result =
+                        Previewed::build(&staging, &group, &PlanOptions::default()).map(Box::new);
+                    Msg::PlanBuilt { generation, result }
+                });
+            }
+            Effect::ReadStaged {
+                title,
+                path,
+                offset,
+            } => {
+                self.blocking("reading a staged message", move || Msg::StagedText {
+                    title,
+                    result: read_staged(&path, offset),
+                });
+            }
+            Effect::LoadMessage {
+                staging,
+                target,
+                source,
+            } => {
+                self.blocking("reading the inspected message", move || {
+                    let result = message_text(&staging, &target, &source);
+                    Msg::InspectorText {
+                        target,
+                        source,
+                        result,
+                    }
+                });
+            }
+            Effect::StartRun(launch) => {
+                tracing::info!(
+                    groups = launch.groups.len(),
+                    ledger = %launch.ledger.display(),
+                    endpoint = launch.client.endpoint().base(),
+                    "starting a run"
+                );
+                self.start_run(*launch);
+            }
+            Effect::ReadLedger { ledger } => {
+                self.blocking("reading the ledger", move || {
+                    let result = crate::engine::ledger::schema::open_for_reading(&ledger)
+                        .map_err(|e| e.to_string())
+                        .and_then(|conn| {
+                            crate::engine::report::load(&conn, None).map_err(|e| e.to_string())
+                        })
+                        .map(Box::new);
+                    Msg::LedgerRun(result)
+                });
+            }
+            Effect::Control(control) => match &self.run {
+                Some(run) => {
+                    tracing::info!(?control, "the operator's control");
+                    if let Err(e) = run.controls.try_send(control) {
+                        tracing::warn!("a control did not reach the engine: {e}");
+                        self.send_now(Msg::RunFailed(
+                            "the engine did not take the command (it has finished or is busy); try again".into(),
+                        ));
+                    }
+                }
+                None => tracing::warn!("a control without a run; ignored"),
+            },
             Effect::Copy(_) | Effect::SetMouse(_) => {
                 tracing::warn!("a terminal effect reached the executor; ignored");
             }
@@ -177,6 +298,71 @@ impl Executor {
                 }),
             }
         });
+    }
+
+    /// Starts the engine on the launch's groups; its events come back as [`Msg::Engine`].
+    fn start_run(&mut self, launch: Launch) {
+        let (controls, control_rx) = mpsc::channel(CONTROLS);
+        let tx = self.tx.clone();
+        let task = tokio::spawn(async move {
+            let result = super::run::run(launch, tx.clone(), control_rx).await;
+            if let Err(e) = result {
+                let _ = tx.send(Msg::RunFailed(e)).await;
+            }
+        });
+        self.run = Some(RunHandle { controls, task });
+    }
+}
+
+/// A staged message's text from `offset`: one line of a `.jsonl` file, or up to
+/// [`SHOWN_BYTES`] of a `.json` file; pretty-printed when it is JSON.
+fn read_staged(path: &Path, offset: u64) -> Result<String, String> {
+    let fail = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let mut file = std::fs::File::open(path).map_err(fail)?;
+    file.seek(SeekFrom::Start(offset)).map_err(fail)?;
+    let mut bytes = Vec::with_capacity(4096);
+    file.take(SHOWN_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(fail)?;
+    let cut = bytes.len() > SHOWN_BYTES;
+    bytes.truncate(SHOWN_BYTES);
+    if path.extension().is_some_and(|e| e == "jsonl")
+        && let Some(end) = bytes.iter().position(|b| *b == b'\n')
+    {
+        bytes.truncate(end);
+        return Ok(pretty_or_raw(&bytes, false));
+    }
+    Ok(pretty_or_raw(&bytes, cut))
+}
+
+fn pretty_or_raw(bytes: &[u8], cut: bool) -> String {
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_default(),
+        Err(e) => {
+            let mut text = String::from_utf8_lossy(bytes).into_owned();
+            if cut {
+                text.push_str(&format!("\n… (cut at {} KB)", SHOWN_BYTES / 1024));
+            }
+            format!("{text}\n\n(not valid JSON: {e})")
+        }
+    }
+}
+
+/// The JSON of the message a lane stopped at, as staged (invalid ones as their raw text).
+fn message_text(staging: &Staging, target: &Target, source: &SourceRef) -> Result<String, String> {
+    let loaded = staging.load(target).map_err(|e| e.to_string())?;
+    if let Some(m) = loaded.messages.iter().find(|m| m.source == *source) {
+        return serde_json::to_string_pretty(&m.msg).map_err(|e| e.to_string());
+    }
+    match loaded.invalid.iter().find(|m| m.source == *source) {
+        Some(m) => m
+            .raw
+            .clone()
+            .ok_or_else(|| "the staged text is too long to show".to_owned()),
+        None => Err(format!(
+            "{} line {} is no longer in the staged files; rescan the staging directory",
+            source.file, source.line
+        )),
     }
 }
 

@@ -208,6 +208,8 @@ pub enum Action {
     Mark,
     /// Groups and Files: read the groups or the staging directory again.
     Refresh,
+    /// Files: choose the staging directory.
+    ChangeDir,
     /// Preview: import the selected group.
     LaunchGroup,
     /// Preview: import the marked groups.
@@ -442,8 +444,9 @@ impl Keymap {
         map.bind(P::Groups, [c(' ')], A::Mark, "mark", true);
         map.bind(P::Groups, [c('r')], A::Refresh, "reload", false);
 
-        map.bind(P::Files, [p(K::Enter)], A::Select, "show message", true);
+        map.bind(P::Files, [p(K::Enter)], A::Select, "open", true);
         map.bind(P::Files, [c('r')], A::Refresh, "rescan", false);
+        map.bind(P::Files, [c('d')], A::ChangeDir, "staging dir", true);
 
         map.bind(P::Preview, [c('L')], A::LaunchGroup, "import group", true);
         map.bind(P::Preview, [c('M')], A::LaunchMarked, "import marked", true);

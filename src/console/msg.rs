@@ -6,8 +6,11 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::api::types::GroupInfo;
 use crate::api::{ApiError, Client};
+use crate::engine::Event;
 
 use super::settings::{LoadedSecret, Prefill};
+use super::state::files::Scanned;
+use super::state::preview::Previewed;
 
 /// Terminal input, already filtered to key presses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +151,42 @@ pub enum Msg {
         /// Their details (each with its own error code), or why not.
         result: Result<Vec<GroupInfo>, ErrorView>,
     },
+    /// A staging scan ended.
+    StagingScanned {
+        /// Which scan (older ones are ignored).
+        generation: u64,
+        /// The scan summarised, or why it could not start.
+        result: Result<Box<Scanned>, String>,
+    },
+    /// A group's plan is ready.
+    PlanBuilt {
+        /// Which planning (older ones are ignored).
+        generation: u64,
+        /// The plan, or why not.
+        result: Result<Box<Previewed>, String>,
+    },
+    /// A staged message's text, for a pop-up.
+    StagedText {
+        /// The pop-up's title.
+        title: String,
+        /// The text, or why it could not be read.
+        result: Result<String, String>,
+    },
+    /// The text of the message the inspector shows.
+    InspectorText {
+        /// The lane (ignored when the inspector moved on).
+        target: crate::engine::Target,
+        /// Where the message is staged.
+        source: crate::engine::SourceRef,
+        /// Its JSON, or why it could not be read.
+        result: Result<String, String>,
+    },
+    /// Something the engine reported about the run.
+    Engine(Event),
+    /// The engine could not start the run, or ended it abnormally.
+    RunFailed(String),
+    /// The latest run in the ledger, as the ledger tells it.
+    LedgerRun(Result<Box<crate::engine::report::Report>, String>),
     /// Text went to the clipboard (how many characters), or why not.
     Copied(Result<usize, String>),
     /// A background task ended abnormally (a bug): it is reported, never fatal.

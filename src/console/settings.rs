@@ -395,6 +395,25 @@ mod tests {
     }
 
     #[test]
+    fn keys_load_from_a_file_or_the_environment_and_say_where_from() {
+        let (dir, paths, _) = fixture("");
+        let file = paths.config_dir.join("k.key");
+        std::fs::write(&file, format!("{KEY}\n")).unwrap();
+        let loaded = key_from_file(&file).unwrap();
+        assert_eq!(loaded.key.expose(), KEY);
+        assert_eq!(loaded.origin, SecretOrigin::KeyFile(file.clone()));
+        let missing = key_from_file(&dir.path().join("nope.key")).unwrap_err();
+        assert!(missing.contains("nope.key"), "{missing}");
+        assert_eq!(
+            key_from_env(Some(KEY.into())).unwrap().origin,
+            SecretOrigin::Env
+        );
+        let none = key_from_env(None).unwrap_err();
+        assert!(none.contains("TIMPORT_SECRET_KEY"), "{none}");
+        assert!(!format!("{loaded:?}").contains(KEY));
+    }
+
+    #[test]
     fn a_saved_profile_never_holds_the_key() {
         let profile = profile_of(
             EndpointChoice::Sandbox,

@@ -1,6 +1,7 @@
-//! From keys and mouse to what they mean: the key map gives an action for the place the
-//! keyboard is in; keys it does not bind go to the prompt being typed. Actions are carried out
-//! here, screen by screen.
+//! From keys and the mouse to what they mean. The key map gives an action for the place the
+//! keyboard is in; keys it does not bind go to whatever is being typed (a prompt, or the
+//! inspector's text area). Overlays, prompts and the mouse are handled here; screens'
+//! actions in `actions/`.
 
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
@@ -8,8 +9,9 @@ use super::super::effect::Effect;
 use super::super::keymap::{Action, Key, Place};
 use super::super::msg::Input;
 use super::AppState;
-use super::connect::Field;
-use super::overlay::{Confirm, HitTarget, Level, ListId, Overlay, Pending, TypeTarget, Typing};
+use super::actions;
+use super::list::ListView;
+use super::overlay::{HitTarget, Level, ListId, Overlay, Pending, TypeTarget, Typing};
 use super::text::TextField;
 
 pub(super) fn on_input(state: &mut AppState, input: Input) -> Vec<Effect> {
@@ -19,6 +21,10 @@ pub(super) fn on_input(state: &mut AppState, input: Input) -> Vec<Effect> {
             if let Some(typing) = &mut state.typing {
                 typing.field.insert_str(&text);
                 live_filter(state);
+            } else if let Some(inspector) = &mut state.inspector
+                && inspector.editing
+            {
+                inspector.editor.insert_str(text);
             }
             Vec::new()
         }
@@ -32,11 +38,20 @@ fn on_key(state: &mut AppState, key: &KeyEvent) -> Vec<Effect> {
     match state.keymap.lookup(place, Key::from_event(key)) {
         Some(action) => on_action(state, action),
         None => {
-            if place == Place::Typing
-                && let Some(typing) = &mut state.typing
-                && typing.field.handle(key)
-            {
-                live_filter(state);
+            match place {
+                Place::Typing => {
+                    if let Some(typing) = &mut state.typing
+                        && typing.field.handle(key)
+                    {
+                        live_filter(state);
+                    }
+                }
+                Place::Editor => {
+                    if let Some(inspector) = &mut state.inspector {
+                        inspector.editor.input(*key);
+                    }
+                }
+                _ => {}
             }
             Vec::new()
         }
@@ -51,7 +66,11 @@ pub(super) fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             return Vec::new();
         }
         Action::Quit => {
-            state.quit = true;
+            if state.running() {
+                state.overlay = Some(actions::quit_question());
+            } else {
+                state.quit = true;
+            }
             return Vec::new();
         }
         Action::Help => {
@@ -65,7 +84,7 @@ pub(super) fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ToggleMouse => {
             state.mouse = !state.mouse;
             let words = if state.mouse {
-                "Mouse on: wheel scrolls, click focuses (Shift+drag selects text)"
+                "Mouse on: the wheel scrolls and a click focuses (Shift+drag still selects text)"
             } else {
                 "Mouse off: the terminal selects text as usual"
             };
@@ -79,9 +98,13 @@ pub(super) fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Place::Help => on_help(state, action),
         Place::Confirm => on_confirm(state, action),
         Place::Popup => on_popup(state, action),
-        Place::Connect => on_connect(state, action),
-        Place::Groups => on_groups(state, action),
-        _ => Vec::new(),
+        Place::Connect => actions::connect::on_action(state, action),
+        Place::Groups => actions::groups::on_action(state, action),
+        Place::Files => actions::files::on_action(state, action),
+        Place::Preview => actions::preview::on_action(state, action),
+        Place::Run => actions::run::on_action(state, action),
+        Place::Inspector | Place::Editor => actions::inspector::on_action(state, action),
+        Place::Always | Place::Global | Place::List | Place::Scroll => Vec::new(),
     }
 }
 
@@ -94,6 +117,7 @@ fn on_help(state: &mut AppState, action: Action) -> Vec<Effect> {
             Action::PageUp => *scroll = scroll.saturating_sub(10),
             Action::PageDown => *scroll += 10,
             Action::Top => *scroll = 0,
+            Action::Bottom => *scroll = usize::MAX / 2,
             _ => {}
         }
     }
@@ -113,7 +137,10 @@ fn on_popup(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Up => popup.scroll = popup.scroll.saturating_sub(1),
         Action::Down => popup.scroll = (popup.scroll + 1).min(popup.lines.len()),
+        Action::PageUp => popup.scroll = popup.scroll.saturating_sub(10),
+        Action::PageDown => popup.scroll = (popup.scroll + 10).min(popup.lines.len()),
         Action::Top => popup.scroll = 0,
+        Action::Bottom => popup.scroll = popup.lines.len().saturating_sub(1),
         _ => {}
     }
     Vec::new()
@@ -129,6 +156,12 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.quit = true;
                 Vec::new()
             }
+            Pending::Launch(groups) => actions::preview::launch(state, groups),
+            Pending::StopGroup => actions::inspector::stop_group(state),
+            Pending::Resume { root, groups } => {
+                state.resume = Some(groups);
+                vec![state.scan(root.into())]
+            }
         },
         Action::No => Vec::new(),
         _ => {
@@ -138,8 +171,8 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
     }
 }
 
-/// Starts typing into `target`, starting from `text`.
-fn begin_typing(state: &mut AppState, target: TypeTarget, field: TextField) {
+/// Starts typing into `target`.
+pub(super) fn begin_typing(state: &mut AppState, target: TypeTarget, field: TextField) {
     state.typing = Some(Typing { target, field });
 }
 
@@ -147,14 +180,25 @@ fn on_typing(state: &mut AppState, action: Action) -> Vec<Effect> {
     let Some(typing) = state.typing.take() else {
         return Vec::new();
     };
+    let text = typing.field.text().to_owned();
     match (action, typing.target) {
         (Action::Accept, TypeTarget::Filter(_)) => Vec::new(),
         (Action::Back, TypeTarget::Filter(list)) => {
             set_filter(state, list, "");
             Vec::new()
         }
-        (Action::Accept, TypeTarget::Connect(field)) => accept_field(state, field, &typing.field),
-        (Action::Back, TypeTarget::Connect(_)) => Vec::new(),
+        (Action::Accept, TypeTarget::Connect(field)) => {
+            actions::connect::accept_field(state, field, &typing.field)
+        }
+        (Action::Accept, TypeTarget::StagingDir) => {
+            let root = text.trim();
+            if root.is_empty() {
+                return Vec::new();
+            }
+            vec![state.scan(root.into())]
+        }
+        (Action::Accept, TypeTarget::SkipReason) => actions::inspector::skip(state, text.trim()),
+        (Action::Back, _) => Vec::new(),
         _ => {
             state.typing = Some(typing);
             Vec::new()
@@ -174,181 +218,107 @@ fn live_filter(state: &mut AppState) {
     }
 }
 
-fn set_filter(state: &mut AppState, list: ListId, text: &str) {
+/// Sets a list's filter.
+pub(super) fn set_filter(state: &mut AppState, list: ListId, text: &str) {
     match list {
         ListId::Groups => state.groups.set_filter(text),
+        ListId::Files => {
+            state.files.set_filter(text);
+            state.files.sync_problems();
+        }
+        ListId::Problems => {
+            let problems = state.files.file_problems();
+            let needle = text.to_lowercase();
+            let texts: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            state
+                .files
+                .problems
+                .set_filter(text, |i| super::list::contains_folded(&texts[i], &needle));
+        }
+        ListId::Batches => {
+            let needle = text.to_lowercase();
+            let rows: Vec<String> = state
+                .preview
+                .previewed
+                .as_ref()
+                .map(|p| {
+                    p.rows
+                        .iter()
+                        .map(|r| {
+                            format!(
+                                "{} {}",
+                                r.batch + 1,
+                                p.targets
+                                    .get(r.target)
+                                    .map(|t| t.plan.target.to_string())
+                                    .unwrap_or_default()
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            state.preview.view.set_filter(text, |i| {
+                rows.get(i)
+                    .is_some_and(|r| super::list::contains_folded(r, &needle))
+            });
+            state.preview.sync_body();
+        }
+        ListId::Lanes => state.run.set_lane_filter(text),
+        ListId::Results => {
+            state.run.set_result_filter(text);
+            state.run.follow = text.is_empty();
+        }
+        ListId::Errors => state.run.set_error_filter(text),
     }
 }
 
-fn start_filter(state: &mut AppState, list: ListId, current: &str) {
-    begin_typing(state, TypeTarget::Filter(list), TextField::new(current));
+/// Opens the filter prompt of `list`, starting from its current filter.
+pub(super) fn start_filter(state: &mut AppState, list: ListId) {
+    let current = list_view(state, list).filter().to_owned();
+    begin_typing(state, TypeTarget::Filter(list), TextField::new(&current));
 }
 
-fn accept_field(state: &mut AppState, field: Field, text: &TextField) -> Vec<Effect> {
-    let value = text.text().trim().to_owned();
-    let c = &mut state.connect;
-    match field {
-        Field::Profile => c.profile = value,
-        Field::Url => {
-            c.url = value;
-            c.changed();
-        }
-        Field::SdkAppId => {
-            c.sdkappid = value;
-            c.changed();
-        }
-        Field::Admin => {
-            c.admin = value;
-            c.changed();
-        }
-        Field::SecretKey => {
-            c.typed_secret(text.text());
-            if c.secret.is_some() {
-                state.say(
-                    Level::Info,
-                    "Secret key set for this session only (it is never saved)",
-                );
-            }
-        }
-        Field::KeyFile => {
-            c.key_file = value.clone();
-            if !value.is_empty() {
-                return vec![Effect::KeyFromFile { path: value.into() }];
-            }
-        }
-        Field::Endpoint => {}
+/// The selection of `list`.
+pub(super) fn list_view(state: &mut AppState, list: ListId) -> &mut ListView {
+    match list {
+        ListId::Groups => &mut state.groups.view,
+        ListId::Files => &mut state.files.view,
+        ListId::Problems => &mut state.files.problems,
+        ListId::Batches => &mut state.preview.view,
+        ListId::Lanes => &mut state.run.lane_view,
+        ListId::Results => &mut state.run.result_view,
+        ListId::Errors => &mut state.run.error_view,
     }
-    Vec::new()
 }
 
-fn on_connect(state: &mut AppState, action: Action) -> Vec<Effect> {
-    let c = &mut state.connect;
+/// Moves in `list` as `action` says; returns false for actions that are not moves.
+pub(super) fn move_in(state: &mut AppState, list: ListId, action: Action) -> bool {
+    let view = list_view(state, list);
     match action {
-        Action::Up => c.move_focus(false),
-        Action::Down => c.move_focus(true),
-        Action::Prev | Action::Next => {
-            let forward = action == Action::Next;
-            match c.focus {
-                Field::Endpoint => c.cycle_choice(forward),
-                Field::Profile => {
-                    if let Some(name) = c.cycle_profile(forward) {
-                        return vec![Effect::LoadProfile { name }];
-                    }
-                    state.say(
-                        Level::Info,
-                        "No saved profiles yet: fill the form and press s to save one",
-                    );
-                }
-                _ => {}
-            }
-        }
-        Action::Select => match c.focus {
-            Field::Endpoint => c.cycle_choice(true),
-            Field::SecretKey => begin_typing(
-                state,
-                TypeTarget::Connect(Field::SecretKey),
-                TextField::masked(),
-            ),
-            field => {
-                let text = TextField::new(&c.field_text(field));
-                begin_typing(state, TypeTarget::Connect(field), text);
-            }
-        },
-        Action::TestConnection => return state.test_connection(false),
-        Action::SaveProfile => return save_profile(state),
-        Action::KeyFromEnv => return vec![Effect::KeyFromEnv],
-        Action::KeyFromFile => {
-            if c.key_file.trim().is_empty() {
-                c.focus = Field::KeyFile;
-                begin_typing(
-                    state,
-                    TypeTarget::Connect(Field::KeyFile),
-                    TextField::new(""),
-                );
-            } else {
-                return vec![Effect::KeyFromFile {
-                    path: c.key_file.trim().into(),
-                }];
-            }
-        }
-        Action::Copy => {
-            if let super::connect::TestState::Failed(e) = &c.test {
-                return vec![Effect::Copy(e.one_line())];
-            }
+        Action::Up => view.up(),
+        Action::Down => view.down(),
+        Action::PageUp => view.page_up(),
+        Action::PageDown => view.page_down(),
+        Action::Top => view.top(),
+        Action::Bottom => view.bottom(),
+        _ => return false,
+    }
+    after_move(state, list, action);
+    true
+}
+
+/// What a move changes besides the selection.
+fn after_move(state: &mut AppState, list: ListId, action: Action) {
+    match list {
+        ListId::Files => state.files.sync_problems(),
+        ListId::Batches => state.preview.sync_body(),
+        ListId::Results => {
+            // Scrolling up leaves the newest; going to the end follows it again.
+            state.run.follow =
+                matches!(action, Action::Bottom) || state.run.result_view.at_bottom();
         }
         _ => {}
     }
-    Vec::new()
-}
-
-fn save_profile(state: &mut AppState) -> Vec<Effect> {
-    let c = &state.connect;
-    let name = c.profile.trim().to_owned();
-    if name.is_empty() {
-        state.connect.focus = Field::Profile;
-        state.say(
-            Level::Warn,
-            "Name the profile first (Enter on the Profile line), then press s",
-        );
-        return Vec::new();
-    }
-    let sdkappid = c.sdkappid.trim().parse::<u64>().ok();
-    // The key file is saved only when the key came from it: a typed key is never saved, and
-    // neither is a hint at it.
-    let key_file = match &c.secret {
-        Some(s) => match &s.origin {
-            super::super::settings::SecretOrigin::KeyFile(p) => Some(p.clone()),
-            _ => None,
-        },
-        None => Some(c.key_file.trim())
-            .filter(|k| !k.is_empty())
-            .map(Into::into),
-    };
-    match super::super::settings::profile_of(
-        c.choice,
-        &c.url,
-        sdkappid,
-        &c.admin,
-        key_file.as_deref(),
-    ) {
-        Ok(profile) => vec![Effect::SaveProfile { name, profile }],
-        Err(e) => {
-            state.say(Level::Error, format!("Cannot save the profile: {e}"));
-            Vec::new()
-        }
-    }
-}
-
-fn on_groups(state: &mut AppState, action: Action) -> Vec<Effect> {
-    let g = &mut state.groups;
-    match action {
-        Action::Up => g.view.up(),
-        Action::Down => g.view.down(),
-        Action::PageUp => g.view.page_up(),
-        Action::PageDown => g.view.page_down(),
-        Action::Top => g.view.top(),
-        Action::Bottom => g.view.bottom(),
-        Action::Filter => {
-            let current = g.view.filter().to_owned();
-            start_filter(state, ListId::Groups, &current);
-        }
-        Action::Back => g.set_filter(""),
-        Action::Mark => g.toggle_mark(),
-        Action::Refresh => return state.list_groups(),
-        Action::Copy => {
-            if let Some(row) = g.selected() {
-                return vec![Effect::Copy(row.id.clone())];
-            }
-        }
-        Action::Select => {
-            if let Some(row) = g.selected() {
-                let id = row.id.clone();
-                state.say(Level::Info, format!("Selected group {id}"));
-            }
-        }
-        _ => {}
-    }
-    Vec::new()
 }
 
 fn on_mouse(state: &mut AppState, mouse: &MouseEvent) -> Vec<Effect> {
@@ -368,45 +338,32 @@ fn on_mouse(state: &mut AppState, mouse: &MouseEvent) -> Vec<Effect> {
     let Some((area, target)) = hit else {
         return Vec::new();
     };
+    let click = matches!(mouse.kind, MouseEventKind::Down(MouseButton::Left));
     match (mouse.kind, target) {
-        (MouseEventKind::Down(MouseButton::Left), HitTarget::Tab(screen)) => {
-            state.screen = screen;
+        (_, HitTarget::Tab(screen)) if click => state.screen = screen,
+        (_, HitTarget::Field(field)) if click && state.connect.focusable(field) => {
+            state.connect.focus = field;
         }
-        (MouseEventKind::Down(MouseButton::Left), HitTarget::Field(field)) => {
-            if state.connect.focusable(field) {
-                state.connect.focus = field;
-            }
-        }
-        (MouseEventKind::Down(MouseButton::Left), HitTarget::List(list)) => {
-            let row = usize::from(mouse.row - area.y);
+        (_, HitTarget::Pane(list)) if click => actions::focus(state, list),
+        (_, HitTarget::List(list)) if click => {
+            actions::focus(state, list);
+            let row = usize::from(mouse.row.saturating_sub(area.y));
             let view = list_view(state, list);
             let pos = view.offset() + row;
             if pos < view.shown() {
                 view.select_pos(pos);
+                after_move(state, list, Action::Down);
             }
         }
-        (MouseEventKind::ScrollDown, HitTarget::List(list)) => list_view(state, list).move_by(3),
-        (MouseEventKind::ScrollUp, HitTarget::List(list)) => list_view(state, list).move_by(-3),
+        (MouseEventKind::ScrollDown, HitTarget::List(list)) => {
+            list_view(state, list).move_by(3);
+            after_move(state, list, Action::Down);
+        }
+        (MouseEventKind::ScrollUp, HitTarget::List(list)) => {
+            list_view(state, list).move_by(-3);
+            after_move(state, list, Action::Up);
+        }
         _ => {}
     }
     Vec::new()
-}
-
-fn list_view(state: &mut AppState, list: ListId) -> &mut super::list::ListView {
-    match list {
-        ListId::Groups => &mut state.groups.view,
-    }
-}
-
-/// The question asked before quitting while a run is going.
-#[allow(dead_code)] // used once runs exist
-pub(super) fn quit_question() -> Overlay {
-    Overlay::Confirm(Confirm {
-        title: "Quit while a run is going?".into(),
-        lines: vec![
-            "Sending stops; answers on the way are awaited and recorded.".into(),
-            "The ledger stays consistent: reopen the run later to resume it.".into(),
-        ],
-        on_yes: Pending::Quit,
-    })
 }

@@ -3,15 +3,22 @@
 //! sets [`AppState::now_ms`] before each message), so every behaviour is tested by feeding
 //! messages and reading the state and the effects.
 //!
-//! Map: `connect`, `groups` (one file per screen), `list` (selection, scroll, filter of any
-//! list), `text` (one-line fields), `overlay` (help, questions, pop-ups, prompts, status),
-//! `input` (keys and mouse to actions).
+//! Map: one file per screen (`connect`, `groups`, `files`, `preview`, `run`) and the
+//! `inspector`; `list` (selection, scroll, filter of any list), `text` (one-line fields),
+//! `overlay` (help, questions, pop-ups, prompts, status); `input` routes keys and the mouse to
+//! actions, and `actions/` carries them out screen by screen; `results` applies async results.
 
+mod actions;
 pub mod connect;
+pub mod files;
 pub mod groups;
 mod input;
+pub mod inspector;
 pub mod list;
 pub mod overlay;
+pub mod preview;
+mod results;
+pub mod run;
 pub mod text;
 
 use std::path::PathBuf;
@@ -22,9 +29,14 @@ use super::effect::Effect;
 use super::keymap::{Keymap, Place, Screen};
 use super::msg::Msg;
 use super::settings::Prefill;
-use connect::{ConnectState, TestState};
+use crate::engine::RunOptions;
+use connect::ConnectState;
+use files::FilesState;
 use groups::GroupsState;
+use inspector::InspectorState;
 use overlay::{HitTarget, Level, Overlay, Status, Typing};
+use preview::PreviewState;
+use run::RunState;
 
 /// Where timport keeps its files, for the help overlay.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,8 +58,12 @@ pub struct Startup {
     pub prefill: Prefill,
     /// Where files live.
     pub locations: Locations,
+    /// The staging directory to scan at start.
+    pub staging: Option<PathBuf>,
     /// Whether mouse capture starts on.
     pub mouse: bool,
+    /// How runs go (rate, lanes, message policy: the profile's, else the engine's defaults).
+    pub run_options: RunOptions,
 }
 
 /// Everything the console knows.
@@ -59,6 +75,14 @@ pub struct AppState {
     pub connect: ConnectState,
     /// Screen 2.
     pub groups: GroupsState,
+    /// Screen 3.
+    pub files: FilesState,
+    /// Screen 4.
+    pub preview: PreviewState,
+    /// Screen 5.
+    pub run: RunState,
+    /// A failed message opened for a decision (over screen 5).
+    pub inspector: Option<InspectorState>,
     /// What is on top of the screen.
     pub overlay: Option<Overlay>,
     /// A prompt being typed.
@@ -77,6 +101,12 @@ pub struct AppState {
     pub now_ms: i64,
     /// Where the mouse can point, recorded at the last draw.
     pub hits: Vec<(Rect, HitTarget)>,
+    /// The staging directory to scan at start.
+    initial_staging: Option<PathBuf>,
+    /// Groups to offer for launch once the scan in progress is done (resuming a run).
+    resume: Option<Vec<String>>,
+    /// How runs go.
+    pub run_options: RunOptions,
 }
 
 impl AppState {
@@ -86,6 +116,10 @@ impl AppState {
             screen: Screen::Connect,
             connect: ConnectState::new(startup.prefill),
             groups: GroupsState::default(),
+            files: FilesState::default(),
+            preview: PreviewState::default(),
+            run: RunState::default(),
+            inspector: None,
             overlay: None,
             typing: None,
             status: None,
@@ -95,12 +129,20 @@ impl AppState {
             locations: startup.locations,
             now_ms: 0,
             hits: Vec::new(),
+            initial_staging: startup.staging,
+            resume: None,
+            run_options: startup.run_options,
         }
     }
 
-    /// What the console does first: test the connection when the settings are complete.
+    /// What the console does first: scan the staging directory, and test the connection when
+    /// the settings are complete.
     pub fn start(&mut self) -> Vec<Effect> {
-        self.test_connection(true)
+        let mut effects = self.test_connection(true);
+        if let Some(root) = self.initial_staging.take() {
+            effects.push(self.scan(root));
+        }
+        effects
     }
 
     /// Where the keyboard is.
@@ -119,7 +161,11 @@ impl AppState {
             Screen::Groups => Place::Groups,
             Screen::Files => Place::Files,
             Screen::Preview => Place::Preview,
-            Screen::Run => Place::Run,
+            Screen::Run => match &self.inspector {
+                Some(i) if i.editing => Place::Editor,
+                Some(_) => Place::Inspector,
+                None => Place::Run,
+            },
         }
     }
 
@@ -131,9 +177,14 @@ impl AppState {
         });
     }
 
+    /// Whether a run is going (quitting asks first).
+    pub fn running(&self) -> bool {
+        self.run.active
+    }
+
     /// Starts a connection test (the form says what is missing when it cannot).
     fn test_connection(&mut self, auto: bool) -> Vec<Effect> {
-        if auto && !self.connect.settings().is_ok() {
+        if auto && self.connect.settings().is_err() {
             return Vec::new();
         }
         match self.connect.begin_test(auto) {
@@ -163,138 +214,18 @@ impl AppState {
             }
         }
     }
+
+    /// Starts scanning a staging directory.
+    fn scan(&mut self, root: PathBuf) -> Effect {
+        let generation = self.files.begin_scan(root.clone());
+        Effect::ScanStaging { generation, root }
+    }
 }
 
 /// Applies one message; returns what the shell must do.
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Input(input) => input::on_input(state, input),
-        Msg::Shutdown => {
-            state.quit = true;
-            Vec::new()
-        }
-        Msg::ProfileLoaded { name, result } => {
-            match result {
-                Ok(prefill) => {
-                    state.connect.apply(*prefill);
-                    state.say(Level::Info, format!("Loaded profile '{name}'"));
-                }
-                Err(e) => state.say(Level::Error, format!("Cannot load profile '{name}': {e}")),
-            }
-            Vec::new()
-        }
-        Msg::KeyLoaded(result) => {
-            match result {
-                Ok(secret) => {
-                    let origin = secret.origin.describe();
-                    state.connect.notes = secret.warnings.clone();
-                    state.connect.secret = Some(secret);
-                    state.connect.changed();
-                    state.say(Level::Info, format!("Secret key loaded {origin}"));
-                }
-                Err(e) => state.say(Level::Error, e),
-            }
-            Vec::new()
-        }
-        Msg::ConnectionTested { attempt, result } => {
-            if !state.connect.is_current(attempt) {
-                return Vec::new();
-            }
-            match result {
-                Ok(connected) => {
-                    let live = connect::Live {
-                        client: connected.client,
-                        total_groups: connected.total_groups,
-                    };
-                    let words = format!(
-                        "Connected as {}: the service answered and the app has {} group{}.",
-                        live.describe(),
-                        live.total_groups,
-                        if live.total_groups == 1 { "" } else { "s" }
-                    );
-                    state.connect.test = TestState::Passed(words.clone());
-                    state.connect.live = Some(live);
-                    state.say(Level::Info, words);
-                    if state.connect.is_auto() && state.screen == Screen::Connect {
-                        state.screen = Screen::Groups;
-                    }
-                    state.list_groups()
-                }
-                Err(error) => {
-                    state.say(Level::Error, error.one_line());
-                    state.connect.test = TestState::Failed(error);
-                    Vec::new()
-                }
-            }
-        }
-        Msg::ProfileSaved { name, result } => {
-            match result {
-                Ok(profiles) => {
-                    state.connect.profiles = profiles;
-                    state.connect.profile = name.clone();
-                    state.say(
-                        Level::Info,
-                        format!(
-                            "Saved profile '{name}' in {} (without the secret key)",
-                            state.locations.config_file.display()
-                        ),
-                    );
-                }
-                Err(e) => state.say(Level::Error, format!("Cannot save profile '{name}': {e}")),
-            }
-            Vec::new()
-        }
-        Msg::GroupIds { generation, result } => {
-            if generation != state.groups.generation {
-                return Vec::new();
-            }
-            match result {
-                Ok(page) => {
-                    let last = page.last;
-                    state.groups.ids_page(page);
-                    if last {
-                        state.groups.finish_listing();
-                    }
-                }
-                Err(e) => {
-                    state.say(Level::Error, e.one_line());
-                    state.groups.failed(e);
-                }
-            }
-            Vec::new()
-        }
-        Msg::GroupInfos { generation, result } => {
-            if generation != state.groups.generation {
-                return Vec::new();
-            }
-            match result {
-                Ok(infos) => state.groups.infos(infos),
-                Err(e) => {
-                    state.say(Level::Error, e.one_line());
-                    state.groups.failed(e);
-                }
-            }
-            Vec::new()
-        }
-        Msg::Copied(result) => {
-            match result {
-                Ok(chars) => state.say(
-                    Level::Info,
-                    format!("Copied {chars} characters to the clipboard"),
-                ),
-                Err(e) => state.say(Level::Error, format!("Cannot copy: {e}")),
-            }
-            Vec::new()
-        }
-        Msg::TaskFailed { what } => {
-            state.say(
-                Level::Error,
-                format!(
-                    "{what} stopped unexpectedly (a timport bug); details are in {}",
-                    state.locations.log_file.display()
-                ),
-            );
-            Vec::new()
-        }
+        other => results::on_result(state, other),
     }
 }

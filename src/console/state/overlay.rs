@@ -10,6 +10,18 @@ use super::text::TextField;
 pub enum ListId {
     /// Groups table.
     Groups,
+    /// Staged files.
+    Files,
+    /// The selected file's problems.
+    Problems,
+    /// Planned requests.
+    Batches,
+    /// Run lanes.
+    Lanes,
+    /// Per-message results.
+    Results,
+    /// Errors of the run.
+    Errors,
 }
 
 /// What a prompt's text goes to.
@@ -19,6 +31,22 @@ pub enum TypeTarget {
     Connect(Field),
     /// A list's filter (applied while typing).
     Filter(ListId),
+    /// The staging directory.
+    StagingDir,
+    /// Why the inspected message is skipped.
+    SkipReason,
+}
+
+impl TypeTarget {
+    /// What the prompt asks, shown before the text.
+    pub fn prompt(self) -> &'static str {
+        match self {
+            TypeTarget::Connect(_) => "",
+            TypeTarget::Filter(_) => "/",
+            TypeTarget::StagingDir => "Staging directory: ",
+            TypeTarget::SkipReason => "Why skip it (recorded in the ledger): ",
+        }
+    }
 }
 
 /// A one-line prompt being typed.
@@ -35,6 +63,17 @@ pub struct Typing {
 pub enum Pending {
     /// Quit the console.
     Quit,
+    /// Import these groups.
+    Launch(Vec<String>),
+    /// Stop the inspected group's lane.
+    StopGroup,
+    /// Scan this staging directory again and offer to launch these groups (resuming a run).
+    Resume {
+        /// The run's staging root.
+        root: String,
+        /// Its groups.
+        groups: Vec<String>,
+    },
 }
 
 /// A yes/no question.
@@ -104,4 +143,6 @@ pub enum HitTarget {
     List(ListId),
     /// A line of the Connect form.
     Field(Field),
+    /// A pane that takes the focus when clicked.
+    Pane(ListId),
 }

@@ -8,9 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use super::super::keymap::Screen;
 use super::super::state::AppState;
-use super::super::state::overlay::{HitTarget, Level};
+use super::super::state::overlay::{HitTarget, Level, TypeTarget};
 use super::super::theme::{Symbol, Theme};
-use super::widgets::fit;
+use super::widgets::{fit, width_of};
 
 /// `timport  1 Connect  2 Groups ...` and the connection.
 pub fn tabs(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -55,8 +55,30 @@ pub fn tabs(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The latest status, in its level's colour and symbol.
+/// The latest status, in its level's colour and symbol; or the question a prompt asks, with
+/// what is typed so far.
 pub fn status(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Theme) {
+    if let Some(typing) = &state.typing
+        && matches!(
+            typing.target,
+            TypeTarget::StagingDir | TypeTarget::SkipReason
+        )
+    {
+        let prompt = format!(" {}", typing.target.prompt());
+        let shown = typing.field.shown();
+        let room = usize::from(area.width).saturating_sub(width_of(&prompt) + 1);
+        let line = Line::from(vec![
+            Span::styled(prompt.clone(), theme.title()),
+            Span::styled(fit(&shown, room), theme.selection()),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        let col = area.x
+            + u16::try_from(width_of(&prompt) + typing.field.cursor().min(room)).unwrap_or(0);
+        if col < area.right() {
+            frame.set_cursor_position(ratatui::layout::Position::new(col, area.y));
+        }
+        return;
+    }
     let Some(status) = &state.status else {
         return;
     };

@@ -36,7 +36,7 @@ fn draw_form(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Th
     let typing = match &state.typing {
         Some(t) => match t.target {
             TypeTarget::Connect(field) => Some((field, &t.field)),
-            TypeTarget::Filter(_) => None,
+            _ => None,
         },
         None => None,
     };
@@ -151,10 +151,25 @@ fn draw_test(frame: &mut Frame<'_>, area: Rect, c: &ConnectState, theme: &Theme)
             format!("{} Testing…", Symbol::Running.glyph()),
             theme.busy(),
         )),
-        TestState::Passed(words) => lines.push(Line::styled(
-            format!("{} {words}", Symbol::Done.glyph()),
-            theme.ok(),
-        )),
+        TestState::Passed(words) => {
+            lines.push(Line::styled(
+                format!("{} {words}", Symbol::Done.glyph()),
+                theme.ok(),
+            ));
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Next", theme.title()));
+            for (key, what) in [
+                ("2", "the app's groups: what can be imported, what is staged for each"),
+                ("3", "the staged files and their problems (d chooses the staging directory)"),
+                ("4", "the exact requests of a group (Enter on a group opens it), then L imports it"),
+                ("5", "the run, live"),
+            ] {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {key}  "), theme.key()),
+                    Span::raw(what),
+                ]));
+            }
+        }
         TestState::Failed(e) => {
             let code = e.code.map(|c| format!(" {c}")).unwrap_or_default();
             lines.push(Line::styled(

@@ -4,13 +4,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Paragraph, Row, Wrap};
 
 use super::super::state::AppState;
 use super::super::state::groups::{Details, GroupRow};
-use super::super::state::overlay::{HitTarget, ListId, TypeTarget};
+use super::super::state::overlay::ListId;
 use super::super::theme::{Symbol, Theme};
-use super::widgets::{count, date, pane, state_span};
+use super::super::words::{count, date};
+use super::widgets::{filter_note, pane, state_span, table, visible_rows};
 
 /// Draws the screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -36,18 +37,7 @@ fn title(state: &AppState) -> String {
     if marked > 0 {
         t.push_str(&format!(" · {marked} marked"));
     }
-    let filter = g.view.filter();
-    let typing = matches!(
-        &state.typing,
-        Some(t) if t.target == TypeTarget::Filter(ListId::Groups)
-    );
-    if !filter.is_empty() || typing {
-        t.push_str(&format!(
-            " · /{filter}{} ({} shown)",
-            if typing { "▏" } else { "" },
-            count(g.view.shown() as u64)
-        ));
-    }
+    t.push_str(&filter_note(state, ListId::Groups, &g.view));
     t.push(' ');
     t
 }
@@ -129,33 +119,24 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
             Constraint::Length(10),
         ]
     };
-    let body_height = usize::from(inner.height.saturating_sub(1));
-    let g = &mut state.groups;
-    let window = g.view.window(body_height);
-    let selected = g.view.selected_pos();
-    let mut rows = Vec::with_capacity(window.len());
-    for pos in window {
-        let Some(i) = g.view.row_at(pos) else { break };
-        let row = &g.rows[i];
-        let mut r = Row::new(cells(row, g.is_marked(&row.id), wide, theme));
-        if pos == selected {
-            r = r.style(theme.selection());
-        }
-        rows.push(r);
-    }
-    let table = Table::new(rows, widths)
-        .header(Row::new(header_cells).style(theme.title()))
-        .column_spacing(1);
-    frame.render_widget(table, inner);
-    let list_area = Rect::new(
-        inner.x,
-        inner.y.saturating_add(1),
-        inner.width,
-        inner.height.saturating_sub(1),
+    let window = state
+        .groups
+        .view
+        .window(usize::from(inner.height.saturating_sub(1)));
+    let g = &state.groups;
+    let rows = visible_rows(&g.view, window, true, theme, |i| {
+        let row = g.rows.get(i)?;
+        Some(Row::new(cells(row, g.is_marked(&row.id), wide, theme)))
+    });
+    let header = Row::new(header_cells).style(theme.title());
+    table(
+        frame,
+        inner,
+        (header, widths),
+        rows,
+        &mut state.hits,
+        ListId::Groups,
     );
-    state
-        .hits
-        .push((list_area, HitTarget::List(ListId::Groups)));
 }
 
 fn cells(row: &GroupRow, marked: bool, wide: bool, theme: &Theme) -> Vec<Line<'static>> {

@@ -1,5 +1,5 @@
-//! The `?` overlay: every binding of the live key map, place by place, then where timport keeps
-//! its files. Generated, so it can never disagree with what the keys do.
+//! The `?` overlay: where timport keeps its files, then every binding of the live key map,
+//! place by place. Generated, so it can never disagree with what the keys do.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -15,6 +15,20 @@ use super::widgets::{centered, pad, pane};
 /// The help's lines.
 pub fn lines(keymap: &Keymap, locations: &Locations, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
+    out.push(Line::styled("Files", theme.title()));
+    for (label, path) in [
+        ("config", &locations.config_file),
+        ("data", &locations.data_dir),
+        ("ledger", &locations.ledger),
+        ("log", &locations.log_file),
+    ] {
+        out.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(pad(label, 16), theme.muted()),
+            Span::raw(path.display().to_string()),
+        ]));
+    }
+    out.push(Line::raw(""));
     for place in Place::ALL {
         let bindings: Vec<_> = keymap.of(place).collect();
         if bindings.is_empty() {
@@ -30,20 +44,6 @@ pub fn lines(keymap: &Keymap, locations: &Locations, theme: &Theme) -> Vec<Line<
         }
         out.push(Line::raw(""));
     }
-    out.push(Line::styled("Files", theme.title()));
-    for (label, path) in [
-        ("config", &locations.config_file),
-        ("data", &locations.data_dir),
-        ("ledger", &locations.ledger),
-        ("log", &locations.log_file),
-    ] {
-        out.push(Line::from(vec![
-            Span::raw("  "),
-            Span::styled(pad(label, 16), theme.muted()),
-            Span::raw(path.display().to_string()),
-        ]));
-    }
-    out.push(Line::raw(""));
     out.push(Line::styled(
         format!(
             "timport {} · with the mouse on, Shift+drag selects text",

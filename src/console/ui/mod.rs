@@ -8,10 +8,15 @@
 
 mod chrome;
 mod connect;
+mod files;
 mod groups;
 mod help;
+mod inspector;
+mod json;
 mod overlay;
-mod widgets;
+mod preview;
+mod run;
+pub mod widgets;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -47,13 +52,10 @@ pub fn draw(frame: &mut Frame<'_>, state: &mut AppState, theme: &Theme) {
     match state.screen {
         Screen::Connect => connect::draw(frame, body, state, theme),
         Screen::Groups => groups::draw(frame, body, state, theme),
-        Screen::Files | Screen::Preview | Screen::Run => widgets::empty(
-            frame,
-            body,
-            theme,
-            state.screen.label(),
-            "Nothing here yet.",
-        ),
+        Screen::Files => files::draw(frame, body, state, theme),
+        Screen::Preview => preview::draw(frame, body, state, theme),
+        Screen::Run if state.inspector.is_some() => inspector::draw(frame, body, state, theme),
+        Screen::Run => run::draw(frame, body, state, theme),
     }
     chrome::status(frame, status, state, theme);
     chrome::footer(frame, footer, state, theme);

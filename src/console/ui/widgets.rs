@@ -1,13 +1,20 @@
 //! Small pieces every screen uses: a pane block that shows focus, text that fits a width, a
 //! centred rectangle for overlays, an empty-state message, and the cell helpers tables share.
 
+use std::ops::Range;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Row, Table, Wrap};
 use unicode_width::UnicodeWidthChar;
 
+use super::super::state::AppState;
+use super::super::state::list::ListView;
+use super::super::state::overlay::{HitTarget, ListId, TypeTarget};
 use super::super::theme::{Symbol, Theme};
+use super::super::words::count;
 
 /// A pane's frame: bold and coloured when focused, with a title.
 pub fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
@@ -84,38 +91,81 @@ pub fn empty(frame: &mut Frame<'_>, area: Rect, theme: &Theme, title: &str, why:
     );
 }
 
+/// ` · /text▏ (12 shown)` while a list is filtered or its filter is being typed, else "".
+pub fn filter_note(state: &AppState, list: ListId, view: &ListView) -> String {
+    let typing = matches!(
+        &state.typing,
+        Some(t) if t.target == TypeTarget::Filter(list)
+    );
+    let filter = view.filter();
+    if filter.is_empty() && !typing {
+        return String::new();
+    }
+    format!(
+        " · /{filter}{} ({} shown)",
+        if typing { "▏" } else { "" },
+        count(view.shown() as u64)
+    )
+}
+
+/// The rows of a list that are on screen (positions `window` of `view`): `make(row)` for each,
+/// given the row's index in the screen's own list; the selected one highlighted when the list
+/// has the focus. Only these rows are ever built, however long the list.
+pub fn visible_rows(
+    view: &ListView,
+    window: Range<usize>,
+    focused: bool,
+    theme: &Theme,
+    make: impl Fn(usize) -> Option<Row<'static>>,
+) -> Vec<Row<'static>> {
+    let selected = view.selected_pos();
+    window
+        .filter_map(|pos| {
+            let row = make(view.row_at(pos)?)?;
+            Some(if focused && pos == selected {
+                row.style(theme.selection())
+            } else {
+                row
+            })
+        })
+        .collect()
+}
+
+/// Draws `rows` under a `header` in `inner` (a pane's inside) and records where the rows are,
+/// so a click selects one of `list`.
+pub fn table(
+    frame: &mut Frame<'_>,
+    inner: Rect,
+    (header, widths): (Row<'static>, Vec<Constraint>),
+    rows: Vec<Row<'static>>,
+    hits: &mut Vec<(Rect, HitTarget)>,
+    list: ListId,
+) {
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        inner,
+    );
+    let below_header = Rect::new(
+        inner.x,
+        inner.y.saturating_add(1),
+        inner.width,
+        inner.height.saturating_sub(1),
+    );
+    hits.push((below_header, HitTarget::List(list)));
+}
+
+/// A count with its state's glyph (and a word when there is room): `✗ 3 failed`, styled with
+/// `style` when there is something to count, muted otherwise.
+pub fn counted(symbol: Symbol, n: u64, word: &str, style: Style, theme: &Theme) -> Span<'static> {
+    Span::styled(
+        format!("{} {}{word}", symbol.glyph(), count(n)),
+        if n > 0 { style } else { theme.muted() },
+    )
+}
+
 /// A state's glyph and word, styled: `✓ ready`.
 pub fn state_span(symbol: Symbol, word: &str, theme: &Theme) -> Span<'static> {
     Span::styled(format!("{} {word}", symbol.glyph()), theme.of(symbol))
-}
-
-/// `2021-05-12` for a unix time, or `–`.
-pub fn date(secs: Option<i64>) -> String {
-    match secs {
-        Some(s) if s > 0 => crate::clock::format_unix(s).chars().take(10).collect(),
-        _ => "–".into(),
-    }
-}
-
-/// `2021-05-12 08:28` for a unix time, or `–`.
-pub fn minute(secs: Option<i64>) -> String {
-    match secs {
-        Some(s) if s > 0 => crate::clock::format_unix(s).chars().take(16).collect(),
-        _ => "–".into(),
-    }
-}
-
-/// A number with thousands separators: `1,234,567`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -131,14 +181,6 @@ mod tests {
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(pad_left("ab", 4), "  ab");
         assert_eq!(width_of(&pad("群聊天室", 5)), 5);
-    }
-
-    #[test]
-    fn counts_have_separators() {
-        assert_eq!(count(0), "0");
-        assert_eq!(count(999), "999");
-        assert_eq!(count(1000), "1,000");
-        assert_eq!(count(1_234_567), "1,234,567");
     }
 
     #[test]
