@@ -27,6 +27,30 @@ fn screens() -> Vec<(&'static str, AppState)> {
     let mut filtered = groups();
     press(&mut filtered, KeyCode::Char('/'));
     type_text(&mut filtered, "e");
+    let mut problems = files();
+    problems.files.view.select_row(2);
+    problems.files.sync_problems();
+    press(&mut problems, KeyCode::Tab);
+    let mut launch = preview();
+    press(&mut launch, KeyCode::Char('L'));
+    let mut finished = running();
+    let totals = finished.run.counts();
+    timport::console::state::update(
+        &mut finished,
+        timport::console::msg::Msg::Engine(timport::engine::Event::RunFinished {
+            summary: timport::engine::RunSummary {
+                run_id: 1,
+                targets: Vec::new(),
+                totals,
+                requests: 10,
+                elapsed_ms: 11_000,
+                stopped: None,
+            },
+            exit_code: 1,
+        }),
+    );
+    let mut editing = inspecting();
+    press(&mut editing, KeyCode::Char('e'));
     vec![
         ("connect", connect_form()),
         ("connect_typing", typing),
@@ -34,6 +58,14 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("groups", groups()),
         ("groups_filter", filtered),
         ("help", help),
+        ("files", files()),
+        ("files_problems", problems),
+        ("preview", preview()),
+        ("preview_launch", launch),
+        ("run", running()),
+        ("run_finished", finished),
+        ("inspector", inspecting()),
+        ("inspector_editing", editing),
     ]
 }
 

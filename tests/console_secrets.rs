@@ -45,6 +45,13 @@ fn no_screen_shows_the_key_or_a_usersig() {
     let mut help = groups();
     press(&mut help, KeyCode::Char('?'));
     states.push(("help", help));
+    states.push(("files", files()));
+    states.push(("preview", preview()));
+    let mut launch = preview();
+    press(&mut launch, KeyCode::Char('A'));
+    states.push(("launch question", launch));
+    states.push(("run", running()));
+    states.push(("inspector", inspecting()));
     for (name, mut state) in states {
         for (w, h) in [(80, 24), (120, 40), (200, 60)] {
             let text = screen_text(&render(&mut state, &Theme::default(), w, h));

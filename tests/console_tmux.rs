@@ -58,7 +58,11 @@ impl Tmux {
     }
 
     fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_for_within(text, Duration::from_secs(20))
+    }
+
+    fn wait_for_within(&self, text: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
         loop {
             let screen = self.screen();
             if screen.contains(text) {
@@ -84,7 +88,9 @@ impl Drop for Tmux {
 #[test]
 fn the_demo_runs_in_a_real_terminal() {
     if !Tmux::available() {
-        eprintln!("SKIPPED: tmux is not installed; install it (apt-get install tmux) to run this test");
+        eprintln!(
+            "SKIPPED: tmux is not installed; install it (apt-get install tmux) to run this test"
+        );
         return;
     }
     assert!(Path::new(env!("CARGO_BIN_EXE_timport")).exists());
@@ -103,13 +109,31 @@ fn the_demo_runs_in_a_real_terminal() {
     // Screen 1 shows the connection, masked.
     t.keys(&["1"]);
     let screen = t.wait_for("Connection test");
-    assert!(screen.contains("••••••••  the demo sandbox's key"), "{screen}");
+    assert!(
+        screen.contains("••••••••  the demo sandbox's key"),
+        "{screen}"
+    );
     assert!(!screen.contains("timport-demo-key"), "{screen}");
 
-    // q quits and gives the shell back.
+    // Import one group: open it, check its plan, launch, watch it finish.
+    t.keys(&["2"]);
+    t.keys(&["/"]);
+    t.keys(&["-l", "support"]);
+    t.keys(&["Enter"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Preview · support-desk · 1,400 messages");
+    assert!(screen.contains("\"GroupId\": \"support-desk\""), "{screen}");
+    t.keys(&["L"]);
+    t.wait_for("Start the import?");
+    t.keys(&["y"]);
+    // An injected fault costs the engine a pause before it reads the group back: allow time.
+    let screen = t.wait_for_within("Run 1 finished", Duration::from_secs(120));
+    assert!(screen.contains("1,400/1,400"), "{screen}");
+
+    // q quits (no question once the run is over) and gives the shell back.
     t.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while t.screen().contains("Connection test") {
+    while t.screen().contains("timport  1 Connect") {
         assert!(Instant::now() < deadline, "q did not quit:\n{}", t.screen());
         std::thread::sleep(Duration::from_millis(100));
     }

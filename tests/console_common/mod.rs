@@ -71,7 +71,24 @@ pub fn startup(url: &str, locations: Locations) -> Startup {
     Startup {
         prefill: prefill(url),
         locations,
+        staging: None,
         mouse: true,
+        run_options: timport::console::run::options(),
+    }
+}
+
+/// The console as `timport demo` starts it, on the demo sandbox at `url` with the demo's
+/// staging directory and ledger in `dir`, its other files under `home`.
+pub fn demo_startup(url: &str, dir: &timport::console::demo::DemoDir, home: &Path) -> Startup {
+    Startup {
+        prefill: timport::console::demo::prefill(url, APP, ADMIN),
+        locations: Locations {
+            ledger: dir.ledger(),
+            ..locations(home)
+        },
+        staging: Some(dir.staging()),
+        mouse: true,
+        run_options: timport::console::run::options(),
     }
 }
 
