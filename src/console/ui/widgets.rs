@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Row, Table};
 use unicode_width::UnicodeWidthChar;
 
 use super::super::state::AppState;
@@ -62,13 +62,6 @@ pub fn pad(text: &str, width: usize) -> String {
     format!("{cut}{}", " ".repeat(width.saturating_sub(w)))
 }
 
-/// `text` right-aligned in `width` columns.
-pub fn pad_left(text: &str, width: usize) -> String {
-    let cut = fit(text, width);
-    let w = width_of(&cut);
-    format!("{}{cut}", " ".repeat(width.saturating_sub(w)))
-}
-
 /// A rectangle of `width`×`height` (clamped) in the middle of `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
@@ -78,17 +71,6 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         .flex(Flex::Center)
         .areas(row);
     cell
-}
-
-/// A pane saying there is nothing to show, and why.
-pub fn empty(frame: &mut Frame<'_>, area: Rect, theme: &Theme, title: &str, why: &str) {
-    let block = pane(format!(" {title} "), false, theme);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    frame.render_widget(
-        Paragraph::new(Line::styled(why.to_owned(), theme.muted())).wrap(Wrap { trim: true }),
-        inner,
-    );
 }
 
 /// ` · /text▏ (12 shown)` while a list is filtered or its filter is being typed, else "".
@@ -179,7 +161,6 @@ mod tests {
         assert_eq!(fit("群聊天室", 5), "群聊…");
         assert_eq!(fit("abc", 0), "");
         assert_eq!(pad("ab", 4), "ab  ");
-        assert_eq!(pad_left("ab", 4), "  ab");
         assert_eq!(width_of(&pad("群聊天室", 5)), 5);
     }
 
