@@ -41,14 +41,7 @@ async fn the_log_never_holds_the_key_or_a_usersig() {
     let url = sb.url();
     let mut h = Harness::start(120, 40, |home| demo_startup(&url, &dir, home));
     h.wait_for("1 only staged").await;
-    h.press(KeyCode::Char('/'));
-    h.type_text("sales");
-    h.press(KeyCode::Enter);
-    h.press(KeyCode::Enter);
-    h.wait_for("Preview · sales-emea").await;
-    h.press(KeyCode::Char('L'));
-    h.wait_for("Start the import?").await;
-    h.press(KeyCode::Char('y'));
+    h.import_group("sales-emea").await;
     h.wait_for("sales-emea paused at").await;
     h.press(KeyCode::Enter);
     h.wait_for("What went wrong").await;

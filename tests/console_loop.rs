@@ -262,14 +262,7 @@ mod full_loop {
         let url = sb.url();
         let mut h = Harness::start(120, 40, |home| demo_startup(&url, &dir, home));
         h.wait_for("1 only staged").await;
-        h.press(KeyCode::Char('/'));
-        h.type_text("support");
-        h.press(KeyCode::Enter);
-        h.press(KeyCode::Enter);
-        h.wait_for("Preview · support-desk").await;
-        h.press(KeyCode::Char('L'));
-        h.wait_for("Start the import?").await;
-        h.press(KeyCode::Char('y'));
+        h.import_group("support-desk").await;
         h.wait_until("some results", |s| {
             lane_row(s, "support-desk").contains("▶ running") && s.contains("seq 100")
         })

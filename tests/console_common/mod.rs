@@ -233,6 +233,19 @@ impl Harness {
         }
     }
 
+    /// From the Groups screen: filters to `group`, opens its plan, launches it and says yes.
+    pub async fn import_group(&mut self, group: &str) {
+        self.press(KeyCode::Char('2'));
+        self.press(KeyCode::Char('/'));
+        self.type_text(group);
+        self.press(KeyCode::Enter);
+        self.press(KeyCode::Enter);
+        self.wait_for(&format!("Preview · {group}")).await;
+        self.press(KeyCode::Char('L'));
+        self.wait_for("Start the import?").await;
+        self.press(KeyCode::Char('y'));
+    }
+
     /// Ctrl-C, then the app as it ended.
     pub async fn quit(self) -> App<TestBackend> {
         let _ = self.keys.unbounded_send(Input::Key(ctrl('c')));
