@@ -5,7 +5,10 @@
 //! 1. input (the operator is never starved by a flood of results),
 //! 2. the frame tick, only when something changed (at most ~30 frames a second; when nothing
 //!    changes nothing is drawn and the loop sleeps: an idle console uses no CPU),
-//! 3. task results, drained in batches of up to [`BATCH`] and applied before the next draw.
+//! 3. task results, drained in batches of up to [`BATCH`] and applied before the next draw,
+//! 4. while a run is going, a once-a-second redraw, so its clock, pace and ETA stay true when
+//!    nothing else happens (a lane waiting to read a group back). Without a run there is no
+//!    timer at all.
 //!
 //! The app is generic over the ratatui backend and takes its input as a stream, so tests drive
 //! it with `TestBackend` and scripted keys, and can watch what is on screen.
@@ -30,6 +33,8 @@ use super::ui;
 
 /// Shortest time between two frames (~30 frames a second).
 pub const FRAME: Duration = Duration::from_millis(33);
+/// How often a running import's header is redrawn when nothing else happens.
+pub const RUN_CLOCK: Duration = Duration::from_secs(1);
 /// Most task results applied between two looks at the input.
 pub const BATCH: usize = 512;
 /// Room in the results channel; a full channel makes senders wait (back-pressure on the engine
@@ -120,6 +125,8 @@ impl<B: Backend> App<B> {
     {
         let mut frame = tokio::time::interval(FRAME);
         frame.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut clock = tokio::time::interval(RUN_CLOCK);
+        clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut batch = Vec::with_capacity(BATCH);
         let first = self.state.start();
         self.perform(first);
@@ -144,6 +151,7 @@ impl<B: Backend> App<B> {
                         self.dispatch(msg);
                     }
                 }
+                _ = clock.tick(), if self.state.running() => self.dirty = true,
             }
         }
         if self.exec.running() {
