@@ -7,7 +7,8 @@ S=timport-captures
 BIN=${BIN:-./target/release/timport}
 OUT=${1:-captures}
 mkdir -p "$OUT"
-HOME_DIR=$(mktemp -d)
+HOME_DIR=/tmp/timport-captures
+rm -rf "$HOME_DIR"; mkdir -p "$HOME_DIR"
 tmux kill-session -t $S 2>/dev/null
 tmux new-session -d -s $S -x 100 -y 28 \
   "TIMPORT_CONFIG_DIR=$HOME_DIR/config TIMPORT_DATA_DIR=$HOME_DIR/data $BIN demo"
