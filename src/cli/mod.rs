@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+mod console;
+mod demo;
 mod plan;
 mod report;
 mod run;
@@ -45,6 +47,9 @@ pub struct Cli {
     /// Connection options for the console.
     #[command(flatten)]
     pub connect: ConnectArgs,
+    /// The console's staging directory (scanned at start; screen 3 can change it).
+    #[arg(long, env = "TIMPORT_STAGING")]
+    pub staging: Option<PathBuf>,
 }
 
 /// The commands.
@@ -248,8 +253,8 @@ pub struct UsersigArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let exit = match cli.command {
-        None => not_yet("the console"),
-        Some(Command::Demo(_)) => not_yet("demo"),
+        None => console::run(&cli),
+        Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Sandbox(args)) => sandbox::run(&args, &cli.connect),
         Some(Command::Validate(args)) => validate::run(&args, &cli.connect),
         Some(Command::Plan(args)) => plan::run(&args),
@@ -258,10 +263,4 @@ pub fn main() -> ExitCode {
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()
-}
-
-// Placeholder while the commands are being built; each issue replaces its arm.
-fn not_yet(what: &str) -> Exit {
-    eprintln!("timport: {what} is not built yet");
-    Exit::BadInput
 }

@@ -40,6 +40,16 @@ impl StagedWork {
         groups: &[String],
         plan: PlanOptions,
     ) -> Result<StagedWork, String> {
+        StagedWork::shared(Arc::new(staging), groups, plan)
+    }
+
+    /// [`StagedWork::new`] for a scan that is also held elsewhere (the console keeps its scan
+    /// for its screens while a run works from it).
+    pub fn shared(
+        staging: Arc<Staging>,
+        groups: &[String],
+        plan: PlanOptions,
+    ) -> Result<StagedWork, String> {
         let stray: usize = staging
             .problem_counts(None)
             .map_or(0, |kinds| kinds.values().map(|c| c.errors).sum());
@@ -94,7 +104,7 @@ impl StagedWork {
             })
             .collect();
         Ok(StagedWork {
-            staging: Arc::new(staging),
+            staging,
             targets,
             plan,
             part_messages: PART_MESSAGES,

@@ -1,0 +1,113 @@
+//! Everything `state::update` may ask the shell to do. Effects are data: `update` stays pure and
+//! tests read what it asked for. The shell (`app.rs`, `exec.rs`) performs each one, on a task when
+//! it waits on anything, and reports back with a [`super::msg::Msg`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::api::{Client, Credentials, Endpoint};
+use crate::config::Profile;
+use crate::engine::{Control, SourceRef};
+use crate::staging::{Staging, Target};
+
+/// A side effect requested by `update`.
+#[derive(Debug)]
+pub enum Effect {
+    /// Read a profile for the form.
+    LoadProfile {
+        /// The profile.
+        name: String,
+    },
+    /// Read the secret key from a file.
+    KeyFromFile {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Read the secret key from `TIMPORT_SECRET_KEY`.
+    KeyFromEnv,
+    /// Make a client and test it with one cheap call.
+    TestConnection {
+        /// Which test (answers to older ones are ignored).
+        attempt: u64,
+        /// Where.
+        endpoint: Endpoint,
+        /// Who (the key's `Debug` is redacted).
+        creds: Credentials,
+    },
+    /// Save the form as a profile (it never holds the secret).
+    SaveProfile {
+        /// Its name.
+        name: String,
+        /// Its settings.
+        profile: Profile,
+    },
+    /// Page in the app's groups (ids, then details), replacing any listing still going.
+    ListGroups {
+        /// Which listing.
+        generation: u64,
+        /// The tested client.
+        client: Client,
+    },
+    /// Scan a staging directory (replacing a scan still going).
+    ScanStaging {
+        /// Which scan.
+        generation: u64,
+        /// The directory (or file).
+        root: PathBuf,
+    },
+    /// Load and plan every target of a group.
+    BuildPlan {
+        /// Which planning.
+        generation: u64,
+        /// The scan.
+        staging: Arc<Staging>,
+        /// The group.
+        group: String,
+    },
+    /// Read a staged message's text for a pop-up.
+    ReadStaged {
+        /// The pop-up's title.
+        title: String,
+        /// The file.
+        path: PathBuf,
+        /// Where the message starts.
+        offset: u64,
+    },
+    /// Read the text of the message a lane stopped at, for the inspector.
+    LoadMessage {
+        /// The scan.
+        staging: Arc<Staging>,
+        /// The lane.
+        target: Target,
+        /// Where the message is staged.
+        source: SourceRef,
+    },
+    /// Start importing these groups.
+    StartRun(Box<Launch>),
+    /// Tell the running engine something.
+    Control(Control),
+    /// Read where the latest run in the ledger stands.
+    ReadLedger {
+        /// The ledger file.
+        ledger: PathBuf,
+    },
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Turn mouse capture on or off.
+    SetMouse(bool),
+}
+
+/// Everything a run needs from the console.
+#[derive(Debug)]
+pub struct Launch {
+    /// The scan the plan is made from.
+    pub staging: Arc<Staging>,
+    /// The groups to import (all their topics too).
+    pub groups: Vec<String>,
+    /// The tested client.
+    pub client: Client,
+    /// The ledger file.
+    pub ledger: PathBuf,
+    /// How the run goes.
+    pub options: crate::engine::RunOptions,
+}

@@ -1,0 +1,247 @@
+//! Screen 4's actions: opening a group's plan, moving in the requests and scrolling the body,
+//! copying the exact body, and launching an import after a confirmation that says what will be
+//! written where.
+
+use super::super::super::effect::{Effect, Launch};
+use super::super::super::keymap::{Action, Screen};
+use super::super::super::theme::Symbol;
+use super::super::super::words::count;
+use super::super::AppState;
+use super::super::input::{move_in, set_filter, start_filter};
+use super::super::overlay::{Confirm, Level, ListId, Overlay, Pending};
+use super::super::preview::PreviewFocus;
+use crate::config::OnMessageError;
+use crate::plan::PlanOptions;
+
+/// Most groups a confirmation lists by name.
+const NAMED: usize = 6;
+
+/// Opens a group: its files on screen 3, its plan on screen 4 (being built).
+pub fn open_group(state: &mut AppState, group: &str) -> Vec<Effect> {
+    let Some(scanned) = &state.files.scanned else {
+        state.say(
+            Level::Warn,
+            "No staging directory scanned yet: on screen 3, press d to choose one",
+        );
+        return Vec::new();
+    };
+    let staging = scanned.staging.clone();
+    if !scanned.groups.contains_key(group) {
+        state.say(Level::Warn, format!("Nothing is staged for group {group}"));
+        return Vec::new();
+    }
+    state.files.select_group(group);
+    let generation = state.preview.begin(group);
+    state.screen = Screen::Preview;
+    vec![Effect::BuildPlan {
+        generation,
+        staging,
+        group: group.to_owned(),
+    }]
+}
+
+/// Carries out `action` on the Preview screen.
+pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
+    if state.preview.focus == PreviewFocus::Batches && move_in(state, ListId::Batches, action) {
+        return Vec::new();
+    }
+    let p = &mut state.preview;
+    match action {
+        Action::Up if p.focus == PreviewFocus::Body => {
+            p.body_scroll = p.body_scroll.saturating_sub(1)
+        }
+        Action::Down if p.focus == PreviewFocus::Body => p.body_scroll += 1,
+        Action::PageUp if p.focus == PreviewFocus::Body => {
+            p.body_scroll = p.body_scroll.saturating_sub(20)
+        }
+        Action::PageDown if p.focus == PreviewFocus::Body => p.body_scroll += 20,
+        Action::Top if p.focus == PreviewFocus::Body => p.body_scroll = 0,
+        Action::FocusNext | Action::FocusPrev => {
+            p.focus = match p.focus {
+                PreviewFocus::Batches => PreviewFocus::Body,
+                PreviewFocus::Body => PreviewFocus::Batches,
+            };
+        }
+        Action::Filter => start_filter(state, ListId::Batches),
+        Action::Back => set_filter(state, ListId::Batches, ""),
+        Action::Copy => {
+            if let Some(body) = state.preview.selected_body() {
+                return vec![Effect::Copy(body)];
+            }
+        }
+        Action::LaunchGroup => match state.preview.group.clone() {
+            Some(group) => ask_launch(state, vec![group], "this group"),
+            None => state.say(Level::Warn, "Open a group first (Enter on screen 2 or 3)"),
+        },
+        Action::LaunchMarked => {
+            let marked = state.groups.marked();
+            if marked.is_empty() {
+                state.say(
+                    Level::Warn,
+                    "No group is marked: mark groups with Space on screen 2",
+                );
+            } else {
+                ask_launch(state, marked, "the marked groups");
+            }
+        }
+        Action::LaunchAll => {
+            let mut all: Vec<String> = state
+                .files
+                .scanned
+                .as_ref()
+                .map(|s| s.groups.keys().cloned().collect())
+                .unwrap_or_default();
+            all.sort();
+            ask_launch(state, all, "every staged group");
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Asks before launching: what will be written, where, and what it means.
+pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
+    let Some(live) = &state.connect.live else {
+        state.say(
+            Level::Warn,
+            "Not connected: test the connection on screen 1 first",
+        );
+        return;
+    };
+    let Some(scanned) = &state.files.scanned else {
+        state.say(
+            Level::Warn,
+            "No staging directory scanned yet (screen 3, d)",
+        );
+        return;
+    };
+    if state.run.active {
+        state.say(
+            Level::Warn,
+            "A run is going: wait for it to finish (screen 5)",
+        );
+        return;
+    }
+    let groups: Vec<String> = groups
+        .into_iter()
+        .filter(|g| scanned.groups.contains_key(g))
+        .collect();
+    if groups.is_empty() {
+        state.say(Level::Warn, "Nothing is staged for those groups");
+        return;
+    }
+    let (mut messages, mut invalid) = (0u64, 0u64);
+    for g in &groups {
+        if let Some(c) = scanned.groups.get(g) {
+            messages += c.messages;
+            invalid += c.invalid;
+        }
+    }
+    let requests = messages.div_ceil(PlanOptions::default().batch_size as u64);
+    let mut lines = vec![
+        format!(
+            "Import {} messages of {} ({} group{}) into SDKAppID {} at {}, signed as {}:",
+            count(messages),
+            scope,
+            groups.len(),
+            if groups.len() == 1 { "" } else { "s" },
+            live.client.sdkappid(),
+            live.client.endpoint().base(),
+            live.client.admin()
+        ),
+        format!(
+            "  {}{}",
+            groups
+                .iter()
+                .take(NAMED)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            if groups.len() > NAMED {
+                format!(" and {} more", groups.len() - NAMED)
+            } else {
+                String::new()
+            }
+        ),
+        format!(
+            "About {} requests at up to {} a second, {} groups at once.",
+            count(requests),
+            state.run_options.rate,
+            state.run_options.lanes
+        ),
+    ];
+    if invalid > 0 {
+        lines.push(format!(
+            "{} staged messages are invalid: each pauses its group until you fix or skip it.",
+            count(invalid)
+        ));
+    }
+    let verdicts: Vec<(String, Symbol, &str)> = groups
+        .iter()
+        .filter_map(|g| state.groups.get(g))
+        .map(|row| {
+            let v = row.verdict();
+            (row.id.clone(), v.symbol, v.word)
+        })
+        .collect();
+    let named = |symbol: Symbol| -> Vec<String> {
+        verdicts
+            .iter()
+            .filter(|(_, s, _)| *s == symbol)
+            .map(|(id, _, word)| format!("{id} ({word})"))
+            .collect()
+    };
+    let doomed = named(Symbol::Failed);
+    if !doomed.is_empty() {
+        lines.push(format!(
+            "{} Cannot take an import: {}; their lanes will stop at the first request.",
+            Symbol::Failed.glyph(),
+            doomed.join(", ")
+        ));
+    }
+    let risky = named(Symbol::Warning);
+    if !risky.is_empty() {
+        lines.push(format!(
+            "{} May refuse their oldest staged messages: {}; messages older than the group's creation or its newest message are refused (10004).",
+            Symbol::Warning.glyph(),
+            risky.join(", ")
+        ));
+    }
+    lines.push(match state.run_options.on_message_error {
+        OnMessageError::Pause => {
+            "A refused message pauses its group until you decide (retry, fix, skip, stop).".into()
+        }
+        OnMessageError::Skip => {
+            "A refused message is skipped and recorded (the profile says on_message_error = \"skip\").".into()
+        }
+    });
+    lines.push(format!(
+        "Every request is recorded before it is sent, in {}.",
+        state.locations.ledger.display()
+    ));
+    lines.push("Importing resets every member's unread count to 0 in these groups.".into());
+    state.overlay = Some(Overlay::Confirm(Confirm {
+        title: "Start the import?".into(),
+        lines,
+        on_yes: Pending::Launch(groups),
+    }));
+}
+
+/// The operator said yes: the run starts.
+pub fn launch(state: &mut AppState, groups: Vec<String>) -> Vec<Effect> {
+    let (Some(live), Some(scanned)) = (&state.connect.live, &state.files.scanned) else {
+        return Vec::new();
+    };
+    let launch = Launch {
+        staging: scanned.staging.clone(),
+        groups,
+        client: live.client.clone(),
+        ledger: state.locations.ledger.clone(),
+        options: state.run_options.clone(),
+    };
+    state.run.launched(state.now_ms);
+    state.inspector = None;
+    state.screen = Screen::Run;
+    state.say(Level::Info, "Import started");
+    vec![Effect::StartRun(Box::new(launch))]
+}

@@ -1,0 +1,373 @@
+//! Applying what tasks and the engine report: connection tests, profiles, group pages, scans,
+//! plans, staged texts, engine events. Answers to requests the console has moved on from (an
+//! older test, listing, scan or plan) are recognised by their number and ignored.
+
+use crate::engine::{Event, LaneState};
+
+use super::super::effect::Effect;
+use super::super::keymap::Screen;
+use super::super::msg::Msg;
+use super::super::words::count;
+use super::AppState;
+use super::connect::{Live, TestState};
+use super::files::ScanState;
+use super::inspector::{Loading, Notice};
+use super::overlay::{Level, Overlay, Popup};
+
+pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Input(_) => Vec::new(),
+        Msg::Shutdown => {
+            state.quit = true;
+            Vec::new()
+        }
+        Msg::ProfileLoaded { name, result } => {
+            match result {
+                Ok(prefill) => {
+                    state.connect.apply(*prefill);
+                    state.say(Level::Info, format!("Loaded profile '{name}'"));
+                }
+                Err(e) => state.say(Level::Error, format!("Cannot load profile '{name}': {e}")),
+            }
+            Vec::new()
+        }
+        Msg::KeyLoaded(result) => {
+            match result {
+                Ok(secret) => {
+                    let origin = secret.origin.describe();
+                    state.connect.notes = secret.warnings.clone();
+                    state.connect.secret = Some(secret);
+                    state.connect.changed();
+                    state.say(Level::Info, format!("Secret key loaded {origin}"));
+                }
+                Err(e) => state.say(Level::Error, e),
+            }
+            Vec::new()
+        }
+        Msg::ConnectionTested { attempt, result } => {
+            if !state.connect.is_current(attempt) {
+                return Vec::new();
+            }
+            match result {
+                Ok(connected) => {
+                    let live = Live {
+                        client: connected.client,
+                        total_groups: connected.total_groups,
+                    };
+                    let words = format!(
+                        "Connected as {}: the service answered and the app has {} group{}.",
+                        live.describe(),
+                        live.total_groups,
+                        if live.total_groups == 1 { "" } else { "s" }
+                    );
+                    state.connect.test = TestState::Passed(words.clone());
+                    state.connect.live = Some(live);
+                    state.say(Level::Info, words);
+                    if state.connect.is_auto() && state.screen == Screen::Connect {
+                        state.screen = Screen::Groups;
+                    }
+                    state.list_groups()
+                }
+                Err(error) => {
+                    state.say(Level::Error, error.one_line());
+                    state.connect.test = TestState::Failed(error);
+                    Vec::new()
+                }
+            }
+        }
+        Msg::ProfileSaved { name, result } => {
+            match result {
+                Ok(profiles) => {
+                    state.connect.profiles = profiles;
+                    state.connect.profile = name.clone();
+                    state.say(
+                        Level::Info,
+                        format!(
+                            "Saved profile '{name}' in {} (without the secret key)",
+                            state.locations.config_file.display()
+                        ),
+                    );
+                }
+                Err(e) => state.say(Level::Error, format!("Cannot save profile '{name}': {e}")),
+            }
+            Vec::new()
+        }
+        Msg::GroupIds { generation, result } => {
+            if generation == state.groups.generation {
+                match result {
+                    Ok(page) => {
+                        let last = page.last;
+                        state.groups.ids_page(page);
+                        if last {
+                            state.groups.finish_listing();
+                        }
+                    }
+                    Err(e) => {
+                        state.say(Level::Error, e.one_line());
+                        state.groups.failed(e);
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Msg::GroupInfos { generation, result } => {
+            if generation == state.groups.generation {
+                match result {
+                    Ok(infos) => state.groups.infos(infos),
+                    Err(e) => {
+                        state.say(Level::Error, e.one_line());
+                        state.groups.failed(e);
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Msg::StagingScanned { generation, result } => {
+            if generation != state.files.generation {
+                return Vec::new();
+            }
+            let resume = state.resume.take();
+            match result {
+                Ok(scanned) => {
+                    state.groups.set_staged(scanned.groups.clone());
+                    let words = format!(
+                        "Scanned {}: {} files, {} messages, {} errors, {} warnings",
+                        scanned.staging.root().display(),
+                        count(scanned.files.len() as u64),
+                        count(scanned.messages),
+                        count(scanned.errors as u64),
+                        count(scanned.warnings as u64)
+                    );
+                    state.files.scanned(*scanned);
+                    state.say(Level::Info, words);
+                    if let Some(groups) = resume {
+                        super::actions::preview::ask_launch(state, groups, "the run's groups");
+                    }
+                }
+                Err(e) => {
+                    state.say(
+                        Level::Error,
+                        format!("Cannot scan the staging directory: {e}"),
+                    );
+                    state.files.scan = ScanState::Failed(e);
+                }
+            }
+            Vec::new()
+        }
+        Msg::PlanBuilt { generation, result } => {
+            if generation == state.preview.generation {
+                match result {
+                    Ok(previewed) => state.preview.built(*previewed),
+                    Err(e) => {
+                        state.say(Level::Error, format!("Cannot plan: {e}"));
+                        state.preview.failed(e);
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Msg::StagedText { title, result } => {
+            match result {
+                Ok(text) => {
+                    state.overlay = Some(Overlay::Popup(Popup {
+                        title,
+                        lines: text.lines().map(str::to_owned).collect(),
+                        copy: Some(text),
+                        scroll: 0,
+                    }));
+                }
+                Err(e) => state.say(Level::Error, e),
+            }
+            Vec::new()
+        }
+        Msg::InspectorText {
+            target,
+            source,
+            result,
+        } => {
+            if let Some(inspector) = &mut state.inspector
+                && inspector.target == target
+                && inspector.reason.source == source
+            {
+                match result {
+                    Ok(text) => inspector.loaded(text),
+                    Err(e) => inspector.loading = Loading::Failed(e),
+                }
+            }
+            Vec::new()
+        }
+        Msg::Engine(event) => {
+            on_event(state, event);
+            Vec::new()
+        }
+        Msg::LedgerRun(result) => {
+            match result {
+                Ok(report) => state.overlay = Some(resume_question(&report)),
+                Err(e) => state.say(Level::Warn, format!("No run to reopen: {e}")),
+            }
+            Vec::new()
+        }
+        Msg::RunFailed(e) => {
+            state.run.active = false;
+            state.run.failure = Some(e.clone());
+            state.say(Level::Error, e);
+            Vec::new()
+        }
+        Msg::Copied(result) => {
+            match result {
+                Ok(chars) => state.say(
+                    Level::Info,
+                    format!("Copied {chars} characters to the clipboard"),
+                ),
+                Err(e) => state.say(Level::Error, format!("Cannot copy: {e}")),
+            }
+            Vec::new()
+        }
+        Msg::TaskFailed { what } => {
+            state.say(
+                Level::Error,
+                format!(
+                    "{what} stopped unexpectedly (a timport bug); details are in {}",
+                    state.locations.log_file.display()
+                ),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// An engine event: the run state takes it; the inspector and the status line react to the
+/// ones about them.
+fn on_event(state: &mut AppState, event: Event) {
+    let now = state.now_ms;
+    match &event {
+        Event::LanePaused { target, reason } => {
+            state.say(
+                Level::Warn,
+                format!(
+                    "{target} paused at {} line {}: {} (Enter on the lane opens the inspector)",
+                    reason.source.file,
+                    reason.source.line,
+                    reason.failure.line()
+                ),
+            );
+        }
+        Event::LaneResumed { target } if inspecting(state, target) => {
+            state.inspector = None;
+            state.say(Level::Info, format!("{target} goes on"));
+        }
+        Event::LaneStopped { target, reason } => {
+            if inspecting(state, target) {
+                state.inspector = None;
+            }
+            state.say(Level::Warn, format!("{target} stopped: {reason}"));
+        }
+        // A lane that moves on after a decision was sent: the inspector has done its job.
+        Event::LaneState { target, state: s }
+            if *s != LaneState::Paused
+                && inspecting(state, target)
+                && state
+                    .inspector
+                    .as_ref()
+                    .is_some_and(|i| matches!(i.notice, Some(Notice::Sent(_)))) =>
+        {
+            state.inspector = None;
+        }
+        Event::Warning {
+            target: Some(target),
+            message,
+        } => {
+            if let Some(inspector) = &mut state.inspector
+                && &inspector.target == target
+            {
+                inspector.notice = Some(Notice::Refused(message.clone()));
+            }
+        }
+        Event::RunFinished { summary, exit_code } => {
+            let c = summary.totals;
+            state.say(
+                if *exit_code == 0 { Level::Info } else { Level::Warn },
+                format!(
+                    "Run {} finished: {} done, {} failed, {} skipped, {} invalid (exit code {exit_code}){}",
+                    summary.run_id,
+                    c.done,
+                    c.failed,
+                    c.skipped,
+                    c.invalid,
+                    summary
+                        .stopped
+                        .as_ref()
+                        .map(|s| format!("; stopped: {s}"))
+                        .unwrap_or_default()
+                ),
+            );
+            state.inspector = None;
+        }
+        _ => {}
+    }
+    state.run.apply(event, now);
+}
+
+/// Whether the inspector shows `target`'s message.
+fn inspecting(state: &AppState, target: &crate::engine::Target) -> bool {
+    state
+        .inspector
+        .as_ref()
+        .is_some_and(|i| &i.target == target)
+}
+
+/// Where the latest run stands, and the offer to resume it.
+fn resume_question(report: &crate::engine::report::Report) -> Overlay {
+    let mut groups: Vec<String> = report
+        .targets
+        .iter()
+        .map(|t| t.target.group().to_owned())
+        .collect();
+    groups.dedup();
+    let t = report.totals;
+    let mut lines = vec![
+        format!(
+            "Run {} of {} ({}): {} of {} done, {} failed, {} skipped, {} invalid, {} not sent.",
+            report.run_id,
+            report.staging_root,
+            report.status,
+            count(t.done),
+            count(t.total),
+            t.failed,
+            t.skipped,
+            t.invalid,
+            count(t.pending())
+        ),
+        String::new(),
+    ];
+    for line in report.targets.iter().take(8) {
+        lines.push(format!(
+            "  {} {}: {} of {} done{}",
+            line.state,
+            line.target,
+            count(line.counts.done),
+            count(line.counts.total),
+            line.last_error
+                .as_ref()
+                .map(|e| format!(" · {e}"))
+                .unwrap_or_default()
+        ));
+    }
+    if report.targets.len() > 8 {
+        lines.push(format!("  and {} more lanes", report.targets.len() - 8));
+    }
+    lines.push(String::new());
+    lines.push(format!(
+        "Yes scans {} again and offers to launch its {} groups: the ledger continues where it stopped (nothing is sent twice).",
+        report.staging_root,
+        groups.len()
+    ));
+    Overlay::Confirm(super::overlay::Confirm {
+        title: format!("Resume run {}?", report.run_id),
+        lines,
+        on_yes: super::overlay::Pending::Resume {
+            root: report.staging_root.clone(),
+            groups,
+        },
+    })
+}

@@ -1,0 +1,187 @@
+//! Screen 3: the staged files (group, messages, time range, problems) and the selected file's
+//! problems by line and field.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Wrap};
+
+use super::super::state::AppState;
+use super::super::state::files::{FilesFocus, ScanState};
+use super::super::state::overlay::{HitTarget, ListId};
+use super::super::theme::{Symbol, Theme};
+use super::super::words::{count, date};
+use super::widgets::{counted, filter_note, pane, table, visible_rows};
+
+/// Draws the screen.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
+    let [files, problems] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    draw_files(frame, files, state, theme);
+    draw_problems(frame, problems, state, theme);
+}
+
+fn files_title(state: &AppState) -> String {
+    let f = &state.files;
+    let mut t = String::from(" Files");
+    if let Some(root) = &f.root {
+        t.push_str(&format!(" · {}", root.display()));
+    }
+    if let Some(s) = &f.scanned {
+        t.push_str(&format!(
+            " · {} files, {} messages · {} errors, {} warnings",
+            s.files.len(),
+            count(s.messages),
+            s.errors,
+            s.warnings
+        ));
+    }
+    t.push_str(&filter_note(state, ListId::Files, &f.view));
+    t.push(' ');
+    t
+}
+
+fn draw_files(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
+    let focused = state.files.focus == FilesFocus::Files;
+    let block = pane(files_title(state), focused, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    state.hits.push((area, HitTarget::Pane(ListId::Files)));
+    let why = match &state.files.scan {
+        ScanState::None => Some((
+            "No staging directory: press d to choose one (or start timport with --staging DIR)."
+                .to_owned(),
+            theme.muted(),
+        )),
+        ScanState::Scanning => Some(("Scanning…".to_owned(), theme.busy())),
+        ScanState::Failed(e) => Some((format!("{} {e}", Symbol::Failed.glyph()), theme.err())),
+        ScanState::Ready if state.files.rows().is_empty() => Some((
+            "No *.jsonl or *.json files in this directory.".to_owned(),
+            theme.muted(),
+        )),
+        ScanState::Ready => None,
+    };
+    if let Some((text, style)) = why {
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
+    let widths = vec![
+        Constraint::Fill(2),
+        Constraint::Fill(2),
+        Constraint::Length(8),
+        Constraint::Length(10),
+        Constraint::Length(10),
+        Constraint::Length(12),
+    ];
+    let header =
+        Row::new(["File", "Target", "Messages", "From", "To", "Problems"]).style(theme.title());
+    let window = state
+        .files
+        .view
+        .window(usize::from(inner.height.saturating_sub(1)));
+    let files = state.files.rows();
+    // The selected file stays marked while its problems have the keys: they are its problems.
+    let rows = visible_rows(&state.files.view, window, true, theme, |i| {
+        let r = files.get(i)?;
+        let problems = if r.errors > 0 {
+            let word = format!(" error{}", plural(r.errors));
+            counted(Symbol::Failed, r.errors as u64, &word, theme.err(), theme)
+        } else if r.warnings > 0 {
+            let word = format!(" warning{}", plural(r.warnings));
+            counted(
+                Symbol::Warning,
+                r.warnings as u64,
+                &word,
+                theme.warn(),
+                theme,
+            )
+        } else {
+            Span::styled(format!("{} none", Symbol::Done.glyph()), theme.ok())
+        };
+        Some(Row::new(vec![
+            Line::raw(r.path.to_string()),
+            Line::raw(r.target.clone()),
+            Line::raw(count(r.messages)).right_aligned(),
+            Line::raw(date(r.range.map(|x| x.0))),
+            Line::raw(date(r.range.map(|x| x.1))),
+            Line::from(problems),
+        ]))
+    });
+    table(
+        frame,
+        inner,
+        (header, widths),
+        rows,
+        &mut state.hits,
+        ListId::Files,
+    );
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn draw_problems(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
+    let focused = state.files.focus == FilesFocus::Problems;
+    let name = state
+        .files
+        .selected()
+        .map(|f| f.path.to_string())
+        .unwrap_or_default();
+    let n = state.files.file_problems().len();
+    let title = format!(
+        " Problems in {name} ({n}){} · Enter shows the message ",
+        filter_note(state, ListId::Problems, &state.files.problems)
+    );
+    let block = pane(title, focused, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    state.hits.push((area, HitTarget::Pane(ListId::Problems)));
+    if n == 0 {
+        let text = if state.files.selected().is_some() {
+            "No problems in this file."
+        } else {
+            ""
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, theme.muted())), inner);
+        return;
+    }
+    let widths = vec![
+        Constraint::Length(9),
+        Constraint::Length(22),
+        Constraint::Fill(1),
+    ];
+    let header = Row::new(["Line", "Field", "Problem"]).style(theme.title());
+    let window = state
+        .files
+        .problems
+        .window(usize::from(inner.height.saturating_sub(1)));
+    let problems = state.files.file_problems();
+    let rows = visible_rows(&state.files.problems, window, focused, theme, |i| {
+        let p = problems.get(i)?;
+        let symbol = if p.is_error() {
+            Symbol::Failed
+        } else {
+            Symbol::Warning
+        };
+        Some(Row::new(vec![
+            Line::from(Span::styled(
+                format!("{} {}", symbol.glyph(), p.line),
+                theme.of(symbol),
+            )),
+            Line::raw(p.field.clone().unwrap_or_else(|| "–".into())),
+            Line::raw(p.message.clone()),
+        ]))
+    });
+    table(
+        frame,
+        inner,
+        (header, widths),
+        rows,
+        &mut state.hits,
+        ListId::Problems,
+    );
+}

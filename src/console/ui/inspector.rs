@@ -1,0 +1,197 @@
+//! The inspector: the message's JSON in a text area (editable), and beside it what went wrong
+//! (code, meaning, remedy), the lane's situation (what landed after the message) and the
+//! decisions it offers.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::super::keymap::{Action, Place};
+use super::super::state::AppState;
+use super::super::state::inspector::{InspectorState, Loading, Notice};
+use super::super::theme::{Symbol, Theme};
+use super::super::words::count;
+use super::widgets::pane;
+
+/// Draws the inspector over the Run screen's body.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
+    let Some(i) = &mut state.inspector else {
+        return;
+    };
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let title = if i.editing {
+        " Message · editing (Esc stops editing; R retries the edit) ".to_owned()
+    } else if i.edited() {
+        " Message · edited (R retries it, u undoes the edits, e edits more) ".to_owned()
+    } else {
+        " Message as staged · e edits ".to_owned()
+    };
+    let block = pane(title, i.editing, theme);
+    match &i.loading {
+        Loading::Ready => {
+            i.editor.set_block(block);
+            i.editor.set_cursor_line_style(ratatui::style::Style::new());
+            i.editor.set_cursor_style(if i.editing {
+                theme.selection()
+            } else {
+                ratatui::style::Style::new()
+            });
+            frame.render_widget(&i.editor, left);
+        }
+        Loading::Pending => frame.render_widget(
+            Paragraph::new(Line::styled("Reading the staged message…", theme.busy())).block(block),
+            left,
+        ),
+        Loading::Failed(e) => frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!("{} {e}", Symbol::Failed.glyph()),
+                theme.err(),
+            ))
+            .wrap(Wrap { trim: true })
+            .block(block),
+            left,
+        ),
+    }
+    let lines = explanation(state, theme);
+    let Some(i) = &mut state.inspector else {
+        return;
+    };
+    let block = pane(
+        format!(
+            " {} paused at {} line {} ",
+            i.target, i.reason.source.file, i.reason.source.line
+        ),
+        !i.editing,
+        theme,
+    );
+    let inner = block.inner(right);
+    i.scroll = i.scroll.min(lines.len().saturating_sub(1));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(i.scroll).unwrap_or(u16::MAX), 0))
+            .block(block),
+        right,
+    );
+    let _ = inner;
+}
+
+fn explanation(state: &AppState, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(i) = &state.inspector else {
+        return Vec::new();
+    };
+    let f = &i.reason.failure;
+    let code = f.code.map(|c| format!("{c} ")).unwrap_or_default();
+    let mut lines = vec![
+        Line::styled("What went wrong", theme.title()),
+        Line::styled(
+            format!("{} {code}{}", Symbol::Failed.glyph(), f.meaning),
+            theme.err(),
+        ),
+    ];
+    if !f.detail.is_empty() {
+        lines.push(Line::styled(format!("  {}", f.detail), theme.muted()));
+    }
+    if !f.remedy.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("What to do", theme.title()));
+        lines.push(Line::raw(f.remedy.clone()));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Decide", theme.title()));
+    let mut keys = Vec::new();
+    for (action, words) in [
+        (Action::Retry, "retry as staged"),
+        (Action::RetryEdited, "retry the edit (checked first)"),
+        (Action::Skip, "skip, with a reason"),
+        (Action::StopGroup, "stop the group"),
+        (Action::Edit, "edit"),
+        (Action::Revert, "undo edits"),
+        (Action::Copy, "copy"),
+        (Action::Back, "back (the lane waits)"),
+    ] {
+        if let Some(key) = state.keymap.key_for(Place::Inspector, action) {
+            if !keys.is_empty() {
+                keys.push(Span::styled(" · ", theme.muted()));
+            }
+            keys.push(Span::styled(key, theme.key()));
+            keys.push(Span::raw(format!(" {words}")));
+        }
+    }
+    lines.push(Line::from(keys));
+    lines.push(Line::styled(
+        "Every decision is recorded in the ledger before the lane acts on it.",
+        theme.muted(),
+    ));
+    if let Some(notice) = &i.notice {
+        lines.push(Line::raw(""));
+        match notice {
+            Notice::Sent(words) => lines.push(Line::styled(words.clone(), theme.busy())),
+            Notice::Refused(words) => {
+                lines.push(Line::styled(
+                    format!("{} Not done: {words}", Symbol::Failed.glyph()),
+                    theme.err(),
+                ));
+            }
+            Notice::Invalid(problems) => {
+                lines.push(Line::styled(
+                    format!(
+                        "{} The edit breaks rules; nothing was sent:",
+                        Symbol::Failed.glyph()
+                    ),
+                    theme.err(),
+                ));
+                for p in problems {
+                    lines.push(Line::raw(format!("  • {p}")));
+                }
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("The lane", theme.title()));
+    lines.extend(situation(state, i, theme));
+    lines
+}
+
+fn situation(state: &AppState, i: &InspectorState, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let Some(lane) = state
+        .run
+        .lane_of(&i.target)
+        .and_then(|l| state.run.lanes.get(l))
+    {
+        out.push(Line::raw(format!(
+            "{} of {} messages done, {} failed, {} skipped, {} invalid.",
+            count(lane.counts.done),
+            count(lane.total),
+            lane.counts.failed,
+            lane.counts.skipped,
+            lane.counts.invalid
+        )));
+    }
+    out.push(Line::raw(format!("It stopped at: {}", i.reason.summary)));
+    if i.reason.landed_after.is_empty() {
+        out.push(Line::styled(
+            "Nothing of its request landed after it: a fixed SendTime can still go in.",
+            theme.ok(),
+        ));
+    } else {
+        out.push(Line::styled(
+            format!(
+                "{} {} message(s) of its request landed after it; an earlier SendTime can no longer go in:",
+                Symbol::Warning.glyph(),
+                i.reason.landed_after.len()
+            ),
+            theme.warn(),
+        ));
+        for l in i.reason.landed_after.iter().take(7) {
+            out.push(Line::raw(format!(
+                "  {} line {} → seq {}",
+                l.source.file, l.source.line, l.msg_seq
+            )));
+        }
+    }
+    out
+}

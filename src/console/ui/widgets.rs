@@ -1,0 +1,176 @@
+//! Small pieces every screen uses: a pane block that shows focus, text that fits a width, a
+//! centred rectangle for overlays, an empty-state message, and the cell helpers tables share.
+
+use std::ops::Range;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Row, Table};
+use unicode_width::UnicodeWidthChar;
+
+use super::super::state::AppState;
+use super::super::state::list::ListView;
+use super::super::state::overlay::{HitTarget, ListId, TypeTarget};
+use super::super::theme::{Symbol, Theme};
+use super::super::words::count;
+
+/// A pane's frame: bold and coloured when focused, with a title.
+pub fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
+    let block = Block::default().borders(Borders::ALL).title(title.into());
+    if focused {
+        block
+            .border_type(BorderType::Thick)
+            .border_style(theme.focus_border())
+    } else {
+        block.border_style(theme.border())
+    }
+}
+
+/// `text` cut to `width` display columns, ending in `…` when cut.
+pub fn fit(text: &str, width: usize) -> String {
+    let mut used = 0;
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// The display width of `text`.
+pub fn width_of(text: &str) -> usize {
+    text.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// `text` padded with spaces (or cut) to exactly `width` columns.
+pub fn pad(text: &str, width: usize) -> String {
+    let cut = fit(text, width);
+    let w = width_of(&cut);
+    format!("{cut}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// A rectangle of `width`×`height` (clamped) in the middle of `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    cell
+}
+
+/// ` · /text▏ (12 shown)` while a list is filtered or its filter is being typed, else "".
+pub fn filter_note(state: &AppState, list: ListId, view: &ListView) -> String {
+    let typing = matches!(
+        &state.typing,
+        Some(t) if t.target == TypeTarget::Filter(list)
+    );
+    let filter = view.filter();
+    if filter.is_empty() && !typing {
+        return String::new();
+    }
+    format!(
+        " · /{filter}{} ({} shown)",
+        if typing { "▏" } else { "" },
+        count(view.shown() as u64)
+    )
+}
+
+/// The rows of a list that are on screen (positions `window` of `view`): `make(row)` for each,
+/// given the row's index in the screen's own list; the selected one highlighted when the list
+/// has the focus. Only these rows are ever built, however long the list.
+pub fn visible_rows(
+    view: &ListView,
+    window: Range<usize>,
+    focused: bool,
+    theme: &Theme,
+    make: impl Fn(usize) -> Option<Row<'static>>,
+) -> Vec<Row<'static>> {
+    let selected = view.selected_pos();
+    window
+        .filter_map(|pos| {
+            let row = make(view.row_at(pos)?)?;
+            Some(if focused && pos == selected {
+                row.style(theme.selection())
+            } else {
+                row
+            })
+        })
+        .collect()
+}
+
+/// Draws `rows` under a `header` in `inner` (a pane's inside) and records where the rows are,
+/// so a click selects one of `list`.
+pub fn table(
+    frame: &mut Frame<'_>,
+    inner: Rect,
+    (header, widths): (Row<'static>, Vec<Constraint>),
+    rows: Vec<Row<'static>>,
+    hits: &mut Vec<(Rect, HitTarget)>,
+    list: ListId,
+) {
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        inner,
+    );
+    let below_header = Rect::new(
+        inner.x,
+        inner.y.saturating_add(1),
+        inner.width,
+        inner.height.saturating_sub(1),
+    );
+    hits.push((below_header, HitTarget::List(list)));
+}
+
+/// A count with its state's glyph (and a word when there is room): `✗ 3 failed`, styled with
+/// `style` when there is something to count, muted otherwise.
+pub fn counted(symbol: Symbol, n: u64, word: &str, style: Style, theme: &Theme) -> Span<'static> {
+    Span::styled(
+        format!("{} {}{word}", symbol.glyph(), count(n)),
+        if n > 0 { style } else { theme.muted() },
+    )
+}
+
+/// A state's glyph and word, styled: `✓ ready`.
+pub fn state_span(symbol: Symbol, word: &str, theme: &Theme) -> Span<'static> {
+    Span::styled(format!("{} {word}", symbol.glyph()), theme.of(symbol))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_cuts_by_display_width() {
+        assert_eq!(fit("hello", 10), "hello");
+        assert_eq!(fit("hello world", 6), "hello…");
+        assert_eq!(fit("群聊天室", 5), "群聊…");
+        assert_eq!(fit("abc", 0), "");
+        assert_eq!(pad("ab", 4), "ab  ");
+        assert_eq!(width_of(&pad("群聊天室", 5)), 5);
+    }
+
+    #[test]
+    fn centered_stays_inside() {
+        let area = Rect::new(0, 0, 10, 5);
+        let c = centered(area, 20, 20);
+        assert_eq!(c, area);
+        let c = centered(Rect::new(2, 2, 20, 10), 4, 2);
+        assert_eq!((c.width, c.height), (4, 2));
+        assert!(c.x >= 2 && c.y >= 2);
+    }
+}

@@ -1,0 +1,469 @@
+//! `update` for Files, Preview, Run and the inspector: messages in, state and effects out.
+
+mod console_common;
+
+use console_common::fixtures::*;
+use console_common::*;
+use crossterm::event::KeyCode;
+use timport::console::effect::Effect;
+use timport::console::keymap::Screen;
+use timport::console::msg::{Input, Msg};
+use timport::console::state::files::FilesFocus;
+use timport::console::state::inspector::Notice;
+use timport::console::state::overlay::{Overlay, Pending};
+use timport::console::state::run::{RowOutcome, RunFocus};
+use timport::console::state::update;
+use timport::engine::{Control, Decision, Event, Failure, LaneState, MessageOutcome};
+
+#[test]
+fn the_scan_feeds_files_and_groups() {
+    let s = files();
+    let scanned = s.files.scanned.as_ref().expect("scanned");
+    assert_eq!(scanned.files.len(), 7);
+    assert_eq!(scanned.errors, 5);
+    let eng = scanned
+        .files
+        .iter()
+        .find(|f| f.path.as_ref() == "eng-core.jsonl")
+        .expect("eng-core");
+    assert_eq!((eng.messages, eng.errors), (903, 3));
+    let counts = s
+        .groups
+        .get("eng-core")
+        .and_then(|g| g.staged)
+        .expect("staged");
+    assert_eq!((counts.messages, counts.invalid), (900, 3));
+    // archive-2019 is staged but not in the app.
+    assert!(s.groups.get("archive-2019").is_some());
+}
+
+#[test]
+fn a_problem_opens_its_message_and_a_file_opens_its_group() {
+    let mut s = files();
+    let row = s
+        .files
+        .rows()
+        .iter()
+        .position(|f| f.path.as_ref() == "eng-core.jsonl")
+        .expect("eng-core");
+    s.files.view.select_row(row);
+    s.files.sync_problems();
+    press(&mut s, KeyCode::Tab);
+    assert_eq!(s.files.focus, FilesFocus::Problems);
+    press(&mut s, KeyCode::Down);
+    let effects = press(&mut s, KeyCode::Enter);
+    let [Effect::ReadStaged { title, offset, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(title.starts_with("eng-core.jsonl:401"), "{title}");
+    assert!(*offset > 0);
+    update(
+        &mut s,
+        Msg::StagedText {
+            title: title.clone(),
+            result: Ok("{\n  \"SendTime\": 1\n}".into()),
+        },
+    );
+    assert!(matches!(s.overlay, Some(Overlay::Popup(_))));
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Tab);
+    let effects = press(&mut s, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::BuildPlan { group, .. }] if group == "eng-core"),
+        "{effects:?}"
+    );
+    assert_eq!(s.screen, Screen::Preview);
+}
+
+#[test]
+fn d_asks_for_another_staging_directory_and_scans_it() {
+    let mut s = files();
+    press(&mut s, KeyCode::Char('d'));
+    assert!(s.typing.is_some());
+    update(&mut s, Msg::Input(Input::Key(ctrl('u'))));
+    type_text(&mut s, "/data/other");
+    let effects = press(&mut s, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::ScanStaging { root, .. }] if root.to_str() == Some("/data/other"))
+    );
+}
+
+#[test]
+fn opening_a_group_without_a_scan_says_what_to_do() {
+    let mut s = groups();
+    let effects = press(&mut s, KeyCode::Enter);
+    assert!(effects.is_empty());
+    let text = s
+        .status
+        .as_ref()
+        .map(|x| x.text.clone())
+        .unwrap_or_default();
+    assert!(text.contains("No staging directory"), "{text}");
+}
+
+#[test]
+fn the_preview_selects_and_copies_exact_bodies() {
+    let mut s = preview();
+    let p = s.preview.previewed.as_ref().expect("plan");
+    assert_eq!(p.messages(), 500);
+    let first = s.preview.selected_body().expect("a body");
+    assert!(first.starts_with("{\"GroupId\":\"sales-emea\""), "{first}");
+    assert!(s.preview.body.contains("\n  \"MsgList\": ["), "pretty");
+    press(&mut s, KeyCode::Down);
+    let second = s.preview.selected_body().expect("a body");
+    assert_ne!(first, second);
+    let effects = press(&mut s, KeyCode::Char('y'));
+    assert!(matches!(effects.as_slice(), [Effect::Copy(text)] if *text == second));
+}
+
+#[test]
+fn launching_asks_first_and_says_what_and_where() {
+    let mut s = preview();
+    assert!(press(&mut s, KeyCode::Char('L')).is_empty());
+    let Some(Overlay::Confirm(c)) = &s.overlay else {
+        panic!("{:?}", s.overlay)
+    };
+    let text = c.lines.join("\n");
+    assert!(text.contains("Import 500 messages"), "{text}");
+    assert!(text.contains("SDKAppID 1400000000"), "{text}");
+    assert!(text.contains("http://127.0.0.1:8080"), "{text}");
+    assert!(text.contains("ledger.sqlite3"), "{text}");
+    assert!(text.contains("unread count"), "{text}");
+    assert!(
+        text.contains("sales-emea (newer)"),
+        "the group's verdict is repeated: {text}"
+    );
+    assert!(press(&mut s, KeyCode::Char('n')).is_empty());
+    assert!(s.overlay.is_none());
+
+    press(&mut s, KeyCode::Char('A'));
+    let Some(Overlay::Confirm(c)) = &s.overlay else {
+        panic!()
+    };
+    assert_eq!(
+        c.on_yes,
+        Pending::Launch(
+            [
+                "@TGS#_bookclub",
+                "archive-2019",
+                "eng-core",
+                "live-launch",
+                "sales-emea",
+                "support-desk",
+                "town-hall"
+            ]
+            .map(String::from)
+            .to_vec()
+        )
+    );
+    let text = c.lines.join("\n");
+    assert!(
+        text.contains("live-launch (no)") && text.contains("archive-2019 (missing)"),
+        "{text}"
+    );
+    let effects = press(&mut s, KeyCode::Char('y'));
+    let [Effect::StartRun(launch)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(launch.groups.len(), 7);
+    assert_eq!(s.screen, Screen::Run);
+    assert!(s.run.active);
+}
+
+#[test]
+fn a_run_counts_every_message_once_whatever_is_decided() {
+    let mut s = running();
+    let sales = s.run.lane_of(&lane("sales-emea")).expect("lane");
+    assert_eq!(s.run.lanes[sales].counts.failed, 1);
+    assert_eq!(s.run.lanes[sales].state, LaneState::Paused);
+    // Skipped after the decision: failed goes down, skipped up.
+    update(
+        &mut s,
+        Msg::Engine(Event::MessageResult {
+            target: lane("sales-emea"),
+            source: sales_pause().source,
+            from_account: "sales.ines".into(),
+            send_time: 1,
+            random: 7,
+            summary: "x".into(),
+            outcome: MessageOutcome::Skipped {
+                reason: "older than the group".into(),
+            },
+        }),
+    );
+    let c = s.run.lanes[sales].counts;
+    assert_eq!((c.failed, c.skipped), (0, 1));
+    // A retried message that then lands is done, not failed and done.
+    let src = source("sales-emea.jsonl", 2, 150);
+    for outcome in [
+        MessageOutcome::Failed(Failure::from_explanation(timport::api::explain(80001), "")),
+        MessageOutcome::Done {
+            msg_seq: 9,
+            msg_time: 2,
+        },
+    ] {
+        update(
+            &mut s,
+            Msg::Engine(Event::MessageResult {
+                target: lane("sales-emea"),
+                source: src.clone(),
+                from_account: "sales.paul".into(),
+                send_time: 2,
+                random: 8,
+                summary: "y".into(),
+                outcome,
+            }),
+        );
+    }
+    let c = s.run.lanes[sales].counts;
+    assert_eq!((c.failed, c.done, c.skipped), (0, 1, 1));
+    assert_eq!(s.run.settled(), 122, "121 before, one more landed");
+}
+
+#[test]
+fn results_follow_the_newest_until_scrolled() {
+    let mut s = running();
+    s.run.focus = RunFocus::Results;
+    assert!(s.run.follow);
+    let last = s.run.results.len() - 1;
+    assert_eq!(s.run.result_view.selected(), Some(last));
+    press(&mut s, KeyCode::Up);
+    assert!(!s.run.follow, "scrolling up stops following");
+    let add = |s: &mut timport::console::state::AppState, n: u64| {
+        update(
+            s,
+            Msg::Engine(Event::MessageResult {
+                target: lane("support-desk"),
+                source: source("support-desk.jsonl", 500 + n as u32, 90_000 + n),
+                from_account: "agent.lin".into(),
+                send_time: 1_700_000_000,
+                random: 1,
+                summary: "new".into(),
+                outcome: MessageOutcome::Done {
+                    msg_seq: 500 + n,
+                    msg_time: 1,
+                },
+            }),
+        );
+    };
+    add(&mut s, 1);
+    assert_eq!(
+        s.run.result_view.selected(),
+        Some(last - 1),
+        "stays where the operator is"
+    );
+    press(&mut s, KeyCode::Char('f'));
+    assert!(s.run.follow);
+    add(&mut s, 2);
+    assert_eq!(s.run.result_view.selected(), Some(s.run.results.len() - 1));
+    // The filter applies to new rows as they arrive.
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "10004");
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.run.result_view.shown(), 1);
+    let row = &s.run.results[s.run.result_view.row_at(0).expect("row")];
+    assert_eq!(row.outcome, RowOutcome::Failed(Some(10004)));
+}
+
+#[test]
+fn space_pauses_and_resumes_x_stops_a_lane() {
+    let mut s = running();
+    let effects = press(&mut s, KeyCode::Char(' '));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Control(Control::PauseRun)]
+    ));
+    assert!(s.run.paused);
+    let effects = press(&mut s, KeyCode::Char(' '));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Control(Control::ResumeRun)]
+    ));
+    s.run.focus = RunFocus::Lanes;
+    s.run.lane_view.select_row(0);
+    let effects = press(&mut s, KeyCode::Char('x'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Control(Control::StopLane(t))] if *t == lane("support-desk"))
+    );
+    // A lane that already stopped is not stopped again.
+    let live = s.run.lane_of(&lane("live-launch")).expect("lane");
+    s.run.lane_view.select_row(live);
+    assert!(press(&mut s, KeyCode::Char('x')).is_empty());
+}
+
+#[test]
+fn q_asks_first_while_a_run_is_going() {
+    let mut s = running();
+    press(&mut s, KeyCode::Char('q'));
+    assert!(!s.quit);
+    assert!(matches!(&s.overlay, Some(Overlay::Confirm(c)) if c.on_yes == Pending::Quit));
+    press(&mut s, KeyCode::Char('y'));
+    assert!(s.quit);
+}
+
+#[test]
+fn the_inspector_opens_on_the_paused_message_only() {
+    let mut s = running();
+    s.run.focus = RunFocus::Results;
+    // The newest result is sales-emea's refused message: Enter opens the inspector on it.
+    let effects = press(&mut s, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadMessage { target: l, .. }] if *l == lane("sales-emea"))
+    );
+    assert!(s.inspector.is_some());
+    press(&mut s, KeyCode::Esc);
+    assert!(
+        s.inspector.is_none(),
+        "Esc goes back; the lane keeps waiting"
+    );
+    // A done result opens its details, not the inspector.
+    press(&mut s, KeyCode::Up);
+    assert!(press(&mut s, KeyCode::Enter).is_empty());
+    assert!(matches!(s.overlay, Some(Overlay::Popup(_))));
+}
+
+#[test]
+fn decisions_go_to_the_engine_and_the_inspector_waits_for_the_lane() {
+    let mut s = inspecting();
+    let effects = press(&mut s, KeyCode::Char('r'));
+    let [
+        Effect::Control(Control::Decide {
+            target,
+            source: src,
+            decision,
+        }),
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        (target, src, decision),
+        (&lane("sales-emea"), &sales_pause().source, &Decision::Retry)
+    );
+    assert!(matches!(
+        s.inspector.as_ref().and_then(|i| i.notice.clone()),
+        Some(Notice::Sent(_))
+    ));
+    // The engine refuses: the inspector says why and stays.
+    update(
+        &mut s,
+        Msg::Engine(Event::Warning {
+            target: Some(lane("sales-emea")),
+            message: "cannot".into(),
+        }),
+    );
+    assert!(
+        matches!(s.inspector.as_ref().and_then(|i| i.notice.clone()), Some(Notice::Refused(m)) if m == "cannot")
+    );
+    // The lane goes on: the inspector closes.
+    update(
+        &mut s,
+        Msg::Engine(Event::LaneResumed {
+            target: lane("sales-emea"),
+        }),
+    );
+    assert!(s.inspector.is_none());
+}
+
+#[test]
+fn an_edit_is_checked_before_it_is_sent() {
+    let mut s = inspecting();
+    press(&mut s, KeyCode::Char('e'));
+    assert_eq!(s.place(), timport::console::keymap::Place::Editor);
+    // Break it: remove the closing brace.
+    for _ in 0..3 {
+        update(&mut s, Msg::Input(Input::Key(ctrl('n'))));
+    }
+    press(&mut s, KeyCode::End);
+    type_text(&mut s, "x");
+    press(&mut s, KeyCode::Esc);
+    assert!(s.inspector.as_ref().is_some_and(|i| i.edited()));
+    // r refuses to retry the staged text while edits are pending.
+    assert!(press(&mut s, KeyCode::Char('r')).is_empty());
+    let effects = press(&mut s, KeyCode::Char('R'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        matches!(s.inspector.as_ref().and_then(|i| i.notice.clone()), Some(Notice::Invalid(p)) if !p.is_empty())
+    );
+    // Undo, then fix the time properly.
+    press(&mut s, KeyCode::Char('u'));
+    let i = s.inspector.as_mut().expect("inspector");
+    let fixed = i.text().replace("1672712653", "1672729400");
+    i.loaded(i.original.clone());
+    i.editor = tui_textarea::TextArea::from(fixed.lines().map(str::to_owned));
+    let effects = press(&mut s, KeyCode::Char('R'));
+    let [
+        Effect::Control(Control::Decide {
+            decision: Decision::RetryEdited(msg),
+            ..
+        }),
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(msg.send_time, 1_672_729_400);
+    assert_eq!(msg.from_account, "sales.ines");
+}
+
+#[test]
+fn skip_needs_a_reason_and_stop_group_asks_first() {
+    let mut s = inspecting();
+    press(&mut s, KeyCode::Char('s'));
+    assert!(s.typing.is_some());
+    assert!(
+        press(&mut s, KeyCode::Enter).is_empty(),
+        "no reason, no skip"
+    );
+    assert!(s.typing.is_some(), "asked again");
+    type_text(&mut s, "older than the new system's first message");
+    let effects = press(&mut s, KeyCode::Enter);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Control(Control::Decide { decision: Decision::Skip { reason }, .. })]
+            if reason == "older than the new system's first message"
+    ));
+
+    let mut s = inspecting();
+    assert!(press(&mut s, KeyCode::Char('x')).is_empty());
+    assert!(matches!(&s.overlay, Some(Overlay::Confirm(c)) if c.on_yes == Pending::StopGroup));
+    let effects = press(&mut s, KeyCode::Char('y'));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Control(Control::Decide {
+            decision: Decision::StopGroup,
+            ..
+        })]
+    ));
+}
+
+#[test]
+fn the_end_of_the_run_is_said_plainly() {
+    let mut s = running();
+    let totals = s.run.counts();
+    update(
+        &mut s,
+        Msg::Engine(Event::RunFinished {
+            summary: timport::engine::RunSummary {
+                run_id: 1,
+                targets: Vec::new(),
+                totals,
+                requests: 10,
+                elapsed_ms: 1,
+                stopped: None,
+            },
+            exit_code: 1,
+        }),
+    );
+    assert!(!s.run.active);
+    let text = s
+        .status
+        .as_ref()
+        .map(|x| x.text.clone())
+        .unwrap_or_default();
+    assert!(
+        text.contains("Run 1 finished: 120 done, 1 failed"),
+        "{text}"
+    );
+    press(&mut s, KeyCode::Char('q'));
+    assert!(s.quit, "no question once the run is over");
+}

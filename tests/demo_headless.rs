@@ -1,0 +1,35 @@
+//! `timport demo` with standard output not a terminal: the same migration headless, with the
+//! engine's lines for people, progress and the summary; the exit code says lanes stopped at
+//! problems (1). Nothing secret is printed.
+
+use std::process::Command;
+
+#[test]
+fn the_demo_runs_headless_when_stdout_is_not_a_terminal() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_timport"))
+        .arg("demo")
+        .env("TIMPORT_CONFIG_DIR", home.path().join("config"))
+        .env("TIMPORT_DATA_DIR", home.path().join("data"))
+        .env_remove("TIMPORT_SECRET_KEY")
+        .output()
+        .expect("timport demo runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "lanes stop at problems: {text}");
+    for needle in [
+        "headless: standard output is not a terminal",
+        "starting run 1: 7 target(s), 3623 message(s)",
+        "live-launch: stopped: 10007",
+        "archive-2019: stopped: 10010",
+        "sales-emea.jsonl line 1",
+        "eng-core: stopped at eng-core.jsonl line 201",
+        "support-desk: done (1400 imported)",
+        "run 1: ",
+        "exit 1",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
+    }
+    assert!(!text.contains(timport::console::demo::DEMO_KEY), "{text}");
+    assert!(!text.contains("eJw"), "something like a UserSig: {text}");
+    assert!(!text.contains("usersig="), "{text}");
+}
