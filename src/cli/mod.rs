@@ -29,6 +29,8 @@ pub enum Exit {
     BadInput = 2,
     /// 3: stopped by an unrecoverable service or connection error (auth, region, network).
     Stopped = 3,
+    /// 130: interrupted by Ctrl-C (the shell convention, 128 + SIGINT); the ledger says where.
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {
@@ -263,4 +265,26 @@ pub fn main() -> ExitCode {
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_the_documented_ones() {
+        let codes = [
+            Exit::Done,
+            Exit::Failed,
+            Exit::BadInput,
+            Exit::Stopped,
+            Exit::Interrupted,
+        ]
+        .map(|e| e as u8);
+        assert_eq!(codes, [0, 1, 2, 3, 130]);
+        assert_eq!(
+            Exit::Interrupted as u8,
+            crate::engine::run::EXIT_INTERRUPTED
+        );
+    }
 }

@@ -57,11 +57,7 @@ pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
         0 => Exit::Done,
         1 => Exit::Failed,
         2 => Exit::BadInput,
-        EXIT_INTERRUPTED => {
-            drop(runtime);
-            // Exit is 0-3 by design; an interrupted run reports like any interrupted command.
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
-        }
+        EXIT_INTERRUPTED => Exit::Interrupted,
         _ => Exit::Stopped,
     }
 }
@@ -255,7 +251,7 @@ async fn interrupts(controls: mpsc::Sender<Control>) {
     let _ = controls.send(Control::Shutdown).await;
     if tokio::signal::ctrl_c().await.is_ok() {
         eprintln!("timport: quitting now; resume with the same command");
-        std::process::exit(i32::from(EXIT_INTERRUPTED));
+        std::process::exit(Exit::Interrupted as i32);
     }
 }
 
