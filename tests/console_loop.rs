@@ -212,7 +212,12 @@ mod full_loop {
         h.wait_for("town-hall paused at town-hall.jsonl line 221")
             .await;
         h.press(KeyCode::Enter);
-        h.wait_for("TIMImageElem").await;
+        // The inspector has read the staged message (the image is also named in the results
+        // and errors panes, so wait for the inspector to be done reading).
+        h.wait_until("the inspector holds the message", |s| {
+            s.contains("Message as staged") && !s.contains("Reading the staged message")
+        })
+        .await;
         h.press(KeyCode::Char('e'));
         h.send(Input::Key(ctrl('a')));
         h.send(Input::Key(ctrl('k')));

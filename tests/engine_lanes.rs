@@ -444,6 +444,19 @@ async fn invalid_messages_stop_the_lane_at_their_place_or_are_skipped() {
     assert_eq!(reason.source, source_of("ga", 2));
     assert!(reason.failure.detail.contains("MsgBody is empty"));
     assert_eq!(out.outcome.summary.totals.invalid, 1);
+    // Watchers learn of the invalid message when the lane reaches it, before the pause.
+    let invalid_at = out.events.iter().position(|e| {
+        matches!(e, Event::MessageResult { outcome: MessageOutcome::Invalid { problem }, .. } if problem.contains("MsgBody is empty"))
+    });
+    let paused_at = out
+        .events
+        .iter()
+        .position(|e| matches!(e, Event::LanePaused { .. }));
+    assert!(
+        matches!((invalid_at, paused_at), (Some(i), Some(p)) if i < p),
+        "{:?}",
+        out.events
+    );
     let raw: String = ledger
         .sql()
         .query_row(

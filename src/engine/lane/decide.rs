@@ -44,6 +44,11 @@ impl<S: ImportService> Lane<S> {
             ),
             _ => return Ok(()),
         };
+        // An invalid message gets no answer from the service: the lane reaching it is its result,
+        // so watchers count it now rather than only after a decision.
+        if matches!(self.items.list[at].state, ItemState::Invalid(_)) {
+            self.emit_result(at).await;
+        }
         match self.ctx.opts.on_message_error {
             OnMessageError::Skip => {
                 self.skip(at, auto_reason, "auto_skip", DecidedBy::Policy)
