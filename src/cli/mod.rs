@@ -253,6 +253,7 @@ pub struct UsersigArgs {
 
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
+    crate::heap::limit_arenas();
     let cli = Cli::parse();
     let exit = match cli.command {
         None => console::run(&cli),

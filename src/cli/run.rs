@@ -97,6 +97,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
     scan_opts.max_message_bytes = args.rules.max_message_bytes as usize;
     scan_opts.allow_other_elements = args.rules.allow_other_elements;
     let staging = scan(&args.staging, &scan_opts).map_err(|e| e.to_string())?;
+    crate::heap::release_free_memory();
     let plan = PlanOptions {
         max_message_bytes: scan_opts.max_message_bytes,
         ..PlanOptions::default()

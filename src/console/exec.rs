@@ -172,6 +172,7 @@ impl Executor {
                     let result = scan(&root, &ScanOptions::new(unix_now()))
                         .map(|staging| Box::new(Scanned::from_staging(Arc::new(staging))))
                         .map_err(|e| e.to_string());
+                    crate::heap::release_free_memory();
                     Msg::StagingScanned { generation, result }
                 });
             }

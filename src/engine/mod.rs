@@ -67,6 +67,7 @@ pub mod limiter;
 pub mod memory;
 pub mod options;
 pub mod outcome;
+mod part_cut;
 pub mod printer;
 pub mod report;
 pub mod run;

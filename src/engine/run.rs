@@ -129,11 +129,21 @@ fn set_cause(cause: &Cause, c: StopCause) {
     slot.get_or_insert(c);
 }
 
-/// Where a lane's controls go.
+/// Where a lane's controls go. The decisions channel exists only while the lane runs (made
+/// when it starts, dropped when it ends), so a run of many thousands of targets does not hold
+/// a channel for each.
 struct Route {
     target_id: i64,
-    decisions: mpsc::Sender<(SourceRef, Decision)>,
+    decisions: Option<mpsc::Sender<(SourceRef, Decision)>>,
     stop: CancellationToken,
+}
+
+/// Every target's route, shared by the lanes (which open and close their channel) and the
+/// router. Locked briefly, never across an await.
+type Routes = Arc<Mutex<HashMap<Target, Route>>>;
+
+fn lock(routes: &Routes) -> std::sync::MutexGuard<'_, HashMap<Target, Route>> {
+    routes.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Runs every target of `source` in run `run_id` to its end (or until stopped), emitting events
@@ -190,13 +200,12 @@ pub async fn run<S: ImportService>(
     let mut routes = HashMap::new();
     let mut setups = Vec::new();
     for (info, target_id, _) in &recorded {
-        let (tx, rx) = mpsc::channel(16);
         let stop = CancellationToken::new();
         routes.insert(
             info.target.clone(),
             Route {
                 target_id: *target_id,
-                decisions: tx,
+                decisions: None,
                 stop: stop.clone(),
             },
         );
@@ -204,13 +213,13 @@ pub async fn run<S: ImportService>(
             target: info.target.clone(),
             target_id: *target_id,
             messages: info.messages,
-            decisions: rx,
             stop,
         });
     }
+    let routes: Routes = Arc::new(Mutex::new(routes));
     let router = tokio::spawn(route_controls(
         controls,
-        routes,
+        Arc::clone(&routes),
         pause_tx,
         shutdown.clone(),
         Arc::clone(&cause),
@@ -218,7 +227,7 @@ pub async fn run<S: ImportService>(
         events.clone(),
     ));
 
-    let ends = drive_lanes(&ctx, setups, &cause).await;
+    let ends = drive_lanes(&ctx, setups, &routes, &cause).await;
     router.abort();
 
     let finished = summarize(&ctx, run_id, &recorded, &ends, &cause, started).await;
@@ -268,6 +277,7 @@ async fn record_targets(
 async fn drive_lanes<S: ImportService>(
     ctx: &Arc<RunContext<S>>,
     setups: Vec<LaneSetup>,
+    routes: &Routes,
     cause: &Cause,
 ) -> Vec<Option<(LaneEnd, Counts)>> {
     let mut ends: Vec<Option<(LaneEnd, Counts)>> = vec![None; setups.len()];
@@ -305,7 +315,19 @@ async fn drive_lanes<S: ImportService>(
             permit = slots.acquire_owned(), if may_start => {
                 if let (Ok(permit), Some((i, setup))) = (permit, next.take()) {
                     let ctx = Arc::clone(ctx);
-                    lanes.spawn(async move { (i, run_lane(ctx, setup, permit).await) });
+                    let (tx, decisions) = mpsc::channel(16);
+                    let target = setup.target.clone();
+                    if let Some(route) = lock(routes).get_mut(&target) {
+                        route.decisions = Some(tx);
+                    }
+                    let routes = Arc::clone(routes);
+                    lanes.spawn(async move {
+                        let end = run_lane(ctx, setup, decisions, permit).await;
+                        if let Some(route) = lock(&routes).get_mut(&target) {
+                            route.decisions = None;
+                        }
+                        (i, end)
+                    });
                     next = waiting.next();
                 }
             }
@@ -332,7 +354,7 @@ async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
 /// Routes controls until the run ends.
 async fn route_controls(
     mut controls: mpsc::Receiver<Control>,
-    routes: HashMap<Target, Route>,
+    routes: Routes,
     pause: watch::Sender<bool>,
     shutdown: CancellationToken,
     cause: Cause,
@@ -351,38 +373,47 @@ async fn route_controls(
                 set_cause(&cause, StopCause::Interrupted);
                 shutdown.cancel();
             }
-            Control::StopLane(target) => match routes.get(&target) {
-                Some(route) => {
-                    // Stop first, record second: the lane must not start another request
-                    // while the decision is being written.
-                    route.stop.cancel();
-                    let id = route.target_id;
-                    let record = DecisionRecord {
-                        message: None,
-                        decision: "stop_lane",
-                        by: DecidedBy::Operator,
-                        reason: None,
-                        edited_body: None,
-                        mark: None,
-                    };
-                    let _ = ledger
-                        .call(move |c| decisions::record(c, id, &record))
-                        .await;
-                    route.stop.cancel();
+            Control::StopLane(target) => {
+                let route = lock(&routes)
+                    .get(&target)
+                    .map(|r| (r.stop.clone(), r.target_id));
+                match route {
+                    Some((stop, id)) => {
+                        // Stop first, record second: the lane must not start another request
+                        // while the decision is being written.
+                        stop.cancel();
+                        let record = DecisionRecord {
+                            message: None,
+                            decision: "stop_lane",
+                            by: DecidedBy::Operator,
+                            reason: None,
+                            edited_body: None,
+                            mark: None,
+                        };
+                        let _ = ledger
+                            .call(move |c| decisions::record(c, id, &record))
+                            .await;
+                        stop.cancel();
+                    }
+                    None => unknown_target(&events, &target).await,
                 }
-                None => unknown_target(&events, &target).await,
-            },
+            }
             Control::Decide {
                 target,
                 source,
                 decision,
-            } => match routes.get(&target) {
-                // A lane that has ended no longer listens; the decision has nothing to apply to.
-                Some(route) => {
-                    let _ = route.decisions.send((source, decision)).await;
+            } => {
+                let lane = lock(&routes).get(&target).map(|r| r.decisions.clone());
+                match lane {
+                    Some(Some(lane)) => {
+                        let _ = lane.send((source, decision)).await;
+                    }
+                    // A lane that has not started or has ended does not listen; the decision has
+                    // nothing to apply to.
+                    Some(None) => {}
+                    None => unknown_target(&events, &target).await,
                 }
-                None => unknown_target(&events, &target).await,
-            },
+            }
         }
     }
 }

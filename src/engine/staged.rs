@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use super::events::SourceRef;
 use super::ledger::runs::FileRecord;
+use super::part_cut::{Part, PartCut};
 use super::target::Target;
 use super::work::{
     BatchWork, BodyHead, InvalidWork, MessageWork, PART_MESSAGES, TargetInfo, TargetWork, WorkItem,
@@ -20,7 +21,7 @@ use super::work::{
 };
 use crate::api::types::ImportMsg;
 use crate::plan::{self, PlanOptions, PlanState};
-use crate::staging::{Flags, Staging, check_message_text};
+use crate::staging::{Staging, check_message_text};
 
 /// A scanned staging directory, restricted to the targets of a run.
 pub struct StagedWork {
@@ -89,18 +90,10 @@ impl StagedWork {
             .targets()
             .iter()
             .filter(|t| groups.is_empty() || groups.iter().any(|g| g == t.target().group()))
-            .map(|t| {
-                let times: Vec<i64> = t
-                    .entries()
-                    .iter()
-                    .filter(|e| e.is_valid())
-                    .map(|e| e.send_time())
-                    .collect();
-                TargetInfo {
-                    target: t.target().clone(),
-                    messages: t.entries().len() as u64,
-                    batches: plan::batch_ranges(&times, plan.batch_size).len() as u64,
-                }
+            .map(|t| TargetInfo {
+                target: t.target().clone(),
+                messages: t.entries().len() as u64,
+                batches: PartCut::of(t.entries(), plan.batch_size, PART_MESSAGES).batches,
             })
             .collect();
         Ok(StagedWork {
@@ -159,44 +152,11 @@ impl WorkSource for StagedWork {
             .staging
             .target(target)
             .ok_or_else(|| format!("no staged messages for {target}"))?;
-        let entries = index.entries();
-        let valid: Vec<usize> = (0..entries.len())
-            .filter(|&i| entries[i].is_valid())
-            .collect();
-        let times: Vec<i64> = valid.iter().map(|&i| entries[i].send_time()).collect();
-        let batches = plan::batch_ranges(&times, self.plan.batch_size);
-        // Parts of whole batches, at least `part_messages` valid messages each but the last;
-        // an invalid message goes with the part it falls in.
-        let mut parts = VecDeque::new();
-        let (mut start, mut sizes) = (0, Vec::new());
-        for (b, range) in batches.iter().enumerate() {
-            sizes.push(range.len());
-            let last = b + 1 == batches.len();
-            if last || sizes.iter().sum::<usize>() >= self.part_messages {
-                let end = if last {
-                    entries.len()
-                } else {
-                    valid[range.end - 1] + 1
-                };
-                parts.push_back(Part {
-                    entries: start..end,
-                    batch_sizes: std::mem::take(&mut sizes),
-                });
-                start = end;
-            }
-        }
-        if parts.is_empty() && !entries.is_empty() {
-            // Only invalid messages.
-            parts.push_back(Part {
-                entries: 0..entries.len(),
-                batch_sizes: Vec::new(),
-            });
-        }
+        let cut = PartCut::of(index.entries(), self.plan.batch_size, self.part_messages);
         // RecentContactFlag is per target: on every request when any message was staged with
         // it, as planning the whole target decides.
-        let any_flag = valid
-            .iter()
-            .any(|&i| entries[i].flags().contains(Flags::RECENT_CONTACT));
+        let any_flag = cut.recent_contact;
+        let parts = cut.parts;
         let plan = PlanOptions {
             recent_contact_flag: self.plan.recent_contact_flag.or(any_flag.then_some(1)),
             ..self.plan.clone()
@@ -246,11 +206,6 @@ fn errors<'a>(found: impl Iterator<Item = (Option<&'a str>, &'a str)>) -> String
 
 /// A run of whole batches of a target: its entries (positions in the target's order) and the
 /// sizes its batches must have.
-struct Part {
-    entries: Range<usize>,
-    batch_sizes: Vec<usize>,
-}
-
 /// Reads one target a part at a time: loads the part's messages, plans them with the state the
 /// earlier parts left (so the result is the whole target's plan, cut into parts).
 struct StagedReader {
@@ -276,11 +231,12 @@ impl WorkReader for StagedReader {
             .load_range(target, part.entries.clone())
             .map_err(|e| e.to_string())?;
         // Every message's place in the part.
-        let place: HashMap<(Arc<str>, u64, u32), usize> = index.entries()[part.entries.clone()]
-            .iter()
+        let place: HashMap<(Arc<str>, u64, u32), usize> = index
+            .entries()
+            .range(part.entries.clone())
             .enumerate()
             .map(|(i, e)| {
-                let s = self.staging.source_of(e);
+                let s = self.staging.source_of(&e);
                 ((s.file, s.offset, s.item), i)
             })
             .collect();
@@ -294,7 +250,11 @@ impl WorkReader for StagedReader {
 
         let plan = plan::plan_part(target, &loaded.messages, &self.plan, &mut self.state);
         let sizes: Vec<usize> = plan.batches.iter().map(|b| b.messages.len()).collect();
-        if sizes != part.batch_sizes {
+        if !sizes
+            .iter()
+            .copied()
+            .eq(part.batch_sizes.iter().map(|&s| usize::from(s)))
+        {
             return Err(format!(
                 "planning {target} in parts cut its batches differently ({sizes:?} instead of {:?}); this is a timport bug",
                 part.batch_sizes

@@ -11,33 +11,88 @@ pub const MAX_BATCH_SIZE: usize = 7;
 /// `batch_size` is clamped to `1..=7`. A run of equal times longer than a batch starts a fresh
 /// batch, fills whole batches, and its remainder may share a batch with what follows.
 pub fn batch_ranges(times: &[i64], batch_size: usize) -> Vec<Range<usize>> {
-    let size = batch_size.clamp(1, MAX_BATCH_SIZE);
-    let mut out = Vec::new();
+    let mut cutter = BatchCutter::new(batch_size);
+    let mut lengths = Vec::new();
+    for &time in times {
+        lengths.extend(cutter.push(time));
+    }
+    lengths.extend(cutter.finish());
     let mut start = 0;
-    let mut run_start = 0;
-    while run_start < times.len() {
-        let run_len = times[run_start..]
-            .iter()
-            .take_while(|&&t| t == times[run_start])
-            .count();
-        let run_end = run_start + run_len;
-        let open = run_start - start;
-        if open + run_len > size {
-            if open > 0 {
-                out.push(start..run_start);
-                start = run_start;
+    lengths
+        .into_iter()
+        .map(|len| {
+            start += len;
+            start - len..start
+        })
+        .collect()
+}
+
+/// [`batch_ranges`] one send time at a time, for callers that never hold all the times (a
+/// group of millions of messages): each push or the finish gives the lengths of the batches it
+/// closed. A batch closes when the run of equal times after it is known, so at most a batch
+/// and a run are pending.
+#[derive(Debug, Clone)]
+pub struct BatchCutter {
+    size: usize,
+    /// Messages in the open batch before the current run.
+    open: usize,
+    /// The current run of equal times: its time and length.
+    run: Option<(i64, usize)>,
+}
+
+impl BatchCutter {
+    /// A cutter for batches of `batch_size` (clamped to `1..=7`).
+    pub fn new(batch_size: usize) -> BatchCutter {
+        BatchCutter {
+            size: batch_size.clamp(1, MAX_BATCH_SIZE),
+            open: 0,
+            run: None,
+        }
+    }
+
+    /// The next message's time; the lengths of the batches that closed before it.
+    pub fn push(&mut self, time: i64) -> Vec<usize> {
+        match &mut self.run {
+            Some((t, n)) if *t == time => {
+                *n += 1;
+                Vec::new()
             }
-            while run_end - start > size {
-                out.push(start..start + size);
-                start += size;
+            _ => {
+                let closed = self.end_run();
+                self.run = Some((time, 1));
+                closed
             }
         }
-        run_start = run_end;
     }
-    if start < times.len() {
-        out.push(start..times.len());
+
+    /// No more messages: the lengths of the last batches.
+    pub fn finish(mut self) -> Vec<usize> {
+        let mut closed = self.end_run();
+        if self.open > 0 {
+            closed.push(self.open);
+        }
+        closed
     }
-    out
+
+    fn end_run(&mut self) -> Vec<usize> {
+        let mut closed = Vec::new();
+        let Some((_, mut run)) = self.run.take() else {
+            return closed;
+        };
+        if self.open + run > self.size {
+            if self.open > 0 {
+                closed.push(self.open);
+            }
+            while run > self.size {
+                closed.push(self.size);
+                run -= self.size;
+            }
+            self.open = run;
+        } else {
+            self.open += run;
+        }
+        closed
+    }
 }
 
 /// The runs of equal times longer than `batch_size` (they cannot stay in one request), as
@@ -54,6 +109,7 @@ pub fn split_seconds(times: &[i64], batch_size: usize) -> Vec<(i64, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn plain_sevens() {
@@ -79,6 +135,67 @@ mod tests {
         assert_eq!(batch_ranges(&times, 7), [0..1, 1..8, 8..13]);
         assert_eq!(split_seconds(&times, 7), [(5, 10)]);
         assert!(split_seconds(&times, 7).iter().all(|&(_, n)| n > 7));
+    }
+
+    #[test]
+    fn the_cutter_closes_batches_as_soon_as_they_are_known() {
+        let mut cutter = BatchCutter::new(3);
+        assert!(cutter.push(1).is_empty());
+        assert!(cutter.push(2).is_empty());
+        assert!(cutter.push(2).is_empty(), "the run of 2 may still grow");
+        assert!(
+            cutter.push(3).is_empty(),
+            "1, 2, 2 fill the batch but 3 could join 2's run"
+        );
+        assert_eq!(cutter.push(4), [3]);
+        assert_eq!(cutter.finish(), [2]);
+        assert!(BatchCutter::new(7).finish().is_empty());
+    }
+
+    /// The cut as first written, over a slice with look-ahead: the oracle for the streaming
+    /// cutter.
+    fn reference(times: &[i64], batch_size: usize) -> Vec<Range<usize>> {
+        let size = batch_size.clamp(1, MAX_BATCH_SIZE);
+        let (mut out, mut start, mut run_start) = (Vec::new(), 0, 0);
+        while run_start < times.len() {
+            let run_end = run_start
+                + times[run_start..]
+                    .iter()
+                    .take_while(|&&t| t == times[run_start])
+                    .count();
+            if run_end - start > size {
+                if run_start > start {
+                    out.push(start..run_start);
+                    start = run_start;
+                }
+                while run_end - start > size {
+                    out.push(start..start + size);
+                    start += size;
+                }
+            }
+            run_start = run_end;
+        }
+        if start < times.len() {
+            out.push(start..times.len());
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn the_cutter_cuts_like_the_ranges(
+            times in prop::collection::vec(0i64..20, 0..200).prop_map(|mut t| { t.sort(); t }),
+            size in 0usize..9,
+        ) {
+            let mut cutter = BatchCutter::new(size);
+            let mut lengths: Vec<usize> = times.iter().flat_map(|&t| cutter.push(t)).collect();
+            lengths.extend(cutter.finish());
+            let want: Vec<usize> = reference(&times, size).iter().map(|r| r.len()).collect();
+            prop_assert_eq!(lengths.iter().sum::<usize>(), times.len());
+            prop_assert_eq!(&lengths, &want);
+            let ranges: Vec<usize> = batch_ranges(&times, size).iter().map(|r| r.len()).collect();
+            prop_assert_eq!(ranges, want);
+        }
     }
 
     #[test]

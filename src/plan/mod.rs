@@ -17,9 +17,10 @@
 
 pub mod batches;
 pub mod random;
+pub mod random_set;
 pub mod target_plan;
 
-pub use batches::{MAX_BATCH_SIZE, batch_ranges};
+pub use batches::{BatchCutter, MAX_BATCH_SIZE, batch_ranges};
 pub use random::derive_random;
 pub use target_plan::{
     Batch, PlanOptions, PlanState, PlanWarning, PlanWarningKind, PlannedMessage, TargetPlan,

@@ -1,7 +1,7 @@
 //! A target's plan: its messages in batches, each with the exact request bytes, plus what the
 //! operator should know (split seconds, replaced `Random`s, oversize messages).
 
-use std::collections::HashSet;
+use super::random_set::RandomSet;
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -126,7 +126,7 @@ pub fn plan_target(target: &Target, messages: &[StagedMessage], opts: &PlanOptio
 /// given and the number of the next batch.
 #[derive(Debug, Clone, Default)]
 pub struct PlanState {
-    used: HashSet<u32>,
+    used: RandomSet,
     next_batch: usize,
 }
 
@@ -242,10 +242,9 @@ pub fn plan_part(
 fn assign_randoms(
     target: &Target,
     messages: &[StagedMessage],
-    used: &mut HashSet<u32>,
+    used: &mut RandomSet,
     warnings: &mut Vec<PlanWarning>,
 ) -> Vec<(u32, bool)> {
-    used.reserve(messages.len());
     messages
         .iter()
         .map(|m| {

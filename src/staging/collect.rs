@@ -306,7 +306,7 @@ impl<'o> Collector<'o> {
             let sender = self.sender_id(&msg.from_account, &loc);
             self.target_senders[t].insert(sender);
         }
-        self.targets[t].entries.push(entry);
+        self.targets[t].scanned.push(entry);
     }
 
     pub fn finish(mut self) -> Collected {

@@ -29,10 +29,10 @@ pub(super) fn duplicates(staging: &mut Staging) -> Vec<(Problem, Scope)> {
         let mut buf = Vec::new();
         for t in &mut targets {
             let mut start = 0;
-            while start < t.entries.len() {
-                let time = t.entries[start].send_time();
+            while start < t.scanned.len() {
+                let time = t.scanned[start].send_time();
                 let end = start
-                    + t.entries[start..]
+                    + t.scanned[start..]
                         .iter()
                         .take_while(|e| e.send_time() == time)
                         .count();
@@ -57,7 +57,7 @@ fn mark_run(
     let mut out = Vec::new();
     let mut digests: Vec<([u8; 32], usize)> = Vec::new();
     for i in run {
-        let entry = t.entries[i];
+        let entry = t.scanned[i];
         if !entry.is_valid() {
             continue;
         }
@@ -82,10 +82,10 @@ fn mark_run(
     }
     digests.sort_unstable();
     for same in digests.chunk_by(|a, b| a.0 == b.0) {
-        let original = place(staging, &t.entries[same[0].1]);
+        let original = place(staging, &t.scanned[same[0].1]);
         for &(_, i) in &same[1..] {
-            t.entries[i].set(Flags::DUPLICATE);
-            let entry = t.entries[i];
+            t.scanned[i].set(Flags::DUPLICATE);
+            let entry = t.scanned[i];
             let finding = duplicate(Some(&original));
             out.push((
                 finding.at(&place(staging, &entry), Some(&t.target)),

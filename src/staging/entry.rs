@@ -119,6 +119,20 @@ impl IndexEntry {
     pub fn key(&self) -> (u32, u64) {
         (self.file(), self.offset())
     }
+
+    /// The three stored words, for packing ([`EntryList`](super::entry_list::EntryList)).
+    pub(super) fn words(&self) -> (u64, u32, u32) {
+        (self.pos, self.send_time, self.line)
+    }
+
+    /// The entry whose [`words`](Self::words) these are.
+    pub(super) fn from_words((pos, send_time, line): (u64, u32, u32)) -> IndexEntry {
+        IndexEntry {
+            pos,
+            send_time,
+            line,
+        }
+    }
 }
 
 impl std::fmt::Debug for IndexEntry {

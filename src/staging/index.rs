@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::collect::{Collected, Sender};
 use super::cross_checks;
 use super::entry::IndexEntry;
+use super::entry_list::EntryList;
 use super::fingerprint::Fingerprint;
 use super::load::SourceRef;
 use super::options::ScanOptions;
@@ -45,7 +46,10 @@ pub struct StagedFile {
 #[derive(Debug, Clone)]
 pub struct TargetIndex {
     pub(super) target: Target,
-    pub(super) entries: Vec<IndexEntry>,
+    /// The entries while the scan builds them (unsorted, then sorted and cross-checked); empty
+    /// once [`Staging::build`] has packed them into `entries`.
+    pub(super) scanned: Vec<IndexEntry>,
+    pub(super) entries: EntryList,
     pub(super) out_of_order: u64,
     pub(super) senders: Vec<u32>,
     pub(super) problems: Vec<usize>,
@@ -55,7 +59,8 @@ impl TargetIndex {
     pub(super) fn new(target: Target) -> Self {
         TargetIndex {
             target,
-            entries: Vec::new(),
+            scanned: Vec::new(),
+            entries: EntryList::default(),
             out_of_order: 0,
             senders: Vec::new(),
             problems: Vec::new(),
@@ -69,7 +74,7 @@ impl TargetIndex {
 
     /// Every message, valid or not, sorted by `SendTime` (file order, then position, breaks
     /// ties).
-    pub fn entries(&self) -> &[IndexEntry] {
+    pub fn entries(&self) -> &EntryList {
         &self.entries
     }
 
@@ -90,9 +95,9 @@ impl TargetIndex {
 
     /// `SendTime` of the first and last valid message.
     pub fn time_range(&self) -> Option<(i64, i64)> {
-        let mut valid = self.entries.iter().filter(|e| e.is_valid());
+        let mut valid = self.entries.iter().filter(IndexEntry::is_valid);
         let first = valid.next()?.send_time();
-        let last = valid.next_back().map_or(first, IndexEntry::send_time);
+        let last = valid.last().map_or(first, |e| e.send_time());
         Some((first, last))
     }
 
@@ -105,16 +110,23 @@ impl TargetIndex {
     /// How many seconds hold more than `batch_size` valid messages (they must be split across
     /// requests).
     pub fn crowded_seconds(&self, batch_size: usize) -> usize {
-        let valid: Vec<i64> = self
+        let mut crowded = 0;
+        let mut run: Option<(i64, usize)> = None;
+        for time in self
             .entries
             .iter()
-            .filter(|e| e.is_valid())
-            .map(IndexEntry::send_time)
-            .collect();
-        valid
-            .chunk_by(|a, b| a == b)
-            .filter(|run| run.len() > batch_size)
-            .count()
+            .filter(IndexEntry::is_valid)
+            .map(|e| e.send_time())
+        {
+            run = match run {
+                Some((t, n)) if t == time => Some((t, n + 1)),
+                _ => {
+                    crowded += usize::from(run.is_some_and(|(_, n)| n > batch_size));
+                    Some((time, 1))
+                }
+            };
+        }
+        crowded + usize::from(run.is_some_and(|(_, n)| n > batch_size))
     }
 }
 
@@ -147,8 +159,7 @@ impl Staging {
             items,
         } = collected;
         for t in &mut targets {
-            t.entries.sort_unstable_by_key(IndexEntry::order_key);
-            t.entries.shrink_to_fit();
+            t.scanned.sort_unstable_by_key(IndexEntry::order_key);
         }
         let mut staging = Staging {
             root,
@@ -164,6 +175,9 @@ impl Staging {
         };
         for (p, scope) in cross_checks::duplicates(&mut staging) {
             problems.add(p, scope);
+        }
+        for t in &mut staging.targets {
+            t.entries = EntryList::pack(&std::mem::take(&mut t.scanned));
         }
         staging.targets.sort_by(|a, b| a.target.cmp(&b.target));
         staging.set_problems(problems);

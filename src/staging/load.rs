@@ -134,7 +134,8 @@ impl Staging {
         let target_ok = self.target_is_sendable(t);
         let mut out = Loaded::default();
         let mut buf = Vec::new();
-        for entry in &t.entries()[range] {
+        for entry in t.entries().range(range) {
+            let entry = &entry;
             let source = self.source_of(entry);
             let place = Place {
                 file: source.file.clone(),

@@ -32,6 +32,7 @@
 mod collect;
 mod cross_checks;
 pub mod entry;
+pub mod entry_list;
 pub mod fingerprint;
 mod index;
 pub mod json_cursor;
@@ -52,6 +53,7 @@ mod walk;
 
 pub use collect::Sender;
 pub use entry::{Flags, IndexEntry};
+pub use entry_list::EntryList;
 pub use fingerprint::Fingerprint;
 pub use index::{FileKind, StagedFile, Staging, TargetIndex};
 pub use load::{InvalidMessage, LoadError, Loaded, SourceRef, StagedMessage};

@@ -84,14 +84,15 @@ fn place_of(staging: &Staging, e: &IndexEntry) -> Place {
     }
 }
 
-fn valid(t: &TargetIndex) -> impl Iterator<Item = &IndexEntry> {
-    t.entries().iter().filter(|e| e.is_valid())
+fn valid(t: &TargetIndex) -> impl Iterator<Item = IndexEntry> + '_ {
+    t.entries().iter().filter(IndexEntry::is_valid)
 }
 
 /// A target's valid messages not later than `time`: how many, and the first.
-fn not_later_than(t: &TargetIndex, time: i64) -> Option<(usize, &IndexEntry)> {
-    let early: Vec<&IndexEntry> = valid(t).take_while(|e| e.send_time() <= time).collect();
-    early.first().map(|first| (early.len(), *first))
+fn not_later_than(t: &TargetIndex, time: i64) -> Option<(usize, IndexEntry)> {
+    let mut early = valid(t).take_while(|e| e.send_time() <= time);
+    let first = early.next()?;
+    Some((1 + early.count(), first))
 }
 
 /// Problems in `get_group_info`'s answers for the staged groups.
@@ -112,7 +113,7 @@ pub fn check_groups(staging: &Staging, infos: &[GroupInfo]) -> Vec<Problem> {
         else {
             continue;
         };
-        let at = place_of(staging, first);
+        let at = place_of(staging, &first);
         let mut push = |place: &Place, target: &Target, kind, field: Option<&str>, text: String| {
             out.push(Finding::error(kind, field, text).at(place, Some(target)));
         };
@@ -157,7 +158,7 @@ pub fn check_groups(staging: &Staging, infos: &[GroupInfo]) -> Vec<Problem> {
                     let first = t
                         .entries()
                         .first()
-                        .map_or(at.clone(), |e| place_of(staging, e));
+                        .map_or(at.clone(), |e| place_of(staging, &e));
                     push(
                         &first,
                         t.target(),
@@ -179,7 +180,7 @@ pub fn check_groups(staging: &Staging, infos: &[GroupInfo]) -> Vec<Problem> {
                         .find(|e| e.flags().contains(Flags::RECENT_CONTACT))
                     {
                         push(
-                            &place_of(staging, e),
+                            &place_of(staging, &e),
                             t.target(),
                             ProblemKind::RecentContactFlag,
                             Some("RecentContactFlag"),
@@ -196,7 +197,7 @@ pub fn check_groups(staging: &Staging, infos: &[GroupInfo]) -> Vec<Problem> {
             if let Some(created) = info.create_time {
                 if let Some((n, e)) = not_later_than(t, created) {
                     push(
-                        &place_of(staging, e),
+                        &place_of(staging, &e),
                         t.target(),
                         ProblemKind::GroupTime,
                         Some("SendTime"),
@@ -212,7 +213,7 @@ pub fn check_groups(staging: &Staging, infos: &[GroupInfo]) -> Vec<Problem> {
             if let Some(newest) = info.last_msg_time.filter(|&l| l > 0) {
                 if let Some((n, e)) = not_later_than(t, newest) {
                     push(
-                        &place_of(staging, e),
+                        &place_of(staging, &e),
                         t.target(),
                         ProblemKind::GroupTime,
                         Some("SendTime"),

@@ -70,7 +70,6 @@ pub(crate) struct LaneSetup {
     pub target_id: i64,
     /// Its staged messages (for its counts at the end).
     pub messages: u64,
-    pub decisions: mpsc::Receiver<(SourceRef, Decision)>,
     pub stop: CancellationToken,
 }
 
@@ -114,13 +113,13 @@ impl From<LedgerError> for LaneEnd {
 pub(crate) async fn run_lane<S: ImportService>(
     ctx: Arc<RunContext<S>>,
     setup: LaneSetup,
+    decisions: mpsc::Receiver<(SourceRef, Decision)>,
     permit: OwnedSemaphorePermit,
 ) -> (LaneEnd, Counts) {
     let LaneSetup {
         target,
         target_id,
         messages,
-        decisions,
         stop,
     } = setup;
     let opened = open(&ctx, &target, target_id).await;

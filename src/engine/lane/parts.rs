@@ -43,12 +43,11 @@ impl<S: ImportService> Lane<S> {
             .call(move |c| messages::load_these(c, id, &sources))
             .await?;
         self.items = Items::restore(part, stored);
-        let now = tokio::time::Instant::now();
         for (i, item) in self.items.list.iter().enumerate() {
             if let ItemState::Done { msg_seq, .. } = item.state {
                 // Two recorded messages with one sequence number cannot both be; the ledger
                 // keeps what it has, and later answers are checked against the first.
-                let _ = self.seqs.claim(msg_seq, self.items.source(i), now);
+                let _ = self.seqs.claim(msg_seq, self.items.source(i));
             }
         }
         self.record_invalid().await?;

@@ -146,17 +146,12 @@ impl<S: ImportService> Lane<S> {
     /// holds that sequence number (the service stored nothing for it).
     pub(super) fn land(&mut self, i: usize, msg_seq: u64, msg_time: i64) {
         let source = self.items.source(i).clone();
-        self.items.list[i].state =
-            match self
-                .seqs
-                .claim(msg_seq, &source, tokio::time::Instant::now())
-            {
-                Ok(()) => ItemState::Done { msg_seq, msg_time },
-                Err(o) => ItemState::Failed(EngineReason::Repeat.failure(format!(
-                    "the answer gave it MsgSeq {msg_seq}, which belongs to {} line {}",
-                    o.file, o.line
-                ))),
-            };
+        self.items.list[i].state = match self.seqs.claim(msg_seq, &source) {
+            Ok(()) => ItemState::Done { msg_seq, msg_time },
+            Err((file, line)) => ItemState::Failed(EngineReason::Repeat.failure(format!(
+                "the answer gave it MsgSeq {msg_seq}, which belongs to {file} line {line}"
+            ))),
+        };
     }
 
     /// Records an answered request with its messages' states and announces each result.
