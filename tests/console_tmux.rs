@@ -2,88 +2,12 @@
 //! (120x40), driven with `send-keys`, read with `capture-pane`, quit with `q`. Skipped, with a
 //! message saying so, only when tmux is not installed (CI installs it).
 
+mod tmux_support;
+
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    session: String,
-    _home: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn available() -> bool {
-        Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
-
-    fn start(args: &str) -> Tmux {
-        let home = tempfile::tempdir().expect("temp dir");
-        let session = format!("timport-test-{}", std::process::id());
-        let bin = env!("CARGO_BIN_EXE_timport");
-        let dirs = format!(
-            "TIMPORT_CONFIG_DIR={} TIMPORT_DATA_DIR={}",
-            home.path().join("config").display(),
-            home.path().join("data").display()
-        );
-        let status = Command::new("tmux")
-            .args(["new-session", "-d", "-x", "120", "-y", "40", "-s", &session])
-            .arg(format!("env {dirs} {bin} {args}; sleep 30"))
-            .status()
-            .expect("tmux runs");
-        assert!(status.success(), "tmux new-session failed");
-        Tmux {
-            session,
-            _home: home,
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let status = Command::new("tmux")
-            .args(["send-keys", "-t", &self.session])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(status.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_for_within(text, Duration::from_secs(20))
-    }
-
-    fn wait_for_within(&self, text: &str, limit: Duration) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {text:?}; the screen was:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
-}
+use tmux_support::Tmux;
 
 #[test]
 fn the_demo_runs_in_a_real_terminal() {

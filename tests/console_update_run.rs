@@ -261,7 +261,11 @@ fn results_follow_the_newest_until_scrolled() {
     type_text(&mut s, "10004");
     press(&mut s, KeyCode::Enter);
     assert_eq!(s.run.result_view.shown(), 1);
-    let row = &s.run.results[s.run.result_view.row_at(0).expect("row")];
+    let row = s
+        .run
+        .results
+        .get(s.run.result_view.row_at(0).expect("row"))
+        .expect("row");
     assert_eq!(row.outcome, RowOutcome::Failed(Some(10004)));
 }
 
@@ -466,4 +470,44 @@ fn the_end_of_the_run_is_said_plainly() {
     );
     press(&mut s, KeyCode::Char('q'));
     assert!(s.quit, "no question once the run is over");
+}
+
+#[test]
+fn a_lane_s_details_follow_the_lane() {
+    let mut s = running();
+    s.run.focus = RunFocus::Lanes;
+    let desk = s.run.lane_of(&lane("support-desk")).expect("lane");
+    s.run.lane_view.select_row(desk);
+    assert!(press(&mut s, KeyCode::Enter).is_empty());
+    let done_before = s.run.lanes[desk].counts.done;
+    let shown = |s: &timport::console::state::AppState| match &s.overlay {
+        Some(Overlay::Popup(p)) => p.lines.join("\n"),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        shown(&s).contains(&format!("{done_before} done")),
+        "{}",
+        shown(&s)
+    );
+    update(
+        &mut s,
+        Msg::Engine(Event::MessageResult {
+            target: lane("support-desk"),
+            source: source("support-desk.jsonl", 900, 90_000),
+            from_account: "desk.ana".into(),
+            send_time: 5,
+            random: 11,
+            summary: "z".into(),
+            outcome: MessageOutcome::Done {
+                msg_seq: 77,
+                msg_time: 5,
+            },
+        }),
+    );
+    assert_eq!(s.run.lanes[desk].counts.done, done_before + 1);
+    assert!(
+        shown(&s).contains(&format!("{} done", done_before + 1)),
+        "the open pop-up shows the new count: {}",
+        shown(&s)
+    );
 }

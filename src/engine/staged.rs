@@ -204,8 +204,6 @@ fn errors<'a>(found: impl Iterator<Item = (Option<&'a str>, &'a str)>) -> String
         .join("; ")
 }
 
-/// A run of whole batches of a target: its entries (positions in the target's order) and the
-/// sizes its batches must have.
 /// Reads one target a part at a time: loads the part's messages, plans them with the state the
 /// earlier parts left (so the result is the whole target's plan, cut into parts).
 struct StagedReader {

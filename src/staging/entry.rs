@@ -1,5 +1,7 @@
-//! The index entry kept in memory for every staged message: 16 bytes, so that a staging
-//! directory of millions of messages costs tens of megabytes, not the size of its files.
+//! The index entry of one staged message: 16 bytes while the scan collects and sorts a target,
+//! then packed to about 5 by [`EntryList`](super::entry_list::EntryList) for the rest of its
+//! life, so that a staging directory of millions of messages costs megabytes, not the size of
+//! its files.
 //!
 //! Layout: `pos: u64` = file id (20 bits) | byte offset (40 bits) | flags (4 bits), then
 //! `send_time: u32` and `line: u32`. Neither the target (entries live in their target's list) nor

@@ -12,7 +12,8 @@
 //!   every message ([`message`], [`rules`], [`target`]). `collect` keeps a 16-byte
 //!   [`IndexEntry`] per message in its target's list, plus statistics and problems.
 //! - [`Staging`] (`index`) sorts each target by `SendTime` (file order, then position, breaks
-//!   ties), runs the rule that compares messages (`cross_checks`: exact duplicates), and
+//!   ties), runs the rule that compares messages (`cross_checks`: exact duplicates), packs each
+//!   target's entries ([`entry_list`]: differences as varints, about 5 bytes a message), and
 //!   answers [`Staging::targets`], [`Staging::problems`] and [`Staging::load`]
 //!   (`load`, re-reading messages by offset through `reader`).
 //! - [`report`] summarises a scan for `timport validate`; [`online`] adds the checks that ask

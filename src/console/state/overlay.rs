@@ -98,6 +98,27 @@ pub struct Popup {
     pub copy: Option<String>,
     /// First line shown.
     pub scroll: usize,
+    /// The run lane it describes, when it does: its lines follow the lane as events arrive.
+    pub lane: Option<usize>,
+}
+
+impl Popup {
+    /// A pop-up of `text` as it stands.
+    pub fn of_text(title: impl Into<String>, text: String) -> Popup {
+        Popup {
+            title: title.into(),
+            lines: text.lines().map(str::to_owned).collect(),
+            copy: Some(text),
+            scroll: 0,
+            lane: None,
+        }
+    }
+
+    /// Shows `text` in place of what it showed, keeping the scroll.
+    pub fn replace_text(&mut self, text: String) {
+        self.lines = text.lines().map(str::to_owned).collect();
+        self.copy = Some(text);
+    }
 }
 
 /// What is on top of the screen.

@@ -169,12 +169,7 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::StagedText { title, result } => {
             match result {
                 Ok(text) => {
-                    state.overlay = Some(Overlay::Popup(Popup {
-                        title,
-                        lines: text.lines().map(str::to_owned).collect(),
-                        copy: Some(text),
-                        scroll: 0,
-                    }));
+                    state.overlay = Some(Overlay::Popup(Popup::of_text(title, text)));
                 }
                 Err(e) => state.say(Level::Error, e),
             }
@@ -198,6 +193,7 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Engine(event) => {
             on_event(state, event);
+            super::actions::run::refresh_lane_popup(state);
             Vec::new()
         }
         Msg::LedgerRun(result) => {

@@ -292,7 +292,7 @@ fn number(n: u64, style: ratatui::style::Style, theme: &Theme) -> Line<'static> 
     Line::styled(count(n), if n > 0 { style } else { theme.muted() }).right_aligned()
 }
 
-fn outcome_span(row: &ResultRow, theme: &Theme) -> Span<'static> {
+fn outcome_span(row: &ResultRow<'_>, theme: &Theme) -> Span<'static> {
     let (symbol, text) = match row.outcome {
         RowOutcome::Done(seq) => (Symbol::Done, format!("seq {seq}")),
         RowOutcome::Failed(Some(code)) => (Symbol::Failed, code.to_string()),
@@ -344,8 +344,8 @@ fn draw_results(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: 
         Some(Row::new(vec![
             Line::raw(minute(Some(r.send_time))),
             Line::raw(group),
-            Line::raw(run.sender(r).to_owned()),
-            Line::from(outcome_span(r, theme)),
+            Line::raw(run.sender(&r).to_owned()),
+            Line::from(outcome_span(&r, theme)),
             Line::raw(r.summary.to_string()),
         ]))
     });

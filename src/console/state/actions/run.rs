@@ -10,7 +10,7 @@ use super::super::AppState;
 use super::super::input::{move_in, set_filter, start_filter};
 use super::super::inspector::InspectorState;
 use super::super::overlay::{Level, ListId, Overlay, Popup};
-use super::super::run::RunFocus;
+use super::super::run::{Lane, RunFocus};
 
 fn focused(state: &AppState) -> ListId {
     match state.run.focus {
@@ -133,7 +133,7 @@ fn select(state: &mut AppState) -> Vec<Effect> {
                 .result_view
                 .selected()
                 .and_then(|i| state.run.results.get(i))
-                .and_then(|row| row.source.as_deref().cloned()),
+                .and_then(|row| row.source.cloned()),
             RunFocus::Errors => state
                 .run
                 .error_view
@@ -147,14 +147,49 @@ fn select(state: &mut AppState) -> Vec<Effect> {
         }
     }
     if let Some(text) = selected_text(state) {
-        state.overlay = Some(Overlay::Popup(Popup {
-            title: "Details".into(),
-            lines: text.lines().map(str::to_owned).collect(),
-            copy: Some(text),
-            scroll: 0,
-        }));
+        let mut popup = Popup::of_text("Details", text);
+        if state.run.focus == RunFocus::Lanes {
+            popup.lane = state.run.lane_view.selected();
+        }
+        state.overlay = Some(Overlay::Popup(popup));
     }
     Vec::new()
+}
+
+/// Keeps an open lane Details pop-up current (its counts move while the run goes).
+pub fn refresh_lane_popup(state: &mut AppState) {
+    let Some(Overlay::Popup(popup)) = &state.overlay else {
+        return;
+    };
+    let Some(text) = popup
+        .lane
+        .and_then(|i| state.run.lanes.get(i))
+        .map(lane_text)
+    else {
+        return;
+    };
+    if let Some(Overlay::Popup(popup)) = &mut state.overlay {
+        popup.replace_text(text);
+    }
+}
+
+/// A lane in words: its state, its counts and its note.
+fn lane_text(l: &Lane) -> String {
+    format!(
+        "{}: {} · {} of {} settled ({} done, {} failed, {} skipped, {} invalid){}",
+        l.target,
+        l.state.word(),
+        l.settled(),
+        l.total,
+        l.counts.done,
+        l.counts.failed,
+        l.counts.skipped,
+        l.counts.invalid,
+        l.note
+            .as_ref()
+            .map(|n| format!("\n{n}"))
+            .unwrap_or_default()
+    )
 }
 
 /// Opens the inspector on the message lane `lane` is paused at, and asks for its text.
@@ -187,23 +222,7 @@ pub fn open_inspector(state: &mut AppState, lane: usize) -> Vec<Effect> {
 fn selected_text(state: &AppState) -> Option<String> {
     let r = &state.run;
     match r.focus {
-        RunFocus::Lanes => r.selected_lane().map(|l| {
-            format!(
-                "{}: {} · {} of {} settled ({} done, {} failed, {} skipped, {} invalid){}",
-                l.target,
-                l.state.word(),
-                l.settled(),
-                l.total,
-                l.counts.done,
-                l.counts.failed,
-                l.counts.skipped,
-                l.counts.invalid,
-                l.note
-                    .as_ref()
-                    .map(|n| format!("\n{n}"))
-                    .unwrap_or_default()
-            )
-        }),
+        RunFocus::Lanes => r.selected_lane().map(lane_text),
         RunFocus::Results => r
             .result_view
             .selected()
@@ -218,7 +237,7 @@ fn selected_text(state: &AppState) -> Option<String> {
                     "{} {} {} {:?}: {}{source}",
                     r.lane_name(row.lane),
                     crate::clock::format_unix(row.send_time),
-                    r.sender(row),
+                    r.sender(&row),
                     row.outcome,
                     row.summary
                 )

@@ -1,10 +1,11 @@
 //! Screen 5, Run: what the engine reports, kept for the panes. Lanes with their counts and
-//! state; every per-message result (compactly: a million rows cost about 125 MB, and only the
-//! visible window is ever drawn); the errors (code, meaning, remedy), capped; and the meter for
+//! state; the per-message results (`result_log`: packed, about 80 bytes a row, the newest half
+//! million by default, and only the visible window is ever drawn); the errors (code, meaning, remedy), capped; and the meter for
 //! throughput, rate against the budget, and ETA. Everything here comes from engine
 //! [`Event`]s; nothing is inferred that the engine did not say.
 
 mod meter;
+mod result_log;
 mod rows;
 
 use std::collections::{HashMap, VecDeque};
@@ -15,12 +16,10 @@ use crate::engine::{
 
 use super::list::{ListView, contains_folded};
 pub use meter::{METER_SECONDS, Meter};
-pub use rows::{ErrorKind, ErrorRow, Lane, ResultRow, RowOutcome, SUMMARY_CHARS};
+pub use result_log::{MAX_RESULTS, NewResult, ResultLog, ResultRow};
+pub use rows::{ErrorKind, ErrorRow, Lane, RowOutcome, SUMMARY_CHARS};
 use rows::{cut, error_matches, row_matches};
 
-/// Most results kept; past it the oldest tenth is dropped at once (the ledger keeps them all:
-/// `timport report`).
-pub const MAX_RESULTS: usize = 2_000_000;
 /// Most error rows kept (the oldest go first).
 pub const MAX_ERRORS: usize = 10_000;
 
@@ -64,9 +63,9 @@ pub struct RunState {
     open: HashMap<(u32, SourceRef), RowOutcome>,
     /// The lanes table.
     pub lane_view: ListView,
-    /// Per-message results, oldest first.
-    pub results: Vec<ResultRow>,
-    /// Results dropped to stay under [`MAX_RESULTS`].
+    /// Per-message results, oldest first (at most [`ResultLog::max_rows`]).
+    pub results: ResultLog,
+    /// Results dropped to stay under the maximum (the ledger keeps them all: `timport report`).
     pub dropped: u64,
     /// Senders, interned (rows keep an index).
     pub senders: Vec<Box<str>>,
@@ -393,25 +392,25 @@ impl RunState {
         }
         let sender = self.intern(from_account);
         let keep_source = !matches!(row_outcome, RowOutcome::Done(_));
-        self.results.push(ResultRow {
+        let dropped = self.results.push(NewResult {
             at_ms: now_ms,
             lane,
             sender,
             send_time,
             outcome: row_outcome,
-            summary: cut(&summary, SUMMARY_CHARS).into_boxed_str(),
-            source: keep_source.then(|| Box::new(source)),
+            summary: cut(&summary, SUMMARY_CHARS),
+            source: keep_source.then_some(source),
         });
-        if self.results.len() > MAX_RESULTS {
-            let drop = MAX_RESULTS / 10;
-            self.results.drain(..drop);
-            self.dropped += drop as u64;
+        if dropped > 0 {
+            self.dropped += dropped as u64;
             self.refilter_results();
         } else {
             let needle = self.result_view.filter().to_lowercase();
             let (results, lanes, senders) = (&self.results, &self.lanes, &self.senders);
             self.result_view.grow(results.len(), |i| {
-                row_matches(&results[i], lanes, senders, &needle)
+                results
+                    .get(i)
+                    .is_some_and(|r| row_matches(&r, lanes, senders, &needle))
             });
         }
         if self.follow {
@@ -470,8 +469,11 @@ impl RunState {
     pub fn set_result_filter(&mut self, text: &str) {
         let needle = text.to_lowercase();
         let (results, lanes, senders) = (&self.results, &self.lanes, &self.senders);
-        self.result_view
-            .set_filter(text, |i| row_matches(&results[i], lanes, senders, &needle));
+        self.result_view.set_filter(text, |i| {
+            results
+                .get(i)
+                .is_some_and(|r| row_matches(&r, lanes, senders, &needle))
+        });
     }
 
     fn refilter_results(&mut self) {
@@ -479,7 +481,9 @@ impl RunState {
         let needle = text.to_lowercase();
         let (results, lanes, senders) = (&self.results, &self.lanes, &self.senders);
         self.result_view.reset(results.len(), |i| {
-            row_matches(&results[i], lanes, senders, &needle)
+            results
+                .get(i)
+                .is_some_and(|r| row_matches(&r, lanes, senders, &needle))
         });
     }
 
@@ -509,7 +513,7 @@ impl RunState {
     }
 
     /// The sender of a row.
-    pub fn sender(&self, row: &ResultRow) -> &str {
+    pub fn sender(&self, row: &ResultRow<'_>) -> &str {
         self.senders.get(row.sender as usize).map_or("", |s| s)
     }
 

@@ -1,10 +1,10 @@
-//! The rows the Run screen keeps: lanes, per-message results (compact: a sender index and a
-//! short text, the staged place only for messages that are not done), and explained errors;
-//! with how a list filter matches them.
+//! The rows the Run screen keeps: lanes and explained errors (per-message results are in
+//! `result_log`); with how a list filter matches them.
 
 use crate::engine::{Counts, LaneState, PauseReason, SourceRef, Target};
 
 use super::super::list::contains_folded;
+use super::result_log::ResultRow;
 
 /// Characters of a message's text kept for its result row.
 pub const SUMMARY_CHARS: usize = 48;
@@ -55,25 +55,6 @@ pub enum RowOutcome {
     Skipped,
     /// Cannot be sent as written.
     Invalid,
-}
-
-/// One per-message result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResultRow {
-    /// When it arrived (unix ms).
-    pub at_ms: i64,
-    /// Index into [`RunState::lanes`].
-    pub lane: u32,
-    /// Index into [`RunState::senders`].
-    pub sender: u32,
-    /// Its `SendTime`.
-    pub send_time: i64,
-    /// What became of it.
-    pub outcome: RowOutcome,
-    /// Its first words.
-    pub summary: Box<str>,
-    /// Where it is staged (kept for rows that are not done, for the inspector).
-    pub source: Option<Box<SourceRef>>,
 }
 
 /// What an error row is about.
@@ -131,7 +112,7 @@ impl ErrorRow {
 }
 
 pub(super) fn row_matches(
-    row: &ResultRow,
+    row: &ResultRow<'_>,
     lanes: &[Lane],
     senders: &[Box<str>],
     needle: &str,
