@@ -126,7 +126,7 @@ pub(super) fn row_matches(
         RowOutcome::Skipped => "skipped",
         RowOutcome::Invalid => "invalid",
     };
-    contains_folded(&row.summary, needle)
+    contains_folded(row.summary, needle)
         || contains_folded(word, needle)
         || senders
             .get(row.sender as usize)
