@@ -3,7 +3,12 @@
 //!
 //! ```text
 //! cargo run --release --example gen_staging -- DIR SIZE_MB [--groups N] [--seed S]
+//!     [--sandbox-seed FILE]
 //! ```
+//!
+//! `--sandbox-seed FILE` also writes a `timport sandbox --seed` file that creates every group
+//! (topics in Community groups), for app 1400000000 with admin `administrator`: what the engine
+//! memory benchmark imports into.
 //!
 //! One `<group>.jsonl` per group. Group sizes follow a heavy tail (a few big groups, many small
 //! ones); each group has its own senders (drawn from a shared pool, a few very active), messages
@@ -168,13 +173,14 @@ fn group_id(rng: &mut Rng, i: usize) -> String {
     }
 }
 
-const USAGE: &str = "usage: gen_staging DIR SIZE_MB [--groups N] [--seed S]";
+const USAGE: &str = "usage: gen_staging DIR SIZE_MB [--groups N] [--seed S] [--sandbox-seed FILE]";
 
 struct Args {
     dir: PathBuf,
     size_mb: u64,
     groups: usize,
     seed: u64,
+    sandbox_seed: Option<PathBuf>,
 }
 
 fn parse_args() -> Option<Args> {
@@ -186,12 +192,14 @@ fn parse_args() -> Option<Args> {
         size_mb,
         groups: (size_mb / 2).clamp(4, 2000) as usize,
         seed: 42,
+        sandbox_seed: None,
     };
     while let Some(flag) = args.next() {
-        let value: u64 = args.next()?.parse().ok()?;
+        let value = args.next()?;
         match flag.as_str() {
-            "--groups" => parsed.groups = usize::try_from(value).ok()?.max(1),
-            "--seed" => parsed.seed = value,
+            "--groups" => parsed.groups = value.parse::<usize>().ok()?.max(1),
+            "--seed" => parsed.seed = value.parse().ok()?,
+            "--sandbox-seed" => parsed.sandbox_seed = Some(PathBuf::from(value)),
             _ => return None,
         }
     }
@@ -204,6 +212,7 @@ fn main() -> io::Result<()> {
         size_mb,
         groups,
         seed,
+        sandbox_seed,
     }) = parse_args()
     else {
         eprintln!("{USAGE}");
@@ -220,9 +229,11 @@ fn main() -> io::Result<()> {
         .collect();
     let weight_sum: f64 = weights.iter().sum();
     let (mut written, mut messages) = (0u64, 0u64);
+    let mut seeded = Vec::new();
     for (i, w) in weights.iter().enumerate() {
         let budget = (total as f64 * w / weight_sum) as u64;
         let name = group_id(&mut rng, i);
+        seeded.push(seed_group(&name));
         let members: Vec<&String> = (0..5 + rng.below(300)).map(|_| rng.pick(&pool)).collect();
         let mut out =
             BufWriter::with_capacity(1 << 20, File::create(dir.join(format!("{name}.jsonl")))?);
@@ -265,5 +276,28 @@ fn main() -> io::Result<()> {
         dir.display(),
         written / messages.max(1)
     );
+    if let Some(path) = sandbox_seed {
+        let seed = serde_json::json!({
+            "sdkappid": 1_400_000_000u64,
+            "admin": "administrator",
+            "groups": seeded,
+        });
+        fs::write(&path, serde_json::to_vec_pretty(&seed)?)?;
+        eprintln!("wrote the sandbox seed {}", path.display());
+    }
     Ok(())
+}
+
+/// The sandbox's group for a staged file stem: a topic's stem makes its Community group.
+fn seed_group(stem: &str) -> serde_json::Value {
+    let created = 1_000_000_000;
+    match stem.split_once("@TOPIC#") {
+        Some((group, _)) => serde_json::json!({
+            "id": group, "type": "Community", "name": "C", "create_time": created,
+            "support_topic": true, "topics": [stem],
+        }),
+        None => serde_json::json!({
+            "id": stem, "type": "Public", "name": "G", "create_time": created,
+        }),
+    }
 }
