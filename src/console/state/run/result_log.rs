@@ -1,5 +1,5 @@
 //! The per-message results the Run screen keeps, packed: 40 bytes a row plus its text in one
-//! shared buffer (about 80 bytes a result in all, instead of a struct and an allocation each),
+//! shared buffer (about 85 bytes a result in all, instead of a struct and an allocation each),
 //! and at most [`ResultLog::max_rows`] of them (the oldest tenth goes at once past it; the
 //! ledger keeps them all). Rows are read back as [`ResultRow`] views.
 
@@ -7,9 +7,9 @@ use crate::engine::SourceRef;
 
 use super::rows::RowOutcome;
 
-/// Most results kept by default: with the engine's own memory, a console importing a 1 GB
-/// staging directory stays near 100 MB.
-pub const MAX_RESULTS: usize = 500_000;
+/// Most results kept by default (about 21 MB): with the engine's own memory, a console importing
+/// a 1 GB staging directory stays under 100 MB.
+pub const MAX_RESULTS: usize = 250_000;
 
 /// One per-message result, as the panes read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
