@@ -1,6 +1,6 @@
 //! Screen 5, Run: what the engine reports, kept for the panes. Lanes with their counts and
 //! state; the per-message results (`result_log`: packed, about 85 bytes a row, the newest
-//! 250,000 by default, and only the visible window is ever drawn); the errors (code, meaning,
+//! 100,000 by default, and only the visible window is ever drawn); the errors (code, meaning,
 //! remedy), capped; and the meter for throughput, rate against the budget, and ETA. Everything
 //! here comes from engine [`Event`]s; nothing is inferred that the engine did not say.
 
