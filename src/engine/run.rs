@@ -17,7 +17,7 @@ use super::events::{
     Counts, Event, Failure, LaneState, RunSummary, SourceRef, TargetStart, TargetSummary,
 };
 use super::lane::{LaneEnd, LaneSetup, end_state, run_lane};
-use super::ledger::decisions::{self, DecidedBy, DecisionRecord};
+use super::ledger::decisions::{self, DecisionRecord};
 use super::ledger::runs::{self, FileChange, FileRecord, RunRecord, RunStatus, compare_files};
 use super::ledger::{Ledger, LedgerError, read, targets};
 use super::limiter::Limiter;
@@ -382,14 +382,7 @@ async fn route_controls(
                         // Stop first, record second: the lane must not start another request
                         // while the decision is being written.
                         stop.cancel();
-                        let record = DecisionRecord {
-                            message: None,
-                            decision: "stop_lane",
-                            by: DecidedBy::Operator,
-                            reason: None,
-                            edited_body: None,
-                            mark: None,
-                        };
+                        let record = DecisionRecord::lane_stopped_by_operator();
                         let _ = ledger
                             .call(move |c| decisions::record(c, id, &record))
                             .await;

@@ -46,6 +46,20 @@ pub struct DecisionRecord {
     pub mark: Option<Mark>,
 }
 
+impl DecisionRecord {
+    /// The operator stopped a whole lane.
+    pub fn lane_stopped_by_operator() -> DecisionRecord {
+        DecisionRecord {
+            message: None,
+            decision: "stop_lane",
+            by: DecidedBy::Operator,
+            reason: None,
+            edited_body: None,
+            mark: None,
+        }
+    }
+}
+
 /// Records a decision and its effect on the message, in one transaction.
 pub fn record(
     conn: &mut Connection,
@@ -126,18 +140,7 @@ mod tests {
                         }),
                     },
                 )?;
-                record(
-                    c,
-                    t,
-                    &DecisionRecord {
-                        message: None,
-                        decision: "stop_lane",
-                        by: DecidedBy::Operator,
-                        reason: None,
-                        edited_body: None,
-                        mark: None,
-                    },
-                )?;
+                record(c, t, &DecisionRecord::lane_stopped_by_operator())?;
                 let rows: Vec<(Option<i64>, String, String, Option<String>)> = c
                     .prepare("SELECT message_id, decision, by, reason FROM decisions ORDER BY id")
                     .and_then(|mut s| {
