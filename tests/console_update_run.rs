@@ -511,3 +511,55 @@ fn a_lane_s_details_follow_the_lane() {
         shown(&s)
     );
 }
+
+#[test]
+fn past_the_result_cap_the_oldest_go_and_the_title_says_how_many() {
+    let mut s = running();
+    s.run.focus = RunFocus::Results;
+    let had = s.run.results.len() as u64;
+    let cap = had as usize + 10;
+    s.run.results.max_rows = cap;
+    for n in 0..40u64 {
+        update(
+            &mut s,
+            Msg::Engine(Event::MessageResult {
+                target: lane("support-desk"),
+                source: source("support-desk.jsonl", 600 + n as u32, 95_000 + n),
+                from_account: "agent.lin".into(),
+                send_time: 1_700_000_000,
+                random: 1,
+                summary: format!("capped {n}"),
+                outcome: MessageOutcome::Done {
+                    msg_seq: 600 + n,
+                    msg_time: 1,
+                },
+            }),
+        );
+    }
+    let kept = s.run.results.len() as u64;
+    assert!(kept <= cap as u64, "{kept} rows kept");
+    assert!(s.run.dropped > 0);
+    assert_eq!(
+        s.run.dropped + kept,
+        had + 40,
+        "every result kept or counted"
+    );
+    let newest = s.run.results.get(s.run.results.len() - 1).expect("row");
+    assert_eq!(newest.summary, "capped 39");
+    assert_eq!(
+        s.run.result_view.selected(),
+        Some(s.run.results.len() - 1),
+        "still following the newest"
+    );
+    s.screen = Screen::Run;
+    let screen = screen_text(&render(
+        &mut s,
+        &timport::console::theme::Theme::default(),
+        120,
+        40,
+    ));
+    assert!(
+        screen.contains(&format!("(+{} older in the ledger)", s.run.dropped)),
+        "{screen}"
+    );
+}

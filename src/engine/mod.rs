@@ -24,7 +24,7 @@
 //!   `backoff`, `outcome` (an answer -> what the lane does next; the engine's own reasons),
 //!   `settle` (read-back paging and matching).
 //! - Work: `work` (what a lane works through, narrowed request bodies), `staged` (from a
-//!   staging directory and the planner), `memory` (from lists).
+//!   staging directory and the planner, cut into parts by `part_cut`), `memory` (from lists).
 //! - Doing: `lane/` (one target's state machine: `send`, `readback`, `decide`, `items`),
 //!   `run` (opening a run, lanes and slots, controls, shutdown, summary and exit code),
 //!   `context` (what lanes share), `service` (the seam to the REST client).

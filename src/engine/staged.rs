@@ -1,8 +1,9 @@
 //! Work from a staging directory: the targets `staging` indexed, each read from disk and
 //! planned by `plan` a part at a time as its lane goes (so memory holds one part per lane at
-//! work, not the directory, nor a whole group), with invalid messages kept at their place in the
-//! order. Parts are cut at batch boundaries of the whole target and planned with the state the
-//! earlier parts left (`plan::plan_part`): the requests are exactly those `timport plan` shows.
+//! work and the `Random`s its group used, not the directory, nor a whole group's messages), with
+//! invalid messages kept at their place in the order. Parts are cut at batch boundaries of the
+//! whole target (`part_cut`) and planned with the state the earlier parts left
+//! (`plan::plan_part`): the requests are exactly those `timport plan` shows.
 //!
 //! Also the file fingerprints a run records, and the checks of an edited message (staging's
 //! rules, then a `Random` derived as the planner derives one).

@@ -2,8 +2,9 @@
 //! clusters together, giving every message a stable `Random`, and producing the exact request
 //! bytes that the preview shows, the ledger stores and the client sends.
 //!
-//! Owns: batch boundaries ([`batches`]), `Random` derivation ([`random`]) and request bytes
-//! ([`target_plan`]).
+//! Owns: batch boundaries ([`batches`], also one time at a time: `BatchCutter`), `Random`
+//! derivation ([`random`]) and the set of those a target used ([`random_set`]), and request
+//! bytes ([`target_plan`]).
 //! Must not touch: files (it takes messages from `staging`), the network, the ledger.
 //!
 //! Decisions the docs left open:

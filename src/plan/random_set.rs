@@ -2,7 +2,7 @@
 //! so for a group of millions it must stay near 4 bytes a value (a hash set takes 10 or more, and
 //! twice that while it grows).
 //!
-//! Values go first into a small hash set; when that holds [`RECENT`] values, they are merged
+//! Values go first into a small hash set; when that holds `RECENT` values, they are merged
 //! into one sorted vector, in place from the back (the vector grows by exactly the values
 //! added, never copied whole). Looking up is a binary search plus a hash probe.
 
