@@ -451,3 +451,55 @@ async fn an_answer_that_never_comes_is_abandoned_after_the_grace_period_and_stay
     let open = ledger.count("SELECT count(*) FROM messages WHERE state = 'in_flight'");
     assert_eq!(open, 3, "resume settles them by reading back");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_decision_for_a_lane_that_is_not_running_is_ignored_with_a_warning() {
+    let fake = Fake::new();
+    fake.refuse_text("b0", 80002);
+    // One lane at a time: ga is done before gb starts and pauses.
+    let source = memory(vec![
+        (g("ga"), series("a", T0, 2)),
+        (g("gb"), series("b", T0, 2)),
+    ]);
+    let driver: Driver = Box::new(move |controls, mut events| {
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            while let Some(e) = events.recv().await {
+                if let Event::LanePaused { target, reason } = &e {
+                    let to = |target: Target, source| Control::Decide {
+                        target,
+                        source,
+                        decision: Decision::Skip { reason: "x".into() },
+                    };
+                    controls
+                        .send(to(g("ga"), source_of("ga", 0)))
+                        .await
+                        .unwrap();
+                    controls
+                        .send(to(target.clone(), reason.source.clone()))
+                        .await
+                        .unwrap();
+                }
+                seen.push(e);
+            }
+            seen
+        })
+    });
+    let opts = RunOptions {
+        lanes: 1,
+        ..interactive()
+    };
+    let out = run_with(&fake, &source, &TempLedger::new(), opts, Some(driver)).await;
+    let warnings = out.warnings();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("decision for ga ignored: its lane is not running")),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        out.outcome.summary.totals.skipped, 1,
+        "gb's own decision applies"
+    );
+    assert_eq!(out.outcome.summary.totals.done, 3);
+}

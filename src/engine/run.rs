@@ -402,8 +402,17 @@ async fn route_controls(
                         let _ = lane.send((source, decision)).await;
                     }
                     // A lane that has not started or has ended does not listen; the decision has
-                    // nothing to apply to.
-                    Some(None) => {}
+                    // nothing to apply to, and the operator is told so.
+                    Some(None) => {
+                        let _ = events
+                            .send(Event::Warning {
+                                target: Some(target.clone()),
+                                message: format!(
+                                    "decision for {target} ignored: its lane is not running"
+                                ),
+                            })
+                            .await;
+                    }
                     None => unknown_target(&events, &target).await,
                 }
             }
