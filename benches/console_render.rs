@@ -63,7 +63,7 @@ fn state() -> AppState {
                 .collect(),
             rate_budget: 180,
             lanes: 32,
-            on_message_error: timport::config::OnMessageError::Pause,
+            on_message_error: timport::engine::OnMessageError::Pause,
         }),
     );
     for i in 0..LANES {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use console_common::*;
 use crossterm::event::KeyCode;
-use timport::console::demo::{DEMO_KEY, DemoDir, start_sandbox};
+use timport::cli::demo::{DEMO_KEY, DemoDir, start_sandbox};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

@@ -138,7 +138,7 @@ async fn the_form_is_edited_and_tested_by_hand() {
 mod full_loop {
     use super::*;
     use std::time::Duration;
-    use timport::console::demo::{DemoDir, start_sandbox};
+    use timport::cli::demo::{DemoDir, start_sandbox};
     use timport::console::msg::Input;
 
     fn lane_row(screen: &str, lane: &str) -> String {

@@ -29,7 +29,7 @@ fn the_demo_runs_headless_when_stdout_is_not_a_terminal() {
     ] {
         assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
     }
-    assert!(!text.contains(timport::console::demo::DEMO_KEY), "{text}");
+    assert!(!text.contains(timport::cli::demo::DEMO_KEY), "{text}");
     assert!(!text.contains("eJw"), "something like a UserSig: {text}");
     assert!(!text.contains("usersig="), "{text}");
 }

@@ -4,7 +4,7 @@
 mod engine_fakes;
 
 use engine_fakes::*;
-use timport::config::OnMessageError;
+use timport::engine::OnMessageError;
 use timport::engine::{Event, LaneState, MessageOutcome, Target};
 
 const T0: i64 = 1_600_000_000;

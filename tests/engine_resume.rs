@@ -7,7 +7,7 @@ mod engine_fakes;
 use std::time::Duration;
 
 use engine_fakes::*;
-use timport::config::OnMessageError;
+use timport::engine::OnMessageError;
 use timport::engine::ledger::runs::{FileChange, FileRecord};
 use timport::engine::run::{OpenRunError, open_run};
 use timport::engine::{Control, Event, MessageOutcome, Target};

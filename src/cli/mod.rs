@@ -8,8 +8,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::ConnectArgs;
+
 mod console;
-mod demo;
+pub mod demo;
 mod plan;
 mod report;
 mod run;
@@ -71,30 +73,6 @@ pub enum Command {
     Report(ReportArgs),
     /// Print a UserSig for the configured admin.
     Usersig(UsersigArgs),
-}
-
-/// How to reach the service. Every option also reads `TIMPORT_<NAME>`; the secret key comes from
-/// `TIMPORT_SECRET_KEY` or `--key-file`, never from a command-line value.
-#[derive(Debug, Clone, Default, Args)]
-pub struct ConnectArgs {
-    /// Profile from the config file.
-    #[arg(long, env = "TIMPORT_PROFILE", global = true)]
-    pub profile: Option<String>,
-    /// Data centre: china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley, jakarta.
-    #[arg(long, env = "TIMPORT_REGION", global = true)]
-    pub region: Option<String>,
-    /// Base URL instead of a region (plain http only to loopback); wins over --region.
-    #[arg(long, env = "TIMPORT_ENDPOINT", global = true)]
-    pub endpoint: Option<String>,
-    /// The app's SDKAppID.
-    #[arg(long, env = "TIMPORT_SDKAPPID", global = true)]
-    pub sdkappid: Option<u64>,
-    /// The app admin account that signs requests.
-    #[arg(long, env = "TIMPORT_ADMIN", global = true)]
-    pub admin: Option<String>,
-    /// File holding the secret key (or set TIMPORT_SECRET_KEY).
-    #[arg(long, env = "TIMPORT_KEY_FILE", global = true)]
-    pub key_file: Option<PathBuf>,
 }
 
 /// `timport demo`
@@ -208,7 +186,7 @@ pub struct RunArgs {
     /// When the service refuses a message: pause that group's lane, or skip the message with a
     /// recorded reason (default: the profile's, else pause).
     #[arg(long, value_parser = run_settings::parse_on_message_error, env = "TIMPORT_ON_MESSAGE_ERROR")]
-    pub on_message_error: Option<crate::config::OnMessageError>,
+    pub on_message_error: Option<crate::engine::OnMessageError>,
     /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
     #[arg(long, env = "TIMPORT_LEDGER")]
     pub ledger: Option<PathBuf>,

@@ -4,7 +4,8 @@
 //! invalid messages as a JSONL staging file to fix and run.
 
 use crate::cli::run_settings::Settings;
-use crate::cli::{ConnectArgs, Exit, ReportArgs};
+use crate::cli::{Exit, ReportArgs};
+use crate::config::ConnectArgs;
 use crate::engine::ledger::schema::open_for_reading;
 use crate::engine::report;
 

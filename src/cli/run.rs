@@ -18,15 +18,16 @@ use tokio::sync::mpsc;
 
 use crate::api::ClientOptions;
 use crate::cli::run_settings::Settings;
-use crate::cli::{ConnectArgs, Exit, RunArgs};
+use crate::cli::{Exit, RunArgs};
 use crate::clock::unix_now;
-use crate::config::{Connection, OnMessageError};
+use crate::config::ConnectArgs;
+use crate::config::Connection;
 use crate::engine::ledger::Ledger;
 use crate::engine::printer::{Progress, human_line, json_line};
 use crate::engine::run::{EXIT_INTERRUPTED, OpenRunError, open_run, run as run_engine};
 use crate::engine::staged::StagedWork;
 use crate::engine::work::WorkSource;
-use crate::engine::{Control, Event, RunOptions};
+use crate::engine::{Control, Event, OnMessageError, RunOptions};
 use crate::plan::PlanOptions;
 use crate::staging::{ScanOptions, scan};
 

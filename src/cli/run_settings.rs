@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::ConnectArgs;
-use crate::config::{ConfigError, ConfigFile, OnMessageError, Paths, Profile, selected_profile};
+use crate::config::ConnectArgs;
+use crate::config::{ConfigError, ConfigFile, Paths, Profile, selected_profile};
+use crate::engine::OnMessageError;
 use crate::engine::{DEFAULT_LANES, DEFAULT_RATE};
 
 /// The profile (if any) and the directories, read once.

@@ -6,9 +6,10 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-use super::{ConnectArgs, Exit, SandboxArgs};
+use super::{Exit, SandboxArgs};
 use crate::api::types::Command;
 use crate::clock::unix_now;
+use crate::config::ConnectArgs;
 use crate::config::load_secret_key;
 use crate::sandbox::{FaultConfig, FaultKind, SandboxConfig, Seed};
 

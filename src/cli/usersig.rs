@@ -3,8 +3,9 @@
 //! signature is minted in process from the secret key.
 
 use crate::api::usersig;
-use crate::cli::{ConnectArgs, Exit, UsersigArgs};
+use crate::cli::{Exit, UsersigArgs};
 use crate::clock::unix_now;
+use crate::config::ConnectArgs;
 use crate::config::{ConfigError, ConfigFile, Paths, SECRET_KEY_ENV, resolve_credentials};
 
 /// Runs the command.

@@ -3,9 +3,10 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use super::{ConnectArgs, Exit, RuleArgs, ValidateArgs};
+use super::{Exit, RuleArgs, ValidateArgs};
 use crate::api::ClientOptions;
 use crate::clock::{format_unix, unix_now};
+use crate::config::ConnectArgs;
 use crate::config::{ConfigError, ConfigFile, Connection, Paths, SECRET_KEY_ENV};
 use crate::plan::MAX_BATCH_SIZE;
 use crate::staging::online::{OnlineOutcome, check_online};

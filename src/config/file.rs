@@ -16,16 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::error::ConfigError;
 use super::paths::Paths;
 use crate::api::{Endpoint, Region};
-
-/// What a lane does when the service refuses a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OnMessageError {
-    /// Stop the group's lane and wait for the operator (retry, fix, skip, stop).
-    Pause,
-    /// Record the failure with its reason and carry on with the next message.
-    Skip,
-}
+use crate::engine::OnMessageError;
 
 /// One named profile. Every field is optional: flags and `TIMPORT_*` variables fill the rest.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -1,15 +1,15 @@
 //! Settling a command's connection: each option from the first place that gives it, in the order
-//! flag > `TIMPORT_*` environment (both arrive through `cli::ConnectArgs`) > the selected profile.
+//! flag > `TIMPORT_*` environment (both arrive through [`ConnectArgs`]) > the selected profile.
 //! Everything missing is reported at once, each with the ways to give it.
 
 use std::path::Path;
 
+use super::args::ConnectArgs;
 use super::error::ConfigError;
 use super::file::{ConfigFile, Profile};
 use super::paths::Paths;
 use super::secret_key::{SECRET_KEY_ENV, load_secret_key_from, looks_like_a_key};
 use crate::api::{Client, ClientOptions, ClientSetupError, Credentials, Endpoint, SecretKey};
-use crate::cli::ConnectArgs;
 
 /// Everything needed to talk to the service. `Debug` shows the key as `<redacted>`.
 #[derive(Debug, Clone)]

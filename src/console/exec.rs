@@ -14,8 +14,8 @@ use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::api::types::GetAppidGroupListRequest;
 use crate::api::{Client, ClientOptions};
-use crate::cli::ConnectArgs;
 use crate::clock::unix_now;
+use crate::config::ConnectArgs;
 use crate::config::{ConfigFile, Paths, list_profiles, save_profile};
 use crate::engine::{Control, SourceRef};
 use crate::plan::PlanOptions;
@@ -222,12 +222,9 @@ impl Executor {
             }
             Effect::ReadLedger { ledger } => {
                 self.blocking("reading the ledger", move || {
-                    let result = crate::engine::ledger::schema::open_for_reading(&ledger)
-                        .map_err(|e| e.to_string())
-                        .and_then(|conn| {
-                            crate::engine::report::load(&conn, None).map_err(|e| e.to_string())
-                        })
-                        .map(Box::new);
+                    let result = crate::engine::report::read(&ledger, None)
+                        .map(Box::new)
+                        .map_err(|e| e.to_string());
                     Msg::LedgerRun(result)
                 });
             }

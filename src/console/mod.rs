@@ -14,12 +14,10 @@
 //!   terminal up and restores it even on a panic; `logging` sends tracing to the log file;
 //!   `clipboard` writes OSC 52; `run` hands a launch to the engine and forwards its events.
 //! - `settings`: what the Connect form starts with (flags, environment, profile).
-//! - `demo`: the data and sandbox `timport demo` runs on; `words`: how numbers and times are
-//!   written.
+//! - `words`: how numbers and times are written.
 
 pub mod app;
 pub mod clipboard;
-pub mod demo;
 pub mod effect;
 pub mod exec;
 pub mod keymap;

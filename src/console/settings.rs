@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::api::{Endpoint, Region, SecretKey};
-use crate::cli::ConnectArgs;
+use crate::config::ConnectArgs;
 use crate::config::{
     ConfigFile, Paths, Profile, SECRET_KEY_ENV, load_secret_key_from, selected_profile,
 };

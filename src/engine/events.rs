@@ -12,9 +12,9 @@
 
 use serde::Serialize;
 
+use super::options::OnMessageError;
 use super::target::Target;
 use crate::api::catalogue::{Explanation, LocalFailure};
-use crate::config::OnMessageError;
 
 /// Where a message comes from (staging's): its staged file relative to the staging root,
 /// 1-based line, byte offset, and its index within that line or body. Within one target,

@@ -82,7 +82,7 @@ pub use events::{
     Counts, Event, Failure, Landed, LaneState, MessageOutcome, PauseReason, RunSummary, SourceRef,
     TargetStart, TargetSummary,
 };
-pub use options::{DEFAULT_LANES, DEFAULT_RATE, MAX_RATE, RetryPolicy, RunOptions};
+pub use options::{DEFAULT_LANES, DEFAULT_RATE, MAX_RATE, OnMessageError, RetryPolicy, RunOptions};
 pub use target::Target;
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::config::OnMessageError;
+use serde::{Deserialize, Serialize};
 
 /// The service's limit for the whole app, requests per second.
 pub const MAX_RATE: u32 = 200;
@@ -10,6 +10,16 @@ pub const MAX_RATE: u32 = 200;
 pub const DEFAULT_RATE: u32 = 180;
 /// Lanes (targets imported at once) by default.
 pub const DEFAULT_LANES: usize = 32;
+
+/// What a lane does when the service refuses a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnMessageError {
+    /// Stop the group's lane and wait for the operator (retry, fix, skip, stop).
+    Pause,
+    /// Record the failure with its reason and carry on with the next message.
+    Skip,
+}
 
 /// Retry bounds and pacing.
 #[derive(Debug, Clone, PartialEq)]

@@ -37,8 +37,8 @@ pub fn human_line(event: &Event) -> Option<String> {
                 line,
                 ", {rate_budget} requests/s, {lanes} lanes, on message error: {}",
                 match on_message_error {
-                    crate::config::OnMessageError::Pause => "pause",
-                    crate::config::OnMessageError::Skip => "skip",
+                    crate::engine::OnMessageError::Pause => "pause",
+                    crate::engine::OnMessageError::Skip => "skip",
                 }
             );
             Some(line)
@@ -213,7 +213,7 @@ impl Progress {
 mod tests {
     use super::*;
     use crate::api::catalogue::explain_message_result;
-    use crate::config::OnMessageError;
+    use crate::engine::OnMessageError;
     use crate::engine::events::{
         Counts, Failure, Landed, LaneState, PauseReason, TargetStart, TargetSummary,
     };

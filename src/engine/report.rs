@@ -104,6 +104,13 @@ pub struct Report {
     bodies: Vec<Option<String>>,
 }
 
+/// The report of run `run` (the latest when `None`) from the ledger file at `path`, read without
+/// writing (a run may be writing it).
+pub fn read(path: &Path, run: Option<i64>) -> Result<Report, ReportError> {
+    let conn = super::ledger::schema::open_for_reading(path)?;
+    load(&conn, run)
+}
+
 /// Builds the report of run `run` (the latest run when `None`).
 pub fn load(conn: &Connection, run: Option<i64>) -> Result<Report, ReportError> {
     let record: RunRecord = match run {

@@ -252,7 +252,7 @@ pub fn running() -> AppState {
                 .collect(),
             rate_budget: 180,
             lanes: 32,
-            on_message_error: timport::config::OnMessageError::Pause,
+            on_message_error: timport::engine::OnMessageError::Pause,
         },
     );
     for (g, _) in &groups {

@@ -79,9 +79,9 @@ pub fn startup(url: &str, locations: Locations) -> Startup {
 
 /// The console as `timport demo` starts it, on the demo sandbox at `url` with the demo's
 /// staging directory and ledger in `dir`, its other files under `home`.
-pub fn demo_startup(url: &str, dir: &timport::console::demo::DemoDir, home: &Path) -> Startup {
+pub fn demo_startup(url: &str, dir: &timport::cli::demo::DemoDir, home: &Path) -> Startup {
     Startup {
-        prefill: timport::console::demo::prefill(url, APP, ADMIN),
+        prefill: timport::cli::demo::prefill(url, APP, ADMIN),
         locations: Locations {
             ledger: dir.ledger(),
             ..locations(home)

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use super::items::ItemState;
 use super::{Lane, LaneEnd, LaneState, STOPPED_BY_OPERATOR, Step};
-use crate::config::OnMessageError;
 use crate::engine::control::Decision;
 use crate::engine::events::{Event, Failure, PauseReason};
 use crate::engine::ledger::decisions::{self, DecidedBy, DecisionRecord};
 use crate::engine::ledger::messages::Mark;
+use crate::engine::options::OnMessageError;
 use crate::engine::outcome::EngineReason;
 use crate::engine::service::ImportService;
 use crate::engine::work::{MessageWork, WorkItem};

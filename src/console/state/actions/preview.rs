@@ -10,7 +10,7 @@ use super::super::AppState;
 use super::super::input::{move_in, set_filter, start_filter};
 use super::super::overlay::{Confirm, Level, ListId, Overlay, Pending};
 use super::super::preview::PreviewFocus;
-use crate::config::OnMessageError;
+use crate::engine::OnMessageError;
 use crate::plan::PlanOptions;
 
 /// Most groups a confirmation lists by name.

@@ -9,45 +9,44 @@ use std::time::Duration;
 
 use crate::api::SecretKey;
 use crate::clock::unix_now;
+use crate::console::settings::{EndpointChoice, LoadedSecret, Prefill, SecretOrigin};
 use crate::sandbox::{FaultConfig, FaultKind, SandboxConfig, SandboxHandle, Seed};
-
-use super::settings::{EndpointChoice, LoadedSecret, Prefill, SecretOrigin};
 
 /// The demo sandbox's secret key. Not a secret: it only opens this process's own sandbox.
 pub const DEMO_KEY: &str = "timport-demo-key-not-a-secret";
 
 /// The seed: the groups the demo app starts with.
-pub const SEED: &str = include_str!("../../assets/demo/seed.json");
+pub const SEED: &str = include_str!("../../../assets/demo/seed.json");
 
 /// The staged files, by name.
 pub const STAGING: [(&str, &str); 7] = [
     (
         "support-desk.jsonl",
-        include_str!("../../assets/demo/staging/support-desk.jsonl"),
+        include_str!("../../../assets/demo/staging/support-desk.jsonl"),
     ),
     (
         "eng-core.jsonl",
-        include_str!("../../assets/demo/staging/eng-core.jsonl"),
+        include_str!("../../../assets/demo/staging/eng-core.jsonl"),
     ),
     (
         "@TGS#_bookclub.jsonl",
-        include_str!("../../assets/demo/staging/@TGS#_bookclub.jsonl"),
+        include_str!("../../../assets/demo/staging/@TGS#_bookclub.jsonl"),
     ),
     (
         "town-hall.jsonl",
-        include_str!("../../assets/demo/staging/town-hall.jsonl"),
+        include_str!("../../../assets/demo/staging/town-hall.jsonl"),
     ),
     (
         "live-launch.jsonl",
-        include_str!("../../assets/demo/staging/live-launch.jsonl"),
+        include_str!("../../../assets/demo/staging/live-launch.jsonl"),
     ),
     (
         "sales-emea.jsonl",
-        include_str!("../../assets/demo/staging/sales-emea.jsonl"),
+        include_str!("../../../assets/demo/staging/sales-emea.jsonl"),
     ),
     (
         "archive-2019.jsonl",
-        include_str!("../../assets/demo/staging/archive-2019.jsonl"),
+        include_str!("../../../assets/demo/staging/archive-2019.jsonl"),
     ),
 ];
 

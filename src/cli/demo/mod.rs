@@ -1,20 +1,23 @@
 //! `timport demo`: the console connected to a sandbox seeded with the demo's groups, with the
-//! demo's staging directory and a ledger of its own (see `console::demo`). When standard output
-//! is not a terminal, the same migration runs headless: every group imported as `timport run`
-//! would (a refused message stops its lane), with the engine's lines for people, a progress line
-//! every two seconds, and the summary.
+//! demo's staging directory and a ledger of its own (`setup`: the data and the sandbox). When
+//! standard output is not a terminal, the same migration runs headless: every group imported as
+//! `timport run` would (a refused message stops its lane), with the engine's lines for people, a
+//! progress line every two seconds, and the summary.
 
 use std::io::Write;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+mod setup;
+
+pub use setup::{DEMO_KEY, DemoDir, prefill, start_sandbox};
+
 use crate::api::{Client, ClientOptions, Credentials, Endpoint, SecretKey};
 use crate::cli::console::{finish, has_terminal, prepare, session};
 use crate::cli::{DemoArgs, Exit};
 use crate::clock::unix_now;
 use crate::config::Paths;
-use crate::console::demo::{DEMO_KEY, DemoDir, prefill, start_sandbox};
 use crate::console::effect::Launch;
 use crate::console::exec::ExecOptions;
 use crate::console::run::{Started, start};
