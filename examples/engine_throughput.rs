@@ -153,7 +153,7 @@ async fn measure(s: &Scenario) -> Result<(), Box<dyn std::error::Error>> {
         messages,
         refusals,
         stats.max_requests_per_second,
-        outcome.exit_code,
+        outcome.exit_code(),
         elapsed.as_secs_f64(),
     );
     sandbox.shutdown().await;

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod engine;
+pub mod exit;
 pub mod heap;
 pub mod plan;
 pub mod sandbox;

@@ -77,7 +77,7 @@ async fn run_against(
         .await
         .unwrap();
     Ran {
-        exit: outcome.exit_code,
+        exit: outcome.exit_code(),
         events: events.await.unwrap(),
     }
 }

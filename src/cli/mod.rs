@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::ConnectArgs;
+pub use crate::exit::Exit;
 
 mod console;
 pub mod demo;
@@ -19,27 +20,6 @@ mod run_settings;
 mod sandbox;
 mod usersig;
 mod validate;
-
-/// Exit codes, as DESIGN.md gives them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// 0: all done.
-    Done = 0,
-    /// 1: finished with failed or skipped messages.
-    Failed = 1,
-    /// 2: bad input or usage.
-    BadInput = 2,
-    /// 3: stopped by an unrecoverable service or connection error (auth, region, network).
-    Stopped = 3,
-    /// 130: interrupted by Ctrl-C (the shell convention, 128 + SIGINT); the ledger says where.
-    Interrupted = 130,
-}
-
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> Self {
-        ExitCode::from(e as u8)
-    }
-}
 
 /// timport: migrate chat history into Tencent Cloud Chat (import_group_msg).
 #[derive(Debug, Parser)]
@@ -244,26 +224,4 @@ pub fn main() -> ExitCode {
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exit_codes_are_the_documented_ones() {
-        let codes = [
-            Exit::Done,
-            Exit::Failed,
-            Exit::BadInput,
-            Exit::Stopped,
-            Exit::Interrupted,
-        ]
-        .map(|e| e as u8);
-        assert_eq!(codes, [0, 1, 2, 3, 130]);
-        assert_eq!(
-            Exit::Interrupted as u8,
-            crate::engine::run::EXIT_INTERRUPTED
-        );
-    }
 }

@@ -22,9 +22,8 @@ use crate::cli::{Exit, RunArgs};
 use crate::clock::unix_now;
 use crate::config::ConnectArgs;
 use crate::config::Connection;
-use crate::engine::ledger::Ledger;
+use crate::engine::open::{Destination, OpenRequest, open};
 use crate::engine::printer::{Progress, human_line, json_line};
-use crate::engine::run::{EXIT_INTERRUPTED, OpenRunError, open_run, run as run_engine};
 use crate::engine::staged::StagedWork;
 use crate::engine::work::WorkSource;
 use crate::engine::{Control, Event, OnMessageError, RunOptions};
@@ -53,22 +52,13 @@ pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
             return Exit::Stopped;
         }
     };
-    let code = runtime.block_on(execute(prepared, args.json));
-    match code {
-        0 => Exit::Done,
-        1 => Exit::Failed,
-        2 => Exit::BadInput,
-        EXIT_INTERRUPTED => Exit::Interrupted,
-        _ => Exit::Stopped,
-    }
+    runtime.block_on(execute(prepared, args.json))
 }
 
 /// Everything settled before anything is written.
 struct Prepared {
     connection: Connection,
     work: StagedWork,
-    /// The staging root as the ledger names the run (canonical path).
-    root: String,
     ledger_path: std::path::PathBuf,
     opts: RunOptions,
     new_run: bool,
@@ -139,14 +129,9 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         }
     );
     confirm(&summary, args.yes)?;
-    let root = std::fs::canonicalize(work.staging().root())
-        .unwrap_or_else(|_| work.staging().root().to_owned())
-        .display()
-        .to_string();
     Ok(Prepared {
         connection,
         work,
-        root,
         ledger_path,
         opts,
         new_run: args.new_run,
@@ -177,69 +162,44 @@ fn confirm(summary: &str, yes: bool) -> Result<(), String> {
     }
 }
 
-async fn execute(p: Prepared, json: bool) -> u8 {
-    let root = p.root.clone();
-    let fingerprints = p.work.fingerprints();
-    let options_json = options_json(&p);
-    let path = p.ledger_path.clone();
-    let ledger = match tokio::task::spawn_blocking(move || Ledger::open(&path)).await {
-        Ok(Ok(ledger)) => ledger,
-        Ok(Err(e)) => return fail(&e.to_string(), 2),
-        Err(e) => return fail(&format!("opening the ledger failed: {e}"), 3),
+async fn execute(p: Prepared, json: bool) -> Exit {
+    let destination = Destination {
+        endpoint: p.connection.endpoint.base().to_owned(),
+        sdkappid: p.connection.sdkappid,
+        admin: p.connection.admin.clone(),
     };
-    let opened = match open_run(&ledger, root, options_json, fingerprints, p.new_run).await {
-        Ok(opened) => opened,
-        Err(e @ OpenRunError::FilesChanged { .. }) => return fail(&e.to_string(), 2),
-        Err(e) => return fail(&e.to_string(), 3),
+    let request = OpenRequest {
+        ledger: p.ledger_path,
+        work: p.work,
+        destination,
+        options: p.opts,
+        new_run: p.new_run,
+    };
+    let active = match open(request).await {
+        Ok(active) => active,
+        Err(e) => return fail(&e.to_string(), e.exit()),
     };
     let client = match p.connection.client(ClientOptions::default()) {
         Ok(client) => client,
-        Err(e) => return fail(&e.to_string(), 2),
+        Err(e) => return fail(&e.to_string(), Exit::BadInput),
     };
     let (events_tx, events_rx) = mpsc::channel(1024);
     let (controls_tx, controls_rx) = mpsc::channel(8);
     tokio::spawn(interrupts(controls_tx));
-    let source: Arc<dyn WorkSource> = Arc::new(p.work);
-    let opts = p.opts;
-    let engine = tokio::spawn(async move {
-        run_engine(
-            Arc::new(client),
-            source,
-            ledger,
-            &opened,
-            opts,
-            events_tx,
-            controls_rx,
-        )
-        .await
-    });
+    let engine =
+        tokio::spawn(async move { active.run(Arc::new(client), events_tx, controls_rx).await });
     let printer = tokio::task::spawn_blocking(move || print_events(events_rx, json));
     let _ = printer.await;
     match engine.await {
-        Ok(Ok(outcome)) => outcome.exit_code,
-        Ok(Err(e)) => fail(&e.to_string(), 3),
-        Err(e) => fail(&format!("the run ended abnormally: {e}"), 3),
+        Ok(Ok(outcome)) => outcome.status.exit(),
+        Ok(Err(e)) => fail(&e.to_string(), Exit::Stopped),
+        Err(e) => fail(&format!("the run ended abnormally: {e}"), Exit::Stopped),
     }
 }
 
-fn fail(message: &str, code: u8) -> u8 {
+fn fail(message: &str, exit: Exit) -> Exit {
     eprintln!("timport: {message}");
-    code
-}
-
-/// The options a run records (never a secret: the connection is named by endpoint, app and
-/// admin only).
-fn options_json(p: &Prepared) -> String {
-    serde_json::json!({
-        "endpoint": p.connection.endpoint.base(),
-        "sdkappid": p.connection.sdkappid,
-        "admin": p.connection.admin,
-        "rate": p.opts.rate,
-        "lanes": p.opts.lanes,
-        "on_message_error": p.opts.on_message_error,
-        "retry_failed": p.opts.retry_failed,
-    })
-    .to_string()
+    exit
 }
 
 /// First Ctrl-C: stop cleanly. Second: exit at once.
@@ -253,7 +213,7 @@ async fn interrupts(controls: mpsc::Sender<Control>) {
     let _ = controls.send(Control::Shutdown).await;
     if tokio::signal::ctrl_c().await.is_ok() {
         eprintln!("timport: quitting now; resume with the same command");
-        std::process::exit(Exit::Interrupted as i32);
+        std::process::exit(i32::from(Exit::Interrupted.code()));
     }
 }
 

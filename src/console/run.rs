@@ -1,5 +1,5 @@
 //! Running an import for the console: the launch's groups worked from the console's own scan
-//! (`engine::staged::StagedWork`), the run opened (or resumed) in the ledger exactly as
+//! (`engine::staged::StagedWork`), the run opened (or resumed) by `engine::open`, as
 //! `timport run` opens it, the engine's events forwarded to the console's channel as
 //! [`Msg::Engine`], and the operator's controls passed on. The engine waits for decisions
 //! (`wait_for_decisions`): a paused lane stays paused until the operator decides.
@@ -9,11 +9,10 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::engine::ledger::{Ledger, LedgerError};
-use crate::engine::run::{RunOutcome, open_run, run as run_engine};
+use crate::engine::open::{Destination, OpenRequest, open};
+use crate::engine::run::RunOutcome;
 use crate::engine::staged::StagedWork;
-use crate::engine::work::WorkSource;
-use crate::engine::{Control, Event, RunOptions};
+use crate::engine::{Control, Event, LedgerError, RunOptions};
 use crate::plan::PlanOptions;
 
 use super::effect::Launch;
@@ -39,8 +38,9 @@ pub struct Started {
     pub engine: JoinHandle<Result<RunOutcome, LedgerError>>,
 }
 
-/// Opens (or resumes) the launch's run in the ledger, as `timport run` does, and starts the
-/// engine on it. An error is why the run could not start.
+/// Opens (or resumes) the launch's run in the ledger through the engine's one opener (so
+/// `timport run` and the console resume each other's runs), and starts the engine on it. An error
+/// is why the run could not start.
 pub async fn start(
     launch: Launch,
     opts: RunOptions,
@@ -48,36 +48,23 @@ pub async fn start(
 ) -> Result<Started, String> {
     opts.check()?;
     let work = StagedWork::shared(launch.staging, &launch.groups, PlanOptions::default())?;
-    // The same root string `timport run` records, so either can resume the other's run.
-    let root = std::fs::canonicalize(work.staging().root())
-        .unwrap_or_else(|_| work.staging().root().to_owned())
-        .display()
-        .to_string();
-    let fingerprints = work.fingerprints();
-    let options_json = serde_json::json!({
-        "endpoint": launch.client.endpoint().base(),
-        "sdkappid": launch.client.sdkappid(),
-        "admin": launch.client.admin(),
-        "rate": opts.rate,
-        "lanes": opts.lanes,
-        "on_message_error": opts.on_message_error,
-        "retry_failed": opts.retry_failed,
+    let destination = Destination {
+        endpoint: launch.client.endpoint().base().to_owned(),
+        sdkappid: launch.client.sdkappid(),
+        admin: launch.client.admin().to_owned(),
+    };
+    let active = open(OpenRequest {
+        ledger: launch.ledger,
+        work,
+        destination,
+        options: opts,
+        new_run: false,
     })
-    .to_string();
-    let path = launch.ledger.clone();
-    let ledger = tokio::task::spawn_blocking(move || Ledger::open(&path))
-        .await
-        .map_err(|e| format!("opening the ledger failed: {e}"))?
-        .map_err(|e| e.to_string())?;
-    let opened = open_run(&ledger, root, options_json, fingerprints, false)
-        .await
-        .map_err(|e| e.to_string())?;
+    .await
+    .map_err(|e| e.to_string())?;
     let (events_tx, events) = mpsc::channel(EVENTS);
-    let source: Arc<dyn WorkSource> = Arc::new(work);
     let client = Arc::new(launch.client);
-    let engine = tokio::spawn(async move {
-        run_engine(client, source, ledger, &opened, opts, events_tx, controls).await
-    });
+    let engine = tokio::spawn(async move { active.run(client, events_tx, controls).await });
     Ok(Started { events, engine })
 }
 

@@ -65,6 +65,7 @@ mod lane;
 pub mod ledger;
 pub mod limiter;
 pub mod memory;
+pub mod open;
 pub mod options;
 pub mod outcome;
 mod part_cut;
@@ -82,6 +83,7 @@ pub use events::{
     Counts, Event, Failure, Landed, LaneState, MessageOutcome, PauseReason, RunSummary, SourceRef,
     TargetStart, TargetSummary,
 };
+pub use ledger::LedgerError;
 pub use options::{DEFAULT_LANES, DEFAULT_RATE, MAX_RATE, OnMessageError, RetryPolicy, RunOptions};
 pub use target::Target;
 

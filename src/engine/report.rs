@@ -381,7 +381,7 @@ mod tests {
                     ),
                 ];
                 requests::record(c, g2, &[], requests::state::DONE, None, &invalid)?;
-                runs::finish_run(c, run, runs::RunStatus::Incomplete, 1)
+                runs::finish_run(c, run, runs::RunStatus::Incomplete)
             })
             .await
             .unwrap();

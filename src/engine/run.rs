@@ -1,7 +1,7 @@
-//! A run: opening it in the ledger (new, or resumed with its staged files unchanged), starting
-//! one lane per target with at most `--lanes` working at once, routing controls to lanes,
-//! stopping cleanly (no new requests; answers in flight awaited for a bounded time), and the
-//! summary with the exit code.
+//! Driving a run that `open` opened: one lane per target with at most `--lanes` working at once,
+//! routing controls to lanes, stopping cleanly (no new requests; answers in flight awaited for a
+//! bounded time), and the summary with the run's end status (`RunStatus`, whose `exit` gives
+//! the exit code).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,7 +18,7 @@ use super::events::{
 };
 use super::lane::{LaneEnd, LaneSetup, end_state, run_lane};
 use super::ledger::decisions::{self, DecisionRecord};
-use super::ledger::runs::{self, FileChange, FileRecord, RunRecord, RunStatus, compare_files};
+use super::ledger::runs::{self, RunStatus};
 use super::ledger::{Ledger, LedgerError, read, targets};
 use super::limiter::Limiter;
 use super::options::RunOptions;
@@ -26,82 +26,23 @@ use super::service::ImportService;
 use super::target::Target;
 use super::work::{TargetInfo, WorkSource};
 
-/// The exit code of an interrupted run (128 + SIGINT, as shells report Ctrl-C).
-pub const EXIT_INTERRUPTED: u8 = 130;
-
-/// Why a run could not be opened.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OpenRunError {
-    /// The ledger failed.
-    #[error(transparent)]
-    Ledger(#[from] LedgerError),
-    /// Staged files changed since the run began.
-    #[error("the staged files changed since run {run_id} began ({}); resuming would mix two versions of the same history. Restore the files, or start a new run with --new-run", .changes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
-    FilesChanged {
-        /// The run.
-        run_id: i64,
-        /// What changed.
-        changes: Vec<FileChange>,
-    },
-}
-
-/// A run ready to work on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenedRun {
-    /// As recorded.
-    pub run: RunRecord,
-    /// True when it continues an earlier invocation.
-    pub resumed: bool,
-}
-
-/// Opens the run of `staging_root`: the latest one, resumed, when its files are unchanged (an
-/// error listing the changes otherwise), or a new one when there is none or `new_run` is set.
-pub async fn open_run(
-    ledger: &Ledger,
-    staging_root: String,
-    options_json: String,
-    files: Vec<FileRecord>,
-    new_run: bool,
-) -> Result<OpenedRun, OpenRunError> {
-    let root = staging_root.clone();
-    let existing = ledger.call(move |c| runs::latest_run_for(c, &root)).await?;
-    match existing {
-        Some(run) if !new_run => {
-            let id = run.id;
-            let recorded = ledger.call(move |c| runs::files_of(c, id)).await?;
-            let changes = compare_files(&recorded, &files);
-            if !changes.is_empty() {
-                return Err(OpenRunError::FilesChanged {
-                    run_id: id,
-                    changes,
-                });
-            }
-            ledger.call(move |c| runs::resume_run(c, id)).await?;
-            let run = ledger
-                .call(move |c| runs::run_by_id(c, id))
-                .await?
-                .ok_or_else(|| LedgerError::Corrupt(format!("run {id} vanished")))?;
-            Ok(OpenedRun { run, resumed: true })
-        }
-        _ => {
-            let run = ledger
-                .call(move |c| runs::create_run(c, &staging_root, &options_json, &files))
-                .await?;
-            Ok(OpenedRun {
-                run,
-                resumed: false,
-            })
-        }
-    }
-}
+// Opening moved to `open`; these names stay here for callers written against them.
+pub use super::open::{OpenRunError, OpenedRun, open_run};
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunOutcome {
     /// Where everything stands.
     pub summary: RunSummary,
-    /// The process exit code (DESIGN.md; 130 when interrupted).
-    pub exit_code: u8,
+    /// How it ended (never [`RunStatus::Running`]); [`RunStatus::exit`] gives the exit code.
+    pub status: RunStatus,
+}
+
+impl RunOutcome {
+    /// The process exit code this ending means.
+    pub fn exit_code(&self) -> u8 {
+        self.status.exit().code()
+    }
 }
 
 /// Why the whole run stopped early.
@@ -231,14 +172,14 @@ pub async fn run<S: ImportService>(
     router.abort();
 
     let finished = summarize(&ctx, run_id, &recorded, &ends, &cause, started).await;
-    let (status, exit_code) = (status_of(finished.exit_code), finished.exit_code);
+    let status = finished.status;
     let _ = ledger
-        .call(move |c| runs::finish_run(c, run_id, status, exit_code))
+        .call(move |c| runs::finish_run(c, run_id, status))
         .await;
     let _ = events
         .send(Event::RunFinished {
             summary: finished.summary.clone(),
-            exit_code,
+            exit_code: finished.exit_code(),
         })
         .await;
     Ok(finished)
@@ -480,7 +421,7 @@ async fn summarize<S: ImportService>(
         })
         .collect();
     let cause = cause.lock().unwrap_or_else(PoisonError::into_inner).clone();
-    let exit_code = exit_code(cause.as_ref(), blocked, &totals);
+    let status = end_status(cause.as_ref(), blocked, &totals);
     RunOutcome {
         summary: RunSummary {
             run_id,
@@ -490,29 +431,20 @@ async fn summarize<S: ImportService>(
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             stopped: cause.as_ref().map(StopCause::words),
         },
-        exit_code,
+        status,
     }
 }
 
-/// DESIGN.md's exit codes: 3 when an unrecoverable service, connection or ledger error stopped
-/// the run or a lane; 130 when the operator interrupted it; 0 when every message is done; 1
-/// otherwise (failed, skipped, invalid or not yet sent).
-fn exit_code(cause: Option<&StopCause>, blocked: bool, totals: &Counts) -> u8 {
+/// How the run ended: stopped when an unrecoverable service, connection or ledger error stopped
+/// the run or a lane; interrupted when the operator stopped it; done when every message is done;
+/// incomplete otherwise (failed, skipped, invalid or not yet sent).
+fn end_status(cause: Option<&StopCause>, blocked: bool, totals: &Counts) -> RunStatus {
     match cause {
-        Some(StopCause::Service(_) | StopCause::Ledger(_)) => 3,
-        _ if blocked => 3,
-        Some(StopCause::Interrupted) => EXIT_INTERRUPTED,
-        None if totals.done == totals.total => 0,
-        None => 1,
-    }
-}
-
-fn status_of(exit_code: u8) -> RunStatus {
-    match exit_code {
-        0 => RunStatus::Done,
-        3 => RunStatus::Stopped,
-        EXIT_INTERRUPTED => RunStatus::Interrupted,
-        _ => RunStatus::Incomplete,
+        Some(StopCause::Service(_) | StopCause::Ledger(_)) => RunStatus::Stopped,
+        _ if blocked => RunStatus::Stopped,
+        Some(StopCause::Interrupted) => RunStatus::Interrupted,
+        None if totals.done == totals.total => RunStatus::Done,
+        None => RunStatus::Incomplete,
     }
 }
 
@@ -521,7 +453,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exit_codes_follow_the_design() {
+    fn end_statuses_and_their_exit_codes_follow_the_design() {
         let all = Counts {
             total: 3,
             done: 3,
@@ -539,30 +471,22 @@ mod tests {
             remedy: "r".into(),
             detail: String::new(),
         };
-        assert_eq!(exit_code(None, false, &all), 0);
-        assert_eq!(exit_code(None, false, &skipped), 1);
+        let code = |cause: Option<&StopCause>, blocked, totals| {
+            end_status(cause, blocked, totals).exit().code()
+        };
+        assert_eq!(end_status(None, false, &all), RunStatus::Done);
+        assert_eq!(code(None, false, &all), 0);
+        assert_eq!(end_status(None, false, &skipped), RunStatus::Incomplete);
+        assert_eq!(code(None, false, &skipped), 1);
+        assert_eq!(code(None, true, &all), 3, "a lane blocked on the network");
+        assert_eq!(code(Some(&StopCause::Service(f)), false, &all), 3);
+        assert_eq!(code(Some(&StopCause::Ledger("x".into())), false, &all), 3);
         assert_eq!(
-            exit_code(None, true, &all),
-            3,
-            "a lane blocked on the network"
+            end_status(Some(&StopCause::Interrupted), false, &skipped),
+            RunStatus::Interrupted
         );
-        assert_eq!(exit_code(Some(&StopCause::Service(f)), false, &all), 3);
-        assert_eq!(
-            exit_code(Some(&StopCause::Ledger("x".into())), false, &all),
-            3
-        );
-        assert_eq!(
-            exit_code(Some(&StopCause::Interrupted), false, &skipped),
-            EXIT_INTERRUPTED
-        );
-        assert_eq!(status_of(0), RunStatus::Done);
-        assert_eq!(status_of(1), RunStatus::Incomplete);
-        assert_eq!(status_of(3), RunStatus::Stopped);
-        assert_eq!(status_of(130), RunStatus::Interrupted);
-        assert_eq!(
-            exit_code(None, false, &Counts::default()),
-            0,
-            "nothing to do"
-        );
+        assert_eq!(code(Some(&StopCause::Interrupted), false, &skipped), 130);
+        assert_eq!(code(None, false, &Counts::default()), 0, "nothing to do");
+        assert_eq!(RunStatus::Running.exit(), crate::exit::Exit::Stopped);
     }
 }

@@ -429,7 +429,7 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn exit(&self) -> u8 {
-        self.outcome.exit_code
+        self.outcome.exit_code()
     }
 
     pub fn count(&self, pred: impl Fn(&Event) -> bool) -> usize {

@@ -178,12 +178,7 @@ async fn headless(sandbox: &SandboxHandle, dir: &DemoDir) -> Exit {
         "(the demo's sandbox and ledger live only as long as the demo: in a real migration, `timport report` reads the ledger afterwards)",
     );
     match engine.await {
-        Ok(Ok(outcome)) => match outcome.exit_code {
-            0 => Exit::Done,
-            1 => Exit::Failed,
-            2 => Exit::BadInput,
-            _ => Exit::Stopped,
-        },
+        Ok(Ok(outcome)) => outcome.status.exit(),
         Ok(Err(e)) => {
             say(&format!("timport demo: the ledger failed: {e}"));
             Exit::Stopped

@@ -10,6 +10,7 @@ use std::fmt;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{LedgerError, now_ms};
+use crate::exit::Exit;
 
 /// Where a run stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,19 @@ impl RunStatus {
             RunStatus::Incomplete => "incomplete",
             RunStatus::Stopped => "stopped",
             RunStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl RunStatus {
+    /// The exit code an invocation that ends in this status exits with: the one place a run's
+    /// end becomes a number. (`Running` is never an end: a run recorded as running was killed.)
+    pub fn exit(self) -> Exit {
+        match self {
+            RunStatus::Done => Exit::Done,
+            RunStatus::Incomplete => Exit::Failed,
+            RunStatus::Running | RunStatus::Stopped => Exit::Stopped,
+            RunStatus::Interrupted => Exit::Interrupted,
         }
     }
 }
@@ -178,16 +192,16 @@ pub fn resume_run(conn: &Connection, run_id: i64) -> Result<(), LedgerError> {
     Ok(())
 }
 
-/// Records how an invocation of the run ended.
-pub fn finish_run(
-    conn: &Connection,
-    run_id: i64,
-    status: RunStatus,
-    exit_code: u8,
-) -> Result<(), LedgerError> {
+/// Records how an invocation of the run ended (its status and the exit code that status means).
+pub fn finish_run(conn: &Connection, run_id: i64, status: RunStatus) -> Result<(), LedgerError> {
     conn.execute(
         "UPDATE runs SET status = ?2, exit_code = ?3, finished_at = ?4 WHERE id = ?1",
-        params![run_id, status.word(), i64::from(exit_code), now_ms()],
+        params![
+            run_id,
+            status.word(),
+            i64::from(status.exit().code()),
+            now_ms()
+        ],
     )
     .map_err(LedgerError::sql("the end of a run"))?;
     Ok(())
@@ -313,7 +327,7 @@ mod tests {
         let files = ledger.call(move |c| files_of(c, id)).await.unwrap();
         assert_eq!(files, [file("g1.jsonl", 10, "aa")]);
         ledger
-            .call(move |c| finish_run(c, id, RunStatus::Incomplete, 1))
+            .call(move |c| finish_run(c, id, RunStatus::Incomplete))
             .await
             .unwrap();
         let done = ledger

@@ -1,0 +1,350 @@
+//! Opening a run: the one way `timport run` and the console start or resume an import of a
+//! staging directory, so that either can resume the other's run.
+//!
+//! [`open`] opens the ledger, names the run by the staging root's canonical path, and either
+//! resumes the latest run of that root (when its staged files are unchanged; otherwise
+//! [`OpenRunError::FilesChanged`]) or starts a new one recording the run's options and the
+//! files' fingerprints. It returns an [`ActiveRun`]: the ledger, the run and its work, kept
+//! together for as long as the run goes ([`ActiveRun::run`] consumes it). Whatever must hold for
+//! the run's whole life belongs in it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use super::control::Control;
+use super::events::Event;
+use super::ledger::runs::{self, FileChange, FileRecord, RunRecord, compare_files};
+use super::ledger::{Ledger, LedgerError};
+use super::options::{OnMessageError, RunOptions};
+use super::run::{RunOutcome, run};
+use super::service::ImportService;
+use super::staged::StagedWork;
+use super::work::WorkSource;
+use crate::exit::Exit;
+
+/// Why a run could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpenRunError {
+    /// The ledger file could not be opened (or created).
+    #[error(transparent)]
+    Open(LedgerError),
+    /// The ledger failed while the run was being opened.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// Staged files changed since the run began.
+    #[error("the staged files changed since run {run_id} began ({}); resuming would mix two versions of the same history. Restore the files, or start a new run with --new-run", .changes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    FilesChanged {
+        /// The run.
+        run_id: i64,
+        /// What changed.
+        changes: Vec<FileChange>,
+    },
+    /// The task opening the ledger ended abnormally.
+    #[error("opening the ledger failed: {0}")]
+    Aborted(String),
+}
+
+impl OpenRunError {
+    /// The exit code of a command that could not open its run: the operator's to fix (a ledger
+    /// path that cannot be used, changed files) is bad input; the rest stopped it.
+    pub fn exit(&self) -> Exit {
+        match self {
+            OpenRunError::Open(_) | OpenRunError::FilesChanged { .. } => Exit::BadInput,
+            OpenRunError::Ledger(_) | OpenRunError::Aborted(_) => Exit::Stopped,
+        }
+    }
+}
+
+/// A run ready to work on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedRun {
+    /// As recorded.
+    pub run: RunRecord,
+    /// True when it continues an earlier invocation.
+    pub resumed: bool,
+}
+
+/// Where the messages go, as a run records it (never a secret: the endpoint, the app and the
+/// admin account name the connection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// The endpoint's base URL.
+    pub endpoint: String,
+    /// The app's SDKAppID.
+    pub sdkappid: u64,
+    /// The admin account that signs.
+    pub admin: String,
+}
+
+/// The options a run records, in this order.
+#[derive(Serialize)]
+struct RecordedOptions<'a> {
+    endpoint: &'a str,
+    sdkappid: u64,
+    admin: &'a str,
+    rate: u32,
+    lanes: usize,
+    on_message_error: OnMessageError,
+    retry_failed: bool,
+}
+
+fn options_json(to: &Destination, opts: &RunOptions) -> String {
+    serde_json::to_string(&RecordedOptions {
+        endpoint: &to.endpoint,
+        sdkappid: to.sdkappid,
+        admin: &to.admin,
+        rate: opts.rate,
+        lanes: opts.lanes,
+        on_message_error: opts.on_message_error,
+        retry_failed: opts.retry_failed,
+    })
+    .unwrap_or_default()
+}
+
+/// What opening a run needs.
+pub struct OpenRequest {
+    /// The ledger file (created when missing).
+    pub ledger: PathBuf,
+    /// The staged work, already scanned and narrowed to the run's groups.
+    pub work: StagedWork,
+    /// Where the messages go.
+    pub destination: Destination,
+    /// How the run goes (recorded with it).
+    pub options: RunOptions,
+    /// Start a new run even when one of this staging exists.
+    pub new_run: bool,
+}
+
+/// A run opened in its ledger, with its work and options: alive for as long as the run goes.
+pub struct ActiveRun {
+    ledger: Ledger,
+    opened: OpenedRun,
+    work: Arc<StagedWork>,
+    options: RunOptions,
+}
+
+impl ActiveRun {
+    /// The run as recorded, and whether it resumes an earlier invocation.
+    pub fn opened(&self) -> &OpenedRun {
+        &self.opened
+    }
+
+    /// Runs every target to its end (or until stopped): the events go to `events` (the last is
+    /// [`Event::RunFinished`]), the controls come from `controls`.
+    pub async fn run<S: ImportService>(
+        self,
+        service: Arc<S>,
+        events: mpsc::Sender<Event>,
+        controls: mpsc::Receiver<Control>,
+    ) -> Result<RunOutcome, LedgerError> {
+        let source: Arc<dyn WorkSource> = self.work;
+        run(
+            service,
+            source,
+            self.ledger,
+            &self.opened,
+            self.options,
+            events,
+            controls,
+        )
+        .await
+    }
+}
+
+/// Opens (or resumes) the run of the request's staging in its ledger.
+pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
+    let OpenRequest {
+        ledger,
+        work,
+        destination,
+        options,
+        new_run,
+    } = request;
+    let ledger = tokio::task::spawn_blocking(move || Ledger::open(&ledger))
+        .await
+        .map_err(|e| OpenRunError::Aborted(e.to_string()))?
+        .map_err(OpenRunError::Open)?;
+    let opened = open_run(
+        &ledger,
+        staging_root(&work),
+        options_json(&destination, &options),
+        work.fingerprints(),
+        new_run,
+    )
+    .await?;
+    Ok(ActiveRun {
+        ledger,
+        opened,
+        work: Arc::new(work),
+        options,
+    })
+}
+
+/// The name a run of this staging has in the ledger: its root's canonical path (as given when it
+/// cannot be resolved), so that the same directory reached another way is the same run.
+pub fn staging_root(work: &StagedWork) -> String {
+    let root = work.staging().root();
+    std::fs::canonicalize(root)
+        .unwrap_or_else(|_| root.to_owned())
+        .display()
+        .to_string()
+}
+
+/// Opens the run of `staging_root` in an open ledger: the latest one, resumed, when its files are
+/// unchanged (an error listing the changes otherwise), or a new one when there is none or
+/// `new_run` is set. [`open`] is the way in for commands; this is its ledger step.
+pub async fn open_run(
+    ledger: &Ledger,
+    staging_root: String,
+    options_json: String,
+    files: Vec<FileRecord>,
+    new_run: bool,
+) -> Result<OpenedRun, OpenRunError> {
+    let root = staging_root.clone();
+    let existing = ledger.call(move |c| runs::latest_run_for(c, &root)).await?;
+    match existing {
+        Some(run) if !new_run => {
+            let id = run.id;
+            let recorded = ledger.call(move |c| runs::files_of(c, id)).await?;
+            let changes = compare_files(&recorded, &files);
+            if !changes.is_empty() {
+                return Err(OpenRunError::FilesChanged {
+                    run_id: id,
+                    changes,
+                });
+            }
+            ledger.call(move |c| runs::resume_run(c, id)).await?;
+            let run = ledger
+                .call(move |c| runs::run_by_id(c, id))
+                .await?
+                .ok_or_else(|| LedgerError::Corrupt(format!("run {id} vanished")))?;
+            Ok(OpenedRun { run, resumed: true })
+        }
+        _ => {
+            let run = ledger
+                .call(move |c| runs::create_run(c, &staging_root, &options_json, &files))
+                .await?;
+            Ok(OpenedRun {
+                run,
+                resumed: false,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recorded_options_keep_their_names_and_order() {
+        let to = Destination {
+            endpoint: "http://127.0.0.1:9".into(),
+            sdkappid: 7,
+            admin: "boss".into(),
+        };
+        let opts = RunOptions {
+            rate: 20,
+            lanes: 2,
+            on_message_error: OnMessageError::Skip,
+            ..RunOptions::default()
+        };
+        assert_eq!(
+            options_json(&to, &opts),
+            r#"{"endpoint":"http://127.0.0.1:9","sdkappid":7,"admin":"boss","rate":20,"lanes":2,"on_message_error":"skip","retry_failed":false}"#
+        );
+    }
+
+    fn staged(root: &std::path::Path) -> StagedWork {
+        let now = crate::clock::unix_now();
+        let staging = crate::staging::scan(root, &crate::staging::ScanOptions::new(now))
+            .expect("the staging scans");
+        StagedWork::new(staging, &[], crate::plan::PlanOptions::default()).expect("staged work")
+    }
+
+    fn request(ledger: &std::path::Path, staging: &std::path::Path, new_run: bool) -> OpenRequest {
+        OpenRequest {
+            ledger: ledger.to_owned(),
+            work: staged(staging),
+            destination: Destination {
+                endpoint: "http://127.0.0.1:9".into(),
+                sdkappid: 1,
+                admin: "a".into(),
+            },
+            options: RunOptions::default(),
+            new_run,
+        }
+    }
+
+    #[tokio::test]
+    async fn one_opener_starts_resumes_and_refuses_changed_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = dir.path().join("staging");
+        std::fs::create_dir_all(&staging).unwrap();
+        let line = r#"{"From_Account":"u1","SendTime":1600000000,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}}]}"#;
+        std::fs::write(staging.join("g.jsonl"), format!("{line}\n")).unwrap();
+        let ledger = dir.path().join("ledger.sqlite3");
+
+        let first = open(request(&ledger, &staging, false)).await.unwrap();
+        assert!(!first.opened().resumed);
+        let id = first.opened().run.id;
+        assert_eq!(
+            first.opened().run.staging_root,
+            std::fs::canonicalize(&staging)
+                .unwrap()
+                .display()
+                .to_string()
+        );
+        assert!(first.opened().run.options.contains(r#""sdkappid":1"#));
+        drop(first);
+
+        // The same directory reached another way is the same run.
+        let other_way = dir.path().join("staging/../staging");
+        let again = open(request(&ledger, &other_way, false)).await.unwrap();
+        assert!(again.opened().resumed);
+        assert_eq!(again.opened().run.id, id);
+        drop(again);
+
+        let fresh = open(request(&ledger, &staging, true)).await.unwrap();
+        assert!(!fresh.opened().resumed);
+        assert_ne!(fresh.opened().run.id, id);
+        drop(fresh);
+
+        std::fs::write(staging.join("g.jsonl"), format!("{line}\n{line}\n")).unwrap();
+        let err = open(request(&ledger, &staging, false))
+            .await
+            .err()
+            .expect("changed files are refused");
+        assert!(matches!(err, OpenRunError::FilesChanged { .. }), "{err}");
+        assert_eq!(err.exit(), Exit::BadInput);
+
+        // A ledger path that cannot be a database is the operator's to fix.
+        let err = open(request(dir.path(), &staging, true))
+            .await
+            .err()
+            .expect("a directory is no ledger");
+        assert!(matches!(err, OpenRunError::Open(_)), "{err}");
+        assert_eq!(err.exit(), Exit::BadInput);
+    }
+
+    #[test]
+    fn open_failures_map_to_exit_codes() {
+        let files = OpenRunError::FilesChanged {
+            run_id: 1,
+            changes: vec![FileChange::Changed("g.jsonl".into())],
+        };
+        assert_eq!(files.exit(), Exit::BadInput);
+        assert_eq!(
+            OpenRunError::Open(LedgerError::Corrupt("x".into())).exit(),
+            Exit::BadInput
+        );
+        assert_eq!(
+            OpenRunError::Ledger(LedgerError::Corrupt("x".into())).exit(),
+            Exit::Stopped
+        );
+        assert_eq!(OpenRunError::Aborted("x".into()).exit(), Exit::Stopped);
+    }
+}

@@ -1,0 +1,51 @@
+//! The process's exit codes, a contract scripts rely on (docs/reference.md lists them). Every
+//! command ends in one of these; how a run's end maps to one is said once, by
+//! `engine::ledger::runs::RunStatus::exit`.
+
+use std::process::ExitCode;
+
+/// Exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: all done.
+    Done = 0,
+    /// 1: finished with failed or skipped messages.
+    Failed = 1,
+    /// 2: bad input or usage.
+    BadInput = 2,
+    /// 3: stopped by an unrecoverable service or connection error (auth, region, network).
+    Stopped = 3,
+    /// 130: interrupted by Ctrl-C (the shell convention, 128 + SIGINT); the ledger says where.
+    Interrupted = 130,
+}
+
+impl Exit {
+    /// The number the process exits with.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_the_documented_ones() {
+        let codes = [
+            Exit::Done,
+            Exit::Failed,
+            Exit::BadInput,
+            Exit::Stopped,
+            Exit::Interrupted,
+        ]
+        .map(Exit::code);
+        assert_eq!(codes, [0, 1, 2, 3, 130]);
+    }
+}
