@@ -6,13 +6,12 @@ use std::io::IsTerminal;
 use tracing_appender::non_blocking::WorkerGuard;
 
 use crate::api::ClientOptions;
-use crate::cli::run_settings::Settings;
 use crate::cli::{Cli, Exit};
-use crate::config::{Paths, SECRET_KEY_ENV};
+use crate::config::{Paths, RunFlags, SECRET_KEY_ENV, Settings};
 use crate::console::app::{App, terminal_input};
 use crate::console::exec::ExecOptions;
 use crate::console::logging;
-use crate::console::settings::{self, Prefill, key_from_env};
+use crate::console::settings::{Prefill, key_from_env};
 use crate::console::state::{AppState, Locations, Startup};
 use crate::console::terminal::{StdoutHost, TerminalGuard};
 use crate::console::theme::Theme;
@@ -32,20 +31,15 @@ pub fn run(cli: &Cli) -> Exit {
             return Exit::BadInput;
         }
     };
-    let prefill = settings::read_prefill(&cli.connect);
+    // One resolver for the form, the ledger and the run options, as `timport run` settles them;
+    // its problems (a config file that cannot be read, ...) show on the Connect screen.
+    let settings = Settings::load(&cli.connect, &RunFlags::default(), &paths);
+    let prefill = Prefill::from_settings(&settings);
     let env_key = key_from_env(std::env::var(SECRET_KEY_ENV).ok()).ok();
-    // The profile's run settings (rate, lanes, message policy, ledger), as `timport run` uses
-    // them; a config file that cannot be read is already a problem on the Connect screen.
-    let run_settings = Settings::load(&cli.connect).ok();
-    let ledger = run_settings
-        .as_ref()
-        .map_or_else(|| paths.default_ledger(), |s| s.ledger(None));
-    let (_log, mut startup) = prepare(&paths, prefill, ledger, cli.staging.clone());
-    if let Some(s) = &run_settings {
-        startup.run_options.rate = s.rate(None);
-        startup.run_options.lanes = s.lanes(None);
-        startup.run_options.on_message_error = s.on_message_error(None);
-    }
+    let (_log, mut startup) = prepare(&paths, prefill, settings.run.ledger, cli.staging.clone());
+    startup.run_options.rate = settings.run.rate;
+    startup.run_options.lanes = settings.run.lanes;
+    startup.run_options.on_message_error = settings.run.on_message_error;
     let opts = ExecOptions {
         paths,
         env_key,

@@ -16,7 +16,6 @@ pub mod demo;
 mod plan;
 mod report;
 mod run;
-mod run_settings;
 mod sandbox;
 mod usersig;
 mod validate;
@@ -165,7 +164,7 @@ pub struct RunArgs {
     pub lanes: Option<usize>,
     /// When the service refuses a message: pause that group's lane, or skip the message with a
     /// recorded reason (default: the profile's, else pause).
-    #[arg(long, value_parser = run_settings::parse_on_message_error, env = "TIMPORT_ON_MESSAGE_ERROR")]
+    #[arg(long, value_parser = parse_on_message_error, env = "TIMPORT_ON_MESSAGE_ERROR")]
     pub on_message_error: Option<crate::engine::OnMessageError>,
     /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
     #[arg(long, env = "TIMPORT_LEDGER")]
@@ -209,6 +208,15 @@ pub struct UsersigArgs {
     pub expire: u64,
 }
 
+/// Parses `pause` or `skip` (for clap).
+fn parse_on_message_error(text: &str) -> Result<crate::engine::OnMessageError, String> {
+    use crate::engine::OnMessageError;
+    [OnMessageError::Pause, OnMessageError::Skip]
+        .into_iter()
+        .find(|p| p.word() == text)
+        .ok_or_else(|| format!("'{text}' is not pause or skip"))
+}
+
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
     crate::heap::limit_arenas();
@@ -224,4 +232,21 @@ pub fn main() -> ExitCode {
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_policy_is_pause_or_skip() {
+        use crate::engine::OnMessageError;
+        assert_eq!(parse_on_message_error("skip"), Ok(OnMessageError::Skip));
+        assert_eq!(parse_on_message_error("pause"), Ok(OnMessageError::Pause));
+        assert!(
+            parse_on_message_error("later")
+                .unwrap_err()
+                .contains("pause or skip")
+        );
+    }
 }

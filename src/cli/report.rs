@@ -3,9 +3,8 @@
 //! the report on stdout, as text or one JSON object; `--failed-out` writes the failed and
 //! invalid messages as a JSONL staging file to fix and run.
 
-use crate::cli::run_settings::Settings;
 use crate::cli::{Exit, ReportArgs};
-use crate::config::ConnectArgs;
+use crate::config::{ConnectArgs, RunFlags, Settings};
 use crate::engine::ledger::schema::open_for_reading;
 use crate::engine::report;
 
@@ -29,8 +28,15 @@ fn report(connect: &ConnectArgs, args: &ReportArgs) -> Result<(), String> {
                 .map_err(|_| format!("RUN must be a run number (see `timport report`), not '{r}'"))
         })
         .transpose()?;
-    let settings = Settings::load(connect).map_err(|e| e.to_string())?;
-    let path = settings.ledger(args.ledger.as_deref());
+    let flags = RunFlags {
+        ledger: args.ledger.clone(),
+        ..RunFlags::default()
+    };
+    let settings = Settings::from_env(connect, &flags).map_err(|e| e.to_string())?;
+    if let Some(problem) = settings.source_problem() {
+        return Err(problem.to_string());
+    }
+    let path = settings.run.ledger;
     let conn = open_for_reading(&path).map_err(|e| e.to_string())?;
     let report = report::load(&conn, run).map_err(|e| format!("{} ({})", e, path.display()))?;
     if args.json {

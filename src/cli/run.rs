@@ -17,16 +17,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 
 use crate::api::ClientOptions;
-use crate::cli::run_settings::Settings;
 use crate::cli::{Exit, RunArgs};
 use crate::clock::unix_now;
-use crate::config::ConnectArgs;
-use crate::config::Connection;
+use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
 use crate::engine::open::{Destination, OpenRequest, open};
 use crate::engine::printer::{Progress, human_line, json_line};
 use crate::engine::staged::StagedWork;
 use crate::engine::work::WorkSource;
-use crate::engine::{Control, Event, OnMessageError, RunOptions};
+use crate::engine::{Control, Event, RunOptions};
 use crate::plan::PlanOptions;
 use crate::staging::{ScanOptions, scan};
 
@@ -65,11 +63,20 @@ struct Prepared {
 }
 
 fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
-    let settings = Settings::load(connect).map_err(|e| e.to_string())?;
+    let flags = RunFlags {
+        rate: args.rate,
+        lanes: args.lanes,
+        on_message_error: args.on_message_error,
+        ledger: args.ledger.clone(),
+    };
+    let settings = Settings::from_env(connect, &flags).map_err(|e| e.to_string())?;
+    if let Some(problem) = settings.source_problem() {
+        return Err(problem.to_string());
+    }
     let opts = RunOptions {
-        rate: settings.rate(args.rate),
-        lanes: settings.lanes(args.lanes),
-        on_message_error: settings.on_message_error(args.on_message_error),
+        rate: settings.run.rate,
+        lanes: settings.run.lanes,
+        on_message_error: settings.run.on_message_error,
         retry_failed: args.retry_failed,
         settle_delay: Duration::try_from_secs_f64(args.settle_delay).map_err(|_| {
             format!(
@@ -80,7 +87,8 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         ..RunOptions::default()
     };
     opts.check()?;
-    let connection = Connection::resolve(connect).map_err(|e| e.to_string())?;
+    let ledger_path = settings.run.ledger.clone();
+    let connection: Connection = settings.connection().map_err(|e| e.to_string())?;
     for warning in &connection.warnings {
         eprintln!("timport: warning: {warning}");
     }
@@ -107,7 +115,6 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         .iter()
         .filter(|p| p.is_error())
         .count();
-    let ledger_path = settings.ledger(args.ledger.as_deref());
     let messages: u64 = targets.iter().map(|t| t.messages).sum();
     let summary = format!(
         "import {messages} message(s) into {} target(s) of app {} at {} (admin {}), {} requests/s, {} lanes, on message error: {}; ledger {}{}",
@@ -117,10 +124,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         connection.admin,
         opts.rate,
         opts.lanes,
-        match opts.on_message_error {
-            OnMessageError::Pause => "pause",
-            OnMessageError::Skip => "skip",
-        },
+        opts.on_message_error.word(),
         ledger_path.display(),
         if invalid > 0 {
             format!("; {invalid} staged problem(s) will stop their lanes (see `timport validate`)")

@@ -5,8 +5,7 @@
 use crate::api::usersig;
 use crate::cli::{Exit, UsersigArgs};
 use crate::clock::unix_now;
-use crate::config::ConnectArgs;
-use crate::config::{ConfigError, ConfigFile, Paths, SECRET_KEY_ENV, resolve_credentials};
+use crate::config::{ConnectArgs, RunFlags, Settings};
 
 /// Runs the command.
 pub fn run(connect: &ConnectArgs, args: &UsersigArgs) -> Exit {
@@ -32,11 +31,9 @@ fn usersig_line(
     if args.expire == 0 {
         return Err("--expire must be at least 1 second".into());
     }
-    let resolved = Paths::from_env().and_then(|paths| {
-        let file = ConfigFile::load(&paths.config_file())?;
-        resolve_credentials(connect, &file, &paths, std::env::var(SECRET_KEY_ENV).ok())
-    });
-    let (creds, warnings) = resolved.map_err(|e: ConfigError| e.to_string())?;
+    let (creds, warnings) = Settings::from_env(connect, &RunFlags::default())
+        .and_then(Settings::credentials)
+        .map_err(|e| e.to_string())?;
     let sig = usersig::generate(
         &creds.secret,
         creds.sdkappid,

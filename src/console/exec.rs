@@ -15,7 +15,6 @@ use tokio::task::{AbortHandle, JoinHandle};
 use crate::api::types::GetAppidGroupListRequest;
 use crate::api::{Client, ClientOptions};
 use crate::clock::unix_now;
-use crate::config::ConnectArgs;
 use crate::config::{ConfigFile, Paths, list_profiles, save_profile};
 use crate::engine::{Control, SourceRef};
 use crate::plan::PlanOptions;
@@ -106,13 +105,7 @@ impl Executor {
                     .as_ref()
                     .map(|k| k.key.expose().to_owned());
                 self.blocking("loading a profile", move || {
-                    let args = ConnectArgs {
-                        profile: Some(name.clone()),
-                        ..ConnectArgs::default()
-                    };
-                    let result = ConfigFile::load(&paths.config_file())
-                        .map_err(|e| e.to_string())
-                        .map(|file| Box::new(settings::prefill(&args, &file, &paths, env_key)));
+                    let result = settings::load_profile(&paths, &name, env_key).map(Box::new);
                     Msg::ProfileLoaded { name, result }
                 });
             }

@@ -8,7 +8,7 @@ use crate::api::types::GroupInfo;
 use crate::api::{ApiError, Client};
 use crate::engine::Event;
 
-use super::settings::{LoadedSecret, Prefill};
+use super::settings::{LoadedProfile, LoadedSecret};
 use super::state::files::Scanned;
 use super::state::preview::Previewed;
 
@@ -118,8 +118,8 @@ pub enum Msg {
     ProfileLoaded {
         /// The profile.
         name: String,
-        /// The form's new values, or why not.
-        result: Result<Box<Prefill>, String>,
+        /// The form's new values and the profile's run options, or why not.
+        result: Result<Box<LoadedProfile>, String>,
     },
     /// A secret key was loaded.
     KeyLoaded(Result<LoadedSecret, String>),

@@ -1,14 +1,14 @@
-//! What the Connect form starts with, from the same places every command reads (flags,
-//! `TIMPORT_*` variables, the selected profile; see `config`), without failing on what is missing:
-//! the form shows what it found, and each problem in words. Reads files: call it before the async
-//! shell starts or in `spawn_blocking`.
+//! What the Connect form starts with: the values `config`'s one resolver settles from the same
+//! places every command reads (flags, `TIMPORT_*` variables, the selected profile), shown with
+//! each problem in words instead of failing on it. Loading a profile reads files: call it before
+//! the async shell starts or in `spawn_blocking`.
 
 use std::path::{Path, PathBuf};
 
 use crate::api::{Endpoint, Region, SecretKey};
-use crate::config::ConnectArgs;
 use crate::config::{
-    ConfigFile, Paths, Profile, SECRET_KEY_ENV, load_secret_key_from, selected_profile,
+    ConfigFile, ConnectArgs, Key, KeySource, Paths, Place, Profile, RunFlags, RunSettings,
+    SECRET_KEY_ENV, Settings, load_secret_key_from, resolve,
 };
 
 /// The sandbox's address when nothing else names one.
@@ -111,6 +111,19 @@ pub struct LoadedSecret {
     pub warnings: Vec<String>,
 }
 
+impl From<Key> for LoadedSecret {
+    fn from(k: Key) -> Self {
+        LoadedSecret {
+            key: k.key,
+            origin: match k.source {
+                KeySource::File(path) => SecretOrigin::KeyFile(path),
+                KeySource::Env => SecretOrigin::Env,
+            },
+            warnings: k.warnings,
+        }
+    }
+}
+
 /// The form's values.
 #[derive(Debug, Clone)]
 pub struct Prefill {
@@ -142,135 +155,58 @@ impl Prefill {
             && self.secret.is_some()
             && self.choice.endpoint(&self.url).is_ok()
     }
-}
 
-/// The form's values from the real environment (`TIMPORT_CONFIG_DIR`, `TIMPORT_SECRET_KEY`).
-pub fn read_prefill(args: &ConnectArgs) -> Prefill {
-    match Paths::from_env() {
-        Ok(paths) => {
-            let env_key = std::env::var(SECRET_KEY_ENV).ok();
-            match ConfigFile::load(&paths.config_file()) {
-                Ok(file) => prefill(args, &file, &paths, env_key),
-                Err(e) => {
-                    let mut p = prefill(args, &ConfigFile::default(), &paths, env_key);
-                    p.problems.insert(0, e.to_string());
-                    p
-                }
-            }
+    /// The form's values from the resolved settings, with every problem and warning in words.
+    pub fn from_settings(settings: &Settings) -> Prefill {
+        let (choice, url) = match &settings.place {
+            Some(Place::Region(r)) => (EndpointChoice::Region(*r), DEFAULT_SANDBOX_URL.into()),
+            Some(Place::Endpoint(e)) => (EndpointChoice::for_endpoint(e), e.base().to_owned()),
+            None => (EndpointChoice::Sandbox, DEFAULT_SANDBOX_URL.into()),
+        };
+        let mut problems = settings.problems();
+        problems.extend(settings.warnings.iter().cloned());
+        Prefill {
+            profiles: settings.profiles.clone(),
+            profile: settings.profile.clone(),
+            choice,
+            url,
+            sdkappid: settings.sdkappid,
+            admin: settings.admin.clone(),
+            key_file: settings.key_file.clone(),
+            secret: settings.key.clone().map(LoadedSecret::from),
+            problems,
         }
-        Err(e) => Prefill {
-            profiles: Vec::new(),
-            profile: None,
-            choice: EndpointChoice::Sandbox,
-            url: DEFAULT_SANDBOX_URL.into(),
-            sdkappid: args.sdkappid,
-            admin: args.admin.clone(),
-            key_file: args.key_file.clone(),
-            secret: None,
-            problems: vec![e.to_string()],
-        },
     }
 }
 
-/// The form's values from `args` (flags and `TIMPORT_*` variables), the config file and the
-/// value of `TIMPORT_SECRET_KEY`, in the precedence every command uses.
-pub fn prefill(
-    args: &ConnectArgs,
-    file: &ConfigFile,
+/// A profile loaded from the Connect form: its connection for the form, and the run options
+/// (rate, lanes, message policy) it gives the console's next runs.
+#[derive(Debug, Clone)]
+pub struct LoadedProfile {
+    /// The form's values.
+    pub prefill: Prefill,
+    /// The profile's run options (else the defaults).
+    pub run: RunSettings,
+}
+
+/// Loads profile `name` as the form does: the profile's own values (not the command line's),
+/// with `env_key` as the value of `TIMPORT_SECRET_KEY`. A config file that cannot be read is an
+/// error; a profile that does not exist is a problem shown on the form.
+pub fn load_profile(
     paths: &Paths,
+    name: &str,
     env_key: Option<String>,
-) -> Prefill {
-    let mut problems = Vec::new();
-    let selected = match selected_profile(args.profile.as_deref(), file, &paths.config_file()) {
-        Ok(s) => s,
-        Err(e) => {
-            problems.push(e.to_string());
-            None
-        }
+) -> Result<LoadedProfile, String> {
+    let file = ConfigFile::load(&paths.config_file()).map_err(|e| e.to_string())?;
+    let args = ConnectArgs {
+        profile: Some(name.to_owned()),
+        ..ConnectArgs::default()
     };
-    let profile: Option<&Profile> = selected.map(|(_, p)| p);
-    let (choice, url) = endpoint_choice(args, profile, &mut problems);
-    let env_key = env_key.filter(|k| !k.trim().is_empty());
-    let profile_key_file = profile.and_then(|p| p.key_file_path(&paths.config_dir));
-    let key_file = args.key_file.clone().or(profile_key_file.clone());
-    let secret = load_key(
-        args.key_file.as_deref(),
-        env_key,
-        profile_key_file,
-        &mut problems,
-    );
-    Prefill {
-        profiles: file.profile_names(),
-        profile: selected.map(|(name, _)| name.to_owned()),
-        choice,
-        url,
-        sdkappid: args.sdkappid.or(profile.and_then(|p| p.sdkappid)),
-        admin: args
-            .admin
-            .clone()
-            .filter(|a| !a.trim().is_empty())
-            .or_else(|| profile.and_then(|p| p.admin.clone())),
-        key_file,
-        secret,
-        problems,
-    }
-}
-
-fn endpoint_choice(
-    args: &ConnectArgs,
-    profile: Option<&Profile>,
-    problems: &mut Vec<String>,
-) -> (EndpointChoice, String) {
-    if let Some(url) = &args.endpoint {
-        match Endpoint::parse(url) {
-            Ok(e) => return (EndpointChoice::for_endpoint(&e), e.base().to_owned()),
-            Err(e) => problems.push(format!("--endpoint (or TIMPORT_ENDPOINT): {e}")),
-        }
-    } else if let Some(name) = &args.region {
-        match name.parse::<Region>() {
-            Ok(r) => return (EndpointChoice::Region(r), DEFAULT_SANDBOX_URL.into()),
-            Err(e) => problems.push(format!("--region (or TIMPORT_REGION): {e}")),
-        }
-    }
-    match profile {
-        Some(Profile {
-            endpoint: Some(e), ..
-        }) => (EndpointChoice::for_endpoint(e), e.base().to_owned()),
-        Some(Profile {
-            region: Some(r), ..
-        }) => (EndpointChoice::Region(*r), DEFAULT_SANDBOX_URL.into()),
-        _ => (EndpointChoice::Sandbox, DEFAULT_SANDBOX_URL.into()),
-    }
-}
-
-/// The key in the order every command uses: `--key-file`, `TIMPORT_SECRET_KEY`, the profile's
-/// `key_file`. A failure becomes a problem line (its text never holds the key).
-fn load_key(
-    flag_file: Option<&Path>,
-    env_key: Option<String>,
-    profile_file: Option<PathBuf>,
-    problems: &mut Vec<String>,
-) -> Option<LoadedSecret> {
-    let (file, origin_env) = match (flag_file, &env_key, &profile_file) {
-        (Some(f), _, _) => (Some(f.to_owned()), false),
-        (None, Some(_), _) => (None, true),
-        (None, None, Some(f)) => (Some(f.clone()), false),
-        (None, None, None) => return None,
-    };
-    match load_secret_key_from(file.as_deref(), if origin_env { env_key } else { None }) {
-        Ok(loaded) => Some(LoadedSecret {
-            key: loaded.key,
-            origin: match file {
-                Some(f) => SecretOrigin::KeyFile(f),
-                None => SecretOrigin::Env,
-            },
-            warnings: loaded.warnings,
-        }),
-        Err(e) => {
-            problems.push(e.to_string());
-            None
-        }
-    }
+    let settings = resolve(&args, &RunFlags::default(), Ok(file), paths, env_key);
+    Ok(LoadedProfile {
+        prefill: Prefill::from_settings(&settings),
+        run: settings.run,
+    })
 }
 
 /// Loads the key from a file the operator named in the form.
@@ -320,6 +256,21 @@ mod tests {
     use super::*;
 
     const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+
+    fn prefill(
+        args: &ConnectArgs,
+        file: &ConfigFile,
+        paths: &Paths,
+        env_key: Option<String>,
+    ) -> Prefill {
+        Prefill::from_settings(&resolve(
+            args,
+            &RunFlags::default(),
+            Ok(file.clone()),
+            paths,
+            env_key,
+        ))
+    }
 
     fn fixture(config: &str) -> (tempfile::TempDir, Paths, ConfigFile) {
         let dir = tempfile::tempdir().unwrap();
@@ -427,5 +378,49 @@ mod tests {
         assert_eq!(profile.key_file, None);
         let text = toml::to_string(&profile).unwrap();
         assert!(!text.contains("secret"), "{text}");
+    }
+
+    #[test]
+    fn loading_a_profile_brings_its_run_options() {
+        let (_d, paths, _) = fixture(
+            "default_profile = \"slow\"\n[profiles.slow]\nrate = 10\n[profiles.fast]\nendpoint = \"http://127.0.0.1:9\"\nsdkappid = 3\nrate = 150\nlanes = 4\non_message_error = \"skip\"\n",
+        );
+        let fast = load_profile(&paths, "fast", Some(KEY.into())).unwrap();
+        assert_eq!(fast.prefill.profile.as_deref(), Some("fast"));
+        assert_eq!(fast.prefill.url, "http://127.0.0.1:9");
+        assert_eq!(
+            (fast.run.rate, fast.run.lanes, fast.run.on_message_error),
+            (150, 4, crate::engine::OnMessageError::Skip)
+        );
+        let slow = load_profile(&paths, "slow", None).unwrap();
+        assert_eq!(
+            (slow.run.rate, slow.run.lanes, slow.run.on_message_error),
+            (10, 32, crate::engine::OnMessageError::Pause)
+        );
+        let gone = load_profile(&paths, "gone", None).unwrap();
+        assert!(
+            gone.prefill.problems[0].contains("no profile 'gone'"),
+            "{:?}",
+            gone.prefill.problems
+        );
+    }
+
+    #[test]
+    fn a_key_pasted_into_a_profile_never_reaches_the_form() {
+        let (_d, paths, file) = fixture(&format!("[profiles.p]\nkey_file = \"{KEY}\"\n"));
+        let args = ConnectArgs {
+            profile: Some("p".into()),
+            ..ConnectArgs::default()
+        };
+        let p = prefill(&args, &file, &paths, None);
+        assert_eq!(p.key_file, None, "the key file field would show the key");
+        let text = format!("{p:?}");
+        assert!(!text.contains(&KEY[..16]), "{text}");
+        let problems = p.problems.join("\n");
+        assert!(
+            problems.contains("looks like the secret key itself"),
+            "{problems}"
+        );
+        assert!(!problems.contains(&KEY[..16]), "{problems}");
     }
 }

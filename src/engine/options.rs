@@ -21,6 +21,16 @@ pub enum OnMessageError {
     Skip,
 }
 
+impl OnMessageError {
+    /// Its word, as `--on-message-error` and the config file spell it.
+    pub fn word(self) -> &'static str {
+        match self {
+            OnMessageError::Pause => "pause",
+            OnMessageError::Skip => "skip",
+        }
+    }
+}
+
 /// Retry bounds and pacing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {

@@ -36,10 +36,7 @@ pub fn human_line(event: &Event) -> Option<String> {
             let _ = write!(
                 line,
                 ", {rate_budget} requests/s, {lanes} lanes, on message error: {}",
-                match on_message_error {
-                    crate::engine::OnMessageError::Pause => "pause",
-                    crate::engine::OnMessageError::Skip => "skip",
-                }
+                on_message_error.word()
             );
             Some(line)
         }

@@ -7,6 +7,7 @@ use crate::engine::{Event, LaneState};
 use super::super::effect::Effect;
 use super::super::keymap::Screen;
 use super::super::msg::Msg;
+use super::super::settings::LoadedProfile;
 use super::super::words::count;
 use super::AppState;
 use super::connect::{Live, TestState};
@@ -23,9 +24,24 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::ProfileLoaded { name, result } => {
             match result {
-                Ok(prefill) => {
-                    state.connect.apply(*prefill);
-                    state.say(Level::Info, format!("Loaded profile '{name}'"));
+                Ok(loaded) => {
+                    let LoadedProfile { prefill, run } = *loaded;
+                    state.connect.apply(prefill);
+                    // The profile's run options are the ones the next launch runs with, as
+                    // `timport run --profile NAME` would. The ledger stays the one the console
+                    // started with (its runs are the ones `o` reopens).
+                    state.run_options.rate = run.rate;
+                    state.run_options.lanes = run.lanes;
+                    state.run_options.on_message_error = run.on_message_error;
+                    state.say(
+                        Level::Info,
+                        format!(
+                            "Loaded profile '{name}': runs go at {} requests/s, {} lanes, on message error {}",
+                            run.rate,
+                            run.lanes,
+                            run.on_message_error.word()
+                        ),
+                    );
                 }
                 Err(e) => state.say(Level::Error, format!("Cannot load profile '{name}': {e}")),
             }
