@@ -504,6 +504,22 @@ impl Keymap {
         });
     }
 
+    /// Gives `action` in `place` the keys `keys` instead of its own (the first is the one the
+    /// footer and the prose name). Returns false when `place` has no binding for `action`.
+    pub fn rebind(&mut self, place: Place, action: Action, keys: &[Key]) -> bool {
+        match self
+            .bindings
+            .iter_mut()
+            .find(|b| b.place == place && b.action == action)
+        {
+            Some(b) => {
+                b.keys = keys.to_vec();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The action `key` means in `place`, if any.
     pub fn lookup(&self, place: Place, key: Key) -> Option<Action> {
         place.chain().iter().find_map(|p| {
@@ -536,6 +552,13 @@ impl Keymap {
             }
         }
         out
+    }
+
+    /// The key prose names for `action` in `place` ("press t"), from the same table as the
+    /// footer; `?` if nothing is bound (a screen snapshot would show it).
+    pub fn name(&self, place: Place, action: Action) -> String {
+        self.key_for(place, action)
+            .unwrap_or_else(|| "?".to_owned())
     }
 
     /// The first key bound to `action` in `place`'s chain, as shown to the operator.

@@ -4,6 +4,7 @@
 
 use crate::api::{Client, Credentials};
 
+use super::super::keymap::{Action, Keymap, Place};
 use super::super::msg::ErrorView;
 use super::super::settings::{
     DEFAULT_SANDBOX_URL, EndpointChoice, LoadedSecret, Prefill, SecretOrigin,
@@ -240,8 +241,11 @@ impl ConnectState {
         self.test = TestState::Untested;
     }
 
-    /// Everything the test needs, or what is missing.
-    pub fn settings(&self) -> Result<(crate::api::Endpoint, Credentials), Vec<String>> {
+    /// Everything the test needs, or what is missing (naming the keys that give it).
+    pub fn settings(
+        &self,
+        keys: &Keymap,
+    ) -> Result<(crate::api::Endpoint, Credentials), Vec<String>> {
         let mut missing = Vec::new();
         let endpoint = self
             .choice
@@ -262,10 +266,13 @@ impl ConnectState {
             missing.push("Admin account: enter an app admin UserID".into());
         }
         if self.secret.is_none() {
-            missing.push(
-                "Secret key: load it from a key file (f) or TIMPORT_SECRET_KEY (e), or type it (Enter)"
-                    .into(),
-            );
+            let key = |action| keys.name(Place::Connect, action);
+            missing.push(format!(
+                "Secret key: load it from a key file ({}) or TIMPORT_SECRET_KEY ({}), or type it ({})",
+                key(Action::KeyFromFile),
+                key(Action::KeyFromEnv),
+                key(Action::Select)
+            ));
         }
         match (endpoint, sdkappid, &self.secret) {
             (Some(endpoint), Some(sdkappid), Some(secret)) if missing.is_empty() => Ok((
@@ -281,8 +288,12 @@ impl ConnectState {
     }
 
     /// Starts a test: the attempt number, or `None` with the form saying what is missing.
-    pub fn begin_test(&mut self, auto: bool) -> Option<(u64, crate::api::Endpoint, Credentials)> {
-        match self.settings() {
+    pub fn begin_test(
+        &mut self,
+        auto: bool,
+        keys: &Keymap,
+    ) -> Option<(u64, crate::api::Endpoint, Credentials)> {
+        match self.settings(keys) {
             Ok((endpoint, creds)) => {
                 self.attempt += 1;
                 self.auto = auto;

@@ -67,7 +67,7 @@ pub(super) fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Quit => {
             if state.running() {
-                state.overlay = Some(actions::quit_question());
+                state.overlay = Some(actions::quit_question(&state.keymap));
             } else {
                 state.quit = true;
             }

@@ -184,10 +184,10 @@ impl AppState {
 
     /// Starts a connection test (the form says what is missing when it cannot).
     fn test_connection(&mut self, auto: bool) -> Vec<Effect> {
-        if auto && self.connect.settings().is_err() {
+        if auto && self.connect.settings(&self.keymap).is_err() {
             return Vec::new();
         }
-        match self.connect.begin_test(auto) {
+        match self.connect.begin_test(auto, &self.keymap) {
             Some((attempt, endpoint, creds)) => vec![Effect::TestConnection {
                 attempt,
                 endpoint,

@@ -5,7 +5,7 @@
 use crate::engine::{Event, LaneState};
 
 use super::super::effect::Effect;
-use super::super::keymap::Screen;
+use super::super::keymap::{Action, Place, Screen};
 use super::super::msg::Msg;
 use super::super::settings::LoadedProfile;
 use super::super::words::count;
@@ -257,10 +257,11 @@ fn on_event(state: &mut AppState, event: Event) {
             state.say(
                 Level::Warn,
                 format!(
-                    "{target} paused at {} line {}: {} (Enter on the lane opens the inspector)",
+                    "{target} paused at {} line {}: {} ({} on the lane opens the inspector)",
                     reason.source.file,
                     reason.source.line,
-                    reason.failure.line()
+                    reason.failure.line(),
+                    state.keymap.name(Place::Run, Action::Select)
                 ),
             );
         }

@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::super::keymap::{Action, Keymap, Place, Screen};
 use super::super::settings::EndpointChoice;
 use super::super::state::AppState;
 use super::super::state::connect::{ConnectState, Field, TestState};
@@ -25,7 +26,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
     ])
     .areas(area);
     draw_form(frame, form, state, theme);
-    draw_test(frame, test, &state.connect, theme);
+    draw_test(frame, test, &state.connect, &state.keymap, theme);
 }
 
 fn draw_form(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -64,7 +65,7 @@ fn draw_form(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Th
                     inner.x + u16::try_from(2 + LABEL + 1 + text.cursor().min(width)).unwrap_or(0);
                 cursor = Some(Position::new(col, inner.y + u16::try_from(i).unwrap_or(0)));
             }
-            _ => spans.extend(value(c, field, width, theme)),
+            _ => spans.extend(value(c, &state.keymap, field, width, theme)),
         }
         lines.push(Line::from(spans));
         let row = inner.y + u16::try_from(i).unwrap_or(0);
@@ -83,15 +84,31 @@ fn draw_form(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Th
     }
 }
 
-fn value(c: &ConnectState, field: Field, width: usize, theme: &Theme) -> Vec<Span<'static>> {
+fn value(
+    c: &ConnectState,
+    keys: &Keymap,
+    field: Field,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
     let muted = |t: &str| vec![Span::styled(fit(t, width), theme.muted())];
     let plain = |t: &str| vec![Span::raw(fit(t, width))];
+    let key = |action| keys.name(Place::Connect, action);
     match field {
         Field::Profile if c.profile.is_empty() => {
             if c.profiles.is_empty() {
-                muted("(none; Enter names one, s saves the form)")
+                muted(&format!(
+                    "(none; {} names one, {} saves the form)",
+                    key(Action::Select),
+                    key(Action::SaveProfile)
+                ))
             } else {
-                muted(&format!("(none; ←/→ loads: {})", c.profiles.join(", ")))
+                muted(&format!(
+                    "(none; {}/{} loads: {})",
+                    key(Action::Prev),
+                    key(Action::Next),
+                    c.profiles.join(", ")
+                ))
             }
         }
         Field::Profile => plain(&c.profile),
@@ -113,15 +130,21 @@ fn value(c: &ConnectState, field: Field, width: usize, theme: &Theme) -> Vec<Spa
                     theme.muted(),
                 ),
             ],
-            None => muted("(not loaded: f key file, e TIMPORT_SECRET_KEY, Enter to type)"),
+            None => muted(&format!(
+                "(not loaded: {} key file, {} TIMPORT_SECRET_KEY, {} to type)",
+                key(Action::KeyFromFile),
+                key(Action::KeyFromEnv),
+                key(Action::Select)
+            )),
         },
         Field::KeyFile if c.key_file.is_empty() => muted("(none)"),
         Field::KeyFile => plain(&c.key_file),
     }
 }
 
-fn draw_test(frame: &mut Frame<'_>, area: Rect, c: &ConnectState, theme: &Theme) {
-    let block = pane(" Connection test · t tests ", false, theme);
+fn draw_test(frame: &mut Frame<'_>, area: Rect, c: &ConnectState, keys: &Keymap, theme: &Theme) {
+    let test = keys.name(Place::Connect, Action::TestConnection);
+    let block = pane(format!(" Connection test · {test} tests "), false, theme);
     let mut lines: Vec<Line<'static>> = Vec::new();
     match &c.test {
         TestState::Untested => lines.push(Line::styled(
@@ -130,11 +153,10 @@ fn draw_test(frame: &mut Frame<'_>, area: Rect, c: &ConnectState, theme: &Theme)
                     "Not tested since the form changed; still using {}.",
                     live.describe()
                 ),
-                (None, EndpointChoice::Sandbox) => {
-                    "Not tested yet. Start a sandbox (timport sandbox) or run timport demo, then press t."
-                        .to_owned()
-                }
-                (None, _) => "Not tested yet: press t.".to_owned(),
+                (None, EndpointChoice::Sandbox) => format!(
+                    "Not tested yet. Start a sandbox (timport sandbox) or run timport demo, then press {test}."
+                ),
+                (None, _) => format!("Not tested yet: press {test}."),
             },
             theme.muted(),
         )),
@@ -158,11 +180,28 @@ fn draw_test(frame: &mut Frame<'_>, area: Rect, c: &ConnectState, theme: &Theme)
             ));
             lines.push(Line::raw(""));
             lines.push(Line::styled("Next", theme.title()));
+            let go = |screen| keys.name(Place::Connect, Action::Go(screen));
             for (key, what) in [
-                ("2", "the app's groups: what can be imported, what is staged for each"),
-                ("3", "the staged files and their problems (d chooses the staging directory)"),
-                ("4", "the exact requests of a group (Enter on a group opens it), then L imports it"),
-                ("5", "the run, live"),
+                (
+                    go(Screen::Groups),
+                    "the app's groups: what can be imported, what is staged for each".to_owned(),
+                ),
+                (
+                    go(Screen::Files),
+                    format!(
+                        "the staged files and their problems ({} chooses the staging directory)",
+                        keys.name(Place::Files, Action::ChangeDir)
+                    ),
+                ),
+                (
+                    go(Screen::Preview),
+                    format!(
+                        "the exact requests of a group ({} on a group opens it), then {} imports it",
+                        keys.name(Place::Groups, Action::Select),
+                        keys.name(Place::Preview, Action::LaunchGroup)
+                    ),
+                ),
+                (go(Screen::Run), "the run, live".to_owned()),
             ] {
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {key}  "), theme.key()),

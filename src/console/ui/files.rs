@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Wrap};
 
+use super::super::keymap::{Action, Place};
 use super::super::state::AppState;
 use super::super::state::files::{FilesFocus, ScanState};
 use super::super::state::overlay::{HitTarget, ListId};
@@ -49,8 +50,10 @@ fn draw_files(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
     state.hits.push((area, HitTarget::Pane(ListId::Files)));
     let why = match &state.files.scan {
         ScanState::None => Some((
-            "No staging directory: press d to choose one (or start timport with --staging DIR)."
-                .to_owned(),
+            format!(
+                "No staging directory: press {} to choose one (or start timport with --staging DIR).",
+                state.keymap.name(Place::Files, Action::ChangeDir)
+            ),
             theme.muted(),
         )),
         ScanState::Scanning => Some(("Scanning…".to_owned(), theme.busy())),
@@ -133,8 +136,9 @@ fn draw_problems(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme:
         .unwrap_or_default();
     let n = state.files.file_problems().len();
     let title = format!(
-        " Problems in {name} ({n}){} · Enter shows the message ",
-        filter_note(state, ListId::Problems, &state.files.problems)
+        " Problems in {name} ({n}){} · {} shows the message ",
+        filter_note(state, ListId::Problems, &state.files.problems),
+        state.keymap.name(Place::Files, Action::Select)
     );
     let block = pane(title, focused, theme);
     let inner = block.inner(area);

@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Wrap};
 
+use super::super::keymap::{Action, Place};
 use super::super::state::AppState;
 use super::super::state::groups::{Details, GroupRow};
 use super::super::state::overlay::ListId;
@@ -54,18 +55,27 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
                 format!("{} {}", Symbol::Failed.glyph(), error.one_line()),
                 theme.err(),
             ),
-            Line::styled("r reloads.", theme.muted()),
+            Line::styled(
+                format!(
+                    "{} reloads.",
+                    state.keymap.name(Place::Groups, Action::Refresh)
+                ),
+                theme.muted(),
+            ),
         ];
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         return;
     }
     if state.groups.rows.is_empty() {
         let why = if state.connect.live.is_none() {
-            "Not connected: fill in screen 1 and press t."
+            format!(
+                "Not connected: fill in screen 1 and press {}.",
+                state.keymap.name(Place::Connect, Action::TestConnection)
+            )
         } else if state.groups.loading {
-            "Loading the app's groups…"
+            "Loading the app's groups…".to_owned()
         } else {
-            "The app has no groups, and nothing is staged."
+            "The app has no groups, and nothing is staged.".to_owned()
         };
         frame.render_widget(Paragraph::new(Line::styled(why, theme.muted())), inner);
         return;

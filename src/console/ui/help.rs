@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::super::keymap::{Keymap, Place};
+use super::super::keymap::{Action, Keymap, Place};
 use super::super::state::overlay::Overlay;
 use super::super::state::{AppState, Locations};
 use super::super::theme::Theme;
@@ -62,7 +62,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
         area.width.saturating_sub(8).min(90),
         area.height.saturating_sub(2),
     );
-    let block = pane(" Help · ↑↓ scroll · Esc closes ", true, theme);
+    let keys = &state.keymap;
+    let title = format!(
+        " Help · {}{} scroll · {} closes ",
+        keys.name(Place::Help, Action::Up),
+        keys.name(Place::Help, Action::Down),
+        keys.name(Place::Help, Action::Back)
+    );
+    let block = pane(title, true, theme);
     let inner = block.inner(popup);
     let room = usize::from(inner.height);
     let max_scroll = all.len().saturating_sub(room);

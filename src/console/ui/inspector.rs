@@ -16,17 +16,28 @@ use super::widgets::pane;
 
 /// Draws the inspector over the Run screen's body.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
+    let keys = &state.keymap;
     let Some(i) = &mut state.inspector else {
         return;
     };
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let key = |action| keys.name(Place::Inspector, action);
     let title = if i.editing {
-        " Message · editing (Esc stops editing; R retries the edit) ".to_owned()
+        format!(
+            " Message · editing ({} stops editing; {} retries the edit) ",
+            keys.name(Place::Editor, Action::LeaveEditor),
+            key(Action::RetryEdited)
+        )
     } else if i.edited() {
-        " Message · edited (R retries it, u undoes the edits, e edits more) ".to_owned()
+        format!(
+            " Message · edited ({} retries it, {} undoes the edits, {} edits more) ",
+            key(Action::RetryEdited),
+            key(Action::Revert),
+            key(Action::Edit)
+        )
     } else {
-        " Message as staged · e edits ".to_owned()
+        format!(" Message as staged · {} edits ", key(Action::Edit))
     };
     let block = pane(title, i.editing, theme);
     match &i.loading {

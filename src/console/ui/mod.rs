@@ -23,7 +23,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::keymap::Screen;
+use super::keymap::{Action, Keymap, Place, Screen};
 use super::state::AppState;
 use super::state::overlay::Overlay;
 use super::theme::Theme;
@@ -38,7 +38,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &mut AppState, theme: &Theme) {
     let area = frame.area();
     state.hits.clear();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small(frame, area, theme);
+        too_small(frame, area, &state.keymap, theme);
         return;
     }
     let [tabs, body, status, footer] = Layout::vertical([
@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &mut AppState, theme: &Theme) {
     }
 }
 
-fn too_small(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
+fn too_small(frame: &mut Frame<'_>, area: Rect, keys: &Keymap, theme: &Theme) {
     let text = vec![
         Line::styled(
             format!("timport needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}"),
@@ -77,7 +77,10 @@ fn too_small(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
             "This one is {}×{}: enlarge the window or make the font smaller.",
             area.width, area.height
         )),
-        Line::styled("Ctrl-C quits.", theme.muted()),
+        Line::styled(
+            format!("{} quits.", keys.name(Place::Always, Action::ForceQuit)),
+            theme.muted(),
+        ),
     ];
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }

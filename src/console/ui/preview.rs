@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Wrap};
 
+use super::super::keymap::{Action, Place};
 use super::super::state::AppState;
 use super::super::state::overlay::{HitTarget, ListId};
 use super::super::state::preview::PreviewFocus;
@@ -19,8 +20,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
     let p = &state.preview;
     let Some(group) = p.group.clone() else {
         let block = pane(" Preview ", false, theme);
-        let text =
-            "Open a group to see its requests: Enter on a group (screen 2) or a file (screen 3).";
+        let text = format!(
+            "Open a group to see its requests: {} on a group (screen 2) or a file (screen 3).",
+            state.keymap.name(Place::Groups, Action::Select)
+        );
         frame.render_widget(
             Paragraph::new(Line::styled(text, theme.muted()))
                 .wrap(Wrap { trim: true })
@@ -180,10 +183,11 @@ fn draw_batches(
 }
 
 fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
+    let copy = state.keymap.name(Place::Preview, Action::Copy);
     let p = &mut state.preview;
     let title = match p.selected() {
         Some((row, batch)) => format!(
-            " Request {} · {} bytes exactly as sent · y copies ",
+            " Request {} · {} bytes exactly as sent · {copy} copies ",
             row.batch + 1,
             count(batch.body.len() as u64)
         ),

@@ -10,6 +10,7 @@ use ratatui::widgets::{Paragraph, Row, Wrap};
 
 use crate::engine::LaneState;
 
+use super::super::keymap::{Action, Place};
 use super::super::state::AppState;
 use super::super::state::overlay::{HitTarget, ListId};
 use super::super::state::run::{ErrorKind, Lane, ResultRow, RowOutcome, RunFocus, RunState};
@@ -63,12 +64,24 @@ fn draw_idle(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Theme)
     } else if state.run.active {
         lines.push(Line::styled("Starting the run…", theme.busy()));
     }
+    let keys = &state.keymap;
+    let launch = |action| keys.name(Place::Preview, action);
     lines.push(Line::styled(
-        "No run yet. Open a group (Enter on screen 2 or 3), check its requests on screen 4, and press L to import it (M: the marked groups, A: every staged group).",
+        format!(
+            "No run yet. Open a group ({} on screen 2 or 3), check its requests on screen 4, and press {} to import it ({}: the marked groups, {}: every staged group).",
+            keys.name(Place::Groups, Action::Select),
+            launch(Action::LaunchGroup),
+            launch(Action::LaunchMarked),
+            launch(Action::LaunchAll)
+        ),
         theme.muted(),
     ));
     lines.push(Line::styled(
-        "A run that stopped (Ctrl-C, a crash) resumes where it stopped: o shows the latest run in the ledger and offers to resume it.",
+        format!(
+            "A run that stopped ({}, a crash) resumes where it stopped: {} shows the latest run in the ledger and offers to resume it.",
+            keys.name(Place::Always, Action::ForceQuit),
+            keys.name(Place::Run, Action::Reopen)
+        ),
         theme.muted(),
     ));
     frame.render_widget(
@@ -220,10 +233,14 @@ fn gauge(lane: &Lane) -> String {
 
 fn draw_lanes(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
     let run = &state.run;
+    let key = |action| state.keymap.name(Place::Run, action);
     let title = format!(
-        " Lanes {}{} · Space pauses all, x stops one, Enter inspects a paused one ",
+        " Lanes {}{} · {} pauses all, {} stops one, {} inspects a paused one ",
         run.lanes.len(),
-        filter_note(state, ListId::Lanes, &run.lane_view)
+        filter_note(state, ListId::Lanes, &run.lane_view),
+        key(Action::PauseResume),
+        key(Action::StopLane),
+        key(Action::Select)
     );
     let block = pane(title, run.focus == RunFocus::Lanes, theme);
     let inner = block.inner(area);
@@ -309,11 +326,14 @@ fn draw_results(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: 
     if run.dropped > 0 {
         title.push_str(&format!(" (+{} older in the ledger)", count(run.dropped)));
     }
-    title.push_str(if run.follow {
-        " · following the newest"
+    if run.follow {
+        title.push_str(" · following the newest");
     } else {
-        " · scrolled (f follows)"
-    });
+        title.push_str(&format!(
+            " · scrolled ({} follows)",
+            state.keymap.name(Place::Run, Action::Follow)
+        ));
+    }
     title.push_str(&filter_note(state, ListId::Results, &run.result_view));
     title.push(' ');
     let block = pane(title, run.focus == RunFocus::Results, theme);

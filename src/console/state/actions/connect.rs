@@ -2,7 +2,7 @@
 //! profile, loading the key, testing, saving a profile (never the key).
 
 use super::super::super::effect::Effect;
-use super::super::super::keymap::Action;
+use super::super::super::keymap::{Action, Place};
 use super::super::super::settings::{SecretOrigin, profile_of};
 use super::super::AppState;
 use super::super::connect::{Field, TestState};
@@ -24,9 +24,12 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                     if let Some(name) = c.cycle_profile(forward) {
                         return vec![Effect::LoadProfile { name }];
                     }
+                    let save = state.keymap.name(Place::Connect, Action::SaveProfile);
                     state.say(
                         Level::Info,
-                        "No saved profiles yet: fill the form and press s to save one",
+                        format!(
+                            "No saved profiles yet: fill the form and press {save} to save one"
+                        ),
                     );
                 }
                 _ => {}
@@ -114,10 +117,13 @@ fn save_profile(state: &mut AppState) -> Vec<Effect> {
     let name = c.profile.trim().to_owned();
     if name.is_empty() {
         state.connect.focus = Field::Profile;
-        state.say(
-            Level::Warn,
-            "Name the profile first (Enter on the Profile line), then press s",
+        let key = |action| state.keymap.name(Place::Connect, action);
+        let words = format!(
+            "Name the profile first ({} on the Profile line), then press {}",
+            key(Action::Select),
+            key(Action::SaveProfile)
         );
+        state.say(Level::Warn, words);
         return Vec::new();
     }
     let sdkappid = c.sdkappid.trim().parse::<u64>().ok();

@@ -2,7 +2,7 @@
 //! rescanning the staging directory, opening a file's group, showing a problem's message.
 
 use super::super::super::effect::Effect;
-use super::super::super::keymap::Action;
+use super::super::super::keymap::{Action, Place};
 use super::super::AppState;
 use super::super::files::FilesFocus;
 use super::super::input::{begin_typing, move_in, set_filter, start_filter};
@@ -38,10 +38,13 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Refresh => match state.files.root.clone() {
             Some(root) => return vec![state.scan(root)],
-            None => state.say(
-                Level::Warn,
-                "No staging directory yet: press d to choose one",
-            ),
+            None => {
+                let words = format!(
+                    "No staging directory yet: press {} to choose one",
+                    state.keymap.name(Place::Files, Action::ChangeDir)
+                );
+                state.say(Level::Warn, words);
+            }
         },
         Action::Select => match state.files.focus {
             FilesFocus::Files => {

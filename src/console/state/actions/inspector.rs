@@ -5,7 +5,7 @@
 use crate::engine::{Control, Decision};
 
 use super::super::super::effect::Effect;
-use super::super::super::keymap::Action;
+use super::super::super::keymap::{Action, Place};
 use super::super::AppState;
 use super::super::input::begin_typing;
 use super::super::inspector::{Loading, Notice};
@@ -38,10 +38,13 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Copy => return vec![Effect::Copy(i.text())],
         Action::Retry => {
             if i.edited() {
-                state.say(
-                    Level::Warn,
-                    "The JSON is edited: R retries the edited message, u undoes the edits",
+                let key = |action| state.keymap.name(Place::Inspector, action);
+                let words = format!(
+                    "The JSON is edited: {} retries the edited message, {} undoes the edits",
+                    key(Action::RetryEdited),
+                    key(Action::Revert)
                 );
+                state.say(Level::Warn, words);
                 return Vec::new();
             }
             return decide(state, Decision::Retry, "retry as staged");

@@ -8,6 +8,7 @@ pub mod inspector;
 pub mod preview;
 pub mod run;
 
+use super::super::keymap::{Action, Keymap, Place};
 use super::AppState;
 use super::files::FilesFocus;
 use super::overlay::{Confirm, ListId, Overlay, Pending};
@@ -28,13 +29,15 @@ pub(super) fn focus(state: &mut AppState, list: ListId) {
 }
 
 /// The question asked before quitting while a run is going.
-pub(super) fn quit_question() -> Overlay {
+pub(super) fn quit_question(keys: &Keymap) -> Overlay {
     Overlay::Confirm(Confirm {
         title: "Quit while a run is going?".into(),
         lines: vec![
             "Sending stops; the answers on the way are awaited and recorded.".into(),
-            "The ledger stays consistent: later, o on screen 5 shows this run and resumes it"
-                .into(),
+            format!(
+                "The ledger stays consistent: later, {} on screen 5 shows this run and resumes it",
+                keys.name(Place::Run, Action::Reopen)
+            ),
             "where it stopped (from the same staging directory).".into(),
         ],
         on_yes: Pending::Quit,

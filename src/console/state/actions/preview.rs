@@ -3,7 +3,7 @@
 //! written where.
 
 use super::super::super::effect::{Effect, Launch};
-use super::super::super::keymap::{Action, Screen};
+use super::super::super::keymap::{Action, Place, Screen};
 use super::super::super::theme::Symbol;
 use super::super::super::words::count;
 use super::super::AppState;
@@ -19,10 +19,11 @@ const NAMED: usize = 6;
 /// Opens a group: its files on screen 3, its plan on screen 4 (being built).
 pub fn open_group(state: &mut AppState, group: &str) -> Vec<Effect> {
     let Some(scanned) = &state.files.scanned else {
-        state.say(
-            Level::Warn,
-            "No staging directory scanned yet: on screen 3, press d to choose one",
+        let words = format!(
+            "No staging directory scanned yet: on screen 3, press {} to choose one",
+            state.keymap.name(Place::Files, Action::ChangeDir)
         );
+        state.say(Level::Warn, words);
         return Vec::new();
     };
     let staging = scanned.staging.clone();
@@ -71,15 +72,22 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::LaunchGroup => match state.preview.group.clone() {
             Some(group) => ask_launch(state, vec![group], "this group"),
-            None => state.say(Level::Warn, "Open a group first (Enter on screen 2 or 3)"),
+            None => {
+                let words = format!(
+                    "Open a group first ({} on screen 2 or 3)",
+                    state.keymap.name(Place::Groups, Action::Select)
+                );
+                state.say(Level::Warn, words);
+            }
         },
         Action::LaunchMarked => {
             let marked = state.groups.marked();
             if marked.is_empty() {
-                state.say(
-                    Level::Warn,
-                    "No group is marked: mark groups with Space on screen 2",
+                let words = format!(
+                    "No group is marked: mark groups with {} on screen 2",
+                    state.keymap.name(Place::Groups, Action::Mark)
                 );
+                state.say(Level::Warn, words);
             } else {
                 ask_launch(state, marked, "the marked groups");
             }

@@ -5,7 +5,7 @@
 use crate::engine::{Control, LaneState};
 
 use super::super::super::effect::Effect;
-use super::super::super::keymap::Action;
+use super::super::super::keymap::{Action, Place};
 use super::super::AppState;
 use super::super::input::{move_in, set_filter, start_filter};
 use super::super::inspector::InspectorState;
@@ -56,10 +56,13 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             let (control, words) = if state.run.paused {
                 (
                     Control::PauseRun,
-                    "Paused: no new requests; answers on the way are still recorded (Space resumes)",
+                    format!(
+                        "Paused: no new requests; answers on the way are still recorded ({} resumes)",
+                        state.keymap.name(Place::Run, Action::PauseResume)
+                    ),
                 )
             } else {
-                (Control::ResumeRun, "Resumed")
+                (Control::ResumeRun, "Resumed".to_owned())
             };
             state.say(Level::Info, words);
             return vec![Effect::Control(control)];
