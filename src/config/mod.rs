@@ -13,17 +13,19 @@
 //! prints or echoes the secret key: a config file holding a key-like field is refused.
 
 mod args;
+mod connection;
 mod error;
 mod file;
 mod paths;
+mod resolve;
 mod secret_key;
 mod settings;
 
 pub use args::ConnectArgs;
+pub use connection::Connection;
 pub use error::ConfigError;
 pub use file::{ConfigFile, Profile, list_profiles, save_profile};
 pub use paths::{CONFIG_DIR_ENV, DATA_DIR_ENV, Paths};
+pub use resolve::{resolve, selected_profile};
 pub use secret_key::{LoadedKey, SECRET_KEY_ENV, load_secret_key, load_secret_key_from};
-pub use settings::{
-    Connection, Key, KeySource, Place, RunFlags, RunSettings, Settings, resolve, selected_profile,
-};
+pub use settings::{Key, KeySource, Place, RunFlags, RunSettings, Settings};

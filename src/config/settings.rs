@@ -1,24 +1,21 @@
-//! The one settings resolver: every setting from the first place that gives it, in the order
-//! flag > `TIMPORT_*` environment (clap maps both onto [`ConnectArgs`] and the run's flags) >
-//! the selected profile > built-in default.
-//!
-//! [`resolve`] never fails: it returns the values it found and each problem it met (the config
-//! file, the profile, the region or endpoint, the key). Commands are strict about it
-//! ([`Settings::source_problem`], [`Settings::connection`], [`Settings::credentials`]: the
-//! first problem, or everything missing at once, each with the ways to give it); the console's
-//! Connect form shows the values and the problems ([`Settings::problems`]).
+//! The settings as the one resolver (`resolve.rs`) found them: every value, and each problem met
+//! on the way (the config file, the profile, the region or endpoint, the key). Commands are
+//! strict about them ([`Settings::source_problem`], [`Settings::connection`],
+//! [`Settings::credentials`]: the first problem, or everything missing at once, each with the
+//! ways to give it); the console's Connect form shows the values and the problems
+//! ([`Settings::problems`]).
 
 use std::path::{Path, PathBuf};
 
 use super::args::ConnectArgs;
+use super::connection::Connection;
 use super::error::ConfigError;
-use super::file::{ConfigFile, Profile};
+use super::file::ConfigFile;
 use super::paths::Paths;
-use super::secret_key::{SECRET_KEY_ENV, load_secret_key_from, looks_like_a_key};
-use crate::api::{
-    Client, ClientOptions, ClientSetupError, Credentials, Endpoint, Region, SecretKey,
-};
-use crate::engine::{DEFAULT_LANES, DEFAULT_RATE, OnMessageError};
+use super::resolve::resolve;
+use super::secret_key::SECRET_KEY_ENV;
+use crate::api::{Credentials, Endpoint, Region, SecretKey};
+use crate::engine::OnMessageError;
 
 /// The run options a profile may also hold, as `timport run`'s flags (and their `TIMPORT_*`
 /// variables) give them.
@@ -87,46 +84,6 @@ pub struct Key {
     pub warnings: Vec<String>,
 }
 
-/// Everything needed to talk to the service. `Debug` shows the key as `<redacted>`.
-#[derive(Debug, Clone)]
-pub struct Connection {
-    /// Where requests go.
-    pub endpoint: Endpoint,
-    /// The app's SDKAppID.
-    pub sdkappid: u64,
-    /// The app admin account that signs requests.
-    pub admin: String,
-    /// The app's secret key.
-    pub secret: SecretKey,
-    /// The profile that supplied settings, if any.
-    pub profile: Option<String>,
-    /// Things the operator should know (for example a key file readable by others).
-    pub warnings: Vec<String>,
-}
-
-impl Connection {
-    /// Resolves from the real environment, strictly: the platform (or `TIMPORT_CONFIG_DIR`)
-    /// config file and `TIMPORT_SECRET_KEY`. Reads files: from async code, call it in
-    /// `spawn_blocking`.
-    pub fn resolve(args: &ConnectArgs) -> Result<Connection, ConfigError> {
-        Settings::from_env(args, &RunFlags::default())?.connection()
-    }
-
-    /// Who signs, for [`Client::new`].
-    pub fn credentials(&self) -> Credentials {
-        Credentials {
-            sdkappid: self.sdkappid,
-            admin: self.admin.clone(),
-            secret: self.secret.clone(),
-        }
-    }
-
-    /// A client for this connection.
-    pub fn client(&self, opts: ClientOptions) -> Result<Client, ClientSetupError> {
-        Client::new(self.endpoint.clone(), self.credentials(), opts)
-    }
-}
-
 /// The settings as found, with the problems met on the way.
 #[derive(Debug)]
 pub struct Settings {
@@ -149,18 +106,18 @@ pub struct Settings {
     pub run: RunSettings,
     /// Things the operator should know that do not stop anything (besides the key's own).
     pub warnings: Vec<String>,
-    problems: Problems,
-    config_file: PathBuf,
+    pub(super) problems: Problems,
+    pub(super) config_file: PathBuf,
 }
 
 /// What could not be settled, by where it came from.
 #[derive(Debug, Default)]
-struct Problems {
-    file: Option<ConfigError>,
-    profile: Option<ConfigError>,
-    place: Option<ConfigError>,
+pub(super) struct Problems {
+    pub(super) file: Option<ConfigError>,
+    pub(super) profile: Option<ConfigError>,
+    pub(super) place: Option<ConfigError>,
     /// [`ConfigError::NoSecretKey`] when no key was given at all.
-    key: Option<ConfigError>,
+    pub(super) key: Option<ConfigError>,
 }
 
 impl Settings {
@@ -298,190 +255,6 @@ struct Strict {
     profile: Option<String>,
     warnings: Vec<String>,
     missing_endpoint: String,
-}
-
-/// The profile in use: `--profile` / `TIMPORT_PROFILE` when given, else the file's
-/// `default_profile`, else none. A name that does not exist is an error listing those that do.
-pub fn selected_profile<'a>(
-    wanted: Option<&str>,
-    file: &'a ConfigFile,
-    path: &Path,
-) -> Result<Option<(&'a str, &'a Profile)>, ConfigError> {
-    let Some(name) = wanted.or(file.default_profile.as_deref()) else {
-        return Ok(None);
-    };
-    file.profiles
-        .get_key_value(name)
-        .map(|(name, profile)| Some((name.as_str(), profile)))
-        .ok_or_else(|| ConfigError::UnknownProfile {
-            name: name.to_owned(),
-            path: path.to_owned(),
-            known: file.profile_names(),
-        })
-}
-
-/// Resolves every setting from the flags and environment (`args`, `run`), the config file (or
-/// why it could not be read), and the value of `TIMPORT_SECRET_KEY`.
-pub fn resolve(
-    args: &ConnectArgs,
-    run: &RunFlags,
-    file: Result<ConfigFile, ConfigError>,
-    paths: &Paths,
-    env_key: Option<String>,
-) -> Settings {
-    let config_file = paths.config_file();
-    let mut problems = Problems::default();
-    let file = file.unwrap_or_else(|e| {
-        problems.file = Some(e);
-        ConfigFile::default()
-    });
-    let selected =
-        selected_profile(args.profile.as_deref(), &file, &config_file).unwrap_or_else(|e| {
-            problems.profile = Some(e);
-            None
-        });
-    let profile = selected.map(|(_, p)| p);
-    let place = place_from(args, profile).unwrap_or_else(|(e, fallback)| {
-        problems.place = Some(e);
-        fallback
-    });
-    let env_key = env_key.filter(|k| !k.trim().is_empty());
-    let both_keys = args.key_file.is_some() && env_key.is_some();
-    let key = load_key(args, profile, paths, env_key)
-        .map_err(|e| problems.key = Some(e))
-        .ok();
-    let warnings = if both_keys && key.is_some() {
-        vec![format!(
-            "both a key file and {SECRET_KEY_ENV} are set; using the key file"
-        )]
-    } else {
-        Vec::new()
-    };
-    Settings {
-        profiles: file.profile_names(),
-        profile: selected.map(|(name, _)| name.to_owned()),
-        place,
-        sdkappid: args.sdkappid.or(profile.and_then(|p| p.sdkappid)),
-        admin: args
-            .admin
-            .clone()
-            .filter(|a| !a.trim().is_empty())
-            .or_else(|| profile.and_then(|p| p.admin.clone())),
-        key_file: args
-            .key_file
-            .clone()
-            .or_else(|| profile.and_then(|p| p.key_file_path(&paths.config_dir)))
-            .filter(|path| !path.iter().any(|part| looks_like_a_key(Path::new(part)))),
-        key,
-        run: RunSettings {
-            rate: run
-                .rate
-                .or(profile.and_then(|p| p.rate))
-                .unwrap_or(DEFAULT_RATE),
-            lanes: run
-                .lanes
-                .or(profile.and_then(|p| p.lanes).map(|l| l as usize))
-                .unwrap_or(DEFAULT_LANES),
-            on_message_error: run
-                .on_message_error
-                .or(profile.and_then(|p| p.on_message_error))
-                .unwrap_or(OnMessageError::Pause),
-            ledger: run
-                .ledger
-                .clone()
-                .or_else(|| profile.and_then(|p| p.ledger_path(&paths.config_dir)))
-                .unwrap_or_else(|| paths.default_ledger()),
-        },
-        warnings,
-        problems,
-        config_file,
-    }
-}
-
-/// `--region`/`--endpoint` (or their variables) win over the profile's; the profile's were
-/// checked when the file was read. A bad flag is an error, with the profile's place to fall
-/// back on.
-fn place_from(
-    args: &ConnectArgs,
-    profile: Option<&Profile>,
-) -> Result<Option<Place>, (ConfigError, Option<Place>)> {
-    let from_profile = || {
-        profile.and_then(|p| {
-            p.endpoint
-                .clone()
-                .map(Place::Endpoint)
-                .or_else(|| p.region.map(Place::Region))
-        })
-    };
-    if let Some(url) = &args.endpoint {
-        return Endpoint::parse(url)
-            .map(|e| Some(Place::Endpoint(e)))
-            .map_err(|e| {
-                let error = ConfigError::BadOption {
-                    option: "--endpoint (or TIMPORT_ENDPOINT)",
-                    message: e.to_string(),
-                };
-                (error, from_profile())
-            });
-    }
-    if let Some(name) = &args.region {
-        return name
-            .parse::<Region>()
-            .map(|r| Some(Place::Region(r)))
-            .map_err(|e| {
-                let error = ConfigError::BadOption {
-                    option: "--region (or TIMPORT_REGION)",
-                    message: e.to_string(),
-                };
-                (error, from_profile())
-            });
-    }
-    Ok(from_profile())
-}
-
-/// The key: `--key-file` / `TIMPORT_KEY_FILE`, else `TIMPORT_SECRET_KEY`, else the profile's
-/// `key_file`. A key pasted where the profile wants a path is never echoed back.
-fn load_key(
-    args: &ConnectArgs,
-    profile: Option<&Profile>,
-    paths: &Paths,
-    env_key: Option<String>,
-) -> Result<Key, ConfigError> {
-    if let Some(path) = &args.key_file {
-        return load_secret_key_from(Some(path), None).map(|loaded| Key {
-            key: loaded.key,
-            source: KeySource::File(path.clone()),
-            warnings: loaded.warnings,
-        });
-    }
-    if env_key.is_some() {
-        return load_secret_key_from(None, env_key).map(|loaded| Key {
-            key: loaded.key,
-            source: KeySource::Env,
-            warnings: loaded.warnings,
-        });
-    }
-    let Some(raw) = profile.and_then(|p| p.key_file.as_deref()) else {
-        return Err(ConfigError::NoSecretKey);
-    };
-    let path = profile
-        .and_then(|p| p.key_file_path(&paths.config_dir))
-        .unwrap_or_else(|| raw.to_owned());
-    match load_secret_key_from(Some(&path), None) {
-        Ok(loaded) => Ok(Key {
-            key: loaded.key,
-            source: KeySource::File(path),
-            warnings: loaded.warnings,
-        }),
-        Err(ConfigError::KeyInsteadOfPath { .. } | ConfigError::KeyFile { .. })
-            if looks_like_a_key(raw) =>
-        {
-            Err(ConfigError::KeyInsteadOfPath {
-                origin: format!("key_file in {}", paths.config_file().display()),
-            })
-        }
-        Err(other) => Err(other),
-    }
 }
 
 fn missing_endpoint(profile: Option<&str>, config_path: &Path) -> String {

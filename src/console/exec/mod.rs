@@ -4,37 +4,31 @@
 //! `spawn_blocking`; nothing here blocks the shell.
 
 use std::future::Future;
-use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinHandle};
 
-use crate::api::types::GetAppidGroupListRequest;
-use crate::api::{Client, ClientOptions};
+use crate::api::ClientOptions;
 use crate::clock::unix_now;
 use crate::config::{ConfigFile, Paths, list_profiles, save_profile};
-use crate::engine::{Control, SourceRef};
+use crate::engine::Control;
 use crate::plan::PlanOptions;
-use crate::staging::{ScanOptions, Staging, Target, scan};
+use crate::staging::{ScanOptions, scan};
+
+mod service;
+mod staged;
+
+use service::{list_groups, test_connection};
+use staged::{message_text, read_staged};
 
 use super::effect::{Effect, Launch};
-use super::msg::{Connected, ErrorView, GroupIdPage, Msg};
+use super::msg::Msg;
 use super::settings::{self, LoadedSecret};
 use super::state::files::Scanned;
 use super::state::preview::Previewed;
 
-/// Ids per `get_appid_group_list` page (the service's maximum).
-const GROUP_PAGE: u32 = 10_000;
-/// The service allows one `get_appid_group_list` call per second.
-const GROUP_PAGE_GAP: Duration = Duration::from_millis(1_100);
-/// Pause between `get_group_info` calls: the app's 200 requests/s are shared with imports and
-/// production traffic, so browsing stays well below (about 20 calls, 1,000 groups, a second).
-const GROUP_INFO_GAP: Duration = Duration::from_millis(50);
-/// Most bytes of a staged message shown in a pop-up.
-const SHOWN_BYTES: usize = 64 * 1024;
 /// Controls waiting for the engine (the operator types far slower than it reads).
 const CONTROLS: usize = 256;
 /// How long quitting waits for the engine to record the answers in flight.
@@ -302,131 +296,5 @@ impl Executor {
             }
         });
         self.run = Some(RunHandle { controls, task });
-    }
-}
-
-/// A staged message's text from `offset`: one line of a `.jsonl` file, or up to
-/// [`SHOWN_BYTES`] of a `.json` file; pretty-printed when it is JSON.
-fn read_staged(path: &Path, offset: u64) -> Result<String, String> {
-    let fail = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
-    let mut file = std::fs::File::open(path).map_err(fail)?;
-    file.seek(SeekFrom::Start(offset)).map_err(fail)?;
-    let mut bytes = Vec::with_capacity(4096);
-    file.take(SHOWN_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(fail)?;
-    let cut = bytes.len() > SHOWN_BYTES;
-    bytes.truncate(SHOWN_BYTES);
-    if path.extension().is_some_and(|e| e == "jsonl")
-        && let Some(end) = bytes.iter().position(|b| *b == b'\n')
-    {
-        bytes.truncate(end);
-        return Ok(pretty_or_raw(&bytes, false));
-    }
-    Ok(pretty_or_raw(&bytes, cut))
-}
-
-fn pretty_or_raw(bytes: &[u8], cut: bool) -> String {
-    match serde_json::from_slice::<serde_json::Value>(bytes) {
-        Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_default(),
-        Err(e) => {
-            let mut text = String::from_utf8_lossy(bytes).into_owned();
-            if cut {
-                text.push_str(&format!("\n… (cut at {} KB)", SHOWN_BYTES / 1024));
-            }
-            format!("{text}\n\n(not valid JSON: {e})")
-        }
-    }
-}
-
-/// The JSON of the message a lane stopped at, as staged (invalid ones as their raw text).
-fn message_text(staging: &Staging, target: &Target, source: &SourceRef) -> Result<String, String> {
-    let loaded = staging.load(target).map_err(|e| e.to_string())?;
-    if let Some(m) = loaded.messages.iter().find(|m| m.source == *source) {
-        return serde_json::to_string_pretty(&m.msg).map_err(|e| e.to_string());
-    }
-    match loaded.invalid.iter().find(|m| m.source == *source) {
-        Some(m) => m
-            .raw
-            .clone()
-            .ok_or_else(|| "the staged text is too long to show".to_owned()),
-        None => Err(format!(
-            "{} line {} is no longer in the staged files; rescan the staging directory",
-            source.file, source.line
-        )),
-    }
-}
-
-async fn test_connection(
-    endpoint: crate::api::Endpoint,
-    creds: crate::api::Credentials,
-    opts: ClientOptions,
-) -> Result<Connected, ErrorView> {
-    let client = Client::new(endpoint, creds, opts)
-        .map_err(|e| ErrorView::local("Cannot make a client", &e.to_string()))?;
-    let req = GetAppidGroupListRequest {
-        limit: Some(1),
-        ..GetAppidGroupListRequest::default()
-    };
-    let answer = client
-        .get_appid_group_list(&req)
-        .await
-        .map_err(|e| ErrorView::from_api(&e))?;
-    Ok(Connected {
-        client,
-        total_groups: answer.total_count,
-    })
-}
-
-/// Pages the app's group ids in (one page a second at most, as the service allows), each page
-/// followed by its groups' details, paced to leave the app's request budget to imports.
-async fn list_groups(generation: u64, client: Client, tx: mpsc::Sender<Msg>) {
-    let mut next = None;
-    loop {
-        let started = tokio::time::Instant::now();
-        let req = GetAppidGroupListRequest {
-            limit: Some(GROUP_PAGE),
-            next,
-            group_type: None,
-        };
-        let page = match client.get_appid_group_list(&req).await {
-            Ok(page) => page,
-            Err(e) => {
-                let result = Err(ErrorView::from_api(&e));
-                let _ = tx.send(Msg::GroupIds { generation, result }).await;
-                return;
-            }
-        };
-        let ids: Vec<String> = page.group_id_list.into_iter().map(|g| g.group_id).collect();
-        let last = page.next == 0 || ids.is_empty();
-        let result = Ok(GroupIdPage {
-            ids: ids.clone(),
-            total: page.total_count,
-            last,
-        });
-        if tx.send(Msg::GroupIds { generation, result }).await.is_err() {
-            return;
-        }
-        for chunk in ids.chunks(crate::api::client::GROUP_INFO_CHUNK) {
-            let result = client
-                .get_group_info(chunk)
-                .await
-                .map_err(|e| ErrorView::from_api(&e));
-            let failed = result.is_err();
-            if tx
-                .send(Msg::GroupInfos { generation, result })
-                .await
-                .is_err()
-                || failed
-            {
-                return;
-            }
-            tokio::time::sleep(GROUP_INFO_GAP).await;
-        }
-        if last {
-            return;
-        }
-        next = Some(page.next);
-        tokio::time::sleep_until(started + GROUP_PAGE_GAP).await;
     }
 }

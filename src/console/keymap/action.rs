@@ -1,0 +1,94 @@
+//! Everything the operator can ask for with a key.
+
+use super::place::Screen;
+
+/// Something the operator can ask for with a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Quit (asks first while a run is going).
+    Quit,
+    /// Quit now, cleanly (Ctrl-C).
+    ForceQuit,
+    /// Show or hide the help overlay.
+    Help,
+    /// Switch to a screen.
+    Go(Screen),
+    /// Move focus to the next pane of the screen.
+    FocusNext,
+    /// Move focus to the previous pane of the screen.
+    FocusPrev,
+    /// Turn mouse capture on or off.
+    ToggleMouse,
+    /// Copy the selected JSON or error to the clipboard (OSC 52).
+    Copy,
+    /// Up one row.
+    Up,
+    /// Down one row.
+    Down,
+    /// Up one page.
+    PageUp,
+    /// Down one page.
+    PageDown,
+    /// To the first row.
+    Top,
+    /// To the last row.
+    Bottom,
+    /// Filter the focused list.
+    Filter,
+    /// Open, choose or edit the selected thing.
+    Select,
+    /// Close, cancel or go back.
+    Back,
+    /// Connect: previous choice of the focused field.
+    Prev,
+    /// Connect: next choice of the focused field.
+    Next,
+    /// Connect: test the connection.
+    TestConnection,
+    /// Connect: save the form as a profile (never the secret).
+    SaveProfile,
+    /// Connect: load the secret key from `TIMPORT_SECRET_KEY`.
+    KeyFromEnv,
+    /// Connect: load the secret key from the key file field.
+    KeyFromFile,
+    /// Groups: mark or unmark the selected group for a launch.
+    Mark,
+    /// Groups and Files: read the groups or the staging directory again.
+    Refresh,
+    /// Files: choose the staging directory.
+    ChangeDir,
+    /// Preview: import the selected group.
+    LaunchGroup,
+    /// Preview: import the marked groups.
+    LaunchMarked,
+    /// Preview: import every staged group.
+    LaunchAll,
+    /// Run: pause or resume the whole run.
+    PauseResume,
+    /// Run: stop the selected lane.
+    StopLane,
+    /// Run: follow the newest results again.
+    Follow,
+    /// Run: open the runs in the ledger to reopen one.
+    Reopen,
+    /// Inspector: retry the message as it is.
+    Retry,
+    /// Inspector: retry the edited message (validated first).
+    RetryEdited,
+    /// Inspector: skip the message with a reason.
+    Skip,
+    /// Inspector: stop the group.
+    StopGroup,
+    /// Inspector: edit the JSON.
+    Edit,
+    /// Inspector: put the JSON back as it was.
+    Revert,
+    /// Confirm: yes.
+    Yes,
+    /// Confirm: no.
+    No,
+    /// Typing: accept the text.
+    Accept,
+    /// Editor: leave the text area (keep the edits).
+    LeaveEditor,
+}

@@ -1,0 +1,97 @@
+//! The Run screen's errors, with code, meaning and remedy.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::super::super::state::AppState;
+use super::super::super::state::overlay::{HitTarget, ListId};
+use super::super::super::state::run::{ErrorKind, RunFocus};
+use super::super::super::theme::{Symbol, Theme};
+use super::super::super::words::count;
+use super::super::widgets::{filter_note, pane};
+
+fn kind_symbol(kind: ErrorKind) -> Symbol {
+    match kind {
+        ErrorKind::Message => Symbol::Failed,
+        ErrorKind::Retry => Symbol::Running,
+        ErrorKind::Unknown => Symbol::Unknown,
+        ErrorKind::Stopped => Symbol::Stopped,
+        ErrorKind::Warning => Symbol::Warning,
+    }
+}
+
+pub(super) fn draw_errors(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
+    let run = &state.run;
+    let title = format!(
+        " Errors {}{} ",
+        count(run.errors.len() as u64),
+        filter_note(state, ListId::Errors, &run.error_view)
+    );
+    let block = pane(title, run.focus == RunFocus::Errors, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    state.hits.push((area, HitTarget::Pane(ListId::Errors)));
+    if run.errors.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled("None so far.", theme.muted())),
+            inner,
+        );
+        return;
+    }
+    let detail_height = if inner.height >= 8 { 4 } else { 0 };
+    let [list, detail] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(detail_height)]).areas(inner);
+    let height = usize::from(list.height);
+    let run = &mut state.run;
+    let window = run.error_view.window(height);
+    let selected = run.error_view.selected_pos();
+    let run = &state.run;
+    let view = &run.error_view;
+    let width = usize::from(list.width);
+    let lines: Vec<Line<'_>> = window
+        .filter_map(|pos| view.row_at(pos).map(|i| (pos, i)))
+        .filter_map(|(pos, i)| run.errors.get(i).map(|e| (pos, e)))
+        .map(|(pos, e)| {
+            let symbol = kind_symbol(e.kind);
+            let lane = e
+                .lane
+                .map(|l| format!("{} ", run.lane_name(l)))
+                .unwrap_or_default();
+            let text =
+                super::super::widgets::fit(&format!("{lane}{}", e.line()), width.saturating_sub(2));
+            let line = Line::from(vec![
+                Span::styled(format!("{} ", symbol.glyph()), theme.of(symbol)),
+                Span::raw(text),
+            ]);
+            if pos == selected && run.focus == RunFocus::Errors {
+                line.style(theme.selection())
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), list);
+    state.hits.push((list, HitTarget::List(ListId::Errors)));
+    let run = &state.run;
+    if detail_height > 0
+        && let Some(e) = run.error_view.selected().and_then(|i| run.errors.get(i))
+    {
+        let code = e.code.map(|c| format!("{c}: ")).unwrap_or_default();
+        let mut lines = vec![Line::from(vec![Span::styled(
+            format!("{code}{}", e.meaning),
+            theme.err(),
+        )])];
+        if !e.remedy.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled("Remedy: ", theme.title()),
+                Span::raw(e.remedy.clone()),
+            ]));
+        }
+        if !e.detail.is_empty() {
+            lines.push(Line::styled(e.detail.clone(), theme.muted()));
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), detail);
+    }
+}

@@ -1,0 +1,138 @@
+//! The Run screen's header: progress, throughput, the rate against the budget, the ETA.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::engine::LaneState;
+
+use super::super::super::state::run::RunState;
+use super::super::super::theme::{Symbol, Theme};
+use super::super::super::words::{count, duration};
+use super::super::widgets::counted;
+
+fn run_symbol(run: &RunState) -> (Symbol, &'static str) {
+    match (&run.finished, run.paused) {
+        (Some((_, 0)), _) => (Symbol::Done, "finished"),
+        (Some(_), _) => (Symbol::Warning, "finished"),
+        (None, true) => (Symbol::Paused, "paused"),
+        (None, false) if run.lanes.iter().any(|l| l.state == LaneState::Paused) => {
+            (Symbol::Running, "running, lanes wait for you")
+        }
+        (None, false) => (Symbol::Running, "running"),
+    }
+}
+
+pub(super) fn draw_header(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    run: &RunState,
+    now_ms: i64,
+    theme: &Theme,
+) {
+    let (symbol, word) = run_symbol(run);
+    let total = run.total();
+    let settled = run.settled();
+    let percent = (settled * 100).checked_div(total).unwrap_or(100);
+    let c = run.counts();
+    let id = run.run_id.map(|i| format!(" {i}")).unwrap_or_default();
+    let resumed = if run.resumed { " (resumed)" } else { "" };
+    // Words after the counts when they fit; the symbols alone (the lanes table has them as
+    // column heads) on a narrow terminal.
+    let wide = area.width >= 110;
+    let label = |word: &'static str| if wide { word } else { "" };
+    let first = Line::from(vec![
+        Span::styled(
+            format!(" {} Run{id}{resumed} {word}", symbol.glyph()),
+            theme.of(symbol).patch(theme.title()),
+        ),
+        Span::raw(format!(
+            " · {}/{} ({percent}%) · ",
+            count(settled),
+            count(total)
+        )),
+        Span::styled(
+            format!(
+                "{} {}{}",
+                Symbol::Done.glyph(),
+                count(c.done),
+                label(" done")
+            ),
+            theme.ok(),
+        ),
+        Span::raw("  "),
+        counted(
+            Symbol::Failed,
+            c.failed,
+            label(" failed"),
+            theme.err(),
+            theme,
+        ),
+        Span::raw("  "),
+        counted(
+            Symbol::Skipped,
+            c.skipped,
+            label(" skipped"),
+            theme.muted(),
+            theme,
+        ),
+        Span::raw("  "),
+        counted(
+            Symbol::Warning,
+            c.invalid,
+            label(" invalid"),
+            theme.warn(),
+            theme,
+        ),
+    ]);
+    let (per_sec, req_sec) = run.meter.rates(now_ms);
+    let elapsed = u64::try_from((now_ms - run.started_ms).max(0) / 1000).unwrap_or(0);
+    let waiting = run.lanes.iter().any(|l| l.state == LaneState::Paused);
+    let eta = match (run.finished.is_some(), run.eta_secs(now_ms)) {
+        (true, _) => "done".to_owned(),
+        (false, Some(s)) => duration(s),
+        (false, None) if run.paused => "paused".to_owned(),
+        (false, None) if waiting => "after your decisions".to_owned(),
+        (false, None) => "–".to_owned(),
+    };
+    let limiter = if run.rate_now < run.budget {
+        Span::styled(
+            format!(
+                " (slowed to {}/s after {} refusals)",
+                run.rate_now, run.refusals
+            ),
+            theme.warn(),
+        )
+    } else {
+        Span::styled(format!(" ({} refusals)", run.refusals), theme.muted())
+    };
+    let second = if wide {
+        Line::from(vec![
+            Span::raw(format!(
+                "   {per_sec:.0} messages/s · {req_sec:.0} requests/s of {} allowed",
+                run.budget
+            )),
+            limiter,
+            Span::raw(format!(
+                " · {} requests · ETA {eta} · {} elapsed",
+                count(run.requests),
+                duration(elapsed)
+            )),
+        ])
+    } else {
+        Line::from(vec![
+            Span::raw(format!(
+                "   {per_sec:.0} msg/s · {req_sec:.0} req/s of {}",
+                run.budget
+            )),
+            if run.rate_now < run.budget {
+                Span::styled(format!(" (slowed to {})", run.rate_now), theme.warn())
+            } else {
+                Span::raw("")
+            },
+            Span::raw(format!(" · ETA {eta} · {} elapsed", duration(elapsed))),
+        ])
+    };
+    frame.render_widget(Paragraph::new(vec![first, second]), area);
+}

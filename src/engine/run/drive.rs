@@ -1,0 +1,94 @@
+//! Driving the lanes: starting them in order as slots free up, collecting how each ended, and
+//! bounding the wait for answers in flight once the run is stopping.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::controls::{Routes, lock};
+use super::{Cause, StopCause, set_cause};
+use crate::engine::context::RunContext;
+use crate::engine::events::Counts;
+use crate::engine::lane::{LaneEnd, LaneSetup, run_lane};
+use crate::engine::service::ImportService;
+
+/// Starts lanes in order as slots free up, collects how each ended, and bounds the wait for
+/// answers in flight once the run is stopping. `None` for a lane that never started (or was
+/// aborted at the end of the grace period).
+pub(super) async fn drive_lanes<S: ImportService>(
+    ctx: &Arc<RunContext<S>>,
+    setups: Vec<LaneSetup>,
+    routes: &Routes,
+    cause: &Cause,
+) -> Vec<Option<(LaneEnd, Counts)>> {
+    let mut ends: Vec<Option<(LaneEnd, Counts)>> = vec![None; setups.len()];
+    let mut waiting = setups.into_iter().enumerate();
+    let mut next = waiting.next();
+    let mut lanes = JoinSet::new();
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        if ctx.shutdown.is_cancelled() && deadline.is_none() {
+            deadline = Some(tokio::time::Instant::now() + ctx.opts.shutdown_grace);
+        }
+        let may_start = next.is_some() && deadline.is_none();
+        if !may_start && lanes.is_empty() {
+            break;
+        }
+        let slots = Arc::clone(&ctx.slots);
+        tokio::select! {
+            biased;
+            Some(joined) = lanes.join_next() => {
+                if let Ok((i, (end, counts))) = joined {
+                    match &end {
+                        LaneEnd::StopRun(f) => {
+                            set_cause(cause, StopCause::Service(f.clone()));
+                            ctx.shutdown.cancel();
+                        }
+                        LaneEnd::Ledger(e) => {
+                            set_cause(cause, StopCause::Ledger(e.to_string()));
+                            ctx.shutdown.cancel();
+                        }
+                        _ => {}
+                    }
+                    ends[i] = Some((end, counts));
+                }
+            }
+            permit = slots.acquire_owned(), if may_start => {
+                if let (Ok(permit), Some((i, setup))) = (permit, next.take()) {
+                    let ctx = Arc::clone(ctx);
+                    let (tx, decisions) = mpsc::channel(16);
+                    let target = setup.target.clone();
+                    if let Some(route) = lock(routes).get_mut(&target) {
+                        route.decisions = Some(tx);
+                    }
+                    let routes = Arc::clone(routes);
+                    lanes.spawn(async move {
+                        let end = run_lane(ctx, setup, decisions, permit).await;
+                        if let Some(route) = lock(&routes).get_mut(&target) {
+                            route.decisions = None;
+                        }
+                        (i, end)
+                    });
+                    next = waiting.next();
+                }
+            }
+            () = ctx.shutdown.cancelled(), if deadline.is_none() => {}
+            () = sleep_until_opt(deadline), if deadline.is_some() => {
+                // Answers still not in after the grace period: their requests stay in flight in
+                // the ledger and are settled by reading back on resume.
+                lanes.abort_all();
+                while lanes.join_next().await.is_some() {}
+                break;
+            }
+        }
+    }
+    ends
+}
+
+async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
