@@ -1,10 +1,13 @@
 //! timport: migrate chat history into Tencent Cloud Chat through `import_group_msg`.
 //!
-//! Data flows one way (see DESIGN.md):
+//! Data flows one way (docs/ARCHITECTURE.md):
 //! `staging` (read, validate) -> `plan` (batches) -> `engine` (lanes, rate, retries, ledger) ->
 //! `api` (client); the engine's events feed the `console` (TUI) or the headless printer.
-//! `sandbox` is the local stand-in of the service; it speaks `api`'s types and nothing else
-//! depends on it.
+//! `config` settles the settings every command and the console use; `cli` wires it all
+//! together. Each module uses only those below it (cli > console > config > engine > plan >
+//! staging > api; `tests/module_layers.rs` checks it). `sandbox` is the local stand-in of the
+//! service; it speaks `api`'s types and only `cli` starts it. `clock`, `exit` and `heap` are
+//! leaves anyone may use.
 
 #![warn(missing_docs)]
 

@@ -1,5 +1,5 @@
 //! The sandbox's routing, URL query and UserSig checks, one test per rule, and the official
-//! libraries' signatures (facts file, section 1.8) accepted.
+//! libraries' signatures (docs/service.md#usersig-test-vectors) accepted.
 
 mod common;
 

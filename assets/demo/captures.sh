@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the text captures README's "The console" shows: drives `timport demo` in a
+# Regenerates the text captures docs/console.md shows: drives `timport demo` in a
 # detached 100x28 tmux session and saves each screen to OUT (default ./captures).
 #   cargo build --release && assets/demo/captures.sh [OUT]
 set -u

@@ -2,7 +2,8 @@
 //! retry can help, and what the operator should do. This is the one source of explanations:
 //! the engine classifies answers with it and every screen and printer shows its words.
 //!
-//! Sources: the facts file, section 3 (error codes) and section 4.4 (per-message results).
+//! Sources: the official error-code pages and `import_group_msg`'s per-message results, as
+//! docs/service.md#error-codes and docs/service.md#per-message-results give them.
 
 use std::fmt;
 
@@ -701,7 +702,7 @@ mod tests {
             );
             assert_ne!(entry.class, Unknown, "{}", entry.code);
         }
-        // Every code the facts file lists in its tables.
+        // Every code of the official tables timport knows (docs/service.md#error-codes).
         for code in [
             60002, 60003, 60004, 60005, 60006, 60007, 60008, 60009, 60010, 60011, 60012, 60013,
             60014, 60015, 60016, 60017, 60018, 60019, 60020, 60021, 80001, 80002, 70001, 70002,

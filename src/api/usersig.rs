@@ -1,6 +1,6 @@
 //! UserSig (TLSSigAPIv2): minting and verifying the signature that authenticates REST calls.
 //!
-//! The layout follows Tencent's official libraries exactly (see the facts file, section 1):
+//! The layout follows Tencent's official libraries exactly (docs/service.md#usersig):
 //! HMAC-SHA256 over four `TLS.<name>:<value>\n` lines keyed with the raw secret-key bytes, a JSON
 //! document carrying the fields and the standard-base64 HMAC, zlib compression, then standard
 //! base64 with `+` `/` `=` mapped to `*` `-` `_`. The verifier accepts any zlib level and any JSON
@@ -269,7 +269,7 @@ fn from_tencent_base64(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    // The vectors of the facts file, section 1.8.
+    // The vectors of docs/service.md#usersig-test-vectors.
     const DEMO_KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
     const APP: u64 = 1_400_000_000;
     const TIME: i64 = 1_700_000_000;

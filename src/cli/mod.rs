@@ -1,4 +1,5 @@
-//! The command line: argument definitions (the contract in DESIGN.md) and one handler per command.
+//! The command line: argument definitions (a contract: docs/reference.md lists them, checked
+//! against `--help`) and one handler per command.
 //!
 //! Owns: parsing, exit codes, and wiring the library together for each command.
 //! Must not hold logic of its own: rules live in `staging`, `plan`, `engine`; wire details in `api`.

@@ -7,7 +7,7 @@
 //! then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
 //! progress bar (rate, ETA) on stderr. Ctrl-C stops sending and waits (bounded) for the answers
 //! in flight; a second Ctrl-C exits at once (the ledger's in-flight records make that safe).
-//! Exit codes: DESIGN.md's 0/1/2/3, and 130 when interrupted.
+//! Exit codes: docs/reference.md#exit-codes (0/1/2/3, and 130 when interrupted).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;

@@ -383,7 +383,7 @@ pub enum Event {
     RunFinished {
         /// Where everything stands.
         summary: RunSummary,
-        /// The process exit code this outcome maps to (DESIGN.md).
+        /// The process exit code this outcome maps to (`RunStatus::exit`; docs/reference.md#exit-codes).
         exit_code: u8,
     },
 }

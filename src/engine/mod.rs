@@ -8,14 +8,15 @@
 //!
 //! # Using it
 //! ```text
-//! let ledger = Ledger::open(path)?;                                   // ledger/
-//! let opened = run::open_run(&ledger, root, options_json, fingerprints, new_run).await?;
-//! let outcome = run::run(service, source, ledger, &opened, opts, events_tx, controls_rx).await?;
+//! let active = open::open(OpenRequest { ledger, work, destination, options, new_run }).await?;
+//! let outcome = active.run(service, events_tx, controls_rx).await?;   // outcome.status.exit()
 //! ```
-//! `service` is an [`service::ImportService`] (the REST client, or a fake in tests); `source` a
-//! [`work::WorkSource`] (a staging directory with `staged::StagedWork`, or lists with
-//! [`memory::MemoryWork`]). Every [`Event`] arrives on `events_tx` (the last is
-//! [`Event::RunFinished`]); [`Control`]s and [`Decision`]s go in on `controls_rx`.
+//! [`open::open`] is the one way commands open or resume a run (canonical staging root, recorded
+//! options, staged-file fingerprints, the ledger); the [`open::ActiveRun`] it returns lives as long
+//! as the run. `service` is an [`service::ImportService`] (the REST client, or a fake in tests).
+//! Tests that work from lists use [`memory::MemoryWork`] with [`open::open_run`] and [`run::run`].
+//! Every [`Event`] arrives on `events_tx` (the last is [`Event::RunFinished`]); [`Control`]s and
+//! [`Decision`]s go in on `controls_rx`.
 //!
 //! # Map
 //! - What it says and hears: `events` ([`Event`], serialised with an `"event"` tag),
@@ -25,13 +26,14 @@
 //!   `settle` (read-back paging and matching).
 //! - Work: `work` (what a lane works through, narrowed request bodies), `staged` (from a
 //!   staging directory and the planner, cut into parts by `part_cut`), `memory` (from lists).
-//! - Doing: `lane/` (one target's state machine: `send`, `readback`, `decide`, `items`),
-//!   `run` (opening a run, lanes and slots, controls, shutdown, summary and exit code),
+//! - Doing: `open` (opening or resuming a run), `lane/` (one target's state machine: `send`,
+//!   `readback`, `decide`, `items`), `run/` (lanes and slots, controls, shutdown, the summary
+//!   and the run's end status),
 //!   `context` (what lanes share), `service` (the seam to the REST client).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
 //!   `printer` (the headless lines and JSON).
 //!
-//! # Decisions where the brief was silent
+//! # Decisions where the service's docs are silent (docs/ARCHITECTURE.md collects them all)
 //! - A request is recorded in flight, then takes its rate slot, then goes: nothing awaits
 //!   between the slot and the call, so the pace holds at the service. A shutdown while waiting
 //!   for the slot records the request as not applied.

@@ -1,4 +1,5 @@
-//! How a run behaves: [`RunOptions`], with the defaults and limits DESIGN.md gives.
+//! How a run behaves: [`RunOptions`], with its defaults and limits (the service's rate: docs/service.md#import_group_msg;
+//! the defaults: docs/reference.md#timport-run-staging), and the message policy [`OnMessageError`].
 
 use std::time::Duration;
 

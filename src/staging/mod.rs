@@ -1,7 +1,7 @@
 //! Staged message files: reading them as streams, indexing every message by file, byte offset and
 //! line, and validating each message against every rule we know (offline and online).
 //!
-//! Owns: the staged file formats of DESIGN.md, the index, and the validation rules.
+//! Owns: the staged file formats (README, "Staged files"), the index, and the validation rules.
 //! Must not touch: the network except through `api`'s client for online checks; plans, the ledger
 //! or the terminal.
 //!

@@ -1,6 +1,7 @@
 //! The offline rules for one message, each a small pure function over the message's JSON fields.
-//! Sources: the import page (fields, four element types, 12,000 bytes), the facts file sections
-//! 4 and 6 (element contents, at most one custom element, u32 `Random`), DESIGN.md.
+//! Sources: docs/service.md#import_group_msg (fields, 12,000 bytes, u32 `Random`) and
+//! docs/service.md#message-elements (the four element types, their contents, at most one custom
+//! element).
 
 use std::io;
 

@@ -10,7 +10,7 @@ use super::problem::{Finding, ProblemKind};
 pub const MAX_GROUP_ID_BYTES: usize = 48;
 
 /// Every Community group id starts with this; only those can hold topics, and only those refuse
-/// `RecentContactFlag` (facts, section 4.3).
+/// `RecentContactFlag` (docs/service.md#import_group_msg).
 pub const COMMUNITY_PREFIX: &str = "@TGS#_";
 
 /// What separates the group id from the topic name inside a topic id

@@ -14,7 +14,7 @@ use timport::api::{ApiError, Client, ClientOptions, Credentials, Endpoint, Secre
 use timport::clock::unix_now;
 use timport::sandbox::{SandboxConfig, SandboxHandle, Seed};
 
-/// The demo key of the official libraries' tests (facts file, section 1.7).
+/// The demo key of the official libraries' tests (docs/service.md#usersig-test-vectors).
 pub const DEMO_KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 pub const APP: u64 = 1_400_000_000;
 pub const ADMIN: &str = "administrator";

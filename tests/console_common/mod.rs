@@ -24,7 +24,7 @@ use timport::console::state::{AppState, Locations, Startup, update};
 use timport::console::terminal::RecordingHost;
 use timport::console::theme::Theme;
 
-/// The demo key of the official libraries' tests (facts file, section 1.7).
+/// The demo key of the official libraries' tests (docs/service.md#usersig-test-vectors).
 pub const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 pub const APP: u64 = 1_400_000_000;
 pub const ADMIN: &str = "administrator";
