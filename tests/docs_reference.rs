@@ -127,11 +127,9 @@ fn rows(body: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A section of docs/reference.md.
 fn section<'a>(all: &'a [(String, String)], heading: &str) -> &'a str {
-    all.iter()
-        .find(|(h, _)| h == heading)
-        .map(|(_, b)| b.as_str())
-        .unwrap_or_else(|| panic!("docs/reference.md has no section '## {heading}'"))
+    section_of(all, heading, "docs/reference.md")
 }
 
 #[test]
