@@ -79,8 +79,8 @@ pub mod work;
 
 pub use control::{Control, Decision};
 pub use events::{
-    Counts, Event, Failure, Landed, LaneState, MessageOutcome, PauseReason, RunSummary, SourceRef,
-    TargetStart, TargetSummary,
+    Counts, Event, Failure, Landed, LaneState, MessageOutcome, Newest, PauseReason, RunSummary,
+    SourceRef, TargetStart, TargetSummary,
 };
 pub use options::{DEFAULT_LANES, DEFAULT_RATE, MAX_RATE, RetryPolicy, RunOptions};
 pub use target::Target;
