@@ -243,11 +243,12 @@ pub struct Newest {
 }
 
 impl Newest {
-    /// `2023-01-16 09:00:00 (eng-core.jsonl line 200)`.
+    /// `2023-01-16 09:00:00 (1673859600, eng-core.jsonl line 200)`.
     pub fn describe(&self) -> String {
         format!(
-            "{} ({} line {})",
+            "{} ({}, {} line {})",
             crate::clock::format_unix(self.send_time),
+            self.send_time,
             self.source.file,
             self.source.line
         )

@@ -210,11 +210,10 @@ impl<S: ImportService> Lane<S> {
                     && work.send_time < newest.send_time
                 {
                     let why = EngineReason::EditBehind.failure(format!(
-                        "edited SendTime {} ({}); the group's newest message from this run: {} ({})",
+                        "edited SendTime {} ({}); newest landed: {}",
                         format_unix(work.send_time),
                         work.send_time,
-                        newest.describe(),
-                        newest.send_time
+                        newest.describe()
                     ));
                     return Ok(Err(why.line()));
                 }

@@ -169,8 +169,9 @@ impl<S: ImportService> Lane<S> {
             Hold::Behind(newest) => {
                 let item = &self.items.list[first];
                 let failure = EngineReason::Behind.failure(format!(
-                    "its SendTime {} is older than the newest landed message, {}",
+                    "its SendTime {} ({}); newest landed: {}",
                     format_unix(item.order_time()),
+                    item.order_time(),
                     newest.describe()
                 ));
                 let mark = Mark::Failed {
