@@ -426,3 +426,42 @@ async fn a_newer_message_there_before_the_run_is_not_another_writer() {
     assert!(!reason.failure.meaning.contains("someone else"));
     assert_eq!(fake.read_calls(), 1, "only the check before the first send");
 }
+
+/// Headless, another writer stops the lane as blocked (exit 3): nothing more is sent, and the
+/// refused messages stay to send on a later run.
+#[tokio::test(start_paused = true)]
+async fn headless_another_writer_blocks_the_lane_with_exit_3() {
+    let fake = Fake::with_latency(std::time::Duration::from_millis(100));
+    let source = memory(vec![(Target::new("ga", None), series("a", T0, 20))]);
+    let ledger = TempLedger::new();
+    // Someone writes a newer message while the second request is on its way.
+    let f = Arc::clone(&fake);
+    tokio::spawn(async move {
+        f.entered(2).await;
+        f.seed(
+            "ga",
+            &engine_fakes::msg("mallory", T0 + 100, "from elsewhere"),
+        );
+    });
+    let out = engine_fakes::run_headless(&fake, &source, &ledger, engine_fakes::headless()).await;
+    assert_eq!(out.exit(), 3, "{:#?}", out.outcome.summary);
+    let reason = out.paused();
+    assert!(
+        reason
+            .failure
+            .meaning
+            .starts_with("someone else is writing to this group"),
+        "{:?}",
+        reason.failure
+    );
+    assert_eq!(reason.source, source_of("ga", 7));
+    assert_eq!(fake.imports(), 2);
+    assert_eq!(
+        ledger.count("SELECT count(*) FROM messages WHERE state = 'pending'"),
+        7
+    );
+    assert_eq!(
+        ledger.count("SELECT count(*) FROM messages WHERE state = 'done'"),
+        7
+    );
+}
