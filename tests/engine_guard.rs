@@ -10,47 +10,91 @@ mod common;
 mod engine_fakes;
 mod guard_support;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use engine_fakes::{Fake, TempLedger, invalid, memory, run_with, series, source_of};
-use guard_support::{Dec, Decider, Line, Stored, assert_promise, invoke, options, stage};
-use serde_json::json;
+use engine_fakes::{Fake, TempLedger, decide_with, invalid, memory, run_with, series, source_of};
+use guard_support::{
+    Dec, Decider, Invocation, Line, assert_promise, invoke, options, stage, stored,
+};
 use timport::clock::unix_now;
-use timport::engine::{Control, Decision, Event, Target};
-use timport::sandbox::{SandboxHandle, Seed};
+use timport::engine::{Decision, Event, Target};
+use timport::sandbox::SandboxHandle;
 use timport::staging::{ProblemKind, ScanOptions, scan};
-use tokio::sync::mpsc;
 
-/// A sandbox with group `g` (created long ago), strict about time, taking messages up to
-/// [`guard_support::MAX_BYTES`].
-async fn strict_sandbox() -> SandboxHandle {
-    let now = unix_now();
-    let seed = json!({"groups": [{"id": "g", "type": "Public", "name": "G", "create_time": now - 2_000_000}]});
-    let mut config = common::config().with_seed(Seed::parse(&seed.to_string(), now).expect("seed"));
-    config.strict_time = true;
-    config.max_message_bytes = guard_support::MAX_BYTES;
-    common::start(config).await
+/// A staged group `g` and a sandbox with strict time to import it into.
+struct Setup {
+    sandbox: SandboxHandle,
+    dir: tempfile::TempDir,
+    ledger: PathBuf,
 }
 
-fn stored(sandbox: &SandboxHandle) -> Vec<Stored> {
-    sandbox
-        .messages("g")
-        .iter()
-        .map(|m| Stored {
-            seq: m.seq,
-            time: m.time,
-            text: m.body[0].summary(),
-        })
-        .collect()
+/// The time staged lines start from.
+fn t0() -> i64 {
+    unix_now() - 500_000
 }
 
-fn texts(sandbox: &SandboxHandle) -> Vec<String> {
-    stored(sandbox).into_iter().map(|s| s.text).collect()
+async fn setup(lines: &[Line]) -> Setup {
+    let sandbox = common::start(guard_support::group_config(common::config(), true)).await;
+    let dir = tempfile::tempdir().unwrap();
+    stage(dir.path(), lines);
+    let ledger = dir.path().join("ledger.sqlite3");
+    Setup {
+        sandbox,
+        dir,
+        ledger,
+    }
+}
+
+impl Setup {
+    /// One invocation of the run, read in parts of `part`, pauses answered by `decider`.
+    async fn run(
+        &self,
+        interactive: bool,
+        part: usize,
+        decider: &mut Decider,
+        kill_after: Option<usize>,
+    ) -> Invocation {
+        let client = Arc::new(common::client(&self.sandbox));
+        let opts = options(interactive);
+        invoke(
+            client,
+            self.dir.path(),
+            &self.ledger,
+            opts,
+            part,
+            decider,
+            kill_after,
+        )
+        .await
+    }
+
+    fn texts(&self) -> Vec<String> {
+        stored(&self.sandbox).into_iter().map(|s| s.text).collect()
+    }
+
+    /// Nothing refused, nothing doubled, every line done in order or skipped by decision.
+    fn assert_promise(&self, lines: usize, context: &str) {
+        assert!(
+            self.sandbox.stats().message_refusals.is_empty(),
+            "{context}: {:?}",
+            self.sandbox.stats()
+        );
+        assert_promise(&stored(&self.sandbox), lines, &self.ledger, context);
+    }
 }
 
 /// Lines 1..=n, ten seconds apart from `t0`.
 fn valid_lines(t0: i64, n: usize) -> Vec<Line> {
     (1..=n).map(|i| Line::Valid(t0 + 10 * i as i64)).collect()
+}
+
+/// `t0` and lines 1..=n ten seconds apart, line `broken` cut short (its time unreadable).
+fn with_broken(n: usize, broken: usize) -> (i64, Vec<Line>) {
+    let t0 = t0();
+    let mut lines = valid_lines(t0, n);
+    lines[broken - 1] = Line::Broken(t0 + 10 * broken as i64);
+    (t0, lines)
 }
 
 fn m(lines: impl IntoIterator<Item = usize>) -> Vec<String> {
@@ -63,26 +107,11 @@ fn m(lines: impl IntoIterator<Item = usize>) -> Vec<String> {
 /// refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fixed_line_goes_where_its_send_time_puts_it_and_costs_nothing() {
-    let sandbox = strict_sandbox().await;
-    let dir = tempfile::tempdir().unwrap();
-    let t0 = unix_now() - 500_000;
-    let mut lines = valid_lines(t0, 30);
-    lines[10] = Line::Broken(t0 + 110);
-    stage(dir.path(), &lines);
-    let ledger = dir.path().join("ledger.sqlite3");
+    let (t0, lines) = with_broken(30, 11);
+    let s = setup(&lines).await;
     // The fix: line 11 completed with a SendTime between lines 20 and 21.
     let mut decider = Decider::new(vec![Dec::Edit(t0 + 205)]);
-    let client = Arc::new(common::client(&sandbox));
-    let ran = invoke(
-        client,
-        dir.path(),
-        &ledger,
-        options(true),
-        5,
-        &mut decider,
-        None,
-    )
-    .await;
+    let ran = s.run(true, 5, &mut decider, None).await;
     assert_eq!(ran.exit, Some(0), "{:#?}", ran.events.last());
     // It stopped at line 11 once lines 1-10 were in.
     let pauses = ran.pauses();
@@ -90,45 +119,22 @@ async fn a_fixed_line_goes_where_its_send_time_puts_it_and_costs_nothing() {
     assert_eq!(pauses[0].source.line, 11);
     let newest = pauses[0].newest.as_ref().expect("lines 1-10 landed first");
     assert_eq!(newest.source.line, 10);
-    let mut want = m(1..=10);
-    want.extend(m(12..=20));
-    want.push("e11-1".into());
-    want.extend(m(21..=30));
-    assert_eq!(texts(&sandbox), want);
-    assert!(
-        sandbox.stats().message_refusals.is_empty(),
-        "{:?}",
-        sandbox.stats()
-    );
-    assert_promise(&stored(&sandbox), 30, &ledger, "fixed line");
+    let want = [m(1..=10), m(12..=20), vec!["e11-1".into()], m(21..=30)].concat();
+    assert_eq!(s.texts(), want);
+    s.assert_promise(30, "fixed line");
 }
 
 /// Reproduction 2 of issue 9, at the engine: headless, a truncated line in the middle of a group
 /// in time order; the lane imports every line before it and stops at it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn headless_a_lane_imports_everything_before_an_unreadable_line_and_stops_there() {
-    let sandbox = strict_sandbox().await;
-    let dir = tempfile::tempdir().unwrap();
-    let t0 = unix_now() - 500_000;
-    let mut lines = valid_lines(t0, 20);
-    lines[7] = Line::Broken(t0 + 80);
-    stage(dir.path(), &lines);
-    let ledger = dir.path().join("ledger.sqlite3");
-    let client = Arc::new(common::client(&sandbox));
-    let ran = invoke(
-        client,
-        dir.path(),
-        &ledger,
-        options(false),
-        5,
-        &mut Decider::new(vec![]),
-        None,
-    )
-    .await;
+    let (_, lines) = with_broken(20, 8);
+    let s = setup(&lines).await;
+    let ran = s.run(false, 5, &mut Decider::new(vec![]), None).await;
     assert_eq!(ran.exit, Some(1));
-    assert_eq!(texts(&sandbox), m(1..=7));
+    assert_eq!(s.texts(), m(1..=7));
     assert_eq!(ran.pauses()[0].source.line, 8);
-    let rows = guard_support::ledger_rows(&ledger);
+    let rows = guard_support::ledger_rows(&s.ledger);
     assert_eq!(rows[&8].0, "invalid");
     assert!(rows.range(9..).all(|(_, (state, _))| state == "pending"));
 }
@@ -137,14 +143,12 @@ async fn headless_a_lane_imports_everything_before_an_unreadable_line_and_stops_
 /// stops before the earliest line that follows it in the file, and the scan says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn out_of_order_around_an_unreadable_line_the_lane_stops_before_what_could_follow_it() {
-    let sandbox = strict_sandbox().await;
-    let dir = tempfile::tempdir().unwrap();
-    let t0 = unix_now() - 500_000;
+    let t0 = t0();
     let mut lines = valid_lines(t0, 12);
     lines[6] = Line::Valid(t0 + 500); // line 7 is newer than every line after it
     lines[7] = Line::Broken(t0 + 80);
-    stage(dir.path(), &lines);
-    let staging = scan(dir.path(), &ScanOptions::new(unix_now())).unwrap();
+    let s = setup(&lines).await;
+    let staging = scan(s.dir.path(), &ScanOptions::new(unix_now())).unwrap();
     let warned: Vec<_> = staging
         .problems()
         .iter()
@@ -153,19 +157,9 @@ async fn out_of_order_around_an_unreadable_line_the_lane_stops_before_what_could
     assert_eq!(warned.len(), 1);
     assert_eq!(warned[0].line, 8);
     assert!(warned[0].message.contains("put before line 9"));
-    let ledger = dir.path().join("ledger.sqlite3");
-    let ran = invoke(
-        Arc::new(common::client(&sandbox)),
-        dir.path(),
-        &ledger,
-        options(false),
-        250,
-        &mut Decider::new(vec![]),
-        None,
-    )
-    .await;
+    let ran = s.run(false, 250, &mut Decider::new(vec![]), None).await;
     assert_eq!(ran.exit, Some(1));
-    assert_eq!(texts(&sandbox), m(1..=6));
+    assert_eq!(s.texts(), m(1..=6));
     assert_eq!(ran.pauses()[0].source.line, 8);
 }
 
@@ -173,24 +167,10 @@ async fn out_of_order_around_an_unreadable_line_the_lane_stops_before_what_could
 /// (the lane keeps waiting); an edit no older goes in at its place.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_behind_the_newest_landing_is_refused_with_the_options() {
-    let sandbox = strict_sandbox().await;
-    let dir = tempfile::tempdir().unwrap();
-    let t0 = unix_now() - 500_000;
-    let mut lines = valid_lines(t0, 10);
-    lines[5] = Line::Broken(t0 + 60);
-    stage(dir.path(), &lines);
-    let ledger = dir.path().join("ledger.sqlite3");
+    let (t0, lines) = with_broken(10, 6);
+    let s = setup(&lines).await;
     let mut decider = Decider::new(vec![Dec::Edit(t0 + 15), Dec::Edit(t0 + 55)]);
-    let ran = invoke(
-        Arc::new(common::client(&sandbox)),
-        dir.path(),
-        &ledger,
-        options(true),
-        250,
-        &mut decider,
-        None,
-    )
-    .await;
+    let ran = s.run(true, 250, &mut decider, None).await;
     assert_eq!(ran.exit, Some(0));
     let warnings = ran.warnings();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -204,94 +184,30 @@ async fn an_edit_behind_the_newest_landing_is_refused_with_the_options() {
     ] {
         assert!(w.contains(words), "{words:?} in {w}");
     }
-    let mut want = m(1..=5);
-    want.push("e6-2".into());
-    want.extend(m(7..=10));
-    assert_eq!(texts(&sandbox), want);
-    assert!(sandbox.stats().message_refusals.is_empty());
-    assert_promise(&stored(&sandbox), 10, &ledger, "edit refused then fixed");
+    let want = [m(1..=5), vec!["e6-2".into()], m(7..=10)].concat();
+    assert_eq!(s.texts(), want);
+    s.assert_promise(10, "edit refused then fixed");
 }
 
 /// An edit made, then the process killed before it was sent: the resumed lane keeps it at its
 /// edited place.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resumed_lane_keeps_an_edit_at_its_edited_place() {
-    let sandbox = strict_sandbox().await;
-    let dir = tempfile::tempdir().unwrap();
-    let t0 = unix_now() - 500_000;
-    let mut lines = valid_lines(t0, 20);
-    lines[3] = Line::Broken(t0 + 40);
-    stage(dir.path(), &lines);
-    let ledger = dir.path().join("ledger.sqlite3");
-    let client = Arc::new(common::client(&sandbox));
+    let (t0, lines) = with_broken(20, 4);
+    let s = setup(&lines).await;
     // Fixed to a time between lines 15 and 16, then killed at the next request announced.
     let mut decider = Decider::new(vec![Dec::Edit(t0 + 155)]);
-    let first = invoke(
-        Arc::clone(&client),
-        dir.path(),
-        &ledger,
-        options(true),
-        5,
-        &mut decider,
-        Some(2),
-    )
-    .await;
+    let first = s.run(true, 5, &mut decider, Some(2)).await;
     assert_eq!(first.exit, None, "killed");
-    let second = invoke(
-        client,
-        dir.path(),
-        &ledger,
-        options(true),
-        5,
-        &mut Decider::new(vec![]),
-        None,
-    )
-    .await;
+    let second = s.run(true, 5, &mut Decider::new(vec![]), None).await;
     assert_eq!(second.exit, Some(0), "{:#?}", second.events.last());
     assert!(second.pauses().is_empty());
-    let mut want = m(1..=3);
-    want.extend(m(5..=15));
-    want.push("e4-1".into());
-    want.extend(m(16..=20));
-    assert_eq!(texts(&sandbox), want);
-    assert!(sandbox.stats().message_refusals.is_empty());
-    assert_promise(&stored(&sandbox), 20, &ledger, "edit across a kill");
+    let want = [m(1..=3), m(5..=15), vec!["e4-1".into()], m(16..=20)].concat();
+    assert_eq!(s.texts(), want);
+    s.assert_promise(20, "edit across a kill");
 }
 
 const T0: i64 = 1_600_000_000;
-
-/// A driver answering each pause with the next decision, after `on_pause(n)`.
-fn decide_with(
-    answers: Vec<Decision>,
-    on_pause: impl Fn(usize) + Send + 'static,
-) -> engine_fakes::Driver {
-    Box::new(
-        move |controls: mpsc::Sender<Control>, mut events: mpsc::Receiver<Event>| {
-            tokio::spawn(async move {
-                let mut seen = Vec::new();
-                let mut answers = answers.into_iter();
-                let mut pauses = 0;
-                while let Some(e) = events.recv().await {
-                    if let Event::LanePaused { target, reason } = &e {
-                        on_pause(pauses);
-                        pauses += 1;
-                        if let Some(decision) = answers.next() {
-                            let _ = controls
-                                .send(Control::Decide {
-                                    target: target.clone(),
-                                    source: reason.source.clone(),
-                                    decision,
-                                })
-                                .await;
-                        }
-                    }
-                    seen.push(e);
-                }
-                seen
-            })
-        },
-    )
-}
 
 fn interactive() -> timport::engine::RunOptions {
     timport::engine::RunOptions {

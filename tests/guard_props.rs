@@ -19,13 +19,12 @@ mod guard_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use guard_support::{Dec, Decider, Line, Stored, assert_promise, invoke, options, stage};
+use guard_support::{Dec, Decider, Line, assert_promise, invoke, options, stage, stored};
 use proptest::prelude::*;
-use serde_json::json;
 use timport::clock::unix_now;
 use timport::engine::outcome::EngineReason;
 use timport::engine::{Event, LaneState};
-use timport::sandbox::{FaultConfig, FaultKind, Seed};
+use timport::sandbox::{FaultConfig, FaultKind};
 
 #[derive(Debug, Clone, Copy)]
 enum Kind {
@@ -120,11 +119,7 @@ fn check(case: Case, strict: bool) -> Result<(), TestCaseError> {
         .expect("a runtime");
     rt.block_on(async move {
         let now = unix_now();
-        let seed = json!({"groups": [{"id": "g", "type": "Public", "name": "G", "create_time": now - 2_000_000}]});
-        let mut config =
-            common::config().with_seed(Seed::parse(&seed.to_string(), now).expect("seed"));
-        config.strict_time = strict;
-        config.max_message_bytes = guard_support::MAX_BYTES;
+        let mut config = guard_support::group_config(common::config(), strict);
         if let Some(seed) = case.faults {
             config.faults = FaultConfig {
                 rate: 0.15,
@@ -259,16 +254,7 @@ fn check(case: Case, strict: bool) -> Result<(), TestCaseError> {
             stats
         );
         prop_assert_eq!(stats.duplicates_dropped, 0, "{}", context);
-        let stored: Vec<Stored> = sandbox
-            .messages("g")
-            .iter()
-            .map(|m| Stored {
-                seq: m.seq,
-                time: m.time,
-                text: m.body[0].summary(),
-            })
-            .collect();
-        assert_promise(&stored, staged.len(), &ledger, &context);
+        assert_promise(&stored(&sandbox), staged.len(), &ledger, &context);
         Ok(())
     })
 }

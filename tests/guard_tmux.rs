@@ -11,7 +11,7 @@ mod tmux_support;
 
 use std::time::Duration;
 
-use run_support::{KEY, start};
+use run_support::{KEY, key_file_env, start};
 use serde_json::json;
 use timport::clock::unix_now;
 use timport::sandbox::{SandboxConfig, Seed};
@@ -52,20 +52,7 @@ async fn a_line_fixed_in_the_inspector_goes_in_at_its_time_and_costs_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let staging = dir.path().join("staging");
     let valid = stage(&staging);
-    let key_file = dir.path().join("secret.key");
-    std::fs::write(&key_file, KEY).expect("key file");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600))
-            .expect("key file mode");
-    }
-    let env = [
-        ("TIMPORT_ENDPOINT", sandbox.url()),
-        ("TIMPORT_SDKAPPID", sandbox.sdkappid().to_string()),
-        ("TIMPORT_ADMIN", sandbox.admin().to_owned()),
-        ("TIMPORT_KEY_FILE", key_file.display().to_string()),
-    ];
+    let env = key_file_env(&sandbox, dir.path());
     let args = format!("--staging {}", staging.display());
     let screens = tokio::task::spawn_blocking(move || {
         let t = Tmux::start_private(&env, &args);

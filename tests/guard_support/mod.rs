@@ -74,6 +74,21 @@ impl Line {
 /// The largest message the test sandboxes take (compact JSON bytes).
 pub const MAX_BYTES: usize = 600;
 
+/// `base` with group `g` (created long ago), taking messages up to [`MAX_BYTES`], strict
+/// about time or not.
+pub fn group_config(
+    base: timport::sandbox::SandboxConfig,
+    strict: bool,
+) -> timport::sandbox::SandboxConfig {
+    let now = unix_now();
+    let seed = json!({"groups": [{"id": GROUP, "type": "Public", "name": "G", "create_time": now - 2_000_000}]});
+    let mut config = base
+        .with_seed(timport::sandbox::Seed::parse(&seed.to_string(), now).expect("the seed parses"));
+    config.strict_time = strict;
+    config.max_message_bytes = MAX_BYTES;
+    config
+}
+
 /// Writes `g.jsonl` with `lines` into `dir`.
 pub fn stage(dir: &Path, lines: &[Line]) {
     std::fs::create_dir_all(dir).unwrap();
@@ -337,6 +352,19 @@ pub struct Stored {
     pub seq: u64,
     pub time: i64,
     pub text: String,
+}
+
+/// What group `g` of `sandbox` holds, in sequence order.
+pub fn stored(sandbox: &timport::sandbox::SandboxHandle) -> Vec<Stored> {
+    sandbox
+        .messages(GROUP)
+        .iter()
+        .map(|m| Stored {
+            seq: m.seq,
+            time: m.time,
+            text: m.body[0].summary(),
+        })
+        .collect()
 }
 
 /// The staged line a stored text belongs to (`m3`, `L3 xxx`, `e3-1` all belong to line 3).
