@@ -80,7 +80,7 @@ impl Setup {
             "{context}: {:?}",
             self.sandbox.stats()
         );
-        assert_promise(&stored(&self.sandbox), lines, &self.ledger, context);
+        assert_promise(&stored(&self.sandbox), lines, &self.ledger, &[], context);
     }
 }
 

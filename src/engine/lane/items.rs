@@ -1,6 +1,8 @@
 //! A lane's messages with their states, restored from the ledger, and the pure questions the
 //! lane asks of them: what to send next and with which bytes, what counts where, what landed
-//! after a message.
+//! after a message. Also where a message sits in the order (`SendTime`, then staged position):
+//! an edited one is re-placed by its edited `SendTime`, and one that orders after every message
+//! of the part is handed out to be carried to a later part.
 
 use std::collections::HashMap;
 
