@@ -51,6 +51,7 @@ fn screens() -> Vec<(&'static str, AppState)> {
     );
     let mut editing = inspecting();
     press(&mut editing, KeyCode::Char('e'));
+    let refused = edit_refused();
     vec![
         ("connect", connect_form()),
         ("connect_typing", typing),
@@ -66,7 +67,39 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("run_finished", finished),
         ("inspector", inspecting()),
         ("inspector_editing", editing),
+        ("inspector_edit_refused", refused),
     ]
+}
+
+/// The inspector after the engine refused an edit older than the group's newest landing: the
+/// lane's newest landing, the engine's words, and the options with their keys.
+fn edit_refused() -> AppState {
+    use timport::console::msg::Msg;
+    use timport::engine::outcome::EngineReason;
+    use timport::engine::{Event, Newest};
+    let mut s = inspecting();
+    let newest = Newest {
+        send_time: 1_672_720_000,
+        msg_seq: 3,
+        source: source("sales-emea.jsonl", 3, 300),
+    };
+    if let Some(i) = s.inspector.as_mut() {
+        i.reason.newest = Some(newest.clone());
+    }
+    press(&mut s, KeyCode::Char('R'));
+    // The engine's refusal, in the engine's words (what the lane sends back).
+    let refusal = EngineReason::EditBehind.failure(format!(
+        "edited SendTime 2023-01-03 02:24:13 (1672712653); newest landed: {}",
+        newest.describe()
+    ));
+    timport::console::state::update(
+        &mut s,
+        Msg::Engine(Event::Warning {
+            target: Some(lane("sales-emea")),
+            message: refusal.line(),
+        }),
+    );
+    s
 }
 
 #[test]

@@ -9,7 +9,6 @@ use std::time::Duration;
 use engine_fakes::*;
 use timport::api::types::{ImportMsg, MsgElement};
 use timport::engine::{Control, Decision, Event, LaneState, MessageOutcome, RunOptions, Target};
-use tokio::sync::mpsc;
 
 const T0: i64 = 1_600_000_000;
 
@@ -22,38 +21,6 @@ fn interactive() -> RunOptions {
         wait_for_decisions: true,
         ..headless()
     }
-}
-
-/// A driver that answers each pause with the next decision from `answers` (and runs `on_pause`
-/// first), collecting every event.
-fn decide_with(answers: Vec<Decision>, on_pause: impl Fn(usize) + Send + 'static) -> Driver {
-    Box::new(
-        move |controls: mpsc::Sender<Control>, mut events: mpsc::Receiver<Event>| {
-            tokio::spawn(async move {
-                let mut seen = Vec::new();
-                let mut answers = answers.into_iter();
-                let mut pauses = 0;
-                while let Some(e) = events.recv().await {
-                    if let Event::LanePaused { target, reason } = &e {
-                        on_pause(pauses);
-                        pauses += 1;
-                        if let Some(decision) = answers.next() {
-                            controls
-                                .send(Control::Decide {
-                                    target: target.clone(),
-                                    source: reason.source.clone(),
-                                    decision,
-                                })
-                                .await
-                                .unwrap();
-                        }
-                    }
-                    seen.push(e);
-                }
-                seen
-            })
-        },
-    )
 }
 
 #[tokio::test(start_paused = true)]

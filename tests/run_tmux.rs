@@ -7,7 +7,7 @@ mod tmux_support;
 
 use std::time::Duration;
 
-use run_support::{KEY, sandbox_config, start, write_staging};
+use run_support::{KEY, key_file_env, sandbox_config, start, write_staging};
 use tmux_support::Tmux;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -25,20 +25,7 @@ async fn a_run_in_a_terminal_shows_its_progress_bar() {
     let dir = tempfile::tempdir().expect("temp dir");
     let staging = dir.path().join("staging");
     write_staging(&staging, 2, 300);
-    let key_file = dir.path().join("secret.key");
-    std::fs::write(&key_file, KEY).expect("key file");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600))
-            .expect("key file mode");
-    }
-    let env = [
-        ("TIMPORT_ENDPOINT", sandbox.url()),
-        ("TIMPORT_SDKAPPID", sandbox.sdkappid().to_string()),
-        ("TIMPORT_ADMIN", sandbox.admin().to_owned()),
-        ("TIMPORT_KEY_FILE", key_file.display().to_string()),
-    ];
+    let env = key_file_env(&sandbox, dir.path());
     let args = format!("run {} --yes --lanes 1", staging.display());
     let screens = tokio::task::spawn_blocking(move || {
         let t = Tmux::start_with(&env, &args);

@@ -230,6 +230,31 @@ pub struct Landed {
     pub msg_seq: u64,
 }
 
+/// The newest message a lane has landed in its target: nothing older can go in after it (the
+/// service refuses it for ever), so the guard sends nothing older and an edit must not be older.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Newest {
+    /// Its `SendTime` as stored.
+    pub send_time: i64,
+    /// Its group sequence number.
+    pub msg_seq: u64,
+    /// The landed message.
+    pub source: SourceRef,
+}
+
+impl Newest {
+    /// `2023-01-16 09:00:00 (1673859600, eng-core.jsonl line 200)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({}, {} line {})",
+            crate::clock::format_unix(self.send_time),
+            self.send_time,
+            self.source.file,
+            self.source.line
+        )
+    }
+}
+
 /// Why a lane paused: the message it stopped at and what went wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PauseReason {
@@ -241,6 +266,9 @@ pub struct PauseReason {
     pub failure: Failure,
     /// Messages of the same request that landed after it.
     pub landed_after: Vec<Landed>,
+    /// The newest message the lane has landed in the target: a message (or an edited
+    /// SendTime) older than it can no longer go in.
+    pub newest: Option<Newest>,
 }
 
 /// Everything the engine reports. Serialises with an `"event"` tag.

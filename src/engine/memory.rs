@@ -132,6 +132,7 @@ impl WorkReader for MemoryReader {
                 } => items.push(WorkItem::Invalid(InvalidWork {
                     source,
                     send_time: Some(*send_time),
+                    order_time: *send_time,
                     problem: problem.clone(),
                     raw: raw.clone(),
                 })),

@@ -43,7 +43,20 @@
 //!   unique match on sender, time and Random counts as landed with a warning (a service that
 //!   re-encodes a body must not cause a resend).
 //! - Invalid staged messages sit at their place in the order and are handled like refused ones
-//!   under `--on-message-error` (pause: the lane stops there; skip: recorded as skipped).
+//!   under `--on-message-error` (pause: the lane stops there; skip: recorded as skipped). One
+//!   whose `SendTime` cannot be read sits right after the valid message before it in its file
+//!   (staging's `placement`).
+//! - The point of no return (docs/ordering.md): every request passes one guard
+//!   (`lane/guard.rs`) right before it is recorded and sent: nothing goes while a message that
+//!   orders before it (`SendTime`, then staged position) is open, and nothing older than the
+//!   newest message the lane has landed (held back, it is failed without being sent and the
+//!   message policy decides). Equal times are let through (the default reading of the rule).
+//! - An edit re-places its message by its edited `SendTime`, into a later part when it orders
+//!   after the part at work; an edit older than the newest landing is refused with the options.
+//! - A 10004 the lane's order does not explain (newer than everything it knew the group held)
+//!   makes it read the group's newest message: when that is newer and not its own, someone else
+//!   is writing to the group; the refused messages go back to pending and the lane pauses (a
+//!   request pause: headless, exit 3).
 //! - A lane paused because a request kept failing (not because of a message) ends headless
 //!   with exit 3; its messages stay pending, never "failed".
 //! - Before its first send, every lane reads its group back and matches what the ledger does not
@@ -82,8 +95,8 @@ pub mod work;
 
 pub use control::{Control, Decision};
 pub use events::{
-    Counts, Event, Failure, Landed, LaneState, MessageOutcome, PauseReason, RunSummary, SourceRef,
-    TargetStart, TargetSummary,
+    Counts, Event, Failure, Landed, LaneState, MessageOutcome, Newest, PauseReason, RunSummary,
+    SourceRef, TargetStart, TargetSummary,
 };
 pub use ledger::LedgerError;
 pub use options::{DEFAULT_LANES, DEFAULT_RATE, MAX_RATE, OnMessageError, RetryPolicy, RunOptions};

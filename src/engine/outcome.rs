@@ -156,7 +156,17 @@ pub enum EngineReason {
     EditRefused,
     /// The service answered with a sequence number another message already holds.
     Repeat,
+    /// The guard held it back: older than the newest message the lane landed in its target.
+    Behind,
+    /// An edit gave it a SendTime older than the newest message the lane landed.
+    EditBehind,
+    /// The group's newest message is newer than this one and was not sent by this lane.
+    OtherWriter,
 }
+
+/// What to do with a message that can no longer go in at its time (one remedy for the guard's
+/// hold and for a refused edit, so the console and the headless output say the same).
+const BEHIND_REMEDY: &str = "Skip it with a reason, or retry it edited with a SendTime no older than the group's newest message; that changes the history's order (it shows after messages that were sent later)";
 
 impl EngineReason {
     /// What it means and what to do.
@@ -193,6 +203,18 @@ impl EngineReason {
             EngineReason::Repeat => (
                 "the service took it for a repeat of an earlier message (the same Random within five minutes) and did not store it",
                 "Retry it edited with another Random, or skip it if it really is a repeat",
+            ),
+            EngineReason::Behind => (
+                "it is older than the newest message timport has landed in this group, so the service would refuse it (10004) for ever: it was not sent",
+                BEHIND_REMEDY,
+            ),
+            EngineReason::EditBehind => (
+                "the edited SendTime is older than the newest message timport has landed in this group, so the service would refuse it (10004) for ever: the edit was not carried out",
+                BEHIND_REMEDY,
+            ),
+            EngineReason::OtherWriter => (
+                "someone else is writing to this group: its newest message is newer than this one and was not sent by this run, so the service refuses this one (10004); the lane stopped instead of sending messages that will be refused",
+                "Find and stop the other writer (another tool, machine or timport process), then retry: messages no older than the group's newest still go in; older ones can only be skipped, or given a newer SendTime (that changes the history's order)",
             ),
         }
     }

@@ -245,6 +245,7 @@ mod tests {
                     source: source("g.jsonl", 5),
                     msg_seq: 9,
                 }],
+                newest: None,
             },
         };
         let line = human_line(&paused).unwrap();

@@ -229,22 +229,23 @@ impl WorkReader for StagedReader {
             .staging
             .load_range(target, part.entries.clone())
             .map_err(|e| e.to_string())?;
-        // Every message's place in the part.
-        let place: HashMap<(Arc<str>, u64, u32), usize> = index
+        // Every message's place in the part, and the time the index orders it at.
+        let place: HashMap<(Arc<str>, u64, u32), (usize, i64)> = index
             .entries()
             .range(part.entries.clone())
             .enumerate()
             .map(|(i, e)| {
                 let s = self.staging.source_of(&e);
-                ((s.file, s.offset, s.item), i)
+                ((s.file, s.offset, s.item), (i, e.send_time()))
             })
             .collect();
-        let at = |s: &SourceRef| {
+        let placed = |s: &SourceRef| {
             place
                 .get(&(s.file.clone(), s.offset, s.item))
                 .copied()
                 .ok_or_else(|| format!("{s} is not in the index"))
         };
+        let at = |s: &SourceRef| placed(s).map(|(i, _)| i);
         let mut slots: Vec<Option<WorkItem>> = vec![None; part.entries.len()];
 
         let plan = plan::plan_part(target, &loaded.messages, &self.plan, &mut self.state);
@@ -283,7 +284,7 @@ impl WorkReader for StagedReader {
             });
         }
         for bad in loaded.invalid {
-            let i = at(&bad.source)?;
+            let (i, order_time) = placed(&bad.source)?;
             let problem = errors(
                 bad.problems
                     .iter()
@@ -293,6 +294,7 @@ impl WorkReader for StagedReader {
             slots[i] = Some(WorkItem::Invalid(InvalidWork {
                 source: bad.source,
                 send_time: bad.send_time,
+                order_time,
                 problem,
                 raw: bad
                     .raw

@@ -72,6 +72,9 @@ pub struct InvalidWork {
     pub source: SourceRef,
     /// Its `SendTime`, when it has a usable one.
     pub send_time: Option<i64>,
+    /// The time it is ordered at: its `SendTime`, or for one whose `SendTime` cannot be read,
+    /// the time of its place in its file (after the valid message before it there).
+    pub order_time: i64,
     /// Every problem, joined.
     pub problem: String,
     /// Its text as staged (what `report --failed-out` writes back).

@@ -92,7 +92,8 @@ impl IndexEntry {
         self.line
     }
 
-    /// `SendTime`, or 0 when the message has none usable.
+    /// `SendTime`, or 0 when the message has none usable; for an invalid message without one,
+    /// once the index is built, the time of its place in its file (`placement`).
     pub fn send_time(&self) -> i64 {
         i64::from(self.send_time)
     }
@@ -110,6 +111,16 @@ impl IndexEntry {
     /// Adds flags.
     pub fn set(&mut self, flags: Flags) {
         self.pos |= u64::from(flags.0);
+    }
+
+    /// True when the message has no usable `SendTime` (it is invalid and its time reads as 0).
+    pub fn time_unreadable(&self) -> bool {
+        !self.is_valid() && self.send_time == 0
+    }
+
+    /// Orders an invalid message at `time` (see `placement`); its own `SendTime` is unusable.
+    pub(super) fn place_at(&mut self, time: u32) {
+        self.send_time = time;
     }
 
     /// The sort key: time, then file, then offset.

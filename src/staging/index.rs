@@ -12,6 +12,7 @@ use super::entry_list::EntryList;
 use super::fingerprint::Fingerprint;
 use super::load::SourceRef;
 use super::options::ScanOptions;
+use super::placement;
 use super::problem::{KindCounts, Problem, Severity};
 use super::problem_log::{ProblemLog, Scope};
 use super::target::Target;
@@ -73,7 +74,8 @@ impl TargetIndex {
     }
 
     /// Every message, valid or not, sorted by `SendTime` (file order, then position, breaks
-    /// ties).
+    /// ties); a message whose `SendTime` cannot be read sorts at its place in its file
+    /// (`placement`).
     pub fn entries(&self) -> &EntryList {
         &self.entries
     }
@@ -159,6 +161,10 @@ impl Staging {
             items,
         } = collected;
         for t in &mut targets {
+            // Still in file order here: a message whose time cannot be read takes its place's.
+            for p in placement::place_unreadable(&mut t.scanned, &files, &t.target) {
+                problems.add(p, Scope::Other);
+            }
             t.scanned.sort_unstable_by_key(IndexEntry::order_key);
         }
         let mut staging = Staging {

@@ -12,7 +12,8 @@
 //!   every message ([`message`], [`rules`], [`target`]). `collect` keeps a 16-byte
 //!   [`IndexEntry`] per message in its target's list, plus statistics and problems.
 //! - [`Staging`] (`index`) sorts each target by `SendTime` (file order, then position, breaks
-//!   ties), runs the rule that compares messages (`cross_checks`: exact duplicates), packs each
+//!   ties; a message whose `SendTime` cannot be read sits at its place in its file:
+//!   `placement`), runs the rule that compares messages (`cross_checks`: exact duplicates), packs each
 //!   target's entries ([`entry_list`]: differences as varints, about 5 bytes a message), and
 //!   answers [`Staging::targets`], [`Staging::problems`] and [`Staging::load`]
 //!   (`load`, re-reading messages by offset through `reader`).
@@ -43,6 +44,7 @@ mod load;
 pub mod message;
 pub mod online;
 pub mod options;
+mod placement;
 pub mod problem;
 mod problem_log;
 mod reader;

@@ -84,6 +84,9 @@ pub enum ProblemKind {
     BodyInvalid,
     /// The same sender, time and body as an earlier message of the target.
     Duplicate,
+    /// A message whose `SendTime` cannot be read, in a part of its file that is not in time
+    /// order: its place in the order cannot be known.
+    OutOfOrder,
     /// Online: the group does not exist or cannot be read.
     GroupNotFound,
     /// Online: the group's type cannot take the import (or the topic).
@@ -124,6 +127,7 @@ impl ProblemKind {
             ProblemKind::RecentContactFlag => "recent_contact_flag",
             ProblemKind::BodyInvalid => "body_invalid",
             ProblemKind::Duplicate => "duplicate",
+            ProblemKind::OutOfOrder => "out_of_order",
             ProblemKind::GroupNotFound => "group_not_found",
             ProblemKind::GroupType => "group_type",
             ProblemKind::GroupTime => "group_time",

@@ -211,6 +211,7 @@ pub fn sales_pause() -> PauseReason {
             source: source("sales-emea.jsonl", 4, 462),
             msg_seq: 2,
         }],
+        newest: None,
     }
 }
 

@@ -25,7 +25,7 @@ use timport::engine::memory::{MemoryEntry, MemoryWork, source_in_list};
 use timport::engine::run::{OpenedRun, RunOutcome, open_run, run};
 use timport::engine::service::ImportService;
 use timport::engine::work::WorkSource;
-use timport::engine::{Control, Event, PauseReason, RunOptions, SourceRef, Target};
+use timport::engine::{Control, Decision, Event, PauseReason, RunOptions, SourceRef, Target};
 
 /// What the fake does with the next import request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -549,6 +549,38 @@ pub fn control_on(
             seen
         })
     })
+}
+
+/// A driver that answers each pause with the next decision from `answers` (and runs `on_pause`
+/// first), collecting every event.
+pub fn decide_with(answers: Vec<Decision>, on_pause: impl Fn(usize) + Send + 'static) -> Driver {
+    Box::new(
+        move |controls: mpsc::Sender<Control>, mut events: mpsc::Receiver<Event>| {
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut answers = answers.into_iter();
+                let mut pauses = 0;
+                while let Some(e) = events.recv().await {
+                    if let Event::LanePaused { target, reason } = &e {
+                        on_pause(pauses);
+                        pauses += 1;
+                        if let Some(decision) = answers.next() {
+                            controls
+                                .send(Control::Decide {
+                                    target: target.clone(),
+                                    source: reason.source.clone(),
+                                    decision,
+                                })
+                                .await
+                                .unwrap();
+                        }
+                    }
+                    seen.push(e);
+                }
+                seen
+            })
+        },
+    )
 }
 
 /// Opens (or resumes) the run of "/staging" and runs it; `control` gets the control sender and

@@ -125,3 +125,22 @@ pub fn assert_exactly_once(
         assert_eq!(seqs, expected_seqs, "{what}: the ledger agrees for {group}");
     }
 }
+
+/// The connection to `sandbox` as `TIMPORT_*` settings for a terminal session, with the key in
+/// a 0600 key file under `dir` (the settings show on the command line; the key must not).
+pub fn key_file_env(sandbox: &SandboxHandle, dir: &Path) -> [(&'static str, String); 4] {
+    let key_file = dir.join("secret.key");
+    std::fs::write(&key_file, KEY).expect("key file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600))
+            .expect("key file mode");
+    }
+    [
+        ("TIMPORT_ENDPOINT", sandbox.url()),
+        ("TIMPORT_SDKAPPID", sandbox.sdkappid().to_string()),
+        ("TIMPORT_ADMIN", sandbox.admin().to_owned()),
+        ("TIMPORT_KEY_FILE", key_file.display().to_string()),
+    ]
+}

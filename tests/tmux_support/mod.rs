@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 /// A tmux session running `timport`; killed when dropped.
 pub struct Tmux {
     session: String,
+    /// A private server (`tmux -L`), when the session has one.
+    socket: Option<String>,
     _home: tempfile::TempDir,
 }
 
@@ -30,6 +32,20 @@ impl Tmux {
     /// The same, with more `NAME=value` settings in its environment (never a secret: the
     /// command line is visible to every process).
     pub fn start_with(env: &[(&str, String)], args: &str) -> Tmux {
+        Tmux::launch(None, env, args)
+    }
+
+    /// [`Tmux::start_with`] on a tmux server of its own (`tmux -L`), which no other test or
+    /// user session shares.
+    pub fn start_private(env: &[(&str, String)], args: &str) -> Tmux {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let socket = format!("timport-test-{}-{nanos}", std::process::id());
+        Tmux::launch(Some(socket), env, args)
+    }
+
+    fn launch(socket: Option<String>, env: &[(&str, String)], args: &str) -> Tmux {
         let home = tempfile::tempdir().expect("temp dir");
         let session = format!("timport-test-{}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_timport");
@@ -41,21 +57,43 @@ impl Tmux {
         for (name, value) in env {
             settings.push_str(&format!(" {name}={value}"));
         }
-        let status = Command::new("tmux")
-            .args(["new-session", "-d", "-x", "120", "-y", "40", "-s", &session])
+        let tmux = Tmux {
+            session,
+            socket,
+            _home: home,
+        };
+        let status = tmux
+            .command()
+            .args([
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                "-s",
+                &tmux.session,
+            ])
             .arg(format!("env {settings} {bin} {args}; sleep 30"))
             .status()
             .expect("tmux runs");
         assert!(status.success(), "tmux new-session failed");
-        Tmux {
-            session,
-            _home: home,
+        tmux
+    }
+
+    /// `tmux`, on the session's server.
+    fn command(&self) -> Command {
+        let mut cmd = Command::new("tmux");
+        if let Some(socket) = &self.socket {
+            cmd.args(["-L", socket]);
         }
+        cmd
     }
 
     /// Sends keys, as `tmux send-keys` takes them.
     pub fn keys(&self, keys: &[&str]) {
-        let status = Command::new("tmux")
+        let status = self
+            .command()
             .args(["send-keys", "-t", &self.session])
             .args(keys)
             .status()
@@ -65,7 +103,8 @@ impl Tmux {
 
     /// What the pane shows.
     pub fn screen(&self) -> String {
-        let out = Command::new("tmux")
+        let out = self
+            .command()
             .args(["capture-pane", "-p", "-t", &self.session])
             .output()
             .expect("tmux capture-pane");
@@ -96,8 +135,11 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
+        let what = if self.socket.is_some() {
+            vec!["kill-server"]
+        } else {
+            vec!["kill-session", "-t", &self.session]
+        };
+        let _ = self.command().args(what).status();
     }
 }

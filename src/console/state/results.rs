@@ -294,6 +294,8 @@ fn on_event(state: &mut AppState, event: Event) {
                 && &inspector.target == target
             {
                 inspector.notice = Some(Notice::Refused(message.clone()));
+                // The refusal shows at the top of the explanation: scroll it into sight.
+                inspector.scroll = 0;
             }
         }
         Event::RunFinished { summary, exit_code } => {

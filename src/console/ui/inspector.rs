@@ -95,13 +95,15 @@ fn explanation(state: &AppState, theme: &Theme) -> Vec<Line<'static>> {
     };
     let f = &i.reason.failure;
     let code = f.code.map(|c| format!("{c} ")).unwrap_or_default();
-    let mut lines = vec![
+    // The last word on a decision comes first (on a small terminal it would be out of sight).
+    let mut lines = notice(state, i, theme);
+    lines.extend([
         Line::styled("What went wrong", theme.title()),
         Line::styled(
             format!("{} {code}{}", Symbol::Failed.glyph(), f.meaning),
             theme.err(),
         ),
-    ];
+    ]);
     if !f.detail.is_empty() {
         lines.push(Line::styled(format!("  {}", f.detail), theme.muted()));
     }
@@ -136,34 +138,61 @@ fn explanation(state: &AppState, theme: &Theme) -> Vec<Line<'static>> {
         "Every decision is recorded in the ledger before the lane acts on it.",
         theme.muted(),
     ));
-    if let Some(notice) = &i.notice {
-        lines.push(Line::raw(""));
-        match notice {
-            Notice::Sent(words) => lines.push(Line::styled(words.clone(), theme.busy())),
-            Notice::Refused(words) => {
-                lines.push(Line::styled(
-                    format!("{} Not done: {words}", Symbol::Failed.glyph()),
-                    theme.err(),
-                ));
-            }
-            Notice::Invalid(problems) => {
-                lines.push(Line::styled(
-                    format!(
-                        "{} The edit breaks rules; nothing was sent:",
-                        Symbol::Failed.glyph()
-                    ),
-                    theme.err(),
-                ));
-                for p in problems {
-                    lines.push(Line::raw(format!("  • {p}")));
-                }
-            }
-        }
-    }
     lines.push(Line::raw(""));
     lines.push(Line::styled("The lane", theme.title()));
     lines.extend(situation(state, i, theme));
     lines
+}
+
+/// The inspector's word on the last action, and a blank line; nothing when there is none.
+fn notice(state: &AppState, i: &InspectorState, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let Some(notice) = &i.notice else {
+        return lines;
+    };
+    match notice {
+        Notice::Sent(words) => lines.push(Line::styled(words.clone(), theme.busy())),
+        Notice::Refused(words) => {
+            lines.push(Line::styled(
+                format!("{} Not done: {words}", Symbol::Failed.glyph()),
+                theme.err(),
+            ));
+            lines.push(options(state, theme));
+        }
+        Notice::Invalid(problems) => {
+            lines.push(Line::styled(
+                format!(
+                    "{} The edit breaks rules; nothing was sent:",
+                    Symbol::Failed.glyph()
+                ),
+                theme.err(),
+            ));
+            for p in problems {
+                lines.push(Line::raw(format!("  • {p}")));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    lines
+}
+
+/// What can be done after a refused decision, with the keys of the live key map.
+fn options(state: &AppState, theme: &Theme) -> Line<'static> {
+    let key = |action| {
+        state
+            .keymap
+            .key_for(Place::Inspector, action)
+            .unwrap_or_default()
+    };
+    Line::from(vec![
+        Span::raw("  Options: "),
+        Span::styled(key(Action::Skip), theme.key()),
+        Span::raw(" skip it · "),
+        Span::styled(key(Action::Edit), theme.key()),
+        Span::raw(" edit it (its SendTime), then "),
+        Span::styled(key(Action::RetryEdited), theme.key()),
+        Span::raw(" retry the edit"),
+    ])
 }
 
 fn situation(state: &AppState, i: &InspectorState, theme: &Theme) -> Vec<Line<'static>> {
@@ -183,12 +212,23 @@ fn situation(state: &AppState, i: &InspectorState, theme: &Theme) -> Vec<Line<'s
         )));
     }
     out.push(Line::raw(format!("It stopped at: {}", i.reason.summary)));
-    if i.reason.landed_after.is_empty() {
+    if let Some(newest) = &i.reason.newest {
+        // The point of no return: the engine refuses an edit older than this.
+        out.push(Line::styled(
+            format!(
+                "{} Newest message landed in this group: {}. A SendTime older than that can never go in.",
+                Symbol::Warning.glyph(),
+                newest.describe()
+            ),
+            theme.warn(),
+        ));
+    } else if i.reason.landed_after.is_empty() {
         out.push(Line::styled(
             "Nothing of its request landed after it: a fixed SendTime can still go in.",
             theme.ok(),
         ));
-    } else {
+    }
+    if !i.reason.landed_after.is_empty() {
         out.push(Line::styled(
             format!(
                 "{} {} message(s) of its request landed after it; an earlier SendTime can no longer go in:",

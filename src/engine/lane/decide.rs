@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::items::ItemState;
 use super::{Lane, LaneEnd, LaneState, STOPPED_BY_OPERATOR, Step};
+use crate::clock::format_unix;
 use crate::engine::control::Decision;
 use crate::engine::events::{Event, Failure, PauseReason};
 use crate::engine::ledger::decisions::{self, DecidedBy, DecisionRecord};
@@ -89,6 +90,7 @@ impl<S: ImportService> Lane<S> {
             summary: self.items.list[at].summary(),
             failure: failure.clone(),
             landed_after: self.items.landed_after(at),
+            newest: self.newest.clone(),
         };
         self.set_state(LaneState::Paused, Some(failure.line()))
             .await?;
@@ -202,6 +204,19 @@ impl<S: ImportService> Lane<S> {
                 else {
                     return Ok(Err("the edited message has no Random".into()));
                 };
+                // The point of no return: an edit older than the newest landing would be
+                // refused for ever.
+                if let Some(newest) = &self.newest
+                    && work.send_time < newest.send_time
+                {
+                    let why = EngineReason::EditBehind.failure(format!(
+                        "edited SendTime {} ({}); newest landed: {}",
+                        format_unix(work.send_time),
+                        work.send_time,
+                        newest.describe()
+                    ));
+                    return Ok(Err(why.line()));
+                }
                 let item = &mut self.items.list[at];
                 item.work = WorkItem::Valid(work);
                 item.edited = true;
@@ -215,6 +230,7 @@ impl<S: ImportService> Lane<S> {
                     Some(Mark::Edited { body: json }),
                 )
                 .await?;
+                self.replace_edited(at);
                 Ok(Ok(Applied::GoOn))
             }
             Decision::Skip { reason } => {
@@ -229,6 +245,15 @@ impl<S: ImportService> Lane<S> {
                     .await?;
                 Ok(Ok(Applied::StopGroup))
             }
+        }
+    }
+
+    /// Puts the edited message at `at` at its place by its edited SendTime; past the end of
+    /// this part (when more parts may follow) it is carried to the part it belongs in.
+    fn replace_edited(&mut self, at: usize) {
+        let to = self.items.replace(at);
+        if to + 1 == self.items.list.len() && self.reader.is_some() {
+            self.carried.extend(self.items.take_trailing_edited());
         }
     }
 

@@ -1,6 +1,8 @@
 //! A lane's messages with their states, restored from the ledger, and the pure questions the
 //! lane asks of them: what to send next and with which bytes, what counts where, what landed
-//! after a message.
+//! after a message. Also where a message sits in the order (`SendTime`, then staged position):
+//! an edited one is re-placed by its edited `SendTime`, and one that orders after every message
+//! of the part is handed out to be carried to a later part.
 
 use std::collections::HashMap;
 
@@ -10,7 +12,7 @@ use crate::engine::events::{Failure, Landed, MessageOutcome, SourceRef};
 use crate::engine::ledger::messages::MessageMeta;
 use crate::engine::ledger::{StoredMessage, StoredState};
 use crate::engine::settle::Candidate;
-use crate::engine::work::{BatchWork, BodyHead, MessageWork, TargetWork, WorkItem, shorten};
+use crate::engine::work::{BodyHead, MessageWork, TargetWork, WorkItem, shorten};
 
 /// Most messages in one request (the service's limit).
 pub const MAX_BATCH: usize = 7;
@@ -92,6 +94,19 @@ impl Item {
         }
     }
 
+    /// The time it is ordered at: its `SendTime` (as edited), or an invalid message's place.
+    pub fn order_time(&self) -> i64 {
+        match &self.work {
+            WorkItem::Valid(m) => m.send_time,
+            WorkItem::Invalid(i) => i.order_time,
+        }
+    }
+
+    /// Its place in the target's order: `SendTime`, then staged position (file, then offset).
+    pub fn key(&self) -> (i64, &SourceRef) {
+        (self.order_time(), self.work.source())
+    }
+
     /// Its first words.
     pub fn summary(&self) -> String {
         match &self.work {
@@ -119,12 +134,21 @@ impl Item {
     }
 }
 
+/// A planned request: its number, its exact bytes and how many messages it holds.
+#[derive(Debug, Clone)]
+struct Planned {
+    index: u32,
+    body: Bytes,
+    messages: usize,
+}
+
 /// A lane's messages and batches.
 #[derive(Debug, Clone)]
 pub struct Items {
-    /// In order.
+    /// In the target's order (SendTime, then staged position; an edited message at its edited
+    /// SendTime).
     pub list: Vec<Item>,
-    batches: Vec<BatchWork>,
+    batches: Vec<Planned>,
     head: BodyHead,
 }
 
@@ -156,10 +180,22 @@ impl Items {
                 };
                 restore_item(work, stored)
             })
+            .collect::<Vec<Item>>();
+        let batches = work
+            .batches
+            .into_iter()
+            .map(|b| Planned {
+                index: b.index,
+                messages: b
+                    .items
+                    .filter(|&i| list.get(i).and_then(Item::valid).is_some())
+                    .count(),
+                body: b.body,
+            })
             .collect();
         Items {
             list,
-            batches: work.batches,
+            batches,
             head: work.head,
         }
     }
@@ -212,21 +248,91 @@ impl Items {
     }
 
     /// The request bytes for `group`: the planned bytes when it is exactly a planned batch
-    /// (every valid message of it, none edited), else the planned head with these messages.
+    /// (every message of it, none edited, in planned order: an unedited message keeps its place
+    /// relative to the others of its batch), else the planned head with these messages.
     pub fn body_for(&self, group: &[usize]) -> Bytes {
         if let Some(first) = group.first().and_then(|&i| self.list[i].valid()) {
             if let Some(b) = self.batches.iter().find(|b| b.index == first.batch) {
-                let planned: Vec<usize> = b
-                    .items
-                    .clone()
-                    .filter(|&i| self.list.get(i).and_then(Item::valid).is_some())
-                    .collect();
-                if planned == group && group.iter().all(|&i| !self.list[i].edited) {
+                let whole = group.len() == b.messages
+                    && group.iter().all(|&i| {
+                        let item = &self.list[i];
+                        !item.edited && item.valid().is_some_and(|m| m.batch == b.index)
+                    });
+                if whole {
                     return b.body.clone();
                 }
             }
         }
         self.head.body(group.iter().map(|&i| self.list[i].text()))
+    }
+
+    /// Moves the message at `at` to its place in the order (after every message whose key is
+    /// smaller) and returns where it is now. An edited SendTime re-places a message this way.
+    pub fn replace(&mut self, at: usize) -> usize {
+        let item = self.list.remove(at);
+        let to = {
+            let key = item.key();
+            self.list
+                .iter()
+                .position(|other| other.key() > key)
+                .unwrap_or(self.list.len())
+        };
+        self.list.insert(to, item);
+        to
+    }
+
+    /// Re-places every edited message (a resumed part holds them at their staged places), then
+    /// takes out those not settled that now come after every other message of the part: a
+    /// later part may hold messages that order before them ([`Items::adopt`] puts them there).
+    pub fn replace_edited(&mut self) -> Vec<Item> {
+        let edited: Vec<usize> = (0..self.list.len())
+            .filter(|&i| self.list[i].edited)
+            .rev()
+            .collect();
+        let mut moved: Vec<Item> = edited.into_iter().map(|i| self.list.remove(i)).collect();
+        moved.reverse();
+        for item in moved {
+            self.list.push(item);
+            let last = self.list.len() - 1;
+            self.replace(last);
+        }
+        self.take_trailing_edited()
+    }
+
+    /// Takes out the edited, unsettled messages at the end of the part (see
+    /// [`Items::replace_edited`]).
+    pub fn take_trailing_edited(&mut self) -> Vec<Item> {
+        let keep = self
+            .list
+            .iter()
+            .rposition(|i| !i.edited || i.is_settled())
+            .map_or(0, |p| p + 1);
+        self.list.split_off(keep)
+    }
+
+    /// Puts messages carried from an earlier part at their places in this one.
+    pub fn adopt(&mut self, carried: Vec<Item>) {
+        for item in carried {
+            self.list.push(item);
+            let last = self.list.len() - 1;
+            self.replace(last);
+        }
+    }
+
+    /// A part of only `carried` messages (after the last part), with `head` for their bodies.
+    pub fn of_carried(carried: Vec<Item>, head: BodyHead) -> Items {
+        let mut items = Items {
+            list: Vec::new(),
+            batches: Vec::new(),
+            head,
+        };
+        items.adopt(carried);
+        items
+    }
+
+    /// The head fields of the part's bodies.
+    pub fn head(&self) -> &BodyHead {
+        &self.head
     }
 
     /// Done messages right after `at` in the same planned batch: they landed after it.
@@ -322,7 +428,7 @@ mod tests {
     use super::*;
     use crate::engine::target::Target;
     use crate::engine::testing::source;
-    use crate::engine::work::{InvalidWork, split_body};
+    use crate::engine::work::{BatchWork, InvalidWork, split_body};
 
     fn msg_json(line: u32) -> String {
         format!(
@@ -357,6 +463,7 @@ mod tests {
                 WorkItem::Invalid(InvalidWork {
                     source: source("g.jsonl", 4),
                     send_time: Some(104),
+                    order_time: 104,
                     problem: "MsgBody is empty".into(),
                     raw: "{\"MsgBody\":[]}".into(),
                 }),
@@ -473,6 +580,78 @@ mod tests {
         // Candidates: the unknown one and the pending ones; not settled or invalid ones.
         let cands: Vec<usize> = items.candidates(0..6).iter().map(|c| c.index).collect();
         assert_eq!(cands, [1, 4, 5]);
+    }
+
+    /// Message `line` of the test's work, edited to SendTime `time`.
+    fn edit(items: &mut Items, at: usize, time: i64) {
+        let line = items.list[at].work.source().line;
+        let json = msg_json(line).replace(
+            &format!("\"SendTime\":{}", 100 + line),
+            &format!("\"SendTime\":{time}"),
+        );
+        let work = MessageWork::from_json(source("g.jsonl", line), 0, &json).unwrap();
+        items.list[at].work = WorkItem::Valid(work);
+        items.list[at].edited = true;
+        items.list[at].state = ItemState::Pending;
+    }
+
+    fn lines(items: &Items) -> Vec<u32> {
+        items.list.iter().map(|i| i.work.source().line).collect()
+    }
+
+    #[test]
+    fn an_edit_re_places_the_message_by_its_send_time_then_position() {
+        let mut items = Items::restore(work(), vec![]);
+        assert_eq!(lines(&items), [1, 2, 3, 4, 5, 6]);
+        // Line 4 (invalid, ordered at 104) edited to 105 stays: line 5 (105) is staged after it.
+        edit(&mut items, 3, 105);
+        assert_eq!(items.replace(3), 3);
+        assert_eq!(lines(&items), [1, 2, 3, 4, 5, 6]);
+        // Line 2 edited to 103 goes after line 3 (103), which is staged after it? No: equal
+        // times go in staged order, so line 2 stays before line 3.
+        edit(&mut items, 1, 103);
+        assert_eq!(items.replace(1), 1);
+        // Edited to 104 it goes after line 3.
+        edit(&mut items, 1, 104);
+        assert_eq!(items.replace(1), 2);
+        assert_eq!(lines(&items), [1, 3, 2, 4, 5, 6]);
+        // Line 1 edited past every message of the part is taken out, to be carried.
+        edit(&mut items, 0, 200);
+        assert_eq!(items.replace(0), 5);
+        assert_eq!(lines(&items), [3, 2, 4, 5, 6, 1]);
+        let carried = items.take_trailing_edited();
+        assert_eq!(lines(&items), [3, 2, 4, 5, 6]);
+        assert_eq!(carried.len(), 1);
+
+        // A later part adopts carried messages at their places.
+        let mut next = Items::restore(work(), vec![]);
+        let mut early = next.list.remove(0);
+        next.list.drain(0..3);
+        assert_eq!(lines(&next), [5, 6]);
+        let json = msg_json(1).replace("\"SendTime\":101", "\"SendTime\":105");
+        early.work =
+            WorkItem::Valid(MessageWork::from_json(source("g.jsonl", 1), 0, &json).unwrap());
+        early.edited = true;
+        next.adopt(vec![early]);
+        next.adopt(carried);
+        assert_eq!(lines(&next), [1, 5, 6, 1]);
+
+        // A resumed part re-places its own edits and gives out those past its end.
+        let mut resumed = Items::restore(work(), vec![]);
+        edit(&mut resumed, 0, 104);
+        edit(&mut resumed, 4, 300);
+        let out = resumed.replace_edited();
+        assert_eq!(lines(&resumed), [2, 3, 1, 4, 6]);
+        assert_eq!(
+            lines(&Items {
+                list: out,
+                ..Items::empty()
+            }),
+            [5]
+        );
+        // A planned batch with an edited message, or with one moved out of it, is narrowed.
+        assert_ne!(resumed.body_for(&[0, 1]), resumed.batches[0].body);
+        assert_ne!(resumed.body_for(&[4]), resumed.batches[1].body);
     }
 
     #[test]

@@ -9,6 +9,14 @@
 //! - failed or invalid: the message policy ([`decide`]): skip it with a recorded reason, or
 //!   pause and wait for the operator's decision (headless: the lane ends there).
 //!
+//! Every request passes [`guard`] right before it is sent: nothing goes while a message that
+//! orders before it (`SendTime`, then staged position) is open, and nothing older than the
+//! newest message the lane landed. An edited message is re-placed by its edited `SendTime`
+//! (into a later part when it orders after this one's messages), and an edit older than that
+//! newest landing is refused. A refusal of a message the order cannot explain makes the lane
+//! read the group's newest message: when another writer put it there, the lane pauses (someone
+//! else is writing to this group) instead of sending messages that will be refused.
+//!
 //! Before its first send a lane checks the group: it reads the newest messages back and
 //! matches every message the ledger does not have as done, so a resume is safe even when the
 //! ledger lost its last commits or an earlier process was killed with a request in flight.
@@ -17,6 +25,7 @@
 //! decision.
 
 mod decide;
+pub(crate) mod guard;
 pub(crate) mod items;
 mod parts;
 mod readback;
@@ -28,12 +37,12 @@ use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-use self::items::{ItemState, Items};
+use self::items::{Item, ItemState, Items};
 use self::seqs::RecentSeqs;
 use super::context::RunContext;
 use super::control::Decision;
-use super::events::{Counts, Event, Failure, LaneState, SourceRef};
-use super::ledger::{LedgerError, read, requests, targets};
+use super::events::{Counts, Event, Failure, LaneState, Newest, SourceRef};
+use super::ledger::{LedgerError, messages, read, requests, targets};
 use super::service::ImportService;
 use super::target::Target;
 use super::work::WorkReader;
@@ -85,6 +94,16 @@ pub(crate) struct Lane<S> {
     reader: Option<Box<dyn WorkReader>>,
     /// The part at work.
     items: Items,
+    /// Edited messages that order after the part at work: they join the part they belong in.
+    carried: Vec<Item>,
+    /// The newest message landed in the target (this invocation or earlier ones): the guard
+    /// sends nothing older.
+    newest: Option<Newest>,
+    /// The newest `SendTime` the lane knows the group holds, whoever wrote it (its own
+    /// landings and what it read back): a refusal older than this is explained by it.
+    group_newest: Option<i64>,
+    /// The message the guard said must go first (the loop goes there next).
+    detour: Option<usize>,
     /// Sequence numbers seen lately, to tell a repeat.
     seqs: RecentSeqs,
     /// A check found nothing in the group at or after the first message it had to check: no
@@ -123,7 +142,7 @@ pub(crate) async fn run_lane<S: ImportService>(
         stop,
     } = setup;
     let opened = open(&ctx, &target, target_id).await;
-    let (reader, open) = match opened {
+    let (reader, open, newest) = match opened {
         Ok(x) => x,
         Err(end) => {
             let counts = counts(&ctx, target_id, messages).await;
@@ -142,6 +161,10 @@ pub(crate) async fn run_lane<S: ImportService>(
         permit: Some(permit),
         reader: Some(reader),
         items: Items::empty(),
+        carried: Vec::new(),
+        group_newest: newest.as_ref().map(|n| n.send_time),
+        newest,
+        detour: None,
         seqs: RecentSeqs::default(),
         group_behind: false,
         open_requests: open.iter().map(|(id, _)| *id).collect(),
@@ -159,23 +182,33 @@ pub(crate) async fn run_lane<S: ImportService>(
     (end, counts)
 }
 
-/// Starts reading the target, and finds the requests an earlier invocation left open.
+/// What a lane starts from: its reader, the requests an earlier invocation left open, and the
+/// newest message landed so far.
+type Opened = (Box<dyn WorkReader>, Vec<(i64, i64)>, Option<Newest>);
+
+/// Starts reading the target, and finds the requests an earlier invocation left open and the
+/// newest message it landed.
 async fn open<S: ImportService>(
     ctx: &Arc<RunContext<S>>,
     target: &Target,
     target_id: i64,
-) -> Result<(Box<dyn WorkReader>, Vec<(i64, i64)>), LaneEnd> {
+) -> Result<Opened, LaneEnd> {
     let source = Arc::clone(&ctx.source);
     let t = target.clone();
     let reader = tokio::task::spawn_blocking(move || source.open(&t))
         .await
         .map_err(|e| LaneEnd::LoadFailed(format!("reading the messages failed: {e}")))?
         .map_err(LaneEnd::LoadFailed)?;
-    let open = ctx
+    let (open, newest) = ctx
         .ledger
-        .call(move |c| requests::open_requests(c, target_id))
+        .call(move |c| {
+            Ok((
+                requests::open_requests(c, target_id)?,
+                messages::newest_done(c, target_id)?,
+            ))
+        })
         .await?;
-    Ok((reader, open))
+    Ok((reader, open, newest))
 }
 
 /// The target's messages per state, from the ledger (which holds every part and invocation).
@@ -251,9 +284,12 @@ impl<S: ImportService> Lane<S> {
             if self.ctx.opts.retry_failed {
                 self.retry_failed().await?;
             }
-            let mut cursor = 0;
             loop {
-                cursor = self.items.next_open(cursor);
+                // The first open message, unless the guard named the one that must go first.
+                let cursor = match self.detour.take() {
+                    Some(at) if at < self.items.list.len() => at,
+                    _ => self.items.next_open(0),
+                };
                 if cursor == self.items.list.len() {
                     break;
                 }

@@ -31,8 +31,15 @@ impl<S: ImportService> Lane<S> {
         };
         let (reader, part) = read;
         let Some(part) = part.map_err(LaneEnd::LoadFailed)? else {
-            self.items = Items::empty();
-            return Ok(false);
+            // Edited messages that order after every part make a last part of their own.
+            let carried = std::mem::take(&mut self.carried);
+            if carried.is_empty() {
+                self.items = Items::empty();
+                return Ok(false);
+            }
+            let head = self.items.head().clone();
+            self.items = Items::of_carried(carried, head);
+            return Ok(true);
         };
         self.reader = Some(reader);
         let id = self.target_id;
@@ -43,6 +50,11 @@ impl<S: ImportService> Lane<S> {
             .call(move |c| messages::load_these(c, id, &sources))
             .await?;
         self.items = Items::restore(part, stored);
+        // Edited messages go where their edited SendTime puts them: those carried from an
+        // earlier part into this one, this part's own out to a later one.
+        let from_earlier = std::mem::take(&mut self.carried);
+        self.items.adopt(from_earlier);
+        self.carried = self.items.replace_edited();
         for (i, item) in self.items.list.iter().enumerate() {
             if let ItemState::Done { msg_seq, .. } = item.state {
                 // Two recorded messages with one sequence number cannot both be; the ledger

@@ -58,6 +58,7 @@ impl<S: ImportService> Lane<S> {
                 .await;
             }
             let newest = found.iter().map(|m| m.msg_time_stamp).max();
+            self.group_newest = self.group_newest.max(newest);
             self.group_behind = complete && newest.is_none_or(|n| n < down_to);
             let in_window: Vec<usize> = open
                 .into_iter()
@@ -103,6 +104,9 @@ impl<S: ImportService> Lane<S> {
                 self.pause_request(first, why).await?;
                 continue;
             }
+            self.group_newest = self
+                .group_newest
+                .max(found.iter().map(|m| m.msg_time_stamp).max());
             let cands = self.items.candidates(unknown);
             let resolutions = reconcile(&cands, &found);
             let landed = self
@@ -133,7 +137,7 @@ impl<S: ImportService> Lane<S> {
 
     /// Reads the group back to messages older than `down_to`. `None` when the reads kept failing
     /// and the lane paused (a decision came; the caller starts over).
-    async fn read_back(
+    pub(super) async fn read_back(
         &mut self,
         down_to: i64,
         max_pages: u32,

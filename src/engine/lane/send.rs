@@ -4,10 +4,12 @@
 
 use std::time::Duration;
 
+use super::guard::{self, Hold};
 use super::items::ItemState;
 use super::{Lane, LaneEnd, Step};
+use crate::clock::format_unix;
 use crate::engine::backoff::random_delay;
-use crate::engine::events::{Event, Failure};
+use crate::engine::events::{Event, Failure, Newest};
 use crate::engine::ledger::messages::Mark;
 use crate::engine::ledger::requests::{self, state};
 use crate::engine::outcome::{EngineReason, MessageVerdict, RetryKind, Verdict, classify_import};
@@ -27,23 +29,33 @@ pub(super) enum Next {
     Replan,
 }
 
+/// The per-message result of a message refused for its `SendTime` (10004).
+const TIME_REFUSED: i64 = 10004;
+
 /// How long a frequency refusal holds a lane back at most before its next try (the limiter
 /// spaces everyone out; this only keeps a refused lane from being first in line again).
 const RATE_BACKOFF_CAP: u32 = 4;
 
 impl<S: ImportService> Lane<S> {
-    /// Sends the message at `at` with the pending messages after it in its planned batch.
+    /// Sends the message at `at` with the pending messages after it in its planned batch, as
+    /// far as the guard lets them go.
     pub(super) async fn send_group(&mut self, at: usize) -> Step {
-        let group = self.items.group_at(at);
+        let mut group = self.items.group_at(at);
         if group.is_empty() {
             return Ok(());
         }
         let batch = self.items.batch_of(at);
-        let body = self.items.body_for(&group);
-        let metas: Vec<_> = group.iter().map(|&i| self.items.list[i].meta()).collect();
         let mut tries = Tries::default();
         loop {
             self.unpaused().await?;
+            // The last step before the request is recorded and sent: nothing below awaits
+            // anything that could change the lane's messages.
+            match guard::admit(&self.items, &group, self.newest.as_ref()) {
+                Ok(n) => group.truncate(n.max(1)),
+                Err(hold) => return self.hold(hold, group[0]).await,
+            }
+            let body = self.items.body_for(&group);
+            let metas: Vec<_> = group.iter().map(|&i| self.items.list[i].meta()).collect();
             let attempt = 1 + group
                 .iter()
                 .map(|&i| self.items.list[i].attempts)
@@ -85,6 +97,7 @@ impl<S: ImportService> Lane<S> {
                 Verdict::Answered(verdicts) => {
                     self.renewed = false;
                     self.unknown_streak = 0;
+                    let known = self.known_newest();
                     for (&i, v) in group.iter().zip(verdicts) {
                         match v {
                             MessageVerdict::Done { msg_seq, msg_time } => {
@@ -95,7 +108,9 @@ impl<S: ImportService> Lane<S> {
                             }
                         }
                     }
-                    return self.record_answer(&group, request, state::DONE, None).await;
+                    self.record_answer(&group, request, state::DONE, None)
+                        .await?;
+                    return self.check_refusals(&group, known).await;
                 }
                 Verdict::BatchFailed(f) => {
                     for &i in &group {
@@ -142,12 +157,126 @@ impl<S: ImportService> Lane<S> {
         }
     }
 
+    /// Carries out the guard's hold on the request whose first message is `first`: go to the
+    /// message that must go first, or fail `first` (never sent) because it is older than the
+    /// newest landing; the message policy then decides about it.
+    async fn hold(&mut self, hold: Hold, first: usize) -> Step {
+        match hold {
+            Hold::Earlier(at) => {
+                self.detour = Some(at);
+                Ok(())
+            }
+            Hold::Behind(newest) => {
+                let item = &self.items.list[first];
+                let failure = EngineReason::Behind.failure(format!(
+                    "its SendTime {} ({}); newest landed: {}",
+                    format_unix(item.order_time()),
+                    item.order_time(),
+                    newest.describe()
+                ));
+                let mark = Mark::Failed {
+                    failure: failure.clone(),
+                    body: item.text().to_owned(),
+                };
+                let meta = item.meta();
+                self.items.list[first].state = ItemState::Failed(failure);
+                self.record(Vec::new(), state::DONE, None, vec![(meta, mark)])
+                    .await?;
+                self.emit_result(first).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// The newest `SendTime` the lane knows the group holds (its landings, what it read back).
+    fn known_newest(&self) -> Option<i64> {
+        self.newest
+            .as_ref()
+            .map(|n| n.send_time)
+            .max(self.group_newest)
+    }
+
+    /// After an answer: a message refused for its time (10004) that the order explains (older
+    /// than, or as old as, what the group was known to hold, counting the messages of the
+    /// request that landed before it) is the data's problem. One the order does not explain may
+    /// mean someone else wrote a newer message into the group: the lane reads the group's
+    /// newest message to find out.
+    async fn check_refusals(&mut self, group: &[usize], known: Option<i64>) -> Step {
+        let mut floor = known;
+        let mut unexplained = Vec::new();
+        for &i in group {
+            let item = &self.items.list[i];
+            match &item.state {
+                ItemState::Done { msg_time, .. } => floor = floor.max(Some(*msg_time)),
+                ItemState::Failed(f)
+                    if f.code == Some(TIME_REFUSED)
+                        && floor.is_none_or(|t| item.order_time() > t) =>
+                {
+                    unexplained.push(i);
+                }
+                _ => {}
+            }
+        }
+        if unexplained.is_empty() {
+            return Ok(());
+        }
+        self.check_writer(unexplained).await
+    }
+
+    /// Reads the group's newest message; when it is newer than the first of `refused` and not
+    /// the lane's own, another writer is at work: the refused messages go back to pending (they
+    /// were not applied) and the lane pauses.
+    async fn check_writer(&mut self, refused: Vec<usize>) -> Step {
+        let first = refused[0];
+        let time = self.items.list[first].order_time();
+        let batch = self.items.batch_of(first);
+        let Some((found, _)) = self.read_back(time, 1, batch, first).await? else {
+            // The read kept failing and the operator decided: go on from the decision.
+            return Ok(());
+        };
+        let Some(top) = found.iter().max_by_key(|m| (m.msg_time_stamp, m.msg_seq)) else {
+            return Ok(());
+        };
+        self.group_newest = self.group_newest.max(Some(top.msg_time_stamp));
+        let ours = self
+            .newest
+            .as_ref()
+            .is_some_and(|n| n.msg_seq == top.msg_seq);
+        if ours || top.msg_time_stamp < time {
+            return Ok(());
+        }
+        let why = EngineReason::OtherWriter.failure(format!(
+            "the group's newest message is MsgSeq {} from {} at {}; this one's SendTime is {}",
+            top.msg_seq,
+            top.from_account,
+            format_unix(top.msg_time_stamp),
+            format_unix(time)
+        ));
+        let mut marks = Vec::new();
+        for &i in &refused {
+            self.items.list[i].state = ItemState::Pending;
+            marks.push((self.items.list[i].meta(), Mark::Pending));
+        }
+        self.record(Vec::new(), state::DONE, None, marks).await?;
+        self.pause_request(first, why).await
+    }
+
     /// Marks message `i` done with `msg_seq`, or failed as a repeat when another message already
     /// holds that sequence number (the service stored nothing for it).
     pub(super) fn land(&mut self, i: usize, msg_seq: u64, msg_time: i64) {
         let source = self.items.source(i).clone();
         self.items.list[i].state = match self.seqs.claim(msg_seq, &source) {
-            Ok(()) => ItemState::Done { msg_seq, msg_time },
+            Ok(()) => {
+                if self.newest.as_ref().is_none_or(|n| msg_time >= n.send_time) {
+                    self.newest = Some(Newest {
+                        send_time: msg_time,
+                        msg_seq,
+                        source,
+                    });
+                }
+                self.group_newest = self.group_newest.max(Some(msg_time));
+                ItemState::Done { msg_seq, msg_time }
+            }
             Err((file, line)) => ItemState::Failed(EngineReason::Repeat.failure(format!(
                 "the answer gave it MsgSeq {msg_seq}, which belongs to {file} line {line}"
             ))),

@@ -9,7 +9,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{LedgerError, now_ms};
-use crate::engine::events::{Failure, SourceRef};
+use crate::engine::events::{Failure, Newest, SourceRef};
 
 /// A message's state as recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -360,6 +360,32 @@ pub fn load_these(
     Ok(out)
 }
 
+/// The newest message of a target recorded done (by stored time, then sequence number).
+pub fn newest_done(conn: &Connection, target_id: i64) -> Result<Option<Newest>, LedgerError> {
+    let what = "the newest landed message";
+    conn.prepare_cached(
+        "SELECT msg_time, msg_seq, file, line, offset, item FROM messages
+         WHERE target_id = ?1 AND state = 'done' AND msg_time IS NOT NULL
+         ORDER BY msg_time DESC, msg_seq DESC LIMIT 1",
+    )
+    .and_then(|mut st| {
+        st.query_row([target_id], |r| {
+            Ok(Newest {
+                send_time: r.get(0)?,
+                msg_seq: r.get::<_, Option<i64>>(1)?.unwrap_or(0) as u64,
+                source: SourceRef {
+                    file: r.get::<_, String>(2)?.into(),
+                    line: r.get(3)?,
+                    offset: r.get::<_, i64>(4)? as u64,
+                    item: r.get(5)?,
+                },
+            })
+        })
+        .optional()
+    })
+    .map_err(LedgerError::sql(what))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,6 +416,7 @@ mod tests {
                 mark(c, t, &meta("g.jsonl", 3), &Mark::Invalid { problem: "no SendTime".into(), raw: "{bad".into() })?;
                 mark(c, t, &meta("g.jsonl", 3), &Mark::Invalid { problem: "other".into(), raw: "x".into() })?;
                 mark(c, t, &meta("g.jsonl", 4), &Mark::Edited { body: "{\"m\":4}".into() })?;
+                assert_eq!(newest_done(c, t)?.map(|n| (n.send_time, n.msg_seq)), Some((101, 9)));
                 let two = load(c, t)?;
                 mark(c, t, &meta("g.jsonl", 2), &Mark::Skipped { reason: "spam".into() })?;
                 let some = load_these(c, t, &[meta("g.jsonl", 2).source, meta("g.jsonl", 9).source])?;
