@@ -14,6 +14,8 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod engine;
+pub mod escape;
+pub mod files;
 pub mod heap;
 pub mod plan;
 pub mod sandbox;

@@ -27,6 +27,7 @@ use crate::engine::run::{EXIT_INTERRUPTED, OpenRunError, open_run, run as run_en
 use crate::engine::staged::StagedWork;
 use crate::engine::work::WorkSource;
 use crate::engine::{Control, Event, RunOptions};
+use crate::escape;
 use crate::plan::PlanOptions;
 use crate::staging::{ScanOptions, scan};
 
@@ -35,7 +36,7 @@ pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
     let prepared = match prepare(connect, args) {
         Ok(p) => p,
         Err(message) => {
-            eprintln!("timport: {message}");
+            eprintln!("timport: {}", escape::text(&message));
             return Exit::BadInput;
         }
     };
@@ -107,7 +108,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
     if targets.is_empty() {
         return Err(format!(
             "{} holds no staged messages",
-            args.staging.display()
+            escape::path(&args.staging)
         ));
     }
     let invalid = work
@@ -130,7 +131,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
             OnMessageError::Pause => "pause",
             OnMessageError::Skip => "skip",
         },
-        ledger_path.display(),
+        escape::path(&ledger_path),
         if invalid > 0 {
             format!("; {invalid} staged problem(s) will stop their lanes (see `timport validate`)")
         } else {
@@ -222,7 +223,7 @@ async fn execute(p: Prepared, json: bool) -> u8 {
 }
 
 fn fail(message: &str, code: u8) -> u8 {
-    eprintln!("timport: {message}");
+    eprintln!("timport: {}", escape::text(message));
     code
 }
 

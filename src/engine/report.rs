@@ -18,6 +18,7 @@ use super::ledger::runs::{self, RunRecord};
 use super::ledger::targets::{self, TargetRecord};
 use super::target::Target;
 use crate::clock::format_unix;
+use crate::escape;
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -170,7 +171,7 @@ fn attention_line(a: Attention, targets: &[TargetRecord]) -> (AttentionLine, Opt
 }
 
 impl Report {
-    /// The report for people.
+    /// The report for people; control characters (file names, the service's words) escaped.
     pub fn text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -262,7 +263,7 @@ impl Report {
                 out.push('\n');
             }
         }
-        out
+        escape::text(&out).into_owned()
     }
 
     /// Writes the failed and invalid messages (their current bodies) to `path` as a JSONL
@@ -271,7 +272,7 @@ impl Report {
     /// not a JSON object (written as they are, to be fixed by hand).
     pub fn write_failed(&self, path: &Path) -> Result<(usize, Vec<String>), ReportError> {
         let write_err = |source| ReportError::Write {
-            path: path.display().to_string(),
+            path: escape::path(path),
             source,
         };
         let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(write_err)?);
@@ -293,7 +294,9 @@ impl Report {
                 _ => {
                     as_is.push(format!(
                         "{} line {} ({})",
-                        a.source.file, a.source.line, a.target
+                        escape::controls(&a.source.file),
+                        a.source.line,
+                        a.target
                     ));
                     body.replace(['\n', '\r'], " ")
                 }
