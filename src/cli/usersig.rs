@@ -31,6 +31,13 @@ fn usersig_line(
     if args.expire == 0 {
         return Err("--expire must be at least 1 second".into());
     }
+    if args.expire > usersig::MAX_EXPIRE_SECS {
+        return Err(format!(
+            "--expire {} is longer than 180 days ({} seconds), the longest lifetime the service's documentation names; a UserSig is the admin's password for every call: mint a shorter one and renew it",
+            args.expire,
+            usersig::MAX_EXPIRE_SECS
+        ));
+    }
     let resolved = Paths::from_env().and_then(|paths| {
         let file = ConfigFile::load(&paths.config_file())?;
         resolve_credentials(connect, &file, &paths, std::env::var(SECRET_KEY_ENV).ok())
