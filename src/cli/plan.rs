@@ -16,6 +16,9 @@ pub fn run(args: &PlanArgs) -> Exit {
     let Some(staging) = scan_or_report(&args.staging, &scan_options(&args.rules)) else {
         return Exit::BadInput;
     };
+    // Problems of whole files (broken JSON structure, a FIFO, a link out of the staging
+    // directory) hide messages: show them, and do not call the plan complete (`run` refuses).
+    let mut complete = report_file_problems(&staging);
     let targets: Vec<&TargetIndex> = staging.group_targets(&args.group).collect();
     if targets.is_empty() {
         eprintln!("{}", no_such_group(&staging, &args.group));
@@ -26,9 +29,6 @@ pub fn run(args: &PlanArgs) -> Exit {
         max_message_bytes: args.rules.max_message_bytes as usize,
         recent_contact_flag: None,
     };
-    // Problems of whole files (broken JSON structure, a FIFO, a link out of the staging
-    // directory) hide messages: show them, and do not call the plan complete (`run` refuses).
-    let mut complete = report_file_problems(&staging);
     let mut out = io::BufWriter::new(io::stdout().lock());
     for t in targets {
         let loaded = match staging.load(t.target()) {

@@ -144,7 +144,8 @@ impl ConfigFile {
         Ok(file)
     }
 
-    /// Writes the file (creating its directory), through a temporary file and a rename.
+    /// Writes the file (creating its directory 0700), through a temporary file (created 0600)
+    /// and a rename.
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
         let write_err = |source| ConfigError::Write {
             path: path.to_owned(),
@@ -152,11 +153,15 @@ impl ConfigFile {
         };
         let text = toml::to_string_pretty(self)
             .map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(write_err)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::files::create_dir_all_private(dir).map_err(write_err)?;
         }
         let temp = path.with_extension("toml.tmp");
-        std::fs::write(&temp, text).map_err(write_err)?;
+        // A leftover temporary file from a crash may have another mode: start afresh.
+        let _ = std::fs::remove_file(&temp);
+        let mut file = crate::files::create_private(&temp).map_err(write_err)?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(write_err)?;
+        drop(file);
         std::fs::rename(&temp, path).map_err(write_err)
     }
 

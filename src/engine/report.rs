@@ -275,7 +275,9 @@ impl Report {
             path: escape::path(path),
             source,
         };
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(write_err)?);
+        // It holds message bodies: a new file is private (0600).
+        let mut file =
+            std::io::BufWriter::new(crate::files::create_private(path).map_err(write_err)?);
         let mut written = 0;
         let mut as_is = Vec::new();
         for (a, body) in self.attention.iter().zip(&self.bodies) {
