@@ -118,14 +118,20 @@ async fn a_link_to_the_key_file_is_refused_and_the_key_shows_nowhere() {
     let written = std::fs::read_to_string(&failed_out).unwrap();
     assert!(written.contains("\"bad\""), "{written}");
     assert!(!written.contains(key_text), "{written}");
-    assert_eq!(mode(&failed_out), 0o600, "--failed-out holds message bodies");
+    assert_eq!(
+        mode(&failed_out),
+        0o600,
+        "--failed-out holds message bodies"
+    );
 
     // The ledger (and its WAL) never saw the key.
     for suffix in ["", "-wal"] {
         let path = PathBuf::from(format!("{}{suffix}", ledger_of(home.path()).display()));
         if let Ok(bytes) = std::fs::read(&path) {
             assert!(
-                !bytes.windows(key_text.len()).any(|w| w == key_text.as_bytes()),
+                !bytes
+                    .windows(key_text.len())
+                    .any(|w| w == key_text.as_bytes()),
                 "{}",
                 path.display()
             );
@@ -206,7 +212,11 @@ async fn a_fifo_in_staging_stops_run_at_once() {
     cmd.arg("run").arg(&staging).arg("--yes");
     let out = run_to_end(cmd).await;
     assert_eq!(out.status.code(), Some(2), "{}", both(&out));
-    assert!(both(&out).contains("g1.jsonl: error [not_regular_file]"), "{}", both(&out));
+    assert!(
+        both(&out).contains("g1.jsonl: error [not_regular_file]"),
+        "{}",
+        both(&out)
+    );
     assert!(sandbox.messages("g0").is_empty(), "nothing was sent");
 }
 
@@ -276,7 +286,11 @@ async fn escapes_in_file_and_directory_names_never_reach_the_terminal() {
             r#"{{"From_Account":"user0","SendTime":{t},"MsgBody":[{{"MsgType":"TIMTextElem","MsgContent":{{"Text":"later"}}}}]}}"#
         )
     };
-    std::fs::write(dir.join("g0.jsonl"), format!("{}\n{}\n", line(t0), INVALID_LINE)).unwrap();
+    std::fs::write(
+        dir.join("g0.jsonl"),
+        format!("{}\n{}\n", line(t0), INVALID_LINE),
+    )
+    .unwrap();
     std::fs::write(
         staging.join("x\u{1b}]52;c;aGk=\u{7}\u{1b}]0;owned\u{7}.jsonl"),
         format!("{}\n", line(t0)),
@@ -287,7 +301,11 @@ async fn escapes_in_file_and_directory_names_never_reach_the_terminal() {
     for args in [
         vec!["validate", "--offline"],
         vec!["plan", "--group", "g0"],
-        vec!["plan", "--group", "x\u{1b}]52;c;aGk=\u{7}\u{1b}]0;owned\u{7}"],
+        vec![
+            "plan",
+            "--group",
+            "x\u{1b}]52;c;aGk=\u{7}\u{1b}]0;owned\u{7}",
+        ],
         vec!["run", "--yes", "--on-message-error", "skip"],
     ] {
         let mut cmd = timport(home.path(), &sandbox);
@@ -313,7 +331,12 @@ async fn escapes_in_file_and_directory_names_never_reach_the_terminal() {
         "the report names the invalid line's file: {report}"
     );
     // The run went ahead for g0 (its later messages are staged in that directory).
-    assert_eq!(outputs[3].1.status.code(), Some(1), "{}", both(&outputs[3].1));
+    assert_eq!(
+        outputs[3].1.status.code(),
+        Some(1),
+        "{}",
+        both(&outputs[3].1)
+    );
     assert_eq!(sandbox.messages("g0").len(), 3);
 }
 
@@ -331,7 +354,10 @@ fn names_that_are_not_utf8_are_errors_naming_their_bytes() {
     let out = finishes(cmd);
     assert_eq!(out.status.code(), Some(2), "{}", both(&out));
     let shown = both(&out);
-    for name in ["g\\xff.jsonl: error [not_utf8]", "g\\xfe.jsonl: error [not_utf8]"] {
+    for name in [
+        "g\\xff.jsonl: error [not_utf8]",
+        "g\\xfe.jsonl: error [not_utf8]",
+    ] {
         assert!(shown.contains(name), "{name}: {shown}");
     }
     assert!(!shown.contains('\u{fffd}'), "no lossy group: {shown}");
@@ -363,7 +389,11 @@ async fn an_empty_jsonl_is_judged_alike_by_validate_and_run() {
     cmd.args(["validate", "--offline"]).arg(&staging);
     let validate = run_to_end(cmd).await;
     assert_eq!(validate.status.code(), Some(2), "{}", both(&validate));
-    assert!(both(&validate).contains("error [no_messages]"), "{}", both(&validate));
+    assert!(
+        both(&validate).contains("error [no_messages]"),
+        "{}",
+        both(&validate)
+    );
     assert!(both(&validate).contains("g0.jsonl: warning [empty_file]"));
     let mut cmd = timport(home.path(), &sandbox);
     cmd.arg("run").arg(&staging).arg("--yes");
@@ -404,4 +434,28 @@ fn plan_shows_the_json_error_of_a_broken_file() {
         err.contains("g.json:1: error [invalid_json]: broken JSON structure: unexpected ']'"),
         "{err}"
     );
+}
+
+#[test]
+fn the_config_file_and_the_log_are_private() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = timport::config::Paths::with_overrides(
+        Some(home.path().join("config/timport")),
+        Some(home.path().join("data/timport")),
+    )
+    .unwrap();
+    let profile = timport::config::Profile {
+        admin: Some("administrator".into()),
+        ..timport::config::Profile::default()
+    };
+    timport::config::save_profile(&paths, "prod", &profile, true).unwrap();
+    assert_eq!(mode(&home.path().join("config")), 0o700);
+    assert_eq!(mode(&paths.config_dir), 0o700);
+    assert_eq!(mode(&paths.config_file()), 0o600);
+
+    let guard = timport::console::logging::to_file(&paths.log_file()).unwrap();
+    tracing::info!("a line");
+    drop(guard);
+    assert_eq!(mode(&paths.data_dir), 0o700);
+    assert_eq!(mode(&paths.log_file()), 0o600);
 }

@@ -98,7 +98,10 @@ async fn half_sent_requests_are_closed_without_an_answer() {
             got.is_empty() || text.starts_with("HTTP/1.1 408"),
             "{what}: {text}"
         );
-        assert!(!text.contains("ActionStatus"), "{what} was answered: {text}");
+        assert!(
+            !text.contains("ActionStatus"),
+            "{what} was answered: {text}"
+        );
     }
     let stats = sandbox.stats();
     assert_eq!(
