@@ -16,6 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::error::ConfigError;
 use super::paths::Paths;
 use crate::api::{Endpoint, Region};
+use crate::files::OpenError;
 
 /// What a lane does when the service refuses a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,16 +101,31 @@ pub struct ConfigFile {
     pub profiles: BTreeMap<String, Profile>,
 }
 
+/// Largest config file read: a few profiles take a few hundred bytes.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 impl ConfigFile {
-    /// Reads `path`; a missing file is an empty configuration.
+    /// Reads `path`; a missing file is an empty configuration. Only a regular file of at most
+    /// 1 MiB is read (a FIFO or device in its place is refused, not waited on).
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => ConfigFile::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
-            Err(source) => Err(ConfigError::Read {
-                path: path.to_owned(),
-                source,
-            }),
+        let read_err = |source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        match crate::files::read_capped(path, MAX_CONFIG_BYTES, true) {
+            Ok(bytes) => {
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    read_err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "it is not UTF-8 text",
+                    ))
+                })?;
+                ConfigFile::parse(&text, path)
+            }
+            Err(OpenError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(ConfigFile::default())
+            }
+            Err(e) => Err(read_err(e.into())),
         }
     }
 
@@ -297,6 +313,21 @@ mod tests {
 
     fn parse(text: &str) -> Result<ConfigFile, ConfigError> {
         ConfigFile::parse(text, Path::new("/etc/t/config.toml"))
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_file_that_is_a_fifo_or_device_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("config.toml");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo reads a valid NUL-terminated path and creates a FIFO; nothing else.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let err = ConfigFile::load(&fifo).unwrap_err();
+        assert!(err.to_string().contains("FIFO"), "{err}");
+        let err = ConfigFile::load(Path::new("/dev/zero")).unwrap_err();
+        assert!(err.to_string().contains("character device"), "{err}");
+        assert!(ConfigFile::load(&dir.path().join("missing.toml")).is_ok());
     }
 
     #[test]
