@@ -2,8 +2,8 @@
 //! and one method per call timport makes. Cheap to clone (an `Arc` inside), so every lane shares
 //! the pool and the signature.
 //!
-//! Every call: a fresh u32 `random` in the query, a POST with a non-empty JSON body, the envelope
-//! read before anything else. Failures are kept apart as [`ApiError`] kinds because the engine
+//! Every call: a fresh u32 `random` in the query, a POST with a non-empty JSON body, the answer
+//! read up to [`MAX_ANSWER_BYTES`], the envelope before anything else. Failures are kept apart as [`ApiError`] kinds because the engine
 //! must treat them differently: a refusal is an answer; a timeout or a broken connection after
 //! sending is an unknown outcome to settle before resending. The client never retries on its
 //! own (neither does reqwest: its retries are turned off); retrying is the engine's decision.
