@@ -132,8 +132,20 @@ async fn a_declared_256_mb_answer_is_refused_unread() {
 async fn a_streamed_256_mb_answer_is_cut_at_the_cap() {
     let (err, written, endpoint) = import_against(false).await;
     assert_capped(&err, written, &endpoint);
-    assert!(
-        MAX_ANSWER_BYTES >= 1 << 20,
-        "room for any answer the service builds"
+}
+
+#[tokio::test]
+async fn an_answer_twice_the_services_largest_is_still_read() {
+    // The service answers at most 1 MB (10018 beyond); 2 MB of padding still fits the cap.
+    let padding = "x".repeat(2 << 20);
+    let body = format!(
+        r#"{{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"ImportMsgResult":[{{"MsgSeq":1,"MsgTime":1600000001,"Result":0}}],"Padding":"{padding}"}}"#
     );
+    assert!(body.len() < MAX_ANSWER_BYTES);
+    let server = support::Server::start(move |_| support::Reply::Answer(200, body.clone())).await;
+    let answer = support::client(&server)
+        .import_group_msg(Bytes::from_static(br#"{"GroupId":"g","MsgList":[]}"#))
+        .await
+        .unwrap();
+    assert_eq!(answer.import_msg_result.len(), 1);
 }
