@@ -92,23 +92,6 @@ fn expire_and_env_options_are_honoured() {
     let fields = verify_line(&text(&output).0, 7, "ops");
     assert_eq!(fields.expire, 3600);
 
-    let zero = timport(dir.path())
-        .env("TIMPORT_SECRET_KEY", KEY)
-        .args([
-            "usersig",
-            "--sdkappid",
-            "7",
-            "--admin",
-            "ops",
-            "--expire",
-            "0",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(zero.status.code(), Some(2));
-    assert!(text(&zero).1.contains("--expire must be at least 1"));
-
-    // A signature that never expires is refused; 180 days (the documented default) is the most.
     let usersig = |expire: &str| {
         timport(dir.path())
             .env("TIMPORT_SECRET_KEY", KEY)
@@ -124,6 +107,11 @@ fn expire_and_env_options_are_honoured() {
             .output()
             .unwrap()
     };
+    let zero = usersig("0");
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(text(&zero).1.contains("--expire must be at least 1"));
+
+    // A signature that never expires is refused; 180 days (the documented default) is the most.
     for absurd in ["18446744073709551615", "15552001"] {
         let out = usersig(absurd);
         assert_eq!(out.status.code(), Some(2), "{absurd}");

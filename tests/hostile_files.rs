@@ -13,6 +13,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use run_support::*;
+use timport::sandbox::SandboxHandle;
 
 /// Only against a hang: each command here ends in well under a second.
 const GUARD: Duration = Duration::from_secs(60);
@@ -64,13 +65,21 @@ fn assert_never_shows(out: &Output, secret: &str) {
 /// `report --failed-out` as its raw text.
 const INVALID_LINE: &str = r#"{"From_Account":"","SendTime":1600000000,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"bad"}}]}"#;
 
-fn stage_with_invalid(staging: &Path) {
-    write_staging(staging, 1, 3);
+/// Stages `g0` with three messages and [`INVALID_LINE`] and runs it once: the ledger then holds
+/// an invalid message (exit 1).
+async fn run_with_an_invalid_message(home: &Path, sandbox: &SandboxHandle) -> PathBuf {
+    let staging = home.join("staging");
+    write_staging(&staging, 1, 3);
     let file = staging.join("g0.jsonl");
     let mut text = std::fs::read_to_string(&file).unwrap();
     text.push_str(INVALID_LINE);
     text.push('\n');
     std::fs::write(file, text).unwrap();
+    let mut cmd = timport(home, sandbox);
+    cmd.arg("run").arg(&staging).arg("--yes");
+    let first = run_to_end(cmd).await;
+    assert_eq!(first.status.code(), Some(1), "{}", both(&first));
+    staging
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,15 +89,8 @@ async fn a_link_to_the_key_file_is_refused_and_the_key_shows_nowhere() {
     let key_text = "KEYFILE-TEXT-a1b2c3d4e5f6a7b8c9d0";
     let key_file = home.path().join("prod.key");
     std::fs::write(&key_file, format!("{key_text}\n")).unwrap();
-    let staging = home.path().join("staging");
-    stage_with_invalid(&staging);
-
     // A first run leaves an invalid message in the ledger, for report --failed-out below.
-    let mut cmd = timport(home.path(), &sandbox);
-    cmd.arg("run").arg(&staging).arg("--yes");
-    let first = run_to_end(cmd).await;
-    assert_eq!(first.status.code(), Some(1), "{}", both(&first));
-
+    let staging = run_with_an_invalid_message(home.path(), &sandbox).await;
     symlink(&key_file, staging.join("g1.jsonl")).unwrap();
     for args in [
         vec!["validate", "--offline"],
@@ -143,12 +145,7 @@ async fn a_link_to_the_key_file_is_refused_and_the_key_shows_nowhere() {
 async fn what_timport_creates_is_private() {
     let sandbox = start(sandbox_config(1)).await;
     let home = tempfile::tempdir().unwrap();
-    let staging = home.path().join("staging");
-    stage_with_invalid(&staging);
-    let mut cmd = timport(home.path(), &sandbox);
-    cmd.arg("run").arg(&staging).arg("--yes");
-    let out = run_to_end(cmd).await;
-    assert_eq!(out.status.code(), Some(1), "{}", both(&out));
+    run_with_an_invalid_message(home.path(), &sandbox).await;
     let ledger = ledger_of(home.path());
     assert_eq!(mode(ledger.parent().unwrap()), 0o700, "the data directory");
     // The ledger and, while a connection may still have them, its -wal and -shm.
