@@ -88,6 +88,7 @@ pub fn scan_with_progress(
         });
     }
     let mut collector = Collector::new(opts);
+    let refused = listing.skipped.iter().any(|(_, f)| f.is_error());
     for (rel, finding) in listing.skipped {
         let place = Place {
             file: rel.into(),
@@ -106,7 +107,11 @@ pub fn scan_with_progress(
         let finding = Finding::error(
             ProblemKind::NoFiles,
             None,
-            "no staged files here: name them *.jsonl (one message per line) or *.json (request bodies)",
+            if refused {
+                "no staged file here can be read (see the other problems)"
+            } else {
+                "no staged files here: name them *.jsonl (one message per line) or *.json (request bodies)"
+            },
         );
         collector.problem(root_place.clone(), finding, None);
     }
@@ -139,7 +144,7 @@ pub fn scan_with_progress(
         let finding = Finding::error(
             ProblemKind::NoMessages,
             None,
-            "no staged messages: the staged files hold none (see the problems above); nothing can be imported",
+            "no staged messages: the staged files hold none; nothing can be imported",
         );
         collector.problem(root_place, finding, None);
     }
