@@ -6,8 +6,9 @@
 //! `config` settles the settings every command and the console use; `cli` wires it all
 //! together. Each module uses only those below it (cli > console > config > engine > plan >
 //! staging > api; `tests/module_layers.rs` checks it). `sandbox` is the local stand-in of the
-//! service; it speaks `api`'s types and only `cli` starts it. `clock`, `exit` and `heap` are
-//! leaves anyone may use.
+//! service; it speaks `api`'s types and only `cli` starts it. `clock`, `exit`, `heap`,
+//! `escape` (names and paths made safe to print) and `files` (reading files that may be
+//! hostile, creating private ones) are leaves anyone may use.
 
 #![warn(missing_docs)]
 
@@ -17,7 +18,9 @@ pub mod clock;
 pub mod config;
 pub mod console;
 pub mod engine;
+pub mod escape;
 pub mod exit;
+pub mod files;
 pub mod heap;
 pub mod plan;
 pub mod sandbox;

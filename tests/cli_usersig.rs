@@ -92,21 +92,37 @@ fn expire_and_env_options_are_honoured() {
     let fields = verify_line(&text(&output).0, 7, "ops");
     assert_eq!(fields.expire, 3600);
 
-    let zero = timport(dir.path())
-        .env("TIMPORT_SECRET_KEY", KEY)
-        .args([
-            "usersig",
-            "--sdkappid",
-            "7",
-            "--admin",
-            "ops",
-            "--expire",
-            "0",
-        ])
-        .output()
-        .unwrap();
+    let usersig = |expire: &str| {
+        timport(dir.path())
+            .env("TIMPORT_SECRET_KEY", KEY)
+            .args([
+                "usersig",
+                "--sdkappid",
+                "7",
+                "--admin",
+                "ops",
+                "--expire",
+                expire,
+            ])
+            .output()
+            .unwrap()
+    };
+    let zero = usersig("0");
     assert_eq!(zero.status.code(), Some(2));
     assert!(text(&zero).1.contains("--expire must be at least 1"));
+
+    // A signature that never expires is refused; 180 days (the documented default) is the most.
+    for absurd in ["18446744073709551615", "15552001"] {
+        let out = usersig(absurd);
+        assert_eq!(out.status.code(), Some(2), "{absurd}");
+        let (stdout, stderr) = text(&out);
+        assert!(stdout.is_empty(), "no UserSig printed: {stdout}");
+        assert!(stderr.contains("longer than 180 days"), "{stderr}");
+        assert_no_key(&out);
+    }
+    let most = usersig("15552000");
+    assert!(most.status.success(), "{:?}", text(&most));
+    assert_eq!(verify_line(&text(&most).0, 7, "ops").expire, 15_552_000);
 }
 
 #[test]

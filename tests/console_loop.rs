@@ -120,8 +120,12 @@ async fn the_form_is_edited_and_tested_by_hand() {
     }
     h.press(KeyCode::Enter);
     h.type_text(KEY);
-    let screen = h.wait_for("••••••••••").await;
+    let screen = h.wait_for("••••••••").await;
     assert!(!screen.contains(&KEY[..8]), "{screen}");
+    assert!(
+        !screen.contains("•••••••••"),
+        "the mask does not tell the length: {screen}"
+    );
     h.press(KeyCode::Enter);
     h.wait_for("typed, for this session only").await;
     h.press(KeyCode::Char('t'));

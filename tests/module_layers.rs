@@ -7,32 +7,36 @@ use std::path::{Path, PathBuf};
 
 /// What each top-level module may name, besides itself. Read it bottom up: a module may only use
 /// the ones listed after it in the stack (cli > console > config > engine > plan > staging >
-/// api), plus the leaves `clock`, `exit` and `heap`; `sandbox` speaks `api` and only `cli`
+/// api), plus the leaves `clock`, `exit`, `heap`, `escape` and `files`; `sandbox` speaks `api` and only `cli`
 /// starts it.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("clock", &[]),
     ("exit", &[]),
     ("heap", &[]),
-    ("api", &["clock"]),
-    ("staging", &["api", "clock", "heap"]),
-    ("plan", &["staging", "api", "clock"]),
+    ("escape", &[]),
+    ("files", &[]),
+    ("api", &["clock", "escape", "files"]),
+    ("staging", &["api", "clock", "heap", "escape", "files"]),
+    ("plan", &["staging", "api", "clock", "escape"]),
     (
         "engine",
-        &["plan", "staging", "api", "clock", "exit", "heap"],
+        &[
+            "plan", "staging", "api", "clock", "exit", "heap", "escape", "files",
+        ],
     ),
-    ("config", &["engine", "api", "clock"]),
-    ("sandbox", &["api", "clock"]),
+    ("config", &["engine", "api", "clock", "escape", "files"]),
+    ("sandbox", &["api", "clock", "escape", "files"]),
     (
         "console",
         &[
-            "config", "engine", "plan", "staging", "api", "clock", "heap",
+            "config", "engine", "plan", "staging", "api", "clock", "heap", "escape", "files",
         ],
     ),
     (
         "cli",
         &[
             "console", "config", "engine", "plan", "staging", "api", "sandbox", "clock", "exit",
-            "heap",
+            "heap", "escape", "files",
         ],
     ),
 ];

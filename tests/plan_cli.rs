@@ -142,10 +142,17 @@ fn warnings_go_to_stderr() {
         "dupes",
         "--json",
     ]);
-    assert_eq!(out.status.code(), Some(0));
+    // Every message of the group is planned, but another file's broken structure hides
+    // messages and `run` refuses such a staging: the plan says so, with the JSON error.
+    assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("dupes.jsonl:5: warning: staged Random 555 is already used"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("structure.json:8: error [invalid_json]: broken JSON structure"),
+        "{stderr}"
+    );
+    assert!(!out.stdout.is_empty(), "the bodies are still shown");
 }

@@ -2,8 +2,8 @@
 //! and one method per call timport makes. Cheap to clone (an `Arc` inside), so every lane shares
 //! the pool and the signature.
 //!
-//! Every call: a fresh u32 `random` in the query, a POST with a non-empty JSON body, the envelope
-//! read before anything else. Failures are kept apart as [`ApiError`] kinds because the engine
+//! Every call: a fresh u32 `random` in the query, a POST with a non-empty JSON body, the answer
+//! read up to [`MAX_ANSWER_BYTES`], the envelope before anything else. Failures are kept apart as [`ApiError`] kinds because the engine
 //! must treat them differently: a refusal is an answer; a timeout or a broken connection after
 //! sending is an unknown outcome to settle before resending. The client never retries on its
 //! own (neither does reqwest: its retries are turned off); retrying is the engine's decision.
@@ -29,6 +29,12 @@ use super::types::{
     ImportGroupRequest, ImportGroupResponse, ResponseFilter,
 };
 use super::wire::{self, Query};
+
+/// Largest answer read. The service refuses to build one over 1 MB (10018); a bigger body comes
+/// from something else in the way (a proxy, a captive portal), and reading it whole could take
+/// gigabytes. Reading stops there: the call gets a `BadAnswer`, which for an import is an
+/// unknown outcome settled by reading the group back, never a failure.
+pub const MAX_ANSWER_BYTES: usize = 4 << 20;
 
 /// Most groups `get_group_info` takes in one call.
 pub const GROUP_INFO_CHUNK: usize = 50;
@@ -212,20 +218,31 @@ impl Client {
         let answer = match sent {
             Ok(response) => {
                 let status = response.status().as_u16();
-                match response.bytes().await {
+                match read_body(response, MAX_ANSWER_BYTES).await {
                     Ok(bytes) if status == 200 => wire::parse_answer(command, &bytes, &secrets),
                     Ok(bytes) => Err(ApiError::Http {
                         command,
                         status,
                         detail: scrub(&String::from_utf8_lossy(&bytes), &secrets),
                     }),
-                    // The status says what happened even if its body broke off.
+                    // The status says what happened even if its body broke off or was too big.
                     Err(_) if status != 200 => Err(ApiError::Http {
                         command,
                         status,
                         detail: String::new(),
                     }),
-                    Err(e) => Err(transport_error(command, e, &secrets)),
+                    Err(BodyError::TooLarge) => Err(ApiError::BadAnswer {
+                        command,
+                        detail: scrub(
+                            &format!(
+                                "the answer from {} is larger than {} MiB (the service's own stay under 1 MB); reading stopped there",
+                                self.inner.endpoint.command_url(command.path()),
+                                MAX_ANSWER_BYTES >> 20
+                            ),
+                            &secrets,
+                        ),
+                    }),
+                    Err(BodyError::Broken(e)) => Err(transport_error(command, e, &secrets)),
                 }
             }
             Err(e) => Err(transport_error(command, e, &secrets)),
@@ -322,6 +339,31 @@ impl Client {
     ) -> Result<ImportGroupMemberResponse, ApiError> {
         self.call(Command::ImportGroupMember, req).await
     }
+}
+
+/// Why an answer's body was not read.
+enum BodyError {
+    /// Over the cap (by its `Content-Length`, or while streaming).
+    TooLarge,
+    /// The connection broke while reading.
+    Broken(reqwest::Error),
+}
+
+/// The body, a chunk at a time, refused as soon as it is known to exceed `cap` bytes (so a
+/// broken proxy's endless answer costs `cap` bytes of memory, not all of it).
+async fn read_body(mut response: reqwest::Response, cap: usize) -> Result<Bytes, BodyError> {
+    let declared = response.content_length().unwrap_or(0);
+    if declared > cap as u64 {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = bytes::BytesMut::with_capacity(usize::try_from(declared).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Broken)? {
+        if body.len() + chunk.len() > cap {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// Sorts a reqwest failure into Connect (nothing sent), Timeout or Dropped (maybe applied).

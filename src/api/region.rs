@@ -2,7 +2,10 @@
 //! the endpoint (base URL) a client talks to.
 //!
 //! Plain `http://` is allowed only to loopback addresses (the sandbox); everything else must be
-//! `https://`, so credentials never cross a network in clear text.
+//! `https://`, so credentials never cross a network in clear text. An endpoint is a scheme, a
+//! host and a port only: a path, query or fragment would silently redirect every call (timport
+//! appends `/v4/<command>?...` itself), and a user name or password has no place in it. Errors
+//! show the URL with any user name and password replaced by `***`.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -155,10 +158,20 @@ pub enum EndpointError {
         "unknown region '{0}': use one of china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley, jakarta, or --endpoint URL"
     )]
     UnknownRegion(String),
-    /// Not an absolute http(s) URL.
+    /// Not an absolute http(s) URL (shown without any user name or password).
     #[error("endpoint '{0}' is not a URL like https://host[:port]")]
     NotAUrl(String),
-    /// `http://` to a host that is not loopback.
+    /// A path, query or fragment after the host (shown without any user name or password).
+    #[error(
+        "endpoint '{0}' has a path, query or fragment; give only https://host[:port] (timport adds /v4/<command> and the query itself)"
+    )]
+    NotABase(String),
+    /// A user name or password in the URL (never shown).
+    #[error(
+        "endpoint '{0}' carries a user name or password; give only https://host[:port] (the service authenticates with the UserSig, not with URL credentials)"
+    )]
+    Credentials(String),
+    /// `http://` to a host that is not loopback (shown without any user name or password).
     #[error(
         "endpoint '{0}' uses plain http to a non-loopback host; use https (plain http is only allowed to 127.0.0.1, ::1 or localhost)"
     )]
@@ -166,26 +179,34 @@ pub enum EndpointError {
 }
 
 impl Endpoint {
-    /// Parses and checks an endpoint URL. A trailing `/` and a trailing `/v4` are accepted.
+    /// Parses and checks an endpoint URL: scheme, host and port, with an optional trailing `/`
+    /// or `/v4` and nothing else.
     pub fn parse(url: &str) -> Result<Self, EndpointError> {
-        let trimmed = url.trim().trim_end_matches('/');
-        let trimmed = trimmed.strip_suffix("/v4").unwrap_or(trimmed);
+        let shown = || without_credentials(url.trim());
+        if url.contains('@') {
+            return Err(EndpointError::Credentials(shown()));
+        }
+        let trimmed = url.trim();
         let (scheme, rest) = trimmed
             .split_once("://")
-            .ok_or_else(|| EndpointError::NotAUrl(url.to_owned()))?;
+            .ok_or_else(|| EndpointError::NotAUrl(shown()))?;
         let scheme = scheme.to_ascii_lowercase();
-        let authority = rest.split('/').next().unwrap_or_default();
-        if authority.is_empty() || authority.contains(['?', '#', '@', ' ']) {
-            return Err(EndpointError::NotAUrl(url.to_owned()));
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        if authority.is_empty() || authority.contains(char::is_whitespace) {
+            return Err(EndpointError::NotAUrl(shown()));
+        }
+        if !matches!(tail, "" | "/" | "/v4" | "/v4/") {
+            return Err(EndpointError::NotABase(shown()));
         }
         match scheme.as_str() {
             "https" => {}
             "http" if is_loopback_authority(authority) => {}
-            "http" => return Err(EndpointError::InsecureRemote(url.to_owned())),
-            _ => return Err(EndpointError::NotAUrl(url.to_owned())),
+            "http" => return Err(EndpointError::InsecureRemote(shown())),
+            _ => return Err(EndpointError::NotAUrl(shown())),
         }
         Ok(Endpoint {
-            base: format!("{scheme}://{rest}"),
+            base: format!("{scheme}://{authority}"),
         })
     }
 
@@ -211,6 +232,18 @@ impl Endpoint {
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.base)
+    }
+}
+
+/// `url` with everything between `scheme://` and the last `@` (a user name and password, however
+/// spelt) replaced by `***`, so an error never echoes a password.
+fn without_credentials(url: &str) -> String {
+    match url.rfind('@') {
+        Some(at) => {
+            let start = url.find("://").map_or(0, |i| i + 3).min(at);
+            format!("{}***{}", &url[..start], &url[at..])
+        }
+        None => url.to_owned(),
     }
 }
 
@@ -260,6 +293,55 @@ mod tests {
     }
 
     #[test]
+    fn only_scheme_host_and_port() {
+        for bad in [
+            "https://h.example/tim",
+            "https://h.example/v4/group_open_http_svc",
+            "https://h.example?x=1",
+            "https://h.example/?x=1",
+            "https://h.example#frag",
+            "https://h.example/v4#frag",
+            "http://127.0.0.1:9/path",
+        ] {
+            let err = Endpoint::parse(bad).unwrap_err();
+            assert!(matches!(err, EndpointError::NotABase(_)), "{bad}: {err:?}");
+            assert!(err.to_string().contains("path, query or fragment"), "{err}");
+        }
+        for ok in [
+            "https://h.example:8443",
+            "https://h.example/v4/",
+            "https://[::1]:9",
+        ] {
+            assert!(Endpoint::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_refused_and_never_echoed() {
+        for bad in [
+            "https://user:hunter2@h.example",
+            "https://user:hun/ter2@h.example",
+            "https://user:hun#ter2@h.example/x",
+            "http://user:hunter2@10.0.0.1",
+            "user:hunter2@h.example",
+            "https://:hunter2@127.0.0.1",
+        ] {
+            let err = Endpoint::parse(bad).unwrap_err();
+            assert!(
+                matches!(err, EndpointError::Credentials(_)),
+                "{bad}: {err:?}"
+            );
+            let shown = format!("{err} {err:?}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("hun"),
+                "{shown}"
+            );
+            assert!(!shown.contains("user:"), "{shown}");
+            assert!(shown.contains("***@"), "{shown}");
+        }
+    }
+
+    #[test]
     fn plain_http_only_to_loopback() {
         for ok in [
             "http://127.0.0.1:8080",
@@ -287,7 +369,7 @@ mod tests {
                 "{bad}"
             );
         }
-        for bad in ["example.com", "ftp://x", "https://", "https://user@host"] {
+        for bad in ["example.com", "ftp://x", "https://", "https:// host"] {
             assert!(
                 matches!(Endpoint::parse(bad), Err(EndpointError::NotAUrl(_))),
                 "{bad}"

@@ -21,6 +21,11 @@ use super::secret::{SecretKey, UserSig};
 /// The official libraries' default lifetime: 180 days.
 pub const DEFAULT_EXPIRE_SECS: u64 = 180 * 86_400;
 
+/// The longest lifetime timport mints: 180 days, the longest the documentation names (the
+/// libraries' default). A UserSig is the admin's password for every REST call; one that never
+/// expires (`u64::MAX` seconds) cannot be taken back short of changing the app's key.
+pub const MAX_EXPIRE_SECS: u64 = DEFAULT_EXPIRE_SECS;
+
 /// Largest encoded UserSig the verifier will look at; real ones are under 300 characters.
 const MAX_ENCODED_LEN: usize = 4096;
 

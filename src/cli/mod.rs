@@ -204,7 +204,7 @@ pub struct ReportArgs {
 /// `timport usersig`
 #[derive(Debug, Clone, Args)]
 pub struct UsersigArgs {
-    /// Lifetime in seconds.
+    /// Lifetime in seconds, at most 15552000 (180 days).
     #[arg(long, default_value_t = crate::api::usersig::DEFAULT_EXPIRE_SECS)]
     pub expire: u64,
 }

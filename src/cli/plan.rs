@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use super::validate::{count, scan_options, scan_or_report};
 use super::{Exit, PlanArgs};
+use crate::escape;
 use crate::plan::{PlanOptions, TargetPlan, plan_target};
 use crate::staging::{InvalidMessage, Staging, TargetIndex};
 
@@ -15,6 +16,9 @@ pub fn run(args: &PlanArgs) -> Exit {
     let Some(staging) = scan_or_report(&args.staging, &scan_options(&args.rules)) else {
         return Exit::BadInput;
     };
+    // Problems of whole files (broken JSON structure, a FIFO, a link out of the staging
+    // directory) hide messages: show them, and do not call the plan complete (`run` refuses).
+    let mut complete = report_file_problems(&staging);
     let targets: Vec<&TargetIndex> = staging.group_targets(&args.group).collect();
     if targets.is_empty() {
         eprintln!("{}", no_such_group(&staging, &args.group));
@@ -25,13 +29,12 @@ pub fn run(args: &PlanArgs) -> Exit {
         max_message_bytes: args.rules.max_message_bytes as usize,
         recent_contact_flag: None,
     };
-    let mut complete = true;
     let mut out = io::BufWriter::new(io::stdout().lock());
     for t in targets {
         let loaded = match staging.load(t.target()) {
             Ok(loaded) => loaded,
             Err(e) => {
-                eprintln!("timport: {e}");
+                eprintln!("timport: {}", crate::escape::text(&e.to_string()));
                 return Exit::BadInput;
             }
         };
@@ -69,7 +72,7 @@ fn no_such_group(staging: &Staging, group: &str) -> String {
         if shown.is_empty() {
             "none".to_owned()
         } else {
-            shown.join(", ")
+            escape::controls(&shown.join(", ")).into_owned()
         },
         if more > 0 {
             format!(" and {more} more")
@@ -116,7 +119,7 @@ fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::
                 "# {} {} {} Random {}{}",
                 m.source,
                 crate::clock::format_unix(m.send_time),
-                m.from_account,
+                escape::controls(&m.from_account),
                 m.random,
                 if m.random_was_staged {
                     " (staged)"
@@ -130,11 +133,41 @@ fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::
     Ok(())
 }
 
+/// Prints the errors about no single message on stderr; true when there are none.
+fn report_file_problems(staging: &Staging) -> bool {
+    let errors: usize = staging
+        .problem_counts(None)
+        .map_or(0, |kinds| kinds.values().map(|c| c.errors).sum());
+    if errors == 0 {
+        return true;
+    }
+    eprintln!(
+        "timport: {} in the staged files not about one message (the messages there are not planned; `timport run` refuses until they are fixed):",
+        count(errors, "error")
+    );
+    let listed = staging
+        .problems()
+        .iter()
+        .filter(|p| p.is_error() && p.target.is_none());
+    let mut shown = 0;
+    for p in listed {
+        eprintln!("  {p}");
+        shown += 1;
+    }
+    if shown < errors {
+        eprintln!(
+            "  ... and {} more (`timport validate` lists them)",
+            errors - shown
+        );
+    }
+    false
+}
+
 fn report_on_stderr(plan: &TargetPlan, invalid: &[InvalidMessage]) {
     for w in &plan.warnings {
         match &w.source {
-            Some(s) => eprintln!("{s}: warning: {}", w.message),
-            None => eprintln!("{}: warning: {}", plan.target, w.message),
+            Some(s) => eprintln!("{s}: warning: {}", escape::controls(&w.message)),
+            None => eprintln!("{}: warning: {}", plan.target, escape::controls(&w.message)),
         }
     }
     for m in invalid {

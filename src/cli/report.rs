@@ -7,13 +7,14 @@ use crate::cli::{Exit, ReportArgs};
 use crate::config::{ConnectArgs, RunFlags, Settings};
 use crate::engine::ledger::schema::open_for_reading;
 use crate::engine::report;
+use crate::escape;
 
 /// Runs the command.
 pub fn run(connect: &ConnectArgs, args: &ReportArgs) -> Exit {
     match report(connect, args) {
         Ok(()) => Exit::Done,
         Err(message) => {
-            eprintln!("timport: {message}");
+            eprintln!("timport: {}", escape::text(&message));
             Exit::BadInput
         }
     }
@@ -38,7 +39,8 @@ fn report(connect: &ConnectArgs, args: &ReportArgs) -> Result<(), String> {
     }
     let path = settings.run.ledger;
     let conn = open_for_reading(&path).map_err(|e| e.to_string())?;
-    let report = report::load(&conn, run).map_err(|e| format!("{} ({})", e, path.display()))?;
+    let report =
+        report::load(&conn, run).map_err(|e| format!("{} ({})", e, escape::path(&path)))?;
     if args.json {
         let line = serde_json::to_string(&report).map_err(|e| e.to_string())?;
         println!("{line}");
@@ -49,7 +51,7 @@ fn report(connect: &ConnectArgs, args: &ReportArgs) -> Result<(), String> {
         let (written, as_is) = report.write_failed(out).map_err(|e| e.to_string())?;
         eprintln!(
             "timport: wrote {written} failed or invalid message(s) to {} (each line names its GroupId; fix them and `timport run` that file)",
-            out.display()
+            escape::path(out)
         );
         for place in as_is {
             eprintln!(

@@ -25,6 +25,7 @@ use crate::engine::printer::{Progress, human_line, json_line};
 use crate::engine::staged::StagedWork;
 use crate::engine::work::WorkSource;
 use crate::engine::{Control, Event, RunOptions};
+use crate::escape;
 use crate::plan::PlanOptions;
 use crate::staging::{ScanOptions, scan};
 
@@ -33,7 +34,7 @@ pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
     let prepared = match prepare(connect, args) {
         Ok(p) => p,
         Err(message) => {
-            eprintln!("timport: {message}");
+            eprintln!("timport: {}", escape::text(&message));
             return Exit::BadInput;
         }
     };
@@ -106,7 +107,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
     if targets.is_empty() {
         return Err(format!(
             "{} holds no staged messages",
-            args.staging.display()
+            escape::path(&args.staging)
         ));
     }
     let invalid = work
@@ -125,7 +126,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         opts.rate,
         opts.lanes,
         opts.on_message_error.word(),
-        ledger_path.display(),
+        escape::path(&ledger_path),
         if invalid > 0 {
             format!("; {invalid} staged problem(s) will stop their lanes (see `timport validate`)")
         } else {
@@ -202,7 +203,7 @@ async fn execute(p: Prepared, json: bool) -> Exit {
 }
 
 fn fail(message: &str, exit: Exit) -> Exit {
-    eprintln!("timport: {message}");
+    eprintln!("timport: {}", escape::text(message));
     exit
 }
 

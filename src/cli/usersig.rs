@@ -31,6 +31,13 @@ fn usersig_line(
     if args.expire == 0 {
         return Err("--expire must be at least 1 second".into());
     }
+    if args.expire > usersig::MAX_EXPIRE_SECS {
+        return Err(format!(
+            "--expire {} is longer than 180 days ({} seconds), the longest lifetime the service's documentation names; a UserSig is the admin's password for every call: mint a shorter one and renew it",
+            args.expire,
+            usersig::MAX_EXPIRE_SECS
+        ));
+    }
     let (creds, warnings) = Settings::from_env(connect, &RunFlags::default())
         .and_then(Settings::credentials)
         .map_err(|e| e.to_string())?;

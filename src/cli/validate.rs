@@ -48,7 +48,7 @@ pub(super) fn scan_or_report(path: &std::path::Path, opts: &ScanOptions) -> Opti
     match scanned {
         Ok(staging) => Some(staging),
         Err(e) => {
-            eprintln!("timport: {e}");
+            eprintln!("timport: {}", crate::escape::text(&e.to_string()));
             None
         }
     }
@@ -76,7 +76,7 @@ pub fn run(args: &ValidateArgs, connect: &ConnectArgs) -> Exit {
             Ok(Some(connection)) => match ask_the_service(&staging, &connection) {
                 Ok(outcome) => Some(outcome),
                 Err(message) => {
-                    eprintln!("timport: {message}");
+                    eprintln!("timport: {}", crate::escape::text(&message));
                     return Exit::BadInput;
                 }
             },
@@ -208,7 +208,7 @@ fn print_human(
     writeln!(
         out,
         "{}: {}, {} in {} ({} valid, {} invalid); {}, {}",
-        staging.root().display(),
+        crate::escape::path(staging.root()),
         count(report.files, "file"),
         count(report.messages, "message"),
         count(report.targets.len(), "target"),

@@ -29,6 +29,14 @@ pub enum ConfigError {
         /// Where the setting came from (`--key-file`, or the profile).
         origin: String,
     },
+    /// The key file is not one key on one line (never quoting what it holds).
+    #[error("the key file {} cannot be used: it {problem}", crate::escape::path(.path))]
+    BadKeyFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// The key file is empty.
     #[error("the key file {0} is empty")]
     EmptyKeyFile(PathBuf),

@@ -17,6 +17,7 @@ use super::error::ConfigError;
 use super::paths::Paths;
 use crate::api::{Endpoint, Region};
 use crate::engine::OnMessageError;
+use crate::files::OpenError;
 
 /// One named profile. Every field is optional: flags and `TIMPORT_*` variables fill the rest.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -91,16 +92,31 @@ pub struct ConfigFile {
     pub profiles: BTreeMap<String, Profile>,
 }
 
+/// Largest config file read: a few profiles take a few hundred bytes.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 impl ConfigFile {
-    /// Reads `path`; a missing file is an empty configuration.
+    /// Reads `path`; a missing file is an empty configuration. Only a regular file of at most
+    /// 1 MiB is read (a FIFO or device in its place is refused, not waited on).
     pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => ConfigFile::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
-            Err(source) => Err(ConfigError::Read {
-                path: path.to_owned(),
-                source,
-            }),
+        let read_err = |source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        match crate::files::read_capped(path, MAX_CONFIG_BYTES, true) {
+            Ok(bytes) => {
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    read_err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "it is not UTF-8 text",
+                    ))
+                })?;
+                ConfigFile::parse(&text, path)
+            }
+            Err(OpenError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(ConfigFile::default())
+            }
+            Err(e) => Err(read_err(e.into())),
         }
     }
 
@@ -135,7 +151,8 @@ impl ConfigFile {
         Ok(file)
     }
 
-    /// Writes the file (creating its directory), through a temporary file and a rename.
+    /// Writes the file (creating its directory 0700), through a temporary file (created 0600)
+    /// and a rename.
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
         let write_err = |source| ConfigError::Write {
             path: path.to_owned(),
@@ -143,11 +160,15 @@ impl ConfigFile {
         };
         let text = toml::to_string_pretty(self)
             .map_err(|e| write_err(std::io::Error::other(e.to_string())))?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(write_err)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::files::create_dir_all_private(dir).map_err(write_err)?;
         }
         let temp = path.with_extension("toml.tmp");
-        std::fs::write(&temp, text).map_err(write_err)?;
+        // A leftover temporary file from a crash may have another mode: start afresh.
+        let _ = std::fs::remove_file(&temp);
+        let mut file = crate::files::create_private(&temp).map_err(write_err)?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(write_err)?;
+        drop(file);
         std::fs::rename(&temp, path).map_err(write_err)
     }
 
@@ -283,6 +304,21 @@ mod tests {
 
     fn parse(text: &str) -> Result<ConfigFile, ConfigError> {
         ConfigFile::parse(text, Path::new("/etc/t/config.toml"))
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_file_that_is_a_fifo_or_device_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("config.toml");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo reads a valid NUL-terminated path and creates a FIFO; nothing else.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let err = ConfigFile::load(&fifo).unwrap_err();
+        assert!(err.to_string().contains("FIFO"), "{err}");
+        let err = ConfigFile::load(Path::new("/dev/zero")).unwrap_err();
+        assert!(err.to_string().contains("character device"), "{err}");
+        assert!(ConfigFile::load(&dir.path().join("missing.toml")).is_ok());
     }
 
     #[test]

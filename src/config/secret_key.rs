@@ -1,13 +1,23 @@
 //! The secret key: from a key file or `TIMPORT_SECRET_KEY`, never from a flag value (argv shows
 //! in `ps`) and never from the config file. Warns when the key file is readable by others.
+//!
+//! A key file holds the key alone, on one line: a UTF-8 byte order mark and the spaces and line
+//! break around the key are dropped; a second non-empty line is an error (it would otherwise
+//! become part of the key and every signature would be refused). Only a regular file of at most
+//! [`MAX_KEY_FILE_BYTES`] is read: a FIFO or a device is refused without waiting on it, a large
+//! file without reading it. No error ever quotes what the file holds.
 
 use std::path::Path;
 
 use super::error::ConfigError;
 use crate::api::SecretKey;
+use crate::files::{OpenError, read_capped};
 
 /// The environment variable that may hold the secret key.
 pub const SECRET_KEY_ENV: &str = "TIMPORT_SECRET_KEY";
+
+/// Largest key file read. A secret key is 64 characters; a bigger file is the wrong file.
+pub const MAX_KEY_FILE_BYTES: u64 = 4096;
 
 /// A loaded secret key and any warnings about how it is stored.
 #[derive(Debug)]
@@ -31,22 +41,26 @@ pub fn load_secret_key_from(
 ) -> Result<LoadedKey, ConfigError> {
     let mut warnings = Vec::new();
     if let Some(path) = key_file {
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            if looks_like_a_key(path) {
-                ConfigError::KeyInsteadOfPath {
-                    origin: "--key-file or TIMPORT_KEY_FILE".into(),
-                }
-            } else {
-                ConfigError::KeyFile {
-                    path: path.to_owned(),
-                    source,
-                }
-            }
+        let bytes = read_capped(path, MAX_KEY_FILE_BYTES, true).map_err(|e| match e {
+            OpenError::Io(_) if looks_like_a_key(path) => ConfigError::KeyInsteadOfPath {
+                origin: "--key-file or TIMPORT_KEY_FILE".into(),
+            },
+            OpenError::Io(source) => ConfigError::KeyFile {
+                path: path.to_owned(),
+                source,
+            },
+            unusable => ConfigError::BadKeyFile {
+                path: path.to_owned(),
+                problem: unusable.to_string(),
+            },
         })?;
-        let key = SecretKey::new(text);
-        if key.is_empty() {
-            return Err(ConfigError::EmptyKeyFile(path.to_owned()));
-        }
+        let key = key_of(&bytes).map_err(|problem| match problem {
+            None => ConfigError::EmptyKeyFile(path.to_owned()),
+            Some(problem) => ConfigError::BadKeyFile {
+                path: path.to_owned(),
+                problem,
+            },
+        })?;
         if let Some(w) = permission_warning(path) {
             warnings.push(w);
         }
@@ -56,6 +70,26 @@ pub fn load_secret_key_from(
         Some(key) if !key.is_empty() => Ok(LoadedKey { key, warnings }),
         _ => Err(ConfigError::NoSecretKey),
     }
+}
+
+/// The key a key file holds: its one non-empty line, without a byte order mark or surrounding
+/// spaces. `Err(None)` when there is none; `Err(Some(why))` when the file is not one key.
+fn key_of(bytes: &[u8]) -> Result<SecretKey, Option<String>> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Some(format!("is not UTF-8 text (byte {})", e.valid_up_to() + 1)))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty());
+    let (_, key) = lines.next().ok_or(None)?;
+    if let Some((n, _)) = lines.next() {
+        return Err(Some(format!(
+            "holds more than one line of text (line {} too); it must hold the secret key alone, on one line",
+            n + 1
+        )));
+    }
+    Ok(SecretKey::new(key))
 }
 
 /// True for a "path" that is really a key pasted in its place: one long run of letters and digits
@@ -132,6 +166,54 @@ mod tests {
         assert!(err.to_string().contains("TIMPORT_SECRET_KEY"));
         let missing = load_secret_key_from(Some(Path::new("/nonexistent/key")), None).unwrap_err();
         assert!(missing.to_string().contains("/nonexistent/key"));
+    }
+
+    #[test]
+    fn a_bom_and_blank_lines_are_dropped_a_second_line_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key");
+        for ok in ["\u{feff}filekey\r\n", "\n  filekey  \n\n", "filekey"] {
+            std::fs::write(&path, ok).unwrap();
+            let loaded = load_secret_key_from(Some(&path), None).unwrap();
+            assert_eq!(loaded.key.expose(), "filekey", "{ok:?}");
+        }
+        std::fs::write(&path, "filekey\nsecondline\n").unwrap();
+        let err = load_secret_key_from(Some(&path), None).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(shown.contains("more than one line"), "{shown}");
+        assert!(shown.contains("line 2"), "{shown}");
+        assert!(
+            !shown.contains("filekey") && !shown.contains("secondline"),
+            "{shown}"
+        );
+        std::fs::write(&path, b"\xfffilekey").unwrap();
+        let err = load_secret_key_from(Some(&path), None).unwrap_err();
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
+        std::fs::write(&path, "\u{feff}\n").unwrap();
+        let err = load_secret_key_from(Some(&path), None).unwrap_err();
+        assert!(matches!(err, ConfigError::EmptyKeyFile(_)), "{err:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_a_small_regular_file_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        // 100 MB, sparse: refused by its size, never read.
+        let big = dir.path().join("big.key");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(100 << 20)
+            .unwrap();
+        let err = load_secret_key_from(Some(&big), None).unwrap_err();
+        let shown = err.to_string();
+        assert!(matches!(err, ConfigError::BadKeyFile { .. }), "{err:?}");
+        assert!(shown.contains("104857600 bytes"), "{shown}");
+        for device in ["/dev/zero", "/dev/urandom"] {
+            let err = load_secret_key_from(Some(Path::new(device)), None).unwrap_err();
+            assert!(err.to_string().contains("a character device"), "{err}");
+        }
+        let err = load_secret_key_from(Some(dir.path()), None).unwrap_err();
+        assert!(err.to_string().contains("a directory"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::events::{Event, MessageOutcome, RunSummary};
+use crate::escape;
 
 /// One event as a JSON line (no newline).
 pub fn json_line(event: &Event) -> String {
@@ -12,8 +13,13 @@ pub fn json_line(event: &Event) -> String {
     serde_json::to_string(event).unwrap_or_default()
 }
 
-/// One event for people, or `None` when it is routine (a message done, a batch sent).
+/// One event for people, or `None` when it is routine (a message done, a batch sent). Control
+/// characters (from file names, group ids, the service's words) are shown escaped.
 pub fn human_line(event: &Event) -> Option<String> {
+    human_words(event).map(|line| escape::controls(&line).into_owned())
+}
+
+fn human_words(event: &Event) -> Option<String> {
     match event {
         Event::RunStarted {
             run_id,
@@ -131,7 +137,7 @@ pub fn human_line(event: &Event) -> Option<String> {
     }
 }
 
-/// The closing summary for people.
+/// The closing summary for people (control characters escaped, as in [`human_line`]).
 pub fn summary_text(s: &RunSummary, exit_code: u8) -> String {
     let t = &s.totals;
     let mut out = format!(
@@ -163,7 +169,7 @@ pub fn summary_text(s: &RunSummary, exit_code: u8) -> String {
         "\nexit {exit_code}; `timport report {}` lists every failure",
         s.run_id
     );
-    out
+    escape::text(&out).into_owned()
 }
 
 /// Progress as a bar shows it: messages settled (done, failed, skipped or invalid) of the total.

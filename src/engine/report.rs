@@ -18,6 +18,7 @@ use super::ledger::runs::{self, RunRecord};
 use super::ledger::targets::{self, TargetRecord};
 use super::target::Target;
 use crate::clock::format_unix;
+use crate::escape;
 
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -177,7 +178,7 @@ fn attention_line(a: Attention, targets: &[TargetRecord]) -> (AttentionLine, Opt
 }
 
 impl Report {
-    /// The report for people.
+    /// The report for people; control characters (file names, the service's words) escaped.
     pub fn text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -269,7 +270,7 @@ impl Report {
                 out.push('\n');
             }
         }
-        out
+        escape::text(&out).into_owned()
     }
 
     /// Writes the failed and invalid messages (their current bodies) to `path` as a JSONL
@@ -278,10 +279,12 @@ impl Report {
     /// not a JSON object (written as they are, to be fixed by hand).
     pub fn write_failed(&self, path: &Path) -> Result<(usize, Vec<String>), ReportError> {
         let write_err = |source| ReportError::Write {
-            path: path.display().to_string(),
+            path: escape::path(path),
             source,
         };
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(write_err)?);
+        // It holds message bodies: a new file is private (0600).
+        let mut file =
+            std::io::BufWriter::new(crate::files::create_private(path).map_err(write_err)?);
         let mut written = 0;
         let mut as_is = Vec::new();
         for (a, body) in self.attention.iter().zip(&self.bodies) {
@@ -300,7 +303,9 @@ impl Report {
                 _ => {
                     as_is.push(format!(
                         "{} line {} ({})",
-                        a.source.file, a.source.line, a.target
+                        escape::controls(&a.source.file),
+                        a.source.line,
+                        a.target
                     ));
                     body.replace(['\n', '\r'], " ")
                 }

@@ -15,6 +15,13 @@ pub const DEFAULT_ADMIN: &str = "administrator";
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 12_000;
 /// Requests per second the whole app may make before answers turn into 60007.
 pub const DEFAULT_RATE_LIMIT: u32 = 200;
+/// How long a connection may take to send a request's head (also counted while it idles between
+/// requests) and then its body. Longer than the client's 30 s pool idle timeout, so the sandbox
+/// never closes a kept-alive connection the client is about to reuse.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// Most connections served at once; more are closed as soon as they are accepted. A run uses one
+/// per lane at most (32 by default).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Everything a sandbox needs to start. Build with [`SandboxConfig::new`] and adjust fields.
 ///
@@ -40,11 +47,17 @@ pub struct SandboxConfig {
     pub rate_limit: u32,
     /// Accounts, groups and existing messages to start with.
     pub seed: Option<Seed>,
+    /// A connection that has not sent a whole request head (or body) in this time is closed, so
+    /// half-sent requests do not hold the sandbox.
+    pub read_timeout: Duration,
+    /// Connections served at once; more are closed on arrival, so a flood cannot exhaust the
+    /// process's file descriptors.
+    pub max_connections: usize,
 }
 
 impl SandboxConfig {
     /// The defaults: SDKAppID 1400000000, admin `administrator`, no latency, no faults,
-    /// 12,000-byte messages, 200 requests/s, empty.
+    /// 12,000-byte messages, 200 requests/s, empty, 60 s to send a request, 512 connections.
     pub fn new(secret: SecretKey) -> Self {
         SandboxConfig {
             sdkappid: DEFAULT_SDKAPPID,
@@ -56,6 +69,8 @@ impl SandboxConfig {
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             rate_limit: DEFAULT_RATE_LIMIT,
             seed: None,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 

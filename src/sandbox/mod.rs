@@ -9,7 +9,9 @@
 //! Map:
 //! - [`start`] / [`SandboxHandle`] (`handle.rs`): run it, steer it (faults, clock), look inside.
 //! - `server.rs`: hyper connections and the per-request pipeline (route, fault, query, frequency,
-//!   body, command, latency). Answers are HTTP 200 with the envelope, except injected 5xx.
+//!   body, command, latency). Answers are HTTP 200 with the envelope, except injected 5xx. A
+//!   connection that does not send its request in `read_timeout` is closed, and at most
+//!   `max_connections` are served at once (more are closed on arrival).
 //! - `query.rs`: the URL query and the UserSig (60012, 60004, 70002, 60002, 70020, 70001,
 //!   70003, 70009, 70013, 70014, 60010), checked with `api::usersig::verify`.
 //! - `commands/`: one pure function per command on the in-memory `State` (`model.rs`), with

@@ -138,12 +138,24 @@ pub enum SeedError {
     },
 }
 
+/// Largest seed file read.
+const MAX_SEED_BYTES: u64 = 256 << 20;
+
 impl Seed {
     /// Reads and checks a seed file; `now` is the time messages must be earlier than.
     pub fn load(path: &Path, now: i64) -> Result<Seed, SeedError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
+        // A regular file only (a FIFO would hang the start), and not unbounded.
+        let read_err = |source| SeedError::Read {
             path: path.display().to_string(),
             source,
+        };
+        let bytes = crate::files::read_capped(path, MAX_SEED_BYTES, true)
+            .map_err(|e| read_err(e.into()))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            read_err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "it is not UTF-8 text",
+            ))
         })?;
         Seed::parse_from(&text, &path.display().to_string(), now)
     }

@@ -3,6 +3,11 @@
 //! route -> fault draw -> method, query and signature -> frequency -> body -> command -> fault
 //! after commit -> latency -> answer.
 //!
+//! A hostile or broken client cannot hold the sandbox: a connection must send each request head
+//! (counted from when it starts waiting for one, so an idle kept-alive connection too) and body
+//! within [`SandboxConfig::read_timeout`], and at most [`SandboxConfig::max_connections`] are
+//! served at once (more are closed on arrival, so descriptors stay bounded).
+//!
 //! State changes happen synchronously as soon as the body has arrived, before any wait, so a
 //! client that gives up during the latency or a stall does not undo a committed request: the
 //! service would have kept it too.
@@ -17,9 +22,10 @@ use axum::http::{HeaderValue, Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -59,7 +65,7 @@ struct DropConnection;
 
 impl std::fmt::Display for DropConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by an injected fault")
+        f.write_str("connection closed without an answer (an injected fault, or a body that did not arrive in time)")
     }
 }
 
@@ -68,13 +74,22 @@ impl std::error::Error for DropConnection {}
 /// Accepts connections until `cancel` fires, then closes them all.
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, cancel: CancellationToken) {
     let mut connections = JoinSet::new();
+    let slots = Arc::new(Semaphore::new(shared.config.max_connections));
     loop {
         tokio::select! {
             () = cancel.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, Arc::clone(&shared), cancel.clone()));
-                }
+                Ok((stream, _)) => match Arc::clone(&slots).try_acquire_owned() {
+                    Ok(slot) => {
+                        let serving = serve_connection(stream, Arc::clone(&shared), cancel.clone(), slot);
+                        connections.spawn(serving);
+                    }
+                    Err(_) => {
+                        // Full: close it now rather than hold a descriptor for it.
+                        tracing::debug!("sandbox: connection refused, {} already served", shared.config.max_connections);
+                        drop(stream);
+                    }
+                },
                 Err(error) => {
                     // Out of file descriptors and the like: wait a little rather than spin.
                     tracing::warn!(%error, "sandbox: accept failed");
@@ -87,11 +102,21 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, cancel: Ca
     connections.shutdown().await;
 }
 
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, cancel: CancellationToken) {
+/// Serves one connection; `_slot` is its place among the connections served at once.
+async fn serve_connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+    _slot: OwnedSemaphorePermit,
+) {
     // Small answers should not wait for Nagle; failure to set it only costs latency.
     let _ = stream.set_nodelay(true);
+    let read_timeout = shared.config.read_timeout;
     let service = service_fn(move |req| handle(Arc::clone(&shared), req));
-    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(read_timeout)
+        .serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         result = connection => {
             if let Err(error) = result {
@@ -114,7 +139,16 @@ async fn handle(
         .and_then(Command::from_path);
     lock(&shared.traffic).arrive(arrived, command);
     let (parts, body) = req.into_parts();
-    let body = to_bytes(Body::new(body), MAX_BODY_BYTES).await.ok();
+    // A body that does not arrive in time: nothing was committed; close without an answer.
+    let body = match tokio::time::timeout(
+        shared.config.read_timeout,
+        to_bytes(Body::new(body), MAX_BODY_BYTES),
+    )
+    .await
+    {
+        Ok(body) => body.ok(),
+        Err(_) => return Err(DropConnection),
+    };
 
     let Some(command) = command else {
         let refusal = Refusal::new(60009, format!("no command at {}", parts.uri.path()));

@@ -115,6 +115,11 @@ impl<'o> Collector<'o> {
         (self.files.len() - 1) as u32
     }
 
+    /// Messages indexed so far, in every file.
+    pub fn messages(&self) -> u64 {
+        self.files.iter().map(|f| f.messages).sum()
+    }
+
     pub fn file_mut(&mut self, id: u32) -> &mut StagedFile {
         &mut self.files[id as usize]
     }

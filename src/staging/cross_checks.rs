@@ -100,7 +100,7 @@ fn mark_run(
 pub(super) fn duplicate(original: Option<&Place>) -> Finding {
     let of = original.map_or_else(
         || "an earlier message of this target".to_owned(),
-        |o| format!("{}:{}", o.file, o.line),
+        |o| format!("{}:{}", crate::escape::controls(&o.file), o.line),
     );
     Finding::warning(
         ProblemKind::Duplicate,

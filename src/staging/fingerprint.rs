@@ -26,9 +26,10 @@ impl Fingerprint {
     }
 
     /// The fingerprint of a file as it is now (reads it whole, in blocks): compare it with the
-    /// one recorded by the scan to tell whether the file changed since.
+    /// one recorded by the scan to tell whether the file changed since. Only a regular file is
+    /// read (not through a link), as the scan reads it.
     pub fn of_file(path: &std::path::Path) -> io::Result<Fingerprint> {
-        let file = std::fs::File::open(path)?;
+        let file = crate::files::open_regular(path, false)?;
         let meta = file.metadata()?;
         let (sha256, size) = HashingReader::new(file).finish()?;
         Ok(Fingerprint {

@@ -178,11 +178,7 @@ pub fn walk<R: BufRead>(
     cur.skip_ws(&mut none)?;
     match cur.peek()? {
         None => {
-            sink.problem(
-                Finding::warning(ProblemKind::Shape, None, "the file is empty"),
-                cur.offset(),
-                cur.line(),
-            );
+            sink.problem(Finding::empty_file(), cur.offset(), cur.line());
             return Ok(());
         }
         Some(b'{') => object(cur, cap, 0, sink)?,

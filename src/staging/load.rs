@@ -34,7 +34,7 @@ pub struct SourceRef {
 
 impl fmt::Display for SourceRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)?;
+        write!(f, "{}:{}", crate::escape::controls(&self.file), self.line)?;
         if self.item > 0 {
             write!(f, " (item {})", self.item)?;
         }
@@ -88,7 +88,7 @@ pub enum LoadError {
     #[error("no staged messages for {0}")]
     UnknownTarget(Target),
     /// The file is not what was scanned.
-    #[error("{file} changed since it was scanned ({what}); scan the staging directory again")]
+    #[error("{} changed since it was scanned ({what}); scan the staging directory again", crate::escape::controls(.file))]
     Changed {
         /// The file.
         file: Arc<str>,
@@ -96,7 +96,7 @@ pub enum LoadError {
         what: String,
     },
     /// The file cannot be read.
-    #[error("cannot read {file}: {source}")]
+    #[error("cannot read {}: {source}", crate::escape::controls(.file))]
     Io {
         /// The file.
         file: Arc<str>,

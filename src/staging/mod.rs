@@ -6,7 +6,9 @@
 //! or the terminal.
 //!
 //! How it fits together:
-//! - [`scan`] walks the path (`walk`: recursive, path order, hidden entries skipped), streams
+//! - [`scan`] walks the path (`walk`: recursive, path order, hidden entries skipped, regular files
+//!   inside the staging directory only; links out, FIFOs, devices, sockets and names that are
+//!   not UTF-8 are errors by path, never opened), streams
 //!   each file once ([`lines`] for `.jsonl`; [`json_cursor`] and [`json_file`] for `.json`,
 //!   which never build more than one message at a time), hashes it ([`fingerprint`]), and checks
 //!   every message ([`message`], [`rules`], [`target`]). `collect` keeps a 16-byte

@@ -61,7 +61,7 @@ pub async fn check_online(staging: &Staging, client: &Client) -> OnlineOutcome {
     }
     if let Some(e) = &out.failure {
         let place = Place {
-            file: staging.root().display().to_string().into(),
+            file: crate::escape::path(staging.root()).into(),
             line: 0,
             offset: 0,
         };

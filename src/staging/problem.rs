@@ -42,6 +42,13 @@ pub enum ProblemKind {
     IgnoredFile,
     /// No staged file at all.
     NoFiles,
+    /// Staged files, but not one message in them.
+    NoMessages,
+    /// A staged file that holds no message.
+    EmptyFile,
+    /// A FIFO, device or socket where a staged file should be, or a symbolic link that leads out
+    /// of the staging directory: never opened.
+    NotRegularFile,
     /// A file changed while it was being read.
     ChangedWhileReading,
     /// Bytes that are not UTF-8.
@@ -106,6 +113,9 @@ impl ProblemKind {
             ProblemKind::Io => "io",
             ProblemKind::IgnoredFile => "ignored_file",
             ProblemKind::NoFiles => "no_files",
+            ProblemKind::NoMessages => "no_messages",
+            ProblemKind::EmptyFile => "empty_file",
+            ProblemKind::NotRegularFile => "not_regular_file",
             ProblemKind::ChangedWhileReading => "changed_while_reading",
             ProblemKind::NotUtf8 => "not_utf8",
             ProblemKind::InvalidJson => "invalid_json",
@@ -165,6 +175,15 @@ impl Finding {
             field: field.map(str::to_owned),
             message: message.into(),
         }
+    }
+
+    /// The warning for a staged file with nothing in it (`.jsonl` and `.json` alike).
+    pub fn empty_file() -> Self {
+        Finding::warning(
+            ProblemKind::EmptyFile,
+            None,
+            "the file is empty: it holds no messages",
+        )
     }
 
     /// A warning.
@@ -244,7 +263,7 @@ impl Problem {
 impl fmt::Display for Problem {
     /// `file:line: error [kind] field: message`, the way compilers print.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        write!(f, "{}", crate::escape::controls(&self.file))?;
         if self.line > 0 {
             write!(f, ":{}", self.line)?;
         }

@@ -113,7 +113,9 @@ impl<'a> SpanReader<'a> {
             file: staged.path.clone(),
             source,
         };
-        let file = File::open(&staged.full_path).map_err(io)?;
+        // As the scan opened it: no link, no FIFO or device swapped in since.
+        let file =
+            crate::files::open_regular(&staged.full_path, false).map_err(|e| io(e.into()))?;
         let meta = file.metadata().map_err(io)?;
         if !staged
             .fingerprint

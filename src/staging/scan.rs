@@ -2,7 +2,7 @@
 //! hashed while it is read, and its size and time are compared before and after, so a file that
 //! changes under the scan is reported.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use super::options::ScanOptions;
 use super::problem::{Finding, Place, ProblemKind};
 use super::target::Target;
 use super::walk::{self, Listed};
+use crate::files::OpenError;
 
 const READ_BUFFER_BYTES: usize = 256 * 1024;
 
@@ -42,7 +43,7 @@ pub struct ScanProgress {
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
     /// The path does not exist or cannot be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {}: {source}", crate::escape::path(.path))]
     Open {
         /// The path given.
         path: PathBuf,
@@ -51,7 +52,8 @@ pub enum ScanError {
     },
     /// More files than the index can number.
     #[error(
-        "{path} holds {count} staged files; at most {MAX_FILES} can be scanned at once: split it"
+        "{} holds {count} staged files; at most {MAX_FILES} can be scanned at once: split it",
+        crate::escape::path(.path)
     )]
     TooManyFiles {
         /// The path given.
@@ -86,6 +88,7 @@ pub fn scan_with_progress(
         });
     }
     let mut collector = Collector::new(opts);
+    let refused = listing.skipped.iter().any(|(_, f)| f.is_error());
     for (rel, finding) in listing.skipped {
         let place = Place {
             file: rel.into(),
@@ -94,18 +97,23 @@ pub fn scan_with_progress(
         };
         collector.problem(place, finding, None);
     }
-    if listing.files.is_empty() {
-        let place = Place {
-            file: path.display().to_string().into(),
-            line: 0,
-            offset: 0,
-        };
+    let root_place = Place {
+        file: crate::escape::path(path).into(),
+        line: 0,
+        offset: 0,
+    };
+    let file_count = listing.files.len();
+    if file_count == 0 {
         let finding = Finding::error(
             ProblemKind::NoFiles,
             None,
-            "no staged files here: name them *.jsonl (one message per line) or *.json (request bodies)",
+            if refused {
+                "no staged file here can be read (see the other problems)"
+            } else {
+                "no staged files here: name them *.jsonl (one message per line) or *.json (request bodies)"
+            },
         );
-        collector.problem(place, finding, None);
+        collector.problem(root_place.clone(), finding, None);
     }
     let cap = opts.read_cap();
     let mut at = ScanProgress {
@@ -129,6 +137,16 @@ pub fn scan_with_progress(
         at.bytes_read = start + read;
         at.files_done += 1;
         progress(at);
+    }
+    // Staged files without one message between them: as much "nothing to import" as no files
+    // (and what `run` refuses), so validate says so too.
+    if file_count > 0 && collector.messages() == 0 {
+        let finding = Finding::error(
+            ProblemKind::NoMessages,
+            None,
+            "no staged messages: the staged files hold none; nothing can be imported",
+        );
+        collector.problem(root_place, finding, None);
     }
     Ok(Staging::build(
         path.to_owned(),
@@ -162,8 +180,13 @@ fn scan_file(
         c.file_problem(id, Finding::error(ProblemKind::Io, None, message), 0, 0);
         0
     };
-    let file = match File::open(&full) {
+    // Never through a link (the listing resolved those), never blocking, a regular file only.
+    let file = match crate::files::open_regular(&full, false) {
         Ok(f) => f,
+        Err(OpenError::NotRegular { kind }) => {
+            c.file_problem(id, walk::not_regular(kind), 0, 0);
+            return 0;
+        }
         Err(e) => return problem(c, format!("cannot be opened: {e}")),
     };
     let before = match file.metadata() {
@@ -208,7 +231,12 @@ fn scan_file(
         );
         c.file_problem(id, finding, 0, 0);
     }
-    c.file_mut(id).fingerprint = Some(fingerprint);
+    let file = c.file_mut(id);
+    file.fingerprint = Some(fingerprint);
+    // Every line of a `.jsonl` file is indexed unless blank; `.json` says so itself.
+    if kind == FileKind::Jsonl && file.messages == 0 {
+        c.file_problem(id, Finding::empty_file(), 0, 0);
+    }
     bytes
 }
 

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::problem::{Finding, ProblemKind};
+use crate::escape;
 
 /// Longest group id the service accepts (custom ids; the sandbox refuses longer with 10015).
 pub const MAX_GROUP_ID_BYTES: usize = 48;
@@ -107,10 +108,12 @@ impl Target {
 }
 
 impl fmt::Display for Target {
+    /// For people: control characters escaped (a group id comes from a file name or a line).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let group = escape::controls(&self.group);
         match self.topic() {
-            Some(topic) => write!(f, "{} topic {}", self.group, topic),
-            None => f.write_str(&self.group),
+            Some(topic) => write!(f, "{group} topic {}", escape::controls(topic)),
+            None => f.write_str(&group),
         }
     }
 }

@@ -1,19 +1,30 @@
 //! Finding the staged files: a single file, or every `*.jsonl` and `*.json` below a directory,
 //! recursively, in path order. Hidden entries (names starting with `.`) are skipped; other files
-//! are reported as ignored; symbolic links to files are followed, to directories not.
+//! are reported as ignored.
+//!
+//! Only regular files inside the staging directory are listed. A symbolic link is resolved and
+//! listed by its target when that target is a regular file inside the staging directory (for a
+//! single staged file: inside its directory); a link that leads out of it, a FIFO, a device or a
+//! socket is an error reported by path and never opened. Links to directories are not followed.
+//! A name that is not UTF-8 is an error naming its bytes (`g\xff.jsonl`): changing it to U+FFFD
+//! would make two files one group. The scan opens each listed file without following links
+//! and checks what it opened (`files::open_regular`), so a file swapped after listing is caught.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::index::FileKind;
 use super::problem::{Finding, ProblemKind};
+use crate::escape;
+use crate::files::OpenError;
 
 /// A file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Listed {
     /// Relative path, `/`-separated.
     pub rel: String,
-    /// Path to open.
+    /// Path to open: a regular file (a link's target, resolved).
     pub full: PathBuf,
     /// Its format.
     pub kind: FileKind,
@@ -47,23 +58,36 @@ pub(super) fn kind_of(name: &str) -> Option<(FileKind, &str)> {
 /// Lists a directory (recursively) or a single file.
 pub(super) fn list(root: &Path, root_is_dir: bool) -> Listing {
     let mut listing = Listing::default();
+    let mut dirs = Vec::new();
     if !root_is_dir {
-        let name = root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match kind_of(&name) {
-            Some((kind, stem)) => listing.files.push(Listed {
-                stem: stem.to_owned(),
-                rel: name.clone(),
-                full: root.to_owned(),
-                kind,
-            }),
-            None => listing.skipped.push((name, ignored())),
+        // A single file must stay inside its own directory.
+        let parent = match root.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let name = root.file_name().unwrap_or_default();
+        let rel = rel_name(name);
+        match fs::canonicalize(parent) {
+            Ok(boundary) => {
+                let mut walk = Walk {
+                    boundary: &boundary,
+                    listing: &mut listing,
+                    dirs: &mut dirs,
+                };
+                walk.entry(root.to_owned(), name, rel);
+            }
+            Err(e) => listing.skipped.push((rel, unreadable(&e))),
         }
         return listing;
     }
-    let mut dirs = vec![(root.to_owned(), String::new())];
+    let boundary = match fs::canonicalize(root) {
+        Ok(b) => b,
+        Err(e) => {
+            listing.skipped.push((String::new(), unreadable(&e)));
+            return listing;
+        }
+    };
+    dirs.push((root.to_owned(), String::new()));
     while let Some((dir, prefix)) = dirs.pop() {
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
@@ -80,39 +104,102 @@ pub(super) fn list(root: &Path, root_is_dir: bool) -> Listing {
                     continue;
                 }
             };
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
+            let name = entry.file_name();
+            if hidden(&name) {
                 continue;
             }
-            let rel = format!("{prefix}{name}");
-            let path = entry.path();
-            let link = entry.file_type().is_ok_and(|t| t.is_symlink());
-            match fs::metadata(&path) {
-                Ok(meta) if meta.is_dir() && link => listing.skipped.push((
-                    rel,
-                    Finding::warning(
-                        ProblemKind::IgnoredFile,
-                        None,
-                        "a symbolic link to a directory is not followed; stage its files directly",
-                    ),
-                )),
-                Ok(meta) if meta.is_dir() => dirs.push((path, format!("{rel}/"))),
-                Ok(_) => match kind_of(&name) {
-                    Some((kind, stem)) => listing.files.push(Listed {
-                        stem: stem.to_owned(),
-                        rel,
-                        full: path,
-                        kind,
-                    }),
-                    None => listing.skipped.push((rel, ignored())),
-                },
-                Err(e) => listing.skipped.push((rel, unreadable(&e))),
-            }
+            let rel = format!("{prefix}{}", rel_name(&name));
+            let mut walk = Walk {
+                boundary: &boundary,
+                listing: &mut listing,
+                dirs: &mut dirs,
+            };
+            walk.entry(entry.path(), &name, rel);
         }
     }
     listing.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     listing.skipped.sort_by(|a, b| a.0.cmp(&b.0));
     listing
+}
+
+/// One directory walk: where it may go, and what it found so far.
+struct Walk<'a> {
+    /// The canonical staging directory: nothing outside it is read.
+    boundary: &'a Path,
+    listing: &'a mut Listing,
+    /// Directories still to list, with their relative prefix.
+    dirs: &'a mut Vec<(PathBuf, String)>,
+}
+
+impl Walk<'_> {
+    /// Sorts one entry into a file to read, a directory to list, or something reported.
+    fn entry(&mut self, path: PathBuf, name: &OsStr, rel: String) {
+        let skip = |walk: &mut Self, finding| walk.listing.skipped.push((rel.clone(), finding));
+        let Some(name) = name.to_str() else {
+            return skip(self, not_utf8());
+        };
+        // lstat: a link is looked at, not through.
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) => return skip(self, unreadable(&e)),
+        };
+        let link = meta.file_type().is_symlink();
+        let (full, meta) = if link {
+            let target = match fs::canonicalize(&path) {
+                Ok(target) => target,
+                Err(e) => return skip(self, unreadable(&e)),
+            };
+            match fs::metadata(&target) {
+                Ok(meta) => (Some(target), meta),
+                Err(e) => return skip(self, unreadable(&e)),
+            }
+        } else {
+            (None, meta)
+        };
+        if meta.is_dir() {
+            if link {
+                return skip(
+                    self,
+                    Finding::warning(
+                        ProblemKind::IgnoredFile,
+                        None,
+                        "a symbolic link to a directory is not followed; stage its files directly",
+                    ),
+                );
+            }
+            self.dirs.push((path, format!("{rel}/")));
+            return;
+        }
+        let Some((kind, stem)) = kind_of(name) else {
+            return skip(self, ignored());
+        };
+        if let Some(target) = &full
+            && !target.starts_with(self.boundary)
+        {
+            return skip(self, outside(target));
+        }
+        if !meta.is_file() {
+            let kind = crate::files::kind_word(meta.file_type());
+            return skip(self, not_regular(kind));
+        }
+        self.listing.files.push(Listed {
+            stem: stem.to_owned(),
+            rel,
+            full: full.unwrap_or(path),
+            kind,
+        });
+    }
+}
+
+/// The name as it is when it is UTF-8 (printers escape what they show); its bytes spelled out
+/// (`g\\xff.jsonl`) when it is not, so that two such names stay apart.
+fn rel_name(name: &OsStr) -> String {
+    name.to_str()
+        .map_or_else(|| escape::os_str(name), str::to_owned)
+}
+
+fn hidden(name: &OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
 }
 
 fn ignored() -> Finding {
@@ -125,6 +212,34 @@ fn ignored() -> Finding {
 
 fn unreadable(e: &std::io::Error) -> Finding {
     Finding::error(ProblemKind::Io, None, format!("cannot be read: {e}"))
+}
+
+/// A FIFO, device or socket where a staged file should be.
+pub(super) fn not_regular(kind: &'static str) -> Finding {
+    Finding::error(
+        ProblemKind::NotRegularFile,
+        None,
+        OpenError::NotRegular { kind }.to_string(),
+    )
+}
+
+fn outside(target: &Path) -> Finding {
+    Finding::error(
+        ProblemKind::NotRegularFile,
+        None,
+        format!(
+            "is a symbolic link to {}, outside the staging directory; it is not read (copy the file into the staging directory, or link to a file inside it)",
+            escape::path(target)
+        ),
+    )
+}
+
+fn not_utf8() -> Finding {
+    Finding::error(
+        ProblemKind::NotUtf8,
+        None,
+        "the name is not UTF-8 (the bytes that are not are shown as \\xNN); it is not read: rename it in UTF-8 (file names name groups)",
+    )
 }
 
 #[cfg(test)]
@@ -166,6 +281,111 @@ mod tests {
         assert_eq!(listing.skipped.len(), 1);
         assert_eq!(listing.skipped[0].0, "README.md");
         assert_eq!(listing.skipped[0].1.kind, ProblemKind::IgnoredFile);
+    }
+
+    #[cfg(unix)]
+    fn mkfifo(path: &Path) {
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo reads a valid NUL-terminated path and creates a FIFO; nothing else.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_inside_the_staging_directory_are_listed() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("prod.key");
+        fs::write(&outside, "secret").unwrap();
+        let root = dir.path().join("staging");
+        fs::create_dir_all(root.join("sub")).unwrap();
+        fs::write(root.join("sub/real.jsonl"), "").unwrap();
+        symlink(&outside, root.join("key.jsonl")).unwrap();
+        symlink("sub/real.jsonl", root.join("inside.jsonl")).unwrap();
+        symlink("/dev/zero", root.join("zero.jsonl")).unwrap();
+        symlink("/proc/self/environ", root.join("environ.jsonl")).unwrap();
+        symlink("missing.jsonl", root.join("dangling.jsonl")).unwrap();
+        symlink(&outside, root.join("notes.txt")).unwrap();
+        mkfifo(&root.join("pipe.jsonl"));
+
+        let listing = list(&root, true);
+        let files: Vec<_> = listing
+            .files
+            .iter()
+            .map(|f| (f.rel.as_str(), f.full.clone()))
+            .collect();
+        let real = fs::canonicalize(root.join("sub/real.jsonl")).unwrap();
+        assert_eq!(
+            files,
+            [
+                ("inside.jsonl", real.clone()),
+                ("sub/real.jsonl", root.join("sub/real.jsonl"))
+            ]
+        );
+        let skipped: Vec<_> = listing
+            .skipped
+            .iter()
+            .map(|(rel, f)| (rel.as_str(), f.kind, f.severity))
+            .collect();
+        use super::super::problem::Severity::{Error, Warning};
+        assert_eq!(
+            skipped,
+            [
+                ("dangling.jsonl", ProblemKind::Io, Error),
+                ("environ.jsonl", ProblemKind::NotRegularFile, Error),
+                ("key.jsonl", ProblemKind::NotRegularFile, Error),
+                ("notes.txt", ProblemKind::IgnoredFile, Warning),
+                ("pipe.jsonl", ProblemKind::NotRegularFile, Error),
+                ("zero.jsonl", ProblemKind::NotRegularFile, Error),
+            ]
+        );
+        let message = |rel: &str| {
+            let found = listing.skipped.iter().find(|(r, _)| r == rel).unwrap();
+            found.1.message.clone()
+        };
+        assert!(message("key.jsonl").contains("outside the staging directory"));
+        assert!(
+            message("pipe.jsonl").contains("FIFO"),
+            "{}",
+            message("pipe.jsonl")
+        );
+
+        // A single file given by a link out of its directory is refused the same way.
+        let single = list(&root.join("key.jsonl"), false);
+        assert!(single.files.is_empty());
+        assert_eq!(single.skipped[0].1.kind, ProblemKind::NotRegularFile);
+        let single = list(&root.join("inside.jsonl"), false);
+        assert_eq!(single.files[0].full, real);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_are_errors_naming_their_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        for name in [&b"g\xff.jsonl"[..], b"g\xfe.jsonl", b"d\xff"] {
+            let path = dir.path().join(std::ffi::OsStr::from_bytes(name));
+            if name.ends_with(b".jsonl") {
+                fs::write(path, "").unwrap();
+            } else {
+                fs::create_dir(path).unwrap();
+            }
+        }
+        let listing = list(dir.path(), true);
+        assert!(listing.files.is_empty(), "{:?}", listing.files);
+        let skipped: Vec<_> = listing
+            .skipped
+            .iter()
+            .map(|(rel, f)| (rel.as_str(), f.kind, f.is_error()))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                ("d\\xff", ProblemKind::NotUtf8, true),
+                ("g\\xfe.jsonl", ProblemKind::NotUtf8, true),
+                ("g\\xff.jsonl", ProblemKind::NotUtf8, true),
+            ]
+        );
     }
 
     #[test]

@@ -13,7 +13,9 @@ const SHOWN_BYTES: usize = 64 * 1024;
 /// [`SHOWN_BYTES`] of a `.json` file; pretty-printed when it is JSON.
 pub(super) fn read_staged(path: &Path, offset: u64) -> Result<String, String> {
     let fail = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
-    let mut file = std::fs::File::open(path).map_err(fail)?;
+    // Only what the scan listed, opened as the scan opens it: a regular file, not through a
+    // link, never blocking (a FIFO or device swapped in since is refused, not shown).
+    let mut file = crate::files::open_regular(path, false).map_err(|e| fail(e.into()))?;
     file.seek(SeekFrom::Start(offset)).map_err(fail)?;
     let mut bytes = Vec::with_capacity(4096);
     file.take(SHOWN_BYTES as u64 + 1)

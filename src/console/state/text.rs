@@ -3,8 +3,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// The character shown for each character of a masked field.
+/// The character a masked field shows.
 pub const MASK: char = '•';
+
+/// How many [`MASK`] characters stand for a secret, however long it is: the screen must not
+/// tell the key's length either.
+pub const MASK_SHOWN: usize = 8;
 
 /// A one-line field.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -54,18 +58,24 @@ impl TextField {
         self.masked
     }
 
-    /// What the screen shows: the text, or one mask character per typed character.
+    /// What the screen shows: the text, or for a masked field [`MASK_SHOWN`] mask characters
+    /// once anything is typed (nothing before).
     pub fn shown(&self) -> String {
-        if self.masked {
-            MASK.to_string().repeat(self.text.chars().count())
-        } else {
-            self.text.clone()
+        match (self.masked, self.text.is_empty()) {
+            (false, _) => self.text.clone(),
+            (true, true) => String::new(),
+            (true, false) => MASK.to_string().repeat(MASK_SHOWN),
         }
     }
 
-    /// The cursor position in characters (for placing the terminal cursor).
+    /// The cursor position in characters of [`TextField::shown`] (for placing the terminal
+    /// cursor); at the end of the mask for a masked field.
     pub fn cursor(&self) -> usize {
-        self.cursor
+        if self.masked {
+            self.shown().chars().count()
+        } else {
+            self.cursor
+        }
     }
 
     fn byte_at(&self, char_pos: usize) -> usize {
@@ -91,9 +101,17 @@ impl TextField {
         self.cursor += 1;
     }
 
-    /// Applies an editing key; returns true when the text changed.
+    /// Applies an editing key; returns true when the text changed. A masked field edits at its
+    /// end only (its mask shows no positions to move among).
     pub fn handle(&mut self, key: &KeyEvent) -> bool {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let moves = matches!(
+            key.code,
+            KeyCode::Left | KeyCode::Right | KeyCode::Home | KeyCode::End
+        ) || (ctrl && matches!(key.code, KeyCode::Char('a' | 'e')));
+        if self.masked && moves {
+            return false;
+        }
         match key.code {
             KeyCode::Char('u') if ctrl => {
                 let changed = !self.text.is_empty();
@@ -176,11 +194,24 @@ mod tests {
     }
 
     #[test]
-    fn a_masked_field_never_shows_or_debugs_its_text() {
+    fn a_masked_field_never_shows_or_debugs_its_text_nor_its_length() {
         let mut f = TextField::masked();
+        assert_eq!((f.shown().as_str(), f.cursor()), ("", 0));
         f.insert_str("s3cret");
-        assert_eq!(f.shown(), "••••••");
+        assert_eq!(f.shown(), "••••••••");
         assert_eq!(f.text(), "s3cret");
         assert!(!format!("{f:?}").contains("s3cret"));
+        let short = f.shown();
+        f.insert_str(&"x".repeat(58));
+        assert_eq!(
+            f.shown(),
+            short,
+            "a 64-character key looks like a 6-character one"
+        );
+        assert_eq!(f.cursor(), MASK_SHOWN);
+        // Editing happens at the end: moving would be blind.
+        f.handle(&key(KeyCode::Home));
+        f.handle(&key(KeyCode::Backspace));
+        assert_eq!(f.text(), format!("s3cret{}", "x".repeat(57)));
     }
 }

@@ -12,7 +12,7 @@ use super::super::settings::EndpointChoice;
 use super::super::state::AppState;
 use super::super::state::connect::{ConnectState, Field, TestState};
 use super::super::state::overlay::{HitTarget, TypeTarget};
-use super::super::state::text::MASK;
+use super::super::state::text::{MASK, MASK_SHOWN};
 use super::super::theme::{Symbol, Theme};
 use super::widgets::{fit, pad, pane};
 
@@ -121,11 +121,11 @@ fn value(
         Field::Admin => plain(&c.admin),
         Field::SecretKey => match &c.secret {
             Some(secret) => vec![
-                Span::raw(MASK.to_string().repeat(8)),
+                Span::raw(MASK.to_string().repeat(MASK_SHOWN)),
                 Span::styled(
                     fit(
                         &format!("  {}", secret.origin.describe()),
-                        width.saturating_sub(8),
+                        width.saturating_sub(MASK_SHOWN),
                     ),
                     theme.muted(),
                 ),

@@ -37,7 +37,7 @@ pub use runs::{FileRecord, RunRecord, RunStatus};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerError {
     /// The file could not be opened or set up.
-    #[error("cannot open the ledger {}: {detail}", .path.display())]
+    #[error("cannot open the ledger {}: {detail}", crate::escape::path(.path))]
     Open {
         /// The file.
         path: PathBuf,

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::escape;
+
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{LedgerError, now_ms};
@@ -107,9 +109,9 @@ pub enum FileChange {
 impl fmt::Display for FileChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FileChange::Changed(p) => write!(f, "{p} changed"),
-            FileChange::Added(p) => write!(f, "{p} is new"),
-            FileChange::Removed(p) => write!(f, "{p} is gone"),
+            FileChange::Changed(p) => write!(f, "{} changed", escape::controls(p)),
+            FileChange::Added(p) => write!(f, "{} is new", escape::controls(p)),
+            FileChange::Removed(p) => write!(f, "{} is gone", escape::controls(p)),
         }
     }
 }

@@ -99,14 +99,18 @@ CREATE TABLE IF NOT EXISTS decisions (
 ";
 
 /// Opens (creating if needed) a ledger for writing, with WAL, `synchronous = NORMAL`, foreign
-/// keys on and the schema in place.
+/// keys on and the schema in place. A new ledger (a whole chat history) is created 0600 in
+/// directories created 0700; SQLite gives its `-wal` and `-shm` files the ledger's mode.
 pub fn open_for_writing(path: &Path) -> Result<Connection, LedgerError> {
+    let open_err = |e: std::io::Error| LedgerError::Open {
+        path: path.to_owned(),
+        detail: e.to_string(),
+    };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| LedgerError::Open {
-            path: path.to_owned(),
-            detail: e.to_string(),
-        })?;
+        crate::files::create_dir_all_private(dir).map_err(open_err)?;
     }
+    // SQLite takes an empty file as a new database; created here, it is created private.
+    crate::files::ensure_private(path).map_err(open_err)?;
     let conn = Connection::open(path).map_err(|e| LedgerError::open(path, e))?;
     configure(&conn).map_err(|e| LedgerError::open(path, e))?;
     let version: i64 = conn
