@@ -25,9 +25,7 @@ async fn a_run(dir: &Path) -> TempLedger {
     let ledger = TempLedger::new();
     let out = run_headless(&fake, &source, &ledger, headless()).await;
     assert_eq!(out.exit(), 1);
-    ledger.wait_closed().await;
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    std::fs::copy(&ledger.path, dir.join("data/ledger.sqlite3")).unwrap();
+    ledger.copy_closed(&dir.join("data/ledger.sqlite3")).await;
     ledger
 }
 
