@@ -1,6 +1,7 @@
 //! The real console loop (App on a TestBackend, scripted keys) against the in-process sandbox.
 
 mod console_common;
+mod support;
 
 use console_common::*;
 use crossterm::event::KeyCode;
@@ -99,7 +100,9 @@ async fn the_form_is_edited_and_tested_by_hand() {
     let sb = sandbox(KEY).await;
     let url = sb.url();
     let mut h = Harness::start(100, 30, |dir| {
-        let mut s = startup("http://127.0.0.1:9", locations(dir));
+        // Nothing listens there; the test types the sandbox's address over it.
+        let closed = format!("http://{}", support::binary::closed_port());
+        let mut s = startup(&closed, locations(dir));
         s.prefill.secret = None;
         s
     });

@@ -3,6 +3,7 @@
 //! of every output.
 
 mod run_support;
+mod support;
 
 use std::process::{Output, Stdio};
 
@@ -179,7 +180,7 @@ async fn a_refused_message_exits_1_and_an_unrecoverable_error_exits_3() {
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");
     write_staging(&staging, 1, 5);
-    let long = serde_json::json!({"From_Account": "user0", "SendTime": timport::clock::unix_now() - 1000,
+    let long = serde_json::json!({"From_Account": "user0", "SendTime": BASE_TIME + 1_000,
         "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x".repeat(200)}}]});
     let mut file = std::fs::read_to_string(staging.join("g0.jsonl")).unwrap();
     file.push_str(&format!("{long}\n"));

@@ -2,6 +2,7 @@
 //! in flight in the ledger, exits 130, and the same command finishes the job.
 
 mod run_support;
+mod support;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
