@@ -140,7 +140,6 @@ async fn the_form_is_edited_and_tested_by_hand() {
 
 mod full_loop {
     use super::*;
-    use std::time::Duration;
     use timport::console::demo::{DemoDir, start_sandbox};
     use timport::console::msg::Input;
 
@@ -268,7 +267,12 @@ mod full_loop {
         let sb = start_sandbox(false).await.expect("sandbox");
         let dir = DemoDir::create().expect("demo dir");
         let url = sb.url();
-        let mut h = Harness::start(120, 40, |home| demo_startup(&url, &dir, home));
+        // Slow (200 requests at 20/s): the run is surely still going when the test quits it.
+        let mut h = Harness::start(120, 40, |home| {
+            let mut startup = demo_startup(&url, &dir, home);
+            startup.run_options.rate = 20;
+            startup
+        });
         h.wait_for("1 only staged").await;
         h.import_group("support-desk").await;
         h.wait_until("some results", |s| {
@@ -299,7 +303,6 @@ mod full_loop {
         randoms.sort_unstable();
         randoms.dedup();
         assert_eq!(randoms.len(), 1400, "no message twice");
-        tokio::time::sleep(Duration::from_millis(10)).await;
         h.quit().await;
         drop(dir);
         sb.shutdown().await;

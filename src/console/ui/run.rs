@@ -10,6 +10,7 @@ use ratatui::widgets::{Paragraph, Row, Wrap};
 
 use crate::engine::LaneState;
 
+use super::super::keymap::{Action, Place};
 use super::super::state::AppState;
 use super::super::state::overlay::{HitTarget, ListId};
 use super::super::state::run::{ErrorKind, Lane, ResultRow, RowOutcome, RunFocus, RunState};
@@ -220,8 +221,17 @@ fn gauge(lane: &Lane) -> String {
 
 fn draw_lanes(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
     let run = &state.run;
+    // What the keys can do with the lanes now: nothing pauses or stops once the run is over.
+    let keys = if run.active {
+        " · Space pauses all, x stops one, Enter inspects a paused one ".to_owned()
+    } else if run.finished.is_some() {
+        let reopen = state.keymap.key_for(Place::Run, Action::Reopen);
+        format!(" · over; {} reopens a run ", reopen.unwrap_or_default())
+    } else {
+        " ".to_owned()
+    };
     let title = format!(
-        " Lanes {}{} · Space pauses all, x stops one, Enter inspects a paused one ",
+        " Lanes {}{}{keys}",
         run.lanes.len(),
         filter_note(state, ListId::Lanes, &run.lane_view)
     );
