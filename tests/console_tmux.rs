@@ -17,9 +17,12 @@ fn the_demo_runs_in_a_real_terminal() {
 
     // Help is generated from the key map and shows where the log is.
     t.keys(&["?"]);
-    let screen = t.wait_for("Help");
+    let screen = t.wait_for("Help ·");
     assert!(screen.contains("quit now"), "{screen}");
+    // A key sent right after Esc would reach the terminal with it as one Alt chord: wait
+    // for the overlay to close first.
     t.keys(&["Escape"]);
+    t.wait_gone("Help ·");
 
     // Screen 1 shows the connection, masked.
     t.keys(&["1"]);
