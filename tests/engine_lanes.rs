@@ -534,9 +534,7 @@ async fn requests_that_keep_getting_lost_stop_after_the_budget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_most_lanes_targets_send_at_once() {
     let fake = Fake::with_latency(std::time::Duration::from_millis(50));
-    let targets: Vec<_> = (0..6)
-        .map(|i| (g(&format!("g{i}")), series("m", T0, 21)))
-        .collect();
+    let targets = groups(6, 21);
     let source = memory(targets);
     let mut opts = headless();
     opts.lanes = 2;
@@ -549,9 +547,7 @@ async fn at_most_lanes_targets_send_at_once() {
 #[tokio::test(start_paused = true)]
 async fn many_lanes_share_one_rate() {
     let fake = Fake::with_latency(std::time::Duration::from_millis(10));
-    let targets: Vec<_> = (0..10)
-        .map(|i| (g(&format!("g{i}")), series("m", T0, 70)))
-        .collect();
+    let targets = groups(10, 70);
     // Whole targets in one part: no read-backs between parts share the rate here.
     let source = std::sync::Arc::new(timport::engine::memory::MemoryWork::new(targets));
     let mut opts = headless();
@@ -560,14 +556,7 @@ async fn many_lanes_share_one_rate() {
     assert_eq!(out.exit(), 0);
     let times: Vec<_> = fake.bodies().iter().map(|(t, _)| *t).collect();
     assert_eq!(times.len(), 100);
-    let mut busiest = 0;
-    for (i, t) in times.iter().enumerate() {
-        let in_window = times[i..]
-            .iter()
-            .take_while(|u| **u - *t < std::time::Duration::from_secs(1))
-            .count();
-        busiest = busiest.max(in_window);
-    }
+    let busiest = busiest_second(&times);
     assert!(busiest <= 30, "{busiest}");
     assert!(busiest >= 25, "the budget is used: {busiest}");
 }
@@ -605,6 +594,13 @@ async fn a_message_the_service_took_for_a_repeat_is_failed_not_done() {
     assert_eq!(done, 3, "the ledger never calls it done");
 }
 
+/// `n` groups `g0..` of `per` messages each.
+fn groups(n: usize, per: usize) -> Vec<(Target, Vec<Entry>)> {
+    (0..n)
+        .map(|i| (g(&format!("g{i}")), series("m", T0, per)))
+        .collect()
+}
+
 /// The busiest one-second window of `times` (sorted).
 fn busiest_second(times: &[tokio::time::Instant]) -> usize {
     (0..times.len())
@@ -634,9 +630,7 @@ fn rates(out: &Outcome, budget: u32) -> Vec<u32> {
 #[tokio::test(start_paused = true)]
 async fn imports_and_read_backs_share_the_rate() {
     let fake = Fake::with_latency(std::time::Duration::from_millis(10));
-    let targets: Vec<_> = (0..6)
-        .map(|i| (g(&format!("g{i}")), series("m", T0, 70)))
-        .collect();
+    let targets = groups(6, 70);
     let source = memory(targets);
     let mut opts = headless();
     opts.rate = 40;
@@ -657,9 +651,7 @@ async fn imports_and_read_backs_share_the_rate() {
 async fn frequency_refusals_cut_the_rate_and_it_climbs_back_once_quiet() {
     let fake = Fake::with_latency(std::time::Duration::from_millis(10));
     fake.script(&[Act::Refuse(60007); 3]);
-    let targets: Vec<_> = (0..3)
-        .map(|i| (g(&format!("g{i}")), series("m", T0, 210)))
-        .collect();
+    let targets = groups(3, 210);
     let source = memory(targets.clone());
     let mut opts = headless();
     opts.rate = 40;
@@ -683,9 +675,7 @@ async fn frequency_refusals_cut_the_rate_and_it_climbs_back_once_quiet() {
 async fn a_service_stricter_than_the_rate_is_met_by_slowing_down() {
     let fake = Fake::with_latency(std::time::Duration::from_millis(10));
     fake.limit_rate(60);
-    let targets: Vec<_> = (0..8)
-        .map(|i| (g(&format!("g{i}")), series("m", T0, 98)))
-        .collect();
+    let targets = groups(8, 98);
     let source = memory(targets.clone());
     let mut opts = headless();
     opts.rate = 200;
