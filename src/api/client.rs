@@ -461,9 +461,49 @@ mod tests {
         );
     }
 
+    /// An error saying `text`, caused by `source`.
+    #[derive(Debug)]
+    struct Layer {
+        text: &'static str,
+        source: Option<Box<Layer>>,
+    }
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.text)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.source.as_deref().map(|s| s as _)
+        }
+    }
+
+    fn chain(texts: &[&'static str]) -> Layer {
+        texts
+            .iter()
+            .rev()
+            .fold(None, |source, &text| {
+                Some(Layer {
+                    text,
+                    source: source.map(Box::new),
+                })
+            })
+            .expect("at least one layer")
+    }
+
     #[test]
     fn error_chain_joins_sources() {
-        let io = std::io::Error::other("inner");
-        assert_eq!(error_chain(&io), "inner");
+        assert_eq!(error_chain(&chain(&["alone"])), "alone");
+        assert_eq!(
+            error_chain(&chain(&["error sending request", "connect", "refused"])),
+            "error sending request: connect: refused"
+        );
+        // A source that repeats its wrapper's words is said once.
+        assert_eq!(
+            error_chain(&chain(&["timed out", "timed out", "os error 110"])),
+            "timed out: os error 110"
+        );
     }
 }
