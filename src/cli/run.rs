@@ -179,6 +179,7 @@ async fn execute(p: Prepared, json: bool) -> Exit {
         destination,
         options: p.opts,
         new_run: p.new_run,
+        command: "timport run".into(),
     };
     let active = match open(request).await {
         Ok(active) => active,

@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use super::control::Control;
 use super::events::Event;
+use super::ledger::lock::{LedgerLock, LockError};
 use super::ledger::runs::{self, FileChange, FileRecord, RunRecord, compare_files};
 use super::ledger::{Ledger, LedgerError};
 use super::options::{OnMessageError, RunOptions};
@@ -42,6 +43,9 @@ pub enum OpenRunError {
         /// What changed.
         changes: Vec<FileChange>,
     },
+    /// Another process is writing to the ledger (one writer per ledger).
+    #[error(transparent)]
+    Locked(LockError),
     /// The task opening the ledger ended abnormally.
     #[error("opening the ledger failed: {0}")]
     Aborted(String),
@@ -53,7 +57,9 @@ impl OpenRunError {
     pub fn exit(&self) -> Exit {
         match self {
             OpenRunError::Open(_) | OpenRunError::FilesChanged { .. } => Exit::BadInput,
-            OpenRunError::Ledger(_) | OpenRunError::Aborted(_) => Exit::Stopped,
+            OpenRunError::Ledger(_) | OpenRunError::Locked(_) | OpenRunError::Aborted(_) => {
+                Exit::Stopped
+            }
         }
     }
 }
@@ -116,10 +122,15 @@ pub struct OpenRequest {
     pub options: RunOptions,
     /// Start a new run even when one of this staging exists.
     pub new_run: bool,
+    /// What is opening it (`timport run`, `timport console`): written into the ledger's lock
+    /// for a second writer to read.
+    pub command: String,
 }
 
 /// A run opened in its ledger, with its work and options: alive for as long as the run goes.
 pub struct ActiveRun {
+    /// One writer per ledger: held until the run ends (the kernel drops it if the process dies).
+    lock: LedgerLock,
     ledger: Ledger,
     opened: OpenedRun,
     work: Arc<StagedWork>,
@@ -141,6 +152,7 @@ impl ActiveRun {
         controls: mpsc::Receiver<Control>,
     ) -> Result<RunOutcome, LedgerError> {
         let source: Arc<dyn WorkSource> = self.work;
+        let _lock = self.lock;
         run(
             service,
             source,
@@ -162,11 +174,16 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
         destination,
         options,
         new_run,
+        command,
     } = request;
-    let ledger = tokio::task::spawn_blocking(move || Ledger::open(&ledger))
-        .await
-        .map_err(|e| OpenRunError::Aborted(e.to_string()))?
-        .map_err(OpenRunError::Open)?;
+    let (lock, ledger) = tokio::task::spawn_blocking(move || {
+        // The lock first: a second writer is turned away before it touches the file.
+        let lock = LedgerLock::acquire(&ledger, &command).map_err(OpenRunError::Locked)?;
+        let ledger = Ledger::open(&ledger).map_err(OpenRunError::Open)?;
+        Ok::<_, OpenRunError>((lock, ledger))
+    })
+    .await
+    .map_err(|e| OpenRunError::Aborted(e.to_string()))??;
     let opened = open_run(
         &ledger,
         staging_root(&work),
@@ -176,6 +193,7 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
     )
     .await?;
     Ok(ActiveRun {
+        lock,
         ledger,
         opened,
         work: Arc::new(work),
@@ -276,6 +294,7 @@ mod tests {
             },
             options: RunOptions::default(),
             new_run,
+            command: "timport test".into(),
         }
     }
 
@@ -299,6 +318,14 @@ mod tests {
                 .to_string()
         );
         assert!(first.opened().run.options.contains(r#""sdkappid":1"#));
+        // One writer per ledger: a second opener is turned away while the first lives.
+        let err = open(request(&ledger, &staging, false))
+            .await
+            .err()
+            .expect("a second writer is refused");
+        assert!(matches!(err, OpenRunError::Locked(_)), "{err}");
+        assert_eq!(err.exit(), Exit::Stopped);
+        assert!(err.to_string().contains("timport test"), "{err}");
         drop(first);
 
         // The same directory reached another way is the same run.

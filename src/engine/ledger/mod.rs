@@ -23,6 +23,7 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 pub mod decisions;
+pub mod lock;
 pub mod messages;
 pub mod read;
 pub mod requests;
