@@ -37,6 +37,7 @@ pub(super) async fn route_controls(
     routes: Routes,
     pause: watch::Sender<bool>,
     shutdown: CancellationToken,
+    abort: CancellationToken,
     cause: Cause,
     ledger: Ledger,
     events: mpsc::Sender<Event>,
@@ -52,6 +53,11 @@ pub(super) async fn route_controls(
             Control::Shutdown => {
                 set_cause(&cause, StopCause::Interrupted);
                 shutdown.cancel();
+            }
+            Control::Abort => {
+                set_cause(&cause, StopCause::Interrupted);
+                shutdown.cancel();
+                abort.cancel();
             }
             Control::StopLane(target) => {
                 let route = lock(&routes)

@@ -109,6 +109,7 @@ pub async fn run<S: ImportService>(
 
     let (pause_tx, pause_rx) = watch::channel(false);
     let shutdown = CancellationToken::new();
+    let abort = CancellationToken::new();
     let cause: Cause = Arc::new(Mutex::new(None));
     let ctx = Arc::new(RunContext {
         service,
@@ -121,6 +122,7 @@ pub async fn run<S: ImportService>(
         opts,
         paused: pause_rx,
         shutdown: shutdown.clone(),
+        abort: abort.clone(),
         requests: Default::default(),
     });
 
@@ -149,6 +151,7 @@ pub async fn run<S: ImportService>(
         Arc::clone(&routes),
         pause_tx,
         shutdown.clone(),
+        abort,
         Arc::clone(&cause),
         ledger.clone(),
         events.clone(),
