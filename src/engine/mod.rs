@@ -71,6 +71,12 @@
 //! - Headless, a failed message stays failed on later invocations (no silent retry): rerun with
 //!   `--retry-failed` to send them once more, or with `--on-message-error skip` to move past.
 //! - Interrupted runs exit 130.
+//! - One writer per ledger: `open` takes an `flock` on `<ledger>.lock`, held by the
+//!   `ActiveRun` (a second writer: exit 3, naming the holder).
+//! - A resume after the staged files changed: a message's identity is its place (file, line,
+//!   index); every row carries a fingerprint of the message as staged, compared as lanes read
+//!   their parts. Changed unsent messages are planned again; a changed settled one stops its
+//!   lane; a settled one whose place is gone refuses the run at open.
 
 pub mod backoff;
 mod context;
@@ -126,6 +132,7 @@ pub(crate) mod testing {
             from_account: Some("alice".into()),
             send_time: Some(100 + i64::from(line)),
             random: Some(line),
+            fingerprint: None,
         }
     }
 }

@@ -29,10 +29,10 @@ impl std::fmt::Display for Holder {
         let ago = crate::clock::unix_now().saturating_sub(self.since).max(0);
         write!(
             f,
-            "pid {} ({}), since {} ({ago} s ago)",
+            "pid {} ({}), since {} UTC ({ago} s ago)",
             self.pid,
             crate::escape::controls(&self.command),
-            format!("{} UTC", crate::clock::format_unix(self.since))
+            crate::clock::format_unix(self.since)
         )
     }
 }
