@@ -59,8 +59,10 @@
 //!   request pause: headless, exit 3).
 //! - A lane paused because a request kept failing (not because of a message) ends headless
 //!   with exit 3; its messages stay pending, never "failed".
-//! - Before its first send, every lane reads its group back and matches what the ledger does not
-//!   have as done (one read for a fresh group), so a resume is safe after lost commits; a message
+//! - Before its first send, every lane reads its group back as far as its unsent messages reach
+//!   (one read for a fresh group; up to `settle::MAX_PAGES` pages, keeping only what could
+//!   match; older messages it cannot reach stay unknown, never failed) and matches what the
+//!   ledger does not have as done, so a resume is safe after lost commits or a lost ledger; a message
 //!   the ledger never heard of that sits before one in the group is "overtaken", never resent.
 //! - A lane reads its target a part at a time (whole batches, ~250 messages) and plans each part
 //!   with the state the earlier parts left (`plan::plan_part`): the same bytes as planning the
