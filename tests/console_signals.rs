@@ -8,7 +8,7 @@ mod tmux_support;
 
 use std::time::{Duration, Instant};
 
-use run_support::{key_file_env, sandbox_config, start, write_staging};
+use run_support::{key_file_env, sandbox_config, start, until_sending, write_staging};
 use tmux_support::Tmux;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,21 +44,7 @@ async fn sigterm_to_a_console_with_a_run_going_stops_it_cleanly_and_restores_the
     })
     .await
     .expect("the terminal session");
-    let started = Instant::now();
-    while sandbox
-        .stats()
-        .requests
-        .get("import_group_msg")
-        .copied()
-        .unwrap_or(0)
-        < 2
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no import started"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_sending(&sandbox, 2).await;
     // The run's holder names itself in the ledger's lock: that is the console's pid.
     let lock: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(data.join("ledger.sqlite3.lock")).expect("the lock"),

@@ -7,32 +7,13 @@ mod run_support;
 
 use std::process::Stdio;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use run_support::*;
 use timport::api::{Client, ClientOptions, Credentials, Endpoint, SecretKey};
 use timport::console::effect::Launch;
 use timport::engine::Control;
 use timport::staging::{ScanOptions, scan};
-
-/// Waits until the sandbox has answered `n` import requests.
-async fn until_sending(sandbox: &timport::sandbox::SandboxHandle, n: u64) {
-    let started = Instant::now();
-    while sandbox
-        .stats()
-        .requests
-        .get("import_group_msg")
-        .copied()
-        .unwrap_or(0)
-        < n
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the run never started sending"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 async fn output(mut cmd: std::process::Command) -> std::process::Output {
     cmd.stdin(Stdio::null());

@@ -11,7 +11,6 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use run_support::*;
-use timport::sandbox::SandboxHandle;
 
 /// Sends `signal` (a `kill` name) to the child.
 fn kill(child: &Child, signal: &str) {
@@ -45,24 +44,6 @@ fn wait_for(lines: &mpsc::Receiver<String>, seen: &mut Vec<String>, needle: &str
             Ok(line) => seen.push(line),
             Err(_) => panic!("no {needle:?} on stderr: {seen:#?}"),
         }
-    }
-}
-
-async fn until_sending(sandbox: &SandboxHandle, n: u64) {
-    let started = Instant::now();
-    while sandbox
-        .stats()
-        .requests
-        .get("import_group_msg")
-        .copied()
-        .unwrap_or(0)
-        < n
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the run never started sending"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -14,7 +14,7 @@
 
 use rusqlite::{Connection, params};
 
-use super::runs::FileRecord;
+use super::runs::{FileRecord, insert_files};
 use super::{LedgerError, now_ms};
 
 /// A staged message's place now, in a changed file.
@@ -187,18 +187,7 @@ pub fn restage(
     .map_err(LedgerError::sql(what))?;
     tx.execute("DELETE FROM files WHERE run_id = ?1", [run_id])
         .map_err(LedgerError::sql(what))?;
-    {
-        let mut insert = tx
-            .prepare(
-                "INSERT INTO files (run_id, path, size, mtime, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .map_err(LedgerError::sql(what))?;
-        for f in current {
-            insert
-                .execute(params![run_id, f.path, f.size as i64, f.mtime, f.hash])
-                .map_err(LedgerError::sql(what))?;
-        }
-    }
+    insert_files(&tx, run_id, current)?;
     tx.execute(
         "UPDATE runs SET resumed_at = ?2 WHERE id = ?1",
         params![run_id, now_ms()],
