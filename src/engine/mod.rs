@@ -21,7 +21,9 @@
 //! # Map
 //! - What it says and hears: `events` ([`Event`], serialised with an `"event"` tag),
 //!   `control` ([`Control`], [`Decision`]), `target` ([`Target`]).
-//! - Pure rules: `options` ([`RunOptions`]), `limiter` (strict spacing, AIMD on refusals),
+//! - Pure rules: `options` ([`RunOptions`]), `limiter` (strict spacing, AIMD on refusals, the
+//!   next slot to the waiting lane with the most requests left), `bound` (how long a run must
+//!   take at the least, and each target's requests left),
 //!   `backoff`, `outcome` (an answer -> what the lane does next; the engine's own reasons),
 //!   `settle` (read-back paging and matching).
 //! - Work: `work` (what a lane works through, narrowed request bodies), `staged` (from a
@@ -29,7 +31,8 @@
 //! - Doing: `open` (opening or resuming a run), `lane/` (one target's state machine: `send`,
 //!   `readback`, `decide`, `items`), `run/` (lanes and slots, controls, shutdown, the summary
 //!   and the run's end status),
-//!   `context` (what lanes share), `service` (the seam to the REST client).
+//!   `context` (what lanes share), `slots` (lane slots, longest lane first; both wait in a
+//!   `queue`), `service` (the seam to the REST client).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
 //!   `printer` (the headless lines and JSON).
 //!
@@ -81,6 +84,7 @@
 //!   lane; a settled one whose place is gone refuses the run at open.
 
 pub mod backoff;
+pub mod bound;
 mod context;
 pub mod control;
 pub mod events;
@@ -93,10 +97,12 @@ pub mod options;
 pub mod outcome;
 mod part_cut;
 pub mod printer;
+mod queue;
 pub mod report;
 pub mod run;
 pub mod service;
 pub mod settle;
+mod slots;
 pub mod staged;
 pub mod target;
 pub mod work;

@@ -1,5 +1,5 @@
-//! Driving a run that `open` opened: one lane per target with at most `--lanes` working at once
-//! (`drive`), routing controls to lanes (`controls`), stopping cleanly (no new requests; answers
+//! Driving a run that `open` opened: one lane per target with at most `--lanes` working at once,
+//! started longest (most requests left) first (`drive`), routing controls to lanes (`controls`), stopping cleanly (no new requests; answers
 //! in flight awaited for a bounded time), and the summary with the run's end status (`summary`;
 //! `RunStatus::exit` gives the exit code).
 
@@ -10,6 +10,7 @@ use std::time::Instant;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::bound::requests_left;
 use super::context::RunContext;
 use super::control::Control;
 use super::events::{Counts, Event, Failure, LaneState, RunSummary, TargetStart};
@@ -19,6 +20,7 @@ use super::ledger::{Ledger, LedgerError, read, targets};
 use super::limiter::Limiter;
 use super::options::RunOptions;
 use super::service::ImportService;
+use super::slots::LaneSlots;
 use super::work::{TargetInfo, WorkSource};
 
 // Opening moved to `open`; these names stay here for callers written against them.
@@ -98,7 +100,7 @@ pub async fn run<S: ImportService>(
                     target: info.target.clone(),
                     messages: info.messages,
                     batches: info.batches,
-                    already_done: counts.done + counts.skipped,
+                    already_done: settled(counts),
                 })
                 .collect(),
             rate_budget: opts.rate,
@@ -140,7 +142,7 @@ pub async fn run<S: ImportService>(
         ledger: ledger.clone(),
         limiter: Limiter::new(opts.rate),
         events: events.clone(),
-        slots: Arc::new(Semaphore::new(opts.lanes.max(1))),
+        slots: LaneSlots::new(opts.lanes),
         loads: Semaphore::new(super::context::LOADS_AT_ONCE),
         opts,
         paused: pause_rx,
@@ -151,7 +153,7 @@ pub async fn run<S: ImportService>(
 
     let mut routes = HashMap::new();
     let mut setups = Vec::new();
-    for (info, target_id, _) in &recorded {
+    for (info, target_id, counts) in &recorded {
         let stop = CancellationToken::new();
         routes.insert(
             info.target.clone(),
@@ -165,6 +167,7 @@ pub async fn run<S: ImportService>(
             target: info.target.clone(),
             target_id: *target_id,
             messages: info.messages,
+            requests: requests_left(info.batches, info.messages, settled(counts)),
             stop,
         });
     }
@@ -194,6 +197,11 @@ pub async fn run<S: ImportService>(
         })
         .await;
     Ok(finished)
+}
+
+/// Messages that need no more requests: landed or skipped.
+fn settled(counts: &Counts) -> u64 {
+    counts.done + counts.skipped
 }
 
 /// Records every target (refreshing its counts) and reads what is already done.
