@@ -1,12 +1,16 @@
 //! `timport plan STAGING --group G`: the exact request bodies that would be sent for a group and
 //! each of its topics: indented for people, or with `--json` one compact body per line,
-//! byte-identical to what the engine sends. Remarks and invalid messages go to stderr.
+//! byte-identical to what the engine sends. Remarks and invalid messages go to stderr, and so
+//! does the expected duration (`engine::bound`: offline, at the default rate, the round trip
+//! unknown).
 //! Exit 0 when every staged message of the group is planned, 2 otherwise.
 
 use std::io::{self, Write};
 
 use super::validate::{count, scan_options, scan_or_report};
 use super::{Exit, PlanArgs};
+use crate::engine::DEFAULT_RATE;
+use crate::engine::bound::{Bound, Load, RoundTrip};
 use crate::escape;
 use crate::plan::{PlanOptions, TargetPlan, plan_target};
 use crate::staging::{InvalidMessage, Staging, TargetIndex};
@@ -30,6 +34,7 @@ pub fn run(args: &PlanArgs) -> Exit {
         recent_contact_flag: None,
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut loads = Vec::new();
     for t in targets {
         let loaded = match staging.load(t.target()) {
             Ok(loaded) => loaded,
@@ -39,6 +44,11 @@ pub fn run(args: &PlanArgs) -> Exit {
             }
         };
         let plan = plan_target(t.target(), &loaded.messages, &opts);
+        loads.push(Load {
+            name: plan.target.to_string(),
+            messages: plan.message_count() as u64,
+            requests: plan.batches.len() as u64,
+        });
         report_on_stderr(&plan, &loaded.invalid);
         complete &= loaded.invalid.is_empty();
         let written = if args.json {
@@ -55,6 +65,8 @@ pub fn run(args: &PlanArgs) -> Exit {
             }
         }
     }
+    let bound = Bound::new(loads, DEFAULT_RATE, RoundTrip::Offline);
+    eprintln!("timport: {}", escape::controls(&bound.sentence()));
     if complete { Exit::Done } else { Exit::BadInput }
 }
 

@@ -2,8 +2,9 @@
 //! [--ledger PATH] [--new-run] [--retry-failed] [--json] [--yes]`: the headless import.
 //!
 //! Order of things: settle the options (bad ones: exit 2), resolve the connection, scan and
-//! select the staged targets, ask for confirmation on a terminal (refuse without `--yes` when
-//! stdin is not one), open or resume the run in the ledger (refusing changed staged files),
+//! select the staged targets, measure the round trip (one `get_appid_group_list` call) for the
+//! expected duration (`engine::bound`), ask for confirmation on a terminal (refuse without
+//! `--yes` when stdin is not one; the summary, expected duration included, is printed either way), open or resume the run in the ledger (refusing changed staged files),
 //! then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
 //! progress bar (rate, ETA) on stderr. Ctrl-C, SIGTERM or SIGHUP stops sending and waits
 //! (bounded) for the answers in flight; a second stops at once (the run still recorded as
@@ -19,9 +20,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 
 use crate::api::ClientOptions;
+use crate::api::types::GetAppidGroupListRequest;
 use crate::cli::{Exit, RunArgs};
 use crate::clock::unix_now;
 use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
+use crate::engine::bound::{Bound, Load, RoundTrip, requests_left};
 use crate::engine::open::{Destination, OpenRequest, open};
 use crate::engine::printer::{Progress, human_line, json_line};
 use crate::engine::staged::StagedWork;
@@ -33,13 +36,6 @@ use crate::staging::{ScanOptions, scan};
 
 /// Runs the command.
 pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
-    let prepared = match prepare(connect, args) {
-        Ok(p) => p,
-        Err(message) => {
-            eprintln!("timport: {}", escape::text(&message));
-            return Exit::BadInput;
-        }
-    };
     // Few blocking threads: they only read staged files (at most two targets at once), and each
     // thread's allocator arena keeps memory of its own.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -53,7 +49,35 @@ pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
             return Exit::Stopped;
         }
     };
+    let prepared = match prepare(connect, args, &runtime) {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("timport: {}", escape::text(&message));
+            return Exit::BadInput;
+        }
+    };
     runtime.block_on(execute(prepared, args.json))
+}
+
+/// How long the round-trip measurement may take before the run goes on without it.
+const MEASURE_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Times the smallest signed call (one group id, as the console's connection test): the round
+/// trip the expected duration is worked out with. A failure is not the run's concern here (its
+/// lanes meet and report it); the estimate then says the round trip is unknown.
+async fn measure_round_trip(connection: &Connection) -> RoundTrip {
+    let Ok(client) = connection.client(ClientOptions::default()) else {
+        return RoundTrip::Unmeasured;
+    };
+    let req = GetAppidGroupListRequest {
+        limit: Some(1),
+        ..GetAppidGroupListRequest::default()
+    };
+    let started = tokio::time::Instant::now();
+    match tokio::time::timeout(MEASURE_PATIENCE, client.get_appid_group_list(&req)).await {
+        Ok(Ok(_)) => RoundTrip::Measured(started.elapsed()),
+        Ok(Err(_)) | Err(_) => RoundTrip::Unmeasured,
+    }
 }
 
 /// Everything settled before anything is written.
@@ -65,7 +89,11 @@ struct Prepared {
     new_run: bool,
 }
 
-fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
+fn prepare(
+    connect: &ConnectArgs,
+    args: &RunArgs,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Prepared, String> {
     let flags = RunFlags {
         rate: args.rate,
         lanes: args.lanes,
@@ -119,6 +147,16 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         .filter(|p| p.is_error())
         .count();
     let messages: u64 = targets.iter().map(|t| t.messages).sum();
+    let loads = targets.iter().map(|t| Load {
+        name: t.target.to_string(),
+        messages: t.messages,
+        requests: requests_left(t.batches, t.messages, 0),
+    });
+    let bound = Bound::new(
+        loads,
+        opts.rate,
+        runtime.block_on(measure_round_trip(&connection)),
+    );
     let summary = format!(
         "import {messages} message(s) into {} target(s) of app {} at {} (admin {}), {} requests/s, {} lanes, on message error: {}; ledger {}{}",
         targets.len(),
@@ -135,6 +173,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
             String::new()
         }
     );
+    let summary = format!("{summary}.\n{}", bound.sentence());
     confirm(&summary, args.yes)?;
     Ok(Prepared {
         connection,
@@ -153,10 +192,10 @@ fn confirm(summary: &str, yes: bool) -> Result<(), String> {
     }
     if !std::io::stdin().is_terminal() {
         return Err(format!(
-            "{summary}.\nRefusing to write without confirmation: stdin is not a terminal. Add --yes to run unattended."
+            "{summary}\nRefusing to write without confirmation: stdin is not a terminal. Add --yes to run unattended."
         ));
     }
-    eprint!("timport: {summary}.\nGo ahead? [y/N] ");
+    eprint!("timport: {summary}\nGo ahead? [y/N] ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()
