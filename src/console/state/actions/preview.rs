@@ -11,6 +11,7 @@ use super::super::input::{move_in, set_filter, start_filter};
 use super::super::overlay::{Confirm, Level, ListId, Overlay, Pending};
 use super::super::preview::PreviewFocus;
 use crate::engine::OnMessageError;
+use crate::engine::bound::{Bound, Load, RoundTrip, requests_for};
 use crate::plan::PlanOptions;
 
 /// Most groups a confirmation lists by name.
@@ -178,6 +179,19 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
             state.run_options.lanes
         ),
     ];
+    let loads = groups.iter().filter_map(|g| {
+        scanned.groups.get(g).map(|c| Load {
+            name: g.clone(),
+            messages: c.messages,
+            requests: requests_for(c.messages),
+        })
+    });
+    let bound = Bound::new(
+        loads,
+        state.run_options.rate,
+        RoundTrip::Measured(live.round_trip),
+    );
+    lines.push(bound.sentence());
     if invalid > 0 {
         lines.push(format!(
             "{} staged messages are invalid: each pauses its group until you fix or skip it.",
