@@ -332,8 +332,7 @@ mod tests {
         for t in tasks {
             t.await.unwrap();
         }
-        let order = order.lock().unwrap().clone();
-        order
+        order.lock().unwrap().clone()
     }
 
     #[tokio::test(start_paused = true)]
