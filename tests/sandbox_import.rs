@@ -175,9 +175,39 @@ async fn a_send_time_equal_to_the_newest_is_allowed_by_default() {
 }
 
 #[tokio::test]
-async fn strict_time_refuses_a_send_time_equal_to_the_newest() {
+async fn strict_time_refuses_a_send_time_equal_to_the_newest_of_an_earlier_request() {
     let mut strict = config();
-    strict.strict_time = true;
+    strict.strict_time = timport::sandbox::StrictTime::AcrossRequests;
+    let sandbox = start(strict).await;
+    let client = client(&sandbox);
+    let created = sandbox.now() - 3600;
+    make_group(&client, "Public", "g", created).await;
+    // One request may hold a second's messages.
+    let list = vec![
+        msg("a", created + 10, None, "1"),
+        msg("a", created + 10, None, "2"),
+        msg("a", created + 11, None, "3"),
+    ];
+    assert_eq!(
+        results(&import(&client, "g", list).await.unwrap()),
+        [0, 0, 0]
+    );
+    // The next may not add to the newest second, only go later.
+    let list = vec![
+        msg("a", created + 11, None, "4"),
+        msg("a", created + 12, None, "5"),
+        msg("a", created + 12, None, "6"),
+    ];
+    assert_eq!(
+        results(&import(&client, "g", list).await.unwrap()),
+        [10004, 0, 0]
+    );
+}
+
+#[tokio::test]
+async fn strict_time_per_message_refuses_a_send_time_equal_to_the_newest_even_in_one_request() {
+    let mut strict = config();
+    strict.strict_time = timport::sandbox::StrictTime::PerMessage;
     let sandbox = start(strict).await;
     let client = client(&sandbox);
     let created = sandbox.now() - 3600;

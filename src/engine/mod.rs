@@ -125,6 +125,7 @@ pub(crate) mod testing {
             source: source(file, line),
             from_account: Some("alice".into()),
             send_time: Some(100 + i64::from(line)),
+            sent_time: None,
             random: Some(line),
         }
     }

@@ -24,6 +24,7 @@ use super::service::ImportService;
 use super::staged::StagedWork;
 use super::work::WorkSource;
 use crate::exit::Exit;
+use crate::plan::SameSecond;
 
 /// Why a run could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +35,19 @@ pub enum OpenRunError {
     /// The ledger failed while the run was being opened.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// The run was begun with another `--same-second`: its messages' sent times would differ,
+    /// and read-backs of earlier requests would not find them.
+    #[error(
+        "run {run_id} was begun with --same-second {recorded}; resuming it with {requested} would send its remaining messages at other times than its earlier requests assumed. Resume with --same-second {recorded}, or start a new run with --new-run"
+    )]
+    SameSecondChanged {
+        /// The run.
+        run_id: i64,
+        /// The policy it recorded.
+        recorded: SameSecond,
+        /// The policy asked for now.
+        requested: SameSecond,
+    },
     /// Staged files changed since the run began.
     #[error("the staged files changed since run {run_id} began ({}); resuming would mix two versions of the same history. Restore the files, or start a new run with --new-run", .changes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
     FilesChanged {
@@ -52,7 +66,9 @@ impl OpenRunError {
     /// path that cannot be used, changed files) is bad input; the rest stopped it.
     pub fn exit(&self) -> Exit {
         match self {
-            OpenRunError::Open(_) | OpenRunError::FilesChanged { .. } => Exit::BadInput,
+            OpenRunError::Open(_)
+            | OpenRunError::FilesChanged { .. }
+            | OpenRunError::SameSecondChanged { .. } => Exit::BadInput,
             OpenRunError::Ledger(_) | OpenRunError::Aborted(_) => Exit::Stopped,
         }
     }
@@ -89,6 +105,23 @@ struct RecordedOptions<'a> {
     lanes: usize,
     on_message_error: OnMessageError,
     retry_failed: bool,
+    #[serde(skip_serializing_if = "is_keep")]
+    same_second: SameSecond,
+}
+
+/// `keep` is not recorded: a run recorded before `--same-second` existed kept every time.
+fn is_keep(policy: &SameSecond) -> bool {
+    *policy == SameSecond::Keep
+}
+
+/// The `--same-second` a run's recorded options name (`keep` when they name none).
+fn recorded_same_second(options_json: &str) -> SameSecond {
+    #[derive(serde::Deserialize)]
+    struct Recorded {
+        #[serde(default)]
+        same_second: SameSecond,
+    }
+    serde_json::from_str::<Recorded>(options_json).map_or(SameSecond::Keep, |r| r.same_second)
 }
 
 fn options_json(to: &Destination, opts: &RunOptions) -> String {
@@ -100,6 +133,7 @@ fn options_json(to: &Destination, opts: &RunOptions) -> String {
         lanes: opts.lanes,
         on_message_error: opts.on_message_error,
         retry_failed: opts.retry_failed,
+        same_second: opts.same_second,
     })
     .unwrap_or_default()
 }
@@ -160,9 +194,11 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
         ledger,
         work,
         destination,
-        options,
+        mut options,
         new_run,
     } = request;
+    // The plan decides the times sent: the run records and the lanes read what it uses.
+    options.same_second = work.plan_options().same_second;
     let ledger = tokio::task::spawn_blocking(move || Ledger::open(&ledger))
         .await
         .map_err(|e| OpenRunError::Aborted(e.to_string()))?
@@ -194,8 +230,9 @@ pub fn staging_root(work: &StagedWork) -> String {
 }
 
 /// Opens the run of `staging_root` in an open ledger: the latest one, resumed, when its files are
-/// unchanged (an error listing the changes otherwise), or a new one when there is none or
-/// `new_run` is set. [`open`] is the way in for commands; this is its ledger step.
+/// unchanged (an error listing the changes otherwise) and `options_json` names the same
+/// `--same-second` it recorded, or a new one when there is none or `new_run` is set. [`open`] is
+/// the way in for commands; this is its ledger step.
 pub async fn open_run(
     ledger: &Ledger,
     staging_root: String,
@@ -214,6 +251,17 @@ pub async fn open_run(
                 return Err(OpenRunError::FilesChanged {
                     run_id: id,
                     changes,
+                });
+            }
+            let (recorded, requested) = (
+                recorded_same_second(&run.options),
+                recorded_same_second(&options_json),
+            );
+            if recorded != requested {
+                return Err(OpenRunError::SameSecondChanged {
+                    run_id: id,
+                    recorded,
+                    requested,
                 });
             }
             ledger.call(move |c| runs::resume_run(c, id)).await?;
@@ -256,6 +304,54 @@ mod tests {
             options_json(&to, &opts),
             r#"{"endpoint":"http://127.0.0.1:9","sdkappid":7,"admin":"boss","rate":20,"lanes":2,"on_message_error":"skip","retry_failed":false}"#
         );
+        let spread = RunOptions {
+            same_second: SameSecond::Spread,
+            ..opts
+        };
+        let json = options_json(&to, &spread);
+        assert!(json.ends_with(r#","same_second":"spread"}"#), "{json}");
+        assert_eq!(recorded_same_second(&json), SameSecond::Spread);
+        assert_eq!(recorded_same_second("{}"), SameSecond::Keep);
+        assert_eq!(recorded_same_second("not json"), SameSecond::Keep);
+    }
+
+    #[tokio::test]
+    async fn a_run_resumes_only_with_the_same_second_policy_it_began_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("l.sqlite3")).unwrap();
+        let keep = r#"{"rate":1}"#.to_owned();
+        let spread = r#"{"rate":1,"same_second":"spread"}"#.to_owned();
+        let first = open_run(&ledger, "/s".into(), keep.clone(), vec![], false)
+            .await
+            .unwrap();
+        let err = open_run(&ledger, "/s".into(), spread.clone(), vec![], false)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            OpenRunError::SameSecondChanged {
+                run_id: first.run.id,
+                recorded: SameSecond::Keep,
+                requested: SameSecond::Spread,
+            }
+        );
+        assert_eq!(err.exit(), Exit::BadInput);
+        assert!(
+            err.to_string().contains("Resume with --same-second keep"),
+            "{err}"
+        );
+        let resumed = open_run(&ledger, "/s".into(), keep, vec![], false)
+            .await
+            .unwrap();
+        assert!(resumed.resumed);
+        let fresh = open_run(&ledger, "/s".into(), spread.clone(), vec![], true)
+            .await
+            .unwrap();
+        assert!(!fresh.resumed);
+        let again = open_run(&ledger, "/s".into(), spread, vec![], false)
+            .await
+            .unwrap();
+        assert_eq!((again.run.id, again.resumed), (fresh.run.id, true));
     }
 
     fn staged(root: &std::path::Path) -> StagedWork {

@@ -116,8 +116,11 @@ pub struct Candidate {
     pub index: usize,
     /// `From_Account`.
     pub from_account: String,
-    /// `SendTime`.
+    /// `SendTime`, as it is sent.
     pub send_time: i64,
+    /// The staged `SendTime`, when `--same-second spread` sends it later: found at that time
+    /// (landed by an earlier run that kept it), it counts as landed all the same.
+    pub staged_time: Option<i64>,
     /// `Random`.
     pub random: u32,
     /// `MsgBody` as a JSON value.
@@ -158,11 +161,16 @@ pub fn reconcile(candidates: &[Candidate], found: &[RspMsg]) -> Vec<(usize, Reso
     let mut out: Vec<(usize, Resolution)> = candidates
         .iter()
         .map(|c| {
-            let key = (c.from_account.as_str(), c.send_time, c.random);
-            let open: Vec<usize> = by_key
-                .get(&key)
-                .map(|v| v.iter().copied().filter(|&i| !claimed[i]).collect())
-                .unwrap_or_default();
+            let open_at = |time: i64| -> Vec<usize> {
+                by_key
+                    .get(&(c.from_account.as_str(), time, c.random))
+                    .map(|v| v.iter().copied().filter(|&i| !claimed[i]).collect())
+                    .unwrap_or_default()
+            };
+            let mut open = open_at(c.send_time);
+            if let (true, Some(staged)) = (open.is_empty(), c.staged_time) {
+                open = open_at(staged);
+            }
             let exact = open
                 .iter()
                 .copied()
@@ -238,6 +246,7 @@ mod tests {
             index,
             from_account: "alice".into(),
             send_time: time,
+            staged_time: None,
             random,
             body: text(t),
             may_be_overtaken: true,

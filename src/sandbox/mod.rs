@@ -49,6 +49,7 @@ mod traffic;
 pub use commands::CURSOR_BASE;
 pub use config::{
     DEFAULT_ADMIN, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_SDKAPPID, SandboxConfig,
+    StrictTime,
 };
 pub use fault::{AFTER_COMMIT_STATUS, DEFAULT_STALL, Fault, FaultConfig, FaultKind};
 pub use handle::{SandboxHandle, start};

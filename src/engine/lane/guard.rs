@@ -81,6 +81,7 @@ mod tests {
             source: source("g.jsonl", line),
             send_time: None,
             order_time: time,
+            moved_from: None,
             problem: "broken".into(),
             raw: "{".into(),
         })

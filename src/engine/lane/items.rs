@@ -74,13 +74,15 @@ impl Item {
             WorkItem::Valid(m) => MessageMeta {
                 source: m.source.clone(),
                 from_account: Some(m.from_account.clone()),
-                send_time: Some(m.send_time),
+                send_time: Some(m.moved_from.unwrap_or(m.send_time)),
+                sent_time: m.moved_from.map(|_| m.send_time),
                 random: Some(m.random),
             },
             WorkItem::Invalid(i) => MessageMeta {
                 source: i.source.clone(),
                 from_account: None,
                 send_time: i.send_time,
+                sent_time: None,
                 random: None,
             },
         }
@@ -94,7 +96,8 @@ impl Item {
         }
     }
 
-    /// The time it is ordered at: its `SendTime` (as edited), or an invalid message's place.
+    /// The time it is ordered at: its `SendTime` as sent (as edited), or an invalid message's
+    /// place.
     pub fn order_time(&self) -> i64 {
         match &self.work {
             WorkItem::Valid(m) => m.send_time,
@@ -102,9 +105,23 @@ impl Item {
         }
     }
 
-    /// Its place in the target's order: `SendTime`, then staged position (file, then offset).
-    pub fn key(&self) -> (i64, &SourceRef) {
-        (self.order_time(), self.work.source())
+    /// The time the index ordered it at, before `--same-second spread` moved it.
+    fn staged_order_time(&self) -> i64 {
+        match &self.work {
+            WorkItem::Valid(m) => m.moved_from.unwrap_or(m.send_time),
+            WorkItem::Invalid(i) => i.moved_from.unwrap_or(i.order_time),
+        }
+    }
+
+    /// Its place in the target's order: `SendTime` as sent, then as staged (a message spread
+    /// into a later second goes before the ones staged there), then staged position (file,
+    /// then offset).
+    pub fn key(&self) -> (i64, i64, &SourceRef) {
+        (
+            self.order_time(),
+            self.staged_order_time(),
+            self.work.source(),
+        )
     }
 
     /// Its first words.
@@ -368,6 +385,7 @@ impl Items {
                     index: i,
                     from_account: m.from_account.clone(),
                     send_time: m.send_time,
+                    staged_time: m.moved_from,
                     random: m.random,
                     body: m.body_value()?,
                     may_be_overtaken: !matches!(item.state, ItemState::Failed(_)),
@@ -464,6 +482,7 @@ mod tests {
                     source: source("g.jsonl", 4),
                     send_time: Some(104),
                     order_time: 104,
+                    moved_from: None,
                     problem: "MsgBody is empty".into(),
                     raw: "{\"MsgBody\":[]}".into(),
                 }),

@@ -40,7 +40,8 @@ impl<S: ImportService> Lane<S> {
                 }
                 return Ok(());
             };
-            let down_to = self.send_time(first);
+            // Down to its staged time: an earlier run that kept it may have landed it there.
+            let down_to = self.staged_time(first);
             let batch = self.items.batch_of(first);
             self.set_state(LaneState::Settling, None).await?;
             let Some((found, complete)) = self
@@ -62,7 +63,7 @@ impl<S: ImportService> Lane<S> {
             self.group_behind = complete && newest.is_none_or(|n| n < down_to);
             let in_window: Vec<usize> = open
                 .into_iter()
-                .filter(|&i| newest.is_some_and(|n| self.send_time(i) <= n))
+                .filter(|&i| newest.is_some_and(|n| self.staged_time(i) <= n))
                 .collect();
             let cands = self.items.candidates(in_window);
             let resolutions = self.behind_known_landings(reconcile(&cands, &found));
@@ -302,5 +303,12 @@ impl<S: ImportService> Lane<S> {
 
     fn send_time(&self, i: usize) -> i64 {
         self.items.list[i].valid().map_or(0, |m| m.send_time)
+    }
+
+    /// Its `SendTime` as staged (earlier than sent when `--same-second spread` moved it).
+    fn staged_time(&self, i: usize) -> i64 {
+        self.items.list[i]
+            .valid()
+            .map_or(0, |m| m.moved_from.unwrap_or(m.send_time))
     }
 }

@@ -90,8 +90,10 @@ pub struct MessageMeta {
     pub source: SourceRef,
     /// `From_Account`, when known.
     pub from_account: Option<String>,
-    /// `SendTime`, when known.
+    /// `SendTime` as staged (or edited), when known.
     pub send_time: Option<i64>,
+    /// The `SendTime` sent, when `--same-second spread` moved the message.
+    pub sent_time: Option<i64>,
     /// `Random`, when known.
     pub random: Option<u32>,
 }
@@ -156,8 +158,8 @@ pub fn ensure_row(
     let s = &meta.source;
     conn.prepare_cached(
         "INSERT OR IGNORE INTO messages
-         (target_id, file, line, offset, item, from_account, send_time, random, state, detail, body, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         (target_id, file, line, offset, item, from_account, send_time, random, state, detail, body, updated_at, sent_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -172,7 +174,8 @@ pub fn ensure_row(
             initial.word(),
             detail,
             body,
-            now_ms()
+            now_ms(),
+            meta.sent_time
         ])
     })
     .map_err(LedgerError::sql(what))?;
@@ -221,9 +224,16 @@ pub fn mark(
             &format!(
                 "UPDATE messages SET state = 'in_flight', request_id = ?3, attempts = attempts + 1,
                  from_account = coalesce(?4, from_account), send_time = coalesce(?5, send_time),
-                 random = coalesce(?6, random), {CLEAR}, updated_at = ?2 WHERE id = ?1"
+                 random = coalesce(?6, random), sent_time = ?7, {CLEAR}, updated_at = ?2
+                 WHERE id = ?1"
             ),
-            &[request, &meta.from_account, &meta.send_time, &meta.random],
+            &[
+                request,
+                &meta.from_account,
+                &meta.send_time,
+                &meta.random,
+                &meta.sent_time,
+            ],
         )?,
         Mark::Unknown => update(
             "UPDATE messages SET state = 'unknown', updated_at = ?2 WHERE id = ?1",
@@ -266,9 +276,15 @@ pub fn mark(
             &format!(
                 "UPDATE messages SET state = 'pending', body = ?3, edited = 1, {CLEAR},
                  from_account = coalesce(?4, from_account), send_time = coalesce(?5, send_time),
-                 random = coalesce(?6, random), updated_at = ?2 WHERE id = ?1"
+                 random = coalesce(?6, random), sent_time = ?7, updated_at = ?2 WHERE id = ?1"
             ),
-            &[body, &meta.from_account, &meta.send_time, &meta.random],
+            &[
+                body,
+                &meta.from_account,
+                &meta.send_time,
+                &meta.random,
+                &meta.sent_time,
+            ],
         )?,
     }
     Ok(id)

@@ -15,7 +15,15 @@ use rusqlite::{Connection, OpenFlags};
 use super::LedgerError;
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Columns added after version 1, as `(table, column, declaration)`: a ledger written by an
+/// earlier version gets each one it lacks (`ALTER TABLE ... ADD COLUMN`, nullable, so its rows
+/// read as before). Newer columns go at the end, and into [`SCHEMA`] as well.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    // 2: the SendTime sent when `--same-second spread` moved a message.
+    ("messages", "sent_time", "INTEGER"),
+];
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -83,6 +91,7 @@ CREATE TABLE IF NOT EXISTS messages (
     body         TEXT,               -- the message's current JSON while failed, invalid or edited
     edited       INTEGER NOT NULL DEFAULT 0,
     updated_at   INTEGER NOT NULL,
+    sent_time    INTEGER,            -- the SendTime sent, when --same-second spread moved it
     UNIQUE (target_id, file, offset, item)
 );
 CREATE INDEX IF NOT EXISTS messages_by_state ON messages (target_id, state);
@@ -125,9 +134,28 @@ pub fn open_for_writing(path: &Path) -> Result<Connection, LedgerError> {
         });
     }
     conn.execute_batch(SCHEMA)
+        .and_then(|()| add_missing_columns(&conn))
         .and_then(|()| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
         .map_err(|e| LedgerError::open(path, e))?;
     Ok(conn)
+}
+
+/// Brings a ledger of an earlier version up to date: every column of [`ADDED_COLUMNS`] its
+/// tables lack (a new ledger already has them all).
+fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
+    for (table, column, declaration) in ADDED_COLUMNS {
+        let present: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+            [table, column],
+            |r| r.get(0),
+        )?;
+        if !present {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 /// Opens an existing ledger for reading only (reports), alongside a writer if one is running.
