@@ -17,9 +17,9 @@
 //!
 //! Cases are few and small (`GUARD_CASES`, default 12 per reading) so the test takes seconds.
 //! Under strict time the staged lines never share a second unless `spread` is on (then the
-//! valid lines come in bursts, and the others keep a second of their own): a message refused
-//! or broken inside a shared second splits it across requests, which strict time refuses
-//! whatever the client does.
+//! lines come in bursts, broken and invalid ones among them, but a line the service refuses
+//! for its size keeps a second of its own: retried, it would go after the rest of its second
+//! in a request of its own, which strict time refuses whatever the client does).
 
 mod common;
 mod guard_support;
@@ -127,9 +127,10 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 /// The staged lines: ten seconds a slot (strict: one line a slot; default: three lines share
-/// a second, which the default reading takes; spread: bursts of valid lines share a slot, at
-/// most 30 so that spreading keeps within five seconds, and every other line has a slot of its
-/// own), with the swaps applied (not with spread: bursts stay whole in the file).
+/// a second, which the default reading takes; spread: bursts of lines share a slot, at most 30
+/// so that spreading keeps within five seconds, broken and invalid lines among them, and a line
+/// too long for the service has a slot of its own), with the swaps applied (not with spread:
+/// bursts stay whole in the file).
 fn lines(case: &Case, t0: i64, reading: Reading) -> Vec<Line> {
     let mut slot = 0;
     let mut times: Vec<i64> = Vec::with_capacity(case.kinds.len());
@@ -140,8 +141,8 @@ fn lines(case: &Case, t0: i64, reading: Reading) -> Vec<Line> {
             Reading::SpreadStrict => {
                 let joins = i > 0
                     && case.joins[i]
-                    && matches!(kind, Kind::Valid)
-                    && matches!(case.kinds[i - 1], Kind::Valid);
+                    && !matches!(kind, Kind::Long)
+                    && !matches!(case.kinds[i - 1], Kind::Long);
                 if joins { slot } else { slot + 1 }
             }
         };

@@ -13,7 +13,7 @@ use super::{Exit, PlanArgs};
 use crate::config::ConnectArgs;
 use crate::engine::staged::spread_too_late;
 use crate::escape;
-use crate::plan::{Bursts, PlanOptions, PlannedMessage, SameSecond, TargetPlan, plan_target};
+use crate::plan::{Bursts, PlanOptions, PlannedMessage, SameSecond, TargetPlan, plan_loaded};
 use crate::staging::{InvalidMessage, Staging, TargetIndex};
 
 /// Runs the command.
@@ -45,7 +45,7 @@ pub fn run(args: &PlanArgs, connect: &ConnectArgs) -> Exit {
     let now = staging.options().now;
     let mut out = io::BufWriter::new(io::stdout().lock());
     for t in targets {
-        let bursts = Bursts::of(t.valid_times(), opts.batch_size);
+        let bursts = Bursts::of(t.order_times(), opts.batch_size);
         if policy == SameSecond::Spread && bursts.spread_reaches(now) {
             eprintln!(
                 "timport: {}",
@@ -61,7 +61,7 @@ pub fn run(args: &PlanArgs, connect: &ConnectArgs) -> Exit {
                 return Exit::BadInput;
             }
         };
-        let plan = plan_target(t.target(), &loaded.messages, &opts);
+        let plan = plan_loaded(t.target(), &loaded, &opts);
         report_on_stderr(&plan, &loaded.invalid);
         complete &= loaded.invalid.is_empty();
         let written = if args.json {

@@ -154,7 +154,7 @@ fn bursts_note(work: &StagedWork, targets: &[TargetInfo], policy: SameSecond) ->
     let all = targets
         .iter()
         .filter_map(|t| work.staging().target(&t.target))
-        .map(|t| Bursts::of(t.valid_times(), MAX_BATCH_SIZE));
+        .map(|t| Bursts::of(t.order_times(), MAX_BATCH_SIZE));
     let (mut messages, mut refusable, mut moved, mut shift) = (0, 0, 0, 0);
     for b in all {
         messages += b.messages;

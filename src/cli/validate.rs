@@ -51,7 +51,7 @@ fn bursts_of(staging: &Staging) -> Vec<Bursts> {
     staging
         .targets()
         .iter()
-        .map(|t| Bursts::of(t.valid_times(), MAX_BATCH_SIZE))
+        .map(|t| Bursts::of(t.order_times(), MAX_BATCH_SIZE))
         .collect()
 }
 
@@ -266,7 +266,11 @@ fn print_json(
 fn write_moves(out: &mut impl Write, staging: &Staging) -> io::Result<()> {
     for t in staging.targets() {
         let mut spreader = Spreader::new(SameSecond::Spread, MAX_BATCH_SIZE);
-        for e in t.entries().iter().filter(|e| e.is_valid()) {
+        for e in t.entries().iter() {
+            if !e.is_valid() {
+                spreader.barrier();
+                continue;
+            }
             let staged = e.send_time();
             let sent = spreader.next(staged);
             if sent == staged {

@@ -48,6 +48,7 @@ impl PartCut {
         let mut spreader = Spreader::new(same_second, batch_size);
         for (i, e) in entries.iter().enumerate() {
             if !e.is_valid() {
+                spreader.barrier();
                 continue;
             }
             open.cut.recent_contact |= e.flags().contains(Flags::RECENT_CONTACT);
@@ -195,7 +196,17 @@ mod tests {
             let policy = if spread { SameSecond::Spread } else { SameSecond::Keep };
             let cut = PartCut::of(&entries, batch_size, policy, part_messages);
             let mut spreader = Spreader::new(policy, batch_size);
-            let times: Vec<i64> = staged.iter().filter(|s| s.1).map(|s| spreader.next(s.0)).collect();
+            let times: Vec<i64> = staged
+                .iter()
+                .filter_map(|&(t, valid)| {
+                    if valid {
+                        Some(spreader.next(t))
+                    } else {
+                        spreader.barrier();
+                        None
+                    }
+                })
+                .collect();
             let want: Vec<usize> = batch_ranges(&times, batch_size).iter().map(|r| r.len()).collect();
             let got: Vec<usize> = cut.parts.iter().flat_map(|p| p.batch_sizes.iter().map(|&s| usize::from(s))).collect();
             prop_assert_eq!(&got, &want);

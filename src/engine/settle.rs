@@ -296,6 +296,21 @@ mod tests {
     }
 
     #[test]
+    fn a_spread_message_is_found_at_its_sent_time_or_else_at_its_staged_time() {
+        // Sent at 11 (spread from 10): found at 11; one found only at its staged 10 (an earlier
+        // run kept it there) counts as landed too.
+        let mut at_sent = cand(0, 11, 1, "a");
+        at_sent.staged_time = Some(10);
+        let mut at_staged = cand(1, 12, 2, "b");
+        at_staged.staged_time = Some(10);
+        let found = [stored(5, 10, 2, "b"), stored(4, 11, 1, "a")];
+        assert_eq!(
+            reconcile(&[at_sent, at_staged], &found),
+            [(0, landed(4, 11)), (1, landed(5, 10))]
+        );
+    }
+
+    #[test]
     fn a_gap_before_a_landed_message_is_overtaken_unless_already_refused() {
         let mut cands = vec![
             cand(0, 10, 1, "a"),

@@ -100,7 +100,7 @@ impl StagedWork {
         if plan.same_second == SameSecond::Spread {
             let now = staging.options().now;
             for t in chosen.clone() {
-                let bursts = Bursts::of(t.valid_times(), plan.batch_size);
+                let bursts = Bursts::of(t.order_times(), plan.batch_size);
                 if bursts.spread_reaches(now) {
                     return Err(spread_too_late(t.target(), &bursts, now));
                 }
@@ -311,7 +311,13 @@ impl WorkReader for StagedReader {
         let at = |s: &SourceRef| placed(s).map(|(i, _)| i);
         let mut slots: Vec<Option<WorkItem>> = vec![None; part.entries.len()];
 
-        let plan = plan::plan_part(target, &loaded.messages, &self.plan, &mut self.state);
+        let plan = plan::plan_part_after(
+            target,
+            &loaded.messages,
+            &loaded.after_invalid,
+            &self.plan,
+            &mut self.state,
+        );
         let sizes: Vec<usize> = plan.batches.iter().map(|b| b.messages.len()).collect();
         if !sizes
             .iter()

@@ -30,7 +30,7 @@ pub use random::derive_random;
 pub use same_second::{Bursts, SameSecond, Spreader};
 pub use target_plan::{
     Batch, PlanOptions, PlanState, PlanWarning, PlanWarningKind, PlannedMessage, TargetPlan,
-    plan_part, plan_target,
+    plan_loaded, plan_part, plan_part_after, plan_target,
 };
 
 /// A request body for people: indented, with its keys in the same order. Bytes that are not JSON

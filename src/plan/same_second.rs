@@ -13,6 +13,11 @@
 //!   batch cutter never splits a second and no request needs a `SendTime` equal to an earlier
 //!   request's newest. Each message gets the earliest time that allows this.
 //!
+//! An invalid message sits in the order where it was staged and a lane stops there until it is
+//! decided, so the requests before and after it are apart: under `spread` the valid message
+//! after it goes to a second later than the one before it ([`Spreader::barrier`]), or strict time
+//! would refuse it.
+//!
 //! Pure, one staged time at a time ([`Spreader`]), so a target of millions of messages is spread
 //! as it is read; [`Bursts`] sums up what each policy does with a target's times.
 
@@ -93,6 +98,14 @@ impl Spreader {
         self.last = Some((time, held));
         time
     }
+
+    /// An invalid message comes next in the order: under `spread`, the next valid message goes
+    /// to a later second than the last one given.
+    pub fn barrier(&mut self) {
+        if let (SameSecond::Spread, Some((_, held))) = (self.policy, &mut self.last) {
+            *held = self.cap;
+        }
+    }
 }
 
 /// What each policy does with a target's bursts (its valid messages' staged times, in order).
@@ -116,8 +129,9 @@ pub struct Bursts {
 }
 
 impl Bursts {
-    /// Sums up `times` (staged, in import order) for requests of `batch_size`.
-    pub fn of(times: impl IntoIterator<Item = i64>, batch_size: usize) -> Bursts {
+    /// Sums up a target's messages in import order (the staged `SendTime` of a valid one,
+    /// `None` for an invalid one) for requests of `batch_size`.
+    pub fn of(times: impl IntoIterator<Item = Option<i64>>, batch_size: usize) -> Bursts {
         let mut spreader = Spreader::new(SameSecond::Spread, batch_size);
         let mut out = Bursts {
             request: spreader.cap,
@@ -131,7 +145,11 @@ impl Bursts {
                 out.keep_refusable += n - out.request;
             }
         };
-        for staged in times {
+        for time in times {
+            let Some(staged) = time else {
+                spreader.barrier();
+                continue;
+            };
             run = match run {
                 Some((t, n)) if t == staged => Some((t, n + 1)),
                 other => {
@@ -229,7 +247,7 @@ mod tests {
         let count = |t| sent.iter().filter(|&&s| s == t).count();
         assert_eq!([10, 11, 12, 13, 14].map(count), [7, 7, 7, 7, 1]);
         assert!(sent.windows(2).all(|w| w[0] <= w[1]));
-        let b = Bursts::of(times.iter().copied(), 7);
+        let b = Bursts::of(times.iter().copied().map(Some), 7);
         assert_eq!(
             (b.seconds, b.messages, b.keep_refusable),
             (1, 15, 8),
@@ -243,19 +261,72 @@ mod tests {
     #[test]
     fn smaller_requests_hold_fewer_per_second() {
         assert_eq!(spread(&[1, 1, 1, 1, 1], 2), [1, 1, 2, 2, 3]);
-        let b = Bursts::of([1, 1, 1, 1, 1], 2);
+        let b = Bursts::of([1, 1, 1, 1, 1].map(Some), 2);
         assert_eq!((b.request, b.seconds, b.keep_refusable), (2, 1, 3));
     }
 
     #[test]
     fn the_sentence_says_what_each_policy_does() {
-        assert_eq!(Bursts::of([1, 2, 3], 7).describe(SameSecond::Keep), "");
-        let b = Bursts::of([5; 9], 7);
+        assert_eq!(
+            Bursts::of([1, 2, 3].map(Some), 7).describe(SameSecond::Keep),
+            ""
+        );
+        let b = Bursts::of([Some(5); 9], 7);
         let text = b.describe(SameSecond::Spread);
         assert_eq!(
             text,
             "1 second holds more than 7 messages (9 messages in bursts): keep sends them at their SendTime, split across requests, so a strict service refuses 2 messages; spread (chosen) moves 2 messages forward by up to 1 s, so none is refused"
         );
+    }
+
+    #[test]
+    fn an_invalid_message_starts_a_new_second_under_spread_only() {
+        // 3 at 10, an invalid one, 2 more at 10: the two after it go to 11.
+        let order = [
+            Some(10),
+            Some(10),
+            Some(10),
+            None,
+            Some(10),
+            Some(10),
+            Some(12),
+        ];
+        let mut s = Spreader::new(SameSecond::Spread, 7);
+        let sent: Vec<Option<i64>> = order
+            .iter()
+            .map(|t| match t {
+                Some(t) => Some(s.next(*t)),
+                None => {
+                    s.barrier();
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(
+            sent,
+            [
+                Some(10),
+                Some(10),
+                Some(10),
+                None,
+                Some(11),
+                Some(11),
+                Some(12)
+            ]
+        );
+        let b = Bursts::of(order, 7);
+        assert_eq!(
+            (b.seconds, b.spread_moved, b.spread_largest_shift),
+            (0, 2, 1)
+        );
+        // Keep ignores it; an invalid message before any valid one changes nothing.
+        let mut k = Spreader::new(SameSecond::Keep, 7);
+        k.next(10);
+        k.barrier();
+        assert_eq!(k.next(10), 10);
+        let mut first = Spreader::new(SameSecond::Spread, 7);
+        first.barrier();
+        assert_eq!(first.next(10), 10);
     }
 
     #[test]
@@ -306,7 +377,7 @@ mod tests {
                 let first = sent[pair[1].start];
                 prop_assert!(first > newest, "a request starts at {} after one ending at {}", first, newest);
             }
-            let b = Bursts::of(times.iter().copied(), size);
+            let b = Bursts::of(times.iter().copied().map(Some), size);
             prop_assert_eq!(b.spread_moved, sent.iter().zip(&times).filter(|(s, t)| s != t).count());
         }
     }

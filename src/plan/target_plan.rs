@@ -11,7 +11,7 @@ use super::random::derive_random_salted;
 use super::same_second::{SameSecond, Spreader};
 use crate::api::types::{ImportGroupMsgRequest, ImportMsg};
 use crate::staging::options::DEFAULT_MAX_MESSAGE_BYTES;
-use crate::staging::{SourceRef, StagedMessage, Target};
+use crate::staging::{Loaded, SourceRef, StagedMessage, Target};
 
 /// How to plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +140,19 @@ pub fn plan_target(target: &Target, messages: &[StagedMessage], opts: &PlanOptio
     plan_part(target, messages, opts, &mut PlanState::default())
 }
 
+/// Plans a target's messages as [`crate::staging::Staging::load`] gave them: its valid ones,
+/// with the places where an invalid one sits between them (under `--same-second spread` the
+/// next second starts there).
+pub fn plan_loaded(target: &Target, loaded: &Loaded, opts: &PlanOptions) -> TargetPlan {
+    plan_part_after(
+        target,
+        &loaded.messages,
+        &loaded.after_invalid,
+        opts,
+        &mut PlanState::default(),
+    )
+}
+
 /// What planning a target part by part carries from one part to the next: the `Random`s already
 /// given, the number of the next batch, and where spreading stands.
 #[derive(Debug, Clone, Default)]
@@ -160,13 +173,34 @@ pub fn plan_part(
     opts: &PlanOptions,
     state: &mut PlanState,
 ) -> TargetPlan {
+    plan_part_after(target, messages, &[], opts, state)
+}
+
+/// [`plan_part`] of messages with invalid ones between them: `after_invalid` are the places in
+/// `messages` of those with an invalid one right before them (`Loaded::after_invalid`).
+pub fn plan_part_after(
+    target: &Target,
+    messages: &[StagedMessage],
+    after_invalid: &[usize],
+    opts: &PlanOptions,
+    state: &mut PlanState,
+) -> TargetPlan {
     let mut warnings = Vec::new();
     let staged_times: Vec<i64> = messages.iter().map(|m| m.msg.send_time).collect();
     let spreader = state
         .spreader
         .get_or_insert_with(|| Spreader::new(opts.same_second, opts.batch_size));
     // The times sent: batches are cut over them.
-    let times: Vec<i64> = staged_times.iter().map(|&t| spreader.next(t)).collect();
+    let times: Vec<i64> = staged_times
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| {
+            if after_invalid.contains(&i) {
+                spreader.barrier();
+            }
+            spreader.next(t)
+        })
+        .collect();
     if let Some(i) = staged_times.windows(2).position(|w| w[1] < w[0]) {
         warnings.push(PlanWarning {
             kind: PlanWarningKind::OutOfOrder,

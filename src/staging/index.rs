@@ -103,6 +103,13 @@ impl TargetIndex {
             .map(|e| e.send_time())
     }
 
+    /// Every message in order: the `SendTime` of a valid one, `None` for an invalid one.
+    pub fn order_times(&self) -> impl Iterator<Item = Option<i64>> + '_ {
+        self.entries
+            .iter()
+            .map(|e| e.is_valid().then(|| e.send_time()))
+    }
+
     /// `SendTime` of the first and last valid message.
     pub fn time_range(&self) -> Option<(i64, i64)> {
         let mut valid = self.entries.iter().filter(IndexEntry::is_valid);
