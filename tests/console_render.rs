@@ -33,6 +33,8 @@ fn screens() -> Vec<(&'static str, AppState)> {
     press(&mut problems, KeyCode::Tab);
     let mut launch = preview();
     press(&mut launch, KeyCode::Char('L'));
+    let mut bursts = with_bursts(preview());
+    press(&mut bursts, KeyCode::Char('L'));
     let mut finished = running();
     let totals = finished.run.counts();
     timport::console::state::update(
@@ -63,6 +65,7 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("files_problems", problems),
         ("preview", preview()),
         ("preview_launch", launch),
+        ("preview_launch_bursts", bursts),
         ("run", running()),
         ("run_finished", finished),
         ("inspector", inspecting()),

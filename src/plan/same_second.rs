@@ -168,6 +168,17 @@ impl Bursts {
         out
     }
 
+    /// Adds another target's bursts (of the same request size) to these.
+    pub fn add(&mut self, other: &Bursts) {
+        self.request = self.request.max(other.request);
+        self.seconds += other.seconds;
+        self.messages += other.messages;
+        self.keep_refusable += other.keep_refusable;
+        self.spread_moved += other.spread_moved;
+        self.spread_largest_shift = self.spread_largest_shift.max(other.spread_largest_shift);
+        self.spread_latest = self.spread_latest.max(other.spread_latest);
+    }
+
     /// True when `spread` would move a message to `now` or later (the service takes only
     /// messages earlier than now).
     pub fn spread_reaches(&self, now: i64) -> bool {
