@@ -205,3 +205,22 @@ async fn wait_for_stop() {
     // Without a SIGTERM handler, Ctrl-C alone; if even that fails, stop at once.
     let _ = tokio::signal::ctrl_c().await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::SecretKey;
+
+    #[test]
+    fn the_summary_says_how_time_is_read() {
+        let mut config = SandboxConfig::new(SecretKey::new("k"));
+        for (strict, said) in [
+            (StrictTime::Off, "strict time off"),
+            (StrictTime::AcrossRequests, "strict time across requests"),
+            (StrictTime::PerMessage, "strict time per message"),
+        ] {
+            config.strict_time = strict;
+            assert!(describe(&config).ends_with(said), "{}", describe(&config));
+        }
+    }
+}

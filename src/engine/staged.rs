@@ -388,3 +388,52 @@ impl WorkReader for StagedReader {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::testing::source;
+
+    fn valid(line: u32, time: i64) -> WorkItem {
+        let json =
+            format!(r#"{{"From_Account":"a","SendTime":{time},"Random":{line},"MsgBody":[]}}"#);
+        WorkItem::Valid(MessageWork::from_json(source("g.jsonl", line), 0, &json).unwrap())
+    }
+
+    fn invalid(line: u32, time: i64) -> WorkItem {
+        WorkItem::Invalid(InvalidWork {
+            source: source("g.jsonl", line),
+            send_time: Some(time),
+            order_time: time,
+            moved_from: None,
+            problem: "MsgBody is empty".into(),
+            raw: "{}".into(),
+        })
+    }
+
+    fn order(items: &[WorkItem]) -> Vec<(i64, Option<i64>)> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                WorkItem::Invalid(w) => Some((w.order_time, w.moved_from)),
+                WorkItem::Valid(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_invalid_message_is_ordered_no_earlier_than_the_valid_one_sent_before_it() {
+        // Line 2 (sent at 11, spread from 10) then an invalid line staged at 10: ordered at 11.
+        let mut items = vec![valid(1, 10), valid(2, 11), invalid(3, 10), valid(4, 12)];
+        assert_eq!(order_after_spread(&mut items, None), Some(12));
+        assert_eq!(order(&items), [(11, Some(10))]);
+        // The part before ended at 20: an invalid line first in this part goes there too.
+        let mut items = vec![invalid(1, 15), valid(2, 21)];
+        assert_eq!(order_after_spread(&mut items, Some(20)), Some(21));
+        assert_eq!(order(&items), [(20, Some(15))]);
+        // In time order already (keep): nothing changes.
+        let mut items = vec![valid(1, 10), invalid(2, 10), valid(3, 12)];
+        order_after_spread(&mut items, None);
+        assert_eq!(order(&items), [(10, None)]);
+    }
+}

@@ -29,6 +29,9 @@
 //!   is answered as a success (with the first landing's MsgSeq and MsgTime) and stores nothing.
 //!   Seeded messages count as imported long ago. Messages without `Random` get one drawn.
 //! - Senders are not required to be imported accounts (the service's code for that is unknown).
+//! - "Later than the group's newest message" is read as the config's `StrictTime` says: equal
+//!   times taken (the default), strictly later across requests (`--strict-time`: equal times
+//!   only within one request), or strictly later per message (`--strict-time-per-message`).
 //! - Faults strike any request that names a command, before its query and signature are
 //!   checked (a gateway fails before the service looks). Random faults draw from a seeded RNG
 //!   (`FaultConfig::seed`); the same seed also fixes assigned group ids and drawn Randoms.

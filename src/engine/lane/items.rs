@@ -674,6 +674,46 @@ mod tests {
     }
 
     #[test]
+    fn a_spread_message_orders_by_its_sent_time_then_its_staged_time() {
+        // Line 9 of z.jsonl staged at 100, sent at 101; line 1 of a.jsonl staged at 101: the
+        // moved one goes first (as the plan sends them), though its file sorts later.
+        let moved = {
+            let json = r#"{"From_Account":"a","SendTime":101,"Random":9,"MsgBody":[]}"#;
+            let mut m = MessageWork::from_json(source("z.jsonl", 9), 0, json).unwrap();
+            m.moved_from = Some(100);
+            WorkItem::Valid(m)
+        };
+        let staged = {
+            let json = r#"{"From_Account":"a","SendTime":101,"Random":1,"MsgBody":[]}"#;
+            WorkItem::Valid(MessageWork::from_json(source("a.jsonl", 1), 0, json).unwrap())
+        };
+        let item = |work| Item {
+            work,
+            state: ItemState::Pending,
+            attempts: 0,
+            edited: false,
+            recorded: false,
+        };
+        let (moved, staged) = (item(moved), item(staged));
+        assert!(moved.key() < staged.key());
+        assert_eq!(moved.order_time(), 101);
+        // The ledger gets both times of the moved one, the staged time alone of the other.
+        let meta = moved.meta();
+        assert_eq!((meta.send_time, meta.sent_time), (Some(100), Some(101)));
+        assert_eq!(
+            (staged.meta().send_time, staged.meta().sent_time),
+            (Some(101), None)
+        );
+        // Read back, it is looked for at 101, and at 100 failing that.
+        let items = Items {
+            list: vec![moved],
+            ..Items::empty()
+        };
+        let c = &items.candidates([0])[0];
+        assert_eq!((c.send_time, c.staged_time), (101, Some(100)));
+    }
+
+    #[test]
     fn what_landed_after_a_message_in_its_batch() {
         let mut items = Items::restore(work(), vec![]);
         for (i, seq) in [(1, 7), (2, 8)] {
