@@ -9,10 +9,10 @@ mod common;
 mod engine_fakes;
 mod guard_support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use guard_support::{Decider, GROUP, Invocation, Line, invoke, options, stage, stored};
+use guard_support::{Decider, Invocation, Line, invoke, options, stage, stored};
 use timport::clock::unix_now;
 use timport::engine::outcome::EngineReason;
 use timport::engine::{Event, MessageOutcome, OnMessageError, RunOptions};
@@ -33,30 +33,60 @@ async fn sandbox(strict: StrictTime) -> SandboxHandle {
     common::start(guard_support::group_config(common::config(), strict)).await
 }
 
-/// Imports `lines` (headless, parts of `part`) with `policy` and `on_error`.
-async fn import(
-    sandbox: &SandboxHandle,
-    dir: &Path,
-    ledger: &Path,
-    policy: SameSecond,
-    on_error: OnMessageError,
-    part: usize,
-) -> Invocation {
-    let opts = RunOptions {
-        same_second: policy,
-        on_message_error: on_error,
-        ..options(false)
-    };
-    invoke(
-        Arc::new(common::client(sandbox)),
-        dir,
-        ledger,
-        opts,
-        part,
-        &mut Decider::new(Vec::new()),
-        None,
-    )
-    .await
+/// A staged group `g` in a temporary directory, its ledger there, and a sandbox reading time as
+/// `strict` to import it into.
+struct Staged {
+    sandbox: SandboxHandle,
+    dir: tempfile::TempDir,
+    ledger: PathBuf,
+}
+
+impl Staged {
+    async fn new(strict: StrictTime, lines: &[Line]) -> Staged {
+        let dir = tempfile::tempdir().unwrap();
+        stage(dir.path(), lines);
+        Staged {
+            sandbox: sandbox(strict).await,
+            ledger: dir.path().join("ledger.sqlite3"),
+            dir,
+        }
+    }
+
+    /// Imports the staging (headless, parts of `part`) with `policy` and `on_error`, recorded in
+    /// `ledger`.
+    async fn import_into(
+        &self,
+        ledger: &Path,
+        policy: SameSecond,
+        on_error: OnMessageError,
+        part: usize,
+    ) -> Invocation {
+        let opts = RunOptions {
+            same_second: policy,
+            on_message_error: on_error,
+            ..options(false)
+        };
+        invoke(
+            Arc::new(common::client(&self.sandbox)),
+            self.dir.path(),
+            ledger,
+            opts,
+            part,
+            &mut Decider::new(Vec::new()),
+            None,
+        )
+        .await
+    }
+
+    /// [`Staged::import_into`] its own ledger.
+    async fn import(
+        &self,
+        policy: SameSecond,
+        on_error: OnMessageError,
+        part: usize,
+    ) -> Invocation {
+        self.import_into(&self.ledger, policy, on_error, part).await
+    }
 }
 
 /// The times `spread` sends `lines` at.
@@ -94,19 +124,11 @@ fn assert_spread_whole(sandbox: &SandboxHandle, ledger: &Path, lines: &[Line], r
 }
 
 async fn spread_imports(lines: Vec<Line>, part: usize) {
-    let sandbox = sandbox(StrictTime::AcrossRequests).await;
-    let dir = tempfile::tempdir().unwrap();
-    stage(dir.path(), &lines);
-    let ledger = dir.path().join("ledger.sqlite3");
-    let ran = import(
-        &sandbox,
-        dir.path(),
-        &ledger,
-        SameSecond::Spread,
-        OnMessageError::Pause,
-        part,
-    )
-    .await;
+    let s = Staged::new(StrictTime::AcrossRequests, &lines).await;
+    let (sandbox, ledger) = (&s.sandbox, &s.ledger);
+    let ran = s
+        .import(SameSecond::Spread, OnMessageError::Pause, part)
+        .await;
     assert_spread_whole(&sandbox, &ledger, &lines, &ran);
 }
 
@@ -158,19 +180,9 @@ async fn keep_is_unchanged_and_the_overflow_refused_names_spread() {
     lines.push(Line::Valid(t + 1));
     // The default reading takes every message at its staged time, as before.
     {
-        let sandbox = sandbox(StrictTime::Off).await;
-        let dir = tempfile::tempdir().unwrap();
-        stage(dir.path(), &lines);
-        let ledger = dir.path().join("ledger.sqlite3");
-        let ran = import(
-            &sandbox,
-            dir.path(),
-            &ledger,
-            SameSecond::Keep,
-            OnMessageError::Pause,
-            250,
-        )
-        .await;
+        let s = Staged::new(StrictTime::Off, &lines).await;
+        let (sandbox, ledger) = (&s.sandbox, &s.ledger);
+        let ran = s.import(SameSecond::Keep, OnMessageError::Pause, 250).await;
         assert_eq!(ran.exit, Some(0));
         let times: Vec<i64> = stored(&sandbox).iter().map(|s| s.time).collect();
         let staged: Vec<i64> = lines.iter().map(Line::time).collect();
@@ -184,19 +196,9 @@ async fn keep_is_unchanged_and_the_overflow_refused_names_spread() {
     }
     // Strict time refuses the burst's three last messages (sent in the second request); each
     // is told to use spread.
-    let sandbox = sandbox(StrictTime::AcrossRequests).await;
-    let dir = tempfile::tempdir().unwrap();
-    stage(dir.path(), &lines);
-    let ledger = dir.path().join("ledger.sqlite3");
-    let ran = import(
-        &sandbox,
-        dir.path(),
-        &ledger,
-        SameSecond::Keep,
-        OnMessageError::Skip,
-        250,
-    )
-    .await;
+    let s = Staged::new(StrictTime::AcrossRequests, &lines).await;
+    let ledger = &s.ledger;
+    let ran = s.import(SameSecond::Keep, OnMessageError::Skip, 250).await;
     assert_eq!(ran.exit, Some(1));
     let refused: Vec<(u32, String, String)> = ran
         .events
@@ -241,19 +243,9 @@ async fn the_same_burst_paused_under_keep_names_spread_to_the_operator() {
     let t = t0();
     let mut lines = burst(t, 9);
     lines.push(Line::Valid(t + 2));
-    let sandbox = sandbox(StrictTime::AcrossRequests).await;
-    let dir = tempfile::tempdir().unwrap();
-    stage(dir.path(), &lines);
-    let ledger = dir.path().join("ledger.sqlite3");
-    let ran = import(
-        &sandbox,
-        dir.path(),
-        &ledger,
-        SameSecond::Keep,
-        OnMessageError::Pause,
-        250,
-    )
-    .await;
+    let s = Staged::new(StrictTime::AcrossRequests, &lines).await;
+    let ledger = &s.ledger;
+    let ran = s.import(SameSecond::Keep, OnMessageError::Pause, 250).await;
     assert_eq!(ran.exit, Some(1));
     let pauses = ran.pauses();
     assert_eq!(pauses.len(), 1, "{pauses:?}");
@@ -285,39 +277,35 @@ async fn a_new_run_that_spreads_what_an_earlier_run_kept_sends_nothing_twice() {
     let t = t0();
     let mut lines = burst(t, 12);
     lines.extend(burst(t + 1, 5));
-    let sandbox = sandbox(StrictTime::Off).await;
-    let dir = tempfile::tempdir().unwrap();
-    stage(dir.path(), &lines);
-    let kept = import(
-        &sandbox,
-        dir.path(),
-        &dir.path().join("kept.sqlite3"),
-        SameSecond::Keep,
-        OnMessageError::Pause,
-        250,
-    )
-    .await;
+    let s = Staged::new(StrictTime::Off, &lines).await;
+    let sandbox = &s.sandbox;
+    let kept = s
+        .import_into(
+            &s.dir.path().join("kept.sqlite3"),
+            SameSecond::Keep,
+            OnMessageError::Pause,
+            250,
+        )
+        .await;
     assert_eq!(kept.exit, Some(0));
-    let before = stored(&sandbox);
+    let before = stored(sandbox);
     assert_eq!(before.len(), lines.len());
-    let spread = import(
-        &sandbox,
-        dir.path(),
-        &dir.path().join("spread.sqlite3"),
-        SameSecond::Spread,
-        OnMessageError::Pause,
-        250,
-    )
-    .await;
+    let spread = s
+        .import_into(
+            &s.dir.path().join("spread.sqlite3"),
+            SameSecond::Spread,
+            OnMessageError::Pause,
+            250,
+        )
+        .await;
     assert_eq!(spread.exit, Some(0), "{:?}", spread.warnings());
-    assert_eq!(stored(&sandbox), before, "nothing sent again");
+    assert_eq!(stored(sandbox), before, "nothing sent again");
     let sent_requests = spread
         .events
         .iter()
         .filter(|e| matches!(e, Event::BatchSent { .. }))
         .count();
     assert_eq!(sent_requests, 0);
-    assert_eq!(GROUP, "g");
 }
 
 #[tokio::test]
@@ -330,19 +318,9 @@ async fn an_invalid_line_inside_a_burst_does_not_cost_the_rest_of_its_second() {
     lines.push(Line::EmptyBody(t));
     lines.extend(burst(t, 4));
     lines.push(Line::Valid(t + 1));
-    let sandbox = sandbox(StrictTime::AcrossRequests).await;
-    let dir = tempfile::tempdir().unwrap();
-    stage(dir.path(), &lines);
-    let ledger = dir.path().join("ledger.sqlite3");
-    let ran = import(
-        &sandbox,
-        dir.path(),
-        &ledger,
-        SameSecond::Spread,
-        OnMessageError::Skip,
-        4,
-    )
-    .await;
+    let s = Staged::new(StrictTime::AcrossRequests, &lines).await;
+    let (sandbox, ledger) = (&s.sandbox, &s.ledger);
+    let ran = s.import(SameSecond::Spread, OnMessageError::Skip, 4).await;
     assert_eq!(ran.exit, Some(1), "one line skipped");
     assert_eq!(ran.failed_with(10004), 0);
     assert!(!sandbox.stats().message_refusals.contains_key(&10004));

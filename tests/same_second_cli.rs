@@ -38,6 +38,13 @@ fn write(dir: &Path, times: &[i64]) {
     std::fs::write(dir.join("g0.jsonl"), lines.join("\n") + "\n").unwrap();
 }
 
+/// `timport ARGS STAGING` in `home`'s clean environment: (exit code, stdout, stderr).
+fn cli(home: &Path, args: &[&str], staging: &Path) -> (Option<i32>, String, String) {
+    let output = clean(home).args(args).arg(staging).output().unwrap();
+    let (out, err) = text(&output);
+    (output.status.code(), out, err)
+}
+
 fn json_lines(out: &str) -> Vec<Value> {
     out.lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -50,13 +57,8 @@ fn validate_says_what_each_policy_does_with_the_bursts() {
     let staging = home.path().join("staging");
     let t = base_time();
     stage(&staging, t);
-    let output = clean(home.path())
-        .args(["validate", "--offline"])
-        .arg(&staging)
-        .output()
-        .unwrap();
-    let (out, err) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}{err}");
+    let (code, out, err) = cli(home.path(), &["validate", "--offline"], &staging);
+    assert_eq!(code, Some(0), "{out}{err}");
     // 12 at t: keep splits 7 + 5 (5 refusable); spread moves 5 to t+1, which then holds 8:
     // the last one staged there moves on to t+2.
     assert!(
@@ -64,13 +66,12 @@ fn validate_says_what_each_policy_does_with_the_bursts() {
         "{out}"
     );
 
-    let output = clean(home.path())
-        .args(["validate", "--offline", "--json", "--same-second", "spread"])
-        .arg(&staging)
-        .output()
-        .unwrap();
-    let (out, err) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}{err}");
+    let (code, out, err) = cli(
+        home.path(),
+        &["validate", "--offline", "--json", "--same-second", "spread"],
+        &staging,
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
     let lines = json_lines(&out);
     let target = lines.iter().find(|l| l["event"] == "target").unwrap();
     assert_eq!(
@@ -142,13 +143,13 @@ fn the_setting_comes_from_the_flag_then_the_variable_then_the_profile() {
         "spread",
         "the flag over the variable"
     );
-    let bad = clean(home.path())
-        .args(["validate", "--offline", "--same-second", "later"])
-        .arg(&staging)
-        .output()
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(text(&bad).1.contains("'later' is not keep or spread"));
+    let (code, _, err) = cli(
+        home.path(),
+        &["validate", "--offline", "--same-second", "later"],
+        &staging,
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("'later' is not keep or spread"), "{err}");
 }
 
 #[test]
@@ -157,13 +158,12 @@ fn plan_shows_the_moved_times_and_json_carries_both() {
     let staging = home.path().join("staging");
     let t = base_time();
     stage(&staging, t);
-    let output = clean(home.path())
-        .args(["plan", "--group", "g0", "--same-second", "spread"])
-        .arg(&staging)
-        .output()
-        .unwrap();
-    let (out, err) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}{err}");
+    let (code, out, err) = cli(
+        home.path(),
+        &["plan", "--group", "g0", "--same-second", "spread"],
+        &staging,
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
     assert!(
         out.contains(
             "\nbursts: 1 second holds more than 7 messages (12 messages in bursts): keep sends them"
@@ -184,13 +184,12 @@ fn plan_shows_the_moved_times_and_json_carries_both() {
     // Requests: t-5 alone (7 at t would not fit with it), 7 at t, 7 at t+1, then t+2 and t+5.
     assert!(out.contains("g0: 17 messages in 4 requests"), "{out}");
 
-    let output = clean(home.path())
-        .args(["plan", "--group", "g0", "--same-second", "spread", "--json"])
-        .arg(&staging)
-        .output()
-        .unwrap();
-    let (out, err) = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{out}{err}");
+    let (code, out, err) = cli(
+        home.path(),
+        &["plan", "--group", "g0", "--same-second", "spread", "--json"],
+        &staging,
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
     let bodies = json_lines(&out);
     let sent: Vec<i64> = bodies
         .iter()
@@ -218,12 +217,7 @@ fn plan_shows_the_moved_times_and_json_carries_both() {
         "{err}"
     );
     // Keep: the same bodies as before, no move.
-    let kept = clean(home.path())
-        .args(["plan", "--group", "g0", "--json"])
-        .arg(&staging)
-        .output()
-        .unwrap();
-    let (out, err) = text(&kept);
+    let (_, out, err) = cli(home.path(), &["plan", "--group", "g0", "--json"], &staging);
     assert!(!err.contains("moved"), "{err}");
     let times: Vec<i64> = json_lines(&out)
         .iter()
@@ -247,13 +241,13 @@ async fn run_spreads_against_strict_time_and_report_lists_the_moves() {
     let t = base_time();
     let times = stage(&staging, t);
 
-    let mut cmd = timport(home.path(), &sandbox);
-    cmd.args(["run", "--yes", "--same-second", "spread"])
-        .arg(&staging);
-    let output = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap();
+    let run = |policy: &'static str| {
+        let mut cmd = timport(home.path(), &sandbox);
+        cmd.args(["run", "--yes", "--same-second", policy])
+            .arg(&staging);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+    };
+    let output = run("spread").await.unwrap();
     let (out, err) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}{err}");
     let stored = sandbox.messages("g0");
@@ -281,13 +275,7 @@ async fn run_spreads_against_strict_time_and_report_lists_the_moves() {
     );
 
     // The run keeps its policy: resuming it with keep is refused, naming the one to use.
-    let mut cmd = timport(home.path(), &sandbox);
-    cmd.args(["run", "--yes", "--same-second", "keep"])
-        .arg(&staging);
-    let output = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap();
+    let output = run("keep").await.unwrap();
     let (out, err) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{out}{err}");
     assert!(err.contains("was begun with --same-second spread"), "{err}");
@@ -300,33 +288,27 @@ fn spreading_up_to_now_is_refused_by_validate_plan_and_run() {
     // 420 messages 30 s ago: spread would need 60 seconds.
     let t = unix_now() - 30;
     write(&staging, &vec![t; 420]);
-    let validate = clean(home.path())
-        .args(["validate", "--offline", "--same-second", "spread"])
-        .arg(&staging)
-        .output()
-        .unwrap();
-    let (out, err) = text(&validate);
-    assert_eq!(validate.status.code(), Some(2), "{out}{err}");
+    let (code, out, err) = cli(
+        home.path(),
+        &["validate", "--offline", "--same-second", "spread"],
+        &staging,
+    );
+    assert_eq!(code, Some(2), "{out}{err}");
     assert!(out.contains("which is not earlier than now"), "{out}");
     assert!(
         out.contains("Not importable with --same-second spread"),
         "{out}"
     );
     // Keep validates (its strict-time cost is said).
-    let keep = clean(home.path())
-        .args(["validate", "--offline"])
-        .arg(&staging)
-        .output()
-        .unwrap();
-    assert_eq!(keep.status.code(), Some(0), "{}", text(&keep).0);
+    let (code, out, _) = cli(home.path(), &["validate", "--offline"], &staging);
+    assert_eq!(code, Some(0), "{out}");
 
-    let plan = clean(home.path())
-        .args(["plan", "--group", "g0", "--same-second", "spread"])
-        .arg(&staging)
-        .output()
-        .unwrap();
-    let (out, err) = text(&plan);
-    assert_eq!(plan.status.code(), Some(2), "{out}{err}");
+    let (code, out, err) = cli(
+        home.path(),
+        &["plan", "--group", "g0", "--same-second", "spread"],
+        &staging,
+    );
+    assert_eq!(code, Some(2), "{out}{err}");
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("which is not earlier than now"), "{err}");
 

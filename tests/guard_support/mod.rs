@@ -393,11 +393,14 @@ pub fn line_of(text: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// Every message row of the ledger: line -> (state, msg_seq).
-pub fn ledger_rows(ledger: &Path) -> BTreeMap<u32, (String, Option<i64>)> {
+/// Two columns of every message row of the ledger, by line.
+fn by_line<A: rusqlite::types::FromSql, B: rusqlite::types::FromSql>(
+    ledger: &Path,
+    columns: &str,
+) -> BTreeMap<u32, (A, B)> {
     let conn = rusqlite::Connection::open(ledger).unwrap();
     let mut stmt = conn
-        .prepare("SELECT line, state, msg_seq FROM messages")
+        .prepare(&format!("SELECT line, {columns} FROM messages"))
         .unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
         .unwrap()
@@ -405,16 +408,14 @@ pub fn ledger_rows(ledger: &Path) -> BTreeMap<u32, (String, Option<i64>)> {
         .collect()
 }
 
+/// Every message row of the ledger: line -> (state, msg_seq).
+pub fn ledger_rows(ledger: &Path) -> BTreeMap<u32, (String, Option<i64>)> {
+    by_line(ledger, "state, msg_seq")
+}
+
 /// Every message row's staged and sent `SendTime`: line -> (send_time, sent_time).
 pub fn ledger_times(ledger: &Path) -> BTreeMap<u32, (Option<i64>, Option<i64>)> {
-    let conn = rusqlite::Connection::open(ledger).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT line, send_time, sent_time FROM messages")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    by_line(ledger, "send_time, sent_time")
 }
 
 /// Lines with a recorded skip decision.
