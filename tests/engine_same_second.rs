@@ -129,7 +129,7 @@ async fn spread_imports(lines: Vec<Line>, part: usize) {
     let ran = s
         .import(SameSecond::Spread, OnMessageError::Pause, part)
         .await;
-    assert_spread_whole(&sandbox, &ledger, &lines, &ran);
+    assert_spread_whole(sandbox, ledger, &lines, &ran);
 }
 
 #[tokio::test]
@@ -184,11 +184,11 @@ async fn keep_is_unchanged_and_the_overflow_refused_names_spread() {
         let (sandbox, ledger) = (&s.sandbox, &s.ledger);
         let ran = s.import(SameSecond::Keep, OnMessageError::Pause, 250).await;
         assert_eq!(ran.exit, Some(0));
-        let times: Vec<i64> = stored(&sandbox).iter().map(|s| s.time).collect();
+        let times: Vec<i64> = stored(sandbox).iter().map(|s| s.time).collect();
         let staged: Vec<i64> = lines.iter().map(Line::time).collect();
         assert_eq!(times, staged);
         assert!(
-            guard_support::ledger_times(&ledger)
+            guard_support::ledger_times(ledger)
                 .values()
                 .all(|(_, sent)| sent.is_none()),
             "nothing moved"
@@ -223,7 +223,7 @@ async fn keep_is_unchanged_and_the_overflow_refused_names_spread() {
     }
     assert!(remedy.contains("--same-second spread"), "{remedy}");
     // Skipped by the policy, each with the reason in the ledger.
-    let conn = rusqlite::Connection::open(&ledger).unwrap();
+    let conn = rusqlite::Connection::open(ledger).unwrap();
     let skipped: Vec<(u32, String)> = conn
         .prepare("SELECT line, detail FROM messages WHERE state = 'skipped' ORDER BY line")
         .unwrap()
@@ -255,7 +255,7 @@ async fn the_same_burst_paused_under_keep_names_spread_to_the_operator() {
     assert_eq!(pauses[0].failure.remedy, remedy);
     assert!(remedy.contains("--same-second spread"), "{remedy}");
     // The ledger keeps the code with the remedy (what `timport report` shows).
-    let conn = rusqlite::Connection::open(&ledger).unwrap();
+    let conn = rusqlite::Connection::open(ledger).unwrap();
     let recorded: Vec<(u32, i64, String)> = conn
         .prepare("SELECT line, code, remedy FROM messages WHERE state = 'failed'")
         .unwrap()
@@ -324,13 +324,13 @@ async fn an_invalid_line_inside_a_burst_does_not_cost_the_rest_of_its_second() {
     assert_eq!(ran.exit, Some(1), "one line skipped");
     assert_eq!(ran.failed_with(10004), 0);
     assert!(!sandbox.stats().message_refusals.contains_key(&10004));
-    let group = stored(&sandbox);
+    let group = stored(sandbox);
     let got: Vec<(String, i64)> = group.iter().map(|s| (s.text.clone(), s.time)).collect();
     let mut want: Vec<(String, i64)> = (1..=5).map(|l| (format!("m{l}"), t)).collect();
     want.extend((7..=11).map(|l| (format!("m{l}"), t + 1)));
     assert_eq!(got, want);
-    let rows = guard_support::ledger_times(&ledger);
+    let rows = guard_support::ledger_times(ledger);
     assert_eq!(rows[&7], (Some(t), Some(t + 1)));
     assert_eq!(rows[&11], (Some(t + 1), None));
-    assert_eq!(guard_support::ledger_rows(&ledger)[&6].0, "skipped");
+    assert_eq!(guard_support::ledger_rows(ledger)[&6].0, "skipped");
 }
