@@ -16,9 +16,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::error::ConfigError;
 use super::paths::Paths;
 use crate::api::{Endpoint, Region};
-use crate::engine::OnMessageError;
+use crate::engine::{OnMessageError, SameSecond};
 use crate::files::OpenError;
-use crate::plan::SameSecond;
 
 /// One named profile. Every field is optional: flags and `TIMPORT_*` variables fill the rest.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -15,8 +15,7 @@ use super::paths::Paths;
 use super::resolve::resolve;
 use super::secret_key::SECRET_KEY_ENV;
 use crate::api::{Credentials, Endpoint, Region, SecretKey};
-use crate::engine::OnMessageError;
-use crate::plan::SameSecond;
+use crate::engine::{OnMessageError, SameSecond};
 
 /// The run options a profile may also hold, as `timport run`'s flags (and their `TIMPORT_*`
 /// variables) give them.

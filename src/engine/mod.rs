@@ -105,7 +105,9 @@ pub use events::{
     SourceRef, TargetStart, TargetSummary,
 };
 pub use ledger::LedgerError;
-pub use options::{DEFAULT_LANES, DEFAULT_RATE, MAX_RATE, OnMessageError, RetryPolicy, RunOptions};
+pub use options::{
+    DEFAULT_LANES, DEFAULT_RATE, MAX_RATE, OnMessageError, RetryPolicy, RunOptions, SameSecond,
+};
 pub use target::Target;
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::SameSecond;
+pub use crate::plan::SameSecond;
 
 /// The service's limit for the whole app, requests per second.
 pub const MAX_RATE: u32 = 200;
