@@ -35,22 +35,6 @@ fn screens() -> Vec<(&'static str, AppState)> {
     press(&mut launch, KeyCode::Char('L'));
     let mut bursts = with_bursts(preview());
     press(&mut bursts, KeyCode::Char('L'));
-    let mut finished = running();
-    let totals = finished.run.counts();
-    timport::console::state::update(
-        &mut finished,
-        timport::console::msg::Msg::Engine(timport::engine::Event::RunFinished {
-            summary: timport::engine::RunSummary {
-                run_id: 1,
-                targets: Vec::new(),
-                totals,
-                requests: 10,
-                elapsed_ms: 11_000,
-                stopped: None,
-            },
-            exit_code: 1,
-        }),
-    );
     let mut editing = inspecting();
     press(&mut editing, KeyCode::Char('e'));
     let refused = edit_refused();
@@ -67,7 +51,7 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("preview_launch", launch),
         ("preview_launch_bursts", bursts),
         ("run", running()),
-        ("run_finished", finished),
+        ("run_finished", finished()),
         ("inspector", inspecting()),
         ("inspector_editing", editing),
         ("inspector_edit_refused", refused),

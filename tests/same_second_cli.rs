@@ -6,11 +6,13 @@
 //! with the policy it began with; spreading that would reach "now" is refused.
 
 mod run_support;
+mod support;
 
 use std::path::Path;
 
-use run_support::{base_time, clean, start, text, timport};
+use run_support::{BASE_TIME, start, text, timport};
 use serde_json::{Value, json};
+use support::binary::timport_command;
 use timport::clock::unix_now;
 use timport::sandbox::StrictTime;
 
@@ -40,7 +42,11 @@ fn write(dir: &Path, times: &[i64]) {
 
 /// `timport ARGS STAGING` in `home`'s clean environment: (exit code, stdout, stderr).
 fn cli(home: &Path, args: &[&str], staging: &Path) -> (Option<i32>, String, String) {
-    let output = clean(home).args(args).arg(staging).output().unwrap();
+    let output = timport_command(home)
+        .args(args)
+        .arg(staging)
+        .output()
+        .unwrap();
     let (out, err) = text(&output);
     (output.status.code(), out, err)
 }
@@ -55,7 +61,7 @@ fn json_lines(out: &str) -> Vec<Value> {
 fn validate_says_what_each_policy_does_with_the_bursts() {
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");
-    let t = base_time();
+    let t = BASE_TIME;
     stage(&staging, t);
     let (code, out, err) = cli(home.path(), &["validate", "--offline"], &staging);
     assert_eq!(code, Some(0), "{out}{err}");
@@ -114,7 +120,7 @@ fn validate_says_what_each_policy_does_with_the_bursts() {
 fn the_setting_comes_from_the_flag_then_the_variable_then_the_profile() {
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");
-    stage(&staging, base_time());
+    stage(&staging, BASE_TIME);
     std::fs::create_dir_all(home.path().join("config")).unwrap();
     std::fs::write(
         home.path().join("config/config.toml"),
@@ -122,7 +128,7 @@ fn the_setting_comes_from_the_flag_then_the_variable_then_the_profile() {
     )
     .unwrap();
     let chosen = |extra: &[&str], env: Option<&str>| {
-        let mut cmd = clean(home.path());
+        let mut cmd = timport_command(home.path());
         cmd.args(["validate", "--offline", "--json"]).args(extra);
         if let Some(v) = env {
             cmd.env("TIMPORT_SAME_SECOND", v);
@@ -156,7 +162,7 @@ fn the_setting_comes_from_the_flag_then_the_variable_then_the_profile() {
 fn plan_shows_the_moved_times_and_json_carries_both() {
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");
-    let t = base_time();
+    let t = BASE_TIME;
     stage(&staging, t);
     let (code, out, err) = cli(
         home.path(),
@@ -238,7 +244,7 @@ async fn run_spreads_against_strict_time_and_report_lists_the_moves() {
     let sandbox = start(config).await;
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");
-    let t = base_time();
+    let t = BASE_TIME;
     let times = stage(&staging, t);
 
     let run = |policy: &'static str| {
@@ -257,14 +263,14 @@ async fn run_spreads_against_strict_time_and_report_lists_the_moves() {
     let want: Vec<String> = (1..=times.len()).map(|i| format!("m{i}")).collect();
     assert_eq!(texts, want);
 
-    let output = clean(home.path()).arg("report").output().unwrap();
+    let output = timport_command(home.path()).arg("report").output().unwrap();
     let (out, err) = text(&output);
     assert!(output.status.success(), "{out}{err}");
     assert!(
         out.contains("Moved by --same-second spread (sent later than staged, each recorded with both times):\n  g0: 6 messages (6 in the group), largest shift 1 s\n"),
         "{out}"
     );
-    let output = clean(home.path())
+    let output = timport_command(home.path())
         .args(["report", "--json"])
         .output()
         .unwrap();
@@ -312,7 +318,7 @@ fn spreading_up_to_now_is_refused_by_validate_plan_and_run() {
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("which is not earlier than now"), "{err}");
 
-    let run = clean(home.path())
+    let run = timport_command(home.path())
         .env("TIMPORT_SECRET_KEY", run_support::KEY)
         .args([
             "run",

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 
 use crate::engine::events::{Failure, Landed, MessageOutcome, SourceRef};
-use crate::engine::ledger::messages::MessageMeta;
+use crate::engine::ledger::messages::{MessageMeta, fingerprint};
 use crate::engine::ledger::{StoredMessage, StoredState};
 use crate::engine::settle::Candidate;
 use crate::engine::work::{BodyHead, MessageWork, TargetWork, WorkItem, shorten};
@@ -52,6 +52,8 @@ pub struct Item {
     pub edited: bool,
     /// True when the ledger had a row for it when the lane started (it had been touched).
     pub recorded: bool,
+    /// The fingerprint of the message as staged (before any edit), written with its row.
+    pub staged: i64,
 }
 
 impl Item {
@@ -77,6 +79,7 @@ impl Item {
                 send_time: Some(m.moved_from.unwrap_or(m.send_time)),
                 sent_time: m.moved_from.map(|_| m.send_time),
                 random: Some(m.random),
+                fingerprint: Some(self.staged),
             },
             WorkItem::Invalid(i) => MessageMeta {
                 source: i.source.clone(),
@@ -84,6 +87,7 @@ impl Item {
                 send_time: i.send_time,
                 sent_time: None,
                 random: None,
+                fingerprint: Some(self.staged),
             },
         }
     }
@@ -182,6 +186,7 @@ impl Items {
             .into_iter()
             .map(|work| {
                 let s = work.source();
+                let staged = staged_fingerprint(&work);
                 let Some(stored) = by_key.remove(&(s.file.clone(), s.offset, s.item)) else {
                     let state = match &work {
                         WorkItem::Valid(_) => ItemState::Pending,
@@ -193,9 +198,10 @@ impl Items {
                         attempts: 0,
                         edited: false,
                         recorded: false,
+                        staged,
                     };
                 };
-                restore_item(work, stored)
+                restore_item(work, stored, staged)
             })
             .collect::<Vec<Item>>();
         let batches = work
@@ -400,7 +406,16 @@ impl Items {
     }
 }
 
-fn restore_item(mut work: WorkItem, stored: StoredMessage) -> Item {
+/// The fingerprint of a message as staged: of its planned JSON when valid, of its staged text
+/// when not.
+pub fn staged_fingerprint(work: &WorkItem) -> i64 {
+    match work {
+        WorkItem::Valid(m) => fingerprint(&m.json),
+        WorkItem::Invalid(i) => fingerprint(&i.raw),
+    }
+}
+
+fn restore_item(mut work: WorkItem, stored: StoredMessage, staged: i64) -> Item {
     // An edited message goes on with its edited JSON (which parses: it was checked when made).
     if stored.edited {
         if let Some(body) = &stored.body {
@@ -438,6 +453,7 @@ fn restore_item(mut work: WorkItem, stored: StoredMessage) -> Item {
         attempts: stored.attempts,
         edited: stored.edited,
         recorded: true,
+        staged,
     }
 }
 
@@ -564,6 +580,7 @@ mod tests {
             attempts: 1,
             body: None,
             edited: false,
+            fingerprint: None,
         };
         let mut edited = stored(6, StoredState::Pending);
         edited.edited = true;
@@ -688,6 +705,7 @@ mod tests {
             WorkItem::Valid(MessageWork::from_json(source("a.jsonl", 1), 0, json).unwrap())
         };
         let item = |work| Item {
+            staged: staged_fingerprint(&work),
             work,
             state: ItemState::Pending,
             attempts: 0,

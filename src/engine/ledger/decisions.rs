@@ -122,6 +122,7 @@ mod tests {
             send_time: None,
             sent_time: None,
             random: None,
+            fingerprint: None,
         };
         let (rows, states) = ledger
             .call(move |c| {

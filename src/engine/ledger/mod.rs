@@ -14,7 +14,9 @@
 //!
 //! Files: `schema` (tables, pragmas, durability choice), `runs` (runs and file fingerprints),
 //! `targets`, `requests` (the in-flight / answered / unknown life of a request), `messages`
-//! (per-message states and what resume restores), `decisions`, `read` (the queries of reports).
+//! (per-message states and what resume restores), `decisions`, `read` (the queries of reports),
+//! `restage` (tying rows to their messages' places after the staged files changed), `lock` (one
+//! writer per ledger: an `flock` on `<ledger>.lock`).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -23,9 +25,11 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 pub mod decisions;
+pub mod lock;
 pub mod messages;
 pub mod read;
 pub mod requests;
+pub mod restage;
 pub mod runs;
 pub mod schema;
 pub mod targets;
@@ -201,40 +205,45 @@ mod tests {
     }
 
     #[test]
-    fn a_version_1_ledger_gets_the_columns_added_since_and_keeps_its_rows() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("v1.sqlite3");
-        let conn = Connection::open(&path).unwrap();
-        // The messages table as version 1 wrote it (no sent_time), with a row.
-        conn.execute_batch(
-            "CREATE TABLE messages (
-                id INTEGER PRIMARY KEY, target_id INTEGER NOT NULL, file TEXT NOT NULL,
-                line INTEGER NOT NULL, offset INTEGER NOT NULL, item INTEGER NOT NULL,
-                from_account TEXT, send_time INTEGER, random INTEGER, state TEXT NOT NULL,
-                msg_seq INTEGER, msg_time INTEGER, code INTEGER, meaning TEXT, remedy TEXT,
-                detail TEXT, attempts INTEGER NOT NULL DEFAULT 0, request_id INTEGER,
-                body TEXT, edited INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL,
-                UNIQUE (target_id, file, offset, item));
-             INSERT INTO messages (target_id, file, line, offset, item, send_time, state, updated_at)
-             VALUES (1, 'g.jsonl', 1, 0, 0, 100, 'done', 0);
-             PRAGMA user_version = 1;",
-        )
-        .unwrap();
-        drop(conn);
-        let conn = schema::open_for_writing(&path).unwrap();
-        let (send, sent): (i64, Option<i64>) = conn
-            .query_row("SELECT send_time, sent_time FROM messages", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+    fn an_older_ledger_gets_the_columns_added_since_and_keeps_its_rows() {
+        // The messages table as versions 1 and 2 wrote it (2 added fingerprint), with a row.
+        for (version, fingerprint) in [(1, ""), (2, "fingerprint INTEGER,")] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("old.sqlite3");
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!(
+                "CREATE TABLE messages (
+                    id INTEGER PRIMARY KEY, target_id INTEGER NOT NULL, file TEXT NOT NULL,
+                    line INTEGER NOT NULL, offset INTEGER NOT NULL, item INTEGER NOT NULL,
+                    from_account TEXT, send_time INTEGER, random INTEGER, state TEXT NOT NULL,
+                    msg_seq INTEGER, msg_time INTEGER, code INTEGER, meaning TEXT, remedy TEXT,
+                    detail TEXT, attempts INTEGER NOT NULL DEFAULT 0, request_id INTEGER,
+                    body TEXT, edited INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL,
+                    {fingerprint}
+                    UNIQUE (target_id, file, offset, item));
+                 INSERT INTO messages (target_id, file, line, offset, item, send_time, state, updated_at)
+                 VALUES (1, 'g.jsonl', 1, 0, 0, 100, 'done', 0);
+                 PRAGMA user_version = {version};"
+            ))
             .unwrap();
-        assert_eq!((send, sent), (100, None));
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(version, schema::SCHEMA_VERSION);
-        drop(conn);
-        // Opening it again changes nothing.
-        schema::open_for_writing(&path).unwrap();
+            drop(conn);
+            let conn = schema::open_for_writing(&path).unwrap();
+            let row: (i64, Option<i64>, Option<i64>) = conn
+                .query_row(
+                    "SELECT send_time, fingerprint, sent_time FROM messages",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap();
+            assert_eq!(row, (100, None, None), "version {version}");
+            let now: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(now, schema::SCHEMA_VERSION);
+            drop(conn);
+            // Opening it again changes nothing.
+            schema::open_for_writing(&path).unwrap();
+        }
     }
 
     #[test]

@@ -15,15 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::LedgerError;
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
-
-/// Columns added after version 1, as `(table, column, declaration)`: a ledger written by an
-/// earlier version gets each one it lacks (`ALTER TABLE ... ADD COLUMN`, nullable, so its rows
-/// read as before). Newer columns go at the end, and into [`SCHEMA`] as well.
-const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
-    // 2: the SendTime sent when `--same-second spread` moved a message.
-    ("messages", "sent_time", "INTEGER"),
-];
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -91,6 +83,7 @@ CREATE TABLE IF NOT EXISTS messages (
     body         TEXT,               -- the message's current JSON while failed, invalid or edited
     edited       INTEGER NOT NULL DEFAULT 0,
     updated_at   INTEGER NOT NULL,
+    fingerprint  INTEGER,            -- 64-bit hash of the message as staged when its row was written
     sent_time    INTEGER,            -- the SendTime sent, when --same-second spread moved it
     UNIQUE (target_id, file, offset, item)
 );
@@ -134,28 +127,10 @@ pub fn open_for_writing(path: &Path) -> Result<Connection, LedgerError> {
         });
     }
     conn.execute_batch(SCHEMA)
-        .and_then(|()| add_missing_columns(&conn))
+        .and_then(|()| upgrade(&conn, version))
         .and_then(|()| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
         .map_err(|e| LedgerError::open(path, e))?;
     Ok(conn)
-}
-
-/// Brings a ledger of an earlier version up to date: every column of [`ADDED_COLUMNS`] its
-/// tables lack (a new ledger already has them all).
-fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
-    for (table, column, declaration) in ADDED_COLUMNS {
-        let present: bool = conn.query_row(
-            "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
-            [table, column],
-            |r| r.get(0),
-        )?;
-        if !present {
-            conn.execute_batch(&format!(
-                "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
-            ))?;
-        }
-    }
-    Ok(())
 }
 
 /// Opens an existing ledger for reading only (reports), alongside a writer if one is running.
@@ -174,6 +149,26 @@ pub fn open_for_reading(path: &Path) -> Result<Connection, LedgerError> {
     conn.busy_timeout(Duration::from_secs(5))
         .map_err(|e| LedgerError::open(path, e))?;
     Ok(conn)
+}
+
+/// Brings a ledger written by an older timport up to this schema (`CREATE ... IF NOT EXISTS`
+/// added what is new as a table; columns are added here). Version 0 is a new ledger, which the
+/// schema above created whole. One step per version, each its own function.
+fn upgrade(conn: &Connection, version: i64) -> rusqlite::Result<()> {
+    if (1..2).contains(&version) {
+        // Rows written before have no fingerprint: they are taken as unchanged.
+        conn.execute_batch("ALTER TABLE messages ADD COLUMN fingerprint INTEGER")?;
+    }
+    if (1..3).contains(&version) {
+        add_sent_time(conn)?;
+    }
+    Ok(())
+}
+
+/// Version 3 (`--same-second spread`): `messages.sent_time`, the `SendTime` sent when the
+/// policy moved a message. Rows written before were sent at their staged time (null).
+fn add_sent_time(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("ALTER TABLE messages ADD COLUMN sent_time INTEGER")
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
