@@ -334,3 +334,37 @@ async fn an_invalid_line_inside_a_burst_does_not_cost_the_rest_of_its_second() {
     assert_eq!(rows[&11], (Some(t + 1), None));
     assert_eq!(guard_support::ledger_rows(ledger)[&6].0, "skipped");
 }
+
+#[tokio::test]
+async fn a_spread_run_whose_ledger_was_lost_finds_every_moved_message_and_sends_nothing_twice() {
+    // A run spread a burst of 30 into a strict group; its ledger is lost; the same run on a new
+    // ledger reads the group back and finds each message at the time it was sent.
+    let t = t0();
+    let mut lines = burst(t, 30);
+    lines.extend(burst(t + 2, 3));
+    let s = Staged::new(StrictTime::AcrossRequests, &lines).await;
+    let sandbox = &s.sandbox;
+    let first = s
+        .import(SameSecond::Spread, OnMessageError::Pause, 250)
+        .await;
+    assert_spread_whole(sandbox, &s.ledger, &lines, &first);
+    let before = stored(sandbox);
+    let again = s
+        .import_into(
+            &s.dir.path().join("new.sqlite3"),
+            SameSecond::Spread,
+            OnMessageError::Pause,
+            8,
+        )
+        .await;
+    assert_eq!(again.exit, Some(0), "{:?}", again.warnings());
+    assert_eq!(stored(sandbox), before, "nothing sent again");
+    assert!(
+        !again
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::BatchSent { .. })),
+        "no request sent"
+    );
+    assert!(sandbox.stats().message_refusals.is_empty());
+}
