@@ -323,8 +323,6 @@ fn spreading_up_to_now_is_refused_by_validate_plan_and_run() {
         .args([
             "run",
             "--yes",
-            "--endpoint",
-            "http://127.0.0.1:9",
             "--sdkappid",
             "1",
             "--admin",
@@ -332,6 +330,8 @@ fn spreading_up_to_now_is_refused_by_validate_plan_and_run() {
             "--same-second",
             "spread",
         ])
+        .arg("--endpoint")
+        .arg(format!("http://{}", support::binary::closed_port()))
         .arg(&staging)
         .output()
         .unwrap();
@@ -438,16 +438,8 @@ async fn a_truncated_line_inside_a_burst_fixed_in_the_file_lands_everything_unde
     times.push(t + 5);
     write(&staging, &times);
     let file = staging.join("g0.jsonl");
-    let mut lines: Vec<String> = std::fs::read_to_string(&file)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
     // Line 9 (the 8th message at t) cut off inside its MsgBody.
-    let whole = lines[8].clone();
-    let cut = whole.find("\"MsgBody\"").unwrap() + 12;
-    lines[8].truncate(cut);
-    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let whole = run_support::truncate_line(&file, 8);
     let spread = ["--same-second", "spread", "--on-message-error", "pause"];
     let (code, err) = run_in(home.path(), &sandbox, &staging, &spread).await;
     assert_eq!(code, Some(1), "{err}");
@@ -461,8 +453,7 @@ async fn a_truncated_line_inside_a_burst_fixed_in_the_file_lands_everything_unde
     let first: Vec<String> = (1..=8).map(|i| format!("m{i}")).collect();
     assert_eq!(texts(&sandbox), first);
 
-    lines[8] = whole;
-    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    run_support::restore_line(&file, 8, whole);
     let (code, err) = run_in(home.path(), &sandbox, &staging, &spread).await;
     assert_eq!(code, Some(0), "{err}");
     let want: Vec<String> = (1..=times.len()).map(|i| format!("m{i}")).collect();
