@@ -20,9 +20,13 @@ pub fn confirm(frame: &mut Frame<'_>, area: Rect, c: &Confirm, theme: &Theme) {
         Span::raw(" no"),
     ]));
     let width = area.width.saturating_sub(10).min(84);
-    let height = u16::try_from(lines.len() + 4)
-        .unwrap_or(u16::MAX)
-        .min(area.height);
+    // Every line as wrapped (the answers last), the borders, and a spare row.
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| wrapped_rows(&l.to_string(), inner))
+        .sum();
+    let height = u16::try_from(rows + 3).unwrap_or(u16::MAX).min(area.height);
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     let block = pane(format!(" {} ", c.title), true, theme);
@@ -32,6 +36,26 @@ pub fn confirm(frame: &mut Frame<'_>, area: Rect, c: &Confirm, theme: &Theme) {
             .block(block),
         rect,
     );
+}
+
+/// The rows `text` takes wrapped at word boundaries to `width` columns (at least one).
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let (mut rows, mut used) = (1, 0);
+    for word in text.split(' ') {
+        let w = unicode_width::UnicodeWidthStr::width(word);
+        let need = if used == 0 { w } else { used + 1 + w };
+        if need <= width {
+            used = need;
+        } else if w <= width {
+            rows += 1;
+            used = w;
+        } else {
+            // A word longer than the line is broken across rows.
+            rows += usize::from(used > 0) + (w - 1) / width;
+            used = (w - 1) % width + 1;
+        }
+    }
+    rows
 }
 
 /// A pop-up showing lines, scrolled.
@@ -55,4 +79,18 @@ pub fn popup(frame: &mut Frame<'_>, area: Rect, p: &Popup, theme: &Theme) {
             .block(block),
         rect,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_rows;
+
+    #[test]
+    fn rows_count_wrapped_words() {
+        assert_eq!(wrapped_rows("", 10), 1);
+        assert_eq!(wrapped_rows("one two", 10), 1);
+        assert_eq!(wrapped_rows("one two three", 10), 2);
+        assert_eq!(wrapped_rows("abcdefghijklmnopqrstuvwxy", 10), 3);
+        assert_eq!(wrapped_rows("ab abcdefghijklmnopqrstuvwxy", 10), 4);
+    }
 }
