@@ -33,6 +33,8 @@ fn screens() -> Vec<(&'static str, AppState)> {
     press(&mut problems, KeyCode::Tab);
     let mut launch = preview();
     press(&mut launch, KeyCode::Char('L'));
+    let mut bursts = with_bursts(preview());
+    press(&mut bursts, KeyCode::Char('L'));
     let mut editing = inspecting();
     press(&mut editing, KeyCode::Char('e'));
     let refused = edit_refused();
@@ -47,6 +49,7 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("files_problems", problems),
         ("preview", preview()),
         ("preview_launch", launch),
+        ("preview_launch_bursts", bursts),
         ("run", running()),
         ("run_finished", finished()),
         ("inspector", inspecting()),

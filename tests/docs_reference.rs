@@ -257,6 +257,7 @@ fn the_reference_lists_every_variable_profile_key_and_exit_code() {
         rate: Some(1),
         lanes: Some(1),
         on_message_error: Some(timport::engine::OnMessageError::Pause),
+        same_second: Some(timport::plan::SameSecond::Spread),
         ledger: Some("l".into()),
     };
     let value = serde_json::to_value(&full).expect("a profile serialises");

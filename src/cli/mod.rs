@@ -77,9 +77,14 @@ pub struct SandboxArgs {
     /// Which faults to inject (comma separated); default all.
     #[arg(long, value_delimiter = ',')]
     pub fault_kinds: Vec<String>,
-    /// Refuse a message whose SendTime equals the group's newest message time.
+    /// Read "later than the group's newest message" strictly across requests: a request's
+    /// messages must be later than the newest before it (equal times only within one request).
     #[arg(long)]
     pub strict_time: bool,
+    /// Read it strictly per message: no two messages of a group may share a second, even in one
+    /// request.
+    #[arg(long, conflicts_with = "strict_time")]
+    pub strict_time_per_message: bool,
     /// Only requests for this command get random faults (e.g. import_group_msg).
     #[arg(long)]
     pub fault_command: Option<String>,
@@ -111,6 +116,19 @@ pub struct ValidateArgs {
     /// List at most this many problems (all are counted); 0 lists every one.
     #[arg(long, default_value_t = crate::staging::options::DEFAULT_MAX_LISTED_PROBLEMS)]
     pub max_problems: usize,
+    /// What to do with bursts.
+    #[command(flatten)]
+    pub same_second: SameSecondArg,
+}
+
+/// `--same-second`, shared by `validate`, `plan` and `run`.
+#[derive(Debug, Clone, Args)]
+pub struct SameSecondArg {
+    /// A second holding more than 7 messages (a burst): keep every message at its SendTime
+    /// (the burst is split across requests), or spread its overflow one second later at a time
+    /// (default: the profile's, else keep).
+    #[arg(long, value_parser = crate::plan::SameSecond::parse, env = "TIMPORT_SAME_SECOND")]
+    pub same_second: Option<crate::plan::SameSecond>,
 }
 
 /// Options of the message rules, shared by `validate` and `plan`.
@@ -141,6 +159,9 @@ pub struct PlanArgs {
     /// The message rules.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// What to do with bursts.
+    #[command(flatten)]
+    pub same_second: SameSecondArg,
 }
 
 /// `timport run`
@@ -183,6 +204,9 @@ pub struct RunArgs {
     /// The message rules.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// What to do with bursts.
+    #[command(flatten)]
+    pub same_second: SameSecondArg,
 }
 
 /// `timport report`
@@ -227,7 +251,7 @@ pub fn main() -> ExitCode {
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Sandbox(args)) => sandbox::run(&args, &cli.connect),
         Some(Command::Validate(args)) => validate::run(&args, &cli.connect),
-        Some(Command::Plan(args)) => plan::run(&args),
+        Some(Command::Plan(args)) => plan::run(&args, &cli.connect),
         Some(Command::Run(args)) => run::run(&cli.connect, &args),
         Some(Command::Report(args)) => report::run(&cli.connect, &args),
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),

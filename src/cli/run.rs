@@ -1,5 +1,6 @@
 //! `timport run STAGING [--group G]... [--rate N] [--lanes N] [--on-message-error pause|skip]
-//! [--ledger PATH] [--new-run] [--retry-failed] [--json] [--yes]`: the headless import.
+//! [--same-second keep|spread] [--ledger PATH] [--new-run] [--retry-failed] [--json] [--yes]`:
+//! the headless import.
 //!
 //! Order of things: settle the options (bad ones: exit 2), resolve the connection, scan and
 //! select the staged targets, measure the round trip (one `get_appid_group_list` call) for the
@@ -28,10 +29,11 @@ use crate::engine::bound::{Bound, Load, RoundTrip, requests_left};
 use crate::engine::open::{Destination, OpenRequest, open};
 use crate::engine::printer::{Progress, human_line, json_line};
 use crate::engine::staged::StagedWork;
+use crate::engine::work::TargetInfo;
 use crate::engine::work::WorkSource;
 use crate::engine::{Control, Event, RunOptions};
 use crate::escape;
-use crate::plan::PlanOptions;
+use crate::plan::{Bursts, MAX_BATCH_SIZE, PlanOptions, SameSecond};
 use crate::staging::{ScanOptions, scan};
 
 /// Runs the command.
@@ -98,6 +100,7 @@ fn prepare(
         rate: args.rate,
         lanes: args.lanes,
         on_message_error: args.on_message_error,
+        same_second: args.same_second.same_second,
         ledger: args.ledger.clone(),
     };
     let settings = Settings::from_env(connect, &flags).map_err(|e| e.to_string())?;
@@ -108,6 +111,7 @@ fn prepare(
         rate: settings.run.rate,
         lanes: settings.run.lanes,
         on_message_error: settings.run.on_message_error,
+        same_second: settings.run.same_second,
         retry_failed: args.retry_failed,
         settle_delay: Duration::try_from_secs_f64(args.settle_delay).map_err(|_| {
             format!(
@@ -130,6 +134,7 @@ fn prepare(
     crate::heap::release_free_memory();
     let plan = PlanOptions {
         max_message_bytes: scan_opts.max_message_bytes,
+        same_second: opts.same_second,
         ..PlanOptions::default()
     };
     let work = StagedWork::new(staging, &args.group, plan)?;
@@ -158,7 +163,7 @@ fn prepare(
         runtime.block_on(measure_round_trip(&connection)),
     );
     let summary = format!(
-        "import {messages} message(s) into {} target(s) of app {} at {} (admin {}), {} requests/s, {} lanes, on message error: {}; ledger {}{}",
+        "import {messages} message(s) into {} target(s) of app {} at {} (admin {}), {} requests/s, {} lanes, on message error: {}; ledger {}{}{}",
         targets.len(),
         connection.sdkappid,
         connection.endpoint.base(),
@@ -171,7 +176,8 @@ fn prepare(
             format!("; {invalid} staged problem(s) will stop their lanes (see `timport validate`)")
         } else {
             String::new()
-        }
+        },
+        bursts_note(&work, &targets, opts.same_second)
     );
     let summary = format!("{summary}.\n{}", bound.sentence());
     confirm(&summary, args.yes)?;
@@ -182,6 +188,33 @@ fn prepare(
         opts,
         new_run: args.new_run,
     })
+}
+
+/// What the chosen `--same-second` does with the run's bursts (empty when there are none).
+fn bursts_note(work: &StagedWork, targets: &[TargetInfo], policy: SameSecond) -> String {
+    let all = targets
+        .iter()
+        .filter_map(|t| work.staging().target(&t.target))
+        .map(|t| Bursts::of(t.order_times(), MAX_BATCH_SIZE));
+    let (mut messages, mut refusable, mut moved, mut shift) = (0, 0, 0, 0);
+    for b in all {
+        messages += b.messages;
+        refusable += b.keep_refusable;
+        moved += b.spread_moved;
+        shift = shift.max(b.spread_largest_shift);
+    }
+    if messages == 0 {
+        return String::new();
+    }
+    let what = match policy {
+        SameSecond::Keep => format!(
+            "kept at their SendTime: a service strict about equal times refuses {refusable} of them; --same-second spread avoids that"
+        ),
+        SameSecond::Spread => {
+            format!("spread: {moved} message(s) sent up to {shift} s later, each move recorded")
+        }
+    };
+    format!("; {messages} message(s) sit in seconds holding more than {MAX_BATCH_SIZE} ({what})")
 }
 
 /// Asks on the terminal unless `--yes`; refuses without `--yes` when stdin is not a terminal.

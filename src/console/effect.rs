@@ -63,6 +63,8 @@ pub enum Effect {
         staging: Arc<Staging>,
         /// The group.
         group: String,
+        /// What bursts get, as the next launch will send them.
+        same_second: crate::plan::SameSecond,
     },
     /// Read a staged message's text for a pop-up.
     ReadStaged {

@@ -149,6 +149,38 @@ impl Bound {
     }
 }
 
+impl Bound {
+    /// The same, short, for a place that has already said the requests and the rate (the
+    /// console's question): `about 5 s, set by sales-emea (72 requests one after another at a
+    /// 70 ms round trip)`.
+    pub fn clause(&self) -> String {
+        let Some(largest) = &self.largest else {
+            return "nothing to send".into();
+        };
+        match (self.round_trip.measured(), self.by_largest()) {
+            (Some(rtt), Some(need)) if self.set_by_largest() => format!(
+                "{}, set by {} ({} requests one after another at a {} round trip)",
+                about(need),
+                largest.name,
+                count(largest.requests),
+                millis(rtt)
+            ),
+            (Some(_), Some(need)) => format!(
+                "{}, set by the rate (the largest group, {}, needs {})",
+                about(self.by_rate()),
+                largest.name,
+                about(need)
+            ),
+            _ => format!(
+                "{} or more, and {} needs {} round trips one after another",
+                about(self.by_rate()),
+                largest.name,
+                count(largest.requests)
+            ),
+        }
+    }
+}
+
 fn capitalised(s: &str) -> String {
     let mut chars = s.chars();
     chars
@@ -250,6 +282,29 @@ mod tests {
         assert_eq!(
             Bound::new([], 200, ms(50)).sentence(),
             "Expected duration: nothing to send."
+        );
+    }
+
+    #[test]
+    fn the_short_form_names_what_sets_the_duration() {
+        let big = Bound::new([load("small", 100, 15), load("big", 500, 72)], 180, ms(70));
+        assert_eq!(
+            big.clause(),
+            "about 5 s, set by big (72 requests one after another at a 70 ms round trip)"
+        );
+        let spread = Bound::new(
+            (0..500).map(|i| load(&format!("g{i}"), 700, 100)),
+            200,
+            ms(50),
+        );
+        assert_eq!(
+            spread.clause(),
+            "about 4 min, set by the rate (the largest group, g0, needs about 5 s)"
+        );
+        let offline = Bound::new([load("g", 70, 10)], 180, RoundTrip::Offline);
+        assert_eq!(
+            offline.clause(),
+            "under a second or more, and g needs 10 round trips one after another"
         );
     }
 

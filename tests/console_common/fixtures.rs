@@ -113,6 +113,7 @@ pub fn groups() -> AppState {
         invalid,
         first,
         last: first + 3_500_000,
+        ..StagedCounts::default()
     };
     s.groups.set_staged(HashMap::from([
         ("support-desk".to_string(), staged(1400, 0, 1_672_704_100)),
@@ -181,6 +182,17 @@ pub fn preview() -> AppState {
         },
     );
     s.screen = Screen::Preview;
+    s
+}
+
+/// `s` with bursts in the scan of `sales-emea`: 20 messages in one second.
+pub fn with_bursts(mut s: AppState) -> AppState {
+    let scanned = s.files.scanned.as_mut().expect("scanned");
+    let counts = scanned
+        .groups
+        .get_mut("sales-emea")
+        .expect("sales-emea is staged");
+    counts.bursts = timport::plan::Bursts::of([Some(1_672_712_653); 20], 7);
     s
 }
 

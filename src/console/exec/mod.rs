@@ -167,10 +167,14 @@ impl Executor {
                 generation,
                 staging,
                 group,
+                same_second,
             } => {
                 self.blocking("planning", move || {
-                    let result =
-                        Previewed::build(&staging, &group, &PlanOptions::default()).map(Box::new);
+                    let opts = PlanOptions {
+                        same_second,
+                        ..PlanOptions::default()
+                    };
+                    let result = Previewed::build(&staging, &group, &opts).map(Box::new);
                     Msg::PlanBuilt { generation, result }
                 });
             }

@@ -87,6 +87,8 @@ pub enum Action {
     Yes,
     /// Confirm: no.
     No,
+    /// Confirm (a launch of groups with bursts): keep or spread them.
+    ToggleSameSecond,
     /// Typing: accept the text.
     Accept,
     /// Editor: leave the text area (keep the edits).

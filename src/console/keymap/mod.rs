@@ -154,6 +154,13 @@ impl Keymap {
 
         map.bind(P::Confirm, [c('y'), p(K::Enter)], A::Yes, "yes", true);
         map.bind(P::Confirm, [c('n'), p(K::Esc)], A::No, "no", true);
+        map.bind(
+            P::Confirm,
+            [c('s')],
+            A::ToggleSameSecond,
+            "bursts: keep or spread (starting an import)",
+            false,
+        );
 
         map.bind(
             P::Popup,

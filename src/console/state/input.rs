@@ -164,6 +164,12 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
         },
         Action::No => Vec::new(),
+        Action::ToggleSameSecond => {
+            let mut confirm = confirm;
+            actions::preview::toggle_same_second(state, &mut confirm);
+            state.overlay = Some(Overlay::Confirm(confirm));
+            Vec::new()
+        }
         _ => {
             state.overlay = Some(Overlay::Confirm(confirm));
             Vec::new()

@@ -33,6 +33,7 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                     state.run_options.rate = run.rate;
                     state.run_options.lanes = run.lanes;
                     state.run_options.on_message_error = run.on_message_error;
+                    state.run_options.same_second = run.same_second;
                     state.say(
                         Level::Info,
                         format!(

@@ -20,16 +20,13 @@ pub fn confirm(frame: &mut Frame<'_>, area: Rect, c: &Confirm, theme: &Theme) {
         Span::raw(" no"),
     ]));
     let width = area.width.saturating_sub(10).min(84);
-    // As tall as the lines once wrapped (inside the borders), so that the last of them (and the
-    // keys) are not cut off.
-    let inner = usize::from(width.saturating_sub(2));
-    let rows: usize = c
-        .lines
+    // Every line as wrapped (the answers last), the borders, and a spare row.
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines
         .iter()
-        .map(|l| wrapped_rows(l, inner))
-        .sum::<usize>()
-        + 2;
-    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX).min(area.height);
+        .map(|l| wrapped_rows(&l.to_string(), inner))
+        .sum();
+    let height = u16::try_from(rows + 3).unwrap_or(u16::MAX).min(area.height);
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     let block = pane(format!(" {} ", c.title), true, theme);
@@ -41,15 +38,11 @@ pub fn confirm(frame: &mut Frame<'_>, area: Rect, c: &Confirm, theme: &Theme) {
     );
 }
 
-/// Rows `text` takes wrapped at word boundaries into `width` columns (at least one).
+/// The rows `text` takes wrapped at word boundaries to `width` columns (at least one).
 fn wrapped_rows(text: &str, width: usize) -> usize {
-    use unicode_width::UnicodeWidthStr;
-    if width == 0 {
-        return 1;
-    }
     let (mut rows, mut used) = (1, 0);
     for word in text.split(' ') {
-        let w = word.width();
+        let w = unicode_width::UnicodeWidthStr::width(word);
         let need = if used == 0 { w } else { used + 1 + w };
         if need <= width {
             used = need;
@@ -57,10 +50,9 @@ fn wrapped_rows(text: &str, width: usize) -> usize {
             rows += 1;
             used = w;
         } else {
-            // A word longer than a row is broken across rows.
-            let end = if used == 0 { w } else { used + 1 + w };
-            rows += end.div_ceil(width).saturating_sub(1);
-            used = end % width;
+            // A word longer than the line is broken across rows.
+            rows += usize::from(used > 0) + (w - 1) / width;
+            used = (w - 1) % width + 1;
         }
     }
     rows
@@ -94,13 +86,11 @@ mod tests {
     use super::wrapped_rows;
 
     #[test]
-    fn rows_count_word_wrapping() {
+    fn rows_count_wrapped_words() {
         assert_eq!(wrapped_rows("", 10), 1);
         assert_eq!(wrapped_rows("one two", 10), 1);
         assert_eq!(wrapped_rows("one two three", 10), 2);
-        assert_eq!(wrapped_rows("one two three four", 9), 3);
-        // A word longer than a row is broken.
         assert_eq!(wrapped_rows("abcdefghijklmnopqrstuvwxy", 10), 3);
-        assert_eq!(wrapped_rows("宽字符宽字符", 6), 2);
+        assert_eq!(wrapped_rows("ab abcdefghijklmnopqrstuvwxy", 10), 4);
     }
 }

@@ -205,6 +205,48 @@ mod tests {
     }
 
     #[test]
+    fn an_older_ledger_gets_the_columns_added_since_and_keeps_its_rows() {
+        // The messages table as versions 1 and 2 wrote it (2 added fingerprint), with a row.
+        for (version, fingerprint) in [(1, ""), (2, "fingerprint INTEGER,")] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("old.sqlite3");
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!(
+                "CREATE TABLE messages (
+                    id INTEGER PRIMARY KEY, target_id INTEGER NOT NULL, file TEXT NOT NULL,
+                    line INTEGER NOT NULL, offset INTEGER NOT NULL, item INTEGER NOT NULL,
+                    from_account TEXT, send_time INTEGER, random INTEGER, state TEXT NOT NULL,
+                    msg_seq INTEGER, msg_time INTEGER, code INTEGER, meaning TEXT, remedy TEXT,
+                    detail TEXT, attempts INTEGER NOT NULL DEFAULT 0, request_id INTEGER,
+                    body TEXT, edited INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL,
+                    {fingerprint}
+                    UNIQUE (target_id, file, offset, item));
+                 INSERT INTO messages (target_id, file, line, offset, item, send_time, state, updated_at)
+                 VALUES (1, 'g.jsonl', 1, 0, 0, 100, 'done', 0);
+                 PRAGMA user_version = {version};"
+            ))
+            .unwrap();
+            drop(conn);
+            let conn = schema::open_for_writing(&path).unwrap();
+            let row: (i64, Option<i64>, Option<i64>) = conn
+                .query_row(
+                    "SELECT send_time, fingerprint, sent_time FROM messages",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap();
+            assert_eq!(row, (100, None, None), "version {version}");
+            let now: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(now, schema::SCHEMA_VERSION);
+            drop(conn);
+            // Opening it again changes nothing.
+            schema::open_for_writing(&path).unwrap();
+        }
+    }
+
+    #[test]
     fn reading_a_missing_ledger_says_so_and_a_newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("none.sqlite3");

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::LedgerError;
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -84,6 +84,7 @@ CREATE TABLE IF NOT EXISTS messages (
     edited       INTEGER NOT NULL DEFAULT 0,
     updated_at   INTEGER NOT NULL,
     fingerprint  INTEGER,            -- 64-bit hash of the message as staged when its row was written
+    sent_time    INTEGER,            -- the SendTime sent, when --same-second spread moved it
     UNIQUE (target_id, file, offset, item)
 );
 CREATE INDEX IF NOT EXISTS messages_by_state ON messages (target_id, state);
@@ -151,13 +152,23 @@ pub fn open_for_reading(path: &Path) -> Result<Connection, LedgerError> {
 }
 
 /// Brings a ledger written by an older timport up to this schema (`CREATE ... IF NOT EXISTS`
-/// added what is new as a table; columns are added here).
+/// added what is new as a table; columns are added here). Version 0 is a new ledger, which the
+/// schema above created whole. One step per version, each its own function.
 fn upgrade(conn: &Connection, version: i64) -> rusqlite::Result<()> {
     if (1..2).contains(&version) {
         // Rows written before have no fingerprint: they are taken as unchanged.
         conn.execute_batch("ALTER TABLE messages ADD COLUMN fingerprint INTEGER")?;
     }
+    if (1..3).contains(&version) {
+        add_sent_time(conn)?;
+    }
     Ok(())
+}
+
+/// Version 3 (`--same-second spread`): `messages.sent_time`, the `SendTime` sent when the
+/// policy moved a message. Rows written before were sent at their staged time (null).
+fn add_sent_time(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("ALTER TABLE messages ADD COLUMN sent_time INTEGER")
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

@@ -12,7 +12,7 @@ use super::super::overlay::{Confirm, Level, ListId, Overlay, Pending};
 use super::super::preview::PreviewFocus;
 use crate::engine::OnMessageError;
 use crate::engine::bound::{Bound, Load, RoundTrip, requests_for};
-use crate::plan::PlanOptions;
+use crate::plan::{Bursts, PlanOptions, SameSecond};
 
 /// Most groups a confirmation lists by name.
 const NAMED: usize = 6;
@@ -39,6 +39,7 @@ pub fn open_group(state: &mut AppState, group: &str) -> Vec<Effect> {
         generation,
         staging,
         group: group.to_owned(),
+        same_second: state.run_options.same_second,
     }]
 }
 
@@ -140,13 +141,28 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
         return;
     }
     let (mut messages, mut invalid) = (0u64, 0u64);
+    let mut bursts = Bursts::default();
     for g in &groups {
         if let Some(c) = scanned.groups.get(g) {
             messages += c.messages;
             invalid += c.invalid;
+            bursts.add(&c.bursts);
         }
     }
     let requests = messages.div_ceil(PlanOptions::default().batch_size as u64);
+    // How long it must take at the least, with the connection test's round trip.
+    let loads = groups.iter().filter_map(|g| {
+        scanned.groups.get(g).map(|c| Load {
+            name: g.clone(),
+            messages: c.messages,
+            requests: requests_for(c.messages),
+        })
+    });
+    let bound = Bound::new(
+        loads,
+        state.run_options.rate,
+        RoundTrip::Measured(live.round_trip),
+    );
     let mut lines = vec![
         format!(
             "Import {} messages of {} ({} group{}) into SDKAppID {} at {}, signed as {}:",
@@ -173,25 +189,13 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
             }
         ),
         format!(
-            "About {} requests at up to {} a second, {} groups at once.",
+            "About {} requests at up to {} a second, {} groups at once; expected duration {}.",
             count(requests),
             state.run_options.rate,
-            state.run_options.lanes
+            state.run_options.lanes,
+            bound.clause()
         ),
     ];
-    let loads = groups.iter().filter_map(|g| {
-        scanned.groups.get(g).map(|c| Load {
-            name: g.clone(),
-            messages: c.messages,
-            requests: requests_for(c.messages),
-        })
-    });
-    let bound = Bound::new(
-        loads,
-        state.run_options.rate,
-        RoundTrip::Measured(live.round_trip),
-    );
-    lines.push(bound.sentence());
     if invalid > 0 {
         lines.push(format!(
             "{} staged messages are invalid: each pauses its group until you fix or skip it.",
@@ -229,6 +233,9 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
             risky.join(", ")
         ));
     }
+    if bursts.messages > 0 {
+        lines.push(same_second_line(state, &bursts));
+    }
     lines.push(match state.run_options.on_message_error {
         OnMessageError::Pause => {
             "A refused message pauses its group until you decide (retry, fix, skip, stop).".into()
@@ -247,6 +254,60 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
         lines,
         on_yes: Pending::Launch(groups),
     }));
+}
+
+/// How the confirmation's line about bursts begins (the toggle finds it by this).
+const SAME_SECOND: &str = "Same second: ";
+
+/// The confirmation's line about bursts: what the chosen `--same-second` does with them, and
+/// the key that chooses the other.
+fn same_second_line(state: &AppState, bursts: &Bursts) -> String {
+    let key = state.keymap.name(Place::Confirm, Action::ToggleSameSecond);
+    let what = match state.run_options.same_second {
+        SameSecond::Keep => format!(
+            "keep. {} messages sit in seconds holding more than {}: they go at their SendTime, split across requests, and a service strict about equal times refuses {} of them. {key} spreads them instead.",
+            count(bursts.messages as u64),
+            bursts.request,
+            count(bursts.keep_refusable as u64)
+        ),
+        SameSecond::Spread => format!(
+            "spread. {} messages sit in seconds holding more than {}: {} go up to {} s later than staged, each move recorded. {key} keeps every SendTime instead.",
+            count(bursts.messages as u64),
+            bursts.request,
+            count(bursts.spread_moved as u64),
+            bursts.spread_largest_shift
+        ),
+    };
+    format!("{SAME_SECOND}{what}")
+}
+
+/// Switches the launch's `--same-second` between keep and spread and says so in `confirm`
+/// (only a launch of groups with bursts asks).
+pub fn toggle_same_second(state: &mut AppState, confirm: &mut Confirm) {
+    let Pending::Launch(groups) = &confirm.on_yes else {
+        return;
+    };
+    let Some(at) = confirm
+        .lines
+        .iter()
+        .position(|l| l.starts_with(SAME_SECOND))
+    else {
+        return;
+    };
+    let Some(scanned) = &state.files.scanned else {
+        return;
+    };
+    let mut bursts = Bursts::default();
+    for g in groups {
+        if let Some(c) = scanned.groups.get(g) {
+            bursts.add(&c.bursts);
+        }
+    }
+    state.run_options.same_second = match state.run_options.same_second {
+        SameSecond::Keep => SameSecond::Spread,
+        SameSecond::Spread => SameSecond::Keep,
+    };
+    confirm.lines[at] = same_second_line(state, &bursts);
 }
 
 /// The operator said yes: the run starts.
