@@ -32,6 +32,8 @@
 //!   `context` (what lanes share), `service` (the seam to the REST client).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
 //!   `printer` (the headless lines and JSON).
+//! - Proof: `verify/` (`timport verify`: every target read back and compared with the ledger
+//!   and the staged files, resumable).
 //!
 //! # Decisions where the service's docs are silent (docs/ARCHITECTURE.md collects them all)
 //! - A request is recorded in flight, then takes its rate slot, then goes: nothing awaits
@@ -91,6 +93,7 @@ pub mod service;
 pub mod settle;
 pub mod staged;
 pub mod target;
+pub mod verify;
 pub mod work;
 
 pub use control::{Control, Decision};

@@ -14,8 +14,10 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::LedgerError;
 
-/// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+/// The schema version this code writes (`PRAGMA user_version`). 2 added the verification
+/// tables and an index (`verify`); every change so far is additive, so an older ledger is
+/// brought up to date by creating what it lacks.
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -125,6 +127,7 @@ pub fn open_for_writing(path: &Path) -> Result<Connection, LedgerError> {
         });
     }
     conn.execute_batch(SCHEMA)
+        .and_then(|()| conn.execute_batch(super::verify::SCHEMA))
         .and_then(|()| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
         .map_err(|e| LedgerError::open(path, e))?;
     Ok(conn)
