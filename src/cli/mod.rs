@@ -20,6 +20,7 @@ mod run;
 mod sandbox;
 mod usersig;
 mod validate;
+mod verify;
 
 /// timport: migrate chat history into Tencent Cloud Chat (import_group_msg).
 #[derive(Debug, Parser)]
@@ -51,6 +52,8 @@ pub enum Command {
     Run(RunArgs),
     /// Summarise a run from the ledger.
     Report(ReportArgs),
+    /// Read every target of a run back and compare it with the ledger and the staged files.
+    Verify(VerifyArgs),
     /// Print a UserSig for the configured admin.
     Usersig(UsersigArgs),
 }
@@ -201,6 +204,28 @@ pub struct ReportArgs {
     pub json: bool,
 }
 
+/// `timport verify`
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// Run id (default: the latest).
+    pub run: Option<String>,
+    /// Only these groups, with their topics (repeatable).
+    #[arg(long)]
+    pub group: Vec<String>,
+    /// One JSON object per finding on stdout (each target's result and a summary after).
+    #[arg(long)]
+    pub json: bool,
+    /// Reads per second, at most 200 (default: the profile's rate, else 180).
+    #[arg(long, env = "TIMPORT_RATE")]
+    pub rate: Option<u32>,
+    /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
+    #[arg(long, env = "TIMPORT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    /// Start a new verification instead of going on with an unfinished one.
+    #[arg(long)]
+    pub restart: bool,
+}
+
 /// `timport usersig`
 #[derive(Debug, Clone, Args)]
 pub struct UsersigArgs {
@@ -230,6 +255,7 @@ pub fn main() -> ExitCode {
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Run(args)) => run::run(&cli.connect, &args),
         Some(Command::Report(args)) => report::run(&cli.connect, &args),
+        Some(Command::Verify(args)) => verify::run(&cli.connect, &args),
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()

@@ -2,8 +2,9 @@
 //! target of a run back from the service and comparing each message with the ledger and the
 //! staged file (sender, time sent, body, `Random`, order).
 //!
-//! Owns: the walk through each group, the comparison, the verification's records in the ledger
-//! (`ledger::verify`), and its events ([`VerifyEvent`]). Must not touch: the terminal (it emits
+//! Owns: the walk through each group, the comparison (`compare`), the verification's records in
+//! the ledger (`ledger::verify`), its pacing (`pace`), its events ([`VerifyEvent`], `finding`)
+//! and their headless lines (`printer`). Must not touch: the terminal (it emits
 //! events; `cli::verify` and the console show them).
 //!
 //! # How a target is read
@@ -34,6 +35,7 @@
 mod compare;
 mod finding;
 mod pace;
+pub mod printer;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

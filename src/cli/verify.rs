@@ -1,0 +1,266 @@
+//! `timport verify [RUN] [--group G]... [--rate N] [--ledger PATH] [--restart] [--json]`: reads
+//! every target of a run back and compares it with the ledger and the staged files.
+//!
+//! Order of things: settle the options and the connection (bad ones: exit 2), open the ledger
+//! and find the run (the latest by default), refuse a connection to another app than the run's
+//! (exit 2), scan the run's staging directory (it must be unchanged since the run began), then
+//! verify: findings as JSON lines on stdout with `--json`, lines for people and a progress bar
+//! (rate, ETA) on stderr. Ctrl-C stops after the window at work; the next `timport verify`
+//! goes on from there. Exit codes: 0 everything matches, 1 something differs, 2 bad input,
+//! 3 a group could not be read, 130 interrupted (docs/reference.md#exit-codes).
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::ClientOptions;
+use crate::cli::{Exit, VerifyArgs};
+use crate::clock::unix_now;
+use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
+use crate::engine::ledger::{Ledger, runs};
+use crate::engine::verify::printer::{human_line, json_line};
+use crate::engine::verify::{ReadPace, VerifyEvent, VerifyOptions, VerifyRequest, verify};
+use crate::engine::{MAX_RATE, Target};
+use crate::escape;
+use crate::staging::{ScanOptions, scan};
+
+/// Runs the command.
+pub fn run(connect: &ConnectArgs, args: &VerifyArgs) -> Exit {
+    let prepared = match prepare(connect, args) {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("timport: {}", escape::text(&message));
+            return Exit::BadInput;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(4)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("timport: cannot start the async runtime: {e}");
+            return Exit::Stopped;
+        }
+    };
+    runtime.block_on(execute(prepared, args.json))
+}
+
+/// Everything settled before the first read.
+struct Prepared {
+    connection: Connection,
+    request: VerifyRequest,
+    rate: u32,
+}
+
+fn prepare(connect: &ConnectArgs, args: &VerifyArgs) -> Result<Prepared, String> {
+    let run = args
+        .run
+        .as_deref()
+        .map(|r| {
+            r.parse::<i64>()
+                .map_err(|_| format!("RUN must be a run number (see `timport report`), not '{r}'"))
+        })
+        .transpose()?;
+    let flags = RunFlags {
+        rate: args.rate,
+        ledger: args.ledger.clone(),
+        ..RunFlags::default()
+    };
+    let settings = Settings::from_env(connect, &flags).map_err(|e| e.to_string())?;
+    if let Some(problem) = settings.source_problem() {
+        return Err(problem.to_string());
+    }
+    let rate = settings.run.rate;
+    if rate == 0 || rate > MAX_RATE {
+        return Err(format!(
+            "--rate {rate} is out of range: give 1 to {MAX_RATE} reads per second (group_msg_get_simple allows {MAX_RATE}/s for the whole app)"
+        ));
+    }
+    let path = settings.run.ledger.clone();
+    let connection = settings.connection().map_err(|e| e.to_string())?;
+    for warning in &connection.warnings {
+        eprintln!("timport: warning: {warning}");
+    }
+    if !path.exists() {
+        return Err(format!(
+            "no ledger at {} (no run has used it yet): give the run's --ledger",
+            escape::path(&path)
+        ));
+    }
+    let ledger = Ledger::open(&path).map_err(|e| e.to_string())?;
+    let record = ledger
+        .call_blocking(move |c| match run {
+            Some(id) => runs::run_by_id(c, id),
+            None => runs::latest_run(c),
+        })
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| match run {
+            Some(id) => format!("the ledger has no run {id}"),
+            None => "the ledger has no run yet".to_owned(),
+        })?;
+    same_app(&record.options, &connection, record.id)?;
+    let root = std::path::PathBuf::from(&record.staging_root);
+    let staging = scan(&root, &ScanOptions::new(unix_now())).map_err(|e| {
+        format!(
+            "cannot read run {}'s staged files at {}: {e}",
+            record.id,
+            escape::path(&root)
+        )
+    })?;
+    crate::heap::release_free_memory();
+    let only = args.group.iter().map(|g| Target::new(g, None)).collect();
+    let only = expand_groups(&ledger, record.id, only)?;
+    Ok(Prepared {
+        connection,
+        request: VerifyRequest {
+            ledger,
+            run_id: record.id,
+            only,
+            staging: Arc::new(staging),
+            restart: args.restart,
+            options: VerifyOptions::default(),
+        },
+        rate,
+    })
+}
+
+/// Refuses to verify a run against another app than the one it imported into (every message
+/// would read as missing); warns when only the endpoint differs (a backup domain is fine).
+fn same_app(options: &str, connection: &Connection, run_id: i64) -> Result<(), String> {
+    let recorded: serde_json::Value = serde_json::from_str(options).unwrap_or_default();
+    if let Some(app) = recorded["sdkappid"].as_u64()
+        && app != connection.sdkappid
+    {
+        return Err(format!(
+            "run {run_id} imported into app {app}; the connection is to app {}: verify with the run's app",
+            connection.sdkappid
+        ));
+    }
+    if let Some(endpoint) = recorded["endpoint"].as_str()
+        && endpoint != connection.endpoint.base()
+    {
+        eprintln!(
+            "timport: warning: run {run_id} imported through {}; reading back through {}",
+            escape::text(endpoint),
+            connection.endpoint.base()
+        );
+    }
+    Ok(())
+}
+
+/// `--group G` means the group and all its topics, as `timport run` reads it.
+fn expand_groups(ledger: &Ledger, run_id: i64, groups: Vec<Target>) -> Result<Vec<Target>, String> {
+    if groups.is_empty() {
+        return Ok(groups);
+    }
+    let all = ledger
+        .call_blocking(move |c| crate::engine::ledger::targets::targets_of(c, run_id))
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for g in &groups {
+        let found: Vec<Target> = all
+            .iter()
+            .filter(|t| t.target.group() == g.group())
+            .map(|t| t.target.clone())
+            .collect();
+        if found.is_empty() {
+            return Err(format!("run {run_id} has no group {}", g.group()));
+        }
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+async fn execute(p: Prepared, json: bool) -> Exit {
+    let client = match p.connection.client(ClientOptions::default()) {
+        Ok(client) => client,
+        Err(e) => return fail(&e.to_string(), Exit::BadInput),
+    };
+    let (tx, rx) = mpsc::channel(1024);
+    let stop = CancellationToken::new();
+    tokio::spawn(interrupts(stop.clone()));
+    let printer = tokio::task::spawn_blocking(move || print_events(rx, json));
+    let result = verify(Arc::new(client), p.request, ReadPace::own(p.rate), tx, stop).await;
+    let _ = printer.await;
+    match result {
+        Ok(summary) => summary.exit(),
+        Err(e) => fail(&e.to_string(), e.exit()),
+    }
+}
+
+fn fail(message: &str, exit: Exit) -> Exit {
+    eprintln!("timport: {}", escape::text(message));
+    exit
+}
+
+/// First Ctrl-C: stop after the window at work. Second: exit at once.
+async fn interrupts(stop: CancellationToken) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    eprintln!(
+        "\ntimport: stopping after the window at work (Ctrl-C again to quit at once); `timport verify` goes on from there"
+    );
+    stop.cancel();
+    if tokio::signal::ctrl_c().await.is_ok() {
+        std::process::exit(i32::from(Exit::Interrupted.code()));
+    }
+}
+
+/// JSON lines on stdout (with `--json`), lines for people and a progress bar on stderr.
+fn print_events(mut events: mpsc::Receiver<VerifyEvent>, json: bool) {
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} messages compared  {msg}  {per_sec}  eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    });
+    let stdout = std::io::stdout();
+    while let Some(event) = events.blocking_recv() {
+        if json && let Some(line) = json_line(&event) {
+            let mut out = stdout.lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+        if let Some(bar) = &bar {
+            match &event {
+                VerifyEvent::VerifyStarted {
+                    expected, checked, ..
+                } => {
+                    bar.set_length(*expected);
+                    bar.set_position(*checked);
+                    bar.reset_eta();
+                }
+                VerifyEvent::Progress {
+                    checked,
+                    differences,
+                    ..
+                } => {
+                    bar.set_position(*checked);
+                    bar.set_message(format!("{differences} difference(s)"));
+                }
+                _ => {}
+            }
+        }
+        if let Some(line) = human_line(&event) {
+            match &bar {
+                Some(bar) => bar.println(format!("timport: {line}")),
+                None => eprintln!("timport: {line}"),
+            }
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+}
