@@ -196,6 +196,12 @@ pub struct ReportArgs {
     /// Write the failed messages as a staging file.
     #[arg(long)]
     pub failed_out: Option<PathBuf>,
+    /// Write a sign-off report: one self-contained HTML page (no network needed to read it).
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Write the sign-off report as Markdown.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
     /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
     #[arg(long, env = "TIMPORT_LEDGER")]
     pub ledger: Option<PathBuf>,

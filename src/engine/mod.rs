@@ -31,7 +31,7 @@
 //!   and the run's end status),
 //!   `context` (what lanes share), `service` (the seam to the REST client).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
-//!   `printer` (the headless lines and JSON).
+//!   `printer` (the headless lines and JSON), `signoff/` (the sign-off report: HTML, Markdown).
 //! - Proof: `verify/` (`timport verify`: every target read back and compared with the ledger
 //!   and the staged files, resumable).
 //!
@@ -91,6 +91,7 @@ pub mod report;
 pub mod run;
 pub mod service;
 pub mod settle;
+pub mod signoff;
 pub mod staged;
 pub mod target;
 pub mod verify;

@@ -129,23 +129,13 @@ pub fn reads(sandbox: &SandboxHandle) -> u64 {
 }
 
 /// How a test verifies.
+#[derive(Default)]
 pub struct How {
     pub only: Vec<Target>,
     pub restart: bool,
     pub options: VerifyOptions,
     /// Stop after this many windows were compared (a `Progress` event each).
     pub stop_after: Option<usize>,
-}
-
-impl Default for How {
-    fn default() -> Self {
-        How {
-            only: Vec::new(),
-            restart: false,
-            options: VerifyOptions::default(),
-            stop_after: None,
-        }
-    }
 }
 
 /// Verifies the run in process; the summary (or why not) and every event.

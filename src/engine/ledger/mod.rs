@@ -15,7 +15,8 @@
 //! Files: `schema` (tables, pragmas, durability choice), `runs` (runs and file fingerprints),
 //! `targets`, `requests` (the in-flight / answered / unknown life of a request), `messages`
 //! (per-message states and what resume restores), `decisions`, `read` (the queries of reports),
-//! `verify` (verifications: progress per target, counts, findings).
+//! `verify` (verifications: progress per target, counts, findings), `signoff` (the queries of a
+//! sign-off report).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -29,6 +30,7 @@ pub mod read;
 pub mod requests;
 pub mod runs;
 pub mod schema;
+pub mod signoff;
 pub mod targets;
 pub mod verify;
 

@@ -4,7 +4,7 @@
 //!
 //! Also what a verification reads of the run: the messages recorded done in a range of
 //! `MsgSeq`s (an index on `(target_id, msg_seq)` keeps that a lookup however big the run), with
-//! the edited body for those the operator edited, and the time each was sent (`sent_time` when
+//! the edited body for those the operator edited (an index on the decisions' message), and the time each was sent (`sent_time` when
 //! the ledger has that column, else `send_time`).
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -18,6 +18,7 @@ use crate::engine::verify::{
 /// The tables (created with the others; `IF NOT EXISTS` keeps it additive).
 pub(super) const SCHEMA: &str = "
 CREATE INDEX IF NOT EXISTS messages_by_seq ON messages (target_id, msg_seq);
+CREATE INDEX IF NOT EXISTS decisions_by_message ON decisions (message_id);
 CREATE TABLE IF NOT EXISTS verifications (
     id          INTEGER PRIMARY KEY,
     run_id      INTEGER NOT NULL REFERENCES runs(id),

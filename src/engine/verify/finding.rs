@@ -288,6 +288,24 @@ impl VerifySummary {
     }
 }
 
+/// The latest verification of a run, as a report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerificationLine {
+    /// Its id.
+    pub verification_id: i64,
+    /// `running` (or killed while running), `done`, `interrupted` or `stopped`.
+    pub status: String,
+    /// Unix ms.
+    pub started_at: i64,
+    /// Unix ms of the latest invocation's end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<i64>,
+    /// Per target it reached.
+    pub targets: Vec<TargetVerified>,
+    /// The sum.
+    pub totals: VerifyCounts,
+}
+
 /// What a verification tells as it goes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -317,7 +335,7 @@ pub enum VerifyEvent {
         differences: u64,
     },
     /// A difference.
-    Finding(Finding),
+    Finding(Box<Finding>),
     /// Reading a group ran into trouble (retried, or the target failed).
     Trouble {
         /// The lane.

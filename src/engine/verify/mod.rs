@@ -48,8 +48,8 @@ use tokio_util::sync::CancellationToken;
 
 pub use compare::{Expected, WindowOutcome, compare_window, differences, found_view};
 pub use finding::{
-    Finding, FindingKind, MessageView, TargetVerified, TargetVerifyState, VerifyCounts,
-    VerifyEvent, VerifyStatus, VerifySummary,
+    Finding, FindingKind, MessageView, TargetVerified, TargetVerifyState, VerificationLine,
+    VerifyCounts, VerifyEvent, VerifyStatus, VerifySummary,
 };
 pub use pace::ReadPace;
 
@@ -149,6 +149,35 @@ impl<S> Walk<S> {
     async fn emit(&self, event: VerifyEvent) {
         let _ = self.events.send(event).await;
     }
+}
+
+/// The latest verification of run `run_id` (whose targets are `targets`), as reports show it;
+/// `None` when the run was never verified.
+pub fn latest(
+    conn: &rusqlite::Connection,
+    run_id: i64,
+    targets: &[TargetRecord],
+) -> Result<Option<VerificationLine>, LedgerError> {
+    let Some(v) = records::latest_of_run(conn, run_id)? else {
+        return Ok(None);
+    };
+    let mut lines = Vec::new();
+    let mut totals = VerifyCounts::default();
+    for (target_id, p) in records::progress_of(conn, v.id)? {
+        let Some(t) = targets.iter().find(|t| t.id == target_id) else {
+            continue;
+        };
+        totals.add(&p.counts);
+        lines.push(verified(&t.target, &p));
+    }
+    Ok(Some(VerificationLine {
+        verification_id: v.id,
+        status: v.status,
+        started_at: v.started_at,
+        finished_at: v.finished_at,
+        targets: lines,
+        totals,
+    }))
 }
 
 /// Checks that `staging` is the run's staging directory, unchanged since the run began.
@@ -465,7 +494,7 @@ async fn walk_windows<S: ImportService>(
         let new = out.findings.len() as u64;
         let differences = walk.differences.fetch_add(new, Ordering::Relaxed) + new;
         for f in out.findings {
-            walk.emit(VerifyEvent::Finding(f)).await;
+            walk.emit(VerifyEvent::Finding(Box::new(f))).await;
         }
         walk.emit(VerifyEvent::Progress {
             target: target.clone(),

@@ -118,7 +118,7 @@ mod tests {
             differences: 0,
         };
         assert_eq!((json_line(&progress), human_line(&progress)), (None, None));
-        let finding = VerifyEvent::Finding(Finding {
+        let finding = VerifyEvent::Finding(Box::new(Finding {
             kind: FindingKind::Extra,
             target: Target::new("g\u{1b}[2J", None),
             source: None,
@@ -127,7 +127,7 @@ mod tests {
             staged: None,
             found: None,
             note: "not from this run".into(),
-        });
+        }));
         let json: serde_json::Value = serde_json::from_str(&json_line(&finding).unwrap()).unwrap();
         assert_eq!(
             (json["event"].as_str(), json["kind"].as_str()),
