@@ -14,6 +14,7 @@ pub use crate::exit::Exit;
 
 mod console;
 pub mod demo;
+mod headless;
 mod plan;
 mod report;
 mod run;

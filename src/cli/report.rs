@@ -24,14 +24,7 @@ pub fn run(connect: &ConnectArgs, args: &ReportArgs) -> Exit {
 }
 
 fn report(connect: &ConnectArgs, args: &ReportArgs) -> Result<(), String> {
-    let run = args
-        .run
-        .as_deref()
-        .map(|r| {
-            r.parse::<i64>()
-                .map_err(|_| format!("RUN must be a run number (see `timport report`), not '{r}'"))
-        })
-        .transpose()?;
+    let run = crate::cli::headless::run_number(args.run.as_deref())?;
     let flags = RunFlags {
         ledger: args.ledger.clone(),
         ..RunFlags::default()

@@ -9,15 +9,13 @@
 //! goes on from there. Exit codes: 0 everything matches, 1 something differs, 2 bad input,
 //! 3 a group could not be read, 130 interrupted (docs/reference.md#exit-codes).
 
-use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::ClientOptions;
+use crate::cli::headless::{self, fail};
 use crate::cli::{Exit, VerifyArgs};
 use crate::clock::unix_now;
 use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
@@ -30,25 +28,7 @@ use crate::staging::{ScanOptions, scan};
 
 /// Runs the command.
 pub fn run(connect: &ConnectArgs, args: &VerifyArgs) -> Exit {
-    let prepared = match prepare(connect, args) {
-        Ok(p) => p,
-        Err(message) => {
-            eprintln!("timport: {}", escape::text(&message));
-            return Exit::BadInput;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .max_blocking_threads(4)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("timport: cannot start the async runtime: {e}");
-            return Exit::Stopped;
-        }
-    };
-    runtime.block_on(execute(prepared, args.json))
+    headless::run(|| prepare(connect, args), |p| execute(p, args.json))
 }
 
 /// Everything settled before the first read.
@@ -59,14 +39,7 @@ struct Prepared {
 }
 
 fn prepare(connect: &ConnectArgs, args: &VerifyArgs) -> Result<Prepared, String> {
-    let run = args
-        .run
-        .as_deref()
-        .map(|r| {
-            r.parse::<i64>()
-                .map_err(|_| format!("RUN must be a run number (see `timport report`), not '{r}'"))
-        })
-        .transpose()?;
+    let run = headless::run_number(args.run.as_deref())?;
     let flags = RunFlags {
         rate: args.rate,
         ledger: args.ledger.clone(),
@@ -194,11 +167,6 @@ async fn execute(p: Prepared, json: bool) -> Exit {
     }
 }
 
-fn fail(message: &str, exit: Exit) -> Exit {
-    eprintln!("timport: {}", escape::text(message));
-    exit
-}
-
 /// First Ctrl-C: stop after the window at work. Second: exit at once.
 async fn interrupts(stop: CancellationToken) {
     if tokio::signal::ctrl_c().await.is_err() {
@@ -215,23 +183,12 @@ async fn interrupts(stop: CancellationToken) {
 
 /// JSON lines on stdout (with `--json`), lines for people and a progress bar on stderr.
 fn print_events(mut events: mpsc::Receiver<VerifyEvent>, json: bool) {
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} messages compared  {msg}  {per_sec}  eta {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        bar
-    });
-    let stdout = std::io::stdout();
+    let bar = headless::progress_bar(
+        "{bar:40} {pos}/{len} messages compared  {msg}  {per_sec}  eta {eta}",
+    );
     while let Some(event) = events.blocking_recv() {
         if json && let Some(line) = json_line(&event) {
-            let mut out = stdout.lock();
-            let _ = writeln!(out, "{line}");
-            let _ = out.flush();
+            headless::print_json(&line);
         }
         if let Some(bar) = &bar {
             match &event {
@@ -254,10 +211,7 @@ fn print_events(mut events: mpsc::Receiver<VerifyEvent>, json: bool) {
             }
         }
         if let Some(line) = human_line(&event) {
-            match &bar {
-                Some(bar) => bar.println(format!("timport: {line}")),
-                None => eprintln!("timport: {line}"),
-            }
+            headless::say(bar.as_ref(), &line);
         }
     }
     if let Some(bar) = bar {
