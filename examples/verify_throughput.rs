@@ -37,7 +37,11 @@ const READ_LIMIT: f64 = 20.0 * 200.0;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let groups: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(10);
-    let per_group: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(10_000);
+    let per_group: usize = args
+        .next()
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(10_000);
     let now = unix_now();
     let dir = tempfile::tempdir()?;
     let staging = dir.path().join("staging");
@@ -85,7 +89,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         started.elapsed().as_secs_f64()
     );
     for (rate, restart) in [(200, false), (180, true)] {
-        measure(&sandbox, &client, &scanned, &ledger_path, run_id, rate, restart).await?;
+        measure(
+            &sandbox,
+            &client,
+            &scanned,
+            &ledger_path,
+            run_id,
+            rate,
+            restart,
+        )
+        .await?;
     }
     sandbox.shutdown().await;
     Ok(())
@@ -136,7 +149,11 @@ async fn measure(
     restart: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let before = sandbox.stats();
-    let reads_before = before.requests.get("group_msg_get_simple").copied().unwrap_or(0);
+    let reads_before = before
+        .requests
+        .get("group_msg_get_simple")
+        .copied()
+        .unwrap_or(0);
     let refusals_before = before.refusals.get(&60007).copied().unwrap_or(0);
     let (tx, mut rx) = mpsc::channel(1024);
     let timing = tokio::spawn(async move {
@@ -169,7 +186,12 @@ async fn measure(
     let elapsed = started.elapsed();
     let (first, last) = timing.await?;
     let stats = sandbox.stats();
-    let reads = stats.requests.get("group_msg_get_simple").copied().unwrap_or(0) - reads_before;
+    let reads = stats
+        .requests
+        .get("group_msg_get_simple")
+        .copied()
+        .unwrap_or(0)
+        - reads_before;
     let refusals = stats.refusals.get(&60007).copied().unwrap_or(0) - refusals_before;
     let span = match (first, last) {
         (Some(a), Some(b)) => b.duration_since(a),

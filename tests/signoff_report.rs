@@ -225,6 +225,15 @@ async fn the_binary_writes_a_private_report_of_a_verified_run() {
             && text.contains("40 of 40 as sent, no difference"),
         "{text}"
     );
+    let json = support::binary::timport_command(home.path())
+        .args(["report", "--json", "--ledger"])
+        .arg(&imp.ledger)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("one JSON object");
+    assert_eq!(json["verification"]["status"], "done");
+    assert_eq!(json["verification"]["totals"]["verified"], 40);
+    assert_eq!(json["verification"]["targets"][0]["target"]["group"], "g0");
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("Verified: all 40 messages"), "{page}");
     assert!(page.contains("<td>g0</td>"));
