@@ -7,8 +7,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::ledger::Ledger;
-use crate::engine::verify::{ReadPace, VerifyOptions, VerifyRequest, verify};
+use crate::engine::verify::{ReadPace, VerifyOptions, VerifyRequest, open_ledger, verify};
 
 use super::super::effect::VerifyLaunch;
 use super::super::msg::Msg;
@@ -23,10 +22,8 @@ pub(super) async fn run(
     stop: CancellationToken,
     tx: mpsc::Sender<Msg>,
 ) -> Result<(), String> {
-    let path = launch.ledger.clone();
-    let ledger = tokio::task::spawn_blocking(move || Ledger::open(&path))
+    let ledger = open_ledger(&launch.ledger)
         .await
-        .map_err(|e| format!("opening the ledger failed: {e}"))?
         .map_err(|e| e.to_string())?;
     let (etx, mut erx) = mpsc::channel(EVENTS);
     let forward = tokio::spawn(async move {

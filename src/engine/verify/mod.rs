@@ -151,6 +151,22 @@ impl<S> Walk<S> {
     }
 }
 
+/// Opens the ledger at `path` for a verification (it records its progress there); a file that
+/// does not exist is bad input (no run has used it), not a new ledger.
+pub async fn open_ledger(path: &std::path::Path) -> Result<Ledger, VerifyError> {
+    if !path.exists() {
+        return Err(VerifyError::Input(format!(
+            "no ledger at {} (no run has used it yet)",
+            crate::escape::path(path)
+        )));
+    }
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || Ledger::open(&path))
+        .await
+        .map_err(|e| VerifyError::Input(format!("opening the ledger failed: {e}")))?
+        .map_err(VerifyError::Ledger)
+}
+
 /// The latest verification of run `run_id` (whose targets are `targets`), as reports show it;
 /// `None` when the run was never verified.
 pub fn latest(
