@@ -215,3 +215,47 @@ fn summary(status: VerifyStatus, differences: u64) -> VerifySummary {
         totals,
     }
 }
+
+#[test]
+fn while_the_run_goes_only_lanes_that_are_over_are_verified() {
+    use timport::engine::LaneState;
+    let mut s = running();
+    assert!(s.run.active);
+    s.run.focus = RunFocus::Lanes;
+    let moving = s
+        .run
+        .lanes
+        .iter()
+        .position(|l| l.state == LaneState::Running)
+        .expect("a lane importing");
+    s.run.lane_view.select_row(moving);
+    let effects = press(&mut s, KeyCode::Char('v'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        s.status
+            .clone()
+            .expect("said")
+            .text
+            .contains("still importing"),
+        "{:?}",
+        s.status
+    );
+    let effects = press(&mut s, KeyCode::Char('V'));
+    let [Effect::Verify(v)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let over: Vec<_> = s
+        .run
+        .lanes
+        .iter()
+        .filter(|l| {
+            !matches!(
+                l.state,
+                LaneState::Running | LaneState::Settling | LaneState::Waiting
+            )
+        })
+        .map(|l| l.target.clone())
+        .collect();
+    assert!(!over.is_empty() && over.len() < s.run.lanes.len());
+    assert_eq!(v.only, over);
+}

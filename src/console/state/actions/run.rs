@@ -134,17 +134,65 @@ fn verify(state: &mut AppState, lane: bool) -> Vec<Effect> {
     } else {
         None
     };
+    // A lane still importing would read as differences: while the run goes, only the lanes
+    // that are over are verified (sharing the run's budget).
+    let importing = |l: &Lane| {
+        state.run.active
+            && matches!(
+                l.state,
+                LaneState::Running | LaneState::Settling | LaneState::Waiting
+            )
+    };
+    let only: Vec<_> = match &scope {
+        Some(target) => {
+            if let Some(l) = state
+                .run
+                .lane_of(target)
+                .and_then(|i| state.run.lanes.get(i))
+                && importing(l)
+            {
+                state.say(
+                    Level::Info,
+                    format!("{target} is still importing: verify it once it is over"),
+                );
+                return Vec::new();
+            }
+            vec![target.clone()]
+        }
+        None if state.run.active => {
+            let over: Vec<_> = state
+                .run
+                .lanes
+                .iter()
+                .filter(|l| !importing(l))
+                .map(|l| l.target.clone())
+                .collect();
+            if over.is_empty() {
+                state.say(
+                    Level::Info,
+                    "Every lane is still importing: verify once one is over",
+                );
+                return Vec::new();
+            }
+            over
+        }
+        None => Vec::new(),
+    };
+    let what = match &scope {
+        Some(t) => t.to_string(),
+        None if !only.is_empty() => {
+            format!("the {} lanes of run {run_id} that are over", only.len())
+        }
+        None => format!("run {run_id}"),
+    };
     let launch = VerifyLaunch {
         run_id,
-        only: scope.iter().cloned().collect(),
+        only,
         client: live.client.clone(),
         staging: scanned.staging.clone(),
         ledger: state.locations.ledger.clone(),
         rate: state.run_options.rate,
     };
-    let what = scope
-        .as_ref()
-        .map_or_else(|| format!("run {run_id}"), ToString::to_string);
     state.run.verify_started(scope, state.now_ms);
     state.say(
         Level::Info,
