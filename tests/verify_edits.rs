@@ -121,3 +121,32 @@ async fn an_edited_message_is_compared_with_its_edit_and_a_skipped_one_is_not_ex
     assert_eq!(staged.body[0]["MsgContent"]["Text"], "e3-1");
     assert_eq!(summary.totals.changed, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_where_nothing_landed_verifies_as_done_with_nothing_expected() {
+    let t0 = unix_now() - 500_000;
+    let sandbox = common::start(guard_support::group_config(common::config(), true)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let staging = dir.path().join("staging");
+    stage(
+        &staging,
+        &[Line::EmptyBody(t0 + 10), Line::EmptyBody(t0 + 20)],
+    );
+    let ledger = dir.path().join("ledger.sqlite3");
+    let mut decider = Decider::new(vec![Dec::Skip]);
+    let ran = invoke(
+        Arc::new(common::client(&sandbox)),
+        &staging,
+        &ledger,
+        options(true),
+        100,
+        &mut decider,
+        None,
+    )
+    .await;
+    assert_eq!(ran.exit, Some(1), "both skipped");
+    assert!(sandbox.messages(guard_support::GROUP).is_empty());
+    let (summary, events) = verify_now(&sandbox, &staging, &ledger).await;
+    assert_eq!(summary.exit(), timport::exit::Exit::Done, "{events:#?}");
+    assert_eq!((summary.totals.expected, summary.totals.reads), (0, 1));
+}

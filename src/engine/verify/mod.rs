@@ -389,6 +389,9 @@ async fn verify_target<S: ImportService>(
                 p.counts.preexisting = newest_seq;
                 p.next_seq = p.end_seq + 1;
             }
+            if p.next_seq > p.end_seq {
+                p.state = TargetVerifyState::Done;
+            }
         }
         Err(ReadEnd::Failed(failure)) => {
             p.state = TargetVerifyState::Failed;
