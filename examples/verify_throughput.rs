@@ -125,6 +125,7 @@ async fn import(
             ..RunOptions::default()
         },
         new_run: false,
+        command: "verify_throughput (example)".into(),
     })
     .await?;
     let run_id = active.opened().run.id;

@@ -39,6 +39,7 @@ fn meta(file: &str, line: u32, text: &str) -> (MessageMeta, String) {
         from_account: Some("alice".into()),
         send_time: Some(time),
         random: Some(line),
+        fingerprint: None,
     };
     let body = json!({"From_Account": "alice", "SendTime": time, "Random": line,
         "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": text}}]})

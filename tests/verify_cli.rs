@@ -1,6 +1,7 @@
 //! `timport verify` through the real binary against the in-process sandbox: exit codes (0 all
 //! match, 1 differences, 2 bad input, 3 a group that cannot be read), the `--json` findings,
-//! and a verification killed midway (`kill -9`) that goes on where it stopped.
+//! a verification killed midway (`kill -9`) that goes on where it stopped, and the ledger's lock
+//! (one writer: a verification and a run turn each other away); SIGTERM stops it like Ctrl-C.
 
 mod run_support;
 mod support;
@@ -172,6 +173,30 @@ async fn bad_input_exits_2_and_an_unreadable_group_exits_3() {
     assert_eq!(json.last().unwrap()["status"], "stopped");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_writer_on_the_ledger_turns_a_verification_away_naming_it() {
+    let (sandbox, home) = imported(1, 5).await;
+    let ledger = ledger_of(home.path());
+    let held = timport::engine::ledger::lock::LedgerLock::acquire(&ledger, "timport run").unwrap();
+    let reads = |s: &SandboxHandle| s.stats().requests.get("group_msg_get_simple").copied();
+    let before = reads(&sandbox);
+    let out = output(verify(home.path(), &sandbox, &["--json"])).await;
+    assert_eq!(out.status.code(), Some(3), "{:?}", text(&out));
+    let (stdout, err) = text(&out);
+    assert!(
+        err.contains(&format!(
+            "in use by another timport: pid {} (timport run)",
+            std::process::id()
+        )),
+        "{err}"
+    );
+    assert!(stdout.is_empty(), "nothing verified: {stdout}");
+    assert_eq!(reads(&sandbox), before, "nothing read");
+    drop(held);
+    let out = output(verify(home.path(), &sandbox, &[])).await;
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+}
+
 /// The cursor of the latest verification of `ledger`, once it has moved past `past`.
 fn wait_for_cursor(ledger: &std::path::Path, past: i64) -> i64 {
     let started = Instant::now();
@@ -217,6 +242,19 @@ async fn a_verification_killed_midway_goes_on_where_it_stopped() {
     })
     .await
     .unwrap();
+    // A verification writes to the ledger: a run on it is turned away while it goes.
+    let mut run = timport(home.path(), &sandbox);
+    run.arg("run").arg(home.path().join("staging")).arg("--yes");
+    let out = output(run).await;
+    assert_eq!(out.status.code(), Some(3), "{:?}", text(&out));
+    assert!(
+        text(&out).1.contains(&format!(
+            "in use by another timport: pid {} (timport verify)",
+            child.id()
+        )),
+        "{:?}",
+        text(&out)
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let conn =
@@ -257,4 +295,53 @@ async fn a_verification_killed_midway_goes_on_where_it_stopped() {
     let left = (200 - (next as u64 - 1)).div_ceil(20);
     let reads = sandbox.stats().requests["group_msg_get_simple"] - reads_before;
     assert_eq!(reads, 1 + left);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_a_verification_like_ctrl_c_and_the_next_goes_on() {
+    let (sandbox, home) = imported(1, 200).await;
+    let ledger = ledger_of(home.path());
+    let mut slow = verify(home.path(), &sandbox, &["--rate", "1", "--json"]);
+    slow.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = slow.spawn().unwrap();
+    tokio::task::spawn_blocking({
+        let ledger = ledger.clone();
+        move || wait_for_cursor(&ledger, 21)
+    })
+    .await
+    .unwrap();
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(130), "{:?}", text(&out));
+    assert!(
+        text(&out)
+            .1
+            .contains("SIGTERM: stopping after the window at work"),
+        "{:?}",
+        text(&out)
+    );
+    assert_eq!(lines(&out).last().unwrap()["status"], "interrupted");
+    let conn =
+        rusqlite::Connection::open_with_flags(&ledger, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let status: String = conn
+        .query_row("SELECT status FROM verifications", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(status, "interrupted");
+    drop(conn);
+
+    let out = output(verify(home.path(), &sandbox, &["--json"])).await;
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let json = lines(&out);
+    assert_eq!(json[0]["resumed"], true);
+    assert_eq!(json.last().unwrap()["totals"]["verified"], 200);
 }

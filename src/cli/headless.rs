@@ -1,5 +1,6 @@
 //! What the headless commands that talk to the service share: turning a preparation into an
-//! exit code, their async runtime, the progress bar on a terminal, and where their lines go.
+//! exit code, their async runtime, the interrupts they stop on, the progress bar on a terminal,
+//! and where their lines go.
 
 use std::future::Future;
 use std::io::{IsTerminal, Write};
@@ -10,14 +11,34 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::Exit;
 use crate::escape;
 
-/// Prepares (a failure is bad input, said on stderr), then runs `execute` on the runtime.
-pub fn run<P, F>(prepare: impl FnOnce() -> Result<P, String>, execute: impl FnOnce(P) -> F) -> Exit
+/// Why a command did not start: what to say, and its exit code.
+pub struct Refusal {
+    /// Said on stderr.
+    pub message: String,
+    /// The exit code.
+    pub exit: Exit,
+}
+
+/// A plain message is bad input (exit 2).
+impl From<String> for Refusal {
+    fn from(message: String) -> Refusal {
+        Refusal {
+            message,
+            exit: Exit::BadInput,
+        }
+    }
+}
+
+/// Prepares (a failure is said on stderr: a plain message is bad input), then runs `execute` on
+/// the runtime.
+pub fn run<P, E, F>(prepare: impl FnOnce() -> Result<P, E>, execute: impl FnOnce(P) -> F) -> Exit
 where
+    E: Into<Refusal>,
     F: Future<Output = Exit>,
 {
-    let prepared = match prepare() {
+    let prepared = match prepare().map_err(Into::into) {
         Ok(p) => p,
-        Err(message) => return fail(&message, Exit::BadInput),
+        Err(Refusal { message, exit }) => return fail(&message, exit),
     };
     // Few blocking threads: they only read staged files (at most two targets at once), and each
     // thread's allocator arena keeps memory of its own.
@@ -76,4 +97,44 @@ pub fn run_number(run: Option<&str>) -> Result<Option<i64>, String> {
             .map_err(|_| format!("RUN must be a run number (see `timport report`), not '{r}'"))
     })
     .transpose()
+}
+
+/// SIGINT, SIGTERM and SIGHUP as one stream of names.
+pub struct Interrupts {
+    #[cfg(unix)]
+    unix: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl Interrupts {
+    pub fn new() -> Interrupts {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            // Streams made once: a signal between two waits is kept for the next.
+            let unix = (|| {
+                Ok::<_, std::io::Error>([
+                    signal(SignalKind::interrupt())?,
+                    signal(SignalKind::terminate())?,
+                    signal(SignalKind::hangup())?,
+                ])
+            })()
+            .ok();
+            Interrupts { unix }
+        }
+        #[cfg(not(unix))]
+        Interrupts {}
+    }
+
+    /// The next interrupt's name; `None` when none can be waited for.
+    pub async fn next(&mut self) -> Option<&'static str> {
+        #[cfg(unix)]
+        if let Some([int, term, hup]) = &mut self.unix {
+            return tokio::select! {
+                _ = int.recv() => Some("interrupted"),
+                _ = term.recv() => Some("SIGTERM"),
+                _ = hup.recv() => Some("SIGHUP"),
+            };
+        }
+        tokio::signal::ctrl_c().await.ok().map(|()| "interrupted")
+    }
 }

@@ -5,7 +5,7 @@
 //! and find the run (the latest by default), refuse a connection to another app than the run's
 //! (exit 2), scan the run's staging directory (it must be unchanged since the run began), then
 //! verify: findings as JSON lines on stdout with `--json`, lines for people and a progress bar
-//! (rate, ETA) on stderr. Ctrl-C stops after the window at work; the next `timport verify`
+//! (rate, ETA) on stderr. Ctrl-C (or SIGTERM, SIGHUP) stops after the window at work; the next `timport verify`
 //! goes on from there. Exit codes: 0 everything matches, 1 something differs, 2 bad input,
 //! 3 a group could not be read, 130 interrupted (docs/reference.md#exit-codes).
 
@@ -15,13 +15,16 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::ClientOptions;
-use crate::cli::headless::{self, fail};
+use crate::cli::headless::{self, Refusal, fail};
 use crate::cli::{Exit, VerifyArgs};
 use crate::clock::unix_now;
 use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
+use crate::engine::ledger::lock::LedgerLock;
 use crate::engine::ledger::{Ledger, runs};
 use crate::engine::verify::printer::{human_line, json_line};
-use crate::engine::verify::{ReadPace, VerifyEvent, VerifyOptions, VerifyRequest, verify};
+use crate::engine::verify::{
+    ReadPace, VerifyEvent, VerifyLedger, VerifyOptions, VerifyRequest, open_ledger_blocking, verify,
+};
 use crate::engine::{MAX_RATE, Target};
 use crate::escape;
 use crate::staging::{ScanOptions, scan};
@@ -33,12 +36,14 @@ pub fn run(connect: &ConnectArgs, args: &VerifyArgs) -> Exit {
 
 /// Everything settled before the first read.
 struct Prepared {
+    /// One writer per ledger: held until the verification ends.
+    _lock: Option<LedgerLock>,
     connection: Connection,
     request: VerifyRequest,
     rate: u32,
 }
 
-fn prepare(connect: &ConnectArgs, args: &VerifyArgs) -> Result<Prepared, String> {
+fn prepare(connect: &ConnectArgs, args: &VerifyArgs) -> Result<Prepared, Refusal> {
     let run = headless::run_number(args.run.as_deref())?;
     let flags = RunFlags {
         rate: args.rate,
@@ -47,26 +52,26 @@ fn prepare(connect: &ConnectArgs, args: &VerifyArgs) -> Result<Prepared, String>
     };
     let settings = Settings::from_env(connect, &flags).map_err(|e| e.to_string())?;
     if let Some(problem) = settings.source_problem() {
-        return Err(problem.to_string());
+        return Err(problem.to_string().into());
     }
     let rate = settings.run.rate;
     if rate == 0 || rate > MAX_RATE {
         return Err(format!(
             "--rate {rate} is out of range: give 1 to {MAX_RATE} reads per second (group_msg_get_simple allows {MAX_RATE}/s for the whole app)"
-        ));
+        )
+        .into());
     }
     let path = settings.run.ledger.clone();
     let connection = settings.connection().map_err(|e| e.to_string())?;
     for warning in &connection.warnings {
         eprintln!("timport: warning: {warning}");
     }
-    if !path.exists() {
-        return Err(format!(
-            "no ledger at {} (no run has used it yet): give the run's --ledger",
-            escape::path(&path)
-        ));
-    }
-    let ledger = Ledger::open(&path).map_err(|e| e.to_string())?;
+    // The lock before anything is read: another timport writing to the ledger turns this away.
+    let VerifyLedger { ledger, lock } = open_ledger_blocking(&path, Some("timport verify"))
+        .map_err(|e| Refusal {
+            message: e.to_string(),
+            exit: e.exit(),
+        })?;
     let record = ledger
         .call_blocking(move |c| match run {
             Some(id) => runs::run_by_id(c, id),
@@ -90,6 +95,7 @@ fn prepare(connect: &ConnectArgs, args: &VerifyArgs) -> Result<Prepared, String>
     let only = args.group.iter().map(|g| Target::new(g, None)).collect();
     let only = expand_groups(&ledger, record.id, only)?;
     Ok(Prepared {
+        _lock: lock,
         connection,
         request: VerifyRequest {
             ledger,
@@ -167,16 +173,18 @@ async fn execute(p: Prepared, json: bool) -> Exit {
     }
 }
 
-/// First Ctrl-C: stop after the window at work. Second: exit at once.
+/// First interrupt (Ctrl-C, SIGTERM or SIGHUP, as `timport run`): stop after the window at
+/// work. Second: exit at once (a killed verification goes on from its last recorded window).
 async fn interrupts(stop: CancellationToken) {
-    if tokio::signal::ctrl_c().await.is_err() {
+    let mut signals = headless::Interrupts::new();
+    let Some(name) = signals.next().await else {
         return;
-    }
+    };
     eprintln!(
-        "\ntimport: stopping after the window at work (Ctrl-C again to quit at once); `timport verify` goes on from there"
+        "\ntimport: {name}: stopping after the window at work (interrupt again to quit at once); `timport verify` goes on from there"
     );
     stop.cancel();
-    if tokio::signal::ctrl_c().await.is_ok() {
+    if signals.next().await.is_some() {
         std::process::exit(i32::from(Exit::Interrupted.code()));
     }
 }

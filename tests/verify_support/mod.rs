@@ -97,6 +97,7 @@ pub async fn import(
         },
         options: RunOptions::default(),
         new_run: false,
+        command: "timport test".into(),
     })
     .await
     .expect("the run opens");

@@ -255,10 +255,13 @@ impl Executor {
                     shared = self.running(),
                     "starting a verification"
                 );
+                // A run going in the console holds the ledger's lock; otherwise the
+                // verification takes it (another timport writing to the ledger refuses it).
+                let holder = (!self.running()).then(|| verify::HOLDER.to_owned());
                 let stop = CancellationToken::new();
                 self.verifying = Some(stop.clone());
                 self.task("the verification", move |tx| async move {
-                    verify::run(*launch, pace, stop, tx)
+                    verify::run(*launch, holder, pace, stop, tx)
                         .await
                         .err()
                         .map(Msg::VerifyFailed)

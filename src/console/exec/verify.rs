@@ -7,7 +7,9 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::verify::{ReadPace, VerifyOptions, VerifyRequest, open_ledger, verify};
+use crate::engine::verify::{
+    ReadPace, VerifyLedger, VerifyOptions, VerifyRequest, open_ledger, verify,
+};
 
 use super::super::effect::VerifyLaunch;
 use super::super::msg::Msg;
@@ -15,14 +17,23 @@ use super::super::msg::Msg;
 /// Events waiting between the verification and the console (the verification waits when full).
 const EVENTS: usize = 256;
 
+/// What the console's verification is called in the ledger's lock when it holds it.
+pub(super) const HOLDER: &str = "timport console (verify)";
+
 /// Verifies as `launch` says, forwarding every event; an error is why it could not go on.
+/// `holder`: take the ledger's lock as that writer; `None` when the console's own run holds it.
 pub(super) async fn run(
     launch: VerifyLaunch,
+    holder: Option<String>,
     pace: ReadPace,
     stop: CancellationToken,
     tx: mpsc::Sender<Msg>,
 ) -> Result<(), String> {
-    let ledger = open_ledger(&launch.ledger)
+    // `_lock` is held until the verification ends.
+    let VerifyLedger {
+        ledger,
+        lock: _lock,
+    } = open_ledger(&launch.ledger, holder)
         .await
         .map_err(|e| e.to_string())?;
     let (etx, mut erx) = mpsc::channel(EVENTS);

@@ -14,10 +14,10 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::LedgerError;
 
-/// The schema version this code writes (`PRAGMA user_version`). 2 added the verification
-/// tables and an index (`verify`); every change so far is additive, so an older ledger is
-/// brought up to date by creating what it lacks.
-pub const SCHEMA_VERSION: i64 = 2;
+/// The schema version this code writes (`PRAGMA user_version`). 2 added the per-message
+/// fingerprint; 3 the verification tables and two indexes (`verify`). Each step is one function
+/// in [`upgrade`].
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -85,6 +85,7 @@ CREATE TABLE IF NOT EXISTS messages (
     body         TEXT,               -- the message's current JSON while failed, invalid or edited
     edited       INTEGER NOT NULL DEFAULT 0,
     updated_at   INTEGER NOT NULL,
+    fingerprint  INTEGER,            -- 64-bit hash of the message as staged when its row was written
     UNIQUE (target_id, file, offset, item)
 );
 CREATE INDEX IF NOT EXISTS messages_by_state ON messages (target_id, state);
@@ -127,7 +128,7 @@ pub fn open_for_writing(path: &Path) -> Result<Connection, LedgerError> {
         });
     }
     conn.execute_batch(SCHEMA)
-        .and_then(|()| conn.execute_batch(super::verify::SCHEMA))
+        .and_then(|()| upgrade(&conn, version))
         .and_then(|()| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
         .map_err(|e| LedgerError::open(path, e))?;
     Ok(conn)
@@ -151,10 +152,111 @@ pub fn open_for_reading(path: &Path) -> Result<Connection, LedgerError> {
     Ok(conn)
 }
 
+/// Brings a ledger written by an older timport (or a new, empty one: version 0) up to this
+/// schema, one step per version. `SCHEMA` holds the tables of version 2; later steps add theirs.
+fn upgrade(conn: &Connection, version: i64) -> rusqlite::Result<()> {
+    if (1..2).contains(&version) {
+        // Rows written before have no fingerprint: they are taken as unchanged.
+        conn.execute_batch("ALTER TABLE messages ADD COLUMN fingerprint INTEGER")?;
+    }
+    if version < 3 {
+        add_verifications(conn)?;
+    }
+    Ok(())
+}
+
+/// Step 3: the verification tables (`verifications`, `verify_targets`, `verify_findings`) and
+/// the indexes a verification reads by (`messages_by_seq`, `decisions_by_message`). Purely
+/// additive: an older ledger gains them empty.
+fn add_verifications(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(super::verify::SCHEMA)
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// A ledger as timport wrote it at `version` (1: before the fingerprint; 2: before the
+    /// verification tables), with one run in it.
+    fn older(path: &Path, version: i64) {
+        let conn = Connection::open(path).unwrap();
+        let schema = if version == 1 {
+            SCHEMA.replace(
+                "fingerprint  INTEGER,            -- 64-bit hash of the message as staged when its row was written\n",
+                "",
+            )
+        } else {
+            SCHEMA.to_owned()
+        };
+        conn.execute_batch(&schema).unwrap();
+        conn.execute(
+            "INSERT INTO runs (staging_root, options, started_at, status) VALUES ('/s', '{}', 1, 'done')",
+            [],
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", version).unwrap();
+    }
+
+    #[test]
+    fn each_older_ledger_is_brought_up_step_by_step_keeping_its_rows() {
+        for version in [1, 2] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("ledger.sqlite3");
+            older(&path, version);
+            assert!(!tables(&Connection::open(&path).unwrap()).contains(&"verifications".into()));
+
+            let conn = open_for_writing(&path).unwrap();
+            let now: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(now, SCHEMA_VERSION);
+            let names = tables(&conn);
+            for name in [
+                "verifications",
+                "verify_targets",
+                "verify_findings",
+                "messages_by_seq",
+                "decisions_by_message",
+            ] {
+                assert!(names.contains(&name.into()), "v{version}: no {name}");
+            }
+            conn.execute("UPDATE messages SET fingerprint = 1", [])
+                .unwrap();
+            let runs: i64 = conn
+                .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(runs, 1, "v{version}: the run stays");
+            drop(conn);
+            // Opening again (already at this version) changes nothing.
+            let again = open_for_writing(&path).unwrap();
+            assert_eq!(tables(&again), names);
+        }
+    }
+
+    #[test]
+    fn a_new_ledger_has_every_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_for_writing(&dir.path().join("new.sqlite3")).unwrap();
+        assert!(tables(&conn).contains(&"verify_findings".into()));
+    }
 }

@@ -1,6 +1,6 @@
 //! Verifications (`timport verify`): each reading-back of a run's groups, how far it got in each
 //! target (so a stopped verification goes on where it stopped), its counts and its findings.
-//! Added in schema 2; the tables are new, nothing older changes.
+//! Added in schema 3 (`schema::upgrade`); the tables are new, nothing older changes.
 //!
 //! Also what a verification reads of the run: the messages recorded done in a range of
 //! `MsgSeq`s (an index on `(target_id, msg_seq)` keeps that a lookup however big the run), with
@@ -161,7 +161,7 @@ pub fn verification(conn: &Connection, id: i64) -> Result<Option<VerificationRec
 }
 
 /// The latest verification of a run (finished or not), if any. A ledger written before
-/// schema 2 has none.
+/// schema 3 has none.
 pub fn latest_of_run(
     conn: &Connection,
     run_id: i64,

@@ -55,6 +55,7 @@ pub use pace::ReadPace;
 
 use super::backoff::random_delay;
 use super::events::Failure;
+use super::ledger::lock::{LedgerLock, LockError};
 use super::ledger::runs::{self, compare_files};
 use super::ledger::targets::{self, TargetRecord};
 use super::ledger::verify::{self as records, LandedRow, TargetProgress};
@@ -114,6 +115,9 @@ pub enum VerifyError {
     /// The ledger failed.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// Another timport is writing to the ledger (one writer per ledger).
+    #[error(transparent)]
+    Locked(#[from] LockError),
     /// The run, a target or the staged files are not what the verification needs.
     #[error("{0}")]
     Input(String),
@@ -121,10 +125,10 @@ pub enum VerifyError {
 
 impl VerifyError {
     /// The exit code: the operator's to fix (another run, changed files) is bad input; a ledger
-    /// that fails stopped it.
+    /// that fails or another writer stopped it (as `timport run`).
     pub fn exit(&self) -> Exit {
         match self {
-            VerifyError::Ledger(_) => Exit::Stopped,
+            VerifyError::Ledger(_) | VerifyError::Locked(_) => Exit::Stopped,
             VerifyError::Input(_) => Exit::BadInput,
         }
     }
@@ -151,20 +155,46 @@ impl<S> Walk<S> {
     }
 }
 
-/// Opens the ledger at `path` for a verification (it records its progress there); a file that
-/// does not exist is bad input (no run has used it), not a new ledger.
-pub async fn open_ledger(path: &std::path::Path) -> Result<Ledger, VerifyError> {
+/// The ledger a verification records its progress in, and the ledger's lock while it writes.
+pub struct VerifyLedger {
+    /// The ledger.
+    pub ledger: Ledger,
+    /// One writer per ledger: held for as long as this is kept; `None` when the caller's own
+    /// run already holds it (the console verifying beside its run).
+    pub lock: Option<LedgerLock>,
+}
+
+/// Opens the ledger at `path` for a verification (it records its progress there): first its
+/// lock, recording `holder` as the writer (`None`: the caller's run holds it), so that another
+/// timport writing to it turns the verification away naming who writes. A file that does not
+/// exist is bad input (no run has used it), not a new ledger. Blocking: from async code, use
+/// [`open_ledger`].
+pub fn open_ledger_blocking(
+    path: &std::path::Path,
+    holder: Option<&str>,
+) -> Result<VerifyLedger, VerifyError> {
     if !path.exists() {
         return Err(VerifyError::Input(format!(
-            "no ledger at {} (no run has used it yet)",
+            "no ledger at {} (no run has used it yet): give the run's --ledger",
             crate::escape::path(path)
         )));
     }
+    let lock = holder
+        .map(|command| LedgerLock::acquire(path, command))
+        .transpose()?;
+    let ledger = Ledger::open(path)?;
+    Ok(VerifyLedger { ledger, lock })
+}
+
+/// [`open_ledger_blocking`] on a blocking thread.
+pub async fn open_ledger(
+    path: &std::path::Path,
+    holder: Option<String>,
+) -> Result<VerifyLedger, VerifyError> {
     let path = path.to_owned();
-    tokio::task::spawn_blocking(move || Ledger::open(&path))
+    tokio::task::spawn_blocking(move || open_ledger_blocking(&path, holder.as_deref()))
         .await
         .map_err(|e| VerifyError::Input(format!("opening the ledger failed: {e}")))?
-        .map_err(VerifyError::Ledger)
 }
 
 /// The latest verification of run `run_id` (whose targets are `targets`), as reports show it;
