@@ -145,6 +145,15 @@ async fn bad_input_exits_2_and_an_unreadable_group_exits_3() {
     let out = output(verify(home.path(), &sandbox, &["--group", "nope"])).await;
     assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
 
+    // Above the read call's documented limit.
+    let out = output(verify(home.path(), &sandbox, &["--rate", "201"])).await;
+    assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
+    assert!(
+        text(&out).1.contains("give 1 to 200 reads per second"),
+        "{:?}",
+        text(&out)
+    );
+
     let mut other_app = verify(home.path(), &sandbox, &[]);
     other_app.env("TIMPORT_SDKAPPID", "1400000999");
     let out = output(other_app).await;

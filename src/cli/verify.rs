@@ -15,6 +15,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::ClientOptions;
+use crate::api::pacer::documented_rate;
+use crate::api::types::Command;
 use crate::cli::headless::{self, Refusal, fail};
 use crate::cli::{Exit, VerifyArgs};
 use crate::clock::unix_now;
@@ -55,9 +57,11 @@ fn prepare(connect: &ConnectArgs, args: &VerifyArgs) -> Result<Prepared, Refusal
         return Err(problem.to_string().into());
     }
     let rate = settings.run.rate;
-    if rate == 0 || rate > MAX_RATE {
+    // The read call's own limit (the client's per-command pacer keeps to it too).
+    let max = documented_rate(Command::GroupMsgGetSimple).unwrap_or(MAX_RATE);
+    if rate == 0 || rate > max {
         return Err(format!(
-            "--rate {rate} is out of range: give 1 to {MAX_RATE} reads per second (group_msg_get_simple allows {MAX_RATE}/s for the whole app)"
+            "--rate {rate} is out of range: give 1 to {max} reads per second (group_msg_get_simple allows {max}/s for the whole app)"
         )
         .into());
     }
