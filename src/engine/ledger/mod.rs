@@ -163,6 +163,23 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// A message's place read from a row whose columns `at..at + 4` are `file, line, offset, item`;
+/// `None` when `file` is NULL (a row tied to no message).
+pub(crate) fn source_at(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+) -> rusqlite::Result<Option<crate::engine::events::SourceRef>> {
+    let Some(file) = r.get::<_, Option<String>>(at)? else {
+        return Ok(None);
+    };
+    Ok(Some(crate::engine::events::SourceRef {
+        file: file.into(),
+        line: r.get(at + 1)?,
+        offset: r.get::<_, i64>(at + 2)? as u64,
+        item: r.get(at + 3)?,
+    }))
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;

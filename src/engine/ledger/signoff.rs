@@ -100,19 +100,10 @@ pub fn decisions(
         .query_map(
             params![run_id, by, i64::try_from(limit).unwrap_or(i64::MAX)],
             |r| {
-                let file: Option<String> = r.get(2)?;
                 Ok(DecisionLine {
                     decided_at: r.get(0)?,
                     target_id: r.get(1)?,
-                    source: match file {
-                        Some(file) => Some(SourceRef {
-                            file: file.into(),
-                            line: r.get(3)?,
-                            offset: r.get::<_, i64>(4)? as u64,
-                            item: r.get(5)?,
-                        }),
-                        None => None,
-                    },
+                    source: super::source_at(r, 2)?,
                     decision: r.get(6)?,
                     by: r.get(7)?,
                     reason: r.get(8)?,

@@ -451,16 +451,7 @@ pub fn findings(
         .query_map(
             params![verification_id, i64::try_from(limit).unwrap_or(i64::MAX)],
             |r| {
-                let file: Option<String> = r.get(2)?;
-                let source = match file {
-                    Some(file) => Some(SourceRef {
-                        file: file.into(),
-                        line: r.get(3)?,
-                        offset: r.get::<_, i64>(4)? as u64,
-                        item: r.get(5)?,
-                    }),
-                    None => None,
-                };
+                let source = super::source_at(r, 2)?;
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
