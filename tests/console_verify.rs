@@ -259,3 +259,29 @@ fn while_the_run_goes_only_lanes_that_are_over_are_verified() {
     assert!(!over.is_empty() && over.len() < s.run.lanes.len());
     assert_eq!(v.only, over);
 }
+
+#[test]
+fn an_import_is_not_started_while_a_verification_holds_the_ledger() {
+    let mut s = preview();
+    s.run.verify.active = true;
+    press(&mut s, KeyCode::Char('A'));
+    assert!(matches!(s.overlay, Some(Overlay::Confirm(_))));
+    let effects = press(&mut s, KeyCode::Char('y'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(!s.run.active);
+    let status = s.status.clone().expect("said");
+    assert_eq!(status.level, Level::Warn);
+    assert!(
+        status.text.contains("A verification is going") && status.text.contains("(V)"),
+        "{}",
+        status.text
+    );
+    // Once it ended, the import starts.
+    s.run.verify.active = false;
+    press(&mut s, KeyCode::Char('A'));
+    let effects = press(&mut s, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::StartRun(_)]),
+        "{effects:?}"
+    );
+}
