@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release --example verify_throughput [GROUPS] [PER_GROUP]` (default 10 x
 //! 10,000 = 100,000 messages). It stages the messages, imports them with the engine (rate 200,
-//! 32 lanes: about 75 s for 100,000), then verifies the run twice: at `--rate 200` (the read
+//! 32 lanes: about 85 s for 100,000), then verifies the run twice: at `--rate 200` (the read
 //! call's limit) and at the default 180. The sandbox adds 50 ms to every answer and refuses
 //! more than 200 calls in any second (60007), as the engine's benchmark has it.
 //!
