@@ -19,6 +19,26 @@ use timport::staging::{ScanOptions, scan};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+/// Imports `staging` into `sandbox` (the run pausing at each refused message), `decider`
+/// answering each pause.
+async fn import(
+    sandbox: &timport::sandbox::SandboxHandle,
+    staging: &std::path::Path,
+    ledger: &std::path::Path,
+    decider: &mut Decider,
+) -> guard_support::Invocation {
+    invoke(
+        Arc::new(common::client(sandbox)),
+        staging,
+        ledger,
+        options(true),
+        100,
+        decider,
+        None,
+    )
+    .await
+}
+
 async fn verify_now(
     sandbox: &timport::sandbox::SandboxHandle,
     staging: &std::path::Path,
@@ -69,16 +89,7 @@ async fn an_edited_message_is_compared_with_its_edit_and_a_skipped_one_is_not_ex
     stage(&staging, &lines);
     let ledger = dir.path().join("ledger.sqlite3");
     let mut decider = Decider::new(vec![Dec::Edit(t0 + 95), Dec::Skip]);
-    let ran = invoke(
-        Arc::new(common::client(&sandbox)),
-        &staging,
-        &ledger,
-        options(true),
-        100,
-        &mut decider,
-        None,
-    )
-    .await;
+    let ran = import(&sandbox, &staging, &ledger, &mut decider).await;
     assert_eq!(ran.exit, Some(1), "one skipped: {:#?}", ran.events.last());
     let stored = sandbox.messages(guard_support::GROUP);
     assert_eq!(stored.len(), 7);
@@ -134,16 +145,7 @@ async fn a_group_where_nothing_landed_verifies_as_done_with_nothing_expected() {
     );
     let ledger = dir.path().join("ledger.sqlite3");
     let mut decider = Decider::new(vec![Dec::Skip]);
-    let ran = invoke(
-        Arc::new(common::client(&sandbox)),
-        &staging,
-        &ledger,
-        options(true),
-        100,
-        &mut decider,
-        None,
-    )
-    .await;
+    let ran = import(&sandbox, &staging, &ledger, &mut decider).await;
     assert_eq!(ran.exit, Some(1), "both skipped");
     assert!(sandbox.messages(guard_support::GROUP).is_empty());
     let (summary, events) = verify_now(&sandbox, &staging, &ledger).await;
