@@ -1,6 +1,7 @@
 //! The console's verification in the real console loop (App on a TestBackend) against the demo
 //! sandbox: a group imported, then verified with `V`, live; a message deleted in the sandbox,
-//! verified again: the finding shows in the errors pane and opens staged against found.
+//! verified again: the finding shows in the errors pane and opens staged against found. While
+//! another timport holds the ledger's lock, the verification is refused naming it.
 
 mod console_common;
 mod support;
@@ -29,6 +30,16 @@ async fn an_imported_group_is_verified_live_and_a_deleted_message_is_found() {
         screen.contains("verify: 350 of 350 as sent"),
         "the lane's note: {screen}"
     );
+
+    // Another timport writing to the ledger: the verification is refused, naming it.
+    let held = timport::engine::ledger::lock::LedgerLock::acquire(&dir.ledger(), "timport run")
+        .expect("the lock is free between verifications");
+    h.press(KeyCode::Char('V'));
+    h.wait_until("the refusal", |s| {
+        s.contains("The verification failed") && s.contains("in use by another timport")
+    })
+    .await;
+    drop(held);
 
     assert!(sb.delete_message("@TGS#_bookclub", None, 10));
     h.press(KeyCode::Char('V'));
