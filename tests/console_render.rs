@@ -55,6 +55,8 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("inspector", inspecting()),
         ("inspector_editing", editing),
         ("inspector_edit_refused", refused),
+        ("run_verifying", verifying()),
+        ("verify_finding", verify_finding()),
     ]
 }
 

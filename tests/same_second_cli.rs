@@ -280,6 +280,31 @@ async fn run_spreads_against_strict_time_and_report_lists_the_moves() {
         json!([{"target": {"group": "g0"}, "messages": 6, "done": 6, "largest_shift": 1}])
     );
 
+    // Verifying reads each moved message at the time it was sent: nothing differs.
+    let mut verify = timport(home.path(), &sandbox);
+    verify.arg("verify");
+    let output = tokio::task::spawn_blocking(move || verify.output().unwrap())
+        .await
+        .unwrap();
+    let (out, err) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}{err}");
+
+    // The sign-off report lists them too.
+    let signoff = home.path().join("signoff.md");
+    let output = timport_command(home.path())
+        .args(["report", "--markdown"])
+        .arg(&signoff)
+        .output()
+        .unwrap();
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{out}{err}");
+    let page = std::fs::read_to_string(&signoff).unwrap();
+    let section = page
+        .split("Messages sent later than staged")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no moved section:\n{page}"));
+    assert!(section.contains("| g0 | 6 | 6 | 1 |"), "{section}");
+
     // The run keeps its policy: resuming it with keep is refused, naming the one to use.
     let output = run("keep").await.unwrap();
     let (out, err) = text(&output);

@@ -14,12 +14,14 @@ pub use crate::exit::Exit;
 
 mod console;
 pub mod demo;
+mod headless;
 mod plan;
 mod report;
 mod run;
 mod sandbox;
 mod usersig;
 mod validate;
+mod verify;
 
 /// timport: migrate chat history into Tencent Cloud Chat (import_group_msg).
 #[derive(Debug, Parser)]
@@ -51,6 +53,8 @@ pub enum Command {
     Run(RunArgs),
     /// Summarise a run from the ledger.
     Report(ReportArgs),
+    /// Read every target of a run back and compare it with the ledger and the staged files.
+    Verify(VerifyArgs),
     /// Print a UserSig for the configured admin.
     Usersig(UsersigArgs),
 }
@@ -217,12 +221,40 @@ pub struct ReportArgs {
     /// Write the failed messages as a staging file.
     #[arg(long)]
     pub failed_out: Option<PathBuf>,
+    /// Write a sign-off report: one self-contained HTML page (no network needed to read it).
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Write the sign-off report as Markdown.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
     /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
     #[arg(long, env = "TIMPORT_LEDGER")]
     pub ledger: Option<PathBuf>,
     /// One JSON object on stdout instead of the text report.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `timport verify`
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// Run id (default: the latest).
+    pub run: Option<String>,
+    /// Only these groups, with their topics (repeatable).
+    #[arg(long)]
+    pub group: Vec<String>,
+    /// One JSON object per finding on stdout (each target's result and a summary after).
+    #[arg(long)]
+    pub json: bool,
+    /// Reads per second, at most 200 (default: the profile's rate, else 180).
+    #[arg(long, env = "TIMPORT_RATE")]
+    pub rate: Option<u32>,
+    /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
+    #[arg(long, env = "TIMPORT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    /// Start a new verification instead of going on with an unfinished one.
+    #[arg(long)]
+    pub restart: bool,
 }
 
 /// `timport usersig`
@@ -254,6 +286,7 @@ pub fn main() -> ExitCode {
         Some(Command::Plan(args)) => plan::run(&args, &cli.connect),
         Some(Command::Run(args)) => run::run(&cli.connect, &args),
         Some(Command::Report(args)) => report::run(&cli.connect, &args),
+        Some(Command::Verify(args)) => verify::run(&cli.connect, &args),
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()

@@ -17,11 +17,11 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 
 use crate::api::ClientOptions;
 use crate::api::types::GetAppidGroupListRequest;
+use crate::cli::headless::{self, fail};
 use crate::cli::{Exit, RunArgs};
 use crate::clock::unix_now;
 use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
@@ -38,31 +38,22 @@ use crate::staging::{ScanOptions, scan};
 
 /// Runs the command.
 pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
-    // Few blocking threads: they only read staged files (at most two targets at once), and each
-    // thread's allocator arena keeps memory of its own.
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .max_blocking_threads(4)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("timport: cannot start the async runtime: {e}");
-            return Exit::Stopped;
-        }
-    };
-    let prepared = match prepare(connect, args, &runtime) {
-        Ok(p) => p,
-        Err(message) => {
-            eprintln!("timport: {}", escape::text(&message));
-            return Exit::BadInput;
-        }
-    };
-    runtime.block_on(execute(prepared, args.json))
+    headless::run(|| prepare(connect, args), |p| execute(p, args.json))
 }
 
 /// How long the round-trip measurement may take before the run goes on without it.
 const MEASURE_PATIENCE: Duration = Duration::from_secs(5);
+
+/// The round trip, measured on a runtime of its own (the run's starts after the confirmation).
+fn round_trip(connection: &Connection) -> RoundTrip {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(measure_round_trip(connection)),
+        Err(_) => RoundTrip::Unmeasured,
+    }
+}
 
 /// Times the smallest signed call (one group id, as the console's connection test): the round
 /// trip the expected duration is worked out with. A failure is not the run's concern here (its
@@ -91,11 +82,7 @@ struct Prepared {
     new_run: bool,
 }
 
-fn prepare(
-    connect: &ConnectArgs,
-    args: &RunArgs,
-    runtime: &tokio::runtime::Runtime,
-) -> Result<Prepared, String> {
+fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
     let flags = RunFlags {
         rate: args.rate,
         lanes: args.lanes,
@@ -157,11 +144,7 @@ fn prepare(
         messages: t.messages,
         requests: requests_left(t.batches, t.messages, 0),
     });
-    let bound = Bound::new(
-        loads,
-        opts.rate,
-        runtime.block_on(measure_round_trip(&connection)),
-    );
+    let bound = Bound::new(loads, opts.rate, round_trip(&connection));
     let summary = format!(
         "import {messages} message(s) into {} target(s) of app {} at {} (admin {}), {} requests/s, {} lanes, on message error: {}; ledger {}{}{}",
         targets.len(),
@@ -277,17 +260,12 @@ async fn execute(p: Prepared, json: bool) -> Exit {
     }
 }
 
-fn fail(message: &str, exit: Exit) -> Exit {
-    eprintln!("timport: {}", escape::text(message));
-    exit
-}
-
 /// First interrupt (Ctrl-C, SIGTERM or SIGHUP: `timeout`, systemd, `docker stop` and Kubernetes
 /// stop with SIGTERM): stop cleanly. Second: stop at once, still recording the run as
 /// interrupted. Third: exit without waiting for anything (the ledger's in-flight records make
 /// that safe too).
 async fn interrupts(controls: mpsc::Sender<Control>) {
-    let mut signals = Interrupts::new();
+    let mut signals = headless::Interrupts::new();
     let Some(name) = signals.next().await else {
         return;
     };
@@ -307,69 +285,14 @@ async fn interrupts(controls: mpsc::Sender<Control>) {
     }
 }
 
-/// SIGINT, SIGTERM and SIGHUP as one stream of names.
-struct Interrupts {
-    #[cfg(unix)]
-    unix: Option<[tokio::signal::unix::Signal; 3]>,
-}
-
-impl Interrupts {
-    fn new() -> Interrupts {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            // Streams made once: a signal between two waits is kept for the next.
-            let unix = (|| {
-                Ok::<_, std::io::Error>([
-                    signal(SignalKind::interrupt())?,
-                    signal(SignalKind::terminate())?,
-                    signal(SignalKind::hangup())?,
-                ])
-            })()
-            .ok();
-            Interrupts { unix }
-        }
-        #[cfg(not(unix))]
-        Interrupts {}
-    }
-
-    /// The next interrupt's name; `None` when none can be waited for.
-    async fn next(&mut self) -> Option<&'static str> {
-        #[cfg(unix)]
-        if let Some([int, term, hup]) = &mut self.unix {
-            return tokio::select! {
-                _ = int.recv() => Some("interrupted"),
-                _ = term.recv() => Some("SIGTERM"),
-                _ = hup.recv() => Some("SIGHUP"),
-            };
-        }
-        tokio::signal::ctrl_c().await.ok().map(|()| "interrupted")
-    }
-}
-
 /// JSON lines on stdout (with `--json`), lines for people and a progress bar on stderr.
 /// Runs on a blocking thread (it writes to the terminal and pipes, which may block).
 fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} messages  {msg}  {per_sec}  eta {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        Some(bar)
-    } else {
-        None
-    };
+    let bar = headless::progress_bar("{bar:40} {pos}/{len} messages  {msg}  {per_sec}  eta {eta}");
     let mut progress = Progress::default();
-    let stdout = std::io::stdout();
     while let Some(event) = events.blocking_recv() {
         if json {
-            let mut out = stdout.lock();
-            let _ = writeln!(out, "{}", json_line(&event));
-            let _ = out.flush();
+            headless::print_json(&json_line(&event));
         }
         if progress.update(&event) {
             if let Some(bar) = &bar {
@@ -382,10 +305,7 @@ fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
             }
         }
         if let Some(line) = human_line(&event) {
-            match &bar {
-                Some(bar) => bar.println(format!("timport: {line}")),
-                None => eprintln!("timport: {line}"),
-            }
+            headless::say(bar.as_ref(), &line);
         }
     }
     if let Some(bar) = bar {

@@ -18,7 +18,7 @@
 //! The spacing is pure (times are passed in: [`Limiter::reserve`]); [`Limiter::take`] adds the
 //! queue and the sleeping.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -214,6 +214,24 @@ impl Drop for Leave<'_> {
         if let Some(ticket) = self.ticket.take() {
             self.limiter.lock().queue.leave(ticket);
         }
+    }
+}
+
+/// A limiter that several callers in the process take their slots from (a run and a
+/// verification in the console share the app's budget through one), compared by identity.
+#[derive(Debug, Clone)]
+pub struct SharedLimiter(pub Arc<Limiter>);
+
+impl SharedLimiter {
+    /// A new shared limiter at `budget` requests per second.
+    pub fn new(budget: u32) -> SharedLimiter {
+        SharedLimiter(Arc::new(Limiter::new(budget)))
+    }
+}
+
+impl PartialEq for SharedLimiter {
+    fn eq(&self, other: &SharedLimiter) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 

@@ -34,7 +34,9 @@
 //!   `context` (what lanes share), `slots` (lane slots, longest lane first; both wait in a
 //!   `queue`), `service` (the seam to the REST client).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
-//!   `printer` (the headless lines and JSON).
+//!   `printer` (the headless lines and JSON), `signoff/` (the sign-off report: HTML, Markdown).
+//! - Proof: `verify/` (`timport verify`: every target read back and compared with the ledger
+//!   and the staged files, resumable).
 //!
 //! # Decisions where the service's docs are silent (docs/ARCHITECTURE.md collects them all)
 //! - A request is recorded in flight, then takes its rate slot, then goes: nothing awaits
@@ -108,9 +110,11 @@ pub mod report;
 pub mod run;
 pub mod service;
 pub mod settle;
+pub mod signoff;
 mod slots;
 pub mod staged;
 pub mod target;
+pub mod verify;
 pub mod work;
 
 pub use control::{Control, Decision};

@@ -264,7 +264,12 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
 /// The name a run of this staging has in the ledger: its root's canonical path (as given when it
 /// cannot be resolved), so that the same directory reached another way is the same run.
 pub fn staging_root(work: &StagedWork) -> String {
-    let root = work.staging().root();
+    root_name(work.staging().root())
+}
+
+/// The name a run of the staging at `root` has: its canonical path (as given when it cannot be
+/// resolved).
+pub fn root_name(root: &std::path::Path) -> String {
     std::fs::canonicalize(root)
         .unwrap_or_else(|_| root.to_owned())
         .display()

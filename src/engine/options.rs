@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::limiter::SharedLimiter;
 pub use crate::plan::SameSecond;
 
 /// The service's limit for the whole app, requests per second.
@@ -88,6 +89,9 @@ pub struct RunOptions {
     pub settle_delay: Duration,
     /// On shutdown, how long to wait for the answers of requests in flight.
     pub shutdown_grace: Duration,
+    /// The app's budget when the run shares it with other work in the process (a verification
+    /// in the console): the run takes its slots from this limiter instead of one of its own.
+    pub budget: Option<SharedLimiter>,
 }
 
 impl Default for RunOptions {
@@ -102,6 +106,7 @@ impl Default for RunOptions {
             retry: RetryPolicy::default(),
             settle_delay: Duration::from_secs(6),
             shutdown_grace: Duration::from_secs(10),
+            budget: None,
         }
     }
 }

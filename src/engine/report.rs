@@ -18,6 +18,8 @@ use super::ledger::read::{self, Attention};
 use super::ledger::runs::{self, RunRecord};
 use super::ledger::targets::{self, TargetRecord};
 use super::target::Target;
+use super::verify::VerificationLine;
+use super::verify::printer::counts_words;
 use crate::clock::format_unix;
 use crate::escape;
 
@@ -179,6 +181,9 @@ pub struct Report {
     /// Per target, the messages `--same-second spread` sent later than staged.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub moved: Vec<MovedLine>,
+    /// The run's latest verification (`timport verify`), if it was verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<VerificationLine>,
     #[serde(skip)]
     bodies: Vec<Option<String>>,
 }
@@ -217,6 +222,7 @@ pub fn load(conn: &Connection, run: Option<i64>) -> Result<Report, ReportError> 
         .map(|a| attention_line(a, &target_records))
         .unzip();
     let moved = moved_lines(&moved(conn, record.id)?);
+    let verification = super::verify::latest(conn, record.id, &target_records)?;
     Ok(Report {
         run_id: record.id,
         staging_root: record.staging_root,
@@ -228,6 +234,7 @@ pub fn load(conn: &Connection, run: Option<i64>) -> Result<Report, ReportError> 
         totals,
         attention,
         moved,
+        verification,
         bodies,
     })
 }
@@ -259,6 +266,30 @@ fn attention_line(a: Attention, targets: &[TargetRecord]) -> (AttentionLine, Opt
         },
         a.body,
     )
+}
+
+/// The verification's counts under the table: the whole, then each target that is not clean.
+fn verification_text(out: &mut String, v: &VerificationLine) {
+    let when = v
+        .finished_at
+        .map(|f| format!(" at {}", format_unix(f / 1000)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\nVerification {} ({}{when}): {}",
+        v.verification_id,
+        v.status,
+        counts_words(&v.totals)
+    );
+    for t in &v.targets {
+        if t.counts.differences() > 0 || t.error.is_some() {
+            let what = match &t.error {
+                Some(e) => format!("could not be read: {e}"),
+                None => counts_words(&t.counts),
+            };
+            let _ = writeln!(out, "  {}: {what}", t.target);
+        }
+    }
 }
 
 impl Report {
@@ -323,6 +354,9 @@ impl Report {
                     m.largest_shift
                 );
             }
+        }
+        if let Some(v) = &self.verification {
+            verification_text(&mut out, v);
         }
         for t in self.targets.iter().filter(|t| t.last_error.is_some()) {
             let _ = writeln!(

@@ -151,29 +151,35 @@ impl StagedWork {
 
     /// Every staged file's fingerprint, for the run's record.
     pub fn fingerprints(&self) -> Vec<FileRecord> {
-        self.staging
-            .files()
-            .iter()
-            .map(|f| {
-                let (size, mtime, hash) = match &f.fingerprint {
-                    Some(fp) => (
-                        fp.size,
-                        fp.modified
-                            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
-                            .map_or(0, |d| d.as_secs() as i64),
-                        fp.hex(),
-                    ),
-                    None => (0, 0, String::new()),
-                };
-                FileRecord {
-                    path: f.path.to_string(),
-                    size,
-                    mtime,
-                    hash,
-                }
-            })
-            .collect()
+        fingerprints(&self.staging)
     }
+}
+
+/// Every staged file's fingerprint as a run records it (what a resume or a verification
+/// compares the staged files with).
+pub fn fingerprints(staging: &Staging) -> Vec<FileRecord> {
+    staging
+        .files()
+        .iter()
+        .map(|f| {
+            let (size, mtime, hash) = match &f.fingerprint {
+                Some(fp) => (
+                    fp.size,
+                    fp.modified
+                        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map_or(0, |d| d.as_secs() as i64),
+                    fp.hex(),
+                ),
+                None => (0, 0, String::new()),
+            };
+            FileRecord {
+                path: f.path.to_string(),
+                size,
+                mtime,
+                hash,
+            }
+        })
+        .collect()
 }
 
 /// Every staged message's place in `files` (of every target, not only a run's), for re-keying a

@@ -71,6 +71,11 @@ pub enum Action {
     Follow,
     /// Run: open the runs in the ledger to reopen one.
     Reopen,
+    /// Run: verify the selected lane against the service (the whole run when the lanes pane
+    /// does not have the keys); again while verifying: stop.
+    Verify,
+    /// Run: verify the whole run against the service; again while verifying: stop.
+    VerifyRun,
     /// Inspector: retry the message as it is.
     Retry,
     /// Inspector: retry the edited message (validated first).

@@ -138,6 +138,14 @@ impl Keymap {
         map.bind(P::Run, [p(K::Enter)], A::Select, "inspect", true);
         map.bind(P::Run, [c('f')], A::Follow, "follow newest", false);
         map.bind(P::Run, [c('o')], A::Reopen, "reopen a run", false);
+        map.bind(P::Run, [c('v')], A::Verify, "verify (selected lane)", true);
+        map.bind(
+            P::Run,
+            [c('V')],
+            A::VerifyRun,
+            "verify the whole run",
+            false,
+        );
 
         map.bind(P::Inspector, [c('r')], A::Retry, "retry", true);
         map.bind(P::Inspector, [c('R')], A::RetryEdited, "retry edited", true);

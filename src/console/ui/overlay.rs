@@ -1,7 +1,7 @@
 //! Questions and pop-ups drawn over the screen.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
@@ -58,7 +58,8 @@ fn wrapped_rows(text: &str, width: usize) -> usize {
     rows
 }
 
-/// A pop-up showing lines, scrolled.
+/// A pop-up showing lines, scrolled; with two messages side by side under them when it
+/// compares.
 pub fn popup(frame: &mut Frame<'_>, area: Rect, p: &Popup, theme: &Theme) {
     let rect = centered(
         area,
@@ -67,6 +68,50 @@ pub fn popup(frame: &mut Frame<'_>, area: Rect, p: &Popup, theme: &Theme) {
     );
     frame.render_widget(Clear, rect);
     let block = pane(format!(" {} ", p.title), true, theme);
+    if let Some(c) = &p.compare {
+        let inner = block.inner(rect);
+        frame.render_widget(block, rect);
+        let head: Vec<Line<'_>> = p.lines.iter().map(|l| Line::raw(l.as_str())).collect();
+        // Wrapped, each line takes as many rows as its width needs.
+        let width = usize::from(inner.width.max(1));
+        let rows: usize = p
+            .lines
+            .iter()
+            .map(|l| {
+                unicode_width::UnicodeWidthStr::width(l.as_str())
+                    .div_ceil(width)
+                    .max(1)
+            })
+            .sum();
+        let head_height = u16::try_from(rows)
+            .unwrap_or(u16::MAX)
+            .min(inner.height / 3);
+        let [top, panes] =
+            Layout::vertical([Constraint::Length(head_height), Constraint::Min(3)]).areas(inner);
+        frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: false }), top);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(panes);
+        side(
+            frame,
+            left,
+            &c.left_title,
+            &c.left,
+            &c.differs,
+            p.scroll,
+            theme,
+        );
+        side(
+            frame,
+            right,
+            &c.right_title,
+            &c.right,
+            &c.differs,
+            p.scroll,
+            theme,
+        );
+        return;
+    }
     let lines: Vec<Line<'_>> = p
         .lines
         .iter()
@@ -79,6 +124,42 @@ pub fn popup(frame: &mut Frame<'_>, area: Rect, p: &Popup, theme: &Theme) {
             .block(block),
         rect,
     );
+}
+
+/// One side of a comparison: pretty JSON lines, the top-level fields that differ marked.
+fn side(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    title: &str,
+    lines: &[String],
+    differs: &[String],
+    scroll: usize,
+    theme: &Theme,
+) {
+    let block = pane(format!(" {title} "), false, theme);
+    // A top-level field of a pretty-printed object starts two spaces in: `  "MsgBody": [`.
+    let mut marked = false;
+    let shown: Vec<Line<'_>> = if lines.is_empty() {
+        vec![Line::styled("(nothing)", theme.muted())]
+    } else {
+        lines
+            .iter()
+            .map(|l| {
+                if let Some(key) = l.strip_prefix("  \"").and_then(|r| r.split('"').next()) {
+                    marked = differs.iter().any(|d| d == key);
+                } else if l == "}" {
+                    marked = false;
+                }
+                if marked {
+                    Line::styled(l.as_str(), theme.warn())
+                } else {
+                    Line::raw(l.as_str())
+                }
+            })
+            .skip(scroll)
+            .collect()
+    };
+    frame.render_widget(Paragraph::new(shown).block(block), area);
 }
 
 #[cfg(test)]

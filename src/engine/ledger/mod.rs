@@ -16,7 +16,8 @@
 //! `targets`, `requests` (the in-flight / answered / unknown life of a request), `messages`
 //! (per-message states and what resume restores), `decisions`, `read` (the queries of reports),
 //! `restage` (tying rows to their messages' places after the staged files changed), `lock` (one
-//! writer per ledger: an `flock` on `<ledger>.lock`).
+//! writer per ledger: an `flock` on `<ledger>.lock`), `verify` (verifications: progress per
+//! target, counts, findings), `signoff` (the queries of a sign-off report).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -32,7 +33,9 @@ pub mod requests;
 pub mod restage;
 pub mod runs;
 pub mod schema;
+pub mod signoff;
 pub mod targets;
+pub mod verify;
 
 pub use messages::{StoredMessage, StoredState};
 pub use runs::{FileRecord, RunRecord, RunStatus};
@@ -158,6 +161,23 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// A message's place read from a row whose columns `at..at + 4` are `file, line, offset, item`;
+/// `None` when `file` is NULL (a row tied to no message).
+pub(crate) fn source_at(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+) -> rusqlite::Result<Option<crate::engine::events::SourceRef>> {
+    let Some(file) = r.get::<_, Option<String>>(at)? else {
+        return Ok(None);
+    };
+    Ok(Some(crate::engine::events::SourceRef {
+        file: file.into(),
+        line: r.get(at + 1)?,
+        offset: r.get::<_, i64>(at + 2)? as u64,
+        item: r.get(at + 3)?,
+    }))
 }
 
 #[cfg(test)]

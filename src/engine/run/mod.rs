@@ -140,7 +140,10 @@ pub async fn run<S: ImportService>(
         service,
         source,
         ledger: ledger.clone(),
-        limiter: Limiter::new(opts.rate),
+        limiter: match &opts.budget {
+            Some(shared) => Arc::clone(&shared.0),
+            None => Arc::new(Limiter::new(opts.rate)),
+        },
         events: events.clone(),
         slots: LaneSlots::new(opts.lanes),
         loads: Semaphore::new(super::context::LOADS_AT_ONCE),

@@ -312,6 +312,18 @@ pub fn toggle_same_second(state: &mut AppState, confirm: &mut Confirm) {
 
 /// The operator said yes: the run starts.
 pub fn launch(state: &mut AppState, groups: Vec<String>) -> Vec<Effect> {
+    if state.run.verify.active {
+        // The verification holds the ledger's lock (one writer per ledger): the run would be
+        // turned away naming this very console.
+        state.say(
+            Level::Warn,
+            format!(
+                "A verification is going and writes to the ledger: stop it on screen 5 ({}), then start the import (it goes on from there next time)",
+                state.keymap.name(Place::Run, Action::VerifyRun)
+            ),
+        );
+        return Vec::new();
+    }
     let (Some(live), Some(scanned)) = (&state.connect.live, &state.files.scanned) else {
         return Vec::new();
     };
