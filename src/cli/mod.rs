@@ -13,6 +13,7 @@ use crate::config::ConnectArgs;
 pub use crate::exit::Exit;
 
 mod console;
+mod decide;
 pub mod demo;
 mod plan;
 mod report;
@@ -51,6 +52,8 @@ pub enum Command {
     Run(RunArgs),
     /// Summarise a run from the ledger.
     Report(ReportArgs),
+    /// Decide about every message of a run refused with one code (skip or retry).
+    Decide(DecideArgs),
     /// Print a UserSig for the configured admin.
     Usersig(UsersigArgs),
 }
@@ -201,6 +204,31 @@ pub struct ReportArgs {
     pub json: bool,
 }
 
+/// `timport decide`
+#[derive(Debug, Clone, Args)]
+pub struct DecideArgs {
+    /// Run id (as `timport report` shows it).
+    pub run: i64,
+    /// The service's error code the decision is about.
+    #[arg(long)]
+    pub code: i64,
+    /// Only this group (with its topics); default every group of the run.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Skip the messages (with --reason).
+    #[arg(long, conflicts_with = "retry")]
+    pub skip: bool,
+    /// Send the messages once more.
+    #[arg(long)]
+    pub retry: bool,
+    /// Why they are skipped (recorded with each message).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
+    #[arg(long, env = "TIMPORT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+}
+
 /// `timport usersig`
 #[derive(Debug, Clone, Args)]
 pub struct UsersigArgs {
@@ -230,6 +258,7 @@ pub fn main() -> ExitCode {
         Some(Command::Plan(args)) => plan::run(&args),
         Some(Command::Run(args)) => run::run(&cli.connect, &args),
         Some(Command::Report(args)) => report::run(&cli.connect, &args),
+        Some(Command::Decide(args)) => decide::run(&cli.connect, &args),
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()

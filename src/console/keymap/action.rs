@@ -71,6 +71,12 @@ pub enum Action {
     Follow,
     /// Run: open the runs in the ledger to reopen one.
     Reopen,
+    /// Run: choose the next code messages are refused with (filters errors and results).
+    ByCode,
+    /// Run: skip every message refused with the chosen code (one reason).
+    SkipCode,
+    /// Run: retry every message refused with the chosen code.
+    RetryCode,
     /// Inspector: retry the message as it is.
     Retry,
     /// Inspector: retry the edited message (validated first).

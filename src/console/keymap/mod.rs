@@ -138,6 +138,9 @@ impl Keymap {
         map.bind(P::Run, [p(K::Enter)], A::Select, "inspect", true);
         map.bind(P::Run, [c('f')], A::Follow, "follow newest", false);
         map.bind(P::Run, [c('o')], A::Reopen, "reopen a run", false);
+        map.bind(P::Run, [c('c')], A::ByCode, "by code", true);
+        map.bind(P::Run, [c('S')], A::SkipCode, "skip code", true);
+        map.bind(P::Run, [c('R')], A::RetryCode, "retry code", true);
 
         map.bind(P::Inspector, [c('r')], A::Retry, "retry", true);
         map.bind(P::Inspector, [c('R')], A::RetryEdited, "retry edited", true);

@@ -176,6 +176,10 @@ impl AppState {
         self.keymap
             .hints_where(self.place(), |action| match action {
                 Action::PauseResume | Action::StopLane => run_going,
+                // Offered while messages are refused with a code.
+                Action::ByCode | Action::SkipCode | Action::RetryCode => {
+                    run_going && !self.run.codes().is_empty()
+                }
                 _ => true,
             })
     }

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::LedgerError;
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -91,11 +91,12 @@ CREATE TABLE IF NOT EXISTS decisions (
     id          INTEGER PRIMARY KEY,
     message_id  INTEGER REFERENCES messages(id),
     target_id   INTEGER NOT NULL REFERENCES targets(id),
-    decision    TEXT    NOT NULL,    -- retry | retry_edited | skip | stop_group | stop_lane | auto_skip | retry_failed
+    decision    TEXT    NOT NULL,    -- retry | retry_edited | skip | stop_group | stop_lane | auto_skip | retry_failed | skip_code | retry_code
     by          TEXT    NOT NULL,    -- operator | policy | flag
     reason      TEXT,
     edited_body TEXT,
-    decided_at  INTEGER NOT NULL
+    decided_at  INTEGER NOT NULL,
+    operator    TEXT                 -- user@host of an operator's decision (schema 3)
 );
 ";
 
@@ -157,7 +158,15 @@ fn upgrade(conn: &Connection, version: i64) -> rusqlite::Result<()> {
         // Rows written before have no fingerprint: they are taken as unchanged.
         conn.execute_batch("ALTER TABLE messages ADD COLUMN fingerprint INTEGER")?;
     }
+    if (1..3).contains(&version) {
+        add_decision_operator(conn)?;
+    }
     Ok(())
+}
+
+/// Schema 3: who made an operator's decision (`user@host`); older rows have none.
+fn add_decision_operator(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("ALTER TABLE decisions ADD COLUMN operator TEXT")
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -166,4 +175,38 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_schema_2_ledger_gets_the_decision_operator_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        let conn = Connection::open(&path).unwrap();
+        // Schema 2's decisions table, as main wrote it.
+        let old = SCHEMA.replace(
+            ",\n    operator    TEXT                 -- user@host of an operator's decision (schema 3)",
+            "",
+        );
+        assert_ne!(old, SCHEMA);
+        conn.execute_batch(&old).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        drop(conn);
+        let conn = open_for_writing(&path).unwrap();
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('decisions')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(columns.last().map(String::as_str), Some("operator"));
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+    }
 }
