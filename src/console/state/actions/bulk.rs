@@ -39,14 +39,15 @@ pub fn choose_code(state: &mut AppState) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The code a bulk key is about (the chosen one, else the selected error's) and its lane (the
-/// selected lane when the Lanes pane has the keys, else every lane).
+/// The code a bulk key is about (the chosen one, else the selected error's when the Errors
+/// pane has the keys) and its lane (the selected lane when the Lanes pane has the keys, else
+/// every lane).
 fn scope(state: &AppState) -> Option<(i64, Option<(u32, Target)>)> {
     let r = &state.run;
     let code = r.code.or_else(|| {
-        r.error_view
-            .selected()
-            .and_then(|i| r.errors.get(i))
+        (r.focus == RunFocus::Errors)
+            .then(|| r.error_view.selected().and_then(|i| r.errors.get(i)))
+            .flatten()
             .and_then(|e| e.code)
     })?;
     let lane = (r.focus == RunFocus::Lanes)
