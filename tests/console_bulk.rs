@@ -116,10 +116,21 @@ fn from_the_lanes_pane_a_bulk_retry_is_about_the_selected_lane_and_no_undoes_it(
 
 #[test]
 fn the_bulk_keys_are_in_the_key_map_and_offered_only_while_messages_are_refused() {
-    let s = running();
+    let mut s = running();
+    let hints: Vec<&str> = s.footer_hints().iter().map(|(_, l)| *l).collect();
+    assert!(!hints.contains(&"by code"), "offered in the Errors pane: {hints:?}");
+    s.run.focus = RunFocus::Errors;
     let hints: Vec<&str> = s.footer_hints().iter().map(|(_, l)| *l).collect();
     for label in ["by code", "skip code", "retry code"] {
         assert!(hints.contains(&label), "{hints:?}");
+    }
+    let help: Vec<String> = s
+        .keymap
+        .of(timport::console::keymap::Place::Run)
+        .map(|b| format!("{} {}", b.keys_text(), b.label))
+        .collect();
+    for line in ["c by code", "S skip code", "R retry code"] {
+        assert!(help.contains(&line.to_owned()), "{help:?}");
     }
     let done = finished();
     let hints: Vec<&str> = done.footer_hints().iter().map(|(_, l)| *l).collect();

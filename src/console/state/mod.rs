@@ -176,9 +176,12 @@ impl AppState {
         self.keymap
             .hints_where(self.place(), |action| match action {
                 Action::PauseResume | Action::StopLane => run_going,
-                // Offered while messages are refused with a code.
+                // Offered in the Errors pane while messages are refused with a code (the keys
+                // work from the Lanes pane too; the footer has no room for them everywhere).
                 Action::ByCode | Action::SkipCode | Action::RetryCode => {
-                    run_going && !self.run.codes().is_empty()
+                    run_going
+                        && self.run.focus == run::RunFocus::Errors
+                        && !self.run.codes().is_empty()
                 }
                 _ => true,
             })
