@@ -118,7 +118,10 @@ fn from_the_lanes_pane_a_bulk_retry_is_about_the_selected_lane_and_no_undoes_it(
 fn the_bulk_keys_are_in_the_key_map_and_offered_only_while_messages_are_refused() {
     let mut s = running();
     let hints: Vec<&str> = s.footer_hints().iter().map(|(_, l)| *l).collect();
-    assert!(!hints.contains(&"by code"), "offered in the Errors pane: {hints:?}");
+    assert!(
+        !hints.contains(&"by code"),
+        "offered in the Errors pane: {hints:?}"
+    );
     s.run.focus = RunFocus::Errors;
     let hints: Vec<&str> = s.footer_hints().iter().map(|(_, l)| *l).collect();
     for label in ["by code", "skip code", "retry code"] {
