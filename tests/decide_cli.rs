@@ -78,14 +78,6 @@ async fn stopped_at_line_5() -> (
     (sandbox, home, staging, texts)
 }
 
-fn stored(sandbox: &SandboxHandle) -> Vec<String> {
-    sandbox
-        .messages("g0")
-        .iter()
-        .map(|m| m.body[0].summary())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bulk_skip_with_no_run_going_is_recorded_per_message_and_the_next_run_resumes_with_it() {
     let (sandbox, home, staging, texts) = stopped_at_line_5().await;
@@ -144,7 +136,7 @@ async fn a_bulk_skip_with_no_run_going_is_recorded_per_message_and_the_next_run_
         .filter(|(i, _)| !(4..7).contains(i))
         .map(|(_, t)| t.clone())
         .collect();
-    assert_eq!(stored(&sandbox), landed);
+    assert_eq!(stored_texts(&sandbox, "g0"), landed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

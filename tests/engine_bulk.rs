@@ -6,23 +6,10 @@ mod engine_fakes;
 use std::sync::Arc;
 
 use engine_fakes::*;
-use timport::engine::{
-    BulkAction, BulkDecision, Control, Decision, Event, PauseReason, RunOptions, Target,
-};
+use timport::engine::{BulkAction, BulkDecision, Control, Decision, Event, PauseReason, Target};
 use tokio::sync::mpsc;
 
 const T0: i64 = 1_600_000_000;
-
-fn g(name: &str) -> Target {
-    Target::new(name, None)
-}
-
-fn interactive() -> RunOptions {
-    RunOptions {
-        wait_for_decisions: true,
-        ..headless()
-    }
-}
 
 /// A driver that answers the `n`th pause (counting from 0) with what `answer` gives.
 fn on_pauses(

@@ -155,3 +155,12 @@ pub async fn until_sending(sandbox: &SandboxHandle, n: u64) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// The texts of the messages `sandbox` holds in `group`, in order.
+pub fn stored_texts(sandbox: &SandboxHandle, group: &str) -> Vec<String> {
+    sandbox
+        .messages(group)
+        .iter()
+        .map(|m| m.body[0].summary())
+        .collect()
+}
