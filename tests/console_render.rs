@@ -33,6 +33,8 @@ fn screens() -> Vec<(&'static str, AppState)> {
     press(&mut problems, KeyCode::Tab);
     let mut launch = preview();
     press(&mut launch, KeyCode::Char('L'));
+    let mut bursts = with_bursts(preview());
+    press(&mut bursts, KeyCode::Char('L'));
     let mut editing = inspecting();
     press(&mut editing, KeyCode::Char('e'));
     let refused = edit_refused();
@@ -57,6 +59,7 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("files_problems", problems),
         ("preview", preview()),
         ("preview_launch", launch),
+        ("preview_launch_bursts", bursts),
         ("run", running()),
         ("run_finished", finished()),
         ("run_by_code", by_code()),
@@ -64,6 +67,8 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("inspector", inspecting()),
         ("inspector_editing", editing),
         ("inspector_edit_refused", refused),
+        ("run_verifying", verifying()),
+        ("verify_finding", verify_finding()),
     ]
 }
 
