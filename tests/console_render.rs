@@ -38,6 +38,16 @@ fn screens() -> Vec<(&'static str, AppState)> {
     let mut editing = inspecting();
     press(&mut editing, KeyCode::Char('e'));
     let refused = edit_refused();
+    let by_code = || {
+        let mut s = running();
+        s.run.focus = timport::console::state::run::RunFocus::Errors;
+        press(&mut s, KeyCode::Char('c'));
+        s
+    };
+    let mut bulk = by_code();
+    press(&mut bulk, KeyCode::Char('S'));
+    type_text(&mut bulk, "duplicates of the CRM feed");
+    press(&mut bulk, KeyCode::Enter);
     vec![
         ("connect", connect_form()),
         ("connect_typing", typing),
@@ -52,6 +62,8 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("preview_launch_bursts", bursts),
         ("run", running()),
         ("run_finished", finished()),
+        ("run_by_code", by_code()),
+        ("run_bulk_confirm", bulk),
         ("inspector", inspecting()),
         ("inspector_editing", editing),
         ("inspector_edit_refused", refused),

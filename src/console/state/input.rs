@@ -158,6 +158,7 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             Pending::Launch(groups) => actions::preview::launch(state, groups),
             Pending::StopGroup => actions::inspector::stop_group(state),
+            Pending::Bulk(bulk) => actions::bulk::confirmed(state, bulk),
             Pending::Resume { root, groups } => {
                 state.resume = Some(groups);
                 vec![state.scan(root.into())]
@@ -204,6 +205,9 @@ fn on_typing(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![state.scan(root.into())]
         }
         (Action::Accept, TypeTarget::SkipReason) => actions::inspector::skip(state, text.trim()),
+        (Action::Accept, TypeTarget::BulkSkipReason) => {
+            actions::bulk::skip_reason(state, text.trim())
+        }
         (Action::Back, _) => Vec::new(),
         _ => {
             state.typing = Some(typing);

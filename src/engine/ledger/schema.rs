@@ -16,8 +16,9 @@ use super::LedgerError;
 
 /// The schema version this code writes (`PRAGMA user_version`). 2 added the per-message
 /// fingerprint; 3 `messages.sent_time` (`--same-second spread`); 4 the verification tables and
-/// two indexes (`verify`). Each step is one function in [`upgrade`].
-pub const SCHEMA_VERSION: i64 = 4;
+/// two indexes (`verify`); 5 `decisions.operator` (bulk decisions). Each step is one function
+/// in [`upgrade`].
+pub const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -94,11 +95,12 @@ CREATE TABLE IF NOT EXISTS decisions (
     id          INTEGER PRIMARY KEY,
     message_id  INTEGER REFERENCES messages(id),
     target_id   INTEGER NOT NULL REFERENCES targets(id),
-    decision    TEXT    NOT NULL,    -- retry | retry_edited | skip | stop_group | stop_lane | auto_skip | retry_failed
+    decision    TEXT    NOT NULL,    -- retry | retry_edited | skip | stop_group | stop_lane | auto_skip | retry_failed | skip_code | retry_code
     by          TEXT    NOT NULL,    -- operator | policy | flag
     reason      TEXT,
     edited_body TEXT,
-    decided_at  INTEGER NOT NULL
+    decided_at  INTEGER NOT NULL,
+    operator    TEXT                 -- user@host of an operator's decision (schema 5)
 );
 ";
 
@@ -167,6 +169,9 @@ fn upgrade(conn: &Connection, version: i64) -> rusqlite::Result<()> {
     if version < 4 {
         add_verifications(conn)?;
     }
+    if (1..5).contains(&version) {
+        add_decision_operator(conn)?;
+    }
     Ok(())
 }
 
@@ -181,6 +186,20 @@ fn add_sent_time(conn: &Connection) -> rusqlite::Result<()> {
 /// additive: an older ledger gains them empty.
 fn add_verifications(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(super::verify::SCHEMA)
+}
+
+/// Step 5: who made an operator's decision (`user@host`); older rows have none.
+/// A ledger that had no `decisions` table yet got it, with the column, from [`SCHEMA`].
+fn add_decision_operator(conn: &Connection) -> rusqlite::Result<()> {
+    let has: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('decisions') WHERE name = 'operator'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has {
+        return Ok(());
+    }
+    conn.execute_batch("ALTER TABLE decisions ADD COLUMN operator TEXT")
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -211,7 +230,10 @@ mod tests {
     /// `sent_time`; 3: before the verification tables), with one run in it.
     fn older(path: &Path, version: i64) {
         let conn = Connection::open(path).unwrap();
-        let mut schema = SCHEMA.to_owned();
+        let mut schema = SCHEMA.to_owned().replace(
+            ",\n    operator    TEXT                 -- user@host of an operator's decision (schema 5)",
+            "",
+        );
         if version < 3 {
             schema = schema.replace(
                 "sent_time    INTEGER,            -- the SendTime sent, when --same-second spread moved it\n",
@@ -274,5 +296,34 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let conn = open_for_writing(&dir.path().join("new.sqlite3")).unwrap();
         assert!(tables(&conn).contains(&"verify_findings".into()));
+    }
+
+    #[test]
+    fn a_schema_4_ledger_gets_the_decision_operator_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        let conn = Connection::open(&path).unwrap();
+        // Schema 4's decisions table, as main wrote it (the verification tables left to step 4).
+        let old = SCHEMA.replace(
+            ",\n    operator    TEXT                 -- user@host of an operator's decision (schema 5)",
+            "",
+        );
+        assert_ne!(old, SCHEMA);
+        conn.execute_batch(&old).unwrap();
+        conn.pragma_update(None, "user_version", 4).unwrap();
+        drop(conn);
+        let conn = open_for_writing(&path).unwrap();
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('decisions')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(columns.last().map(String::as_str), Some("operator"));
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
     }
 }

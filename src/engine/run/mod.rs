@@ -133,6 +133,7 @@ pub async fn run<S: ImportService>(
     }
 
     let (pause_tx, pause_rx) = watch::channel(false);
+    let (rules_tx, rules_rx) = watch::channel(Arc::default());
     let shutdown = CancellationToken::new();
     let abort = CancellationToken::new();
     let cause: Cause = Arc::new(Mutex::new(None));
@@ -152,6 +153,8 @@ pub async fn run<S: ImportService>(
         shutdown: shutdown.clone(),
         abort: abort.clone(),
         requests: Default::default(),
+        rules: rules_rx,
+        operator: super::operator::current(),
     });
 
     let mut routes = HashMap::new();
@@ -178,7 +181,7 @@ pub async fn run<S: ImportService>(
     let router = tokio::spawn(route_controls(
         controls,
         Arc::clone(&routes),
-        pause_tx,
+        (pause_tx, rules_tx),
         (shutdown.clone(), abort),
         Arc::clone(&cause),
         ledger.clone(),
