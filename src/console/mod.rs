@@ -14,7 +14,8 @@
 //!   terminal up and restores it even on a panic; `logging` sends tracing to the log file;
 //!   `clipboard` writes OSC 52; `run` hands a launch to the engine and forwards its events.
 //! - `settings`: what the Connect form starts with (flags, environment, profile).
-//! - `words`: how numbers and times are written.
+//! - `words`: how numbers and times are written; `text_width`: how wide text is, and cutting,
+//!   padding and wrapping it by grapheme cluster (every cut ends in `…`).
 
 pub mod app;
 pub mod clipboard;
@@ -27,6 +28,7 @@ pub mod run;
 pub mod settings;
 pub mod state;
 pub mod terminal;
+pub mod text_width;
 pub mod theme;
 pub mod ui;
 pub mod words;

@@ -8,11 +8,11 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Row, Table};
-use unicode_width::UnicodeWidthChar;
 
 use super::super::state::AppState;
 use super::super::state::list::ListView;
 use super::super::state::overlay::{HitTarget, ListId, TypeTarget};
+pub use super::super::text_width::{fit, pad, width_of};
 use super::super::theme::{Symbol, Theme};
 use super::super::words::count;
 
@@ -26,40 +26,6 @@ pub fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Blo
     } else {
         block.border_style(theme.border())
     }
-}
-
-/// `text` cut to `width` display columns, ending in `…` when cut.
-pub fn fit(text: &str, width: usize) -> String {
-    let mut used = 0;
-    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= width {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
-}
-
-/// The display width of `text`.
-pub fn width_of(text: &str) -> usize {
-    text.chars().map(|c| c.width().unwrap_or(0)).sum()
-}
-
-/// `text` padded with spaces (or cut) to exactly `width` columns.
-pub fn pad(text: &str, width: usize) -> String {
-    let cut = fit(text, width);
-    let w = width_of(&cut);
-    format!("{cut}{}", " ".repeat(width.saturating_sub(w)))
 }
 
 /// A rectangle of `width`×`height` (clamped) in the middle of `area`.
@@ -153,16 +119,6 @@ pub fn state_span(symbol: Symbol, word: &str, theme: &Theme) -> Span<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fit_cuts_by_display_width() {
-        assert_eq!(fit("hello", 10), "hello");
-        assert_eq!(fit("hello world", 6), "hello…");
-        assert_eq!(fit("群聊天室", 5), "群聊…");
-        assert_eq!(fit("abc", 0), "");
-        assert_eq!(pad("ab", 4), "ab  ");
-        assert_eq!(width_of(&pad("群聊天室", 5)), 5);
-    }
 
     #[test]
     fn centered_stays_inside() {
