@@ -130,3 +130,23 @@ async fn a_named_ledger_and_bad_arguments() {
     assert_eq!(none.status.code(), Some(2));
     assert!(text(&none).1.contains("no run 7"), "{:?}", text(&none));
 }
+
+#[tokio::test]
+async fn asked_for_a_run_that_does_not_exist_the_report_lists_the_runs_there_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ledger = a_run(dir.path()).await;
+    let output = timport(dir.path()).args(["report", "7"]).output().unwrap();
+    let (out, err) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{out}{err}");
+    assert!(err.contains("the ledger has no run 7"), "{err}");
+    assert!(
+        err.contains("the runs it has (timport report RUN):"),
+        "{err}"
+    );
+    let listed: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("  1  started "))
+        .collect();
+    assert_eq!(listed.len(), 1, "{err}");
+    assert!(listed[0].ends_with(", incomplete, /staging"), "{err}");
+}

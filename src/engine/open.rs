@@ -186,7 +186,11 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
 /// The name a run of this staging has in the ledger: its root's canonical path (as given when it
 /// cannot be resolved), so that the same directory reached another way is the same run.
 pub fn staging_root(work: &StagedWork) -> String {
-    let root = work.staging().root();
+    root_name(work.staging().root())
+}
+
+/// The name runs of the staging at `root` have in the ledger (see [`staging_root`]).
+pub fn root_name(root: &std::path::Path) -> String {
     std::fs::canonicalize(root)
         .unwrap_or_else(|_| root.to_owned())
         .display()

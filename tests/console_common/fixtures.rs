@@ -115,9 +115,9 @@ pub fn groups() -> AppState {
     };
     s.groups.set_staged(HashMap::from([
         ("support-desk".to_string(), staged(1400, 0, 1_672_704_100)),
-        ("eng-core".to_string(), staged(900, 3, 1_672_704_200)),
+        ("eng-core".to_string(), staged(903, 3, 1_672_704_200)),
         ("@TGS#_bookclub".to_string(), staged(350, 0, 1_672_704_300)),
-        ("town-hall".to_string(), staged(298, 2, 1_672_704_400)),
+        ("town-hall".to_string(), staged(300, 2, 1_672_704_400)),
         ("live-launch".to_string(), staged(120, 0, 1_672_704_500)),
         ("sales-emea".to_string(), staged(500, 0, 1_672_712_653)),
         ("archive-2019".to_string(), staged(50, 0, 1_632_704_000)),

@@ -9,17 +9,27 @@ use super::super::msg::{ErrorView, GroupIdPage};
 use super::super::theme::Symbol;
 use super::list::{ListView, contains_folded};
 
-/// What is staged for a group (all its topics together).
+/// What is staged for a group (all its topics together). One definition on every screen and
+/// in the engine (`Counts::total`): a group's staged messages are every message its files hold,
+/// valid or not; the invalid ones are part of them (they keep their place and wait for a fix or
+/// a skip), counted apart in `invalid`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StagedCounts {
-    /// Valid messages.
+    /// Staged messages, valid or not.
     pub messages: u64,
-    /// Messages with problems that keep them out.
+    /// Of those, messages with problems that keep them from being sent as written.
     pub invalid: u64,
     /// The earliest staged SendTime.
     pub first: i64,
     /// The latest staged SendTime.
     pub last: i64,
+}
+
+impl StagedCounts {
+    /// Staged messages that can be sent as written.
+    pub fn valid(&self) -> u64 {
+        self.messages.saturating_sub(self.invalid)
+    }
 }
 
 /// What the service says about a group.
@@ -107,7 +117,7 @@ impl GroupRow {
                 "this group type cannot be imported into (AVChatRoom, 10007)",
             );
         }
-        let Some(staged) = self.staged.filter(|s| s.messages > 0) else {
+        let Some(staged) = self.staged.filter(|s| s.valid() > 0) else {
             return v(Symbol::Waiting, "–", "nothing staged for this group");
         };
         if let Some(newest) = facts.last_msg_time.filter(|t| *t > 0)

@@ -12,7 +12,7 @@ use super::super::state::groups::{Details, GroupRow};
 use super::super::state::overlay::ListId;
 use super::super::theme::{Symbol, Theme};
 use super::super::words::{count, date};
-use super::widgets::{filter_note, pane, state_span, table, visible_rows};
+use super::widgets::{filter_note, pane, state_span, table, title_in, visible_rows};
 
 /// Draws the screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -44,7 +44,7 @@ fn title(state: &AppState) -> String {
 }
 
 fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
-    let block = pane(title(state), true, theme);
+    let block = pane(title_in(&title(state), area), true, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if let Some(error) = &state.groups.error
@@ -136,7 +136,7 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
     let g = &state.groups;
     let rows = visible_rows(&g.view, window, true, theme, |i| {
         let row = g.rows.get(i)?;
-        Some(Row::new(cells(row, g.is_marked(&row.id), wide, theme)))
+        Some(cells(row, g.is_marked(&row.id), wide, theme))
     });
     let header = Row::new(header_cells).style(theme.title());
     table(

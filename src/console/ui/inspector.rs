@@ -12,7 +12,7 @@ use super::super::state::AppState;
 use super::super::state::inspector::{InspectorState, Loading, Notice};
 use super::super::theme::{Symbol, Theme};
 use super::super::words::count;
-use super::widgets::pane;
+use super::widgets::{pane, title_in};
 
 /// Draws the inspector over the Run screen's body.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
     } else {
         format!(" Message as staged · {} edits ", key(Action::Edit))
     };
-    let block = pane(title, i.editing, theme);
+    let block = pane(title_in(&title, left), i.editing, theme);
     match &i.loading {
         Loading::Ready => {
             i.editor.set_block(block);
@@ -69,14 +69,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
     let Some(i) = &mut state.inspector else {
         return;
     };
-    let block = pane(
-        format!(
-            " {} paused at {} line {} ",
-            i.target, i.reason.source.file, i.reason.source.line
-        ),
-        !i.editing,
-        theme,
+    let title = format!(
+        " {} paused at {} line {} ",
+        i.target, i.reason.source.file, i.reason.source.line
     );
+    let block = pane(title_in(&title, right), !i.editing, theme);
     let inner = block.inner(right);
     i.scroll = i.scroll.min(lines.len().saturating_sub(1));
     frame.render_widget(

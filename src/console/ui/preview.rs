@@ -13,7 +13,7 @@ use super::super::state::preview::PreviewFocus;
 use super::super::theme::{Symbol, Theme};
 use super::super::words::{clock, count, date, duration};
 use super::json;
-use super::widgets::{filter_note, fit, pane, table, visible_rows};
+use super::widgets::{filter_note, fit, pane, table, title_in, visible_rows};
 
 /// Draws the screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -108,7 +108,11 @@ fn draw_batches(
     }
     title.push_str(&filter_note(state, ListId::Batches, &p.view));
     title.push(' ');
-    let block = pane(title, p.focus == PreviewFocus::Batches, theme);
+    let block = pane(
+        title_in(&title, area),
+        p.focus == PreviewFocus::Batches,
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     state.hits.push((area, HitTarget::Pane(ListId::Batches)));
@@ -164,13 +168,13 @@ fn draw_batches(
         } else {
             Span::raw("")
         };
-        Some(Row::new(vec![
+        Some(vec![
             Line::raw((r.batch + 1).to_string()).right_aligned(),
             Line::raw(r.messages.to_string()).right_aligned(),
             Line::raw(span),
             Line::raw(count(r.bytes as u64)).right_aligned(),
             Line::from(warn),
-        ]))
+        ])
     });
     table(
         frame,
@@ -193,7 +197,7 @@ fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Th
         ),
         None => " Request ".to_owned(),
     };
-    let block = pane(title, p.focus == PreviewFocus::Body, theme);
+    let block = pane(title_in(&title, area), p.focus == PreviewFocus::Body, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // Long texts wrap; the scroll counts the body's own lines.

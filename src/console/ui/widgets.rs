@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Row, Table};
 use super::super::state::AppState;
 use super::super::state::list::ListView;
 use super::super::state::overlay::{HitTarget, ListId, TypeTarget};
+use super::super::text_width::fit_line;
 pub use super::super::text_width::{fit, pad, width_of};
 use super::super::theme::{Symbol, Theme};
 use super::super::words::count;
@@ -56,39 +57,73 @@ pub fn filter_note(state: &AppState, list: ListId, view: &ListView) -> String {
     )
 }
 
-/// The rows of a list that are on screen (positions `window` of `view`): `make(row)` for each,
-/// given the row's index in the screen's own list; the selected one highlighted when the list
-/// has the focus. Only these rows are ever built, however long the list.
+/// One table row as cells, before it is cut to its columns.
+pub struct Cells {
+    cells: Vec<Line<'static>>,
+    style: Option<Style>,
+}
+
+/// The rows of a list that are on screen (positions `window` of `view`): `make(row)` gives each
+/// one's cells, given the row's index in the screen's own list; the selected one highlighted
+/// when the list has the focus. Only these rows are ever built, however long the list.
 pub fn visible_rows(
     view: &ListView,
     window: Range<usize>,
     focused: bool,
     theme: &Theme,
-    make: impl Fn(usize) -> Option<Row<'static>>,
-) -> Vec<Row<'static>> {
+    make: impl Fn(usize) -> Option<Vec<Line<'static>>>,
+) -> Vec<Cells> {
     let selected = view.selected_pos();
     window
         .filter_map(|pos| {
-            let row = make(view.row_at(pos)?)?;
-            Some(if focused && pos == selected {
-                row.style(theme.selection())
-            } else {
-                row
+            let cells = make(view.row_at(pos)?)?;
+            Some(Cells {
+                cells,
+                style: (focused && pos == selected).then(|| theme.selection()),
             })
         })
         .collect()
 }
 
-/// Draws `rows` under a `header` in `inner` (a pane's inside) and records where the rows are,
-/// so a click selects one of `list`.
+/// The widths ratatui's `Table` gives `constraints` in `width` columns (one column between
+/// cells), so cells can be cut to them with `…` before drawing.
+pub fn column_widths(width: u16, constraints: &[Constraint]) -> Vec<usize> {
+    Layout::horizontal(constraints.iter().copied())
+        .flex(Flex::Start)
+        .spacing(1)
+        .split(Rect::new(0, 0, width, 1))
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
+}
+
+/// Draws `rows` under a `header` in `inner` (a pane's inside), every cell cut to its column
+/// with `…`, and records where the rows are, so a click selects one of `list`.
 pub fn table(
     frame: &mut Frame<'_>,
     inner: Rect,
     (header, widths): (Row<'static>, Vec<Constraint>),
-    rows: Vec<Row<'static>>,
+    rows: Vec<Cells>,
     hits: &mut Vec<(Rect, HitTarget)>,
     list: ListId,
 ) {
+    let columns = column_widths(inner.width, &widths);
+    let rows: Vec<Row<'static>> = rows
+        .into_iter()
+        .map(|r| {
+            let cells: Vec<Line<'static>> = r
+                .cells
+                .into_iter()
+                .zip(columns.iter().chain(std::iter::repeat(&0)))
+                .map(|(cell, w)| fit_line(cell, *w))
+                .collect();
+            let row = Row::new(cells);
+            match r.style {
+                Some(style) => row.style(style),
+                None => row,
+            }
+        })
+        .collect();
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         inner,
@@ -100,6 +135,11 @@ pub fn table(
         inner.height.saturating_sub(1),
     );
     hits.push((below_header, HitTarget::List(list)));
+}
+
+/// A pane title cut to fit on the top border of `area` (with `…`).
+pub fn title_in(title: &str, area: Rect) -> String {
+    fit(title, usize::from(area.width.saturating_sub(2)))
 }
 
 /// A count with its state's glyph (and a word when there is room): `✗ 3 failed`, styled with

@@ -145,11 +145,20 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
             invalid += c.invalid;
         }
     }
-    let requests = messages.div_ceil(PlanOptions::default().batch_size as u64);
+    let valid = messages.saturating_sub(invalid);
+    let requests = valid.div_ceil(PlanOptions::default().batch_size as u64);
+    let what = if invalid == 0 {
+        format!("{} staged messages", count(messages))
+    } else {
+        format!(
+            "{} of the {} staged messages",
+            count(valid),
+            count(messages)
+        )
+    };
     let mut lines = vec![
         format!(
-            "Import {} messages of {} ({} group{}) into SDKAppID {} at {}, signed as {}:",
-            count(messages),
+            "Import {what} of {} ({} group{}) into SDKAppID {} at {}, signed as {}:",
             scope,
             groups.len(),
             if groups.len() == 1 { "" } else { "s" },

@@ -52,7 +52,8 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.say(Level::Info, "No run is going");
                 return Vec::new();
             }
-            state.run.paused = !state.run.paused;
+            let paused = !state.run.paused;
+            state.run.set_paused(paused, state.now_ms);
             let (control, words) = if state.run.paused {
                 (
                     Control::PauseRun,
