@@ -132,7 +132,7 @@ fn launching_asks_first_and_says_what_and_where() {
         panic!("{:?}", s.overlay)
     };
     let text = c.lines.join("\n");
-    assert!(text.contains("Import 500 messages"), "{text}");
+    assert!(text.contains("Import 500 staged messages"), "{text}");
     assert!(text.contains("SDKAppID 1400000000"), "{text}");
     assert!(text.contains("http://127.0.0.1:8080"), "{text}");
     assert!(text.contains("ledger.sqlite3"), "{text}");
