@@ -36,12 +36,15 @@ fn screens() -> Vec<(&'static str, AppState)> {
     let mut editing = inspecting();
     press(&mut editing, KeyCode::Char('e'));
     let refused = edit_refused();
+    let mut after_run = finished();
+    after_run.screen = timport::console::keymap::Screen::Groups;
     vec![
         ("connect", connect_form()),
         ("connect_typing", typing),
         ("connected", connected()),
         ("groups", groups()),
         ("groups_filter", filtered),
+        ("groups_after_run", after_run),
         ("help", help),
         ("files", files()),
         ("files_problems", problems),

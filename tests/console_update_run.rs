@@ -670,3 +670,108 @@ fn past_the_result_cap_the_oldest_go_and_the_title_says_how_many() {
         "{screen}"
     );
 }
+
+#[test]
+fn after_a_run_the_groups_say_what_was_imported_and_ask_again() {
+    let mut s = running();
+    let verdict = |s: &AppState, id: &str| s.groups.get(id).map(|g| g.verdict().word);
+    assert_eq!(
+        verdict(&s, "support-desk"),
+        Some("importing"),
+        "while it goes"
+    );
+    let mut s = finished();
+    assert_eq!(
+        verdict(&s, "sales-emea"),
+        Some("newer"),
+        "nothing of it landed"
+    );
+    assert_eq!(verdict(&s, "support-desk"), Some("imported"));
+    assert_eq!(verdict(&s, "eng-core"), Some("imported"));
+    let row = s.groups.get("eng-core").expect("eng-core");
+    assert_eq!(row.imported.map(|i| i.counts.done), Some(903));
+    assert!(
+        row.verdict().why.contains("903 of 903"),
+        "{}",
+        row.verdict().why
+    );
+    assert_eq!(
+        verdict(&s, "live-launch"),
+        Some("no"),
+        "AVChatRoom stays refused"
+    );
+    // The screen shows imported of staged, not "ready".
+    s.screen = timport::console::keymap::Screen::Groups;
+    let text = screen_text(&render(&mut s, &Theme::default(), 80, 24));
+    let line = text
+        .lines()
+        .find(|l| l.contains("support-desk"))
+        .expect("support-desk on screen");
+    assert!(
+        line.contains("1,400/1,400") && line.contains("✓ imported"),
+        "{text}"
+    );
+    assert!(!text.contains("✓ ready"), "{text}");
+
+    // The end of a run asks the ledger and the service again (newest messages changed).
+    let mut s = running();
+    let effects = update(
+        &mut s,
+        Msg::Engine(Event::RunFinished {
+            summary: RunSummary {
+                run_id: 1,
+                targets: Vec::new(),
+                totals: Default::default(),
+                requests: 0,
+                elapsed_ms: 0,
+                stopped: None,
+            },
+            exit_code: 1,
+        }),
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::ReadImported { .. })),
+        "{effects:?}"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::ListGroups { .. })),
+        "{effects:?}"
+    );
+    // A ledger without a run of this staging does not erase what this console's run did.
+    update(&mut s, Msg::LedgerImported(Ok(None)));
+    assert!(
+        s.groups
+            .get("support-desk")
+            .and_then(|g| g.imported)
+            .is_some()
+    );
+}
+
+#[test]
+fn groups_sort_by_verdict_and_filter_by_its_word() {
+    let mut s = groups();
+    let order = |s: &AppState| -> Vec<String> {
+        (0..s.groups.view.shown())
+            .filter_map(|p| s.groups.view.row_at(p))
+            .map(|i| s.groups.rows[i].id.clone())
+            .collect()
+    };
+    assert_eq!(order(&s)[0], "support-desk", "as the service lists them");
+    press(&mut s, KeyCode::Char('s'));
+    let sorted = order(&s);
+    let words: Vec<&str> = sorted
+        .iter()
+        .map(|id| s.groups.get(id).expect("row").verdict().word)
+        .collect();
+    assert_eq!(&words[..3], ["missing", "missing", "no"], "{sorted:?}");
+    assert_eq!(words.last().copied(), Some("ready"), "{words:?}");
+    let text = screen_text(&render(&mut s, &Theme::default(), 80, 24));
+    assert!(text.contains("sorted by verdict"), "{text}");
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "missing");
+    assert_eq!(order(&s), ["gone-group", "archive-2019"]);
+}

@@ -91,6 +91,13 @@ pub enum Effect {
         /// The ledger file.
         ledger: PathBuf,
     },
+    /// Read what the latest run of a staging imported per group, from the ledger.
+    ReadImported {
+        /// The ledger file.
+        ledger: PathBuf,
+        /// The staging root (runs are named by it).
+        root: PathBuf,
+    },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Turn mouse capture on or off.

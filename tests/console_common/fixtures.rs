@@ -62,9 +62,9 @@ fn info(id: &str, kind: &str, name: &str, last: i64, members: u64) -> GroupInfo 
     }
 }
 
-/// The Groups screen with the demo's groups, details in.
-pub fn groups() -> AppState {
-    let mut s = connected();
+/// The service's answers to the listing in progress: the demo's groups, with details;
+/// `newest` is the newest message time of the groups that had none.
+pub fn list_groups(s: &mut AppState, newest: i64) {
     let generation = s.groups.generation;
     let ids = [
         "support-desk",
@@ -76,7 +76,7 @@ pub fn groups() -> AppState {
         "gone-group",
     ];
     update(
-        &mut s,
+        s,
         Msg::GroupIds {
             generation,
             result: Ok(GroupIdPage {
@@ -93,12 +93,12 @@ pub fn groups() -> AppState {
     };
     gone.error_info = "group not found".into();
     update(
-        &mut s,
+        s,
         Msg::GroupInfos {
             generation,
             result: Ok(vec![
-                info("support-desk", "Public", "Support desk", 0, 9),
-                info("eng-core", "Private", "Engineering", 0, 6),
+                info("support-desk", "Public", "Support desk", newest, 9),
+                info("eng-core", "Private", "Engineering", newest, 6),
                 info("@TGS#_bookclub", "Community", "Book club", 0, 1),
                 info("town-hall", "ChatRoom", "Town hall", 0, 1),
                 info("live-launch", "AVChatRoom", "Launch livestream", 0, 1),
@@ -107,6 +107,12 @@ pub fn groups() -> AppState {
             ]),
         },
     );
+}
+
+/// The Groups screen with the demo's groups, details in.
+pub fn groups() -> AppState {
+    let mut s = connected();
+    list_groups(&mut s, 0);
     let staged = |messages, invalid, first: i64| StagedCounts {
         messages,
         invalid,
@@ -464,6 +470,8 @@ pub fn finished() -> AppState {
             exit_code: 1,
         },
     );
+    // The end of the run lists the groups again: the imported ones now hold newer messages.
+    list_groups(&mut s, 1_676_000_000);
     s
 }
 

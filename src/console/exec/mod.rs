@@ -215,6 +215,14 @@ impl Executor {
                     Msg::LedgerRun(result)
                 });
             }
+            Effect::ReadImported { ledger, root } => {
+                self.blocking("reading the ledger", move || {
+                    let result = crate::engine::report::read_latest_of(&ledger, &root)
+                        .map(|r| r.map(Box::new))
+                        .map_err(|e| e.to_string());
+                    Msg::LedgerImported(result)
+                });
+            }
             Effect::Control(control) => match &self.run {
                 Some(run) => {
                     tracing::info!(?control, "the operator's control");

@@ -2,7 +2,9 @@
 //! plans, staged texts, engine events. Answers to requests the console has moved on from (an
 //! older test, listing, scan or plan) are recognised by their number and ignored.
 
-use crate::engine::{Event, LaneState};
+use std::collections::HashMap;
+
+use crate::engine::{Counts, Event, LaneState};
 
 use super::super::effect::Effect;
 use super::super::keymap::{Action, Place, Screen};
@@ -12,6 +14,7 @@ use super::super::words::count;
 use super::AppState;
 use super::connect::{Live, TestState};
 use super::files::ScanState;
+use super::groups::Imported;
 use super::inspector::{Loading, Notice};
 use super::overlay::{Level, Overlay, Popup};
 
@@ -154,11 +157,17 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                         count(scanned.errors as u64),
                         count(scanned.warnings as u64)
                     );
+                    let root = scanned.staging.root().to_owned();
                     state.files.scanned(*scanned);
                     state.say(Level::Info, words);
                     if let Some(groups) = resume {
                         super::actions::preview::ask_launch(state, groups, "the run's groups");
                     }
+                    // What earlier runs of this staging imported, for the Groups screen.
+                    return vec![Effect::ReadImported {
+                        ledger: state.locations.ledger.clone(),
+                        root,
+                    }];
                 }
                 Err(e) => {
                     state.say(
@@ -208,8 +217,41 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Engine(event) => {
+            let lanes_moved = matches!(
+                event,
+                Event::RunStarted { .. }
+                    | Event::LaneState { .. }
+                    | Event::LanePaused { .. }
+                    | Event::LaneResumed { .. }
+                    | Event::LaneStopped { .. }
+                    | Event::LaneDone { .. }
+                    | Event::RunFinished { .. }
+            );
+            let finished = matches!(event, Event::RunFinished { .. });
             on_event(state, event);
             super::actions::run::refresh_lane_popup(state);
+            if lanes_moved {
+                state.groups.merge_imported(live_imported(&state.run));
+            }
+            if finished {
+                return after_a_run(state);
+            }
+            Vec::new()
+        }
+        Msg::LedgerImported(result) => {
+            match result {
+                // The run going in this console is fresher than the ledger's last word.
+                Ok(_) if state.run.active => {}
+                Ok(Some(report)) => state.groups.set_imported(ledger_imported(&report)),
+                // No run of this staging in the ledger: nothing imported, unless this console
+                // ran one (its counts stand).
+                Ok(None) if state.run.run_id.is_some() => {}
+                Ok(None) => state.groups.set_imported(HashMap::new()),
+                Err(e) => state.say(
+                    Level::Warn,
+                    format!("Cannot read what earlier runs imported: {e}"),
+                ),
+            }
             Vec::new()
         }
         Msg::LedgerRun(result) => {
@@ -321,6 +363,57 @@ fn on_event(state: &mut AppState, event: Event) {
         _ => {}
     }
     state.run.apply(event, now);
+}
+
+/// What a run's lanes imported per group (topics summed), as the run in this console tells it.
+fn live_imported(run: &super::run::RunState) -> HashMap<String, Imported> {
+    let Some(run_id) = run.run_id else {
+        return HashMap::new();
+    };
+    let mut out: HashMap<String, Imported> = HashMap::new();
+    for lane in &run.lanes {
+        let entry = out
+            .entry(lane.target.group().to_owned())
+            .or_insert(Imported {
+                run_id,
+                counts: Counts::default(),
+                live: run.active,
+            });
+        entry.counts.add(&lane.counts);
+    }
+    out
+}
+
+/// What a run in the ledger imported per group (topics summed).
+fn ledger_imported(report: &crate::engine::report::Report) -> HashMap<String, Imported> {
+    let mut out: HashMap<String, Imported> = HashMap::new();
+    for t in &report.targets {
+        let entry = out.entry(t.target.group().to_owned()).or_insert(Imported {
+            run_id: report.run_id,
+            counts: Counts::default(),
+            live: false,
+        });
+        entry.counts.add(&t.counts);
+    }
+    out
+}
+
+/// Once a run ended, what is known changes: the ledger's word on what was imported, and the
+/// groups' newest messages (now timport's own) from the service.
+fn after_a_run(state: &mut AppState) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if let Some(scanned) = &state.files.scanned {
+        effects.push(Effect::ReadImported {
+            ledger: state.locations.ledger.clone(),
+            root: scanned.staging.root().to_owned(),
+        });
+    }
+    if let Some(live) = &state.connect.live {
+        let client = live.client.clone();
+        let generation = state.groups.begin_listing();
+        effects.push(Effect::ListGroups { generation, client });
+    }
+    effects
 }
 
 /// Whether the inspector shows `target`'s message.

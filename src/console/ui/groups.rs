@@ -1,5 +1,5 @@
-//! Screen 2: the groups table (only the rows on screen are built) and a line explaining the
-//! selected group's import verdict.
+//! Screen 2: the groups table (only the rows on screen are built) with what was imported of what
+//! is staged and the verdict, and a line explaining the selected group's verdict.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Row, Wrap};
 
 use super::super::keymap::{Action, Place};
 use super::super::state::AppState;
-use super::super::state::groups::{Details, GroupRow};
+use super::super::state::groups::{Details, GroupRow, GroupSort};
 use super::super::state::overlay::ListId;
 use super::super::theme::{Symbol, Theme};
 use super::super::words::{count, date};
@@ -37,6 +37,9 @@ fn title(state: &AppState) -> String {
     let marked = g.marked().len();
     if marked > 0 {
         t.push_str(&format!(" · {marked} marked"));
+    }
+    if g.sort != GroupSort::Listing {
+        t.push_str(&format!(" · sorted {}", g.sort.word()));
     }
     t.push_str(&filter_note(state, ListId::Groups, &g.view));
     t.push(' ');
@@ -81,54 +84,28 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
         return;
     }
     let wide = inner.width >= 110;
-    let header_cells: Vec<&str> = if wide {
-        vec![
-            " ",
-            "Group",
-            "Name",
-            "Type",
-            "Created",
-            "Newest msg",
-            "Members",
-            "Staged",
-            "Import",
-        ]
-    } else {
-        vec![
-            " ",
-            "Group",
-            "Type",
-            "Created",
-            "Newest msg",
-            "Members",
-            "Staged",
-            "Import",
-        ]
-    };
-    let widths: Vec<Constraint> = if wide {
-        vec![
-            Constraint::Length(1),
-            Constraint::Fill(2),
+    // At 80 columns the creation date goes to the line below (the verdict says when it
+    // matters); the imported/staged counts and the verdict stay.
+    let mut header_cells = vec![" ", "Group"];
+    let mut widths = vec![Constraint::Length(1), Constraint::Fill(2)];
+    if wide {
+        header_cells.extend(["Name", "Type", "Created"]);
+        widths.extend([
             Constraint::Fill(2),
             Constraint::Length(10),
             Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(7),
-            Constraint::Length(8),
-            Constraint::Length(10),
-        ]
+        ]);
     } else {
-        vec![
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(7),
-            Constraint::Length(7),
-            Constraint::Length(10),
-        ]
-    };
+        header_cells.push("Type");
+        widths.push(Constraint::Length(10));
+    }
+    header_cells.extend(["Newest msg", "Members", "Done/Staged", "Import"]);
+    widths.extend([
+        Constraint::Length(10),
+        Constraint::Length(7),
+        Constraint::Length(11),
+        Constraint::Length(11),
+    ]);
     let window = state
         .groups
         .view
@@ -161,7 +138,13 @@ fn cells(row: &GroupRow, marked: bool, wide: bool, theme: &Theme) -> Vec<Line<'s
         Details::Refused(code) => format!("({code})"),
         Details::NotListed => "(none)".into(),
     };
-    let staged = row.staged.map(|s| count(s.messages)).unwrap_or_else(dash);
+    // Imported of staged, when a run imported some; the staged count alone otherwise.
+    let staged = match (row.staged, row.imported) {
+        (Some(s), Some(i)) => format!("{}/{}", count(i.counts.done), count(s.messages)),
+        (Some(s), None) => count(s.messages),
+        (None, Some(i)) => format!("{}/–", count(i.counts.done)),
+        (None, None) => dash(),
+    };
     let verdict = row.verdict();
     let mut out = vec![
         Line::styled(if marked { "●" } else { " " }, theme.key()),
@@ -172,9 +155,11 @@ fn cells(row: &GroupRow, marked: bool, wide: bool, theme: &Theme) -> Vec<Line<'s
             facts.and_then(|f| f.name.clone()).unwrap_or_else(dash),
         ));
     }
+    out.push(Line::raw(kind));
+    if wide {
+        out.push(Line::raw(date(facts.and_then(|f| f.create_time))));
+    }
     out.extend([
-        Line::raw(kind),
-        Line::raw(date(facts.and_then(|f| f.create_time))),
         Line::raw(date(facts.and_then(|f| f.last_msg_time))),
         Line::raw(
             facts
@@ -201,9 +186,14 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Them
                 first.push(Span::raw(format!(" · {name}")));
             }
             if let Some(s) = row.staged {
+                let invalid = if s.invalid > 0 {
+                    format!(" ({} invalid)", count(s.invalid))
+                } else {
+                    String::new()
+                };
                 first.push(Span::styled(
                     format!(
-                        " · {} staged, {} to {}",
+                        " · {} staged{invalid}, {} to {}",
                         count(s.messages),
                         date(Some(s.first)),
                         date(Some(s.last))
@@ -211,6 +201,7 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Them
                     theme.muted(),
                 ));
             }
+
             vec![
                 Line::from(first),
                 Line::from(vec![
