@@ -150,3 +150,27 @@ async fn asked_for_a_run_that_does_not_exist_the_report_lists_the_runs_there_are
     assert_eq!(listed.len(), 1, "{err}");
     assert!(listed[0].ends_with(", incomplete, /staging"), "{err}");
 }
+
+#[tokio::test]
+async fn the_latest_run_of_a_staging_is_found_by_its_root() {
+    use timport::engine::report::read_latest_of;
+    let dir = tempfile::tempdir().unwrap();
+    let _ledger = a_run(dir.path()).await;
+    let path = dir.path().join("data/ledger.sqlite3");
+    let report = read_latest_of(&path, Path::new("/staging"))
+        .expect("readable")
+        .expect("a run of /staging");
+    assert_eq!(report.run_id, 1);
+    let done: u64 = report.targets.iter().map(|t| t.counts.done).sum();
+    assert_eq!(done, 5, "{:?}", report.targets);
+    assert!(
+        read_latest_of(&path, Path::new("/elsewhere"))
+            .expect("readable")
+            .is_none()
+    );
+    assert!(
+        read_latest_of(&dir.path().join("none.sqlite3"), Path::new("/staging"))
+            .expect("no ledger is no run")
+            .is_none()
+    );
+}
