@@ -673,7 +673,7 @@ fn past_the_result_cap_the_oldest_go_and_the_title_says_how_many() {
 
 #[test]
 fn after_a_run_the_groups_say_what_was_imported_and_ask_again() {
-    let mut s = running();
+    let s = running();
     let verdict = |s: &AppState, id: &str| s.groups.get(id).map(|g| g.verdict().word);
     assert_eq!(
         verdict(&s, "support-desk"),
@@ -774,4 +774,20 @@ fn groups_sort_by_verdict_and_filter_by_its_word() {
     press(&mut s, KeyCode::Char('/'));
     type_text(&mut s, "missing");
     assert_eq!(order(&s), ["gone-group", "archive-2019"]);
+}
+
+#[test]
+fn a_copy_says_what_was_sent_not_what_the_terminal_did() {
+    let mut s = groups();
+    update(&mut s, Msg::Copied(Ok(1234)));
+    let said = s
+        .status
+        .as_ref()
+        .map(|st| st.text.clone())
+        .unwrap_or_default();
+    assert!(
+        said.starts_with("Sent 1,234 characters to the terminal's clipboard (OSC 52)"),
+        "{said}"
+    );
+    assert!(!said.contains("Copied"), "{said}");
 }

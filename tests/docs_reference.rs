@@ -161,6 +161,8 @@ fn the_reference_lists_every_option_of_every_command_and_nothing_else() {
         ("`timport run STAGING`", Some("run")),
         ("`timport report [RUN]`", Some("report")),
         ("`timport usersig`", Some("usersig")),
+        ("`timport completions SHELL`", Some("completions")),
+        ("`timport man`", Some("man")),
     ];
     let listed: BTreeSet<&str> = commands.iter().filter_map(|(_, c)| *c).collect();
     for line in help(None).lines() {

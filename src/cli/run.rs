@@ -222,17 +222,20 @@ async fn interrupts(controls: mpsc::Sender<Control>) {
     }
 }
 
+/// The progress bar: counts with thousands separators, the time elapsed and the ETA.
+const PROGRESS_TEMPLATE: &str =
+    "{bar:40} {human_pos}/{human_len} messages  {msg}  {per_sec}  {elapsed} elapsed, eta {eta}";
+
+fn progress_style() -> ProgressStyle {
+    ProgressStyle::with_template(PROGRESS_TEMPLATE).unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
 /// JSON lines on stdout (with `--json`), lines for people and a progress bar on stderr.
 /// Runs on a blocking thread (it writes to the terminal and pipes, which may block).
 fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} messages  {msg}  {per_sec}  eta {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
+        bar.set_style(progress_style());
         bar.enable_steady_tick(Duration::from_millis(200));
         Some(bar)
     } else {
@@ -271,6 +274,60 @@ fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A terminal that keeps what is written to it.
+    #[derive(Debug, Default, Clone)]
+    struct Screen(std::sync::Arc<std::sync::Mutex<String>>);
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            160
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            if let Ok(mut text) = self.0.lock() {
+                text.push_str(s);
+                text.push('\n');
+            }
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_progress_bar_has_thousands_separators_and_the_time_elapsed() {
+        let screen = Screen::default();
+        let bar = ProgressBar::with_draw_target(
+            Some(3_623_000),
+            ProgressDrawTarget::term_like(Box::new(screen.clone())),
+        );
+        bar.set_style(progress_style());
+        bar.set_position(1_234_567);
+        bar.tick();
+        bar.finish();
+        let text = screen.0.lock().map(|t| t.clone()).unwrap_or_default();
+        assert!(text.contains("1,234,567/3,623,000 messages"), "{text}");
+        assert!(text.contains("elapsed, eta"), "{text}");
+    }
 
     #[test]
     fn confirmation_is_required_without_a_terminal() {

@@ -269,9 +269,14 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Copied(result) => {
             match result {
+                // OSC 52 has no answer: the terminal may have dropped it, so say what was done,
+                // not what the terminal did with it.
                 Ok(chars) => state.say(
                     Level::Info,
-                    format!("Copied {chars} characters to the clipboard"),
+                    format!(
+                        "Sent {} characters to the terminal's clipboard (OSC 52); if the clipboard did not change, the terminal does not accept OSC 52 (tmux: set -g set-clipboard on)",
+                        count(chars as u64)
+                    ),
                 ),
                 Err(e) => state.say(Level::Error, format!("Cannot copy: {e}")),
             }
