@@ -201,3 +201,83 @@ fn help_and_footer_come_from_the_key_map() {
         assert!(footer.contains(&format!("{key} {label}")), "{footer}");
     }
 }
+
+#[test]
+fn a_long_question_scrolls_to_its_last_line_at_80x24() {
+    use timport::console::state::overlay::{Confirm, Overlay, Pending};
+    let mut state = preview();
+    // A launch of many groups: more lines than 24 rows hold, the ledger's path last.
+    let mut lines: Vec<String> = (1..=30).map(|i| format!("  group-{i:02}")).collect();
+    lines.push(
+        "Every request is recorded before it is sent, in /home/op/.timport/data/ledger.sqlite3."
+            .into(),
+    );
+    state.overlay = Some(Overlay::Confirm(Confirm {
+        title: "Start the import?".into(),
+        lines,
+        on_yes: Pending::Launch(Vec::new()),
+        scroll: 0,
+    }));
+    let first = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    let tail = "ledger.sqlite3";
+    assert!(!first.contains(tail), "{first}");
+    assert!(
+        first.contains("more (↓ scrolls)"),
+        "a sign that more is below:\n{first}"
+    );
+    assert!(
+        first.contains("y yes"),
+        "the answer keys stay in sight:\n{first}"
+    );
+    press(&mut state, KeyCode::End);
+    let last = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    assert!(
+        last.contains(tail),
+        "the ledger's path is reachable:\n{last}"
+    );
+    assert!(last.contains("↑"), "a sign that more is above:\n{last}");
+    assert!(last.contains("y yes"), "{last}");
+    press(&mut state, KeyCode::Char('k'));
+    let up = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    assert!(!up.contains(tail), "k scrolls back up:\n{up}");
+    // Still a question: the moving keys did not answer it.
+    assert!(matches!(state.overlay, Some(Overlay::Confirm(_))));
+}
+
+#[test]
+fn a_problem_s_full_text_is_in_its_pop_up() {
+    use timport::console::msg::Msg;
+    let mut state = files();
+    state.files.view.select_row(2);
+    state.files.sync_problems();
+    press(&mut state, KeyCode::Tab);
+    let effects = press(&mut state, KeyCode::Enter);
+    let Some(timport::console::effect::Effect::ReadStaged { title, heading, .. }) =
+        effects.into_iter().next()
+    else {
+        panic!("Enter reads the staged message")
+    };
+    timport::console::state::update(
+        &mut state,
+        Msg::StagedText {
+            title,
+            heading,
+            result: Ok("[1, 2".into()),
+        },
+    );
+    let text = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    let problem = state
+        .files
+        .selected_problem()
+        .map(|p| p.message.clone())
+        .unwrap_or_default();
+    // The table cuts it; the pop-up shows every word of it (wrapped).
+    let flat: String = text
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == '┃' || c == ' ' || c == '"'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for word in problem.split_whitespace() {
+        assert!(flat.contains(word), "{word} of {problem:?}:\n{text}");
+    }
+}

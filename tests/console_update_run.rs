@@ -63,16 +63,38 @@ fn a_problem_opens_its_message_and_a_file_opens_its_group() {
     let [Effect::ReadStaged { title, offset, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert!(title.starts_with("eng-core.jsonl:401"), "{title}");
+    assert!(title.starts_with("eng-core.jsonl line 401"), "{title}");
     assert!(*offset > 0);
+    let [Effect::ReadStaged { heading, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let problem = s
+        .files
+        .selected_problem()
+        .expect("selected")
+        .message
+        .clone();
+    assert!(
+        heading.ends_with(&problem),
+        "the problem in full: {heading}"
+    );
     update(
         &mut s,
         Msg::StagedText {
             title: title.clone(),
+            heading: heading.clone(),
             result: Ok("{\n  \"SendTime\": 1\n}".into()),
         },
     );
-    assert!(matches!(s.overlay, Some(Overlay::Popup(_))));
+    let Some(Overlay::Popup(p)) = &s.overlay else {
+        panic!("{:?}", s.overlay)
+    };
+    assert_eq!(p.lines.first(), Some(heading));
+    assert_eq!(
+        p.copy.as_deref(),
+        Some("{\n  \"SendTime\": 1\n}"),
+        "y copies the message"
+    );
     press(&mut s, KeyCode::Esc);
     press(&mut s, KeyCode::Tab);
     let effects = press(&mut s, KeyCode::Enter);

@@ -68,6 +68,8 @@ pub enum Effect {
     ReadStaged {
         /// The pop-up's title.
         title: String,
+        /// Shown above the text, in full (the problem found in it).
+        heading: String,
         /// The file.
         path: PathBuf,
         /// Where the message starts.

@@ -169,6 +169,8 @@ pub enum Msg {
     StagedText {
         /// The pop-up's title.
         title: String,
+        /// Shown above the text, in full.
+        heading: String,
         /// The text, or why it could not be read.
         result: Result<String, String>,
     },

@@ -176,11 +176,13 @@ impl Executor {
             }
             Effect::ReadStaged {
                 title,
+                heading,
                 path,
                 offset,
             } => {
                 self.blocking("reading a staged message", move || Msg::StagedText {
                     title,
+                    heading,
                     result: read_staged(&path, offset),
                 });
             }

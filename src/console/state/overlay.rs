@@ -85,6 +85,8 @@ pub struct Confirm {
     pub lines: Vec<String>,
     /// What "yes" does.
     pub on_yes: Pending,
+    /// First row shown (of its lines as wrapped on screen): a long question scrolls.
+    pub scroll: usize,
 }
 
 /// A pop-up that shows something (a staged message, an error in full).
@@ -96,7 +98,7 @@ pub struct Popup {
     pub lines: Vec<String>,
     /// What `y` copies.
     pub copy: Option<String>,
-    /// First line shown.
+    /// First row shown (of its lines as wrapped on screen).
     pub scroll: usize,
     /// The run lane it describes, when it does: its lines follow the lane as events arrive.
     pub lane: Option<usize>,

@@ -191,13 +191,20 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::StagedText { title, result } => {
-            match result {
-                Ok(text) => {
-                    state.overlay = Some(Overlay::Popup(Popup::of_text(title, text)));
-                }
-                Err(e) => state.say(Level::Error, e),
+        Msg::StagedText {
+            title,
+            heading,
+            result,
+        } => {
+            // The heading (the problem) is shown even when the text cannot be read.
+            let mut popup = match result {
+                Ok(text) => Popup::of_text(title, text),
+                Err(e) => Popup::of_text(title, format!("(the staged text cannot be read: {e})")),
+            };
+            if !heading.is_empty() {
+                popup.lines.splice(0..0, [heading, String::new()]);
             }
+            state.overlay = Some(Overlay::Popup(popup));
             Vec::new()
         }
         Msg::InspectorText {
@@ -482,5 +489,6 @@ fn resume_question(report: &crate::engine::report::Report) -> Overlay {
             root: report.staging_root.clone(),
             groups,
         },
+        scroll: 0,
     })
 }

@@ -1,58 +1,121 @@
-//! Questions and pop-ups drawn over the screen.
+//! Questions and pop-ups drawn over the screen. Their text is wrapped to the box (by grapheme
+//! cluster) and scrolls when it is taller than the terminal; the border says when more is above
+//! or below, so the end of a long question (the ledger it writes to) can always be reached.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::super::state::overlay::{Confirm, Popup};
+use super::super::keymap::{Action, Keymap, Place};
+use super::super::state::AppState;
+use super::super::state::overlay::Overlay;
+use super::super::text_width::wrap;
 use super::super::theme::Theme;
-use super::widgets::{centered, pane};
+use super::widgets::{centered, pane, title_in};
 
-/// A yes/no question: what will happen, then `y yes  n no`.
-pub fn confirm(frame: &mut Frame<'_>, area: Rect, c: &Confirm, theme: &Theme) {
-    let mut lines: Vec<Line<'_>> = c.lines.iter().map(|l| Line::raw(l.as_str())).collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled("y", theme.key()),
-        Span::raw(" yes    "),
-        Span::styled("n", theme.key()),
-        Span::raw(" no"),
-    ]));
+/// `lines` wrapped to `width` columns, one row each.
+fn rows(lines: &[String], width: usize) -> Vec<String> {
+    lines.iter().flat_map(|l| wrap(l, width)).collect()
+}
+
+/// Keeps `scroll` in range for `total` rows shown `room` at a time; returns the rows to show.
+fn window(scroll: &mut usize, total: usize, room: usize) -> std::ops::Range<usize> {
+    *scroll = (*scroll).min(total.saturating_sub(room));
+    *scroll..(*scroll + room).min(total)
+}
+
+/// Marks on the border for rows above and below what is shown.
+fn more_marks<'a>(
+    block: Block<'a>,
+    shown: &std::ops::Range<usize>,
+    total: usize,
+    keys: &Keymap,
+    place: Place,
+    theme: &Theme,
+) -> Block<'a> {
+    let mut block = block;
+    if shown.start > 0 {
+        block = block.title_top(
+            Line::styled(format!(" ↑ {} more ", shown.start), theme.warn()).right_aligned(),
+        );
+    }
+    if shown.end < total {
+        block = block.title_bottom(
+            Line::styled(
+                format!(
+                    " ↓ {} more ({} scrolls) ",
+                    total - shown.end,
+                    keys.name(place, Action::Down)
+                ),
+                theme.warn(),
+            )
+            .right_aligned(),
+        );
+    }
+    block
+}
+
+/// A yes/no question: what will happen (scrolled when taller than the terminal), then
+/// `y yes  n no`, always in sight.
+pub fn confirm(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
+    let keys = state.keymap.clone();
+    let Some(Overlay::Confirm(c)) = &mut state.overlay else {
+        return;
+    };
     let width = area.width.saturating_sub(10).min(84);
-    let height = u16::try_from(lines.len() + 4)
+    let text_width = usize::from(width.saturating_sub(2));
+    let all = rows(&c.lines, text_width);
+    // Borders, a blank row and the keys' row around the text.
+    let height = u16::try_from(all.len() + 4)
         .unwrap_or(u16::MAX)
         .min(area.height);
     let rect = centered(area, width, height);
+    let room = usize::from(height.saturating_sub(4));
+    let shown = window(&mut c.scroll, all.len(), room);
     frame.render_widget(Clear, rect);
-    let block = pane(format!(" {} ", c.title), true, theme);
+    let title = format!(" {} ", c.title);
+    let block = pane(title_in(&title, rect), true, theme);
+    let block = more_marks(block, &shown, all.len(), &keys, Place::Confirm, theme);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [body, _, answer] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let lines: Vec<Line<'_>> = all[shown].iter().map(|l| Line::raw(l.clone())).collect();
+    frame.render_widget(Paragraph::new(lines), body);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        rect,
+        Paragraph::new(Line::from(vec![
+            Span::styled(keys.name(Place::Confirm, Action::Yes), theme.key()),
+            Span::raw(" yes    "),
+            Span::styled(keys.name(Place::Confirm, Action::No), theme.key()),
+            Span::raw(" no"),
+        ])),
+        answer,
     );
 }
 
-/// A pop-up showing lines, scrolled.
-pub fn popup(frame: &mut Frame<'_>, area: Rect, p: &Popup, theme: &Theme) {
+/// A pop-up showing lines (wrapped, scrolled).
+pub fn popup(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
+    let keys = state.keymap.clone();
+    let Some(Overlay::Popup(p)) = &mut state.overlay else {
+        return;
+    };
     let rect = centered(
         area,
         area.width.saturating_sub(6),
         area.height.saturating_sub(4),
     );
+    let all = rows(&p.lines, usize::from(rect.width.saturating_sub(2)));
+    let room = usize::from(rect.height.saturating_sub(2));
+    let shown = window(&mut p.scroll, all.len(), room);
     frame.render_widget(Clear, rect);
-    let block = pane(format!(" {} ", p.title), true, theme);
-    let lines: Vec<Line<'_>> = p
-        .lines
-        .iter()
-        .skip(p.scroll)
-        .map(|l| Line::raw(l.as_str()))
-        .collect();
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        rect,
-    );
+    let title = format!(" {} ", p.title);
+    let block = pane(title_in(&title, rect), true, theme);
+    let block = more_marks(block, &shown, all.len(), &keys, Place::Popup, theme);
+    let lines: Vec<Line<'_>> = all[shown].iter().map(|l| Line::raw(l.clone())).collect();
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

@@ -241,6 +241,7 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
         title: "Start the import?".into(),
         lines,
         on_yes: Pending::Launch(groups),
+        scroll: 0,
     }));
 }
 
