@@ -265,3 +265,4 @@ impl Harness {
 }
 
 pub mod fixtures;
+pub mod wide;
