@@ -281,3 +281,29 @@ fn a_problem_s_full_text_is_in_its_pop_up() {
         assert!(flat.contains(word), "{word} of {problem:?}:\n{text}");
     }
 }
+
+#[test]
+fn times_are_in_the_console_s_zone_and_the_zone_is_named() {
+    let shanghai = timport::clock::Zone::Local(
+        jiff::tz::TimeZone::get("Asia/Shanghai").expect("the tz database"),
+    );
+    let mut utc = running();
+    let text = screen_text(&render(&mut utc, &Theme::default(), 120, 40));
+    assert!(
+        text.lines().next().unwrap_or_default().contains("UTC  "),
+        "{text}"
+    );
+    assert!(text.contains("2023-01-04 09:26"), "{text}");
+    let mut local = running();
+    local.zone = shanghai;
+    let text = screen_text(&render(&mut local, &Theme::default(), 120, 40));
+    assert!(
+        text.lines().next().unwrap_or_default().contains("UTC+8  "),
+        "{text}"
+    );
+    assert!(
+        text.contains("2023-01-04 17:26"),
+        "eight hours later:\n{text}"
+    );
+    assert!(!text.contains("2023-01-04 09:26"), "{text}");
+}

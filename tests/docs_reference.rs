@@ -260,6 +260,7 @@ fn the_reference_lists_every_variable_profile_key_and_exit_code() {
         lanes: Some(1),
         on_message_error: Some(timport::engine::OnMessageError::Pause),
         ledger: Some("l".into()),
+        utc: Some(true),
     };
     let value = serde_json::to_value(&full).expect("a profile serialises");
     let mut keys: BTreeSet<String> = value

@@ -33,13 +33,18 @@ pub fn run(cli: &Cli) -> Exit {
     };
     // One resolver for the form, the ledger and the run options, as `timport run` settles them;
     // its problems (a config file that cannot be read, ...) show on the Connect screen.
-    let settings = Settings::load(&cli.connect, &RunFlags::default(), &paths);
+    let flags = RunFlags {
+        utc: cli.utc.then_some(true),
+        ..RunFlags::default()
+    };
+    let settings = Settings::load(&cli.connect, &flags, &paths);
     let prefill = Prefill::from_settings(&settings);
     let env_key = key_from_env(std::env::var(SECRET_KEY_ENV).ok()).ok();
     let (_log, mut startup) = prepare(&paths, prefill, settings.run.ledger, cli.staging.clone());
     startup.run_options.rate = settings.run.rate;
     startup.run_options.lanes = settings.run.lanes;
     startup.run_options.on_message_error = settings.run.on_message_error;
+    startup.zone = crate::clock::Zone::chosen(settings.utc);
     let opts = ExecOptions {
         paths,
         env_key,
@@ -92,6 +97,7 @@ pub(crate) fn prepare(
         staging,
         mouse: true,
         run_options: crate::console::run::options(),
+        zone: crate::clock::Zone::chosen(false),
     };
     (guard, startup)
 }

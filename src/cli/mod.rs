@@ -38,6 +38,9 @@ pub struct Cli {
     /// The console's staging directory (scanned at start; screen 3 can change it).
     #[arg(long, env = "TIMPORT_STAGING")]
     pub staging: Option<PathBuf>,
+    /// The console shows times in UTC instead of this machine's local time.
+    #[arg(long, env = "TIMPORT_UTC")]
+    pub utc: bool,
     /// Connection options for the console (listed after the command's own options).
     #[command(flatten)]
     pub connect: ConnectArgs,

@@ -69,6 +69,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         lanes: args.lanes,
         on_message_error: args.on_message_error,
         ledger: args.ledger.clone(),
+        utc: None,
     };
     let settings = Settings::from_env(connect, &flags).map_err(|e| e.to_string())?;
     if let Some(problem) = settings.source_problem() {

@@ -202,13 +202,13 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "Run {} of {}\n  started {}, {}{}{}",
+            "Run {} of {}\n  started {} UTC, {}{}{}",
             self.run_id,
             self.staging_root,
             format_unix(self.started_at / 1000),
             self.status,
             self.finished_at
-                .map(|f| format!(" since {}", format_unix(f / 1000)))
+                .map(|f| format!(" since {} UTC", format_unix(f / 1000)))
                 .unwrap_or_default(),
             self.exit_code
                 .map(|c| format!(" (exit {c})"))

@@ -80,6 +80,8 @@ pub fn startup(url: &str, locations: Locations) -> Startup {
         staging: None,
         mouse: true,
         run_options: timport::console::run::options(),
+        // Snapshots and checks read times in UTC, whatever the machine's zone.
+        zone: timport::clock::Zone::Utc,
     }
 }
 
@@ -95,6 +97,8 @@ pub fn demo_startup(url: &str, dir: &timport::cli::demo::DemoDir, home: &Path) -
         staging: Some(dir.staging()),
         mouse: true,
         run_options: timport::console::run::options(),
+        // Snapshots and checks read times in UTC, whatever the machine's zone.
+        zone: timport::clock::Zone::Utc,
     }
 }
 

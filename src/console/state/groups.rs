@@ -186,7 +186,7 @@ impl GroupRow {
                 symbol: Symbol::Warning,
                 word: "newer",
                 why: format!(
-                    "the group already has a message from {} (newer than the first staged one): older messages will be refused (10004)",
+                    "the group already has a message from {} UTC (newer than the first staged one): older messages will be refused (10004)",
                     crate::clock::format_unix(newest)
                 ),
             };
@@ -198,7 +198,7 @@ impl GroupRow {
                 symbol: Symbol::Warning,
                 word: "created",
                 why: format!(
-                    "the group was created at {}, after the first staged message: earlier messages will be refused (10004)",
+                    "the group was created at {} UTC, after the first staged message: earlier messages will be refused (10004)",
                     crate::clock::format_unix(created)
                 ),
             };

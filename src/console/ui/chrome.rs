@@ -32,7 +32,9 @@ pub fn tabs(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
         spans.push(Span::styled(label, style));
     }
     let used: usize = spans.iter().map(|s| width_of(&s.content)).sum();
-    let room = usize::from(area.width).saturating_sub(used + 1);
+    // The zone every time on screen is in, then the connection.
+    let zone = format!("{}  ", state.zone.label(state.now_ms / 1000));
+    let room = usize::from(area.width).saturating_sub(used + 1 + width_of(&zone));
     let right = match &state.connect.live {
         Some(live) => {
             let glyph = Symbol::Done.glyph();
@@ -51,6 +53,7 @@ pub fn tabs(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
     let right_text = fit(&right.content, room);
     let pad = room.saturating_sub(width_of(&right_text));
     spans.push(Span::raw(" ".repeat(pad + 1)));
+    spans.push(Span::styled(zone, theme.muted()));
     spans.push(Span::styled(right_text, right.style));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

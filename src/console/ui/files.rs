@@ -11,7 +11,7 @@ use super::super::state::AppState;
 use super::super::state::files::{FilesFocus, ScanState};
 use super::super::state::overlay::{HitTarget, ListId};
 use super::super::theme::{Symbol, Theme};
-use super::super::words::{count, date};
+use super::super::words::{count, date_in};
 use super::widgets::{counted, filter_note, pane, table, title_in, visible_rows, width_of};
 
 /// Draws the screen.
@@ -123,8 +123,8 @@ fn draw_files(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
             Line::raw(r.path.to_string()),
             Line::raw(r.target.clone()),
             Line::raw(count(r.messages)).right_aligned(),
-            Line::raw(date(r.range.map(|x| x.0))),
-            Line::raw(date(r.range.map(|x| x.1))),
+            Line::raw(date_in(&state.zone, r.range.map(|x| x.0))),
+            Line::raw(date_in(&state.zone, r.range.map(|x| x.1))),
             Line::from(problems),
         ])
     });

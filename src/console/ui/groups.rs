@@ -11,8 +11,9 @@ use super::super::state::AppState;
 use super::super::state::groups::{Details, GroupRow, GroupSort};
 use super::super::state::overlay::ListId;
 use super::super::theme::{Symbol, Theme};
-use super::super::words::{count, date};
+use super::super::words::{count, date_in};
 use super::widgets::{filter_note, pane, state_span, table, title_in, visible_rows};
+use crate::clock::Zone;
 
 /// Draws the screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -113,7 +114,7 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
     let g = &state.groups;
     let rows = visible_rows(&g.view, window, true, theme, |i| {
         let row = g.rows.get(i)?;
-        Some(cells(row, g.is_marked(&row.id), wide, theme))
+        Some(cells(row, g.is_marked(&row.id), wide, &state.zone, theme))
     });
     let header = Row::new(header_cells).style(theme.title());
     table(
@@ -126,7 +127,13 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
     );
 }
 
-fn cells(row: &GroupRow, marked: bool, wide: bool, theme: &Theme) -> Vec<Line<'static>> {
+fn cells(
+    row: &GroupRow,
+    marked: bool,
+    wide: bool,
+    zone: &Zone,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let facts = match &row.details {
         Details::Known(f) => Some(f),
         _ => None,
@@ -157,10 +164,10 @@ fn cells(row: &GroupRow, marked: bool, wide: bool, theme: &Theme) -> Vec<Line<'s
     }
     out.push(Line::raw(kind));
     if wide {
-        out.push(Line::raw(date(facts.and_then(|f| f.create_time))));
+        out.push(Line::raw(date_in(zone, facts.and_then(|f| f.create_time))));
     }
     out.extend([
-        Line::raw(date(facts.and_then(|f| f.last_msg_time))),
+        Line::raw(date_in(zone, facts.and_then(|f| f.last_msg_time))),
         Line::raw(
             facts
                 .and_then(|f| f.members)
@@ -195,8 +202,8 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Them
                     format!(
                         " · {} staged{invalid}, {} to {}",
                         count(s.messages),
-                        date(Some(s.first)),
-                        date(Some(s.last))
+                        date_in(&state.zone, Some(s.first)),
+                        date_in(&state.zone, Some(s.last))
                     ),
                     theme.muted(),
                 ));

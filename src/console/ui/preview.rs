@@ -11,7 +11,7 @@ use super::super::state::AppState;
 use super::super::state::overlay::{HitTarget, ListId};
 use super::super::state::preview::PreviewFocus;
 use super::super::theme::{Symbol, Theme};
-use super::super::words::{clock, count, date, duration};
+use super::super::words::{clock_in, count, date_in, duration};
 use super::json;
 use super::widgets::{filter_note, fit, pane, table, title_in, visible_rows};
 
@@ -153,7 +153,12 @@ fn draw_batches(
     let rows = visible_rows(&p.view, window, true, theme, |i| {
         let r = v.rows.get(i)?;
         let length = u64::try_from(r.span.1 - r.span.0).unwrap_or(0);
-        let mut span = format!("{} {}", date(Some(r.span.0)), clock(r.span.0));
+        let zone = &state.zone;
+        let mut span = format!(
+            "{} {}",
+            date_in(zone, Some(r.span.0)),
+            clock_in(zone, r.span.0)
+        );
         if length > 0 {
             span.push_str(&format!(" +{}", duration(length)));
         }

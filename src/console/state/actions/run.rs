@@ -238,9 +238,10 @@ fn selected_text(state: &AppState) -> Option<String> {
                     .map(|s| format!(" ({} line {})", s.file, s.line))
                     .unwrap_or_default();
                 format!(
-                    "{} {} {} {:?}: {}{source}",
+                    "{} {} {} {} {:?}: {}{source}",
                     r.lane_name(row.lane),
-                    crate::clock::format_unix(row.send_time),
+                    state.zone.format(row.send_time),
+                    state.zone.label(row.send_time),
                     r.sender(&row),
                     row.outcome,
                     row.summary

@@ -10,7 +10,7 @@ use super::super::super::state::AppState;
 use super::super::super::state::overlay::{HitTarget, ListId};
 use super::super::super::state::run::{ResultRow, RowOutcome, RunFocus};
 use super::super::super::theme::{Symbol, Theme};
-use super::super::super::words::{count, minute};
+use super::super::super::words::{count, minute_in};
 use super::super::widgets::{filter_note, pane, table, title_in, visible_rows};
 
 fn outcome_span(row: &ResultRow<'_>, theme: &Theme) -> Span<'static> {
@@ -70,7 +70,7 @@ pub(super) fn draw_results(frame: &mut Frame<'_>, area: Rect, state: &mut AppSta
             .map(|l| l.target.group().to_owned())
             .unwrap_or_default();
         Some(vec![
-            Line::raw(minute(Some(r.send_time))),
+            Line::raw(minute_in(&state.zone, Some(r.send_time))),
             Line::raw(group),
             Line::raw(run.sender(&r).to_owned()),
             Line::from(outcome_span(&r, theme)),
