@@ -813,3 +813,117 @@ fn a_copy_says_what_was_sent_not_what_the_terminal_did() {
     );
     assert!(!said.contains("Copied"), "{said}");
 }
+
+#[test]
+fn the_eta_counts_minutes_of_pace_and_leaves_paused_lanes_apart() {
+    use timport::console::state::run::{ETA_MIN_SECONDS, Eta};
+    let mut s = running();
+    let start = s.run.started_ms;
+    // Ten seconds measured: too short a time to say.
+    let eta = s.run.eta(s.now_ms);
+    assert!(eta.measuring && eta.secs.is_none(), "{eta:?}");
+    let paused_left = s
+        .run
+        .lanes
+        .iter()
+        .filter(|l| l.state == LaneState::Paused)
+        .map(|l| l.total - l.settled())
+        .sum::<u64>();
+    assert_eq!(
+        eta.waiting, paused_left,
+        "sales-emea's messages wait for a decision"
+    );
+    // Two minutes at 10 messages a second on support-desk (events on an injected clock).
+    let lane = timport::engine::Target::new("support-desk", None);
+    for i in 0..1_200u32 {
+        s.now_ms = start + 11_000 + i64::from(i) * 100;
+        update(
+            &mut s,
+            Msg::Engine(Event::MessageResult {
+                target: lane.clone(),
+                source: timport::engine::SourceRef {
+                    file: "support-desk.jsonl".into(),
+                    line: 100 + i,
+                    offset: 0,
+                    item: 0,
+                },
+                from_account: "agent.lin".into(),
+                send_time: 1_672_707_079,
+                random: 1,
+                summary: "x".into(),
+                outcome: MessageOutcome::Done {
+                    msg_seq: 100 + u64::from(i),
+                    msg_time: 1_672_707_079,
+                },
+            }),
+        );
+    }
+    let now = start + 131_000;
+    let Eta { secs, waiting, .. } = s.run.eta(now);
+    assert_eq!(waiting, paused_left);
+    let moving: u64 = s
+        .run
+        .lanes
+        .iter()
+        .filter(|l| matches!(l.state, LaneState::Running | LaneState::Waiting))
+        .map(|l| l.total - l.settled())
+        .sum();
+    // 1,270 messages over the 131 s since the first one: the pace of minutes, not of 5 s.
+    let pace = 1_270.0 / 131.0;
+    let expected = (moving as f64 / pace).ceil() as u64;
+    assert_eq!(secs, Some(expected), "moving {moving}");
+    assert!(ETA_MIN_SECONDS < 131);
+    // Paused by the operator: no ETA, and the paused minute does not count afterwards.
+    press(&mut s, KeyCode::Char(' '));
+    assert!(s.run.eta(now).secs.is_none());
+}
+
+#[test]
+fn lanes_that_need_the_operator_come_first_and_hidden_ones_are_signed() {
+    let mut s = running();
+    let order: Vec<String> = (0..s.run.lane_view.shown())
+        .filter_map(|p| s.run.lane_view.row_at(p))
+        .map(|i| s.run.lanes[i].target.to_string())
+        .collect();
+    assert_eq!(
+        &order[..2],
+        ["sales-emea", "live-launch"],
+        "paused, then stopped"
+    );
+    assert_eq!(
+        order.last().map(String::as_str),
+        Some("archive-2019"),
+        "done last"
+    );
+    let text = screen_text(&render(&mut s, &Theme::default(), 80, 24));
+    assert!(text.contains("↓ 3 more: 2 running"), "{text}");
+    // Moving down the lanes scrolls them; the sign moves to the top.
+    for _ in 0..6 {
+        press(&mut s, KeyCode::Down);
+    }
+    let text = screen_text(&render(&mut s, &Theme::default(), 80, 24));
+    assert!(
+        text.contains("↑ 3 more: 1 paused, 1 stopped, 1 running"),
+        "{text}"
+    );
+    assert!(text.contains("archive-2019"), "{text}");
+}
+
+#[test]
+fn the_header_keeps_every_count_at_80_columns() {
+    let mut s = running();
+    s.run.resumed = true;
+    if let Some(l) = s.run.lanes.get_mut(0) {
+        l.total = 9_000_000;
+        l.counts.total = 9_000_000;
+        l.counts.done = 1_234_567;
+        l.counts.invalid = 2;
+        l.counts.skipped = 12_345;
+    }
+    let text = screen_text(&render(&mut s, &Theme::default(), 80, 24));
+    let header = text.lines().nth(1).unwrap_or_default();
+    for part in ["1,234,617", "✗ 1", "» 12,345", "! 2 invalid"] {
+        assert!(header.contains(part), "{part} in {header:?}");
+    }
+    assert!(!header.contains('…'), "{header:?}");
+}

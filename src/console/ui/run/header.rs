@@ -67,17 +67,19 @@ fn progress_line(run: &RunState, theme: &Theme, width: usize) -> Line<'static> {
     let c = run.counts();
     let id = run.run_id.map(|i| format!(" {i}")).unwrap_or_default();
     let resumed = if run.resumed { " (resumed)" } else { "" };
-    let make = |word: &str, resumed: &str, labels: [&str; 4], gap: &'static str| {
+    // `full`: the settled/total pair; else the percentage alone.
+    let make = |word: &str, resumed: &str, labels: [&str; 4], gap: &'static str, full: bool| {
+        let progress = if full {
+            format!(" · {}/{} ({percent}%) · ", count(settled), count(total))
+        } else {
+            format!(" {percent}% ")
+        };
         Line::from(vec![
             Span::styled(
                 format!(" {} Run{id}{resumed} {word}", symbol.glyph()),
                 theme.of(symbol).patch(theme.title()),
             ),
-            Span::raw(format!(
-                " · {}/{} ({percent}%) · ",
-                count(settled),
-                count(total)
-            )),
+            Span::raw(progress),
             Span::styled(
                 format!("{} {}{}", Symbol::Done.glyph(), count(c.done), labels[0]),
                 theme.ok(),
@@ -95,11 +97,12 @@ fn progress_line(run: &RunState, theme: &Theme, width: usize) -> Line<'static> {
     let symbols = ["", "", "", " invalid"];
     first_fitting(
         vec![
-            make(long, resumed, words, "  "),
-            make(short, resumed, words, "  "),
-            make(long, resumed, symbols, "  "),
-            make(short, resumed, symbols, "  "),
-            make(short, "", symbols, " "),
+            make(long, resumed, words, "  ", true),
+            make(short, resumed, words, "  ", true),
+            make(long, resumed, symbols, "  ", true),
+            make(short, resumed, symbols, "  ", true),
+            make(short, "", symbols, " ", true),
+            make(short, "", symbols, " ", false),
         ],
         width,
     )
