@@ -10,14 +10,16 @@ use super::super::keymap::{Action, Place};
 use super::super::state::AppState;
 use super::super::state::groups::{Details, GroupRow, GroupSort};
 use super::super::state::overlay::ListId;
+use super::super::text_width::{fit_line, wrap};
 use super::super::theme::{Symbol, Theme};
 use super::super::words::{count, date_in};
-use super::widgets::{filter_note, pane, state_span, table, title_in, visible_rows};
+use super::widgets::{filter_note, fit, pane, state_span, table, title_in, visible_rows};
 use crate::clock::Zone;
 
 /// Draws the screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
-    let [table, detail] = Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
+    // Three rows below the table: the group and what is staged, and its verdict's reason.
+    let [table, detail] = Layout::vertical([Constraint::Min(5), Constraint::Length(5)]).areas(area);
     draw_table(frame, table, state, theme);
     draw_detail(frame, detail, state, theme);
 }
@@ -209,18 +211,34 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Them
                 ));
             }
 
-            vec![
-                Line::from(first),
-                Line::from(vec![
-                    Span::styled(format!("{} ", v.symbol.glyph()), theme.of(v.symbol)),
-                    Span::raw(v.why),
-                ]),
-            ]
+            // One row for the group, the rest for the reason, wrapped; cut with … if longer.
+            let width = usize::from(area.width.saturating_sub(2));
+            let room = usize::from(area.height.saturating_sub(3)).max(1);
+            let mut why = wrap(&format!("{} {}", v.symbol.glyph(), v.why), width);
+            if why.len() > room {
+                why.truncate(room);
+                if let Some(last) = why.last_mut() {
+                    *last = fit(&format!("{last} …"), width);
+                    if !last.ends_with('…') {
+                        last.push('…');
+                    }
+                }
+            }
+            let mut lines = vec![fit_line(Line::from(first), width)];
+            let glyph = v.symbol.glyph();
+            for (i, l) in why.into_iter().enumerate() {
+                // The state's glyph in its colour; the words plain.
+                lines.push(match l.strip_prefix(glyph) {
+                    Some(rest) if i == 0 => Line::from(vec![
+                        Span::styled(glyph, theme.of(v.symbol)),
+                        Span::raw(rest.to_owned()),
+                    ]),
+                    _ => Line::raw(l),
+                });
+            }
+            lines
         }
         None => vec![Line::styled("No group selected.", theme.muted())],
     };
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
-        area,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
