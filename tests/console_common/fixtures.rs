@@ -174,19 +174,23 @@ pub fn files() -> AppState {
 /// The plan of sales-emea.
 pub fn preview() -> AppState {
     let mut s = files();
-    let generation = s.preview.begin("sales-emea");
+    plan_group(&mut s, "sales-emea");
+    s
+}
+
+/// Plans `group` of the scan, as the Preview screen gets it, and shows the screen.
+pub fn plan_group(s: &mut AppState, group: &str) {
+    let generation = s.preview.begin(group);
     let staging = s.files.scanned.as_ref().expect("scanned").staging.clone();
-    let previewed =
-        Previewed::build(&staging, "sales-emea", &PlanOptions::default()).expect("plan");
+    let previewed = Previewed::build(&staging, group, &PlanOptions::default()).expect("plan");
     update(
-        &mut s,
+        s,
         Msg::PlanBuilt {
             generation,
             result: Ok(Box::new(previewed)),
         },
     );
     s.screen = Screen::Preview;
-    s
 }
 
 pub fn lane(group: &str) -> Lane {

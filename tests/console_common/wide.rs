@@ -10,12 +10,10 @@ use timport::api::types::GroupInfo;
 use timport::console::keymap::Screen;
 use timport::console::msg::{GroupIdPage, Msg};
 use timport::console::state::files::Scanned;
-use timport::console::state::preview::Previewed;
 use timport::console::state::{AppState, update};
 use timport::engine::{
     Event, Failure, LaneState, MessageOutcome, PauseReason, SourceRef, Target, TargetStart,
 };
-use timport::plan::PlanOptions;
 use timport::staging::{ScanOptions, scan};
 
 use super::fixtures::connected;
@@ -133,17 +131,7 @@ pub fn files(dir: &Path) -> AppState {
 /// The Preview of the CJK group.
 pub fn preview(dir: &Path) -> AppState {
     let mut s = groups(dir);
-    let generation = s.preview.begin(GROUPS[0]);
-    let staging = s.files.scanned.as_ref().expect("scanned").staging.clone();
-    let previewed = Previewed::build(&staging, GROUPS[0], &PlanOptions::default()).expect("plan");
-    update(
-        &mut s,
-        Msg::PlanBuilt {
-            generation,
-            result: Ok(Box::new(previewed)),
-        },
-    );
-    s.screen = Screen::Preview;
+    super::fixtures::plan_group(&mut s, GROUPS[0]);
     s
 }
 

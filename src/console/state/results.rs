@@ -224,16 +224,7 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Engine(event) => {
-            let lanes_moved = matches!(
-                event,
-                Event::RunStarted { .. }
-                    | Event::LaneState { .. }
-                    | Event::LanePaused { .. }
-                    | Event::LaneResumed { .. }
-                    | Event::LaneStopped { .. }
-                    | Event::LaneDone { .. }
-                    | Event::RunFinished { .. }
-            );
+            let lanes_moved = super::run::moves_lanes(&event);
             let finished = matches!(event, Event::RunFinished { .. });
             on_event(state, event);
             super::actions::run::refresh_lane_popup(state);

@@ -4,20 +4,25 @@ use crate::engine::{Event, Failure, MessageOutcome};
 
 use super::*;
 
+/// Whether `event` changes which lanes there are or where one stands.
+pub fn moves_lanes(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::RunStarted { .. }
+            | Event::LaneState { .. }
+            | Event::LanePaused { .. }
+            | Event::LaneResumed { .. }
+            | Event::LaneStopped { .. }
+            | Event::LaneDone { .. }
+            | Event::RunFinished { .. }
+    )
+}
+
 impl RunState {
     /// Applies one engine event.
     pub fn apply(&mut self, event: Event, now_ms: i64) {
         // The lanes that need the operator are listed first: their order follows their states.
-        let reorder = matches!(
-            event,
-            Event::RunStarted { .. }
-                | Event::LaneState { .. }
-                | Event::LanePaused { .. }
-                | Event::LaneResumed { .. }
-                | Event::LaneStopped { .. }
-                | Event::LaneDone { .. }
-                | Event::RunFinished { .. }
-        );
+        let reorder = moves_lanes(&event);
         self.apply_event(event, now_ms);
         if reorder {
             self.order_lanes();

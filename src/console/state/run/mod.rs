@@ -16,6 +16,7 @@ use std::collections::{HashMap, VecDeque};
 use crate::engine::{Counts, LaneState, RunSummary, SourceRef, Target};
 
 use super::list::ListView;
+pub use apply::moves_lanes;
 pub use meter::{
     ETA_MIN_SECONDS, ETA_WINDOW_SECONDS, HISTORY_SECONDS, METER_SECONDS, Meter, Second,
 };
