@@ -350,10 +350,10 @@ fn on_event(state: &mut AppState, event: Event) {
                 format!(
                     "Run {} finished: {} done, {} failed, {} skipped, {} invalid (exit code {exit_code}){}",
                     summary.run_id,
-                    c.done,
-                    c.failed,
-                    c.skipped,
-                    c.invalid,
+                    count(c.done),
+                    count(c.failed),
+                    count(c.skipped),
+                    count(c.invalid),
                     summary
                         .stopped
                         .as_ref()
