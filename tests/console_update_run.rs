@@ -702,6 +702,12 @@ fn after_a_run_the_groups_say_what_was_imported_and_ask_again() {
         Some("importing"),
         "while it goes"
     );
+    // A lane stopped at a message waits for the operator: the group says so, not "importing".
+    let sales = s.run.lane_of(&lane("sales-emea")).expect("lane");
+    assert_eq!(s.run.lanes[sales].state, LaneState::Paused);
+    assert_eq!(verdict(&s, "sales-emea"), Some("waits"));
+    let why = s.groups.get("sales-emea").expect("sales-emea").verdict().why;
+    assert!(why.contains("waits for your decision"), "{why}");
     let mut s = finished();
     assert_eq!(
         verdict(&s, "sales-emea"),

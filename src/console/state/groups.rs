@@ -71,6 +71,8 @@ pub struct Imported {
     pub counts: Counts,
     /// True while that run is going in this console (the counts move).
     pub live: bool,
+    /// True while a lane of the group waits for the operator's decision (in the run going).
+    pub waiting: bool,
 }
 
 /// One group.
@@ -211,6 +213,17 @@ impl GroupRow {
         let imported = self.imported?;
         let c = imported.counts;
         let run = imported.run_id;
+        if imported.live && imported.waiting {
+            return Some(Verdict {
+                symbol: Symbol::Paused,
+                word: "waits",
+                why: format!(
+                    "run {run} stopped at one of its messages and waits for your decision (screen 5): {} of {} done so far",
+                    crate::console::words::count(c.done),
+                    crate::console::words::count(c.total)
+                ),
+            });
+        }
         if imported.live && c.pending() > 0 {
             return Some(Verdict {
                 symbol: Symbol::Running,

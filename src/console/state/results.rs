@@ -381,8 +381,10 @@ fn live_imported(run: &super::run::RunState) -> HashMap<String, Imported> {
                 run_id,
                 counts: Counts::default(),
                 live: run.active,
+                waiting: false,
             });
         entry.counts.add(&lane.counts);
+        entry.waiting |= lane.state == LaneState::Paused;
     }
     out
 }
@@ -395,6 +397,7 @@ fn ledger_imported(report: &crate::engine::report::Report) -> HashMap<String, Im
             run_id: report.run_id,
             counts: Counts::default(),
             live: false,
+            waiting: false,
         });
         entry.counts.add(&t.counts);
     }
