@@ -104,6 +104,9 @@ struct Inner {
     http: reqwest::Client,
     endpoint: Endpoint,
     sigs: SigCache,
+    /// Every command's pace, shared by all clones (every caller in the process that uses this
+    /// client).
+    pacer: super::pacer::Pacer,
 }
 
 impl fmt::Debug for Client {
@@ -155,6 +158,7 @@ impl Client {
                 http,
                 endpoint,
                 sigs: SigCache::new(signer, opts.clock),
+                pacer: super::pacer::Pacer::default(),
             }),
         })
     }
@@ -192,6 +196,8 @@ impl Client {
         } else {
             body
         };
+        // Its command's documented pace first (shared by every caller of this client).
+        self.inner.pacer.pace(command).await;
         let sig = self.inner.sigs.current();
         let signer = self.inner.sigs.signer();
         let random: u32 = rand::random();
@@ -442,6 +448,19 @@ mod tests {
         assert_eq!(client.admin(), "administrator");
         assert_eq!(client.sdkappid(), 1_400_000_000);
         assert_eq!(client.endpoint().base(), "http://127.0.0.1:9");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_clone_of_a_client_shares_one_pace_per_command() {
+        // The console's connection test and its Groups screen hold clones of one client: their
+        // get_appid_group_list calls are a second apart, whoever makes them.
+        let endpoint = Endpoint::parse("http://127.0.0.1:9").unwrap();
+        let tested = Client::new(endpoint, creds(), ClientOptions::default()).unwrap();
+        let browsing = tested.clone();
+        let t0 = tokio::time::Instant::now();
+        tested.inner.pacer.pace(Command::GetAppidGroupList).await;
+        browsing.inner.pacer.pace(Command::GetAppidGroupList).await;
+        assert_eq!(t0.elapsed(), Duration::from_secs(1));
     }
 
     #[test]

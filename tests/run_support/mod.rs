@@ -135,3 +135,23 @@ pub fn key_file_env(sandbox: &SandboxHandle, dir: &Path) -> [(&'static str, Stri
         ("TIMPORT_KEY_FILE", key_file.display().to_string()),
     ]
 }
+
+/// Waits (bounded) until the sandbox has answered `n` import requests: a run has started
+/// sending.
+pub async fn until_sending(sandbox: &SandboxHandle, n: u64) {
+    let started = std::time::Instant::now();
+    while sandbox
+        .stats()
+        .requests
+        .get("import_group_msg")
+        .copied()
+        .unwrap_or(0)
+        < n
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the run never started sending"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::LedgerError;
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -83,6 +83,7 @@ CREATE TABLE IF NOT EXISTS messages (
     body         TEXT,               -- the message's current JSON while failed, invalid or edited
     edited       INTEGER NOT NULL DEFAULT 0,
     updated_at   INTEGER NOT NULL,
+    fingerprint  INTEGER,            -- 64-bit hash of the message as staged when its row was written
     UNIQUE (target_id, file, offset, item)
 );
 CREATE INDEX IF NOT EXISTS messages_by_state ON messages (target_id, state);
@@ -125,6 +126,7 @@ pub fn open_for_writing(path: &Path) -> Result<Connection, LedgerError> {
         });
     }
     conn.execute_batch(SCHEMA)
+        .and_then(|()| upgrade(&conn, version))
         .and_then(|()| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
         .map_err(|e| LedgerError::open(path, e))?;
     Ok(conn)
@@ -146,6 +148,16 @@ pub fn open_for_reading(path: &Path) -> Result<Connection, LedgerError> {
     conn.busy_timeout(Duration::from_secs(5))
         .map_err(|e| LedgerError::open(path, e))?;
     Ok(conn)
+}
+
+/// Brings a ledger written by an older timport up to this schema (`CREATE ... IF NOT EXISTS`
+/// added what is new as a table; columns are added here).
+fn upgrade(conn: &Connection, version: i64) -> rusqlite::Result<()> {
+    if (1..2).contains(&version) {
+        // Rows written before have no fingerprint: they are taken as unchanged.
+        conn.execute_batch("ALTER TABLE messages ADD COLUMN fingerprint INTEGER")?;
+    }
+    Ok(())
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

@@ -106,9 +106,33 @@ pub async fn run<S: ImportService>(
             on_message_error: opts.on_message_error,
         })
         .await;
+    // Resumed after the staged files changed: say what changed (each message planned again is
+    // named by its lane as it reads it).
+    for change in &opened.changes {
+        let _ = events
+            .send(Event::Warning {
+                target: None,
+                message: format!(
+                    "{change} since run {run_id} was last worked on: messages already imported or decided are checked as their lanes reach them; the others go as staged now"
+                ),
+            })
+            .await;
+    }
+    if opened.forgotten > 0 {
+        let _ = events
+            .send(Event::Warning {
+                target: None,
+                message: format!(
+                    "{} unsent message(s) are no longer in the staged files: forgotten",
+                    opened.forgotten
+                ),
+            })
+            .await;
+    }
 
     let (pause_tx, pause_rx) = watch::channel(false);
     let shutdown = CancellationToken::new();
+    let abort = CancellationToken::new();
     let cause: Cause = Arc::new(Mutex::new(None));
     let ctx = Arc::new(RunContext {
         service,
@@ -121,6 +145,7 @@ pub async fn run<S: ImportService>(
         opts,
         paused: pause_rx,
         shutdown: shutdown.clone(),
+        abort: abort.clone(),
         requests: Default::default(),
     });
 
@@ -148,7 +173,7 @@ pub async fn run<S: ImportService>(
         controls,
         Arc::clone(&routes),
         pause_tx,
-        shutdown.clone(),
+        (shutdown.clone(), abort),
         Arc::clone(&cause),
         ledger.clone(),
         events.clone(),
