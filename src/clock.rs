@@ -21,6 +21,20 @@ pub fn format_unix(secs: i64) -> String {
     }
 }
 
+/// `2026-12-06T13:05:09.120Z`: a moment as RFC 3339 in UTC, to the millisecond (the time of
+/// every `--json` event).
+pub fn rfc3339(at: SystemTime) -> String {
+    let ms = at
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    let (secs, ms) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    match jiff::Timestamp::from_second(secs) {
+        Ok(ts) => format!("{}.{ms:03}Z", ts.strftime("%Y-%m-%dT%H:%M:%S")),
+        Err(_) => "1970-01-01T00:00:00.000Z".to_owned(),
+    }
+}
+
 /// The zone times are shown in to people: UTC, or the machine's local zone (the console's
 /// default; `--utc`, `TIMPORT_UTC` or a profile's `utc = true` choose UTC).
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +93,13 @@ impl Zone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_is_utc_to_the_millisecond() {
+        let at = UNIX_EPOCH + std::time::Duration::from_millis(1_796_562_309_120);
+        assert_eq!(rfc3339(at), "2026-12-06T13:05:09.120Z");
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+    }
 
     #[test]
     fn zones_shift_and_name_themselves() {

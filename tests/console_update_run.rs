@@ -706,7 +706,12 @@ fn after_a_run_the_groups_say_what_was_imported_and_ask_again() {
     let sales = s.run.lane_of(&lane("sales-emea")).expect("lane");
     assert_eq!(s.run.lanes[sales].state, LaneState::Paused);
     assert_eq!(verdict(&s, "sales-emea"), Some("waits"));
-    let why = s.groups.get("sales-emea").expect("sales-emea").verdict().why;
+    let why = s
+        .groups
+        .get("sales-emea")
+        .expect("sales-emea")
+        .verdict()
+        .why;
     assert!(why.contains("waits for your decision"), "{why}");
     let mut s = finished();
     assert_eq!(

@@ -6,11 +6,11 @@ use std::io::IsTerminal;
 use tracing_appender::non_blocking::WorkerGuard;
 
 use crate::api::ClientOptions;
+use crate::cli::logging;
 use crate::cli::{Cli, Exit};
 use crate::config::{Paths, RunFlags, SECRET_KEY_ENV, Settings};
 use crate::console::app::{App, terminal_input};
 use crate::console::exec::ExecOptions;
-use crate::console::logging;
 use crate::console::settings::{Prefill, key_from_env};
 use crate::console::state::{AppState, Locations, Startup};
 use crate::console::terminal::{StdoutHost, TerminalGuard};
@@ -76,11 +76,10 @@ pub(crate) fn prepare(
     ledger: std::path::PathBuf,
     staging: Option<std::path::PathBuf>,
 ) -> (Option<WorkerGuard>, Startup) {
-    let log_file = paths.log_file();
     // The log is best effort: without it the console still runs, and says so.
-    let (guard, problem) = match logging::to_file(&log_file) {
-        Ok(guard) => (guard, None),
-        Err(e) => (None, Some(e)),
+    let (guard, log_file, problem) = match logging::to_dir(&paths.data_dir) {
+        Ok(log) => (log.guard, log.file, None),
+        Err(e) => (None, paths.log_file(), Some(e)),
     };
     let mut prefill = prefill;
     if let Some(problem) = problem {

@@ -14,6 +14,7 @@ pub use crate::exit::Exit;
 
 mod console;
 pub mod demo;
+pub mod logging;
 mod plan;
 mod report;
 mod run;

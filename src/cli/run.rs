@@ -5,7 +5,10 @@
 //! select the staged targets, ask for confirmation on a terminal (refuse without `--yes` when
 //! stdin is not one), open or resume the run in the ledger (refusing changed staged files),
 //! then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
-//! progress bar (rate, ETA) on stderr. Ctrl-C, SIGTERM or SIGHUP stops sending and waits
+//! progress bar (rate, ETA) on stderr; without a terminal on stderr, a heartbeat line every
+//! minute instead of the bar (`engine::heartbeat`), and with `--json` a `progress` event on the
+//! same beat; every JSON line carries its `time` (RFC 3339, UTC). The run logs to the same
+//! daily log files as the console (`cli::logging`). Ctrl-C, SIGTERM or SIGHUP stops sending and waits
 //! (bounded) for the answers in flight; a second stops at once (the run still recorded as
 //! interrupted, its summary written); a third exits without waiting for anything (the ledger's
 //! in-flight records make that safe).
@@ -13,17 +16,18 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 
 use crate::api::ClientOptions;
 use crate::cli::{Exit, RunArgs};
-use crate::clock::unix_now;
+use crate::clock::{rfc3339, unix_now};
 use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
+use crate::engine::heartbeat::{BEAT, Pulse};
 use crate::engine::open::{Destination, OpenRequest, open};
-use crate::engine::printer::{Progress, human_line, json_line};
+use crate::engine::printer::{Progress, human_line, stamped_line};
 use crate::engine::staged::StagedWork;
 use crate::engine::work::WorkSource;
 use crate::engine::{Control, Event, RunOptions};
@@ -53,7 +57,44 @@ pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
             return Exit::Stopped;
         }
     };
-    runtime.block_on(execute(prepared, args.json))
+    let _log = start_log();
+    tracing::info!(
+        staging = %args.staging.display(),
+        ledger = %prepared.ledger_path.display(),
+        endpoint = prepared.connection.endpoint.base(),
+        sdkappid = prepared.connection.sdkappid,
+        admin = %prepared.connection.admin,
+        "timport run starting"
+    );
+    let exit = runtime.block_on(execute(prepared, args.json, heartbeat_period()));
+    tracing::info!(code = exit.code(), "timport run ended");
+    exit
+}
+
+/// The log file, as the console writes it; without one the run goes on and says why.
+fn start_log() -> Option<crate::cli::logging::Log> {
+    let started = crate::config::Paths::from_env()
+        .map_err(|e| e.to_string())
+        .and_then(|paths| crate::cli::logging::to_dir(&paths.data_dir));
+    match started {
+        Ok(log) => Some(log),
+        Err(e) => {
+            eprintln!("timport: warning: no log file: {}", escape::text(&e));
+            None
+        }
+    }
+}
+
+/// A shorter beat than [`BEAT`] for tests of the binary only (milliseconds; not documented as a
+/// setting: an operator has no reason to change the minute).
+const HEARTBEAT_TEST_ENV: &str = "TIMPORT_TEST_HEARTBEAT_MS";
+
+fn heartbeat_period() -> Duration {
+    std::env::var(HEARTBEAT_TEST_ENV)
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map_or(BEAT, Duration::from_millis)
 }
 
 /// Everything settled before anything is written.
@@ -170,7 +211,7 @@ fn confirm(summary: &str, yes: bool) -> Result<(), String> {
     }
 }
 
-async fn execute(p: Prepared, json: bool) -> Exit {
+async fn execute(p: Prepared, json: bool, beat: Duration) -> Exit {
     let destination = Destination {
         endpoint: p.connection.endpoint.base().to_owned(),
         sdkappid: p.connection.sdkappid,
@@ -197,7 +238,9 @@ async fn execute(p: Prepared, json: bool) -> Exit {
     tokio::spawn(interrupts(controls_tx));
     let engine =
         tokio::spawn(async move { active.run(Arc::new(client), events_tx, controls_rx).await });
-    let printer = tokio::task::spawn_blocking(move || print_events(events_rx, json));
+    let (printed_tx, printed_rx) = mpsc::channel(1024);
+    tokio::spawn(with_beats(events_rx, printed_tx, beat));
+    let printer = tokio::task::spawn_blocking(move || print_events(printed_rx, json));
     let _ = printer.await;
     match engine.await {
         Ok(Ok(outcome)) => outcome.status.exit(),
@@ -207,8 +250,43 @@ async fn execute(p: Prepared, json: bool) -> Exit {
 }
 
 fn fail(message: &str, exit: Exit) -> Exit {
-    eprintln!("timport: {}", escape::text(message));
+    let message = escape::text(message);
+    tracing::error!("{message}");
+    eprintln!("timport: {message}");
     exit
+}
+
+/// What the printer is given: the engine's events, and the beats between them.
+#[derive(Debug)]
+enum Printed {
+    Event(Event),
+    /// A beat, with the time since the run started.
+    Beat(Duration),
+}
+
+/// Passes the engine's events on, with a beat every `beat` (the first one `beat` after the
+/// start) until the run finished (`run_finished` stays the last JSON line). Sending awaits
+/// room: the engine's back-pressure holds.
+async fn with_beats(mut events: mpsc::Receiver<Event>, out: mpsc::Sender<Printed>, beat: Duration) {
+    let start = tokio::time::Instant::now();
+    let mut ticks = tokio::time::interval_at(start + beat, beat);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut beating = true;
+    loop {
+        let printed = tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => {
+                    beating &= !matches!(event, Event::RunFinished { .. });
+                    Printed::Event(event)
+                }
+                None => return,
+            },
+            _ = ticks.tick(), if beating => Printed::Beat(start.elapsed()),
+        };
+        if out.send(printed).await.is_err() {
+            return;
+        }
+    }
 }
 
 /// First interrupt (Ctrl-C, SIGTERM or SIGHUP: `timeout`, systemd, `docker stop` and Kubernetes
@@ -284,9 +362,11 @@ impl Interrupts {
     }
 }
 
-/// JSON lines on stdout (with `--json`), lines for people and a progress bar on stderr.
-/// Runs on a blocking thread (it writes to the terminal and pipes, which may block).
-fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
+/// JSON lines on stdout (with `--json`, each with its `time`), lines for people on stderr, and
+/// there a progress bar when stderr is a terminal, else a heartbeat line at each beat (a
+/// `progress` JSON event too with `--json`). Lines worth one, and the heartbeats, also go to
+/// the log. Runs on a blocking thread (it writes to the terminal and pipes, which may block).
+fn print_events(mut printed: mpsc::Receiver<Printed>, json: bool) {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         bar.set_style(progress_style());
@@ -296,12 +376,32 @@ fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
         None
     };
     let mut progress = Progress::default();
+    let mut pulse = Pulse::default();
     let stdout = std::io::stdout();
-    while let Some(event) = events.blocking_recv() {
+    let print_json = |line: String| {
+        let mut out = stdout.lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    };
+    while let Some(item) = printed.blocking_recv() {
+        let event = match item {
+            Printed::Event(event) => event,
+            Printed::Beat(at) => {
+                let beat = pulse.beat(at);
+                if json {
+                    print_json(stamped_line(&beat, &rfc3339(SystemTime::now())));
+                }
+                let line = beat.line();
+                tracing::info!("heartbeat: {line}");
+                if bar.is_none() {
+                    eprintln!("timport: {line}");
+                }
+                continue;
+            }
+        };
+        pulse.update(&event);
         if json {
-            let mut out = stdout.lock();
-            let _ = writeln!(out, "{}", json_line(&event));
-            let _ = out.flush();
+            print_json(stamped_line(&event, &rfc3339(SystemTime::now())));
         }
         if progress.update(&event) {
             if let Some(bar) = &bar {
@@ -314,6 +414,7 @@ fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
             }
         }
         if let Some(line) = human_line(&event) {
+            tracing::info!("{line}");
             match &bar {
                 Some(bar) => bar.println(format!("timport: {line}")),
                 None => eprintln!("timport: {line}"),
@@ -381,6 +482,47 @@ mod tests {
         let text = screen.0.lock().map(|t| t.clone()).unwrap_or_default();
         assert!(text.contains("1,234,567/3,623,000 messages"), "{text}");
         assert!(text.contains("elapsed, eta"), "{text}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_beat_goes_out_every_minute_between_the_events() {
+        let (events_tx, events_rx) = mpsc::channel(8);
+        let (out_tx, mut out_rx) = mpsc::channel(8);
+        tokio::spawn(with_beats(events_rx, out_tx, BEAT));
+        let warning = || Event::Warning {
+            target: None,
+            message: "w".into(),
+        };
+        events_tx.send(warning()).await.expect("sent");
+        tokio::time::sleep(Duration::from_secs(150)).await;
+        events_tx.send(warning()).await.expect("sent");
+        tokio::time::sleep(Duration::from_secs(40)).await;
+        let finished = Event::RunFinished {
+            summary: crate::engine::events::RunSummary {
+                run_id: 1,
+                targets: Vec::new(),
+                totals: Default::default(),
+                requests: 0,
+                elapsed_ms: 0,
+                stopped: None,
+            },
+            exit_code: 0,
+        };
+        events_tx.send(finished).await.expect("sent");
+        tokio::time::sleep(Duration::from_secs(300)).await;
+        drop(events_tx);
+        let mut seen = Vec::new();
+        while let Some(printed) = out_rx.recv().await {
+            seen.push(match printed {
+                Printed::Event(_) => "event".to_owned(),
+                Printed::Beat(at) => format!("beat {}", at.as_secs()),
+            });
+        }
+        assert_eq!(
+            seen,
+            ["event", "beat 60", "beat 120", "event", "beat 180", "event"],
+            "no beat after the run finished"
+        );
     }
 
     #[test]

@@ -4,18 +4,7 @@
 
 use crate::clock::Zone;
 
-/// A number with thousands separators: `1,234,567`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::engine::printer::{count, duration};
 
 /// `2021-05-12` (UTC) for a unix time, or `–`.
 pub fn date(secs: Option<i64>) -> String {
@@ -51,16 +40,6 @@ pub fn clock(secs: i64) -> String {
 /// `08:28:21` in `zone` for a unix time.
 pub fn clock_in(zone: &Zone, secs: i64) -> String {
     zone.format(secs).get(11..19).unwrap_or("?").to_owned()
-}
-
-/// `45s`, `12m05s`, `3h02m`, `2d04h` for a number of seconds.
-pub fn duration(secs: u64) -> String {
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3_600 => format!("{}m{:02}s", secs / 60, secs % 60),
-        3_600..86_400 => format!("{}h{:02}m", secs / 3_600, secs % 3_600 / 60),
-        _ => format!("{}d{:02}h", secs / 86_400, secs % 86_400 / 3_600),
-    }
 }
 
 #[cfg(test)]

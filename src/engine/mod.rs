@@ -31,7 +31,8 @@
 //!   and the run's end status),
 //!   `context` (what lanes share), `service` (the seam to the REST client).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
-//!   `printer` (the headless lines and JSON).
+//!   `printer` (the headless lines and JSON), `heartbeat` (the headless run's beat: pace over
+//!   1, 15 and 60 minutes, ETA, lanes per state).
 //!
 //! # Decisions where the service's docs are silent (docs/ARCHITECTURE.md collects them all)
 //! - A request is recorded in flight, then takes its rate slot, then goes: nothing awaits
@@ -84,6 +85,7 @@ pub mod backoff;
 mod context;
 pub mod control;
 pub mod events;
+pub mod heartbeat;
 mod lane;
 pub mod ledger;
 pub mod limiter;

@@ -1,16 +1,24 @@
 //! The headless face of a run: each event as one JSON line (`--json`), or as a line for people
 //! when it is worth one (pauses, stops, failures, settlements, retries, pace changes, the
-//! summary), and the progress a bar shows. Pure: the caller decides where the text goes.
+//! summary), and the progress a bar shows; how counts and durations are written for people.
+//! Pure: the caller decides where the text goes.
 
 use std::fmt::Write as _;
 
 use super::events::{Event, MessageOutcome, RunSummary};
 use crate::escape;
 
-/// One event as a JSON line (no newline).
-pub fn json_line(event: &Event) -> String {
-    // Events hold strings, numbers and enums only: serialising them cannot fail.
-    serde_json::to_string(event).unwrap_or_default()
+/// `value` (an event, a progress beat) as a JSON line (no newline) with its `"time"`: when it
+/// was written, RFC 3339 in UTC (`2026-12-06T13:05:09.120Z`), appended as the object's last
+/// field.
+pub fn stamped_line(value: &impl serde::Serialize, time: &str) -> String {
+    // Events and beats hold strings, numbers and enums only: serialising them cannot fail.
+    let json = serde_json::to_string(value).unwrap_or_default();
+    match json.strip_suffix('}') {
+        Some(open) if open.len() > 1 => format!("{open},\"time\":\"{time}\"}}"),
+        Some(_) => format!("{{\"time\":\"{time}\"}}"),
+        None => json,
+    }
 }
 
 /// One event for people, or `None` when it is routine (a message done, a batch sent). Control
@@ -212,6 +220,29 @@ impl Progress {
     }
 }
 
+/// A number with thousands separators: `1,234,567`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `45s`, `12m05s`, `3h02m`, `2d04h` for a number of seconds.
+pub fn duration(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3_600 => format!("{}m{:02}s", secs / 60, secs % 60),
+        3_600..86_400 => format!("{}h{:02}m", secs / 3_600, secs % 3_600 / 60),
+        _ => format!("{}d{:02}h", secs / 86_400, secs % 86_400 / 3_600),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,7 +270,14 @@ mod tests {
             },
         };
         assert_eq!(human_line(&done), None);
-        assert!(json_line(&done).starts_with(r#"{"event":"message_result""#));
+        let line = stamped_line(&done, "2026-12-06T13:05:09.120Z");
+        assert!(line.starts_with(r#"{"event":"message_result""#), "{line}");
+        assert!(
+            line.ends_with(r#","time":"2026-12-06T13:05:09.120Z"}"#),
+            "{line}"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+        assert_eq!(parsed["outcome"]["state"], "done");
         let failure = Failure::from_explanation(explain_message_result(80002), "");
         let paused = Event::LanePaused {
             target: t.clone(),
