@@ -1,7 +1,8 @@
 //! The command line: argument definitions (a contract: docs/reference.md lists them, checked
 //! against `--help`) and one handler per command.
 //!
-//! Owns: parsing, exit codes, and wiring the library together for each command.
+//! Owns: parsing, exit codes, the log file (`logging`: the console's and `timport run`'s), and
+//! wiring the library together for each command.
 //! Must not hold logic of its own: rules live in `staging`, `plan`, `engine`; wire details in `api`.
 
 use std::path::PathBuf;
