@@ -166,6 +166,13 @@ async fn without_json_the_heartbeat_goes_to_stderr_only() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
+    // The summary's lines stay lines (they were once printed with an escaped `\n`).
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("exit 0; `timport report 1`")),
+        "{stderr}"
+    );
     assert!(
         stderr
             .lines()

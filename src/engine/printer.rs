@@ -24,7 +24,11 @@ pub fn stamped_line(value: &impl serde::Serialize, time: &str) -> String {
 /// One event for people, or `None` when it is routine (a message done, a batch sent). Control
 /// characters (from file names, group ids, the service's words) are shown escaped.
 pub fn human_line(event: &Event) -> Option<String> {
-    human_words(event).map(|line| escape::controls(&line).into_owned())
+    match event {
+        // Several lines, each already escaped: its line breaks stay line breaks.
+        Event::RunFinished { summary, exit_code } => Some(summary_text(summary, *exit_code)),
+        _ => human_words(event).map(|line| escape::controls(&line).into_owned()),
+    }
 }
 
 fn human_words(event: &Event) -> Option<String> {
@@ -140,8 +144,10 @@ fn human_words(event: &Event) -> Option<String> {
             Some(t) => format!("{t}: warning: {message}"),
             None => format!("warning: {message}"),
         }),
-        Event::RunFinished { summary, exit_code } => Some(summary_text(summary, *exit_code)),
-        Event::LaneState { .. } | Event::BatchSent { .. } | Event::Settled { .. } => None,
+        Event::LaneState { .. }
+        | Event::BatchSent { .. }
+        | Event::Settled { .. }
+        | Event::RunFinished { .. } => None,
     }
 }
 
@@ -350,6 +356,13 @@ mod tests {
             stopped: None,
         };
         let text = summary_text(&summary, 1);
+        // As printed: its lines stay lines (not an escaped `\n`).
+        let finished = Event::RunFinished {
+            summary: summary.clone(),
+            exit_code: 1,
+        };
+        assert_eq!(human_line(&finished).as_deref(), Some(text.as_str()));
+        assert!(!text.contains("\\n"), "{text}");
         assert!(text.starts_with("run 2: 8 of 10 message(s) imported, 1 failed, 0 skipped, 0 invalid, 1 not sent; 3 request(s) in 1.5 s"), "{text}");
         assert!(text.contains("\n  g paused: 80002: too long"), "{text}");
         assert!(
