@@ -258,6 +258,7 @@ fn fail(message: &str, exit: Exit) -> Exit {
 
 /// What the printer is given: the engine's events, and the beats between them.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // events travel by value, as on the engine's own channel
 enum Printed {
     Event(Event),
     /// A beat, with the time since the run started.
