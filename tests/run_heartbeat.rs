@@ -9,7 +9,6 @@ mod run_support;
 mod support;
 
 use std::path::Path;
-use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use run_support::*;
@@ -17,14 +16,6 @@ use serde_json::Value;
 
 /// The binary's test-only beat (milliseconds).
 const BEAT_ENV: &str = "TIMPORT_TEST_HEARTBEAT_MS";
-
-async fn output(mut cmd: std::process::Command) -> Output {
-    cmd.stdin(Stdio::null());
-    tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap()
-}
 
 /// `2026-12-06T13:05:09.120Z`
 fn is_rfc3339_utc(time: &str) -> bool {

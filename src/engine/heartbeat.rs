@@ -233,8 +233,8 @@ impl Beat {
 mod tests {
     use super::*;
     use crate::engine::OnMessageError;
-    use crate::engine::events::{MessageOutcome, TargetStart};
-    use crate::engine::testing::source;
+    use crate::engine::events::TargetStart;
+    use crate::engine::testing::done_result;
 
     fn target(id: &str) -> Target {
         Target::new(id, None)
@@ -268,18 +268,7 @@ mod tests {
 
     fn results(pulse: &mut Pulse, id: &str, n: u64) {
         for i in 0..n {
-            pulse.update(&Event::MessageResult {
-                target: target(id),
-                source: source("g.jsonl", 1),
-                from_account: "a".into(),
-                send_time: 1,
-                random: 1,
-                summary: "hi".into(),
-                outcome: MessageOutcome::Done {
-                    msg_seq: i,
-                    msg_time: 1,
-                },
-            });
+            pulse.update(&done_result(&target(id), "g.jsonl", 1, i));
         }
     }
 

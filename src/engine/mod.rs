@@ -119,6 +119,27 @@ pub(crate) mod testing {
     use super::SourceRef;
     use super::ledger::messages::MessageMeta;
 
+    /// A `message_result` event: line `line` of `file` in `target`, imported as `msg_seq`.
+    pub fn done_result(
+        target: &super::Target,
+        file: &str,
+        line: u32,
+        msg_seq: u64,
+    ) -> super::Event {
+        super::Event::MessageResult {
+            target: target.clone(),
+            source: source(file, line),
+            from_account: "a".into(),
+            send_time: 1,
+            random: 1,
+            summary: "hi".into(),
+            outcome: super::events::MessageOutcome::Done {
+                msg_seq,
+                msg_time: 1,
+            },
+        }
+    }
+
     /// Line `line` of `file` (byte offset `100 * line`).
     pub fn source(file: &str, line: u32) -> SourceRef {
         SourceRef {

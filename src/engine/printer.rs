@@ -263,18 +263,7 @@ mod tests {
     #[test]
     fn routine_events_are_quiet_and_trouble_is_spelled_out() {
         let t = Target::new("g", None);
-        let done = Event::MessageResult {
-            target: t.clone(),
-            source: source("g.jsonl", 1),
-            from_account: "a".into(),
-            send_time: 1,
-            random: 1,
-            summary: "hi".into(),
-            outcome: MessageOutcome::Done {
-                msg_seq: 1,
-                msg_time: 1,
-            },
-        };
+        let done = crate::engine::testing::done_result(&t, "g.jsonl", 1, 1);
         assert_eq!(human_line(&done), None);
         let line = stamped_line(&done, "2026-12-06T13:05:09.120Z");
         assert!(line.starts_with(r#"{"event":"message_result""#), "{line}");

@@ -73,6 +73,15 @@ pub fn timport(home: &Path, sandbox: &SandboxHandle) -> Command {
     cmd
 }
 
+/// Runs `cmd` to its end (stdin closed) off the async runtime, which the sandbox needs.
+pub async fn output(mut cmd: Command) -> Output {
+    cmd.stdin(std::process::Stdio::null());
+    tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("the command's thread")
+        .expect("the binary runs")
+}
+
 pub fn text(output: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -213,23 +213,21 @@ impl GroupRow {
         let imported = self.imported?;
         let c = imported.counts;
         let run = imported.run_id;
-        if imported.live && imported.waiting {
+        if imported.live && (imported.waiting || c.pending() > 0) {
+            let (symbol, word, doing) = if imported.waiting {
+                (
+                    Symbol::Paused,
+                    "waits",
+                    "stopped at one of its messages and waits for your decision (screen 5)",
+                )
+            } else {
+                (Symbol::Running, "importing", "is importing it")
+            };
             return Some(Verdict {
-                symbol: Symbol::Paused,
-                word: "waits",
+                symbol,
+                word,
                 why: format!(
-                    "run {run} stopped at one of its messages and waits for your decision (screen 5): {} of {} done so far",
-                    crate::console::words::count(c.done),
-                    crate::console::words::count(c.total)
-                ),
-            });
-        }
-        if imported.live && c.pending() > 0 {
-            return Some(Verdict {
-                symbol: Symbol::Running,
-                word: "importing",
-                why: format!(
-                    "run {run} is importing it: {} of {} done so far",
+                    "run {run} {doing}: {} of {} done so far",
                     crate::console::words::count(c.done),
                     crate::console::words::count(c.total)
                 ),
