@@ -171,3 +171,24 @@ async fn without_json_the_heartbeat_goes_to_stderr_only() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_refuses_to_start_says_why_in_the_log_too() {
+    let sandbox = start(sandbox_config(1)).await;
+    let home = tempfile::tempdir().unwrap();
+    let staging = home.path().join("staging");
+    write_staging(&staging, 1, 3);
+    let mut cmd = timport(home.path(), &sandbox);
+    cmd.arg("run").arg(&staging);
+    let out = output(cmd).await;
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("Add --yes"), "{stderr}");
+    let today = home
+        .path()
+        .join("data")
+        .join(timport::config::log_file_name(timport::clock::unix_now()));
+    let log =
+        std::fs::read_to_string(&today).unwrap_or_else(|e| panic!("{}: {e}", today.display()));
+    assert!(log.contains("ERROR") && log.contains("Add --yes"), "{log}");
+}

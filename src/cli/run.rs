@@ -8,8 +8,8 @@
 //! progress bar (rate, ETA) on stderr; without a terminal on stderr, a heartbeat line every
 //! minute instead of the bar (`engine::heartbeat`), and with `--json` a `progress` event on the
 //! same beat; every JSON line carries its `time` (RFC 3339, UTC). The run logs to the same
-//! daily log files as the console (`cli::logging`). Ctrl-C, SIGTERM or SIGHUP stops sending and waits
-//! (bounded) for the answers in flight; a second stops at once (the run still recorded as
+//! daily log files as the console (`cli::logging`), its refusals to start included. Ctrl-C,
+//! SIGTERM or SIGHUP stops sending and waits (bounded) for the answers in flight; a second stops at once (the run still recorded as
 //! interrupted, its summary written); a third exits without waiting for anything (the ledger's
 //! in-flight records make that safe).
 //! Exit codes: docs/reference.md#exit-codes (0/1/2/3, and 130 when interrupted).
@@ -37,12 +37,10 @@ use crate::staging::{ScanOptions, scan};
 
 /// Runs the command.
 pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
+    let _log = start_log();
     let prepared = match prepare(connect, args) {
         Ok(p) => p,
-        Err(message) => {
-            eprintln!("timport: {}", escape::text(&message));
-            return Exit::BadInput;
-        }
+        Err(message) => return fail(&message, Exit::BadInput),
     };
     // Few blocking threads: they only read staged files (at most two targets at once), and each
     // thread's allocator arena keeps memory of its own.
@@ -53,11 +51,12 @@ pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("timport: cannot start the async runtime: {e}");
-            return Exit::Stopped;
+            return fail(
+                &format!("cannot start the async runtime: {e}"),
+                Exit::Stopped,
+            );
         }
     };
-    let _log = start_log();
     tracing::info!(
         staging = %args.staging.display(),
         ledger = %prepared.ledger_path.display(),
