@@ -8,7 +8,6 @@
 mod run_support;
 mod support;
 
-use std::path::Path;
 use std::time::Duration;
 
 use run_support::*;
@@ -34,22 +33,13 @@ fn is_rfc3339_utc(time: &str) -> bool {
             .all(|(i, c)| [4, 7, 10, 13, 16, 19, 23].contains(&i) || c.is_ascii_digit())
 }
 
-fn logs(data: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(data)
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("timport.") && n.ends_with(".log"))
-        .collect();
-    names.sort();
-    names
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_terminal_the_run_beats_stamps_its_events_and_logs() {
     let mut config = sandbox_config(2);
     config.latency = Duration::from_millis(400);
     let sandbox = start(config).await;
     let home = tempfile::tempdir().unwrap();
+    let started = timport::clock::unix_now();
     let staging = home.path().join("staging");
     let texts = write_staging(&staging, 2, 20);
     // Old days' logs from earlier runs: more than are kept.
@@ -113,16 +103,14 @@ async fn without_a_terminal_the_run_beats_stamps_its_events_and_logs() {
         "{stderr}"
     );
 
-    // The log: today's file, private, with the run's lines and no secret; old days pruned.
-    let names = logs(&data);
+    // The log: the day's file, private, with the run's lines and no secret; old days pruned.
+    let files = log_files(home.path());
     assert!(
-        names.len() <= timport::cli::logging::LOG_FILES,
-        "{} log files: {names:?}",
-        names.len()
+        files.len() <= timport::cli::logging::LOG_FILES,
+        "{} log files: {files:?}",
+        files.len()
     );
-    let today = data.join(timport::config::log_file_name(timport::clock::unix_now()));
-    let log = std::fs::read_to_string(&today)
-        .unwrap_or_else(|e| panic!("{}: {e} (logs: {names:?})", today.display()));
+    let log = log_since(home.path(), started);
     assert!(log.contains("timport run starting"), "{log}");
     assert!(log.contains("heartbeat: "), "{log}");
     assert!(log.contains("40 of 40 message(s) imported"), "{log}");
@@ -133,10 +121,13 @@ async fn without_a_terminal_the_run_beats_stamps_its_events_and_logs() {
         "a UserSig may be in the log"
     );
     #[cfg(unix)]
-    {
+    for file in &files {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&today).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
+        if file.to_string_lossy().contains("timport.2025-") {
+            continue; // the test's own old files
+        }
+        let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
     }
 }
 
@@ -176,6 +167,7 @@ async fn without_json_the_heartbeat_goes_to_stderr_only() {
 async fn a_run_that_refuses_to_start_says_why_in_the_log_too() {
     let sandbox = start(sandbox_config(1)).await;
     let home = tempfile::tempdir().unwrap();
+    let started = timport::clock::unix_now();
     let staging = home.path().join("staging");
     write_staging(&staging, 1, 3);
     let mut cmd = timport(home.path(), &sandbox);
@@ -184,11 +176,6 @@ async fn a_run_that_refuses_to_start_says_why_in_the_log_too() {
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("Add --yes"), "{stderr}");
-    let today = home
-        .path()
-        .join("data")
-        .join(timport::config::log_file_name(timport::clock::unix_now()));
-    let log =
-        std::fs::read_to_string(&today).unwrap_or_else(|e| panic!("{}: {e}", today.display()));
+    let log = log_since(home.path(), started);
     assert!(log.contains("ERROR") && log.contains("Add --yes"), "{log}");
 }

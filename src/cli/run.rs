@@ -298,20 +298,28 @@ async fn interrupts(controls: mpsc::Sender<Control>) {
     let Some(name) = signals.next().await else {
         return;
     };
-    eprintln!(
-        "\ntimport: {name}: stopping: no new requests; waiting for the answers in flight (interrupt again to stop at once; the ledger stays consistent)"
-    );
+    eprintln!();
+    tell(&format!(
+        "{name}: stopping: no new requests; waiting for the answers in flight (interrupt again to stop at once; the ledger stays consistent)"
+    ));
     let _ = controls.send(Control::Shutdown).await;
     if signals.next().await.is_some() {
-        eprintln!(
-            "timport: stopping at once: requests in flight are settled on resume; resume with the same command"
+        tell(
+            "stopping at once: requests in flight are settled on resume; resume with the same command",
         );
         let _ = controls.send(Control::Abort).await;
     }
     if signals.next().await.is_some() {
-        eprintln!("timport: quitting now; resume with the same command");
+        // Exits without flushing the log: this line may not reach it.
+        tell("quitting now; resume with the same command");
         std::process::exit(i32::from(Exit::Interrupted.code()));
     }
+}
+
+/// A line on stderr that goes to the log too (an unattended run's interrupts).
+fn tell(line: &str) {
+    tracing::warn!("{line}");
+    eprintln!("timport: {line}");
 }
 
 /// The progress bar: counts with thousands separators, the time elapsed and the ETA.
