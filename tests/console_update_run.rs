@@ -813,11 +813,7 @@ fn groups_sort_by_verdict_and_filter_by_its_word() {
 fn a_copy_says_what_was_sent_not_what_the_terminal_did() {
     let mut s = groups();
     update(&mut s, Msg::Copied(Ok(1234)));
-    let said = s
-        .status
-        .as_ref()
-        .map(|st| st.text.clone())
-        .unwrap_or_default();
+    let said = status_text(&s);
     assert!(
         said.starts_with("Sent 1,234 characters to the terminal's clipboard (OSC 52)"),
         "{said}"

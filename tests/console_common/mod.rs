@@ -153,6 +153,15 @@ pub fn render(
     terminal
 }
 
+/// The status line's text (empty without one).
+pub fn status_text(state: &AppState) -> String {
+    state
+        .status
+        .as_ref()
+        .map(|st| st.text.clone())
+        .unwrap_or_default()
+}
+
 /// The text of a rendered terminal.
 pub fn screen_text(terminal: &Terminal<TestBackend>) -> String {
     timport::console::app::buffer_text(terminal.backend().buffer())
