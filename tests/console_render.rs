@@ -33,6 +33,8 @@ fn screens() -> Vec<(&'static str, AppState)> {
     press(&mut problems, KeyCode::Tab);
     let mut launch = preview();
     press(&mut launch, KeyCode::Char('L'));
+    let mut bursts = with_bursts(preview());
+    press(&mut bursts, KeyCode::Char('L'));
     let mut editing = inspecting();
     press(&mut editing, KeyCode::Char('e'));
     let refused = edit_refused();
@@ -50,11 +52,14 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("files_problems", problems),
         ("preview", preview()),
         ("preview_launch", launch),
+        ("preview_launch_bursts", bursts),
         ("run", running()),
         ("run_finished", finished()),
         ("inspector", inspecting()),
         ("inspector_editing", editing),
         ("inspector_edit_refused", refused),
+        ("run_verifying", verifying()),
+        ("verify_finding", verify_finding()),
     ]
 }
 
@@ -306,4 +311,35 @@ fn times_are_in_the_console_s_zone_and_the_zone_is_named() {
         "eight hours later:\n{text}"
     );
     assert!(!text.contains("2023-01-04 09:26"), "{text}");
+}
+
+#[test]
+fn a_comparison_s_two_panes_scroll_together_to_their_end_at_80x24() {
+    let mut state = verify_finding();
+    let first = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    // Both messages' closing brace is below the panes at 80x24; the border says so.
+    assert!(first.contains("↓ 1 more (↓ scrolls)"), "{first}");
+    assert!(!first.contains("↑ "), "{first}");
+    press(&mut state, KeyCode::End);
+    let last = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    assert!(
+        last.contains("↑ 1 more"),
+        "a sign that more is above:\n{last}"
+    );
+    assert!(!last.contains("↓ 1 more"), "{last}");
+    // Each pane shows its own closing brace: both scrolled, one row each.
+    let braces = last
+        .lines()
+        .filter(|l| l.matches("│}").count() == 2)
+        .count();
+    assert_eq!(braces, 1, "{last}");
+    // Far past the end, the panes stay at it (the drawing keeps the scroll in range).
+    for _ in 0..20 {
+        press(&mut state, KeyCode::Down);
+    }
+    let past = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    assert_eq!(past, last);
+    press(&mut state, KeyCode::Home);
+    let back = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    assert_eq!(back, first);
 }

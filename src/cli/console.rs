@@ -44,6 +44,7 @@ pub fn run(cli: &Cli) -> Exit {
     startup.run_options.rate = settings.run.rate;
     startup.run_options.lanes = settings.run.lanes;
     startup.run_options.on_message_error = settings.run.on_message_error;
+    startup.run_options.same_second = settings.run.same_second;
     startup.zone = crate::clock::Zone::chosen(settings.utc);
     let opts = ExecOptions {
         paths,

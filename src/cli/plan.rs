@@ -1,18 +1,30 @@
 //! `timport plan STAGING --group G`: the exact request bodies that would be sent for a group and
 //! each of its topics: indented for people, or with `--json` one compact body per line,
 //! byte-identical to what the engine sends. Remarks and invalid messages go to stderr.
+//! Bursts (seconds holding more than a request) are summed up per target with what each
+//! `--same-second` policy does; under `spread` every moved message shows its staged and its
+//! sent time (in the `#` lines, or with `--json` on stderr, one line each).
 //! Exit 0 when every staged message of the group is planned, 2 otherwise.
 
 use std::io::{self, Write};
 
-use super::validate::{count, scan_options, scan_or_report};
+use super::validate::{count, same_second, scan_options, scan_or_report};
 use super::{Exit, PlanArgs};
+use crate::config::ConnectArgs;
+use crate::engine::staged::spread_too_late;
 use crate::escape;
-use crate::plan::{PlanOptions, TargetPlan, plan_target};
+use crate::plan::{Bursts, PlanOptions, PlannedMessage, SameSecond, TargetPlan, plan_loaded};
 use crate::staging::{InvalidMessage, Staging, TargetIndex};
 
 /// Runs the command.
-pub fn run(args: &PlanArgs) -> Exit {
+pub fn run(args: &PlanArgs, connect: &ConnectArgs) -> Exit {
+    let policy = match same_second(connect, &args.same_second) {
+        Ok(policy) => policy,
+        Err(message) => {
+            eprintln!("timport: {}", escape::text(&message));
+            return Exit::BadInput;
+        }
+    };
     let Some(staging) = scan_or_report(&args.staging, &scan_options(&args.rules)) else {
         return Exit::BadInput;
     };
@@ -28,9 +40,20 @@ pub fn run(args: &PlanArgs) -> Exit {
         batch_size: usize::from(args.batch_size),
         max_message_bytes: args.rules.max_message_bytes as usize,
         recent_contact_flag: None,
+        same_second: policy,
     };
+    let now = staging.options().now;
     let mut out = io::BufWriter::new(io::stdout().lock());
     for t in targets {
+        let bursts = Bursts::of(t.order_times(), opts.batch_size);
+        if policy == SameSecond::Spread && bursts.spread_reaches(now) {
+            eprintln!(
+                "timport: {}",
+                escape::text(&spread_too_late(t.target(), &bursts, now))
+            );
+            complete = false;
+            continue;
+        }
         let loaded = match staging.load(t.target()) {
             Ok(loaded) => loaded,
             Err(e) => {
@@ -38,13 +61,16 @@ pub fn run(args: &PlanArgs) -> Exit {
                 return Exit::BadInput;
             }
         };
-        let plan = plan_target(t.target(), &loaded.messages, &opts);
+        let plan = plan_loaded(t.target(), &loaded, &opts);
         report_on_stderr(&plan, &loaded.invalid);
         complete &= loaded.invalid.is_empty();
         let written = if args.json {
+            for m in plan.moved() {
+                eprintln!("{}: moved: {}", m.source, moved(m));
+            }
             write_bodies(&mut out, &plan)
         } else {
-            write_pretty(&mut out, &plan, loaded.invalid.len())
+            write_pretty(&mut out, &plan, loaded.invalid.len(), &bursts, policy)
         };
         match written.and_then(|()| out.flush()) {
             Ok(()) => {}
@@ -91,7 +117,23 @@ fn write_bodies(out: &mut impl Write, plan: &TargetPlan) -> io::Result<()> {
     Ok(())
 }
 
-fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::Result<()> {
+/// A moved message's two times: `SendTime 1600000000 -> 1600000001 (+1 s)`.
+fn moved(m: &PlannedMessage) -> String {
+    let staged = m.staged_send_time.unwrap_or(m.send_time);
+    format!(
+        "SendTime {staged} -> {} (+{} s, --same-second spread)",
+        m.send_time,
+        m.send_time - staged
+    )
+}
+
+fn write_pretty(
+    out: &mut impl Write,
+    plan: &TargetPlan,
+    invalid: usize,
+    bursts: &Bursts,
+    policy: SameSecond,
+) -> io::Result<()> {
     writeln!(
         out,
         "{}: {} in {}{}",
@@ -104,6 +146,9 @@ fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::
             String::new()
         }
     )?;
+    if bursts.seconds > 0 {
+        writeln!(out, "bursts: {}", bursts.describe(policy))?;
+    }
     for batch in &plan.batches {
         writeln!(
             out,
@@ -116,7 +161,7 @@ fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::
         for m in &batch.messages {
             writeln!(
                 out,
-                "# {} {} {} Random {}{}",
+                "# {} {} {} Random {}{}{}",
                 m.source,
                 crate::clock::format_unix(m.send_time),
                 escape::controls(&m.from_account),
@@ -125,6 +170,14 @@ fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::
                     " (staged)"
                 } else {
                     " (derived)"
+                },
+                match m.staged_send_time {
+                    Some(staged) => format!(
+                        ", moved from {} (+{} s)",
+                        crate::clock::format_unix(staged),
+                        m.send_time - staged
+                    ),
+                    None => String::new(),
                 }
             )?;
         }

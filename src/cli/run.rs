@@ -1,5 +1,6 @@
 //! `timport run STAGING [--group G]... [--rate N] [--lanes N] [--on-message-error pause|skip]
-//! [--ledger PATH] [--new-run] [--retry-failed] [--json] [--yes]`: the headless import.
+//! [--same-second keep|spread] [--ledger PATH] [--new-run] [--retry-failed] [--json] [--yes]`:
+//! the headless import.
 //!
 //! Order of things: settle the options (bad ones: exit 2), resolve the connection, scan and
 //! select the staged targets, ask for confirmation on a terminal (refuse without `--yes` when
@@ -16,58 +17,45 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 
 use crate::api::ClientOptions;
+use crate::cli::headless::{self, fail};
 use crate::cli::{Exit, RunArgs};
-use crate::clock::{rfc3339, unix_now};
+use crate::clock::unix_now;
 use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
 use crate::engine::heartbeat::{BEAT, Pulse};
 use crate::engine::open::{Destination, OpenRequest, open};
 use crate::engine::printer::{Progress, human_line, stamped_line};
 use crate::engine::staged::StagedWork;
+use crate::engine::work::TargetInfo;
 use crate::engine::work::WorkSource;
 use crate::engine::{Control, Event, RunOptions};
 use crate::escape;
-use crate::plan::PlanOptions;
+use crate::plan::{Bursts, MAX_BATCH_SIZE, PlanOptions, SameSecond};
 use crate::staging::{ScanOptions, scan};
 
 /// Runs the command.
 pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
     let _log = start_log();
-    let prepared = match prepare(connect, args) {
-        Ok(p) => p,
-        Err(message) => return fail(&message, Exit::BadInput),
-    };
-    // Few blocking threads: they only read staged files (at most two targets at once), and each
-    // thread's allocator arena keeps memory of its own.
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .max_blocking_threads(4)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            return fail(
-                &format!("cannot start the async runtime: {e}"),
-                Exit::Stopped,
+    headless::run(
+        || prepare(connect, args),
+        |p| async move {
+            tracing::info!(
+                staging = %args.staging.display(),
+                ledger = %p.ledger_path.display(),
+                endpoint = p.connection.endpoint.base(),
+                sdkappid = p.connection.sdkappid,
+                admin = %p.connection.admin,
+                "timport run starting"
             );
-        }
-    };
-    tracing::info!(
-        staging = %args.staging.display(),
-        ledger = %prepared.ledger_path.display(),
-        endpoint = prepared.connection.endpoint.base(),
-        sdkappid = prepared.connection.sdkappid,
-        admin = %prepared.connection.admin,
-        "timport run starting"
-    );
-    let exit = runtime.block_on(execute(prepared, args.json, heartbeat_period()));
-    tracing::info!(code = exit.code(), "timport run ended");
-    exit
+            let exit = execute(p, args.json, heartbeat_period()).await;
+            tracing::info!(code = exit.code(), "timport run ended");
+            exit
+        },
+    )
 }
 
 /// The log file, as the console writes it; without one the run goes on and says why.
@@ -110,6 +98,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         rate: args.rate,
         lanes: args.lanes,
         on_message_error: args.on_message_error,
+        same_second: args.same_second.same_second,
         ledger: args.ledger.clone(),
         utc: None,
     };
@@ -121,6 +110,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         rate: settings.run.rate,
         lanes: settings.run.lanes,
         on_message_error: settings.run.on_message_error,
+        same_second: settings.run.same_second,
         retry_failed: args.retry_failed,
         settle_delay: Duration::try_from_secs_f64(args.settle_delay).map_err(|_| {
             format!(
@@ -143,6 +133,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
     crate::heap::release_free_memory();
     let plan = PlanOptions {
         max_message_bytes: scan_opts.max_message_bytes,
+        same_second: opts.same_second,
         ..PlanOptions::default()
     };
     let work = StagedWork::new(staging, &args.group, plan)?;
@@ -161,7 +152,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         .count();
     let messages: u64 = targets.iter().map(|t| t.messages).sum();
     let summary = format!(
-        "import {messages} message(s) into {} target(s) of app {} at {} (admin {}), {} requests/s, {} lanes, on message error: {}; ledger {}{}",
+        "import {messages} message(s) into {} target(s) of app {} at {} (admin {}), {} requests/s, {} lanes, on message error: {}; ledger {}{}{}",
         targets.len(),
         connection.sdkappid,
         connection.endpoint.base(),
@@ -174,7 +165,8 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
             format!("; {invalid} staged problem(s) will stop their lanes (see `timport validate`)")
         } else {
             String::new()
-        }
+        },
+        bursts_note(&work, &targets, opts.same_second)
     );
     confirm(&summary, args.yes)?;
     Ok(Prepared {
@@ -184,6 +176,33 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         opts,
         new_run: args.new_run,
     })
+}
+
+/// What the chosen `--same-second` does with the run's bursts (empty when there are none).
+fn bursts_note(work: &StagedWork, targets: &[TargetInfo], policy: SameSecond) -> String {
+    let all = targets
+        .iter()
+        .filter_map(|t| work.staging().target(&t.target))
+        .map(|t| Bursts::of(t.order_times(), MAX_BATCH_SIZE));
+    let (mut messages, mut refusable, mut moved, mut shift) = (0, 0, 0, 0);
+    for b in all {
+        messages += b.messages;
+        refusable += b.keep_refusable;
+        moved += b.spread_moved;
+        shift = shift.max(b.spread_largest_shift);
+    }
+    if messages == 0 {
+        return String::new();
+    }
+    let what = match policy {
+        SameSecond::Keep => format!(
+            "kept at their SendTime: a service strict about equal times refuses {refusable} of them; --same-second spread avoids that"
+        ),
+        SameSecond::Spread => {
+            format!("spread: {moved} message(s) sent up to {shift} s later, each move recorded")
+        }
+    };
+    format!("; {messages} message(s) sit in seconds holding more than {MAX_BATCH_SIZE} ({what})")
 }
 
 /// Asks on the terminal unless `--yes`; refuses without `--yes` when stdin is not a terminal.
@@ -248,13 +267,6 @@ async fn execute(p: Prepared, json: bool, beat: Duration) -> Exit {
     }
 }
 
-fn fail(message: &str, exit: Exit) -> Exit {
-    let message = escape::text(message);
-    tracing::error!("{message}");
-    eprintln!("timport: {message}");
-    exit
-}
-
 /// What the printer is given: the engine's events, and the beats between them.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)] // events travel by value, as on the engine's own channel
@@ -294,7 +306,7 @@ async fn with_beats(mut events: mpsc::Receiver<Event>, out: mpsc::Sender<Printed
 /// interrupted. Third: exit without waiting for anything (the ledger's in-flight records make
 /// that safe too).
 async fn interrupts(controls: mpsc::Sender<Control>) {
-    let mut signals = Interrupts::new();
+    let mut signals = headless::Interrupts::new();
     let Some(name) = signals.next().await else {
         return;
     };
@@ -326,78 +338,21 @@ fn tell(line: &str) {
 const PROGRESS_TEMPLATE: &str =
     "{bar:40} {human_pos}/{human_len} messages  {msg}  {per_sec}  {elapsed} elapsed, eta {eta}";
 
-fn progress_style() -> ProgressStyle {
-    ProgressStyle::with_template(PROGRESS_TEMPLATE).unwrap_or_else(|_| ProgressStyle::default_bar())
-}
-
-/// SIGINT, SIGTERM and SIGHUP as one stream of names.
-struct Interrupts {
-    #[cfg(unix)]
-    unix: Option<[tokio::signal::unix::Signal; 3]>,
-}
-
-impl Interrupts {
-    fn new() -> Interrupts {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            // Streams made once: a signal between two waits is kept for the next.
-            let unix = (|| {
-                Ok::<_, std::io::Error>([
-                    signal(SignalKind::interrupt())?,
-                    signal(SignalKind::terminate())?,
-                    signal(SignalKind::hangup())?,
-                ])
-            })()
-            .ok();
-            Interrupts { unix }
-        }
-        #[cfg(not(unix))]
-        Interrupts {}
-    }
-
-    /// The next interrupt's name; `None` when none can be waited for.
-    async fn next(&mut self) -> Option<&'static str> {
-        #[cfg(unix)]
-        if let Some([int, term, hup]) = &mut self.unix {
-            return tokio::select! {
-                _ = int.recv() => Some("interrupted"),
-                _ = term.recv() => Some("SIGTERM"),
-                _ = hup.recv() => Some("SIGHUP"),
-            };
-        }
-        tokio::signal::ctrl_c().await.ok().map(|()| "interrupted")
-    }
-}
-
 /// JSON lines on stdout (with `--json`, each with its `time`), lines for people on stderr, and
 /// there a progress bar when stderr is a terminal, else a heartbeat line at each beat (a
 /// `progress` JSON event too with `--json`). Lines worth one, and the heartbeats, also go to
 /// the log. Runs on a blocking thread (it writes to the terminal and pipes, which may block).
 fn print_events(mut printed: mpsc::Receiver<Printed>, json: bool) {
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        bar.set_style(progress_style());
-        bar.enable_steady_tick(Duration::from_millis(200));
-        Some(bar)
-    } else {
-        None
-    };
+    let bar = headless::progress_bar(PROGRESS_TEMPLATE);
     let mut progress = Progress::default();
     let mut pulse = Pulse::default();
-    let stdout = std::io::stdout();
-    let print_json = |line: String| {
-        let mut out = stdout.lock();
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
-    };
     while let Some(item) = printed.blocking_recv() {
         let event = match item {
             Printed::Event(event) => event,
             Printed::Beat(at) => {
                 let beat = pulse.beat(at);
                 if json {
-                    print_json(stamped_line(&beat, &rfc3339(SystemTime::now())));
+                    headless::print_json(&stamped_line(&beat, &headless::time_now()));
                 }
                 let line = beat.line();
                 tracing::info!("heartbeat: {line}");
@@ -409,7 +364,7 @@ fn print_events(mut printed: mpsc::Receiver<Printed>, json: bool) {
         };
         pulse.update(&event);
         if json {
-            print_json(stamped_line(&event, &rfc3339(SystemTime::now())));
+            headless::print_json(&stamped_line(&event, &headless::time_now()));
         }
         if progress.update(&event) {
             if let Some(bar) = &bar {
@@ -422,11 +377,7 @@ fn print_events(mut printed: mpsc::Receiver<Printed>, json: bool) {
             }
         }
         if let Some(line) = human_line(&event) {
-            tracing::info!("{line}");
-            match &bar {
-                Some(bar) => bar.println(format!("timport: {line}")),
-                None => eprintln!("timport: {line}"),
-            }
+            headless::say(bar.as_ref(), &line);
         }
     }
     if let Some(bar) = bar {
@@ -437,6 +388,7 @@ fn print_events(mut printed: mpsc::Receiver<Printed>, json: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
     /// A terminal that keeps what is written to it.
     #[derive(Debug, Default, Clone)]
@@ -483,7 +435,7 @@ mod tests {
             Some(3_623_000),
             ProgressDrawTarget::term_like(Box::new(screen.clone())),
         );
-        bar.set_style(progress_style());
+        bar.set_style(ProgressStyle::with_template(PROGRESS_TEMPLATE).unwrap());
         bar.set_position(1_234_567);
         bar.tick();
         bar.finish();

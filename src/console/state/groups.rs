@@ -25,6 +25,9 @@ pub struct StagedCounts {
     pub first: i64,
     /// The latest staged SendTime.
     pub last: i64,
+    /// Its seconds holding more messages than a request, and what `--same-second` does with
+    /// them.
+    pub bursts: crate::plan::Bursts,
 }
 
 impl StagedCounts {
@@ -608,6 +611,7 @@ mod tests {
             invalid: 0,
             first,
             last: first + 100,
+            ..StagedCounts::default()
         }
     }
 

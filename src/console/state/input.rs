@@ -172,6 +172,12 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
         },
         Action::No => Vec::new(),
+        Action::ToggleSameSecond => {
+            let mut confirm = confirm;
+            actions::preview::toggle_same_second(state, &mut confirm);
+            state.overlay = Some(Overlay::Confirm(confirm));
+            Vec::new()
+        }
         other => {
             let mut confirm = confirm;
             scroll_by(&mut confirm.scroll, other);

@@ -102,6 +102,24 @@ pub struct Popup {
     pub scroll: usize,
     /// The run lane it describes, when it does: its lines follow the lane as events arrive.
     pub lane: Option<usize>,
+    /// Two messages side by side under the lines (a verification's finding: staged against
+    /// found).
+    pub compare: Option<Compare>,
+}
+
+/// Two messages side by side, each as pretty JSON lines, with the fields that differ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compare {
+    /// The left pane's title (the staged message and where).
+    pub left_title: String,
+    /// Its lines (empty: nothing there).
+    pub left: Vec<String>,
+    /// The right pane's title (what the group holds).
+    pub right_title: String,
+    /// Its lines.
+    pub right: Vec<String>,
+    /// Top-level fields that differ (`MsgBody`, `SendTime`...): their lines are marked.
+    pub differs: Vec<String>,
 }
 
 impl Popup {
@@ -113,6 +131,7 @@ impl Popup {
             copy: Some(text),
             scroll: 0,
             lane: None,
+            compare: None,
         }
     }
 

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use crate::plan::{PlanOptions, TargetPlan, plan_target};
+use crate::plan::{PlanOptions, TargetPlan, plan_loaded};
 use crate::staging::{SourceRef, Staging, Target};
 
 use super::list::ListView;
@@ -74,7 +74,7 @@ impl Previewed {
         };
         for target in targets {
             let loaded = staging.load(&target).map_err(|e| e.to_string())?;
-            let plan = plan_target(&target, &loaded.messages, opts);
+            let plan = plan_loaded(&target, &loaded, opts);
             let invalid = loaded
                 .invalid
                 .iter()

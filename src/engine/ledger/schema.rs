@@ -14,8 +14,10 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::LedgerError;
 
-/// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+/// The schema version this code writes (`PRAGMA user_version`). 2 added the per-message
+/// fingerprint; 3 `messages.sent_time` (`--same-second spread`); 4 the verification tables and
+/// two indexes (`verify`). Each step is one function in [`upgrade`].
+pub const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -84,6 +86,7 @@ CREATE TABLE IF NOT EXISTS messages (
     edited       INTEGER NOT NULL DEFAULT 0,
     updated_at   INTEGER NOT NULL,
     fingerprint  INTEGER,            -- 64-bit hash of the message as staged when its row was written
+    sent_time    INTEGER,            -- the SendTime sent, when --same-second spread moved it
     UNIQUE (target_id, file, offset, item)
 );
 CREATE INDEX IF NOT EXISTS messages_by_state ON messages (target_id, state);
@@ -150,14 +153,34 @@ pub fn open_for_reading(path: &Path) -> Result<Connection, LedgerError> {
     Ok(conn)
 }
 
-/// Brings a ledger written by an older timport up to this schema (`CREATE ... IF NOT EXISTS`
-/// added what is new as a table; columns are added here).
+/// Brings a ledger written by an older timport (or a new, empty one: version 0) up to this
+/// schema, one step per version, each its own function. `SCHEMA` holds the tables and columns
+/// of version 3; later steps add theirs.
 fn upgrade(conn: &Connection, version: i64) -> rusqlite::Result<()> {
     if (1..2).contains(&version) {
         // Rows written before have no fingerprint: they are taken as unchanged.
         conn.execute_batch("ALTER TABLE messages ADD COLUMN fingerprint INTEGER")?;
     }
+    if (1..3).contains(&version) {
+        add_sent_time(conn)?;
+    }
+    if version < 4 {
+        add_verifications(conn)?;
+    }
     Ok(())
+}
+
+/// Version 3 (`--same-second spread`): `messages.sent_time`, the `SendTime` sent when the
+/// policy moved a message. Rows written before were sent at their staged time (null).
+fn add_sent_time(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("ALTER TABLE messages ADD COLUMN sent_time INTEGER")
+}
+
+/// Step 4: the verification tables (`verifications`, `verify_targets`, `verify_findings`) and
+/// the indexes a verification reads by (`messages_by_seq`, `decisions_by_message`). Purely
+/// additive: an older ledger gains them empty.
+fn add_verifications(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(super::verify::SCHEMA)
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -166,4 +189,90 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// A ledger as timport wrote it at `version` (1: before the fingerprint; 2: before
+    /// `sent_time`; 3: before the verification tables), with one run in it.
+    fn older(path: &Path, version: i64) {
+        let conn = Connection::open(path).unwrap();
+        let mut schema = SCHEMA.to_owned();
+        if version < 3 {
+            schema = schema.replace(
+                "sent_time    INTEGER,            -- the SendTime sent, when --same-second spread moved it\n",
+                "",
+            );
+        }
+        if version < 2 {
+            schema = schema.replace(
+                "fingerprint  INTEGER,            -- 64-bit hash of the message as staged when its row was written\n",
+                "",
+            );
+        }
+        conn.execute_batch(&schema).unwrap();
+        conn.execute(
+            "INSERT INTO runs (staging_root, options, started_at, status) VALUES ('/s', '{}', 1, 'done')",
+            [],
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", version).unwrap();
+    }
+
+    #[test]
+    fn each_older_ledger_is_brought_up_step_by_step_keeping_its_rows() {
+        for version in [1, 2, 3] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("ledger.sqlite3");
+            older(&path, version);
+            assert!(!tables(&Connection::open(&path).unwrap()).contains(&"verifications".into()));
+
+            let conn = open_for_writing(&path).unwrap();
+            let now: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(now, SCHEMA_VERSION);
+            let names = tables(&conn);
+            for name in [
+                "verifications",
+                "verify_targets",
+                "verify_findings",
+                "messages_by_seq",
+                "decisions_by_message",
+            ] {
+                assert!(names.contains(&name.into()), "v{version}: no {name}");
+            }
+            conn.execute("UPDATE messages SET fingerprint = 1, sent_time = 2", [])
+                .unwrap();
+            let runs: i64 = conn
+                .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(runs, 1, "v{version}: the run stays");
+            drop(conn);
+            // Opening again (already at this version) changes nothing.
+            let again = open_for_writing(&path).unwrap();
+            assert_eq!(tables(&again), names);
+        }
+    }
+
+    #[test]
+    fn a_new_ledger_has_every_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_for_writing(&dir.path().join("new.sqlite3")).unwrap();
+        assert!(tables(&conn).contains(&"verify_findings".into()));
+    }
 }

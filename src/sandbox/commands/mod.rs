@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::api::types::{Command, GroupType};
 
 use super::answer::Refusal;
+use super::config::StrictTime;
 use super::model::{Group, State};
 use super::rules::check_group_id;
 
@@ -28,7 +29,7 @@ pub use group_list::CURSOR_BASE;
 pub(crate) struct Ctx {
     /// The sandbox's unix time.
     pub(crate) now: i64,
-    pub(crate) strict_time: bool,
+    pub(crate) strict_time: StrictTime,
     pub(crate) max_message_bytes: usize,
 }
 
@@ -126,7 +127,7 @@ pub(crate) mod testing {
     pub(crate) fn ctx() -> Ctx {
         Ctx {
             now: NOW,
-            strict_time: false,
+            strict_time: StrictTime::Off,
             max_message_bytes: 12_000,
         }
     }

@@ -11,7 +11,7 @@ use super::super::input::{move_in, set_filter, start_filter};
 use super::super::overlay::{Confirm, Level, ListId, Overlay, Pending};
 use super::super::preview::PreviewFocus;
 use crate::engine::OnMessageError;
-use crate::plan::PlanOptions;
+use crate::plan::{Bursts, PlanOptions, SameSecond};
 
 /// Most groups a confirmation lists by name.
 const NAMED: usize = 6;
@@ -38,6 +38,7 @@ pub fn open_group(state: &mut AppState, group: &str) -> Vec<Effect> {
         generation,
         staging,
         group: group.to_owned(),
+        same_second: state.run_options.same_second,
     }]
 }
 
@@ -139,10 +140,12 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
         return;
     }
     let (mut messages, mut invalid) = (0u64, 0u64);
+    let mut bursts = Bursts::default();
     for g in &groups {
         if let Some(c) = scanned.groups.get(g) {
             messages += c.messages;
             invalid += c.invalid;
+            bursts.add(&c.bursts);
         }
     }
     let valid = messages.saturating_sub(invalid);
@@ -224,6 +227,9 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
             risky.join(", ")
         ));
     }
+    if bursts.messages > 0 {
+        lines.push(same_second_line(state, &bursts));
+    }
     lines.push(match state.run_options.on_message_error {
         OnMessageError::Pause => {
             "A refused message pauses its group until you decide (retry, fix, skip, stop).".into()
@@ -245,8 +251,74 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
     }));
 }
 
+/// How the confirmation's line about bursts begins (the toggle finds it by this).
+const SAME_SECOND: &str = "Same second: ";
+
+/// The confirmation's line about bursts: what the chosen `--same-second` does with them, and
+/// the key that chooses the other.
+fn same_second_line(state: &AppState, bursts: &Bursts) -> String {
+    let key = state.keymap.name(Place::Confirm, Action::ToggleSameSecond);
+    let what = match state.run_options.same_second {
+        SameSecond::Keep => format!(
+            "keep. {} messages sit in seconds holding more than {}: they go at their SendTime, split across requests, and a service strict about equal times refuses {} of them. {key} spreads them instead.",
+            count(bursts.messages as u64),
+            bursts.request,
+            count(bursts.keep_refusable as u64)
+        ),
+        SameSecond::Spread => format!(
+            "spread. {} messages sit in seconds holding more than {}: {} go up to {} s later than staged, each move recorded. {key} keeps every SendTime instead.",
+            count(bursts.messages as u64),
+            bursts.request,
+            count(bursts.spread_moved as u64),
+            bursts.spread_largest_shift
+        ),
+    };
+    format!("{SAME_SECOND}{what}")
+}
+
+/// Switches the launch's `--same-second` between keep and spread and says so in `confirm`
+/// (only a launch of groups with bursts asks).
+pub fn toggle_same_second(state: &mut AppState, confirm: &mut Confirm) {
+    let Pending::Launch(groups) = &confirm.on_yes else {
+        return;
+    };
+    let Some(at) = confirm
+        .lines
+        .iter()
+        .position(|l| l.starts_with(SAME_SECOND))
+    else {
+        return;
+    };
+    let Some(scanned) = &state.files.scanned else {
+        return;
+    };
+    let mut bursts = Bursts::default();
+    for g in groups {
+        if let Some(c) = scanned.groups.get(g) {
+            bursts.add(&c.bursts);
+        }
+    }
+    state.run_options.same_second = match state.run_options.same_second {
+        SameSecond::Keep => SameSecond::Spread,
+        SameSecond::Spread => SameSecond::Keep,
+    };
+    confirm.lines[at] = same_second_line(state, &bursts);
+}
+
 /// The operator said yes: the run starts.
 pub fn launch(state: &mut AppState, groups: Vec<String>) -> Vec<Effect> {
+    if state.run.verify.active {
+        // The verification holds the ledger's lock (one writer per ledger): the run would be
+        // turned away naming this very console.
+        state.say(
+            Level::Warn,
+            format!(
+                "A verification is going and writes to the ledger: stop it on screen 5 ({}), then start the import (it goes on from there next time)",
+                state.keymap.name(Place::Run, Action::VerifyRun)
+            ),
+        );
+        return Vec::new();
+    }
     let (Some(live), Some(scanned)) = (&state.connect.live, &state.files.scanned) else {
         return Vec::new();
     };

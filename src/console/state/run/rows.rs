@@ -70,6 +70,8 @@ pub enum ErrorKind {
     Stopped,
     /// Something the engine wants known.
     Warning,
+    /// A verification found a difference.
+    Finding,
 }
 
 /// One error or warning, explained.
@@ -91,6 +93,8 @@ pub struct ErrorRow {
     pub detail: String,
     /// The message concerned.
     pub source: Option<SourceRef>,
+    /// The verification finding it shows (its id in [`super::RunState::finding`]).
+    pub finding: Option<u64>,
 }
 
 impl ErrorRow {
@@ -170,6 +174,7 @@ mod tests {
             remedy: "Shorten it".into(),
             detail: "14000 bytes".into(),
             source: None,
+            finding: None,
         };
         assert_eq!(row.line(), "80002 too long. Shorten it (14000 bytes)");
     }

@@ -1,7 +1,8 @@
 //! The Run screen's header: progress and counts; the rates against the budget, the ETA and what
 //! waits for a decision; sparklines of requests/s against the budget and of refusals over the
 //! last minutes. Each line is built from its longest wording down to its shortest and the first
-//! that fits is drawn, so at 80 columns the counts (`! 2 invalid` too) stay on screen.
+//! that fits is drawn, so at 80 columns the counts (`! 2 invalid` too) stay on screen. While a
+//! verification shows, a line under the rates says how far it got, or how it ended.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -16,8 +17,10 @@ use super::super::super::theme::{Symbol, Theme};
 use super::super::super::words::{count, duration};
 use super::super::widgets::counted;
 
-/// Rows the header takes.
-pub const HEADER_ROWS: u16 = 3;
+/// Rows the header takes: one more while a verification shows.
+pub fn header_rows(run: &RunState) -> u16 {
+    if run.verify.shown() { 4 } else { 3 }
+}
 
 fn run_symbol(run: &RunState) -> (Symbol, &'static str, &'static str) {
     match (&run.finished, run.paused) {
@@ -52,10 +55,20 @@ pub(super) fn draw_header(
     theme: &Theme,
 ) {
     let width = usize::from(area.width);
-    let [first, second, third] = Layout::vertical([Constraint::Length(1); 3]).areas(area);
+    let [first, second, verify, sparks] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(u16::from(run.verify.shown())),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     frame.render_widget(Paragraph::new(progress_line(run, theme, width)), first);
     frame.render_widget(Paragraph::new(pace_line(run, now_ms, theme, width)), second);
-    sparklines(frame, third, run, now_ms, theme);
+    if run.verify.shown() {
+        let line = verify_line(run, now_ms, theme, width);
+        frame.render_widget(Paragraph::new(line), verify);
+    }
+    sparklines(frame, sparks, run, now_ms, theme);
 }
 
 /// `▶ Run 1 running · 121/3,623 (3%) · ✓ 120 done  ✗ 1 failed  » 0 skipped  ! 2 invalid`.
@@ -250,6 +263,51 @@ fn sparklines(frame: &mut Frame<'_>, area: Rect, run: &RunState, now_ms: i64, th
             .style(theme.err()),
         d,
     );
+}
+
+/// The verification: how far it got, what it found, its ETA; or how it ended.
+fn verify_line(run: &RunState, now_ms: i64, theme: &Theme, width: usize) -> Line<'static> {
+    let v = &run.verify;
+    let what = match &v.scope {
+        Some(t) => format!("Verify {t}"),
+        None => "Verify run".to_owned(),
+    };
+    if let Some(outcome) = &v.outcome {
+        let style = if v.differences == 0 && outcome.starts_with("verified") {
+            theme.ok()
+        } else {
+            theme.warn()
+        };
+        return fit_line(
+            Line::from(vec![
+                Span::raw("   "),
+                Span::styled(format!("{what}: {outcome}"), style),
+            ]),
+            width,
+        );
+    }
+    let percent = (v.checked * 100).checked_div(v.expected).unwrap_or(0);
+    let eta = v.eta_secs(now_ms).map_or_else(|| "–".to_owned(), duration);
+    // `full`: the compared/expected pair and the differences' word; else the percentage alone.
+    let make = |full: bool| {
+        let progress = if full {
+            format!(
+                "{}/{} compared ({percent}%) · ",
+                count(v.checked),
+                count(v.expected)
+            )
+        } else {
+            format!("{percent}% · ")
+        };
+        let label = if full { " differences" } else { "" };
+        Line::from(vec![
+            Span::styled(format!("   {what}: "), theme.busy()),
+            Span::raw(progress),
+            counted(Symbol::Warning, v.differences, label, theme.warn(), theme),
+            Span::raw(format!(" · ETA {eta}")),
+        ])
+    };
+    first_fitting(vec![make(true), make(false)], width)
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ mod lanes;
 mod results;
 
 use errors::draw_errors;
-use header::{HEADER_ROWS, draw_header};
+use header::{draw_header, header_rows};
 use lanes::draw_lanes;
 use results::draw_results;
 
@@ -30,12 +30,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
         draw_idle(frame, area, state, theme);
         return;
     }
+    let header_height = header_rows(&state.run);
     let lanes_height = u16::try_from(state.run.lanes.len() + 3)
         .unwrap_or(u16::MAX)
-        .min(area.height.saturating_sub(HEADER_ROWS) * 2 / 5)
+        .min(area.height.saturating_sub(header_height) * 2 / 5)
         .max(4);
     let [header, lanes, rest] = Layout::vertical([
-        Constraint::Length(HEADER_ROWS),
+        Constraint::Length(header_height),
         Constraint::Length(lanes_height),
         Constraint::Min(4),
     ])
