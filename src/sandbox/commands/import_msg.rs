@@ -12,6 +12,7 @@
 //! message's MsgSeq and MsgTime, nothing stored); a SendTime not after the group's creation, not
 //! before now, or before the newest message (or equal to it with strict time) gets 10004; a message
 //! whose compact JSON is over the size limit gets 80002; otherwise it is stored with the next seq.
+//! A request that stores a message leaves every member's unread count at 0.
 
 use rand::RngExt;
 use rand::rngs::StdRng;
@@ -67,6 +68,11 @@ pub(super) fn import_group_msg(
             answer(landing, send_time, &mut tally)
         })
         .collect();
+    // "After messages are imported through this API, the unread message count for all members
+    // will become 0."
+    if tally.imported > 0 {
+        group.reset_unread();
+    }
     outcome(
         &ImportGroupMsgResponse {
             import_msg_result: results,

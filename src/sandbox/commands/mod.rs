@@ -10,7 +10,9 @@ mod group_list;
 mod import_group;
 mod import_members;
 mod import_msg;
+mod members_info;
 mod read_msgs;
+mod set_unread;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -30,6 +32,8 @@ pub(crate) struct Ctx {
     pub(crate) now: i64,
     pub(crate) strict_time: bool,
     pub(crate) max_message_bytes: usize,
+    /// Owners and members must be accounts already (`import_group` 10019, member `Result` 0).
+    pub(crate) require_accounts: bool,
 }
 
 /// Counts for the statistics, beside the answer.
@@ -63,6 +67,10 @@ pub(crate) fn run(
         Command::AccountCheck => accounts::account_check(state, body),
         Command::ImportGroup => import_group::import_group(state, body, ctx),
         Command::ImportGroupMember => import_members::import_group_member(state, body, ctx),
+        Command::SetUnreadMsgNum => set_unread::set_unread_msg_num(state, body),
+        Command::GetGroupMemberInfo => members_info::get_group_member_info(state, body),
+        Command::AccountImport => accounts::account_import(state, body),
+        Command::MultiaccountImport => accounts::multiaccount_import(state, body),
     }
 }
 
@@ -128,6 +136,7 @@ pub(crate) mod testing {
             now: NOW,
             strict_time: false,
             max_message_bytes: 12_000,
+            require_accounts: false,
         }
     }
 
