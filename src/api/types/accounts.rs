@@ -2,6 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Longest `UserID`, in bytes.
+pub const MAX_USER_ID_BYTES: usize = 32;
+/// Longest `Nick` or `FaceUrl` of an account, in bytes.
+pub const MAX_PROFILE_BYTES: usize = 500;
+
 /// One account to check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckItem {

@@ -3,6 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Longest group `Name` `import_group` takes, in bytes.
+pub const MAX_GROUP_NAME_BYTES: usize = 30;
+/// Longest `Introduction`, in bytes.
+pub const MAX_INTRODUCTION_BYTES: usize = 240;
+/// Longest `Notification`, in bytes.
+pub const MAX_NOTIFICATION_BYTES: usize = 300;
+/// Longest group `FaceUrl`, in bytes.
+pub const MAX_GROUP_FACE_URL_BYTES: usize = 100;
+/// The values `ApplyJoinOption` takes.
+pub const APPLY_JOIN_OPTIONS: [&str; 3] = ["FreeAccess", "NeedPermission", "DisableApply"];
+
 /// The body of `get_appid_group_list`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetAppidGroupListRequest {

@@ -16,7 +16,8 @@ use serde_json::Value;
 
 use crate::api::types::{
     AccountCheckRequest, AccountCheckResponse, AccountCheckResult, AccountImportRequest,
-    AccountImportResponse, MultiAccountImportRequest, MultiAccountImportResponse,
+    AccountImportResponse, MAX_PROFILE_BYTES, MAX_USER_ID_BYTES, MultiAccountImportRequest,
+    MultiAccountImportResponse,
 };
 
 use super::{Outcome, Refusal, Tally, outcome, parse_request};
@@ -24,10 +25,6 @@ use crate::sandbox::model::{AccountSnapshot, State};
 
 /// Most accounts per request.
 pub const MAX_ACCOUNTS: usize = 100;
-/// Longest `UserID`, in bytes.
-pub const MAX_USER_ID_BYTES: usize = 32;
-/// Longest `Nick` or `FaceUrl`, in bytes.
-pub const MAX_PROFILE_BYTES: usize = 500;
 
 /// Why the service would not import this account, as a refusal.
 fn check_account(account: &AccountImportRequest) -> Result<(), Refusal> {
