@@ -45,6 +45,7 @@ fn screens() -> Vec<(&'static str, AppState)> {
                 requests: 10,
                 elapsed_ms: 11_000,
                 stopped: None,
+                steps: Vec::new(),
             },
             exit_code: 1,
         }),

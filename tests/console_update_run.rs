@@ -454,6 +454,7 @@ fn the_end_of_the_run_is_said_plainly() {
                 requests: 10,
                 elapsed_ms: 1,
                 stopped: None,
+                steps: Vec::new(),
             },
             exit_code: 1,
         }),

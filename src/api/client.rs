@@ -28,8 +28,8 @@ use super::types::{
     GetGroupMemberInfoRequest, GetGroupMemberInfoResponse, GroupInfo, GroupMember,
     GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse, ImportGroupMemberRequest,
     ImportGroupMemberResponse, ImportGroupMsgResponse, ImportGroupRequest, ImportGroupResponse,
-    MEMBER_INFO_FIELDS, MultiAccountImportRequest, MultiAccountImportResponse, ResponseFilter,
-    SetUnreadMsgNumRequest, SetUnreadMsgNumResponse,
+    MultiAccountImportRequest, MultiAccountImportResponse, ResponseFilter, SetUnreadMsgNumRequest,
+    SetUnreadMsgNumResponse,
 };
 use super::wire::{self, Query};
 
@@ -389,29 +389,13 @@ impl Client {
     /// service answers with one (Community groups).
     pub async fn group_members(&self, group_id: &str) -> Result<Vec<GroupMember>, ApiError> {
         let mut all = Vec::new();
-        let mut req = GetGroupMemberInfoRequest {
-            group_id: group_id.to_owned(),
-            limit: Some(MEMBER_PAGE),
-            offset: Some(0),
-            next: None,
-            member_info_filter: MEMBER_INFO_FIELDS.iter().map(|f| f.to_string()).collect(),
-        };
+        let mut req = GetGroupMemberInfoRequest::first_page(group_id, MEMBER_PAGE);
         loop {
             let page = self.get_group_member_info(&req).await?;
-            let got = page.member_list.len();
+            let more = req.advance(&page, all.len() + page.member_list.len());
             all.extend(page.member_list);
-            match page.next.filter(|n| !n.is_empty()) {
-                Some(next) => {
-                    req.offset = None;
-                    req.next = Some(next);
-                }
-                None if req.next.is_some() => return Ok(all),
-                None => {
-                    if got == 0 || all.len() as u64 >= page.member_num {
-                        return Ok(all);
-                    }
-                    req.offset = Some(all.len() as u64);
-                }
+            if !more {
+                return Ok(all);
             }
         }
     }

@@ -180,6 +180,14 @@ pub struct RunArgs {
     /// process left in flight) is read back.
     #[arg(long, default_value_t = 6.0)]
     pub settle_delay: f64,
+    /// The phases to carry out, comma separated, of accounts,groups,messages,members (default:
+    /// every phase the staging holds).
+    #[arg(long)]
+    pub phases: Option<String>,
+    /// Import the senders, owners and members that are neither in the app nor in
+    /// accounts.jsonl, by UserID alone (without it the run stops before sending, naming them).
+    #[arg(long)]
+    pub import_missing_senders: bool,
     /// The message rules.
     #[command(flatten)]
     pub rules: RuleArgs,

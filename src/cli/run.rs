@@ -1,8 +1,13 @@
 //! `timport run STAGING [--group G]... [--rate N] [--lanes N] [--on-message-error pause|skip]
-//! [--ledger PATH] [--new-run] [--retry-failed] [--json] [--yes]`: the headless import.
+//! [--ledger PATH] [--new-run] [--retry-failed] [--phases LIST] [--import-missing-senders]
+//! [--json] [--yes]`: the headless import.
 //!
 //! Order of things: settle the options (bad ones: exit 2), resolve the connection, scan and
-//! select the staged targets, ask for confirmation on a terminal (refuse without `--yes` when
+//! select the staged targets and the phases (every phase the staging holds, or `--phases`);
+//! for a run with the accounts phase, ask the service which senders, owners and members are
+//! neither in the app nor staged (listed, then imported by UserID alone with
+//! `--import-missing-senders`, or the run stops with exit 2 before sending anything); ask for
+//! confirmation on a terminal, saying what each phase will write (refuse without `--yes` when
 //! stdin is not one), open or resume the run in the ledger (refusing changed staged files),
 //! then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
 //! progress bar (rate, ETA) on stderr. Ctrl-C stops sending and waits (bounded) for the answers
@@ -20,7 +25,9 @@ use crate::api::ClientOptions;
 use crate::cli::{Exit, RunArgs};
 use crate::clock::unix_now;
 use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
+use crate::engine::events::Phase;
 use crate::engine::open::{Destination, OpenRequest, open};
+use crate::engine::phases::{MigrationWork, PhaseSet};
 use crate::engine::printer::{Progress, human_line, json_line};
 use crate::engine::staged::StagedWork;
 use crate::engine::work::WorkSource;
@@ -51,16 +58,117 @@ pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
             return Exit::Stopped;
         }
     };
+    let mut prepared = prepared;
+    if let Err((message, exit)) = runtime.block_on(missing_accounts(&mut prepared, args)) {
+        eprintln!("timport: {}", escape::text(&message));
+        return exit;
+    }
+    if let Err(message) = confirm(&prepared.summary(), args.yes) {
+        eprintln!("timport: {}", escape::text(&message));
+        return Exit::BadInput;
+    }
     runtime.block_on(execute(prepared, args.json))
+}
+
+/// For a run with the accounts phase: the senders, owners and members that are neither in the
+/// app nor staged, listed before anything is sent; imported by UserID alone with
+/// `--import-missing-senders`, else the run stops (exit 2) naming them.
+async fn missing_accounts(p: &mut Prepared, args: &RunArgs) -> Result<(), (String, Exit)> {
+    if !p.migration.phases.contains(Phase::Accounts) {
+        return Ok(());
+    }
+    let client = p
+        .connection
+        .client(ClientOptions::default())
+        .map_err(|e| (e.to_string(), Exit::BadInput))?;
+    let missing = crate::staging::online::missing_accounts(p.work.staging(), &client)
+        .await
+        .map_err(|e| {
+            (
+                format!("cannot check the staging's accounts with the service: {e}"),
+                Exit::Stopped,
+            )
+        })?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let shown = list_of(&missing);
+    if !args.import_missing_senders {
+        return Err((
+            format!(
+                "{} account(s) the staging names (as senders, owners or members) are neither in the app nor in accounts.jsonl: {shown}. Nothing was sent. Stage them in accounts.jsonl, or run again with --import-missing-senders to import them by UserID alone",
+                missing.len()
+            ),
+            Exit::BadInput,
+        ));
+    }
+    eprintln!(
+        "timport: {} account(s) neither in the app nor staged are imported by UserID alone (--import-missing-senders): {shown}",
+        missing.len()
+    );
+    p.migration = MigrationWork::new(
+        p.work.staging(),
+        &args.group,
+        &missing,
+        p.migration.phases.clone(),
+    );
+    Ok(())
+}
+
+/// `a, b, c and 7 more`.
+fn list_of(ids: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = ids
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > SHOWN {
+        text.push_str(&format!(" and {} more", ids.len() - SHOWN));
+    }
+    text
 }
 
 /// Everything settled before anything is written.
 struct Prepared {
     connection: Connection,
     work: StagedWork,
+    migration: MigrationWork,
     ledger_path: std::path::PathBuf,
     opts: RunOptions,
     new_run: bool,
+    /// What the messages phase will write, for the confirmation.
+    messages_line: Option<String>,
+}
+
+impl Prepared {
+    /// What the run will write, phase by phase, and where it goes.
+    fn summary(&self) -> String {
+        let mut lines = Vec::new();
+        if self.migration.phases.is_migration() {
+            lines.push(format!("phases: {}", self.migration.phases.words()));
+        }
+        let mut phases = self.migration.describe().into_iter();
+        // Accounts and groups go before the messages; members after.
+        let (before, after): (Vec<String>, Vec<String>) = phases
+            .by_ref()
+            .partition(|l| l.starts_with("accounts") || l.starts_with("groups"));
+        lines.extend(before);
+        lines.extend(self.messages_line.clone());
+        lines.extend(after);
+        lines.push(format!(
+            "to app {} at {} (admin {}), {} requests/s, {} lanes, on message error: {}; ledger {}",
+            self.connection.sdkappid,
+            self.connection.endpoint.base(),
+            self.connection.admin,
+            self.opts.rate,
+            self.opts.lanes,
+            self.opts.on_message_error.word(),
+            escape::path(&self.ledger_path),
+        ));
+        lines.join("\n  ")
+    }
 }
 
 fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
@@ -104,7 +212,12 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
     };
     let work = StagedWork::new(staging, &args.group, plan)?;
     let targets = work.targets();
-    if targets.is_empty() {
+    let phases = match &args.phases {
+        Some(list) => PhaseSet::parse(list)?,
+        None => PhaseSet::held_by(work.staging()),
+    };
+    let migration = MigrationWork::new(work.staging(), &args.group, &[], phases);
+    if targets.is_empty() && !migration.phases.is_migration() {
         return Err(format!(
             "{} holds no staged messages",
             escape::path(&args.staging)
@@ -117,29 +230,27 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         .filter(|p| p.is_error())
         .count();
     let messages: u64 = targets.iter().map(|t| t.messages).sum();
-    let summary = format!(
-        "import {messages} message(s) into {} target(s) of app {} at {} (admin {}), {} requests/s, {} lanes, on message error: {}; ledger {}{}",
-        targets.len(),
-        connection.sdkappid,
-        connection.endpoint.base(),
-        connection.admin,
-        opts.rate,
-        opts.lanes,
-        opts.on_message_error.word(),
-        escape::path(&ledger_path),
-        if invalid > 0 {
-            format!("; {invalid} staged problem(s) will stop their lanes (see `timport validate`)")
-        } else {
-            String::new()
-        }
-    );
-    confirm(&summary, args.yes)?;
+    let messages_line = migration.phases.contains(Phase::Messages).then(|| {
+        format!(
+            "import {messages} message(s) into {} target(s){}",
+            targets.len(),
+            if invalid > 0 {
+                format!(
+                    "; {invalid} staged problem(s) will stop their lanes (see `timport validate`)"
+                )
+            } else {
+                String::new()
+            }
+        )
+    });
     Ok(Prepared {
         connection,
         work,
+        migration,
         ledger_path,
         opts,
         new_run: args.new_run,
+        messages_line,
     })
 }
 
@@ -179,6 +290,7 @@ async fn execute(p: Prepared, json: bool) -> Exit {
         destination,
         options: p.opts,
         new_run: p.new_run,
+        migration: p.migration,
     };
     let active = match open(request).await {
         Ok(active) => active,

@@ -110,4 +110,6 @@ pub struct Launch {
     pub ledger: PathBuf,
     /// How the run goes.
     pub options: crate::engine::RunOptions,
+    /// The phases around the messages.
+    pub migration: crate::engine::phases::MigrationWork,
 }

@@ -59,6 +59,7 @@ pub async fn start(
         destination,
         options: opts,
         new_run: false,
+        migration: launch.migration,
     })
     .await
     .map_err(|e| e.to_string())?;

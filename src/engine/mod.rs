@@ -84,6 +84,7 @@ pub mod open;
 pub mod options;
 pub mod outcome;
 mod part_cut;
+pub mod phases;
 pub mod printer;
 pub mod report;
 pub mod run;

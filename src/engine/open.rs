@@ -19,7 +19,8 @@ use super::events::Event;
 use super::ledger::runs::{self, FileChange, FileRecord, RunRecord, compare_files};
 use super::ledger::{Ledger, LedgerError};
 use super::options::{OnMessageError, RunOptions};
-use super::run::{RunOutcome, run};
+use super::phases::{Migration, MigrationWork, PhaseService};
+use super::run::{RunOutcome, run_phased};
 use super::service::ImportService;
 use super::staged::StagedWork;
 use super::work::WorkSource;
@@ -116,6 +117,8 @@ pub struct OpenRequest {
     pub options: RunOptions,
     /// Start a new run even when one of this staging exists.
     pub new_run: bool,
+    /// The phases around the messages (`MigrationWork::messages_only()` for none).
+    pub migration: MigrationWork,
 }
 
 /// A run opened in its ledger, with its work and options: alive for as long as the run goes.
@@ -124,6 +127,7 @@ pub struct ActiveRun {
     opened: OpenedRun,
     work: Arc<StagedWork>,
     options: RunOptions,
+    migration: MigrationWork,
 }
 
 impl ActiveRun {
@@ -132,21 +136,33 @@ impl ActiveRun {
         &self.opened
     }
 
-    /// Runs every target to its end (or until stopped): the events go to `events` (the last is
-    /// [`Event::RunFinished`]), the controls come from `controls`.
-    pub async fn run<S: ImportService>(
+    /// The phases around the messages this run carries out.
+    pub fn migration(&self) -> &MigrationWork {
+        &self.migration
+    }
+
+    /// Runs every phase (accounts, groups, the targets' lanes, members) to its end (or until
+    /// stopped): the events go to `events` (the last is [`Event::RunFinished`]), the controls
+    /// come from `controls`.
+    pub async fn run<S: ImportService + PhaseService>(
         self,
         service: Arc<S>,
         events: mpsc::Sender<Event>,
         controls: mpsc::Receiver<Control>,
     ) -> Result<RunOutcome, LedgerError> {
         let source: Arc<dyn WorkSource> = self.work;
-        run(
+        let phases: Arc<dyn PhaseService> = service.clone();
+        let migration = Migration {
+            work: self.migration,
+            service: phases,
+        };
+        run_phased(
             service,
             source,
             self.ledger,
             &self.opened,
             self.options,
+            Some(migration),
             events,
             controls,
         )
@@ -162,6 +178,7 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
         destination,
         options,
         new_run,
+        migration,
     } = request;
     let ledger = tokio::task::spawn_blocking(move || Ledger::open(&ledger))
         .await
@@ -180,6 +197,7 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
         opened,
         work: Arc::new(work),
         options,
+        migration,
     })
 }
 
@@ -276,6 +294,7 @@ mod tests {
             },
             options: RunOptions::default(),
             new_run,
+            migration: MigrationWork::messages_only(),
         }
     }
 

@@ -99,7 +99,15 @@ impl StagedWork {
                 .targets()
                 .iter()
                 .map(|t| t.target().group())
+                .chain(
+                    staging
+                        .migration()
+                        .groups()
+                        .iter()
+                        .map(|g| g.group_id.as_str()),
+                )
                 .collect();
+            g.sort_unstable();
             g.dedup();
             g
         };

@@ -4,7 +4,8 @@
 //!
 //! Owns: batch boundaries ([`batches`], also one time at a time: `BatchCutter`), `Random`
 //! derivation ([`random`]) and the set of those a target used ([`random_set`]), and request
-//! bytes ([`target_plan`]).
+//! bytes ([`target_plan`]; [`migration`] for the accounts, groups, members and unread counts
+//! around the messages).
 //! Must not touch: files (it takes messages from `staging`), the network, the ledger.
 //!
 //! Decisions the docs left open:
@@ -17,6 +18,7 @@
 //!   staged in a body with `RecentContactFlag: 1` (or as [`PlanOptions`] says).
 
 pub mod batches;
+pub mod migration;
 pub mod random;
 pub mod random_set;
 pub mod target_plan;

@@ -67,10 +67,8 @@ pub struct SandboxConfig {
 /// app-wide 200: `account_check` and `multiaccount_import` 100. (`get_appid_group_list`'s 1/s is
 /// not in the default list: the console paces it itself, and tests page through it quickly.)
 pub fn command_limit(command: Command) -> Option<u32> {
-    match command {
-        Command::AccountCheck | Command::MultiaccountImport => Some(100),
-        _ => None,
-    }
+    let rate = command.documented_rate();
+    (rate < DEFAULT_RATE_LIMIT && command != Command::GetAppidGroupList).then_some(rate)
 }
 
 /// The limits [`SandboxConfig::new`] starts with.

@@ -253,6 +253,7 @@ impl Shared {
                 let stats = &mut traffic.stats;
                 stats.messages_imported += outcome.tally.imported;
                 stats.duplicates_dropped += outcome.tally.duplicates;
+                stats.members_already += outcome.tally.members_already;
                 for code in &outcome.tally.message_refusals {
                     *stats.message_refusals.entry(*code).or_default() += 1;
                 }

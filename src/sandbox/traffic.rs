@@ -22,6 +22,9 @@ pub struct Stats {
     pub messages_imported: u64,
     /// Messages dropped as repeats of a recent `Random` (answered as success, not stored).
     pub duplicates_dropped: u64,
+    /// Members `import_group_member` answered "already a member" (`Result` 2): a client that
+    /// resends members it already imported shows here.
+    pub members_already: u64,
     /// The most requests that arrived within any one-second window (refused ones included).
     pub max_requests_per_second: u64,
 }

@@ -106,6 +106,30 @@ pub fn named_accounts(staging: &Staging) -> Vec<String> {
     accounts
 }
 
+/// The accounts the staging names (senders, owners, members) that are neither in the app nor
+/// staged in `accounts.jsonl`, sorted: what a run lists before it sends anything.
+pub async fn missing_accounts(staging: &Staging, client: &Client) -> Result<Vec<String>, ApiError> {
+    let migration = staging.migration();
+    let unstaged: Vec<String> = named_accounts(staging)
+        .into_iter()
+        .filter(|a| !migration.stages_account(a))
+        .collect();
+    if unstaged.is_empty() {
+        return Ok(Vec::new());
+    }
+    let results = client.account_check(&unstaged).await?;
+    let imported: std::collections::HashSet<&str> = results
+        .iter()
+        .filter(|r| r.is_imported())
+        .map(|r| r.user_id.as_str())
+        .collect();
+    Ok(unstaged
+        .iter()
+        .filter(|a| !imported.contains(a.as_str()))
+        .cloned()
+        .collect())
+}
+
 /// What to do about an account that is neither in the app nor staged.
 const IMPORT_IT: &str = "stage it in accounts.jsonl, or let `timport run --import-missing-senders` import it by UserID alone";
 

@@ -391,6 +391,41 @@ pub struct GetGroupMemberInfoRequest {
     pub member_info_filter: Vec<String>,
 }
 
+impl GetGroupMemberInfoRequest {
+    /// The first page of `group_id`'s members, `limit` at a time, with timport's fields
+    /// ([`MEMBER_INFO_FIELDS`]).
+    pub fn first_page(group_id: &str, limit: u32) -> Self {
+        GetGroupMemberInfoRequest {
+            group_id: group_id.to_owned(),
+            limit: Some(limit),
+            offset: Some(0),
+            next: None,
+            member_info_filter: MEMBER_INFO_FIELDS.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+
+    /// Moves on to the page after `page`, `collected` members having been read so far: by `Next`
+    /// once the service answers with one (Community groups), else by `Offset`. False when `page`
+    /// was the last.
+    pub fn advance(&mut self, page: &GetGroupMemberInfoResponse, collected: usize) -> bool {
+        match page.next.as_deref().filter(|n| !n.is_empty()) {
+            Some(next) => {
+                self.offset = None;
+                self.next = Some(next.to_owned());
+                true
+            }
+            None if self.next.is_some() => false,
+            None => {
+                if page.member_list.is_empty() || collected as u64 >= page.member_num {
+                    return false;
+                }
+                self.offset = Some(collected as u64);
+                true
+            }
+        }
+    }
+}
+
 /// The member fields timport asks `get_group_member_info` for.
 pub const MEMBER_INFO_FIELDS: [&str; 3] = ["Member_Account", "Role", "JoinTime"];
 

@@ -79,6 +79,23 @@ impl Command {
         }
     }
 
+    /// The command's own frequency limit, calls per second, as the official pages give it
+    /// (docs/service.md#neighbouring-calls); every call also counts against the app's 200/s.
+    pub fn documented_rate(self) -> u32 {
+        match self {
+            Command::GetAppidGroupList => 1,
+            Command::AccountCheck | Command::MultiaccountImport => 100,
+            Command::ImportGroupMsg
+            | Command::GetGroupInfo
+            | Command::GroupMsgGetSimple
+            | Command::ImportGroup
+            | Command::ImportGroupMember
+            | Command::SetUnreadMsgNum
+            | Command::GetGroupMemberInfo
+            | Command::AccountImport => 200,
+        }
+    }
+
     /// The last path segment, e.g. `import_group_msg`.
     pub fn name(self) -> &'static str {
         self.path().rsplit('/').next().unwrap_or_default()

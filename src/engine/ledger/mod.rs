@@ -24,6 +24,7 @@ use tokio::sync::oneshot;
 
 pub mod decisions;
 pub mod messages;
+pub mod phases;
 pub mod read;
 pub mod requests;
 pub mod runs;

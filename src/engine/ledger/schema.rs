@@ -14,8 +14,9 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::LedgerError;
 
-/// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+/// The schema version this code writes (`PRAGMA user_version`). 2 added the migration's tables
+/// (`phase_calls`, `phase_items`); a version-1 ledger gains them when opened for writing.
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -98,6 +99,40 @@ CREATE TABLE IF NOT EXISTS decisions (
 );
 ";
 
+/// The migration's phases around the messages (schema 2): every call of the accounts, groups,
+/// members and unread steps with its exact bytes, recorded before it is sent, and every item
+/// (account, group, member) with where it stands.
+const PHASES_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS phase_calls (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    step        TEXT    NOT NULL,    -- accounts | groups | members | unread
+    group_id    TEXT    NOT NULL DEFAULT '',
+    command     TEXT    NOT NULL,    -- multiaccount_import | import_group | import_group_member | set_unread_msg_num
+    items       INTEGER NOT NULL,
+    body        BLOB    NOT NULL,    -- the bytes as sent
+    state       TEXT    NOT NULL,    -- in_flight | done | failed | unknown | settled | not_applied
+    error       TEXT,
+    sent_at     INTEGER NOT NULL,
+    answered_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS phase_calls_by_run ON phase_calls (run_id, step, state);
+CREATE TABLE IF NOT EXISTS phase_items (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES runs(id),
+    step       TEXT    NOT NULL,     -- accounts | groups | members | unread
+    group_id   TEXT    NOT NULL DEFAULT '',
+    item       TEXT    NOT NULL,     -- the account, the group or the member
+    state      TEXT    NOT NULL,     -- pending | in_flight | unknown | done | existed | failed | skipped
+    code       INTEGER,
+    detail     TEXT,
+    call_id    INTEGER REFERENCES phase_calls(id),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (run_id, step, group_id, item)
+);
+";
+
 /// Opens (creating if needed) a ledger for writing, with WAL, `synchronous = NORMAL`, foreign
 /// keys on and the schema in place. A new ledger (a whole chat history) is created 0600 in
 /// directories created 0700; SQLite gives its `-wal` and `-shm` files the ledger's mode.
@@ -125,6 +160,7 @@ pub fn open_for_writing(path: &Path) -> Result<Connection, LedgerError> {
         });
     }
     conn.execute_batch(SCHEMA)
+        .and_then(|()| conn.execute_batch(PHASES_SCHEMA))
         .and_then(|()| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
         .map_err(|e| LedgerError::open(path, e))?;
     Ok(conn)

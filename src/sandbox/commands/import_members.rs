@@ -58,11 +58,13 @@ pub(super) fn import_group_member(
     };
     let mut member_list = Vec::with_capacity(count);
     let mut joined = Vec::new();
+    let mut tally = Tally::default();
     for (member, missing) in req.member_list.into_iter().zip(missing) {
         let bad_join = member
             .join_time
             .is_some_and(|t| t <= group.create_time || t >= ctx.now);
         let result = if group.members.contains_key(&member.member_account) {
+            tally.members_already += 1;
             2
         } else if bad_join || missing {
             0
@@ -90,7 +92,7 @@ pub(super) fn import_group_member(
     for account in joined {
         state.add_account(&account);
     }
-    outcome(&ImportGroupMemberResponse { member_list }, Tally::default())
+    outcome(&ImportGroupMemberResponse { member_list }, tally)
 }
 
 #[cfg(test)]

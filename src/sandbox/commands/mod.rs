@@ -43,6 +43,8 @@ pub(crate) struct Tally {
     pub(crate) duplicates: u64,
     /// Non-zero per-message results.
     pub(crate) message_refusals: Vec<i64>,
+    /// Members `import_group_member` answered "already a member" (Result 2).
+    pub(crate) members_already: u64,
 }
 
 /// A successful answer: the command's fields (after the envelope) and the counts.

@@ -11,6 +11,7 @@ use super::super::input::{move_in, set_filter, start_filter};
 use super::super::overlay::{Confirm, Level, ListId, Overlay, Pending};
 use super::super::preview::PreviewFocus;
 use crate::engine::OnMessageError;
+use crate::engine::phases::{MigrationWork, PhaseSet};
 use crate::plan::PlanOptions;
 
 /// Most groups a confirmation lists by name.
@@ -240,12 +241,15 @@ pub fn launch(state: &mut AppState, groups: Vec<String>) -> Vec<Effect> {
     let (Some(live), Some(scanned)) = (&state.connect.live, &state.files.scanned) else {
         return Vec::new();
     };
+    let staging = scanned.staging.clone();
+    let migration = MigrationWork::new(&staging, &groups, &[], PhaseSet::held_by(&staging));
     let launch = Launch {
-        staging: scanned.staging.clone(),
+        staging,
         groups,
         client: live.client.clone(),
         ledger: state.locations.ledger.clone(),
         options: state.run_options.clone(),
+        migration,
     };
     state.run.launched(state.now_ms);
     state.inspector = None;
