@@ -45,7 +45,7 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Check staged files offline (and online with credentials).
     Validate(ValidateArgs),
-    /// Print the exact request bodies that would be sent for a group.
+    /// Print the exact request bodies every phase would send (or those of one group).
     Plan(PlanArgs),
     /// Import staged messages headless.
     Run(RunArgs),
@@ -129,9 +129,13 @@ pub struct RuleArgs {
 pub struct PlanArgs {
     /// Staging directory (or a single file).
     pub staging: PathBuf,
-    /// The group to plan (with all its topics).
+    /// The group to plan (with all its topics); without it, every staged group.
     #[arg(long)]
-    pub group: String,
+    pub group: Option<String>,
+    /// The phases to plan, comma separated, of accounts,groups,messages,members (default: every
+    /// phase the staging holds).
+    #[arg(long)]
+    pub phases: Option<String>,
     /// One compact request body per line.
     #[arg(long)]
     pub json: bool,

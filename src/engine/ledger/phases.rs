@@ -350,6 +350,32 @@ pub fn mark(
     tx.commit().map_err(LedgerError::sql(what))
 }
 
+/// True when the ledger has the migration's tables (a ledger written before schema 2, opened
+/// only for reading, does not).
+pub fn has_tables(conn: &Connection) -> Result<bool, LedgerError> {
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'phase_items'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
+    .map_err(LedgerError::sql("the ledger's tables"))
+}
+
+/// The items of a run that failed, in the order of the steps, then group and item.
+pub fn failed(conn: &Connection, run_id: i64) -> Result<Vec<(Step, ItemRecord)>, LedgerError> {
+    let mut out = Vec::new();
+    for step in Step::ALL {
+        let mut items: Vec<ItemRecord> = items(conn, run_id, step, None)?
+            .into_iter()
+            .filter(|i| i.state == ItemState::Failed)
+            .collect();
+        items.sort_by(|a, b| (&a.group_id, &a.item).cmp(&(&b.group_id, &b.item)));
+        out.extend(items.into_iter().map(|i| (step, i)));
+    }
+    Ok(out)
+}
+
 /// Items of a run per step and state (`total` is what was registered).
 pub fn counts(conn: &Connection, run_id: i64) -> Result<Vec<(Step, PhaseCounts)>, LedgerError> {
     let what = "migration counts";

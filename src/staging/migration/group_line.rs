@@ -11,7 +11,7 @@
 //!
 //! Member fields: `Member_Account` (required), `Role` (only `Admin`), `JoinTime` (after the
 //! group's `CreateTime` and before now, else the service does not add the member), `UnreadMsgNum`
-//! (a count; ChatRoom groups keep none, so it is not sent for them).
+//! (a count; ChatRoom groups keep none, so it is not sent for them: the plan leaves it out).
 
 use std::collections::HashSet;
 
@@ -328,7 +328,9 @@ fn check_members(
                     Some(&at("UnreadMsgNum")),
                     format!("ChatRoom groups keep no unread counts: UnreadMsgNum {n} is not sent"),
                 ));
-                Ok(None)
+                // Kept as staged: the plan leaves it out of the request, the run records it
+                // skipped.
+                Ok(Some(n as u64))
             }
             Ok(n) => Ok(n.map(|n| n as u64)),
             Err(f) => Err(f),
@@ -576,6 +578,10 @@ mod tests {
             problems,
             [(ProblemKind::GroupField, field("MemberList[0].UnreadMsgNum"))]
         );
-        assert_eq!(g.unwrap().members[0].item.unread_msg_num, None);
+        assert_eq!(
+            g.unwrap().members[0].item.unread_msg_num,
+            Some(2),
+            "kept as staged; the plan leaves it out"
+        );
     }
 }
