@@ -136,3 +136,130 @@ async fn missing_senders_go_in_by_user_id_when_chosen() {
     assert_eq!(sandbox.account("stray").unwrap().nick, None);
     m.assert_landed(&sandbox);
 }
+
+#[tokio::test]
+async fn an_existing_group_is_used_when_it_fits_and_refused_with_the_reason_otherwise() {
+    let now = timport::clock::unix_now();
+    let t0 = now - 100_000;
+    // "pub" exists as a Private group (staged Public): refused; "room" exists as a ChatRoom
+    // created a little earlier than staged: used as it is.
+    let seed = serde_json::json!({"groups": [
+        {"id": "pub", "type": "Private", "name": "Pub", "create_time": t0 - 10, "owner": "olga"},
+        {"id": "room", "type": "ChatRoom", "name": "Room", "create_time": t0 - 10, "owner": "olga"},
+    ]});
+    let seed = timport::sandbox::Seed::parse(&seed.to_string(), now).unwrap();
+    let sandbox = common::start(strict_config().with_seed(seed)).await;
+    let m = Migrating::new(&sandbox);
+    let ran = m.run(&sandbox).await;
+    assert_eq!(ran.exit, 1, "{:#?}", ran.lines());
+    let lines = ran.lines().join("\n");
+    assert!(
+        lines.contains("group \"pub\" already exists as a Private group, but groups.jsonl stages it as Public"),
+        "{lines}"
+    );
+    assert!(lines.contains("pub: stopped: "), "its lane does not start: {lines}");
+    assert!(
+        lines.contains("groups room: used as it is: group \"room\" already exists"),
+        "{lines}"
+    );
+    assert!(sandbox.messages("pub").is_empty());
+    assert_eq!(sandbox.members("pub").len(), 1, "no members sent to a refused group");
+    assert_eq!(sandbox.messages("room").len(), 3);
+    assert_eq!(sandbox.members("room").len(), 3);
+    assert_eq!(sandbox.group("room").unwrap().create_time, t0 - 10);
+    assert_eq!(sandbox.members("quiet").len(), 2, "the other groups go on");
+    let summary = ran.summary();
+    let groups = summary
+        .steps
+        .iter()
+        .find(|s| s.step == timport::engine::events::Step::Groups)
+        .unwrap();
+    assert_eq!(
+        (groups.counts.done, groups.counts.existed, groups.counts.failed),
+        (1, 1, 1)
+    );
+    // Refused stays refused on a rerun (no silent retry), and nothing more is sent to it.
+    let before = writes(&sandbox);
+    let again = m.run(&sandbox).await;
+    assert_eq!(again.exit, 1);
+    assert_eq!(writes(&sandbox), before);
+}
+
+#[tokio::test]
+async fn members_wait_for_their_groups_last_message() {
+    let sandbox = strict_sandbox().await;
+    let m = Migrating::new(&sandbox);
+    // An invalid message in pub: headless, its lane pauses there and the members of pub wait
+    // (unread counts set now would be reset by the messages still to come).
+    let pub_file = m.staging_dir().join("pub.jsonl");
+    let mut text = std::fs::read_to_string(&pub_file).unwrap();
+    text.push_str(&message("ann", m.t0 + 150, "").replace(r#""Text":"""#, r#""Text":7"#));
+    text.push('\n');
+    std::fs::write(&pub_file, text).unwrap();
+    let ran = m.run(&sandbox).await;
+    assert_eq!(ran.exit, 1, "{:#?}", ran.lines());
+    assert!(
+        ran.lines()
+            .iter()
+            .any(|l| l.contains("pub: members not imported: the group's members and unread counts wait for its messages")),
+        "{:#?}",
+        ran.lines()
+    );
+    assert_eq!(sandbox.members("pub").len(), 1, "only its owner");
+    assert_eq!(sandbox.members("room").len(), 3, "the other groups go on");
+    // Skipping the invalid message finishes pub's messages: its members follow.
+    let mut opts = Migrating::options();
+    opts.on_message_error = timport::engine::OnMessageError::Skip;
+    let ran = m.run_with(&sandbox, &[], opts).await;
+    assert_eq!(ran.exit, 1, "a skipped message leaves the run incomplete");
+    assert_eq!(sandbox.members("pub").len(), 25);
+    let ann = sandbox
+        .members("pub")
+        .into_iter()
+        .find(|m| m.account == "ann")
+        .unwrap();
+    assert_eq!(ann.unread, 2);
+}
+
+#[tokio::test]
+async fn unread_counts_are_set_again_when_messages_landed_after_them() {
+    let sandbox = strict_sandbox().await;
+    let m = Migrating::new(&sandbox);
+    assert_eq!(m.run(&sandbox).await.exit, 0);
+    // Something reset pub's counts after they were set (an import does), and the ledger knows a
+    // message of pub landed after them.
+    common::import(
+        &common::client(&sandbox),
+        "pub",
+        vec![common::msg("ann", sandbox.now() - 10, Some(77), "later")],
+    )
+    .await
+    .unwrap();
+    let unread = |who: &str| {
+        sandbox
+            .members("pub")
+            .into_iter()
+            .find(|m| m.account == who)
+            .unwrap()
+            .unread
+    };
+    assert_eq!(unread("ann"), 0);
+    let ledger = rusqlite::Connection::open(m.ledger()).unwrap();
+    ledger
+        .execute(
+            "UPDATE messages SET updated_at = updated_at + 3600000 WHERE id = (SELECT max(m.id) FROM messages m JOIN targets t ON m.target_id = t.id WHERE t.group_id = 'pub')",
+            [],
+        )
+        .unwrap();
+    drop(ledger);
+    let ran = m.run(&sandbox).await;
+    assert_eq!(ran.exit, 0, "{:#?}", ran.lines());
+    assert!(
+        ran.lines()
+            .iter()
+            .any(|l| l.contains("pub: messages were imported into the group after its unread counts were set")),
+        "{:#?}",
+        ran.lines()
+    );
+    assert_eq!((unread("ann"), unread("bob"), unread("olga")), (2, 1, 3));
+}

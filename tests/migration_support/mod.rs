@@ -187,17 +187,7 @@ impl Migrating {
     }
 
     pub fn scan(&self) -> Staging {
-        let staging = scan(&self.staging_dir(), &ScanOptions::new(unix_now())).unwrap();
-        assert!(
-            staging.is_importable(),
-            "{:#?}",
-            staging
-                .problems()
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-        );
-        staging
+        scan(&self.staging_dir(), &ScanOptions::new(unix_now())).unwrap()
     }
 
     /// The options of the test runs: quick retries and settling.
@@ -219,6 +209,7 @@ impl Migrating {
         &self,
         sandbox: &SandboxHandle,
         missing: &[String],
+        options: RunOptions,
     ) -> (
         mpsc::Receiver<Event>,
         tokio::task::JoinHandle<
@@ -237,7 +228,7 @@ impl Migrating {
                 sdkappid: sandbox.sdkappid(),
                 admin: sandbox.admin().to_owned(),
             },
-            options: Migrating::options(),
+            options,
             new_run: false,
             migration,
         })
@@ -257,7 +248,17 @@ impl Migrating {
 
     /// [`Migrating::run`], importing `missing` accounts by UserID alone.
     pub async fn run_with_missing(&self, sandbox: &SandboxHandle, missing: &[String]) -> Ran {
-        let (mut rx, engine, _controls) = self.start(sandbox, missing).await;
+        self.run_with(sandbox, missing, Migrating::options()).await
+    }
+
+    /// [`Migrating::run_with_missing`] with these options.
+    pub async fn run_with(
+        &self,
+        sandbox: &SandboxHandle,
+        missing: &[String],
+        options: RunOptions,
+    ) -> Ran {
+        let (mut rx, engine, _controls) = self.start(sandbox, missing, options).await;
         let mut events = Vec::new();
         while let Some(e) = rx.recv().await {
             events.push(e);
@@ -272,7 +273,7 @@ impl Migrating {
     /// Starts the migration and kills it (aborts its task, as a kill -9 would stop it) as soon as
     /// a `command` call has been committed by the sandbox, whose answer a fault holds back.
     pub async fn run_until_killed(&self, sandbox: &SandboxHandle, command: Command) {
-        let (mut rx, engine, _controls) = self.start(sandbox, &[]).await;
+        let (mut rx, engine, _controls) = self.start(sandbox, &[], Migrating::options()).await;
         let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
