@@ -28,11 +28,10 @@ fn screens() -> Vec<(&'static str, AppState)> {
     press(&mut filtered, KeyCode::Char('/'));
     type_text(&mut filtered, "e");
     let mut problems = files();
-    problems.files.view.select_row(2);
-    problems.files.sync_problems();
+    problems.files.select_group("eng-core");
     press(&mut problems, KeyCode::Tab);
     let mut launch = preview();
-    press(&mut launch, KeyCode::Char('L'));
+    launch_key(&mut launch, KeyCode::Char('L'), &[]);
     let mut finished = running();
     let totals = finished.run.counts();
     timport::console::state::update(
@@ -50,6 +49,14 @@ fn screens() -> Vec<(&'static str, AppState)> {
             exit_code: 1,
         }),
     );
+    let mut create = groups_to_create();
+    press(&mut create, KeyCode::Char('c'));
+    let mut launch_missing = preview();
+    launch_key(
+        &mut launch_missing,
+        KeyCode::Char('A'),
+        &["old.guest", "temp.7"],
+    );
     let mut editing = inspecting();
     press(&mut editing, KeyCode::Char('e'));
     let refused = edit_refused();
@@ -59,13 +66,18 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("connected", connected()),
         ("groups", groups()),
         ("groups_filter", filtered),
+        ("groups_to_create", groups_to_create()),
+        ("groups_create", create),
         ("help", help),
         ("files", files()),
         ("files_problems", problems),
         ("preview", preview()),
         ("preview_launch", launch),
+        ("preview_phases", preview_phases()),
+        ("preview_launch_missing", launch_missing),
         ("run", running()),
         ("run_finished", finished),
+        ("run_phases", running_phases()),
         ("inspector", inspecting()),
         ("inspector_editing", editing),
         ("inspector_edit_refused", refused),

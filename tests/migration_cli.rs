@@ -212,10 +212,10 @@ async fn run_lists_missing_accounts_before_sending_then_carries_every_phase_and_
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     for line in [
         "phases: accounts,groups,messages,members",
-        "accounts: 27 staged account(s) and 1 missing sender(s), owner(s) or member(s) by UserID alone",
-        "groups: 3 staged group(s)",
+        "accounts: 27 staged and 1 missing by UserID alone: multiaccount_import for those the app lacks",
+        "groups: 3: import_group (with its CreateTime) for those the app lacks",
         "import 14 message(s) into 2 target(s)",
-        "members: 29 member(s) of 3 group(s), after each group's last message",
+        "members: 29 in 3 group(s), after each group's last message",
     ] {
         assert!(stderr.contains(line), "{line}\n{stderr}");
     }

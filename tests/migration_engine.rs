@@ -154,16 +154,25 @@ async fn an_existing_group_is_used_when_it_fits_and_refused_with_the_reason_othe
     assert_eq!(ran.exit, 1, "{:#?}", ran.lines());
     let lines = ran.lines().join("\n");
     assert!(
-        lines.contains("group \"pub\" already exists as a Private group, but groups.jsonl stages it as Public"),
+        lines.contains(
+            "group \"pub\" already exists as a Private group, but groups.jsonl stages it as Public"
+        ),
         "{lines}"
     );
-    assert!(lines.contains("pub: stopped: "), "its lane does not start: {lines}");
+    assert!(
+        lines.contains("pub: stopped: "),
+        "its lane does not start: {lines}"
+    );
     assert!(
         lines.contains("groups room: used as it is: group \"room\" already exists"),
         "{lines}"
     );
     assert!(sandbox.messages("pub").is_empty());
-    assert_eq!(sandbox.members("pub").len(), 1, "no members sent to a refused group");
+    assert_eq!(
+        sandbox.members("pub").len(),
+        1,
+        "no members sent to a refused group"
+    );
     assert_eq!(sandbox.messages("room").len(), 3);
     assert_eq!(sandbox.members("room").len(), 3);
     assert_eq!(sandbox.group("room").unwrap().create_time, t0 - 10);
@@ -175,7 +184,11 @@ async fn an_existing_group_is_used_when_it_fits_and_refused_with_the_reason_othe
         .find(|s| s.step == timport::engine::events::Step::Groups)
         .unwrap();
     assert_eq!(
-        (groups.counts.done, groups.counts.existed, groups.counts.failed),
+        (
+            groups.counts.done,
+            groups.counts.existed,
+            groups.counts.failed
+        ),
         (1, 1, 1)
     );
     // Refused stays refused on a rerun (no silent retry), and nothing more is sent to it.
@@ -199,9 +212,9 @@ async fn members_wait_for_their_groups_last_message() {
     let ran = m.run(&sandbox).await;
     assert_eq!(ran.exit, 1, "{:#?}", ran.lines());
     assert!(
-        ran.lines()
-            .iter()
-            .any(|l| l.contains("pub: members not imported: the group's members and unread counts wait for its messages")),
+        ran.lines().iter().any(|l| l.contains(
+            "pub: members not imported: the group's members and unread counts wait for its messages"
+        )),
         "{:#?}",
         ran.lines()
     );
@@ -255,9 +268,9 @@ async fn unread_counts_are_set_again_when_messages_landed_after_them() {
     let ran = m.run(&sandbox).await;
     assert_eq!(ran.exit, 0, "{:#?}", ran.lines());
     assert!(
-        ran.lines()
-            .iter()
-            .any(|l| l.contains("pub: messages were imported into the group after its unread counts were set")),
+        ran.lines().iter().any(|l| l.contains(
+            "pub: messages were imported into the group after its unread counts were set"
+        )),
         "{:#?}",
         ran.lines()
     );

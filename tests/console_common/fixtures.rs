@@ -218,12 +218,7 @@ pub fn sales_pause() -> PauseReason {
 /// A run in progress: lanes in every state, results, errors, a paused lane.
 pub fn running() -> AppState {
     let mut s = preview();
-    let launch = timport::console::state::update(
-        &mut s,
-        Msg::Input(timport::console::msg::Input::Key(super::key(
-            crossterm::event::KeyCode::Char('A'),
-        ))),
-    );
+    let launch = super::launch_key(&mut s, crossterm::event::KeyCode::Char('A'), &[]);
     assert!(launch.is_empty(), "A asks first");
     let effects = super::press(&mut s, crossterm::event::KeyCode::Char('y'));
     assert_eq!(effects.len(), 1, "yes launches");
@@ -396,6 +391,108 @@ pub fn inspecting() -> AppState {
             target: lane("sales-emea"),
             source: sales_pause().source,
             result: Ok(text.into()),
+        },
+    );
+    s
+}
+
+/// The Groups screen with the scan in: archive-2019 is not in the app, and groups.jsonl stages
+/// it, so it can be created; selected.
+pub fn groups_to_create() -> AppState {
+    let mut s = files();
+    s.screen = Screen::Groups;
+    let row = s
+        .groups
+        .rows
+        .iter()
+        .position(|r| r.id == "archive-2019")
+        .expect("archive-2019 is listed");
+    s.groups.view.select_row(row);
+    s
+}
+
+/// The plan of archive-2019: its import_group, its messages, its members and unread counts.
+pub fn preview_phases() -> AppState {
+    let mut s = files();
+    let generation = s.preview.begin("archive-2019");
+    let staging = s.files.scanned.as_ref().expect("scanned").staging.clone();
+    let previewed =
+        Previewed::build(&staging, "archive-2019", &PlanOptions::default()).expect("plan");
+    update(
+        &mut s,
+        Msg::PlanBuilt {
+            generation,
+            result: Ok(Box::new(previewed)),
+        },
+    );
+    s.screen = Screen::Preview;
+    s
+}
+
+/// A migration at work: accounts and groups done, archive-2019 created, lanes going, members of
+/// support-desk being set.
+pub fn running_phases() -> AppState {
+    use timport::engine::events::{GroupPhase, ItemOutcome, Phase, PhaseCounts, Step, StepSummary};
+    let mut s = running();
+    event(
+        &mut s,
+        Event::Phases {
+            phases: Phase::ALL.to_vec(),
+        },
+    );
+    let step = |step, total, done, existed| StepSummary {
+        step,
+        counts: PhaseCounts {
+            total,
+            done,
+            existed,
+            ..PhaseCounts::default()
+        },
+    };
+    event(
+        &mut s,
+        Event::PhaseDone {
+            phase: Phase::Accounts,
+            steps: vec![step(Step::Accounts, 3, 3, 0)],
+        },
+    );
+    event(
+        &mut s,
+        Event::PhaseDone {
+            phase: Phase::Groups,
+            steps: vec![step(Step::Groups, 2, 1, 1)],
+        },
+    );
+    for (group, phase) in [
+        ("archive-2019", GroupPhase::Done),
+        ("live-launch", GroupPhase::Messages),
+        ("support-desk", GroupPhase::Members),
+    ] {
+        event(
+            &mut s,
+            Event::GroupPhase {
+                group: group.into(),
+                phase,
+            },
+        );
+    }
+    event(
+        &mut s,
+        Event::PhaseStarted {
+            phase: Phase::Members,
+            items: 4,
+        },
+    );
+    event(
+        &mut s,
+        Event::PhaseItem {
+            step: Step::Members,
+            group: Some("support-desk".into()),
+            item: "agent.zoe".into(),
+            outcome: ItemOutcome::Failed(Failure::from_explanation(
+                timport::api::explain(10019),
+                "",
+            )),
         },
     );
     s

@@ -59,6 +59,8 @@ pub struct GroupRow {
     pub details: Details,
     /// What is staged for it.
     pub staged: Option<StagedCounts>,
+    /// `groups.jsonl` stages it: a run creates it when the app lacks it.
+    pub planned: bool,
 }
 
 /// Whether importing into a group can work, and why not.
@@ -82,11 +84,18 @@ impl GroupRow {
         };
         let facts = match &self.details {
             Details::Pending => return v(Symbol::Waiting, "…", "details are on the way"),
+            Details::Refused(10010) | Details::NotListed if self.planned => {
+                return v(
+                    Symbol::Warning,
+                    "create",
+                    "not in the app yet: a run creates it as groups.jsonl stages it",
+                );
+            }
             Details::Refused(10010) | Details::NotListed => {
                 return v(
                     Symbol::Failed,
                     "missing",
-                    "the group does not exist in the app: create it first (import_group)",
+                    "the group does not exist in the app: stage it in groups.jsonl (a run then creates it), or create it first (import_group)",
                 );
             }
             Details::Refused(code) => {
@@ -173,6 +182,8 @@ pub struct GroupsState {
     pub error: Option<ErrorView>,
     /// Staged counts per group, kept to join with groups as they arrive.
     staged: HashMap<String, StagedCounts>,
+    /// The groups `groups.jsonl` stages.
+    planned: BTreeSet<String>,
     /// Groups marked for a launch (kept across reloads).
     marks: BTreeSet<String>,
 }
@@ -204,6 +215,7 @@ impl GroupsState {
                 }
                 None => self.push(GroupRow {
                     staged: self.staged.get(&id).copied(),
+                    planned: self.planned.contains(&id),
                     id,
                     details: Details::Pending,
                 }),
@@ -238,6 +250,14 @@ impl GroupsState {
         self.error = Some(error);
     }
 
+    /// Sets the groups `groups.jsonl` stages (before [`GroupsState::set_staged`]).
+    pub fn set_planned(&mut self, planned: BTreeSet<String>) {
+        self.planned = planned;
+        for row in &mut self.rows {
+            row.planned = self.planned.contains(&row.id);
+        }
+    }
+
     /// Sets what is staged per group; groups only staged get a row of their own.
     pub fn set_staged(&mut self, staged: HashMap<String, StagedCounts>) {
         self.staged = staged;
@@ -258,6 +278,7 @@ impl GroupsState {
         let new: Vec<GroupRow> = only
             .into_iter()
             .map(|(id, counts)| GroupRow {
+                planned: self.planned.contains(id),
                 id: id.clone(),
                 // Until the listing is done, a staged group may still turn up in it.
                 details: if self.loading {
@@ -329,6 +350,11 @@ impl GroupsState {
             .iter()
             .filter(|r| r.details == Details::NotListed)
             .count()
+    }
+
+    /// Puts the details the service gave for a group just created.
+    pub fn created(&mut self, infos: Vec<GroupInfo>) {
+        self.infos(infos);
     }
 
     /// Marks or unmarks the selected group.
@@ -414,6 +440,12 @@ mod tests {
         assert_eq!(word("late"), "created");
         assert_eq!(word("empty"), "–");
         assert_eq!(word("gone"), "missing");
+        g.set_planned(BTreeSet::from(["gone".to_string()]));
+        assert_eq!(
+            word("gone"),
+            "create",
+            "groups.jsonl stages it: a run creates it"
+        );
         assert!(g.get("av").unwrap().verdict().why.contains("10007"));
         assert_eq!(g.rows.len(), 6);
     }

@@ -16,7 +16,14 @@ use super::widgets::{filter_note, pane, state_span, table, visible_rows};
 
 /// Draws the screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
-    let [table, detail] = Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
+    // A group a run would create gets a line more: how to create it now.
+    let detail_height = if state.groups.selected().is_some_and(creatable) {
+        5
+    } else {
+        4
+    };
+    let [table, detail] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(detail_height)]).areas(area);
     draw_table(frame, table, state, theme);
     draw_detail(frame, detail, state, theme);
 }
@@ -211,13 +218,23 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Them
                     theme.muted(),
                 ));
             }
-            vec![
+            let mut lines = vec![
                 Line::from(first),
                 Line::from(vec![
                     Span::styled(format!("{} ", v.symbol.glyph()), theme.of(v.symbol)),
                     Span::raw(v.why),
                 ]),
-            ]
+            ];
+            if creatable(row) {
+                lines.push(Line::styled(
+                    format!(
+                        "  {} creates it now: its exact import_group body is shown first",
+                        state.keymap.name(Place::Groups, Action::CreateGroup)
+                    ),
+                    theme.key(),
+                ));
+            }
+            lines
         }
         None => vec![Line::styled("No group selected.", theme.muted())],
     };
@@ -225,4 +242,9 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Them
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
         area,
     );
+}
+
+/// A group the app lacks that `groups.jsonl` stages: the operator can create it from here.
+fn creatable(row: &GroupRow) -> bool {
+    row.planned && matches!(row.details, Details::NotListed | Details::Refused(10010))
 }

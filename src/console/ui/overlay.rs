@@ -20,7 +20,10 @@ pub fn confirm(frame: &mut Frame<'_>, area: Rect, c: &Confirm, theme: &Theme) {
         Span::raw(" no"),
     ]));
     let width = area.width.saturating_sub(10).min(84);
-    let height = u16::try_from(lines.len() + 4)
+    // Tall enough for the lines as they wrap (so `y yes  n no` stays on screen when it fits).
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let height = u16::try_from(wrapped + 2)
         .unwrap_or(u16::MAX)
         .min(area.height);
     let rect = centered(area, width, height);

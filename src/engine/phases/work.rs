@@ -162,36 +162,50 @@ impl MigrationWork {
         }
     }
 
-    /// What each phase around the messages will write, one line each, for a confirmation.
+    /// The phases that have something to do, in order: accounts (every account the staging
+    /// names is checked), groups and members when some are staged for the run's groups,
+    /// messages when `messages` says the run has some.
+    pub fn phases_with_work(&self, messages: bool) -> Vec<Phase> {
+        let members = self.groups.iter().any(|g| !g.staged.members.is_empty());
+        self.phases
+            .phases()
+            .into_iter()
+            .filter(|p| match p {
+                Phase::Accounts => true,
+                Phase::Groups => !self.groups.is_empty(),
+                Phase::Messages => messages,
+                Phase::Members => members,
+            })
+            .collect()
+    }
+
+    /// What each phase around the messages will write, one short line each, for a
+    /// confirmation (a phase with nothing staged for it says nothing).
     pub fn describe(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.phases.contains(Phase::Accounts) {
             let staged = self.accounts.len() - self.missing;
-            let mut line = format!(
-                "accounts: {staged} staged account(s){}; those the app lacks are imported with multiaccount_import (up to 100 a call), the others left as they are",
-                if self.missing > 0 {
-                    format!(
-                        " and {} missing sender(s), owner(s) or member(s) by UserID alone",
-                        self.missing
-                    )
-                } else {
-                    String::new()
-                }
-            );
-            if self.accounts.is_empty() {
-                line =
-                    "accounts: none to import (every account the staging names is checked)".into();
-            }
-            out.push(line);
+            out.push(if self.accounts.is_empty() {
+                "accounts: none staged (the accounts the staging names are checked)".to_owned()
+            } else {
+                format!(
+                    "accounts: {staged} staged{}: multiaccount_import for those the app lacks",
+                    if self.missing > 0 {
+                        format!(" and {} missing by UserID alone", self.missing)
+                    } else {
+                        String::new()
+                    }
+                )
+            });
         }
-        if self.phases.contains(Phase::Groups) {
+        if self.phases.contains(Phase::Groups) && !self.groups.is_empty() {
             out.push(format!(
-                "groups: {} staged group(s); each the app lacks is created with import_group (its staged CreateTime and owner); one it has is used when its type and creation time allow the history, refused otherwise",
+                "groups: {}: import_group (with its CreateTime) for those the app lacks; the others are used if their type and creation fit",
                 self.groups.len()
             ));
         }
-        if self.phases.contains(Phase::Members) {
-            let members: usize = self.groups.iter().map(|g| g.staged.members.len()).sum();
+        let members: usize = self.groups.iter().map(|g| g.staged.members.len()).sum();
+        if self.phases.contains(Phase::Members) && members > 0 {
             let unread = self
                 .groups
                 .iter()
@@ -199,7 +213,7 @@ impl MigrationWork {
                 .filter(|(g, m)| g.keeps_unread() && m.item.unread_msg_num.is_some())
                 .count();
             out.push(format!(
-                "members: {members} member(s) of {} group(s), after each group's last message: import_group_member (up to 20 a call) for those not in the group, set_unread_msg_num for those already in it; {unread} unread count(s) (ChatRoom groups keep none)",
+                "members: {members} in {} group(s), after each group's last message: import_group_member, set_unread_msg_num for those already in; {unread} unread count(s)",
                 self.groups.iter().filter(|g| !g.staged.members.is_empty()).count()
             ));
         }

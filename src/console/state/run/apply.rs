@@ -168,20 +168,24 @@ impl RunState {
                 item,
                 outcome: ItemOutcome::Failed(failure),
             } => {
+                // Which account, group or member comes first: the row has no lane to name it.
                 let mut failure = failure;
                 let about = match group {
                     Some(g) if g != item => format!("{} {g}: {item}", step.word()),
                     _ => format!("{} {item}", step.word()),
                 };
-                failure.detail = if failure.detail.is_empty() {
-                    about
-                } else {
-                    format!("{about}: {}", failure.detail)
-                };
+                failure.meaning = format!("{about}: {}", failure.meaning);
                 self.error(now_ms, None, ErrorKind::Phase, &failure, None);
             }
             Event::PhaseItem { .. } => {}
-            Event::PhaseDone { steps, .. } => {
+            Event::PhaseDone { phase, steps } => {
+                // The next phase of the run is at work now (the lanes after the groups).
+                self.phase = self
+                    .phases
+                    .iter()
+                    .copied()
+                    .find(|p| *p > phase)
+                    .or(Some(phase));
                 for s in steps {
                     match self.steps.iter_mut().find(|k| k.step == s.step) {
                         Some(known) => *known = s,

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::engine::LaneState;
+use crate::engine::events::Phase;
 
 use super::super::super::state::run::RunState;
 use super::super::super::theme::{Symbol, Theme};
@@ -134,5 +135,53 @@ pub(super) fn draw_header(
             Span::raw(format!(" · ETA {eta} · {} elapsed", duration(elapsed))),
         ])
     };
-    frame.render_widget(Paragraph::new(vec![first, second]), area);
+    let mut lines = vec![first, second];
+    if !run.phases.is_empty() {
+        lines.push(phases_line(run, theme));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// `   phases: ✓ accounts 3/3 · ✓ groups 2/2 · ● messages 120/3623 · members –`: each phase of a
+/// migration with its items settled of its total (the messages phase counts messages), the one
+/// at work marked running.
+fn phases_line(run: &RunState, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw("   phases: ")];
+    for (i, phase) in run.phases.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.muted()));
+        }
+        let (settled, total, failed) = if *phase == Phase::Messages {
+            let c = run.counts();
+            (run.settled(), run.total(), c.failed + c.invalid)
+        } else {
+            let mut sum = (0, 0, 0);
+            for s in run.steps.iter().filter(|s| s.step.phase() == *phase) {
+                sum.0 += s.counts.total - s.counts.pending();
+                sum.1 += s.counts.total;
+                sum.2 += s.counts.failed;
+            }
+            sum
+        };
+        let known = *phase == Phase::Messages || run.steps.iter().any(|s| s.step.phase() == *phase);
+        let symbol = if failed > 0 {
+            Symbol::Warning
+        } else if known && settled == total {
+            Symbol::Done
+        } else if run.phase == Some(*phase) && run.finished.is_none() {
+            Symbol::Running
+        } else {
+            Symbol::Waiting
+        };
+        let amount = if known {
+            format!("{}/{}", count(settled), count(total))
+        } else {
+            "–".to_owned()
+        };
+        spans.push(Span::styled(
+            format!("{} {} {amount}", symbol.glyph(), phase.word()),
+            theme.of(symbol),
+        ));
+    }
+    Line::from(spans)
 }

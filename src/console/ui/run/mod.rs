@@ -33,8 +33,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
         .unwrap_or(u16::MAX)
         .min(area.height.saturating_sub(2) * 2 / 5)
         .max(4);
+    // A migration's header has a third line: its phases.
+    let header_height = if state.run.phases.is_empty() { 2 } else { 3 };
     let [header, lanes, rest] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(header_height),
         Constraint::Length(lanes_height),
         Constraint::Min(4),
     ])
