@@ -19,8 +19,11 @@
 //!   target's entries ([`entry_list`]: differences as varints, about 5 bytes a message), and
 //!   answers [`Staging::targets`], [`Staging::problems`] and [`Staging::load`]
 //!   (`load`, re-reading messages by offset through `reader`).
+//! - [`migration`] reads `accounts.jsonl` and `groups.jsonl` (never as messages), checks each
+//!   line and then the lines against each other and the messages.
 //! - [`report`] summarises a scan for `timport validate`; [`online`] adds the checks that ask
-//!   the service (`get_group_info`, `account_check`).
+//!   the service (`get_group_info`, `account_check`; for a migration, existing groups against
+//!   their lines, owners and members).
 //!
 //! Decisions the docs left open:
 //! - Directories are read recursively (a big group may be split as `2021/g.jsonl`,

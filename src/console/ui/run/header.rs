@@ -149,7 +149,7 @@ fn phases_line(run: &RunState, theme: &Theme) -> Line<'static> {
     let mut spans = vec![Span::raw("   phases: ")];
     for (i, phase) in run.phases.iter().enumerate() {
         if i > 0 {
-            spans.push(Span::styled(" · ", theme.muted()));
+            spans.push(Span::raw("  "));
         }
         let (settled, total, failed) = if *phase == Phase::Messages {
             let c = run.counts();
