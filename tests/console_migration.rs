@@ -229,9 +229,6 @@ fn a_launch_lists_the_missing_accounts_and_imports_them_only_on_yes() {
 #[test]
 fn the_run_screen_takes_the_phases() {
     let mut s = running();
-    let event = |s: &mut timport::console::state::AppState, e| {
-        update(s, Msg::Engine(e));
-    };
     event(
         &mut s,
         Event::Phases {

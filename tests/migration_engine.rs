@@ -115,7 +115,7 @@ async fn faults_in_each_phase_settle_without_doubling_anything() {
         let sandbox = strict_sandbox().await;
         let m = Migrating::new(&sandbox);
         for kind in &kinds {
-            sandbox.inject(Fault::new(kind.clone()).only(command));
+            sandbox.inject(Fault::new(*kind).only(command));
         }
         let ran = m.run(&sandbox).await;
         assert_eq!(ran.exit, 0, "{command:?}: {:#?}", ran.lines());

@@ -198,17 +198,8 @@ pub fn plan_migration(
     missing: &[String],
     groups: &[String],
 ) -> MigrationPlan {
-    let accounts: Vec<AccountImportRequest> = migration
-        .accounts()
-        .iter()
-        .map(|a| a.account.clone())
-        .chain(missing.iter().map(|id| AccountImportRequest {
-            user_id: id.clone(),
-            ..AccountImportRequest::default()
-        }))
-        .collect();
     MigrationPlan {
-        accounts: account_requests(&accounts),
+        accounts: account_requests(&migration.accounts_with(missing)),
         groups: migration
             .groups()
             .iter()

@@ -167,11 +167,15 @@ pub fn files() -> AppState {
 
 /// The plan of sales-emea.
 pub fn preview() -> AppState {
+    preview_of("sales-emea")
+}
+
+/// The plan of `group`, built as the executor builds it.
+pub fn preview_of(group: &str) -> AppState {
     let mut s = files();
-    let generation = s.preview.begin("sales-emea");
+    let generation = s.preview.begin(group);
     let staging = s.files.scanned.as_ref().expect("scanned").staging.clone();
-    let previewed =
-        Previewed::build(&staging, "sales-emea", &PlanOptions::default()).expect("plan");
+    let previewed = Previewed::build(&staging, group, &PlanOptions::default()).expect("plan");
     update(
         &mut s,
         Msg::PlanBuilt {
@@ -196,7 +200,7 @@ pub fn source(file: &str, line: u32, offset: u64) -> SourceRef {
     }
 }
 
-fn event(s: &mut AppState, e: Event) {
+pub fn event(s: &mut AppState, e: Event) {
     update(s, Msg::Engine(e));
 }
 
@@ -413,20 +417,7 @@ pub fn groups_to_create() -> AppState {
 
 /// The plan of archive-2019: its import_group, its messages, its members and unread counts.
 pub fn preview_phases() -> AppState {
-    let mut s = files();
-    let generation = s.preview.begin("archive-2019");
-    let staging = s.files.scanned.as_ref().expect("scanned").staging.clone();
-    let previewed =
-        Previewed::build(&staging, "archive-2019", &PlanOptions::default()).expect("plan");
-    update(
-        &mut s,
-        Msg::PlanBuilt {
-            generation,
-            result: Ok(Box::new(previewed)),
-        },
-    );
-    s.screen = Screen::Preview;
-    s
+    preview_of("archive-2019")
 }
 
 /// A migration at work: accounts and groups done, archive-2019 created, lanes going, members of

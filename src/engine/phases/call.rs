@@ -213,54 +213,19 @@ impl<'a, S: ImportService> Caller<'a, S> {
                 return Ok(Sent::Unknown);
             }
             let class = e.class();
-            match class {
-                ErrorClass::Transient | ErrorClass::RateLimit => {
-                    self.finish(
-                        call,
-                        call_state::NOT_APPLIED,
-                        Some(&failure.line()),
-                        pending(items),
-                    )
-                    .await?;
-                    if class == ErrorClass::RateLimit {
-                        let change = self.ctx.limiter.refused(tokio::time::Instant::now());
-                        self.ctx.rate_changed(change).await;
-                    }
-                    retry += 1;
-                    let Some(delay) = self.retry_delay(class, retry) else {
-                        return Err(Stop::GaveUp(gave_up(&failure)));
-                    };
-                    self.retrying(group, retry, delay, &failure).await;
-                    self.pause_before_retry(delay).await?;
-                }
-                ErrorClass::Auth if !renewed => {
-                    self.finish(
-                        call,
-                        call_state::NOT_APPLIED,
-                        Some(&failure.line()),
-                        pending(items),
-                    )
-                    .await?;
-                    renewed = true;
-                    self.svc.renew_auth();
-                }
-                ErrorClass::Auth | ErrorClass::Region | ErrorClass::Configuration => {
-                    self.finish(
-                        call,
-                        call_state::NOT_APPLIED,
-                        Some(&failure.line()),
-                        pending(items),
-                    )
-                    .await?;
-                    return Err(Stop::Run(failure));
-                }
-                ErrorClass::Group
-                | ErrorClass::Data
-                | ErrorClass::Content
-                | ErrorClass::Unknown => {
-                    return Ok(Sent::Refused(call, failure));
-                }
+            if refused_as_written(class) {
+                return Ok(Sent::Refused(call, failure));
             }
+            // Nothing landed: its items are pending again.
+            self.finish(
+                call,
+                call_state::NOT_APPLIED,
+                Some(&failure.line()),
+                pending(items),
+            )
+            .await?;
+            self.recover(class, &failure, group, &mut retry, &mut renewed)
+                .await?;
         }
     }
 
@@ -285,32 +250,43 @@ impl<'a, S: ImportService> Caller<'a, S> {
             } else {
                 e.class()
             };
-            match class {
-                ErrorClass::Transient | ErrorClass::RateLimit => {
-                    if class == ErrorClass::RateLimit {
-                        let change = self.ctx.limiter.refused(tokio::time::Instant::now());
-                        self.ctx.rate_changed(change).await;
-                    }
-                    retry += 1;
-                    let Some(delay) = self.retry_delay(class, retry) else {
-                        return Err(Stop::GaveUp(gave_up(&failure)));
-                    };
-                    self.pause_before_retry(delay).await?;
-                }
-                ErrorClass::Auth if !renewed => {
-                    renewed = true;
-                    self.svc.renew_auth();
-                }
-                ErrorClass::Auth | ErrorClass::Region | ErrorClass::Configuration => {
-                    return Err(Stop::Run(failure));
-                }
-                ErrorClass::Group
-                | ErrorClass::Data
-                | ErrorClass::Content
-                | ErrorClass::Unknown => {
-                    return Ok(Err(failure));
-                }
+            if refused_as_written(class) {
+                return Ok(Err(failure));
             }
+            self.recover(class, &failure, "", &mut retry, &mut renewed)
+                .await?;
+        }
+    }
+
+    /// After a call that did not land: waits and lets the caller try again (passing trouble,
+    /// a frequency refusal, a first auth refusal after renewing the UserSig), or says why not.
+    async fn recover(
+        &self,
+        class: ErrorClass,
+        failure: &Failure,
+        group: &str,
+        retry: &mut u32,
+        renewed: &mut bool,
+    ) -> Result<(), Stop> {
+        match class {
+            ErrorClass::Transient | ErrorClass::RateLimit => {
+                if class == ErrorClass::RateLimit {
+                    let change = self.ctx.limiter.refused(tokio::time::Instant::now());
+                    self.ctx.rate_changed(change).await;
+                }
+                *retry += 1;
+                let Some(delay) = self.retry_delay(class, *retry) else {
+                    return Err(Stop::GaveUp(gave_up(failure)));
+                };
+                self.retrying(group, *retry, delay, failure).await;
+                self.pause_before_retry(delay).await
+            }
+            ErrorClass::Auth if !*renewed => {
+                *renewed = true;
+                self.svc.renew_auth();
+                Ok(())
+            }
+            _ => Err(Stop::Run(failure.clone())),
         }
     }
 
@@ -411,6 +387,15 @@ impl<'a, S: ImportService> Caller<'a, S> {
     pub async fn before_reading_back(&self) -> Result<(), Stop> {
         self.pause_before_retry(self.ctx.opts.settle_delay).await
     }
+}
+
+/// Whether a refusal is about what was asked (its items fail, or the read cannot be answered),
+/// rather than about the moment, the signature or the app's setup.
+fn refused_as_written(class: ErrorClass) -> bool {
+    matches!(
+        class,
+        ErrorClass::Group | ErrorClass::Data | ErrorClass::Content | ErrorClass::Unknown
+    )
 }
 
 fn pending(items: &[String]) -> Vec<Settled> {

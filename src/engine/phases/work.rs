@@ -132,15 +132,7 @@ impl MigrationWork {
         phases: PhaseSet,
     ) -> MigrationWork {
         let m = staging.migration();
-        let accounts = m
-            .accounts()
-            .iter()
-            .map(|a| a.account.clone())
-            .chain(missing.iter().map(|id| AccountImportRequest {
-                user_id: id.clone(),
-                ..AccountImportRequest::default()
-            }))
-            .collect();
+        let accounts = m.accounts_with(missing);
         let groups = m
             .groups()
             .iter()

@@ -117,6 +117,19 @@ impl Migration {
         &self.groups
     }
 
+    /// The accounts a run imports when the app lacks them: the staged ones (with their profile),
+    /// then `missing` ones by `UserID` alone.
+    pub fn accounts_with(&self, missing: &[String]) -> Vec<AccountImportRequest> {
+        self.accounts
+            .iter()
+            .map(|a| a.account.clone())
+            .chain(missing.iter().map(|id| AccountImportRequest {
+                user_id: id.clone(),
+                ..AccountImportRequest::default()
+            }))
+            .collect()
+    }
+
     /// One staged group.
     pub fn group(&self, id: &str) -> Option<&StagedGroup> {
         self.groups.iter().find(|g| g.group_id == id)
