@@ -1,25 +1,14 @@
 //! `timport usersig` through the real binary: the printed UserSig verifies, configuration comes
 //! from flags, environment and profiles, and the secret key never shows in any output.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
+use std::process::Output;
+
+use support::binary::timport_command as timport;
 use timport::api::{SecretKey, usersig};
 
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
-
-/// The binary with a clean `TIMPORT_*` environment and private config/data directories.
-fn timport(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_timport"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("TIMPORT_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env("TIMPORT_CONFIG_DIR", dir.join("config"))
-        .env("TIMPORT_DATA_DIR", dir.join("data"));
-    cmd
-}
 
 fn text(output: &Output) -> (String, String) {
     (

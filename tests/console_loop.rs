@@ -1,6 +1,7 @@
 //! The real console loop (App on a TestBackend, scripted keys) against the in-process sandbox.
 
 mod console_common;
+mod support;
 
 use console_common::*;
 use crossterm::event::KeyCode;
@@ -99,7 +100,9 @@ async fn the_form_is_edited_and_tested_by_hand() {
     let sb = sandbox(KEY).await;
     let url = sb.url();
     let mut h = Harness::start(100, 30, |dir| {
-        let mut s = startup("http://127.0.0.1:9", locations(dir));
+        // Nothing listens there; the test types the sandbox's address over it.
+        let closed = format!("http://{}", support::binary::closed_port());
+        let mut s = startup(&closed, locations(dir));
         s.prefill.secret = None;
         s
     });
@@ -141,7 +144,6 @@ async fn the_form_is_edited_and_tested_by_hand() {
 
 mod full_loop {
     use super::*;
-    use std::time::Duration;
     use timport::cli::demo::{DemoDir, start_sandbox};
     use timport::console::msg::Input;
 
@@ -331,7 +333,12 @@ mod full_loop {
         let sb = start_sandbox(false).await.expect("sandbox");
         let dir = DemoDir::create().expect("demo dir");
         let url = sb.url();
-        let mut h = Harness::start(120, 40, |home| demo_startup(&url, &dir, home));
+        // Slow (200 requests at 20/s): the run is surely still going when the test quits it.
+        let mut h = Harness::start(120, 40, |home| {
+            let mut startup = demo_startup(&url, &dir, home);
+            startup.run_options.rate = 20;
+            startup
+        });
         h.wait_for("1 only staged").await;
         h.import_group("support-desk").await;
         h.wait_until("some results", |s| {
@@ -362,7 +369,6 @@ mod full_loop {
         randoms.sort_unstable();
         randoms.dedup();
         assert_eq!(randoms.len(), 1400, "no message twice");
-        tokio::time::sleep(Duration::from_millis(10)).await;
         h.quit().await;
         drop(dir);
         sb.shutdown().await;

@@ -32,23 +32,6 @@ fn screens() -> Vec<(&'static str, AppState)> {
     press(&mut problems, KeyCode::Tab);
     let mut launch = preview();
     launch_key(&mut launch, KeyCode::Char('L'), &[]);
-    let mut finished = running();
-    let totals = finished.run.counts();
-    timport::console::state::update(
-        &mut finished,
-        timport::console::msg::Msg::Engine(timport::engine::Event::RunFinished {
-            summary: timport::engine::RunSummary {
-                run_id: 1,
-                targets: Vec::new(),
-                totals,
-                requests: 10,
-                elapsed_ms: 11_000,
-                stopped: None,
-                steps: Vec::new(),
-            },
-            exit_code: 1,
-        }),
-    );
     let mut create = groups_to_create();
     press(&mut create, KeyCode::Char('c'));
     let mut launch_missing = preview();
@@ -76,7 +59,7 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("preview_phases", preview_phases()),
         ("preview_launch_missing", launch_missing),
         ("run", running()),
-        ("run_finished", finished),
+        ("run_finished", finished()),
         ("run_phases", running_phases()),
         ("inspector", inspecting()),
         ("inspector_editing", editing),

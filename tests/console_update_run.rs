@@ -8,12 +8,16 @@ use crossterm::event::KeyCode;
 use timport::console::effect::Effect;
 use timport::console::keymap::Screen;
 use timport::console::msg::{Input, Msg};
+use timport::console::state::AppState;
 use timport::console::state::files::FilesFocus;
 use timport::console::state::inspector::Notice;
 use timport::console::state::overlay::{Overlay, Pending};
 use timport::console::state::run::{RowOutcome, RunFocus};
 use timport::console::state::update;
-use timport::engine::{Control, Decision, Event, Failure, LaneState, MessageOutcome};
+use timport::console::theme::Theme;
+use timport::engine::{
+    Control, Decision, Event, Failure, LaneState, MessageOutcome, RunSummary, TargetSummary,
+};
 
 #[test]
 fn the_scan_feeds_files_and_groups() {
@@ -477,6 +481,106 @@ fn the_end_of_the_run_is_said_plainly() {
     );
     press(&mut s, KeyCode::Char('q'));
     assert!(s.quit, "no question once the run is over");
+}
+
+/// What a finished run's screen offers: no lane running or waiting for a decision, no key
+/// that pauses or stops.
+fn assert_over(s: &mut AppState) {
+    for lane in &s.run.lanes {
+        assert!(
+            matches!(lane.state, LaneState::Done | LaneState::Stopped),
+            "{} is {:?} after the run finished",
+            lane.target,
+            lane.state
+        );
+        assert!(lane.pause.is_none(), "{} waits for a decision", lane.target);
+    }
+    let hints: Vec<&str> = s.footer_hints().iter().map(|(_, label)| *label).collect();
+    assert!(
+        !hints.contains(&"pause/resume") && !hints.contains(&"stop lane"),
+        "{hints:?}"
+    );
+    assert!(hints.contains(&"quit"), "{hints:?}");
+    let screen = screen_text(&render(s, &Theme::default(), 120, 40));
+    for word in ["▶ running", "‖ paused", "pause", "stops one"] {
+        assert!(
+            !screen.contains(word),
+            "{word:?} on a finished run:\n{screen}"
+        );
+    }
+    // The keys say so too.
+    press(s, KeyCode::Char(' '));
+    assert_eq!(
+        s.status.as_ref().map(|x| x.text.as_str()),
+        Some("No run is going")
+    );
+}
+
+#[test]
+fn a_finished_run_shows_no_lane_going_and_offers_no_pause_or_stop() {
+    // As the engine reports it: every lane with its end state.
+    let mut s = finished();
+    assert_over(&mut s);
+
+    // A summary that names no lane (or leaves lanes running, paused, waiting or settling)
+    // cannot leave one going on the screen: each is stopped where it stands, saying why.
+    for left in [
+        LaneState::Running,
+        LaneState::Paused,
+        LaneState::Waiting,
+        LaneState::Settling,
+    ] {
+        let mut s = running();
+        let totals = s.run.counts();
+        let targets = s
+            .run
+            .lanes
+            .iter()
+            .filter(|l| l.target.group() != "archive-2019")
+            .map(|l| TargetSummary {
+                target: l.target.clone(),
+                state: left,
+                counts: l.counts,
+                reason: None,
+            })
+            .collect();
+        update(
+            &mut s,
+            Msg::Engine(Event::RunFinished {
+                summary: RunSummary {
+                    run_id: 1,
+                    targets,
+                    totals,
+                    requests: 10,
+                    elapsed_ms: 11_000,
+                    stopped: Some("interrupted".into()),
+                    steps: Vec::new(),
+                },
+                exit_code: 3,
+            }),
+        );
+        assert_over(&mut s);
+        let lane = |g: &str| {
+            s.run
+                .lanes
+                .iter()
+                .find(|l| l.target.group() == g)
+                .expect("lane")
+                .clone()
+        };
+        assert_eq!(lane("archive-2019").state, LaneState::Done);
+        assert_eq!(
+            lane("support-desk").note.as_deref(),
+            Some("the run ended before this lane finished"),
+            "{left:?}"
+        );
+        assert!(
+            lane("sales-emea")
+                .note
+                .is_some_and(|n| n.starts_with("10004: ")),
+            "a paused lane keeps why it stopped"
+        );
+    }
 }
 
 #[test]

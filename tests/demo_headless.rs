@@ -3,16 +3,13 @@
 //! lines for people, progress and the summary; the exit code says lanes stopped at problems (1).
 //! Nothing secret is printed.
 
-use std::process::Command;
+mod support;
 
 #[test]
 fn the_demo_runs_headless_when_stdout_is_not_a_terminal() {
     let home = tempfile::tempdir().expect("temp dir");
-    let out = Command::new(env!("CARGO_BIN_EXE_timport"))
+    let out = support::binary::timport_command(home.path())
         .arg("demo")
-        .env("TIMPORT_CONFIG_DIR", home.path().join("config"))
-        .env("TIMPORT_DATA_DIR", home.path().join("data"))
-        .env_remove("TIMPORT_SECRET_KEY")
         .output()
         .expect("timport demo runs");
     let text = String::from_utf8_lossy(&out.stdout);

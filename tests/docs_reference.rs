@@ -3,9 +3,10 @@
 //! docs/ledger.md against the ledger's tables; every link between the docs, and every `docs/`
 //! page the code cites, against the files and headings that exist; the README's size.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -18,12 +19,8 @@ fn read(rel: &str) -> String {
 /// `timport [COMMAND] --help`, without any `TIMPORT_*` variable of the test's environment (clap
 /// would print their values).
 fn help(command: Option<&str>) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_timport"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("TIMPORT_") {
-            cmd.env_remove(key);
-        }
-    }
+    let home = tempfile::tempdir().expect("temp dir");
+    let mut cmd = support::binary::timport_command(home.path());
     cmd.env("COLUMNS", "100");
     if let Some(c) = command {
         cmd.arg(c);

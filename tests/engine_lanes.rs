@@ -534,9 +534,7 @@ async fn requests_that_keep_getting_lost_stop_after_the_budget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_most_lanes_targets_send_at_once() {
     let fake = Fake::with_latency(std::time::Duration::from_millis(50));
-    let targets: Vec<_> = (0..6)
-        .map(|i| (g(&format!("g{i}")), series("m", T0, 21)))
-        .collect();
+    let targets = groups(6, 21);
     let source = memory(targets);
     let mut opts = headless();
     opts.lanes = 2;
@@ -549,9 +547,7 @@ async fn at_most_lanes_targets_send_at_once() {
 #[tokio::test(start_paused = true)]
 async fn many_lanes_share_one_rate() {
     let fake = Fake::with_latency(std::time::Duration::from_millis(10));
-    let targets: Vec<_> = (0..10)
-        .map(|i| (g(&format!("g{i}")), series("m", T0, 70)))
-        .collect();
+    let targets = groups(10, 70);
     // Whole targets in one part: no read-backs between parts share the rate here.
     let source = std::sync::Arc::new(timport::engine::memory::MemoryWork::new(targets));
     let mut opts = headless();
@@ -560,14 +556,7 @@ async fn many_lanes_share_one_rate() {
     assert_eq!(out.exit(), 0);
     let times: Vec<_> = fake.bodies().iter().map(|(t, _)| *t).collect();
     assert_eq!(times.len(), 100);
-    let mut busiest = 0;
-    for (i, t) in times.iter().enumerate() {
-        let in_window = times[i..]
-            .iter()
-            .take_while(|u| **u - *t < std::time::Duration::from_secs(1))
-            .count();
-        busiest = busiest.max(in_window);
-    }
+    let busiest = busiest_second(&times);
     assert!(busiest <= 30, "{busiest}");
     assert!(busiest >= 25, "the budget is used: {busiest}");
 }
@@ -603,4 +592,103 @@ async fn a_message_the_service_took_for_a_repeat_is_failed_not_done() {
     );
     let done = ledger.count("SELECT count(*) FROM messages WHERE state = 'done'");
     assert_eq!(done, 3, "the ledger never calls it done");
+}
+
+/// `n` groups `g0..` of `per` messages each.
+fn groups(n: usize, per: usize) -> Vec<(Target, Vec<Entry>)> {
+    (0..n)
+        .map(|i| (g(&format!("g{i}")), series("m", T0, per)))
+        .collect()
+}
+
+/// The busiest one-second window of `times` (sorted).
+fn busiest_second(times: &[tokio::time::Instant]) -> usize {
+    (0..times.len())
+        .map(|i| {
+            times[i..]
+                .iter()
+                .take_while(|u| **u - times[i] < std::time::Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The current rate each time it changed against `budget`.
+fn rates(out: &Outcome, budget: u32) -> Vec<u32> {
+    out.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::RateChanged {
+                current, budget: b, ..
+            } if *b == budget => Some(*current),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn imports_and_read_backs_share_the_rate() {
+    let fake = Fake::with_latency(std::time::Duration::from_millis(10));
+    let targets = groups(6, 70);
+    let source = memory(targets);
+    let mut opts = headless();
+    opts.rate = 40;
+    let out = run_headless(&fake, &source, &TempLedger::new(), opts).await;
+    assert_eq!(out.exit(), 0);
+    assert_eq!(fake.imports(), 60);
+    assert_eq!(
+        fake.read_calls(),
+        6,
+        "each group is checked before its first send"
+    );
+    let busiest = busiest_second(&fake.request_times());
+    assert!(busiest <= 40, "{busiest}");
+    assert!(busiest >= 35, "the budget is used: {busiest}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn frequency_refusals_cut_the_rate_and_it_climbs_back_once_quiet() {
+    let fake = Fake::with_latency(std::time::Duration::from_millis(10));
+    fake.script(&[Act::Refuse(60007); 3]);
+    let targets = groups(3, 210);
+    let source = memory(targets.clone());
+    let mut opts = headless();
+    opts.rate = 40;
+    let out = run_headless(&fake, &source, &TempLedger::new(), opts).await;
+    assert_eq!(out.exit(), 0);
+    for (target, entries) in &targets {
+        assert_eq!(fake.texts(target.group()), texts_of(entries));
+    }
+    let rates = rates(&out, 40);
+    // One cut for the three refusals (they come within the cooldown), then a climb of a tenth
+    // of the budget per quiet period.
+    assert_eq!(rates.first(), Some(&28), "{rates:?}");
+    assert!(rates[1..].iter().all(|&r| r > 28), "{rates:?}");
+    assert!(
+        rates.windows(2).all(|w| w[1] == w[0] + 4 || w[1] == 40),
+        "{rates:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_service_stricter_than_the_rate_is_met_by_slowing_down() {
+    let fake = Fake::with_latency(std::time::Duration::from_millis(10));
+    fake.limit_rate(60);
+    let targets = groups(8, 98);
+    let source = memory(targets.clone());
+    let mut opts = headless();
+    opts.rate = 200;
+    let out = run_headless(&fake, &source, &TempLedger::new(), opts).await;
+    assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
+    for (target, entries) in &targets {
+        assert_eq!(fake.texts(target.group()), texts_of(entries));
+    }
+    let refused = fake.rate_refusals();
+    assert!(refused > 0, "the engine met the service's limit");
+    let rates = rates(&out, 200);
+    let lowest = *rates.iter().min().expect("the rate changed");
+    assert!(lowest < 200, "slowed down: {rates:?}");
+    // Slowing down keeps the refusals few: under a quarter of the 112 imports (about ten).
+    assert!(refused < 28, "{refused} refusals; rates {rates:?}");
 }

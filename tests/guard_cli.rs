@@ -3,6 +3,7 @@
 //! stops at it (before the fix, the unreadable line sorted first and nothing was imported).
 
 mod run_support;
+mod support;
 
 use std::process::Stdio;
 

@@ -5,6 +5,7 @@
 //! the file.
 
 mod run_support;
+mod support;
 
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -112,7 +113,7 @@ async fn a_link_to_the_key_file_is_refused_and_the_key_shows_nowhere() {
     }
 
     let failed_out = home.path().join("fix-me.jsonl");
-    let mut cmd = clean(home.path());
+    let mut cmd = support::binary::timport_command(home.path());
     cmd.args(["report", "--failed-out"]).arg(&failed_out);
     let report = run_to_end(cmd).await;
     assert_eq!(report.status.code(), Some(0), "{}", both(&report));
@@ -175,7 +176,7 @@ fn links_to_proc_and_devices_and_fifos_are_refused_at_once() {
         vec!["validate", "--offline", "--json"],
         vec!["plan", "--group", "g0"],
     ] {
-        let mut cmd = clean(home.path());
+        let mut cmd = support::binary::timport_command(home.path());
         cmd.env("TIMPORT_SECRET_KEY", env_secret)
             .arg(args[0])
             .arg(&staging)
@@ -191,7 +192,7 @@ fn links_to_proc_and_devices_and_fifos_are_refused_at_once() {
         assert!(shown.contains("FIFO"), "{shown}");
     }
     // The FIFO as the only staged file: validate ends too.
-    let mut cmd = clean(home.path());
+    let mut cmd = support::binary::timport_command(home.path());
     cmd.args(["validate", "--offline"])
         .arg(staging.join("pipe.jsonl"));
     let out = finishes(cmd);
@@ -247,7 +248,7 @@ fn a_fifo_or_device_as_key_file_is_refused_at_once() {
                 "a",
             ],
         ] {
-            let mut cmd = clean(home.path());
+            let mut cmd = support::binary::timport_command(home.path());
             cmd.args(&args).arg("--key-file").arg(key_file);
             let out = finishes(cmd);
             assert_eq!(out.status.code(), Some(2), "{args:?}: {}", both(&out));
@@ -277,7 +278,7 @@ async fn escapes_in_file_and_directory_names_never_reach_the_terminal() {
     // name sets the clipboard (OSC 52) and the window title.
     let dir = staging.join("d\u{1b}[2J\u{9b}31m");
     std::fs::create_dir(&dir).unwrap();
-    let t0 = base_time() + 100;
+    let t0 = BASE_TIME + 100;
     let line = |t: i64| {
         format!(
             r#"{{"From_Account":"user0","SendTime":{t},"MsgBody":[{{"MsgType":"TIMTextElem","MsgContent":{{"Text":"later"}}}}]}}"#
@@ -309,7 +310,7 @@ async fn escapes_in_file_and_directory_names_never_reach_the_terminal() {
         cmd.arg(args[0]).arg(&staging).args(&args[1..]);
         outputs.push((format!("{args:?}"), run_to_end(cmd).await));
     }
-    let mut cmd = clean(home.path());
+    let mut cmd = support::binary::timport_command(home.path());
     cmd.args(["report", "--failed-out"])
         .arg(home.path().join("failed.jsonl"));
     outputs.push(("report".to_owned(), run_to_end(cmd).await));
@@ -346,7 +347,7 @@ fn names_that_are_not_utf8_are_errors_naming_their_bytes() {
     for name in [&b"g\xff.jsonl"[..], b"g\xfe.jsonl"] {
         std::fs::write(staging.join(std::ffi::OsStr::from_bytes(name)), &body).unwrap();
     }
-    let mut cmd = clean(home.path());
+    let mut cmd = support::binary::timport_command(home.path());
     cmd.args(["validate", "--offline"]).arg(&staging);
     let out = finishes(cmd);
     assert_eq!(out.status.code(), Some(2), "{}", both(&out));
@@ -360,7 +361,7 @@ fn names_that_are_not_utf8_are_errors_naming_their_bytes() {
     assert!(!shown.contains('\u{fffd}'), "no lossy group: {shown}");
     assert!(shown.contains("1 target"), "only g0 is a target: {shown}");
 
-    let mut cmd = clean(home.path());
+    let mut cmd = support::binary::timport_command(home.path());
     cmd.args(["validate", "--offline", "--json"]).arg(&staging);
     let json = finishes(cmd);
     let files: Vec<String> = String::from_utf8(json.stdout)
@@ -382,7 +383,7 @@ async fn an_empty_jsonl_is_judged_alike_by_validate_and_run() {
     std::fs::write(staging.join("g0.jsonl"), "").unwrap();
 
     // Alone: nothing to import, for both.
-    let mut cmd = clean(home.path());
+    let mut cmd = support::binary::timport_command(home.path());
     cmd.args(["validate", "--offline"]).arg(&staging);
     let validate = run_to_end(cmd).await;
     assert_eq!(validate.status.code(), Some(2), "{}", both(&validate));
@@ -400,7 +401,7 @@ async fn an_empty_jsonl_is_judged_alike_by_validate_and_run() {
 
     // Beside a file with messages: a warning for both, and both go ahead.
     write_staging(&staging.join("more"), 1, 2);
-    let mut cmd = clean(home.path());
+    let mut cmd = support::binary::timport_command(home.path());
     cmd.args(["validate", "--offline"]).arg(&staging);
     let validate = run_to_end(cmd).await;
     assert_eq!(validate.status.code(), Some(0), "{}", both(&validate));
@@ -422,7 +423,7 @@ fn plan_shows_the_json_error_of_a_broken_file() {
         r#"{"GroupId":"g","MsgList":[{"From_Account":"a","SendTime":1600000000,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}}]}, {"From_Account": ]}"#,
     )
     .unwrap();
-    let mut cmd = clean(home.path());
+    let mut cmd = support::binary::timport_command(home.path());
     cmd.arg("plan").arg(&staging).args(["--group", "g"]);
     let out = finishes(cmd);
     assert_eq!(out.status.code(), Some(2));

@@ -1,7 +1,9 @@
 //! `timport plan` run as a binary: the bodies it prints are the bodies the planner makes.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use timport::api::types::ImportGroupMsgRequest;
 use timport::plan::{PlanOptions, plan_target};
@@ -13,8 +15,10 @@ fn fixtures(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The isolated binary (private directories, no inherited settings) with `args`.
 fn timport(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_timport"))
+    let home = tempfile::tempdir().unwrap();
+    support::binary::timport_command(home.path())
         .args(args)
         .output()
         .unwrap()

@@ -2,6 +2,7 @@
 
 mod engine_fakes;
 mod run_support;
+mod support;
 
 use std::path::Path;
 
@@ -10,7 +11,8 @@ use timport::engine::Target;
 
 const T0: i64 = 1_600_000_000;
 
-use run_support::{clean as timport, text};
+use run_support::text;
+use support::binary::timport_command as timport;
 
 /// A run with a done group, a refused message and an invalid one, in the default ledger place.
 async fn a_run(dir: &Path) -> TempLedger {
@@ -25,9 +27,7 @@ async fn a_run(dir: &Path) -> TempLedger {
     let ledger = TempLedger::new();
     let out = run_headless(&fake, &source, &ledger, headless()).await;
     assert_eq!(out.exit(), 1);
-    ledger.wait_closed().await;
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    std::fs::copy(&ledger.path, dir.join("data/ledger.sqlite3")).unwrap();
+    ledger.copy_closed(&dir.join("data/ledger.sqlite3")).await;
     ledger
 }
 

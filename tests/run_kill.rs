@@ -3,6 +3,7 @@
 //! every staged message exactly once, in order, and the ledger agrees.
 
 mod run_support;
+mod support;
 
 use std::process::Stdio;
 use std::time::Duration;

@@ -6,9 +6,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{assert_refused, client, client_with, config, import, make_group, msg, seqs, start};
+use serde_json::json;
 use timport::api::types::{Command, GroupMsgGetSimpleRequest};
 use timport::api::{ApiError, Client, ClientOptions, LocalFailure};
-use timport::sandbox::{Fault, FaultConfig, FaultKind, SandboxConfig, SandboxHandle};
+use timport::clock::unix_now;
+use timport::sandbox::{Fault, FaultConfig, FaultKind, SandboxConfig, SandboxHandle, Seed};
 
 /// A sandbox with `config`, a client, and a Public group `g` created an hour ago.
 async fn with_group(config: SandboxConfig) -> (SandboxHandle, Client, i64) {
@@ -17,6 +19,22 @@ async fn with_group(config: SandboxConfig) -> (SandboxHandle, Client, i64) {
     let created = sandbox.now() - 3600;
     make_group(&client, "Public", "g", created).await;
     (sandbox, client, created)
+}
+
+/// Longer than any test waits: an answer held back this long never comes during the test.
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Waits until `group` holds `n` messages (a minute at most, then fails saying `what`).
+async fn wait_for_messages(sandbox: &SandboxHandle, group: &str, n: usize, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sandbox.messages(group).len() < n {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: {group} holds {} message(s) after a minute, not {n}",
+            sandbox.messages(group).len()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 fn transport_failure<T: std::fmt::Debug>(outcome: &Result<T, ApiError>) -> LocalFailure {
@@ -112,17 +130,17 @@ async fn a_stall_after_commit_applies_and_holds_the_answer_back() {
     let impatient = client_with(
         &sandbox,
         ClientOptions {
-            request_timeout: Duration::from_millis(300),
+            request_timeout: Duration::from_secs(1),
             ..ClientOptions::default()
         },
     );
-    sandbox.inject(Fault::new(FaultKind::StallAfterCommit(
-        Duration::from_secs(3),
-    )));
+    // Far longer than the client waits: the answer can only be missing because of the stall.
+    sandbox.inject(Fault::new(FaultKind::StallAfterCommit(HOUR)));
     let answer = import(&impatient, "g", vec![msg("a", created + 1, None, "x")]).await;
     assert_eq!(transport_failure(&answer), LocalFailure::Timeout);
-    assert_eq!(sandbox.messages("g").len(), 1, "applied before the stall");
-    // A stall shorter than the client's patience only delays the answer.
+    wait_for_messages(&sandbox, "g", 1, "applied although the answer never came").await;
+    // A stall shorter than the client's patience only delays the answer (a lower bound: load
+    // can only lengthen it).
     let patient = client(&sandbox);
     sandbox.inject(Fault::new(FaultKind::StallAfterCommit(
         Duration::from_millis(200),
@@ -212,6 +230,8 @@ async fn more_requests_than_the_rate_limit_in_one_second_get_60007() {
     let mut c = config();
     c.rate_limit = 5;
     let sandbox = start(c).await;
+    // A stopped clock sees all eight within the same second, however slowly they arrive.
+    sandbox.freeze_clock();
     let client = client(&sandbox);
     let ids = ["a".to_owned()];
     let calls = (0..8).map(|_| client.account_check(&ids));
@@ -229,21 +249,48 @@ async fn more_requests_than_the_rate_limit_in_one_second_get_60007() {
 }
 
 #[tokio::test]
-async fn latency_delays_every_answer_without_holding_up_the_others() {
-    let mut c = config();
-    c.latency = Duration::from_millis(400);
+async fn latency_holds_every_answer_back_without_holding_up_the_others() {
+    let groups = ["g0", "g1", "g2", "g3"];
+    let created = unix_now() - 3600;
+    let seed = json!({"groups": groups.map(|g| json!({"id": g, "type": "Public", "name": g, "create_time": created}))});
+    let mut c = config().with_seed(Seed::parse(&seed.to_string(), unix_now()).unwrap());
+    c.latency = HOUR;
     let sandbox = start(c).await;
     let client = client(&sandbox);
-    let started = Instant::now();
-    let ids = ["a".to_owned()];
-    let calls = (0..4).map(|_| client.account_check(&ids));
-    for outcome in futures::future::join_all(calls).await {
-        outcome.unwrap();
+    let calls: Vec<_> = groups
+        .iter()
+        .map(|g| {
+            let (client, g) = (client.clone(), (*g).to_owned());
+            tokio::spawn(async move {
+                import(&client, &g, vec![msg("a", created + 1, None, "x")]).await
+            })
+        })
+        .collect();
+    // All four are applied while the first one's answer still waits out its latency ...
+    for g in groups {
+        wait_for_messages(
+            &sandbox,
+            g,
+            1,
+            "every request is applied, none waits for another",
+        )
+        .await;
     }
-    let elapsed = started.elapsed();
-    assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
-    // One after another they would take 1.6 s.
-    assert!(elapsed < Duration::from_millis(1500), "{elapsed:?}");
+    // ... and no answer has come back (an hour is longer than any machine is slow).
+    assert!(
+        calls.iter().all(|c| !c.is_finished()),
+        "an answer came back early"
+    );
+    // Closing the sandbox ends the wait: the connections drop, unanswered.
+    sandbox.shutdown().await;
+    for call in calls {
+        let outcome = call.await.expect("the call task");
+        assert_eq!(
+            transport_failure(&outcome),
+            LocalFailure::Dropped,
+            "{outcome:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -415,5 +415,11 @@ async fn an_admin_name_that_needs_percent_encoding_is_accepted() {
     odd.admin = "admin one&co".into();
     let sandbox = start(odd).await;
     let client = client(&sandbox);
-    client.account_check(&["x".to_owned()]).await.unwrap();
+    let items = client
+        .account_check(&["x".to_owned()])
+        .await
+        .expect("the signature of an admin with a space and an & verifies");
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0].account_status, "NotImported");
+    assert!(sandbox.stats().refusals.is_empty(), "{:?}", sandbox.stats());
 }

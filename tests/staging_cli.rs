@@ -1,7 +1,11 @@
 //! `timport validate` run as a binary on fixture directories, broken files included.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use support::binary::{closed_port, timport_command};
 
 fn fixtures(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -9,18 +13,10 @@ fn fixtures(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The binary with no connection configured (an empty config directory, no TIMPORT_* values).
+/// The binary with no connection configured (private directories, no TIMPORT_* values).
 fn timport(args: &[&str]) -> Output {
-    let config = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_timport"));
-    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("TIMPORT_")) {
-        cmd.env_remove(name);
-    }
-    cmd.args(args)
-        .env("TIMPORT_CONFIG_DIR", config.path())
-        .env("TIMPORT_DATA_DIR", config.path())
-        .output()
-        .unwrap()
+    let home = tempfile::tempdir().unwrap();
+    timport_command(home.path()).args(args).output().unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -212,16 +208,14 @@ fn without_a_connection_only_offline_checks_run_and_say_so() {
 #[test]
 fn an_unreachable_service_stops_with_exit_3_and_never_shows_the_key() {
     let secret = "topsecret-validate-key-value";
-    let config = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_timport"))
+    let home = tempfile::tempdir().unwrap();
+    let out = timport_command(home.path())
         .args(["validate", "--json", fixtures("clean").to_str().unwrap()])
         .env("TIMPORT_SECRET_KEY", secret)
         .env("TIMPORT_SDKAPPID", "1400000000")
         .env("TIMPORT_ADMIN", "administrator")
-        // Port 9 (discard) on loopback: nothing listens, the connection is refused.
-        .env("TIMPORT_ENDPOINT", "http://127.0.0.1:9")
-        .env("TIMPORT_CONFIG_DIR", config.path())
-        .env("TIMPORT_DATA_DIR", config.path())
+        // Nothing listens there: the connection is refused.
+        .env("TIMPORT_ENDPOINT", format!("http://{}", closed_port()))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
@@ -234,19 +228,14 @@ fn an_unreachable_service_stops_with_exit_3_and_never_shows_the_key() {
 
 #[test]
 fn half_given_credentials_are_an_error_not_a_silent_offline_run() {
-    let config = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_timport"))
+    let home = tempfile::tempdir().unwrap();
+    let out = timport_command(home.path())
         .args([
             "validate",
             fixtures("clean").to_str().unwrap(),
             "--region",
             "singapore",
         ])
-        .env_remove("TIMPORT_SECRET_KEY")
-        .env_remove("TIMPORT_SDKAPPID")
-        .env_remove("TIMPORT_ADMIN")
-        .env("TIMPORT_CONFIG_DIR", config.path())
-        .env("TIMPORT_DATA_DIR", config.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -1,9 +1,9 @@
 //! The online checks against the sandbox: through the library, and through `timport validate`.
 
 mod common;
+mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::{ADMIN, APP, DEMO_KEY, client, start_seeded};
 use timport::staging::online::check_online;
@@ -87,13 +87,11 @@ async fn the_service_answers_become_problems_at_staged_messages() {
     sandbox.shutdown().await;
 }
 
-fn validate(dir: &Path, endpoint: &str, key: &str, config: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_timport"))
+fn validate(dir: &Path, endpoint: &str, key: &str, home: &Path) -> std::process::Output {
+    support::binary::timport_command(home)
         .args(["validate", dir.to_str().unwrap(), "--endpoint", endpoint])
         .args(["--sdkappid", &APP.to_string(), "--admin", ADMIN])
         .env("TIMPORT_SECRET_KEY", key)
-        .env("TIMPORT_CONFIG_DIR", config)
-        .env("TIMPORT_DATA_DIR", config)
         .output()
         .unwrap()
 }

@@ -117,8 +117,8 @@ pub const CATALOGUE: &[Explanation] = &[
         10004,
         Data,
         false,
-        "invalid parameter (for imports: a send time or the order is not allowed)",
-        "Check the field named in the error text; for imports, times must rise and fall after the group's creation and newest message",
+        "invalid parameter; the service's ErrorInfo says which",
+        "Read the ErrorInfo shown with it: it names the parameter or field to fix (a message's send time is refused per message, not here)",
     ),
     e(
         10005,
@@ -791,8 +791,17 @@ mod tests {
     }
 
     #[test]
-    fn per_message_10004_speaks_of_send_time() {
+    fn per_message_10004_speaks_of_send_time_and_a_request_level_one_of_its_error_info() {
         assert!(explain_message_result(10004).meaning.contains("send time"));
+        // The API page: a whole request refused with 10004 is an invalid parameter, named by the
+        // ErrorInfo; it says nothing about send times.
+        let request = explain(10004);
+        assert!(
+            request.meaning.starts_with("invalid parameter"),
+            "{request}"
+        );
+        assert!(request.meaning.contains("ErrorInfo"), "{request}");
+        assert!(!request.meaning.contains("send time"), "{request}");
         assert_eq!(explain_message_result(80002), explain(80002));
     }
 }

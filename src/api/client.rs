@@ -115,6 +115,9 @@ struct Inner {
     http: reqwest::Client,
     endpoint: Endpoint,
     sigs: SigCache,
+    /// Every command's pace, shared by all clones (every caller in the process that uses this
+    /// client).
+    pacer: super::pacer::Pacer,
 }
 
 impl fmt::Debug for Client {
@@ -166,6 +169,7 @@ impl Client {
                 http,
                 endpoint,
                 sigs: SigCache::new(signer, opts.clock),
+                pacer: super::pacer::Pacer::default(),
             }),
         })
     }
@@ -203,6 +207,8 @@ impl Client {
         } else {
             body
         };
+        // Its command's documented pace first (shared by every caller of this client).
+        self.inner.pacer.pace(command).await;
         let sig = self.inner.sigs.current();
         let signer = self.inner.sigs.signer();
         let random: u32 = rand::random();
@@ -504,6 +510,19 @@ mod tests {
         assert_eq!(client.endpoint().base(), "http://127.0.0.1:9");
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn every_clone_of_a_client_shares_one_pace_per_command() {
+        // The console's connection test and its Groups screen hold clones of one client: their
+        // get_appid_group_list calls are a second apart, whoever makes them.
+        let endpoint = Endpoint::parse("http://127.0.0.1:9").unwrap();
+        let tested = Client::new(endpoint, creds(), ClientOptions::default()).unwrap();
+        let browsing = tested.clone();
+        let t0 = tokio::time::Instant::now();
+        tested.inner.pacer.pace(Command::GetAppidGroupList).await;
+        browsing.inner.pacer.pace(Command::GetAppidGroupList).await;
+        assert_eq!(t0.elapsed(), Duration::from_secs(1));
+    }
+
     #[test]
     fn setup_refuses_missing_identity() {
         let endpoint = Endpoint::parse("http://127.0.0.1:9").unwrap();
@@ -521,9 +540,49 @@ mod tests {
         );
     }
 
+    /// An error saying `text`, caused by `source`.
+    #[derive(Debug)]
+    struct Layer {
+        text: &'static str,
+        source: Option<Box<Layer>>,
+    }
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.text)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.source.as_deref().map(|s| s as _)
+        }
+    }
+
+    fn chain(texts: &[&'static str]) -> Layer {
+        texts
+            .iter()
+            .rev()
+            .fold(None, |source, &text| {
+                Some(Layer {
+                    text,
+                    source: source.map(Box::new),
+                })
+            })
+            .expect("at least one layer")
+    }
+
     #[test]
     fn error_chain_joins_sources() {
-        let io = std::io::Error::other("inner");
-        assert_eq!(error_chain(&io), "inner");
+        assert_eq!(error_chain(&chain(&["alone"])), "alone");
+        assert_eq!(
+            error_chain(&chain(&["error sending request", "connect", "refused"])),
+            "error sending request: connect: refused"
+        );
+        // A source that repeats its wrapper's words is said once.
+        assert_eq!(
+            error_chain(&chain(&["timed out", "timed out", "os error 110"])),
+            "timed out: os error 110"
+        );
     }
 }

@@ -12,6 +12,7 @@
 pub mod catalogue;
 pub mod client;
 pub mod error;
+pub mod pacer;
 pub mod region;
 pub mod secret;
 mod sig_cache;

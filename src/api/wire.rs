@@ -60,6 +60,18 @@ pub(crate) fn parse_answer<R: DeserializeOwned>(
     let envelope: Envelope = serde_json::from_slice(body)
         .map_err(|e| bad(&format!("not the service's JSON envelope ({e})")))?;
     if !envelope.is_ok() {
+        // An import answered FAIL that still carries one result per message says, message by
+        // message, what went in: those results are the answer (calling every message failed
+        // would hide what landed). The engine checks their count against the messages sent.
+        if command == Command::ImportGroupMsg && carries_results(body) {
+            tracing::warn!(
+                "import_group_msg answered FAIL ({}: {}) with per-message results; using the results",
+                envelope.error_code,
+                scrub(&envelope.error_info, secrets)
+            );
+            return serde_json::from_slice(body)
+                .map_err(|e| bad(&format!("unexpected answer fields ({e})")));
+        }
         return Err(ApiError::Service {
             command,
             code: envelope.error_code,
@@ -67,6 +79,16 @@ pub(crate) fn parse_answer<R: DeserializeOwned>(
         });
     }
     serde_json::from_slice(body).map_err(|e| bad(&format!("unexpected answer fields ({e})")))
+}
+
+/// True when an answer holds a non-empty `ImportMsgResult`.
+fn carries_results(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Results {
+        #[serde(rename = "ImportMsgResult", default)]
+        results: Vec<serde::de::IgnoredAny>,
+    }
+    serde_json::from_slice::<Results>(body).is_ok_and(|r| !r.results.is_empty())
 }
 
 #[cfg(test)]
@@ -121,6 +143,32 @@ mod tests {
         );
 
         // Either field alone saying "failed" is a failure.
+        // FAIL with per-message results: the results are the answer.
+        let mixed: ImportGroupMsgResponse = parse_answer(
+            Command::ImportGroupMsg,
+            br#"{"ActionStatus":"FAIL","ErrorInfo":"some failed","ErrorCode":10004,"ImportMsgResult":[{"MsgSeq":7,"MsgTime":5,"Result":0},{"MsgSeq":0,"MsgTime":0,"Result":80002}]}"#,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            mixed
+                .import_msg_result
+                .iter()
+                .map(|r| r.result)
+                .collect::<Vec<_>>(),
+            [0, 80002]
+        );
+        let empty = parse_answer::<ImportGroupMsgResponse>(
+            Command::ImportGroupMsg,
+            br#"{"ActionStatus":"FAIL","ErrorInfo":"x","ErrorCode":10004,"ImportMsgResult":[]}"#,
+            &[],
+        );
+        assert_eq!(
+            empty.unwrap_err().code(),
+            Some(10004),
+            "no results: a refusal"
+        );
+
         let status_only = parse_answer::<GetAppidGroupListResponse>(
             Command::GetAppidGroupList,
             br#"{"ActionStatus":"FAIL","ErrorCode":0}"#,

@@ -10,8 +10,10 @@
 //! confirmation on a terminal, saying what each phase will write (refuse without `--yes` when
 //! stdin is not one), open or resume the run in the ledger (refusing changed staged files),
 //! then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
-//! progress bar (rate, ETA) on stderr. Ctrl-C stops sending and waits (bounded) for the answers
-//! in flight; a second Ctrl-C exits at once (the ledger's in-flight records make that safe).
+//! progress bar (rate, ETA) on stderr. Ctrl-C, SIGTERM or SIGHUP stops sending and waits
+//! (bounded) for the answers in flight; a second stops at once (the run still recorded as
+//! interrupted, its summary written); a third exits without waiting for anything (the ledger's
+//! in-flight records make that safe).
 //! Exit codes: docs/reference.md#exit-codes (0/1/2/3, and 130 when interrupted).
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -291,6 +293,7 @@ async fn execute(p: Prepared, json: bool) -> Exit {
         options: p.opts,
         new_run: p.new_run,
         migration: p.migration,
+        command: "timport run".into(),
     };
     let active = match open(request).await {
         Ok(active) => active,
@@ -319,18 +322,68 @@ fn fail(message: &str, exit: Exit) -> Exit {
     exit
 }
 
-/// First Ctrl-C: stop cleanly. Second: exit at once.
+/// First interrupt (Ctrl-C, SIGTERM or SIGHUP: `timeout`, systemd, `docker stop` and Kubernetes
+/// stop with SIGTERM): stop cleanly. Second: stop at once, still recording the run as
+/// interrupted. Third: exit without waiting for anything (the ledger's in-flight records make
+/// that safe too).
 async fn interrupts(controls: mpsc::Sender<Control>) {
-    if tokio::signal::ctrl_c().await.is_err() {
+    let mut signals = Interrupts::new();
+    let Some(name) = signals.next().await else {
         return;
-    }
+    };
     eprintln!(
-        "\ntimport: stopping: no new requests; waiting for the answers in flight (Ctrl-C again to quit at once; the ledger stays consistent)"
+        "\ntimport: {name}: stopping: no new requests; waiting for the answers in flight (interrupt again to stop at once; the ledger stays consistent)"
     );
     let _ = controls.send(Control::Shutdown).await;
-    if tokio::signal::ctrl_c().await.is_ok() {
+    if signals.next().await.is_some() {
+        eprintln!(
+            "timport: stopping at once: requests in flight are settled on resume; resume with the same command"
+        );
+        let _ = controls.send(Control::Abort).await;
+    }
+    if signals.next().await.is_some() {
         eprintln!("timport: quitting now; resume with the same command");
         std::process::exit(i32::from(Exit::Interrupted.code()));
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP as one stream of names.
+struct Interrupts {
+    #[cfg(unix)]
+    unix: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl Interrupts {
+    fn new() -> Interrupts {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            // Streams made once: a signal between two waits is kept for the next.
+            let unix = (|| {
+                Ok::<_, std::io::Error>([
+                    signal(SignalKind::interrupt())?,
+                    signal(SignalKind::terminate())?,
+                    signal(SignalKind::hangup())?,
+                ])
+            })()
+            .ok();
+            Interrupts { unix }
+        }
+        #[cfg(not(unix))]
+        Interrupts {}
+    }
+
+    /// The next interrupt's name; `None` when none can be waited for.
+    async fn next(&mut self) -> Option<&'static str> {
+        #[cfg(unix)]
+        if let Some([int, term, hup]) = &mut self.unix {
+            return tokio::select! {
+                _ = int.recv() => Some("interrupted"),
+                _ = term.recv() => Some("SIGTERM"),
+                _ = hup.recv() => Some("SIGHUP"),
+            };
+        }
+        tokio::signal::ctrl_c().await.ok().map(|()| "interrupted")
     }
 }
 

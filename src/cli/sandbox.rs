@@ -22,13 +22,7 @@ pub fn run(args: &SandboxArgs, connect: &ConnectArgs) -> Exit {
             return Exit::BadInput;
         }
     };
-    // A name such as localhost:8080 is looked up once, here, before anything async runs.
-    let listen: Option<SocketAddr> = args
-        .listen
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut addrs| addrs.next());
-    let Some(listen) = listen else {
+    let Some(listen) = listen_address(&args.listen) else {
         eprintln!(
             "timport sandbox: --listen '{}' is not an address like 127.0.0.1:8080",
             args.listen
@@ -47,6 +41,15 @@ pub fn run(args: &SandboxArgs, connect: &ConnectArgs) -> Exit {
         }
     };
     runtime.block_on(serve(config, listen))
+}
+
+/// `--listen` as an address: `IP:PORT`, or `NAME:PORT` (such as `localhost:8080`) looked up
+/// once, here, before anything async runs (the first address found).
+fn listen_address(listen: &str) -> Option<SocketAddr> {
+    listen
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
 }
 
 async fn serve(config: SandboxConfig, listen: SocketAddr) -> Exit {
@@ -200,4 +203,20 @@ async fn wait_for_stop() {
     }
     // Without a SIGTERM handler, Ctrl-C alone; if even that fails, stop at once.
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_takes_an_address_or_looks_a_name_up() {
+        let ip = listen_address("127.0.0.1:0").expect("an address");
+        assert_eq!(ip, SocketAddr::from(([127, 0, 0, 1], 0)));
+        let named = listen_address("localhost:8080").expect("localhost is looked up");
+        assert!(named.ip().is_loopback(), "{named}");
+        assert_eq!(named.port(), 8080);
+        assert_eq!(listen_address("127.0.0.1"), None, "no port");
+        assert_eq!(listen_address("not-an-address"), None);
+    }
 }

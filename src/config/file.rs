@@ -212,8 +212,15 @@ impl Profile {
 /// A path from the config file: `~/x` is under the home directory, a relative path is relative
 /// to the config directory (so the file means the same from any working directory).
 pub fn resolve_path(path: &Path, config_dir: &Path) -> PathBuf {
+    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_owned());
+    resolve_path_in(path, config_dir, home.as_deref())
+}
+
+/// [`resolve_path`] with the home directory given (`None`: the machine has none, and `~` is
+/// then an ordinary name).
+fn resolve_path_in(path: &Path, config_dir: &Path, home: Option<&Path>) -> PathBuf {
     if let Ok(rest) = path.strip_prefix("~")
-        && let Some(home) = directories::BaseDirs::new().map(|b| b.home_dir().to_owned())
+        && let Some(home) = home
     {
         return home.join(rest);
     }
@@ -501,15 +508,18 @@ endpoint = "http://127.0.0.1:8080"
 
     #[test]
     fn home_relative_paths() {
-        let home = directories::BaseDirs::new().map(|b| b.home_dir().to_owned());
-        let resolved = resolve_path(Path::new("~/k"), Path::new("/cfg"));
-        match home {
-            Some(home) => assert_eq!(resolved, home.join("k")),
-            None => assert_eq!(resolved, PathBuf::from("/cfg/~/k")),
-        }
+        let (cfg, op) = (Path::new("/cfg"), Some(Path::new("/home/op")));
+        let resolve = |path: &str, home| resolve_path_in(Path::new(path), cfg, home);
+        assert_eq!(resolve("~/k", op), PathBuf::from("/home/op/k"));
         assert_eq!(
-            resolve_path(Path::new("/abs/k"), Path::new("/cfg")),
-            PathBuf::from("/abs/k")
+            resolve("~/keys/prod", op),
+            PathBuf::from("/home/op/keys/prod")
         );
+        assert_eq!(resolve("~other/k", op), PathBuf::from("/cfg/~other/k"));
+        assert_eq!(resolve("k", op), PathBuf::from("/cfg/k"));
+        assert_eq!(resolve("/abs/k", op), PathBuf::from("/abs/k"));
+        // Without a home, `~` is an ordinary directory name under the config directory.
+        assert_eq!(resolve("~/k", None), PathBuf::from("/cfg/~/k"));
+        assert_eq!(resolve("/abs/k", None), PathBuf::from("/abs/k"));
     }
 }

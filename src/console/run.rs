@@ -60,6 +60,7 @@ pub async fn start(
         options: opts,
         new_run: false,
         migration: launch.migration,
+        command: "timport console".into(),
     })
     .await
     .map_err(|e| e.to_string())?;

@@ -29,6 +29,9 @@ pub(crate) struct RunContext<S> {
     pub paused: watch::Receiver<bool>,
     /// Cancelled when the run must stop sending (Shutdown, Ctrl-C, an unrecoverable error).
     pub shutdown: CancellationToken,
+    /// Cancelled when the run must stop without waiting for answers in flight (a second
+    /// interrupt); always after `shutdown`.
+    pub abort: CancellationToken,
     /// One permit per lane allowed to work at once.
     pub slots: Arc<Semaphore>,
     /// Targets being loaded and planned at once ([`LOADS_AT_ONCE`]): a load holds a target's

@@ -28,6 +28,10 @@ pub enum Control {
     },
     /// Stop the run: no new requests; wait (bounded) for the answers in flight; finish.
     Shutdown,
+    /// Stop the run at once (a second interrupt): no new requests and no wait for answers in
+    /// flight (their requests stay in flight in the ledger and are settled on resume); the run
+    /// is still recorded as interrupted and finishes with its summary.
+    Abort,
 }
 
 /// What to do with the message a lane stopped at.

@@ -61,8 +61,10 @@
 //!   request pause: headless, exit 3).
 //! - A lane paused because a request kept failing (not because of a message) ends headless
 //!   with exit 3; its messages stay pending, never "failed".
-//! - Before its first send, every lane reads its group back and matches what the ledger does not
-//!   have as done (one read for a fresh group), so a resume is safe after lost commits; a message
+//! - Before its first send, every lane reads its group back as far as its unsent messages reach
+//!   (one read for a fresh group; up to `settle::MAX_PAGES` pages, keeping only what could
+//!   match; older messages it cannot reach stay unknown, never failed) and matches what the
+//!   ledger does not have as done, so a resume is safe after lost commits or a lost ledger; a message
 //!   the ledger never heard of that sits before one in the group is "overtaken", never resent.
 //! - A lane reads its target a part at a time (whole batches, ~250 messages) and plans each part
 //!   with the state the earlier parts left (`plan::plan_part`): the same bytes as planning the
@@ -73,6 +75,12 @@
 //! - Headless, a failed message stays failed on later invocations (no silent retry): rerun with
 //!   `--retry-failed` to send them once more, or with `--on-message-error skip` to move past.
 //! - Interrupted runs exit 130.
+//! - One writer per ledger: `open` takes an `flock` on `<ledger>.lock`, held by the
+//!   `ActiveRun` (a second writer: exit 3, naming the holder).
+//! - A resume after the staged files changed: a message's identity is its place (file, line,
+//!   index); every row carries a fingerprint of the message as staged, compared as lanes read
+//!   their parts. Changed unsent messages are planned again; a changed settled one stops its
+//!   lane; a settled one whose place is gone refuses the run at open.
 
 pub mod backoff;
 mod context;
@@ -129,6 +137,7 @@ pub(crate) mod testing {
             from_account: Some("alice".into()),
             send_time: Some(100 + i64::from(line)),
             random: Some(line),
+            fingerprint: None,
         }
     }
 }

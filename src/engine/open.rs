@@ -1,12 +1,15 @@
 //! Opening a run: the one way `timport run` and the console start or resume an import of a
 //! staging directory, so that either can resume the other's run.
 //!
-//! [`open`] opens the ledger, names the run by the staging root's canonical path, and either
-//! resumes the latest run of that root (when its staged files are unchanged; otherwise
-//! [`OpenRunError::FilesChanged`]) or starts a new one recording the run's options and the
-//! files' fingerprints. It returns an [`ActiveRun`]: the ledger, the run and its work, kept
-//! together for as long as the run goes ([`ActiveRun::run`] consumes it). Whatever must hold for
-//! the run's whole life belongs in it.
+//! [`open`] takes the ledger's lock (one writer per ledger: `ledger::lock`), opens the ledger,
+//! names the run by the staging root's canonical path, and either resumes the latest run of that
+//! root or starts a new one recording the run's options and the files' fingerprints. A resume
+//! after the staged files changed ties the rows of the changed files to their messages' places
+//! now (`ledger::restage`; refused, [`OpenRunError::SettledGone`], when a message that landed or
+//! was decided is gone from its place); lanes then check each recorded message's fingerprint as
+//! they read it (`lane::changes`). It returns an [`ActiveRun`]: the lock, the ledger, the run and
+//! its work, kept together for as long as the run goes ([`ActiveRun::run`] consumes it).
+//! Whatever must hold for the run's whole life belongs in it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,15 +19,18 @@ use tokio::sync::mpsc;
 
 use super::control::Control;
 use super::events::Event;
+use super::ledger::lock::{LedgerLock, LockError};
+use super::ledger::restage::{self, Gone, Restaged};
 use super::ledger::runs::{self, FileChange, FileRecord, RunRecord, compare_files};
 use super::ledger::{Ledger, LedgerError};
 use super::options::{OnMessageError, RunOptions};
 use super::phases::{Migration, MigrationWork, PhaseService};
 use super::run::{RunOutcome, run_phased};
 use super::service::ImportService;
-use super::staged::StagedWork;
+use super::staged::{StagedWork, places_in};
 use super::work::WorkSource;
 use crate::exit::Exit;
+use crate::staging::Staging;
 
 /// Why a run could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,6 +49,22 @@ pub enum OpenRunError {
         /// What changed.
         changes: Vec<FileChange>,
     },
+    /// Staged files changed and messages that landed, were skipped or may have landed are no
+    /// longer at their places.
+    #[error("the staged files changed since run {run_id} began ({}), and {total} message(s) already imported or decided are no longer at their places: {}{}. Restore the files as they were, or start a new run with --new-run", .changes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "), .gone.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "), if *.total > .gone.len() as u64 { ", ..." } else { "" })]
+    SettledGone {
+        /// The run.
+        run_id: i64,
+        /// What changed.
+        changes: Vec<FileChange>,
+        /// The first few.
+        gone: Vec<Gone>,
+        /// How many.
+        total: u64,
+    },
+    /// Another process is writing to the ledger (one writer per ledger).
+    #[error(transparent)]
+    Locked(LockError),
     /// The task opening the ledger ended abnormally.
     #[error("opening the ledger failed: {0}")]
     Aborted(String),
@@ -53,8 +75,12 @@ impl OpenRunError {
     /// path that cannot be used, changed files) is bad input; the rest stopped it.
     pub fn exit(&self) -> Exit {
         match self {
-            OpenRunError::Open(_) | OpenRunError::FilesChanged { .. } => Exit::BadInput,
-            OpenRunError::Ledger(_) | OpenRunError::Aborted(_) => Exit::Stopped,
+            OpenRunError::Open(_)
+            | OpenRunError::FilesChanged { .. }
+            | OpenRunError::SettledGone { .. } => Exit::BadInput,
+            OpenRunError::Ledger(_) | OpenRunError::Locked(_) | OpenRunError::Aborted(_) => {
+                Exit::Stopped
+            }
         }
     }
 }
@@ -66,6 +92,10 @@ pub struct OpenedRun {
     pub run: RunRecord,
     /// True when it continues an earlier invocation.
     pub resumed: bool,
+    /// How the staged files changed since the invocation before (resumed after a fix).
+    pub changes: Vec<FileChange>,
+    /// Rows of unsent messages forgotten because their place holds no message any more.
+    pub forgotten: u64,
 }
 
 /// Where the messages go, as a run records it (never a secret: the endpoint, the app and the
@@ -119,10 +149,15 @@ pub struct OpenRequest {
     pub new_run: bool,
     /// The phases around the messages (`MigrationWork::messages_only()` for none).
     pub migration: MigrationWork,
+    /// What is opening it (`timport run`, `timport console`): written into the ledger's lock
+    /// for a second writer to read.
+    pub command: String,
 }
 
 /// A run opened in its ledger, with its work and options: alive for as long as the run goes.
 pub struct ActiveRun {
+    /// One writer per ledger: held until the run ends (the kernel drops it if the process dies).
+    lock: LedgerLock,
     ledger: Ledger,
     opened: OpenedRun,
     work: Arc<StagedWork>,
@@ -151,6 +186,7 @@ impl ActiveRun {
         controls: mpsc::Receiver<Control>,
     ) -> Result<RunOutcome, LedgerError> {
         let source: Arc<dyn WorkSource> = self.work;
+        let _lock = self.lock;
         let phases: Arc<dyn PhaseService> = service.clone();
         let migration = Migration {
             work: self.migration,
@@ -179,20 +215,27 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
         options,
         new_run,
         migration,
+        command,
     } = request;
-    let ledger = tokio::task::spawn_blocking(move || Ledger::open(&ledger))
-        .await
-        .map_err(|e| OpenRunError::Aborted(e.to_string()))?
-        .map_err(OpenRunError::Open)?;
-    let opened = open_run(
+    let (lock, ledger) = tokio::task::spawn_blocking(move || {
+        // The lock first: a second writer is turned away before it touches the file.
+        let lock = LedgerLock::acquire(&ledger, &command).map_err(OpenRunError::Locked)?;
+        let ledger = Ledger::open(&ledger).map_err(OpenRunError::Open)?;
+        Ok::<_, OpenRunError>((lock, ledger))
+    })
+    .await
+    .map_err(|e| OpenRunError::Aborted(e.to_string()))??;
+    let opened = open_run_with(
         &ledger,
         staging_root(&work),
         options_json(&destination, &options),
         work.fingerprints(),
         new_run,
+        Some(work.staging_shared()),
     )
     .await?;
     Ok(ActiveRun {
+        lock,
         ledger,
         opened,
         work: Arc::new(work),
@@ -213,13 +256,28 @@ pub fn staging_root(work: &StagedWork) -> String {
 
 /// Opens the run of `staging_root` in an open ledger: the latest one, resumed, when its files are
 /// unchanged (an error listing the changes otherwise), or a new one when there is none or
-/// `new_run` is set. [`open`] is the way in for commands; this is its ledger step.
+/// `new_run` is set. [`open`] is the way in for commands (it also resumes after the files
+/// changed); this is its ledger step for work that has no staging index (lists in tests).
 pub async fn open_run(
     ledger: &Ledger,
     staging_root: String,
     options_json: String,
     files: Vec<FileRecord>,
     new_run: bool,
+) -> Result<OpenedRun, OpenRunError> {
+    open_run_with(ledger, staging_root, options_json, files, new_run, None).await
+}
+
+/// [`open_run`]; with `staging`, a run whose files changed is resumed: the rows of the changed
+/// files are tied to their messages' places now (`ledger::restage`), refused when a message that
+/// landed or was decided is no longer at its place.
+async fn open_run_with(
+    ledger: &Ledger,
+    staging_root: String,
+    options_json: String,
+    files: Vec<FileRecord>,
+    new_run: bool,
+    staging: Option<Arc<Staging>>,
 ) -> Result<OpenedRun, OpenRunError> {
     let root = staging_root.clone();
     let existing = ledger.call(move |c| runs::latest_run_for(c, &root)).await?;
@@ -228,18 +286,50 @@ pub async fn open_run(
             let id = run.id;
             let recorded = ledger.call(move |c| runs::files_of(c, id)).await?;
             let changes = compare_files(&recorded, &files);
+            let mut forgotten = 0;
             if !changes.is_empty() {
-                return Err(OpenRunError::FilesChanged {
-                    run_id: id,
-                    changes,
-                });
+                let Some(staging) = staging else {
+                    return Err(OpenRunError::FilesChanged {
+                        run_id: id,
+                        changes,
+                    });
+                };
+                let touched: Vec<String> = changes
+                    .iter()
+                    .filter_map(|c| match c {
+                        FileChange::Changed(p) | FileChange::Removed(p) => Some(p.clone()),
+                        FileChange::Added(_) => None,
+                    })
+                    .collect();
+                let restaged = ledger
+                    .call(move |c| {
+                        let places = places_in(&staging, &touched);
+                        restage::restage(c, id, &touched, places, &files)
+                    })
+                    .await?;
+                match restaged {
+                    Restaged::Done { forgotten: n } => forgotten = n,
+                    Restaged::Refused { gone, total } => {
+                        return Err(OpenRunError::SettledGone {
+                            run_id: id,
+                            changes,
+                            gone,
+                            total,
+                        });
+                    }
+                }
             }
             ledger.call(move |c| runs::resume_run(c, id)).await?;
             let run = ledger
                 .call(move |c| runs::run_by_id(c, id))
                 .await?
                 .ok_or_else(|| LedgerError::Corrupt(format!("run {id} vanished")))?;
-            Ok(OpenedRun { run, resumed: true })
+            Ok(OpenedRun {
+                run,
+                resumed: true,
+                changes,
+                forgotten,
+            })
         }
         _ => {
             let run = ledger
@@ -248,6 +338,8 @@ pub async fn open_run(
             Ok(OpenedRun {
                 run,
                 resumed: false,
+                changes: Vec::new(),
+                forgotten: 0,
             })
         }
     }
@@ -295,11 +387,12 @@ mod tests {
             options: RunOptions::default(),
             new_run,
             migration: MigrationWork::messages_only(),
+            command: "timport test".into(),
         }
     }
 
     #[tokio::test]
-    async fn one_opener_starts_resumes_and_refuses_changed_files() {
+    async fn one_opener_starts_resumes_and_resumes_after_changed_files() {
         let dir = tempfile::tempdir().unwrap();
         let staging = dir.path().join("staging");
         std::fs::create_dir_all(&staging).unwrap();
@@ -318,6 +411,14 @@ mod tests {
                 .to_string()
         );
         assert!(first.opened().run.options.contains(r#""sdkappid":1"#));
+        // One writer per ledger: a second opener is turned away while the first lives.
+        let err = open(request(&ledger, &staging, false))
+            .await
+            .err()
+            .expect("a second writer is refused");
+        assert!(matches!(err, OpenRunError::Locked(_)), "{err}");
+        assert_eq!(err.exit(), Exit::Stopped);
+        assert!(err.to_string().contains("timport test"), "{err}");
         drop(first);
 
         // The same directory reached another way is the same run.
@@ -332,13 +433,21 @@ mod tests {
         assert_ne!(fresh.opened().run.id, id);
         drop(fresh);
 
+        // A changed file resumes the run (nothing was imported: nothing can be gone).
         std::fs::write(staging.join("g.jsonl"), format!("{line}\n{line}\n")).unwrap();
-        let err = open(request(&ledger, &staging, false))
-            .await
-            .err()
-            .expect("changed files are refused");
-        assert!(matches!(err, OpenRunError::FilesChanged { .. }), "{err}");
-        assert_eq!(err.exit(), Exit::BadInput);
+        let changed = open(request(&ledger, &staging, false)).await.unwrap();
+        assert!(changed.opened().resumed);
+        assert_eq!(
+            changed.opened().changes,
+            [FileChange::Changed("g.jsonl".into())]
+        );
+        drop(changed);
+        let again = open(request(&ledger, &staging, false)).await.unwrap();
+        assert!(
+            again.opened().changes.is_empty(),
+            "the new files are recorded"
+        );
+        drop(again);
 
         // A ledger path that cannot be a database is the operator's to fix.
         let err = open(request(dir.path(), &staging, true))

@@ -112,6 +112,28 @@ pub fn classify_import(answer: &Result<ImportGroupMsgResponse, ApiError>, sent: 
     }
 }
 
+/// The service does not take `RecentContactFlag` for Community groups (`@TGS#_` ids): a
+/// request-level 10004 answering a request that carried it to one is that refusal, and every
+/// later request of the group would meet it too. The lane stops at once with that reason
+/// (nothing of the request was applied) instead of failing each batch's messages with a
+/// time-related remedy.
+pub fn community_flag(verdict: Verdict, carried_flag: bool, group: &str) -> Verdict {
+    match verdict {
+        Verdict::BatchFailed(f)
+            if carried_flag && f.code == Some(10004) && group.starts_with("@TGS#_") =>
+        {
+            let (meaning, remedy) = EngineReason::CommunityRecentContact.explain();
+            Verdict::StopLane(Failure {
+                code: f.code,
+                meaning: meaning.to_owned(),
+                remedy: remedy.to_owned(),
+                detail: f.detail,
+            })
+        }
+        other => other,
+    }
+}
+
 /// Classifies a failed read-back (`group_msg_get_simple`).
 pub fn classify_read(e: &ApiError) -> Verdict {
     if e.outcome_unknown() {
@@ -162,6 +184,8 @@ pub enum EngineReason {
     EditBehind,
     /// The group's newest message is newer than this one and was not sent by this lane.
     OtherWriter,
+    /// `RecentContactFlag` went to a Community group, which does not take it.
+    CommunityRecentContact,
     /// A staged group that exists already cannot take its staged history (type or creation).
     ExistingGroup,
     /// An earlier invocation of this run refused the group.
@@ -246,6 +270,10 @@ impl EngineReason {
                 "someone else is writing to this group: its newest message is newer than this one and was not sent by this run, so the service refuses this one (10004); the lane stopped instead of sending messages that will be refused",
                 "Find and stop the other writer (another tool, machine or timport process), then retry: messages no older than the group's newest still go in; older ones can only be skipped, or given a newer SendTime (that changes the history's order)",
             ),
+            EngineReason::CommunityRecentContact => (
+                "RecentContactFlag is not supported for Community groups, and this group's requests carry it (its messages were staged in request bodies with RecentContactFlag: 1); the service refused the request as an invalid parameter (10004), so nothing of it went in",
+                "Remove RecentContactFlag from this group's staged request bodies and run again; the lane stopped before sending anything else",
+            ),
         }
     }
 
@@ -303,6 +331,37 @@ mod tests {
             Verdict::BatchFailed(_) => "batch failed",
             Verdict::PauseLane(_) => "pause",
         }
+    }
+
+    #[test]
+    fn recent_contact_flag_to_a_community_group_stops_the_lane_with_that_reason() {
+        let bad = || classify_import(&refused(10004), 3);
+        assert_eq!(kind(&bad()), "batch failed");
+        let v = community_flag(bad(), true, "@TGS#_club");
+        let Verdict::StopLane(f) = &v else {
+            panic!("{v:?}");
+        };
+        assert_eq!(f.code, Some(10004));
+        assert!(
+            f.meaning
+                .contains("RecentContactFlag is not supported for Community groups")
+        );
+        assert!(!f.remedy.contains("SendTime"), "{}", f.remedy);
+        assert_eq!(f.detail, "words", "the service's ErrorInfo is kept");
+        // Without the flag, or to another group, or another code: unchanged.
+        assert_eq!(
+            kind(&community_flag(bad(), false, "@TGS#_club")),
+            "batch failed"
+        );
+        assert_eq!(
+            kind(&community_flag(bad(), true, "@TGS#2abc")),
+            "batch failed"
+        );
+        let other = classify_import(&refused(80001), 3);
+        assert_eq!(
+            kind(&community_flag(other, true, "@TGS#_club")),
+            "batch failed"
+        );
     }
 
     #[test]

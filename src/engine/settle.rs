@@ -26,9 +26,6 @@ use crate::api::types::{GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse, Rsp
 pub const PAGE: u32 = 20;
 /// Pages read at most to settle an unknown outcome (100,000 messages).
 pub const MAX_PAGES: u32 = 5_000;
-/// Pages read at most by the check before a lane's first send (1,000 messages): enough for
-/// anything a lost ledger commit can hide, without walking a busy group's whole history.
-pub const START_CHECK_PAGES: u32 = 50;
 
 /// Pages a group's messages backwards until every message at least as new as `down_to` is read.
 #[derive(Debug, Clone)]
@@ -41,6 +38,11 @@ pub struct Pager {
     max_pages: u32,
     complete: bool,
     found: Vec<RspMsg>,
+    /// Messages newer than this are counted (`newest`) but not kept: nothing in question is
+    /// that new, and a long history read back stays small in memory.
+    keep_until: Option<i64>,
+    newest: Option<i64>,
+    oldest: Option<i64>,
 }
 
 impl Pager {
@@ -56,7 +58,27 @@ impl Pager {
             max_pages,
             complete: false,
             found: Vec::new(),
+            keep_until: None,
+            newest: None,
+            oldest: None,
         }
+    }
+
+    /// Keeps only the messages read that are no newer than `time` (the newest message in
+    /// question): the rest only move [`Pager::newest`].
+    pub fn keeping_until(mut self, time: i64) -> Pager {
+        self.keep_until = Some(time);
+        self
+    }
+
+    /// The newest time read (kept or not).
+    pub fn newest(&self) -> Option<i64> {
+        self.newest
+    }
+
+    /// The oldest time read.
+    pub fn oldest(&self) -> Option<i64> {
+        self.oldest
     }
 
     /// The next page to ask for; `None` when done (complete, or out of pages).
@@ -78,7 +100,18 @@ impl Pager {
         self.pages += 1;
         let oldest_seq = page.rsp_msg_list.iter().map(|m| m.msg_seq).min();
         let oldest_time = page.rsp_msg_list.iter().map(|m| m.msg_time_stamp).min();
-        self.found.extend(page.rsp_msg_list);
+        let newest_time = page.rsp_msg_list.iter().map(|m| m.msg_time_stamp).max();
+        self.newest = self.newest.max(newest_time);
+        self.oldest = match (self.oldest, oldest_time) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let keep = self.keep_until;
+        self.found.extend(
+            page.rsp_msg_list
+                .into_iter()
+                .filter(|m| keep.is_none_or(|k| m.msg_time_stamp <= k)),
+        );
         match (oldest_seq, oldest_time) {
             (Some(seq), Some(time)) if seq > 1 && time >= self.down_to => {
                 self.next_seq = Some(seq - 1);
@@ -406,5 +439,15 @@ mod tests {
         p.take(page(vec![stored(9, 5, 1, "a")]));
         assert!(!p.is_complete());
         assert_eq!(p.request(), None);
+
+        // A long history read back keeps only what is no newer than the messages in question,
+        // and still knows the newest and oldest times it saw.
+        let mut p = Pager::new("g", None, 100, MAX_PAGES).keeping_until(110);
+        p.take(page(vec![stored(50, 130, 1, "a"), stored(49, 110, 2, "b")]));
+        p.take(page(vec![stored(48, 105, 3, "c"), stored(47, 90, 4, "d")]));
+        assert!(p.is_complete());
+        assert_eq!((p.newest(), p.oldest()), (Some(130), Some(90)));
+        let kept: Vec<u64> = p.found().iter().map(|m| m.msg_seq).collect();
+        assert_eq!(kept, [49, 48, 47]);
     }
 }

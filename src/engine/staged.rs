@@ -13,6 +13,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::events::SourceRef;
+use super::ledger::restage::Place;
 use super::ledger::runs::FileRecord;
 use super::part_cut::{Part, PartCut};
 use super::target::Target;
@@ -150,6 +151,11 @@ impl StagedWork {
         &self.staging
     }
 
+    /// The scan, shared.
+    pub fn staging_shared(&self) -> Arc<Staging> {
+        Arc::clone(&self.staging)
+    }
+
     /// Every staged file's fingerprint, for the run's record.
     pub fn fingerprints(&self) -> Vec<FileRecord> {
         self.staging
@@ -175,6 +181,38 @@ impl StagedWork {
             })
             .collect()
     }
+}
+
+/// Every staged message's place in `files` (of every target, not only a run's), for re-keying a
+/// resumed run's rows after those files changed (`ledger::restage`).
+pub fn places_in<'a>(
+    staging: &'a Staging,
+    files: &'a [String],
+) -> impl Iterator<Item = Place> + 'a {
+    let ids: Vec<u32> = staging
+        .files()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| files.iter().any(|p| **p == *f.path))
+        .map(|(i, _)| i as u32)
+        .collect();
+    staging.targets().iter().flat_map(move |t| {
+        let ids = ids.clone();
+        t.entries()
+            .iter()
+            .filter(move |e| ids.contains(&e.file()))
+            .map(move |e| {
+                let s = staging.source_of(&e);
+                Place {
+                    group: t.target().group().to_owned(),
+                    topic: t.target().topic().unwrap_or_default().to_owned(),
+                    file: s.file.to_string(),
+                    line: s.line,
+                    item: s.item,
+                    offset: s.offset,
+                }
+            })
+    })
 }
 
 impl WorkSource for StagedWork {

@@ -209,6 +209,11 @@ impl BodyHead {
         BodyHead(map)
     }
 
+    /// True when the head has the field `key` (for example `RecentContactFlag`).
+    pub fn has(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
     /// The plain head for `target`: `GroupId`, and `TopicId` for a topic.
     pub fn for_target(target: &Target) -> BodyHead {
         let mut map = Map::new();

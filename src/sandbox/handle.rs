@@ -115,7 +115,15 @@ impl SandboxHandle {
         self.shared.clock.advance(secs);
     }
 
-    /// The sandbox's current unix time (the wall clock plus every `advance_clock`).
+    /// Stops the sandbox's clock (for tests): every request is then seen at the same instant,
+    /// both for the frequency limit and for the service's rules, until `advance_clock` moves the
+    /// unix time (the frequency window stays where it stopped).
+    pub fn freeze_clock(&self) {
+        self.shared.clock.freeze();
+    }
+
+    /// The sandbox's current unix time (the wall clock, or where it was frozen, plus every
+    /// `advance_clock`).
     pub fn now(&self) -> i64 {
         self.shared.clock.now()
     }

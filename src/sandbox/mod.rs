@@ -16,8 +16,9 @@
 //!   70003, 70009, 70013, 70014, 60010), checked with `api::usersig::verify`.
 //! - `commands/`: one pure function per command on the in-memory `State` (`model.rs`), with
 //!   the rules in `rules.rs`; the module docs of each command list its codes.
-//! - `fault.rs`, `traffic.rs` (frequency limit, [`Stats`]), `clock.rs`, `seed.rs` (the seed file
-//!   format, documented there), `config.rs`, `answer.rs` (envelope; texts from `api::catalogue`).
+//! - `fault.rs`, `traffic.rs` (frequency limit, [`Stats`]), `clock.rs` (its "now": movable, and
+//!   stoppable for tests), `seed.rs` (the seed file format, documented there), `config.rs`,
+//!   `answer.rs` (envelope; texts from `api::catalogue`).
 //!
 //! Choices where the service's documentation is silent, made so clients meet the strict case:
 //! - Unknown command path: 60009; a method other than POST: 60002; a body that is not a JSON

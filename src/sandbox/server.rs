@@ -131,7 +131,7 @@ async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, DropConnection> {
-    let arrived = Instant::now();
+    let arrived = shared.clock.instant();
     let command = req
         .uri()
         .path()

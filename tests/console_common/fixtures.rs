@@ -132,8 +132,8 @@ use std::sync::Arc;
 use timport::console::state::files::Scanned;
 use timport::console::state::preview::Previewed;
 use timport::engine::{
-    Counts, Event, Failure, Landed, LaneState, MessageOutcome, PauseReason, SourceRef,
-    Target as Lane, TargetStart,
+    Counts, Event, Failure, Landed, LaneState, MessageOutcome, PauseReason, RunSummary, SourceRef,
+    Target as Lane, TargetStart, TargetSummary,
 };
 use timport::plan::PlanOptions;
 use timport::staging::{ScanOptions, scan};
@@ -373,6 +373,97 @@ pub fn running() -> AppState {
         },
     );
     s.now_ms = start + 11_000;
+    s
+}
+
+/// The run of [`running`] at its end, as the engine reports it: the moving lanes done,
+/// sales-emea stopped by the operator at its refused message, then the summary naming every
+/// lane as it ended (counts as the ledger holds them).
+pub fn finished() -> AppState {
+    let mut s = running();
+    s.now_ms = s.run.started_ms + 25_000;
+    let all_done = |total| Counts {
+        total,
+        done: total,
+        ..Counts::default()
+    };
+    for (g, n) in [
+        ("support-desk", 1400),
+        ("eng-core", 903),
+        ("@TGS#_bookclub", 350),
+        ("town-hall", 300),
+    ] {
+        event(
+            &mut s,
+            Event::LaneDone {
+                target: lane(g),
+                counts: all_done(n),
+            },
+        );
+    }
+    let stopped_at = "stopped by the operator at sales-emea.jsonl line 1";
+    event(
+        &mut s,
+        Event::LaneStopped {
+            target: lane("sales-emea"),
+            reason: stopped_at.into(),
+        },
+    );
+    let x = timport::api::explain(10007);
+    let ended = [
+        ("support-desk", LaneState::Done, all_done(1400), None),
+        ("eng-core", LaneState::Done, all_done(903), None),
+        ("@TGS#_bookclub", LaneState::Done, all_done(350), None),
+        ("town-hall", LaneState::Done, all_done(300), None),
+        (
+            "live-launch",
+            LaneState::Stopped,
+            Counts {
+                total: 120,
+                ..Counts::default()
+            },
+            Some(format!("10007: {}", x.meaning)),
+        ),
+        (
+            "sales-emea",
+            LaneState::Stopped,
+            Counts {
+                total: 500,
+                failed: 1,
+                ..Counts::default()
+            },
+            Some(stopped_at.to_owned()),
+        ),
+        ("archive-2019", LaneState::Done, all_done(50), None),
+    ];
+    let mut totals = Counts::default();
+    let targets = ended
+        .into_iter()
+        .map(|(g, state, counts, reason)| {
+            totals.add(&counts);
+            TargetSummary {
+                target: lane(g),
+                state,
+                counts,
+                reason,
+            }
+        })
+        .collect();
+    event(
+        &mut s,
+        Event::RunFinished {
+            summary: RunSummary {
+                run_id: 1,
+                targets,
+                totals,
+                requests: 431,
+                elapsed_ms: 25_000,
+                stopped: None,
+                steps: Vec::new(),
+            },
+            exit_code: 1,
+        },
+    );
     s
 }
 

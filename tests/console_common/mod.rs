@@ -28,6 +28,12 @@ use timport::console::theme::Theme;
 pub const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 pub const APP: u64 = 1_400_000_000;
 pub const ADMIN: &str = "administrator";
+/// How long the harness waits for a screen (or for the app to end) before failing the test.
+/// Generous: it is reached only when something is wrong, never because the machine is busy
+/// (a 1,400-message import through the sandbox takes a second or two unloaded). The tests run
+/// on the real clock: the app and the sandbox talk over a socket.
+pub const PATIENCE: Duration = Duration::from_secs(120);
+
 /// 2024-05-01 12:00:00 UTC, the fixed "now" of snapshots.
 pub const NOW_MS: i64 = 1_714_564_800_000;
 
@@ -231,14 +237,15 @@ impl Harness {
         }
     }
 
-    /// Waits until the screen shows `text` (10 s at most), returning the screen.
+    /// Waits until the screen shows `text` (see [`Harness::wait_until`]), returning the screen.
     pub async fn wait_for(&mut self, text: &str) -> String {
         self.wait_until(text, |s| s.contains(text)).await
     }
 
-    /// Waits until `check` holds for the screen (10 s at most).
+    /// Waits until `check` holds for the screen, woken by each new frame; fails after
+    /// [`PATIENCE`] saying what it waited for.
     pub async fn wait_until(&mut self, what: &str, check: impl Fn(&str) -> bool) -> String {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             {
                 let screen = self.screen.borrow_and_update();
@@ -272,7 +279,7 @@ impl Harness {
     /// Ctrl-C, then the app as it ended.
     pub async fn quit(self) -> App<TestBackend> {
         let _ = self.keys.unbounded_send(Input::Key(ctrl('c')));
-        tokio::time::timeout(Duration::from_secs(10), self.task)
+        tokio::time::timeout(PATIENCE, self.task)
             .await
             .expect("the app ends after Ctrl-C")
             .expect("the app task does not panic")

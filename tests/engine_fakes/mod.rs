@@ -74,7 +74,12 @@ struct State {
     reads: VecDeque<Option<i64>>,
     refuse_text: HashMap<String, i64>,
     bodies: Vec<(tokio::time::Instant, Bytes)>,
+    read_times: Vec<tokio::time::Instant>,
     read_calls: u32,
+    /// The service's frequency limit, if modelled: requests admitted in the trailing second.
+    rate_limit: Option<(usize, VecDeque<tokio::time::Instant>)>,
+    /// Requests refused by that limit.
+    rate_refusals: u32,
     renewals: u32,
     in_flight: u32,
     max_in_flight: u32,
@@ -151,6 +156,17 @@ impl Fake {
             .extend(codes.iter().copied());
     }
 
+    /// Refuses (60007, nothing applied) a request when `n` were admitted in the trailing second of
+    /// the tokio clock, as the service does past its frequency limit.
+    pub fn limit_rate(&self, n: usize) {
+        self.state.lock().unwrap().rate_limit = Some((n, VecDeque::new()));
+    }
+
+    /// Requests refused by [`Fake::limit_rate`].
+    pub fn rate_refusals(&self) -> u32 {
+        self.state.lock().unwrap().rate_refusals
+    }
+
     /// Treats a known Random as a repeat, as the service does within five minutes.
     pub fn dedup(&self) {
         self.state.lock().unwrap().dedup = true;
@@ -203,6 +219,15 @@ impl Fake {
 
     pub fn imports(&self) -> usize {
         self.state.lock().unwrap().bodies.len()
+    }
+
+    /// When each request (import or read-back) reached the service, in order.
+    pub fn request_times(&self) -> Vec<tokio::time::Instant> {
+        let s = self.state.lock().unwrap();
+        let mut times: Vec<_> = s.bodies.iter().map(|(t, _)| *t).collect();
+        times.extend(&s.read_times);
+        times.sort();
+        times
     }
 
     pub fn read_calls(&self) -> u32 {
@@ -280,14 +305,40 @@ impl Fake {
     }
 }
 
+impl State {
+    /// Whether the frequency limit lets a request in at `now` (it then counts).
+    fn admit(&mut self, now: tokio::time::Instant) -> bool {
+        let Some((limit, admitted)) = &mut self.rate_limit else {
+            return true;
+        };
+        while admitted
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            admitted.pop_front();
+        }
+        if admitted.len() >= *limit {
+            self.rate_refusals += 1;
+            return false;
+        }
+        admitted.push_back(now);
+        true
+    }
+}
+
 impl ImportService for Fake {
     async fn import(&self, body: Bytes) -> Result<ImportGroupMsgResponse, ApiError> {
         let act = {
             let mut s = self.state.lock().unwrap();
-            s.bodies.push((tokio::time::Instant::now(), body.clone()));
+            let now = tokio::time::Instant::now();
+            s.bodies.push((now, body.clone()));
             s.in_flight += 1;
             s.max_in_flight = s.max_in_flight.max(s.in_flight);
-            s.imports.pop_front().unwrap_or(Act::Answer)
+            if s.admit(now) {
+                s.imports.pop_front().unwrap_or(Act::Answer)
+            } else {
+                Act::Refuse(60007)
+            }
         };
         self.entered.send_modify(|k| *k += 1);
         if !self.latency.is_zero() {
@@ -333,7 +384,12 @@ impl ImportService for Fake {
         req: GroupMsgGetSimpleRequest,
     ) -> Result<GroupMsgGetSimpleResponse, ApiError> {
         let mut s = self.state.lock().unwrap();
+        let now = tokio::time::Instant::now();
         s.read_calls += 1;
+        s.read_times.push(now);
+        if !s.admit(now) {
+            return Err(service_err(Command::GroupMsgGetSimple, 60007));
+        }
         if let Some(Some(code)) = s.reads.pop_front() {
             return Err(service_err(Command::GroupMsgGetSimple, code));
         }
@@ -485,15 +541,31 @@ impl TempLedger {
         Ledger::open(&self.path).unwrap()
     }
 
-    /// Waits until the run's writer has closed the file (its WAL folded in and removed).
+    /// Waits until the run's writer has closed the file (its WAL folded in and removed), so the
+    /// file alone holds everything; fails the test after a minute of real time (on a paused
+    /// clock too) saying what it waited for.
     pub async fn wait_closed(&self) {
         let wal = self.path.with_file_name("ledger.sqlite3-wal");
-        for _ in 0..200 {
-            if !wal.exists() {
-                return;
-            }
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while wal.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the ledger writer did not close {} within a minute: {} is still there",
+                self.path.display(),
+                wal.display()
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    /// Copies the closed ledger to `to` (waits for the writer to close it first: a copy of the
+    /// main file without its WAL would miss the latest transactions).
+    pub async fn copy_closed(&self, to: &std::path::Path) {
+        self.wait_closed().await;
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::copy(&self.path, to).unwrap();
     }
 
     pub fn sql(&self) -> rusqlite::Connection {

@@ -231,6 +231,7 @@ impl Migrating {
             options,
             new_run: false,
             migration,
+            command: "timport test".into(),
         })
         .await
         .unwrap();

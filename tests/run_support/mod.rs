@@ -1,10 +1,13 @@
 //! Helpers for tests of the `timport run` binary: a staging directory on disk, the binary
-//! pointed at an in-process sandbox, and checks that the sandbox and the ledger agree.
+//! (isolated by `support::binary`) pointed at an in-process sandbox, and checks that the sandbox
+//! and the ledger agree. A test file using it declares `mod support;` too.
 
 #![allow(dead_code)] // each test binary uses a part of this module
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use crate::support::binary::timport_command;
 
 use serde_json::json;
 use timport::clock::unix_now;
@@ -13,11 +16,18 @@ use timport::sandbox::{SandboxConfig, SandboxHandle, Seed};
 /// The key both the sandbox and the binary use.
 pub const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 
-/// A sandbox config with groups `g0..` created long ago.
+/// When the sandbox's groups were created: 2020-09-13, long before [`BASE_TIME`].
+pub const CREATED: i64 = 1_600_000_000;
+
+/// The time staged messages start at: a fixed point (2023-11-14), so that files written twice
+/// in a test hold the same messages whenever the test runs (even across midnight).
+pub const BASE_TIME: i64 = 1_700_000_000;
+
+/// A sandbox config with groups `g0..` created at [`CREATED`].
 pub fn sandbox_config(groups: usize) -> SandboxConfig {
     let now = unix_now();
     let groups: Vec<_> = (0..groups)
-        .map(|i| json!({"id": format!("g{i}"), "type": "Public", "name": format!("G{i}"), "create_time": now - 1_000_000}))
+        .map(|i| json!({"id": format!("g{i}"), "type": "Public", "name": format!("G{i}"), "create_time": CREATED}))
         .collect();
     let seed = Seed::parse(&json!({"groups": groups}).to_string(), now).expect("seed");
     SandboxConfig::new(timport::api::SecretKey::new(KEY)).with_seed(seed)
@@ -29,17 +39,11 @@ pub async fn start(config: SandboxConfig) -> SandboxHandle {
         .expect("sandbox starts")
 }
 
-/// The time staged messages start at: a fixed point (a day boundary) a few days back, so that
-/// files written twice in a test hold the same messages.
-pub fn base_time() -> i64 {
-    (unix_now() / 86_400 - 5) * 86_400
-}
-
 /// A staging directory with `g<i>.jsonl` holding `per_group` text messages each (no Random:
-/// the planner derives them), a second apart from [`base_time`]. Returns the texts per group.
+/// the planner derives them), a second apart from [`BASE_TIME`]. Returns the texts per group.
 pub fn write_staging(dir: &Path, groups: usize, per_group: usize) -> Vec<Vec<String>> {
     std::fs::create_dir_all(dir).unwrap();
-    let t0 = base_time();
+    let t0 = BASE_TIME;
     (0..groups)
         .map(|g| {
             let texts: Vec<String> = (0..per_group).map(|i| format!("g{g} line {i}")).collect();
@@ -58,23 +62,10 @@ pub fn write_staging(dir: &Path, groups: usize, per_group: usize) -> Vec<Vec<Str
         .collect()
 }
 
-/// The binary with a clean `TIMPORT_*` environment and private config/data directories.
-pub fn clean(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_timport"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("TIMPORT_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.env("TIMPORT_CONFIG_DIR", home.join("config"))
-        .env("TIMPORT_DATA_DIR", home.join("data"));
-    cmd
-}
-
-/// [`clean`] with the connection to `sandbox` (the key in the environment, never on the
-/// command line).
+/// The isolated binary ([`timport_command`]) with the connection to `sandbox` (the key in the
+/// environment, never on the command line).
 pub fn timport(home: &Path, sandbox: &SandboxHandle) -> Command {
-    let mut cmd = clean(home);
+    let mut cmd = timport_command(home);
     cmd.env("TIMPORT_SECRET_KEY", KEY)
         .env("TIMPORT_ENDPOINT", sandbox.url())
         .env("TIMPORT_SDKAPPID", sandbox.sdkappid().to_string())
@@ -143,4 +134,24 @@ pub fn key_file_env(sandbox: &SandboxHandle, dir: &Path) -> [(&'static str, Stri
         ("TIMPORT_ADMIN", sandbox.admin().to_owned()),
         ("TIMPORT_KEY_FILE", key_file.display().to_string()),
     ]
+}
+
+/// Waits (bounded) until the sandbox has answered `n` import requests: a run has started
+/// sending.
+pub async fn until_sending(sandbox: &SandboxHandle, n: u64) {
+    let started = std::time::Instant::now();
+    while sandbox
+        .stats()
+        .requests
+        .get("import_group_msg")
+        .copied()
+        .unwrap_or(0)
+        < n
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the run never started sending"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

@@ -1,7 +1,11 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1:0 for the client tests: it records every request and
 //! answers as each test scripts it (an answer, a dropped connection, or silence). The sandbox is
 //! the full peer; this server only proves the client's own behaviour on the wire.
+//!
+//! [`binary`]: the real `timport` binary, isolated (private directories, no inherited settings).
 #![allow(dead_code)] // each test binary uses a part of it
+
+pub mod binary;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};

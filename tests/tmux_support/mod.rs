@@ -1,69 +1,67 @@
-//! The real binary in a real terminal: a detached tmux session (120x40), driven with
-//! `send-keys` and read with `capture-pane`. Tests skip, saying so, only when tmux is not
-//! installed (CI installs it).
+//! The real binary in a real terminal: a detached tmux session (120x40) on a tmux server of its
+//! own (a private socket, `tmux -L`, no config file), never the user's; driven with `send-keys`
+//! and read with `capture-pane`. The binary is isolated as every test's is
+//! (`support::binary::isolate`: private directories, no inherited `TIMPORT_*`). Without tmux the
+//! tests fail, saying how to install it (CI installs it: `.ci/run`). A test file using it
+//! declares `mod support;` too.
 
 #![allow(dead_code)] // each test binary uses a part of this module
 
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// A tmux session running `timport`; killed when dropped.
+use crate::support::binary::{BIN, isolate};
+
+/// How long a screen may take to show what a test waits for. Generous: it is only reached when
+/// something is wrong, and a loaded machine must never reach it.
+pub const PATIENCE: Duration = Duration::from_secs(120);
+
+/// A tmux server and session running `timport`; the server is killed when dropped.
 pub struct Tmux {
-    session: String,
-    /// A private server (`tmux -L`), when the session has one.
-    socket: Option<String>,
+    socket: String,
     _home: tempfile::TempDir,
 }
 
-impl Tmux {
-    /// Whether tmux is installed.
-    pub fn available() -> bool {
-        Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
+/// Tells how to get tmux when it is missing.
+fn require_tmux() {
+    let found = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "tmux is not installed, and these tests drive the binary in a real terminal with it: \
+         install it (Debian/Ubuntu: apt-get install tmux; macOS: brew install tmux)"
+    );
+}
 
+impl Tmux {
     /// `timport ARGS` in a new 120x40 session, with private config and data directories.
     pub fn start(args: &str) -> Tmux {
         Tmux::start_with(&[], args)
     }
 
-    /// The same, with more `NAME=value` settings in its environment (never a secret: the
-    /// command line is visible to every process).
+    /// The same, with more `NAME=value` settings in its environment (passed in the environment,
+    /// never on a command line, which every process can read).
     pub fn start_with(env: &[(&str, String)], args: &str) -> Tmux {
-        Tmux::launch(None, env, args)
-    }
-
-    /// [`Tmux::start_with`] on a tmux server of its own (`tmux -L`), which no other test or
-    /// user session shares.
-    pub fn start_private(env: &[(&str, String)], args: &str) -> Tmux {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let socket = format!("timport-test-{}-{nanos}", std::process::id());
-        Tmux::launch(Some(socket), env, args)
-    }
-
-    fn launch(socket: Option<String>, env: &[(&str, String)], args: &str) -> Tmux {
-        let home = tempfile::tempdir().expect("temp dir");
-        let session = format!("timport-test-{}", std::process::id());
-        let bin = env!("CARGO_BIN_EXE_timport");
-        let mut settings = format!(
-            "TIMPORT_CONFIG_DIR={} TIMPORT_DATA_DIR={}",
-            home.path().join("config").display(),
-            home.path().join("data").display()
+        require_tmux();
+        static SESSIONS: AtomicUsize = AtomicUsize::new(0);
+        let socket = format!(
+            "timport-test-{}-{}",
+            std::process::id(),
+            SESSIONS.fetch_add(1, Ordering::Relaxed)
         );
+        let home = tempfile::tempdir().expect("temp dir");
+        // A new server on a private socket starts with the environment of the command that
+        // starts it, so that environment is what the session's shell and timport see.
+        let mut cmd = Command::new("tmux");
+        isolate(&mut cmd, home.path()).env_remove("TMUX");
         for (name, value) in env {
-            settings.push_str(&format!(" {name}={value}"));
+            cmd.env(name, value);
         }
-        let tmux = Tmux {
-            session,
-            socket,
-            _home: home,
-        };
-        let status = tmux
-            .command()
+        let status = cmd
+            .args(["-L", &socket, "-f", "/dev/null"])
             .args([
                 "new-session",
                 "-d",
@@ -72,29 +70,30 @@ impl Tmux {
                 "-y",
                 "40",
                 "-s",
-                &tmux.session,
+                "timport",
             ])
-            .arg(format!("env {settings} {bin} {args}; sleep 30"))
+            // The pane stays a while after timport ends, so its last screen can be read.
+            .arg(format!("{BIN} {args}; sleep 30"))
             .status()
             .expect("tmux runs");
         assert!(status.success(), "tmux new-session failed");
-        tmux
+        Tmux {
+            socket,
+            _home: home,
+        }
     }
 
-    /// `tmux`, on the session's server.
-    fn command(&self) -> Command {
+    fn tmux(&self) -> Command {
         let mut cmd = Command::new("tmux");
-        if let Some(socket) = &self.socket {
-            cmd.args(["-L", socket]);
-        }
+        cmd.args(["-L", &self.socket]);
         cmd
     }
 
     /// Sends keys, as `tmux send-keys` takes them.
     pub fn keys(&self, keys: &[&str]) {
         let status = self
-            .command()
-            .args(["send-keys", "-t", &self.session])
+            .tmux()
+            .args(["send-keys", "-t", "timport"])
             .args(keys)
             .status()
             .expect("tmux send-keys");
@@ -104,29 +103,37 @@ impl Tmux {
     /// What the pane shows.
     pub fn screen(&self) -> String {
         let out = self
-            .command()
-            .args(["capture-pane", "-p", "-t", &self.session])
+            .tmux()
+            .args(["capture-pane", "-p", "-t", "timport"])
             .output()
             .expect("tmux capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Waits up to 20 s for `text` on the screen; returns the screen.
+    /// Waits (up to [`PATIENCE`]) for `text` on the screen; returns the screen.
     pub fn wait_for(&self, text: &str) -> String {
-        self.wait_for_within(text, Duration::from_secs(20))
+        self.wait_until(&format!("{text:?} on the screen"), |s| s.contains(text))
     }
 
-    /// Waits up to `limit` for `text` on the screen; returns the screen.
-    pub fn wait_for_within(&self, text: &str, limit: Duration) -> String {
-        let deadline = Instant::now() + limit;
+    /// Waits (up to [`PATIENCE`]) until the screen no longer shows `text`.
+    pub fn wait_gone(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?} gone from the screen"), |s| {
+            !s.contains(text)
+        })
+    }
+
+    /// Waits (up to [`PATIENCE`]) until `check` holds for the screen, polling it; fails saying
+    /// `what` it waited for and what the screen showed.
+    pub fn wait_until(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PATIENCE;
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if check(&screen) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for {text:?}; the screen was:\n{screen}"
+                "waited {PATIENCE:?} for {what}; the screen was:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -135,11 +142,6 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let what = if self.socket.is_some() {
-            vec!["kill-server"]
-        } else {
-            vec!["kill-session", "-t", &self.session]
-        };
-        let _ = self.command().args(what).status();
+        let _ = self.tmux().arg("kill-server").status();
     }
 }

@@ -220,11 +220,20 @@ impl Keymap {
     /// What the footer shows in `place`: `(key, label)` for its hint bindings along the chain,
     /// the most specific first, each action once.
     pub fn hints(&self, place: Place) -> Vec<(String, &'static str)> {
+        self.hints_where(place, |_| true)
+    }
+
+    /// [`Keymap::hints`] without the actions `offered` rejects (keys that can do nothing now).
+    pub fn hints_where(
+        &self,
+        place: Place,
+        offered: impl Fn(Action) -> bool,
+    ) -> Vec<(String, &'static str)> {
         let mut seen: Vec<Action> = Vec::new();
         let mut out = Vec::new();
         for p in place.chain() {
             for b in self.of(*p).filter(|b| b.hint) {
-                if seen.contains(&b.action) {
+                if seen.contains(&b.action) || !offered(b.action) {
                     continue;
                 }
                 seen.push(b.action);

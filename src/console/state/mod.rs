@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use ratatui::layout::Rect;
 
 use super::effect::Effect;
-use super::keymap::{Keymap, Place, Screen};
+use super::keymap::{Action, Keymap, Place, Screen};
 use super::msg::Msg;
 use super::settings::Prefill;
 use crate::engine::RunOptions;
@@ -167,6 +167,17 @@ impl AppState {
                 None => Place::Run,
             },
         }
+    }
+
+    /// The footer: the current place's hints, without keys that can do nothing now (pausing
+    /// and stopping lanes when no run is going, such as once a run has finished).
+    pub fn footer_hints(&self) -> Vec<(String, &'static str)> {
+        let run_going = self.run.active;
+        self.keymap
+            .hints_where(self.place(), |action| match action {
+                Action::PauseResume | Action::StopLane => run_going,
+                _ => true,
+            })
     }
 
     /// Says something on the status line.

@@ -96,7 +96,7 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Theme
 
 /// The keys that matter in the current place, as many as fit.
 pub fn footer(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Theme) {
-    let hints = state.keymap.hints(state.place());
+    let hints = state.footer_hints();
     let mut spans = Vec::new();
     let mut used = 0usize;
     let width = usize::from(area.width);

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 
 use crate::engine::events::{Failure, Landed, MessageOutcome, SourceRef};
-use crate::engine::ledger::messages::MessageMeta;
+use crate::engine::ledger::messages::{MessageMeta, fingerprint};
 use crate::engine::ledger::{StoredMessage, StoredState};
 use crate::engine::settle::Candidate;
 use crate::engine::work::{BodyHead, MessageWork, TargetWork, WorkItem, shorten};
@@ -52,6 +52,8 @@ pub struct Item {
     pub edited: bool,
     /// True when the ledger had a row for it when the lane started (it had been touched).
     pub recorded: bool,
+    /// The fingerprint of the message as staged (before any edit), written with its row.
+    pub staged: i64,
 }
 
 impl Item {
@@ -76,12 +78,14 @@ impl Item {
                 from_account: Some(m.from_account.clone()),
                 send_time: Some(m.send_time),
                 random: Some(m.random),
+                fingerprint: Some(self.staged),
             },
             WorkItem::Invalid(i) => MessageMeta {
                 source: i.source.clone(),
                 from_account: None,
                 send_time: i.send_time,
                 random: None,
+                fingerprint: Some(self.staged),
             },
         }
     }
@@ -165,6 +169,7 @@ impl Items {
             .into_iter()
             .map(|work| {
                 let s = work.source();
+                let staged = staged_fingerprint(&work);
                 let Some(stored) = by_key.remove(&(s.file.clone(), s.offset, s.item)) else {
                     let state = match &work {
                         WorkItem::Valid(_) => ItemState::Pending,
@@ -176,9 +181,10 @@ impl Items {
                         attempts: 0,
                         edited: false,
                         recorded: false,
+                        staged,
                     };
                 };
-                restore_item(work, stored)
+                restore_item(work, stored, staged)
             })
             .collect::<Vec<Item>>();
         let batches = work
@@ -382,7 +388,16 @@ impl Items {
     }
 }
 
-fn restore_item(mut work: WorkItem, stored: StoredMessage) -> Item {
+/// The fingerprint of a message as staged: of its planned JSON when valid, of its staged text
+/// when not.
+pub fn staged_fingerprint(work: &WorkItem) -> i64 {
+    match work {
+        WorkItem::Valid(m) => fingerprint(&m.json),
+        WorkItem::Invalid(i) => fingerprint(&i.raw),
+    }
+}
+
+fn restore_item(mut work: WorkItem, stored: StoredMessage, staged: i64) -> Item {
     // An edited message goes on with its edited JSON (which parses: it was checked when made).
     if stored.edited {
         if let Some(body) = &stored.body {
@@ -420,6 +435,7 @@ fn restore_item(mut work: WorkItem, stored: StoredMessage) -> Item {
         attempts: stored.attempts,
         edited: stored.edited,
         recorded: true,
+        staged,
     }
 }
 
@@ -545,6 +561,7 @@ mod tests {
             attempts: 1,
             body: None,
             edited: false,
+            fingerprint: None,
         };
         let mut edited = stored(6, StoredState::Pending);
         edited.edited = true;

@@ -24,6 +24,7 @@
 //! A lane holds a slot (`--lanes`) while it works and gives it back while it waits for a
 //! decision.
 
+mod changes;
 mod decide;
 pub(crate) mod guard;
 pub(crate) mod items;
@@ -68,6 +69,8 @@ pub(crate) enum LaneEnd {
     Shutdown,
     /// The target's messages could not be loaded.
     LoadFailed(String),
+    /// A message that landed, was skipped or may have landed changed in the staged files.
+    StagedChanged(String),
 }
 
 /// Continue (`Ok`) or end the lane.
@@ -257,7 +260,9 @@ pub(crate) fn end_state(end: &LaneEnd) -> (LaneState, Option<String>) {
     match end {
         LaneEnd::Done => (LaneState::Done, None),
         LaneEnd::Paused(f) | LaneEnd::Blocked(f) => (LaneState::Paused, Some(f.line())),
-        LaneEnd::Stopped(r) | LaneEnd::LoadFailed(r) => (LaneState::Stopped, Some(r.clone())),
+        LaneEnd::Stopped(r) | LaneEnd::LoadFailed(r) | LaneEnd::StagedChanged(r) => {
+            (LaneState::Stopped, Some(r.clone()))
+        }
         LaneEnd::GroupRefused(f) | LaneEnd::StopRun(f) => (LaneState::Stopped, Some(f.line())),
         LaneEnd::Ledger(e) => (LaneState::Stopped, Some(e.to_string())),
         LaneEnd::Shutdown => (

@@ -2,12 +2,14 @@
 //! `LOADS_AT_ONCE` lanes read at once), its messages' states from the ledger, and its invalid
 //! messages recorded.
 
+use super::changes;
 use super::items::{ItemState, Items};
 use super::{Lane, LaneEnd};
+use crate::engine::events::{Event, SourceRef};
 use crate::engine::ledger::messages::{self, Mark};
-use crate::engine::ledger::requests;
+use crate::engine::ledger::{LedgerError, StoredMessage, requests};
 use crate::engine::service::ImportService;
-use crate::engine::work::WorkItem;
+use crate::engine::work::{TargetWork, WorkItem};
 
 impl<S: ImportService> Lane<S> {
     /// Replaces the part at work with the next one; false when there is none.
@@ -49,6 +51,7 @@ impl<S: ImportService> Lane<S> {
             .ledger
             .call(move |c| messages::load_these(c, id, &sources))
             .await?;
+        let stored = self.check_changes(&part, stored).await?;
         self.items = Items::restore(part, stored);
         // Edited messages go where their edited SendTime puts them: those carried from an
         // earlier part into this one, this part's own out to a later one.
@@ -64,6 +67,46 @@ impl<S: ImportService> Lane<S> {
         }
         self.record_invalid().await?;
         Ok(true)
+    }
+
+    /// Checks the part's recorded messages against what is staged at their places now (the
+    /// staged files may have changed since they were recorded): unsent ones that changed are
+    /// forgotten (planned again, the operator told), a changed settled one ends the lane.
+    async fn check_changes(
+        &self,
+        part: &TargetWork,
+        stored: Vec<StoredMessage>,
+    ) -> Result<Vec<StoredMessage>, LaneEnd> {
+        let checked = changes::check(part, stored);
+        if let Some((source, state)) = &checked.refuse {
+            // The lane's end says why (its stop reason).
+            return Err(LaneEnd::StagedChanged(changes::refusal(source, *state)));
+        }
+        if !checked.replan.is_empty() {
+            let id = self.target_id;
+            let sources: Vec<SourceRef> = checked.replan.iter().map(|(s, _)| s.clone()).collect();
+            self.ctx
+                .ledger
+                .call(move |c| {
+                    let tx = c
+                        .unchecked_transaction()
+                        .map_err(LedgerError::sql("a changed message"))?;
+                    for s in &sources {
+                        messages::forget(&tx, id, s)?;
+                    }
+                    tx.commit().map_err(LedgerError::sql("a changed message"))
+                })
+                .await?;
+            for (source, state) in &checked.replan {
+                self.ctx
+                    .emit(Event::Warning {
+                        target: Some(self.target.clone()),
+                        message: changes::replanned(source, *state),
+                    })
+                    .await;
+            }
+        }
+        Ok(checked.keep)
     }
 
     /// Records the part's invalid messages that have no row yet.

@@ -14,7 +14,7 @@ use crate::engine::ledger::now_ms;
 use crate::engine::ledger::requests::state;
 use crate::engine::outcome::{EngineReason, classify_read};
 use crate::engine::service::ImportService;
-use crate::engine::settle::{MAX_PAGES, Pager, Resolution, START_CHECK_PAGES, reconcile};
+use crate::engine::settle::{MAX_PAGES, Pager, Resolution, reconcile};
 
 impl<S: ImportService> Lane<S> {
     /// Before the first send: waits until requests an earlier process left in flight are
@@ -41,29 +41,48 @@ impl<S: ImportService> Lane<S> {
                 return Ok(());
             };
             let down_to = self.send_time(first);
+            // Nothing newer than the part's newest open message is in question: a long history
+            // read back keeps only what could match.
+            let up_to = open
+                .iter()
+                .map(|&i| self.send_time(i))
+                .max()
+                .unwrap_or(down_to);
             let batch = self.items.batch_of(first);
             self.set_state(LaneState::Settling, None).await?;
-            let Some((found, complete)) = self
-                .read_back(down_to, START_CHECK_PAGES, batch, first)
+            // As far back as the unsent messages reach (a lost ledger may leave a long history
+            // of this run's own messages newer than the first one the ledger knows unsent).
+            let Some(read) = self
+                .read_back_keeping(down_to, up_to, MAX_PAGES, batch, first)
                 .await?
             else {
                 continue;
             };
-            if !complete {
-                self.warn(format!(
-                    "the group holds more than {} messages newer than the first message left to send ({}); only those were compared with the ledger",
-                    found.len(),
-                    self.items.source(first).file
-                ))
-                .await;
-            }
-            let newest = found.iter().map(|m| m.msg_time_stamp).max();
+            let (found, complete, newest, oldest) = read;
             self.group_newest = self.group_newest.max(newest);
             self.group_behind = complete && newest.is_none_or(|n| n < down_to);
-            let in_window: Vec<usize> = open
+            // What the read reached can be judged; older messages it could not reach stay
+            // unknown (settled later, or decided by the operator), never failed.
+            let reached = |t: i64| complete || oldest.is_some_and(|o| t >= o);
+            let (in_window, beyond): (Vec<usize>, Vec<usize>) = open
                 .into_iter()
                 .filter(|&i| newest.is_some_and(|n| self.send_time(i) <= n))
-                .collect();
+                .partition(|&i| reached(self.send_time(i)));
+            if !beyond.is_empty() {
+                self.warn(format!(
+                    "the group holds more messages newer than {} than could be read back ({} pages); the {} message(s) older than what was read are left unknown and settled before anything is sent",
+                    self.items.source(first),
+                    MAX_PAGES,
+                    beyond.len()
+                ))
+                .await;
+                let mut marks = Vec::new();
+                for &i in &beyond {
+                    self.items.list[i].state = ItemState::Unknown;
+                    marks.push((self.items.list[i].meta(), Mark::Unknown));
+                }
+                self.record(Vec::new(), state::SETTLED, None, marks).await?;
+            }
             let cands = self.items.candidates(in_window);
             let resolutions = self.behind_known_landings(reconcile(&cands, &found));
             self.apply_resolutions(resolutions, EngineReason::Overtaken, batch)
@@ -144,7 +163,39 @@ impl<S: ImportService> Lane<S> {
         batch: u32,
         at: usize,
     ) -> Result<Option<(Vec<RspMsg>, bool)>, LaneEnd> {
-        let mut pager = Pager::new(self.target.group(), self.target.topic(), down_to, max_pages);
+        let pager = Pager::new(self.target.group(), self.target.topic(), down_to, max_pages);
+        Ok(self.page_back(pager, batch, at).await?.map(|p| {
+            let complete = p.is_complete();
+            (p.into_found(), complete)
+        }))
+    }
+
+    /// [`Lane::read_back`] keeping only the messages no newer than `up_to`; also gives the
+    /// newest and oldest times read.
+    #[allow(clippy::type_complexity)]
+    async fn read_back_keeping(
+        &mut self,
+        down_to: i64,
+        up_to: i64,
+        max_pages: u32,
+        batch: u32,
+        at: usize,
+    ) -> Result<Option<(Vec<RspMsg>, bool, Option<i64>, Option<i64>)>, LaneEnd> {
+        let pager = Pager::new(self.target.group(), self.target.topic(), down_to, max_pages)
+            .keeping_until(up_to);
+        Ok(self.page_back(pager, batch, at).await?.map(|p| {
+            let (complete, newest, oldest) = (p.is_complete(), p.newest(), p.oldest());
+            (p.into_found(), complete, newest, oldest)
+        }))
+    }
+
+    /// Pages `pager` to its end, through the limiter and the lane's retry handling.
+    async fn page_back(
+        &mut self,
+        mut pager: Pager,
+        batch: u32,
+        at: usize,
+    ) -> Result<Option<Pager>, LaneEnd> {
         let mut tries = Tries::default();
         let mut attempt = 1;
         while let Some(req) = pager.request() {
@@ -169,8 +220,7 @@ impl<S: ImportService> Lane<S> {
                 }
             }
         }
-        let complete = pager.is_complete();
-        Ok(Some((pager.into_found(), complete)))
+        Ok(Some(pager))
     }
 
     /// Applies what a read-back found; every message still unknown is not in the group and

@@ -12,7 +12,9 @@ use crate::engine::backoff::random_delay;
 use crate::engine::events::{Event, Failure, Newest};
 use crate::engine::ledger::messages::Mark;
 use crate::engine::ledger::requests::{self, state};
-use crate::engine::outcome::{EngineReason, MessageVerdict, RetryKind, Verdict, classify_import};
+use crate::engine::outcome::{
+    EngineReason, MessageVerdict, RetryKind, Verdict, classify_import, community_flag,
+};
 use crate::engine::service::ImportService;
 
 /// Tries used so far, per budget.
@@ -93,7 +95,9 @@ impl<S: ImportService> Lane<S> {
             }
             self.ctx.count_request();
             self.announce_rate().await;
-            match classify_import(&answer, group.len()) {
+            let carried_flag = self.items.head().has("RecentContactFlag");
+            let verdict = classify_import(&answer, group.len());
+            match community_flag(verdict, carried_flag, self.target.group()) {
                 Verdict::Answered(verdicts) => {
                     self.renewed = false;
                     self.unknown_streak = 0;

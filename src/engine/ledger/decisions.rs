@@ -121,6 +121,7 @@ mod tests {
             from_account: None,
             send_time: None,
             random: None,
+            fingerprint: None,
         };
         let (rows, states) = ledger
             .call(move |c| {

@@ -4,7 +4,9 @@
 //! A row keeps the message's current state, its `MsgSeq`/`MsgTime` once done, the failure that
 //! stopped it (code, meaning, remedy, detail), how many times it was sent, and its current JSON
 //! while it is failed, invalid or edited (what `report --failed-out` writes and what a resumed
-//! lane sends after an edit).
+//! lane sends after an edit), and its fingerprint: a 64-bit hash of the message as staged when
+//! the row was written, so that a resume after the staged files changed can tell whether the
+//! message at that place is still the one the row is about.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -81,6 +83,9 @@ pub struct StoredMessage {
     pub body: Option<String>,
     /// True once the operator replaced it with an edited version.
     pub edited: bool,
+    /// The fingerprint of the message as staged when the row was written (`None` in rows of an
+    /// older ledger).
+    pub fingerprint: Option<i64>,
 }
 
 /// The identity and sendable fields of a message, for its row.
@@ -94,6 +99,18 @@ pub struct MessageMeta {
     pub send_time: Option<i64>,
     /// `Random`, when known.
     pub random: Option<u32>,
+    /// The message's [`fingerprint`] as staged, when known.
+    pub fingerprint: Option<i64>,
+}
+
+/// The fingerprint of a message's staged text (the planned JSON of a valid message, the staged
+/// text of an invalid one): the first 64 bits of its SHA-256.
+pub fn fingerprint(text: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(text.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
 }
 
 /// A change to a message's row.
@@ -156,8 +173,8 @@ pub fn ensure_row(
     let s = &meta.source;
     conn.prepare_cached(
         "INSERT OR IGNORE INTO messages
-         (target_id, file, line, offset, item, from_account, send_time, random, state, detail, body, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         (target_id, file, line, offset, item, from_account, send_time, random, state, detail, body, updated_at, fingerprint)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -172,7 +189,8 @@ pub fn ensure_row(
             initial.word(),
             detail,
             body,
-            now_ms()
+            now_ms(),
+            meta.fingerprint
         ])
     })
     .map_err(LedgerError::sql(what))?;
@@ -275,7 +293,7 @@ pub fn mark(
 }
 
 const STORED_COLUMNS: &str = "file, line, offset, item, state, msg_seq, msg_time, code, meaning, \
-     remedy, detail, attempts, body, edited";
+     remedy, detail, attempts, body, edited, fingerprint";
 
 fn stored_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredMessage, String)> {
     let state: String = r.get(4)?;
@@ -304,6 +322,7 @@ fn stored_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredMessage, St
             attempts: r.get(11)?,
             body: r.get(12)?,
             edited: r.get::<_, i64>(13)? != 0,
+            fingerprint: r.get(14)?,
         },
         state,
     ))
@@ -358,6 +377,31 @@ pub fn load_these(
         }
     }
     Ok(out)
+}
+
+/// Forgets a message's row (the staged message at its place changed or went before it was
+/// sent: it is planned again as staged now, like a message never touched). Decisions about it
+/// stay on record, no longer tied to a row.
+pub fn forget(conn: &Connection, target_id: i64, source: &SourceRef) -> Result<(), LedgerError> {
+    let what = "a changed message";
+    let key = params![
+        target_id,
+        source.file.as_ref(),
+        source.offset as i64,
+        source.item
+    ];
+    conn.prepare_cached(
+        "UPDATE decisions SET message_id = NULL WHERE message_id IN
+         (SELECT id FROM messages WHERE target_id = ?1 AND file = ?2 AND offset = ?3 AND item = ?4)",
+    )
+    .and_then(|mut st| st.execute(key))
+    .map_err(LedgerError::sql(what))?;
+    conn.prepare_cached(
+        "DELETE FROM messages WHERE target_id = ?1 AND file = ?2 AND offset = ?3 AND item = ?4",
+    )
+    .and_then(|mut st| st.execute(key))
+    .map_err(LedgerError::sql(what))?;
+    Ok(())
 }
 
 /// The newest message of a target recorded done (by stored time, then sequence number).

@@ -14,7 +14,9 @@
 //!
 //! Files: `schema` (tables, pragmas, durability choice), `runs` (runs and file fingerprints),
 //! `targets`, `requests` (the in-flight / answered / unknown life of a request), `messages`
-//! (per-message states and what resume restores), `decisions`, `read` (the queries of reports).
+//! (per-message states and what resume restores), `decisions`, `read` (the queries of reports),
+//! `restage` (tying rows to their messages' places after the staged files changed), `lock` (one
+//! writer per ledger: an `flock` on `<ledger>.lock`).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -23,10 +25,12 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 pub mod decisions;
+pub mod lock;
 pub mod messages;
 pub mod phases;
 pub mod read;
 pub mod requests;
+pub mod restage;
 pub mod runs;
 pub mod schema;
 pub mod targets;

@@ -168,20 +168,27 @@ pub fn create_run(
     )
     .map_err(LedgerError::sql(what))?;
     let id = tx.last_insert_rowid();
-    {
-        let mut insert = tx
-            .prepare(
-                "INSERT INTO files (run_id, path, size, mtime, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .map_err(LedgerError::sql(what))?;
-        for f in files {
-            insert
-                .execute(params![id, f.path, f.size as i64, f.mtime, f.hash])
-                .map_err(LedgerError::sql(what))?;
-        }
-    }
+    insert_files(&tx, id, files)?;
     tx.commit().map_err(LedgerError::sql(what))?;
     run_by_id(conn, id)?.ok_or_else(|| LedgerError::Corrupt(format!("run {id} vanished")))
+}
+
+/// Records `files` as the run's file fingerprints.
+pub fn insert_files(
+    conn: &Connection,
+    run_id: i64,
+    files: &[FileRecord],
+) -> Result<(), LedgerError> {
+    let what = "the run's files";
+    let mut insert = conn
+        .prepare("INSERT INTO files (run_id, path, size, mtime, hash) VALUES (?1, ?2, ?3, ?4, ?5)")
+        .map_err(LedgerError::sql(what))?;
+    for f in files {
+        insert
+            .execute(params![run_id, f.path, f.size as i64, f.mtime, f.hash])
+            .map_err(LedgerError::sql(what))?;
+    }
+    Ok(())
 }
 
 /// Marks a run as being worked on again (resumed now).

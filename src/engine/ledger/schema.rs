@@ -14,9 +14,10 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::LedgerError;
 
-/// The schema version this code writes (`PRAGMA user_version`). 2 added the migration's tables
-/// (`phase_calls`, `phase_items`); a version-1 ledger gains them when opened for writing.
-pub const SCHEMA_VERSION: i64 = 2;
+/// The schema version this code writes (`PRAGMA user_version`). 2 added each message's
+/// fingerprint; 3 added the migration's tables (`phase_calls`, `phase_items`), which an older
+/// ledger gains when opened for writing.
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -84,6 +85,7 @@ CREATE TABLE IF NOT EXISTS messages (
     body         TEXT,               -- the message's current JSON while failed, invalid or edited
     edited       INTEGER NOT NULL DEFAULT 0,
     updated_at   INTEGER NOT NULL,
+    fingerprint  INTEGER,            -- 64-bit hash of the message as staged when its row was written
     UNIQUE (target_id, file, offset, item)
 );
 CREATE INDEX IF NOT EXISTS messages_by_state ON messages (target_id, state);
@@ -99,7 +101,7 @@ CREATE TABLE IF NOT EXISTS decisions (
 );
 ";
 
-/// The migration's phases around the messages (schema 2): every call of the accounts, groups,
+/// Step 3, the migration's phases around the messages: every call of the accounts, groups,
 /// members and unread steps with its exact bytes, recorded before it is sent, and every item
 /// (account, group, member) with where it stands.
 const PHASES_SCHEMA: &str = "
@@ -160,7 +162,7 @@ pub fn open_for_writing(path: &Path) -> Result<Connection, LedgerError> {
         });
     }
     conn.execute_batch(SCHEMA)
-        .and_then(|()| conn.execute_batch(PHASES_SCHEMA))
+        .and_then(|()| upgrade(&conn, version))
         .and_then(|()| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
         .map_err(|e| LedgerError::open(path, e))?;
     Ok(conn)
@@ -184,10 +186,86 @@ pub fn open_for_reading(path: &Path) -> Result<Connection, LedgerError> {
     Ok(conn)
 }
 
+/// Brings a ledger written by an older timport (or a new, empty one: version 0) up to this
+/// schema, one step per version. `SCHEMA` holds the tables as of step 2; each later step is its
+/// own function so that steps stay independent.
+fn upgrade(conn: &Connection, version: i64) -> rusqlite::Result<()> {
+    if (1..2).contains(&version) {
+        // Rows written before have no fingerprint: they are taken as unchanged.
+        conn.execute_batch("ALTER TABLE messages ADD COLUMN fingerprint INTEGER")?;
+    }
+    if version < 3 {
+        add_phase_tables(conn)?;
+    }
+    Ok(())
+}
+
+/// Step 3 (issue 11): the tables of the migration's phases (`phase_calls`, `phase_items`).
+fn add_phase_tables(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(PHASES_SCHEMA)
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(conn: &Connection, table: &str) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// A ledger as an older timport left it: the base tables, minus what later steps add.
+    fn old_ledger(path: &Path, version: i64) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        if version < 2 {
+            conn.execute_batch(
+                "DROP TABLE messages;
+                 CREATE TABLE messages (id INTEGER PRIMARY KEY, target_id INTEGER, state TEXT);",
+            )
+            .unwrap();
+        }
+        conn.pragma_update(None, "user_version", version).unwrap();
+    }
+
+    #[test]
+    fn each_older_schema_is_brought_up_step_by_step() {
+        for version in [1, 2] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("ledger.sqlite3");
+            old_ledger(&path, version);
+            let before = Connection::open(&path).unwrap();
+            assert!(columns(&before, "phase_calls").is_empty(), "v{version}");
+            drop(before);
+
+            let conn = open_for_writing(&path).unwrap();
+            let got: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(got, SCHEMA_VERSION);
+            assert!(columns(&conn, "messages").contains(&"fingerprint".to_owned()));
+            for (table, column) in [("phase_calls", "body"), ("phase_items", "call_id")] {
+                assert!(
+                    columns(&conn, table).contains(&column.to_owned()),
+                    "v{version}: {table}.{column}"
+                );
+            }
+            drop(conn);
+            // Opening again changes nothing and does not fail.
+            open_for_writing(&path).unwrap();
+        }
+    }
 }

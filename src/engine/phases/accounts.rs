@@ -83,9 +83,7 @@ async fn check<S: ImportService>(
     ids: Vec<String>,
 ) -> Result<HashSet<String>, Stop> {
     let svc = caller.svc;
-    let answer = caller
-        .read(Command::AccountCheck, || svc.check_accounts(ids.clone()))
-        .await?;
+    let answer = caller.read(|| svc.check_accounts(ids.clone())).await?;
     match answer {
         Ok(results) => Ok(results
             .into_iter()

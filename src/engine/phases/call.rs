@@ -1,9 +1,10 @@
 //! One call of a phase, the way a lane sends a request: recorded in flight with its exact bytes
-//! (and its items) before it is sent, paced (the run's app-wide limiter, and the command's own
-//! limit: `pace`), and its answer classified with the catalogue's classes. Transient trouble and
-//! frequency refusals are retried with backoff, an auth refusal renews the UserSig once, region
-//! and configuration refusals stop the run; a refusal of the request as written fails its
-//! items; no usable answer leaves them `unknown` for the phase to settle by reading back.
+//! (and its items) before it is sent, paced (the run's app-wide limiter; the client's
+//! `api::pacer` keeps the command's own limit), and its answer classified with the catalogue's
+//! classes. Transient trouble and frequency refusals are retried with backoff, an auth refusal
+//! renews the UserSig once, region and configuration refusals stop the run; a refusal of the
+//! request as written fails its items; no usable answer leaves them `unknown` for the phase to
+//! settle by reading back.
 //! Reads are retried the same way (a read changes nothing, so an unknown outcome is retried).
 
 use std::time::Duration;
@@ -12,7 +13,6 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use super::pace::Pace;
 use super::service::PhaseService;
 use crate::api::catalogue::ErrorClass;
 use crate::api::error::ApiError;
@@ -102,13 +102,12 @@ pub(super) struct Caller<'a, S> {
     pub ctx: &'a RunContext<S>,
     pub svc: &'a dyn PhaseService,
     pub run_id: i64,
-    pub pace: &'a Pace,
 }
 
 impl<'a, S: ImportService> Caller<'a, S> {
-    /// Waits while the run is paused, then for the command's slot; `Shutdown` when the run
-    /// stops meanwhile.
-    async fn slot(&self, command: Command) -> Result<(), Stop> {
+    /// Waits while the run is paused, then for the run's slot (the client keeps each command's
+    /// own pace); `Shutdown` when the run stops meanwhile.
+    async fn slot(&self) -> Result<(), Stop> {
         let mut paused = self.ctx.paused.clone();
         tokio::select! {
             biased;
@@ -118,10 +117,7 @@ impl<'a, S: ImportService> Caller<'a, S> {
         let change = tokio::select! {
             biased;
             () = self.ctx.shutdown.cancelled() => return Err(Stop::Shutdown),
-            change = async {
-                self.pace.wait(command).await;
-                self.ctx.limiter.acquire().await
-            } => change,
+            change = self.ctx.limiter.acquire() => change,
         };
         self.ctx.rate_changed(change).await;
         Ok(())
@@ -167,7 +163,7 @@ impl<'a, S: ImportService> Caller<'a, S> {
                 .ledger
                 .call(move |c| phases::begin_call(c, run_id, step, &g, command.name(), &b, &list))
                 .await?;
-            if let Err(stop) = self.slot(command).await {
+            if let Err(stop) = self.slot().await {
                 // Never sent: its items are pending again.
                 self.finish(call, call_state::NOT_APPLIED, None, pending(items))
                     .await?;
@@ -231,7 +227,7 @@ impl<'a, S: ImportService> Caller<'a, S> {
 
     /// A read, retried while it fails for passing reasons; `Ok(Err(_))` when the service refuses
     /// it for what it asks (for example a group that does not exist).
-    pub async fn read<T, F>(&self, command: Command, mut ask: F) -> Result<Result<T, Failure>, Stop>
+    pub async fn read<T, F>(&self, mut ask: F) -> Result<Result<T, Failure>, Stop>
     where
         F: FnMut() -> BoxFuture<'a, Result<T, ApiError>>,
         T: Send,
@@ -239,7 +235,7 @@ impl<'a, S: ImportService> Caller<'a, S> {
         let mut retry = 0;
         let mut renewed = false;
         loop {
-            self.slot(command).await?;
+            self.slot().await?;
             let e = match ask().await {
                 Ok(value) => return Ok(Ok(value)),
                 Err(e) => e,

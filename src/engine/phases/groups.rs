@@ -115,10 +115,7 @@ async fn read_infos<S: ImportService>(
     ids: Vec<String>,
 ) -> Result<Vec<GroupInfo>, Stop> {
     let svc = caller.svc;
-    match caller
-        .read(Command::GetGroupInfo, || svc.group_info(ids.clone()))
-        .await?
-    {
+    match caller.read(|| svc.group_info(ids.clone())).await? {
         Ok(infos) => Ok(infos),
         Err(f) => Err(Stop::GaveUp(f)),
     }

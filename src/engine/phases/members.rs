@@ -153,10 +153,7 @@ async fn read_members<S: ImportService>(
     let mut present = HashSet::new();
     let mut req = GetGroupMemberInfoRequest::first_page(group, MEMBER_PAGE);
     loop {
-        let page = match caller
-            .read(Command::GetGroupMemberInfo, || svc.member_page(req.clone()))
-            .await?
-        {
+        let page = match caller.read(|| svc.member_page(req.clone())).await? {
             Ok(page) => page,
             Err(f) => return Ok(Err(f)),
         };

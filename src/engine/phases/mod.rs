@@ -4,8 +4,8 @@
 //! message, since every imported message resets unread counts to 0).
 //!
 //! Every call goes the way a lane's request goes (`call`): recorded in the ledger with its exact
-//! bytes (`ledger::phases`) before it is sent, paced by the run's limiter and the command's own
-//! limit (`pace`), classified with the catalogue; an unknown outcome, or an item an earlier
+//! bytes (`ledger::phases`) before it is sent, paced by the run's limiter (and, in the client, by
+//! the command's own limit: `api::pacer`), classified with the catalogue; an unknown outcome, or an item an earlier
 //! invocation left in flight, is settled by reading the service back (`account_check`,
 //! `get_group_info`, `get_group_member_info`) before anything is sent again. A finished
 //! migration run again sends nothing.
@@ -22,7 +22,6 @@ mod accounts;
 pub(crate) mod call;
 mod groups;
 mod members;
-mod pace;
 pub mod service;
 pub mod work;
 
@@ -34,7 +33,6 @@ use futures::future::BoxFuture;
 
 pub(crate) use call::Stop;
 pub(crate) use groups::GroupState;
-pub(crate) use pace::Pace;
 pub use service::PhaseService;
 pub use work::{GroupWork, MigrationWork, PhaseSet};
 
@@ -148,14 +146,12 @@ async fn phase_steps<S: ImportService>(
 pub(crate) async fn before_lanes<S: ImportService>(
     ctx: &RunContext<S>,
     migration: &Migration,
-    pace: &Pace,
     run_id: i64,
 ) -> Result<HashMap<String, GroupState>, Stop> {
     let caller = Caller {
         ctx,
         svc: migration.service.as_ref(),
         run_id,
-        pace,
     };
     let work = &migration.work;
     if work.phases.contains(Phase::Accounts) {
@@ -210,7 +206,6 @@ pub(crate) async fn before_lanes<S: ImportService>(
 pub(crate) async fn after_lanes<S: ImportService>(
     ctx: &RunContext<S>,
     migration: &Migration,
-    pace: &Pace,
     run_id: i64,
     states: &HashMap<String, GroupState>,
     messages_settled: &HashMap<String, bool>,
@@ -223,7 +218,6 @@ pub(crate) async fn after_lanes<S: ImportService>(
         ctx,
         svc: migration.service.as_ref(),
         run_id,
-        pace,
     };
     ctx.emit(Event::PhaseStarted {
         phase: Phase::Members,

@@ -36,7 +36,7 @@ pub(super) async fn route_controls(
     mut controls: mpsc::Receiver<Control>,
     routes: Routes,
     pause: watch::Sender<bool>,
-    shutdown: CancellationToken,
+    (shutdown, abort): (CancellationToken, CancellationToken),
     cause: Cause,
     ledger: Ledger,
     events: mpsc::Sender<Event>,
@@ -52,6 +52,11 @@ pub(super) async fn route_controls(
             Control::Shutdown => {
                 set_cause(&cause, StopCause::Interrupted);
                 shutdown.cancel();
+            }
+            Control::Abort => {
+                set_cause(&cause, StopCause::Interrupted);
+                shutdown.cancel();
+                abort.cancel();
             }
             Control::StopLane(target) => {
                 let route = lock(&routes)

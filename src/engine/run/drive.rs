@@ -74,7 +74,7 @@ pub(super) async fn drive_lanes<S: ImportService>(
                 }
             }
             () = ctx.shutdown.cancelled(), if deadline.is_none() => {}
-            () = sleep_until_opt(deadline), if deadline.is_some() => {
+            () = wait_abort(ctx, deadline), if deadline.is_some() => {
                 // Answers still not in after the grace period: their requests stay in flight in
                 // the ledger and are settled by reading back on resume.
                 lanes.abort_all();
@@ -84,6 +84,14 @@ pub(super) async fn drive_lanes<S: ImportService>(
         }
     }
     ends
+}
+
+/// The end of the grace period, or an abort (which ends it at once).
+async fn wait_abort<S>(ctx: &RunContext<S>, deadline: Option<tokio::time::Instant>) {
+    tokio::select! {
+        () = sleep_until_opt(deadline) => {}
+        () = ctx.abort.cancelled() => {}
+    }
 }
 
 async fn sleep_until_opt(at: Option<tokio::time::Instant>) {

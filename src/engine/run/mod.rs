@@ -18,7 +18,7 @@ use super::ledger::runs::{self, RunStatus};
 use super::ledger::{Ledger, LedgerError, read, targets};
 use super::limiter::Limiter;
 use super::options::RunOptions;
-use super::phases::{self, GroupState, Migration, Pace, Stop};
+use super::phases::{self, GroupState, Migration, Stop};
 use super::service::ImportService;
 use super::work::{TargetInfo, WorkSource};
 
@@ -142,9 +142,33 @@ pub async fn run_phased<S: ImportService>(
             })
             .await;
     }
+    // Resumed after the staged files changed: say what changed (each message planned again is
+    // named by its lane as it reads it).
+    for change in &opened.changes {
+        let _ = events
+            .send(Event::Warning {
+                target: None,
+                message: format!(
+                    "{change} since run {run_id} was last worked on: messages already imported or decided are checked as their lanes reach them; the others go as staged now"
+                ),
+            })
+            .await;
+    }
+    if opened.forgotten > 0 {
+        let _ = events
+            .send(Event::Warning {
+                target: None,
+                message: format!(
+                    "{} unsent message(s) are no longer in the staged files: forgotten",
+                    opened.forgotten
+                ),
+            })
+            .await;
+    }
 
     let (pause_tx, pause_rx) = watch::channel(false);
     let shutdown = CancellationToken::new();
+    let abort = CancellationToken::new();
     let cause: Cause = Arc::new(Mutex::new(None));
     let ctx = Arc::new(RunContext {
         service,
@@ -157,15 +181,15 @@ pub async fn run_phased<S: ImportService>(
         opts,
         paused: pause_rx,
         shutdown: shutdown.clone(),
+        abort: abort.clone(),
         requests: Default::default(),
     });
 
-    let pace = Pace::new(ctx.opts.rate);
     let mut group_states = HashMap::new();
     let mut phase_blocked = false;
     if let Some(m) = &migration {
         phases::register(&ctx, run_id, &m.work).await?;
-        match phases::before_lanes(&ctx, m, &pace, run_id).await {
+        match phases::before_lanes(&ctx, m, run_id).await {
             Ok(states) => group_states = states,
             Err(stop) => phase_blocked |= phase_stop(&ctx, &cause, stop),
         }
@@ -224,7 +248,7 @@ pub async fn run_phased<S: ImportService>(
         controls,
         Arc::clone(&routes),
         pause_tx,
-        shutdown.clone(),
+        (shutdown.clone(), abort),
         Arc::clone(&cause),
         ledger.clone(),
         events.clone(),
@@ -242,7 +266,7 @@ pub async fn run_phased<S: ImportService>(
 
     if let Some(m) = migration.as_ref().filter(|_| !ctx.shutdown.is_cancelled()) {
         let settled = phases::messages_settled(&ctx, run_id, &m.work).await?;
-        match phases::after_lanes(&ctx, m, &pace, run_id, &group_states, &settled).await {
+        match phases::after_lanes(&ctx, m, run_id, &group_states, &settled).await {
             Ok(blocked) => phase_blocked |= blocked,
             Err(stop) => phase_blocked |= phase_stop(&ctx, &cause, stop),
         }

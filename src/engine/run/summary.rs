@@ -39,6 +39,7 @@ pub(super) async fn summarize<S: ImportService>(
         .ok();
     let mut totals = Counts::default();
     let mut blocked = false;
+    let mut changed = false;
     let targets: Vec<TargetSummary> = recorded
         .iter()
         .enumerate()
@@ -52,6 +53,7 @@ pub(super) async fn summarize<S: ImportService>(
             let (state, reason) = match &ends[i] {
                 Some((end, _)) => {
                     blocked |= matches!(end, LaneEnd::Blocked(_));
+                    changed |= matches!(end, LaneEnd::StagedChanged(_));
                     end_state(end)
                 }
                 None => (LaneState::Waiting, Some("not started".into())),
@@ -76,7 +78,7 @@ pub(super) async fn summarize<S: ImportService>(
     let steps_open = steps
         .iter()
         .any(|s| s.counts.failed > 0 || s.counts.pending() > 0);
-    let status = match end_status(cause.as_ref(), blocked || phase_blocked, &totals) {
+    let status = match end_status(cause.as_ref(), blocked || phase_blocked, changed, &totals) {
         RunStatus::Done if steps_open => RunStatus::Incomplete,
         status => status,
     };
@@ -98,13 +100,19 @@ pub(super) async fn summarize<S: ImportService>(
 /// the run or a lane (or a phase's calls kept failing); interrupted when the operator stopped it;
 /// done when every message is done (and, for a migration, every account, group, member and
 /// unread count settled without failure: the caller checks the steps); incomplete otherwise
-/// (failed, skipped, invalid or not yet sent).
-fn end_status(cause: Option<&StopCause>, blocked: bool, totals: &Counts) -> RunStatus {
+/// (failed, skipped, invalid or not yet sent, or a lane refused to go on because a message
+/// changed in the staged files after it landed).
+fn end_status(
+    cause: Option<&StopCause>,
+    blocked: bool,
+    changed: bool,
+    totals: &Counts,
+) -> RunStatus {
     match cause {
         Some(StopCause::Service(_) | StopCause::Ledger(_)) => RunStatus::Stopped,
         _ if blocked => RunStatus::Stopped,
         Some(StopCause::Interrupted) => RunStatus::Interrupted,
-        None if totals.done == totals.total => RunStatus::Done,
+        None if totals.done == totals.total && !changed => RunStatus::Done,
         None => RunStatus::Incomplete,
     }
 }
@@ -134,21 +142,29 @@ mod tests {
             detail: String::new(),
         };
         let code = |cause: Option<&StopCause>, blocked, totals| {
-            end_status(cause, blocked, totals).exit().code()
+            end_status(cause, blocked, false, totals).exit().code()
         };
-        assert_eq!(end_status(None, false, &all), RunStatus::Done);
+        assert_eq!(end_status(None, false, false, &all), RunStatus::Done);
         assert_eq!(code(None, false, &all), 0);
-        assert_eq!(end_status(None, false, &skipped), RunStatus::Incomplete);
+        assert_eq!(
+            end_status(None, false, false, &skipped),
+            RunStatus::Incomplete
+        );
         assert_eq!(code(None, false, &skipped), 1);
         assert_eq!(code(None, true, &all), 3, "a lane blocked on the network");
         assert_eq!(code(Some(&StopCause::Service(f)), false, &all), 3);
         assert_eq!(code(Some(&StopCause::Ledger("x".into())), false, &all), 3);
         assert_eq!(
-            end_status(Some(&StopCause::Interrupted), false, &skipped),
+            end_status(Some(&StopCause::Interrupted), false, false, &skipped),
             RunStatus::Interrupted
         );
         assert_eq!(code(Some(&StopCause::Interrupted), false, &skipped), 130);
         assert_eq!(code(None, false, &Counts::default()), 0, "nothing to do");
+        assert_eq!(
+            end_status(None, false, true, &all),
+            RunStatus::Incomplete,
+            "a lane refused a changed landed message"
+        );
         assert_eq!(RunStatus::Running.exit(), crate::exit::Exit::Stopped);
     }
 }

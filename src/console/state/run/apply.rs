@@ -209,6 +209,18 @@ impl RunState {
                         }
                     }
                 }
+                // Nothing runs or waits for a decision once the run is over: a lane the summary
+                // left unfinished (or did not name) is stopped where it stands, and says why.
+                for lane in &mut self.lanes {
+                    if !matches!(lane.state, LaneState::Done | LaneState::Stopped) {
+                        lane.state = LaneState::Stopped;
+                        lane.pause = None;
+                        lane.note.get_or_insert_with(|| {
+                            "the run ended before this lane finished".into()
+                        });
+                    }
+                }
+                self.requests = summary.requests;
                 self.active = false;
                 self.paused = false;
                 if !summary.steps.is_empty() {

@@ -44,13 +44,23 @@ fn gauge(lane: &Lane) -> String {
 pub(super) fn draw_lanes(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
     let run = &state.run;
     let key = |action| state.keymap.name(Place::Run, action);
+    // What the keys can do with the lanes now: nothing pauses or stops once the run is over.
+    let keys = if run.active {
+        format!(
+            " · {} pauses all, {} stops one, {} inspects a paused one ",
+            key(Action::PauseResume),
+            key(Action::StopLane),
+            key(Action::Select)
+        )
+    } else if run.finished.is_some() {
+        format!(" · over; {} reopens a run ", key(Action::Reopen))
+    } else {
+        " ".to_owned()
+    };
     let title = format!(
-        " Lanes {}{} · {} pauses all, {} stops one, {} inspects a paused one ",
+        " Lanes {}{}{keys}",
         run.lanes.len(),
         filter_note(state, ListId::Lanes, &run.lane_view),
-        key(Action::PauseResume),
-        key(Action::StopLane),
-        key(Action::Select)
     );
     let block = pane(title, run.focus == RunFocus::Lanes, theme);
     let inner = block.inner(area);

@@ -1,0 +1,92 @@
+//! Issue 15 item 3, the console: SIGTERM (and SIGHUP, the same path) to a console with a run going
+//! stops the run cleanly (answers in flight awaited, the ledger says "interrupted", nothing left
+//! in flight) and gives the terminal back. In a real terminal (a private tmux server; CI installs
+//! tmux).
+
+mod run_support;
+mod support;
+mod tmux_support;
+
+use std::time::{Duration, Instant};
+
+use run_support::{key_file_env, sandbox_config, start, until_sending, write_staging};
+use tmux_support::Tmux;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_to_a_console_with_a_run_going_stops_it_cleanly_and_restores_the_terminal() {
+    let mut config = sandbox_config(1);
+    config.latency = Duration::from_millis(300);
+    let sandbox = start(config).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let staging = dir.path().join("staging");
+    write_staging(&staging, 1, 600);
+    // The console's ledger is the data directory's: this test's own (the last setting wins).
+    let data = dir.path().join("data");
+    let ledger = data.join("ledger.sqlite3");
+    let mut env = key_file_env(&sandbox, dir.path()).to_vec();
+    env.push(("TIMPORT_DATA_DIR", data.display().to_string()));
+    env.push(("TIMPORT_RATE", "5".into()));
+    let args = format!("--staging {}", staging.display());
+    let t = tokio::task::spawn_blocking(move || {
+        let t = Tmux::start_with(&env, &args);
+        t.wait_for("Groups · 1 in the app");
+        t.keys(&["4"]);
+        t.wait_for("Preview");
+        t.keys(&["A"]);
+        t.wait_for("Start the import?");
+        t.keys(&["y"]);
+        t
+    })
+    .await
+    .expect("the terminal session");
+    until_sending(&sandbox, 2).await;
+    // The run's holder names itself in the ledger's lock: that is the console's pid.
+    let lock: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("ledger.sqlite3.lock")).expect("the lock"),
+    )
+    .expect("the holder");
+    assert_eq!(lock["command"], "timport console");
+    let pid = lock["pid"].as_u64().expect("a pid").to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+
+    // The run ends recorded as interrupted, nothing left in flight.
+    let deadline = Instant::now() + tmux_support::PATIENCE;
+    let (status, open) = loop {
+        let conn = rusqlite::Connection::open(&ledger).unwrap();
+        let row: (String, i64) = conn
+            .query_row(
+                "SELECT status, (SELECT count(*) FROM requests WHERE state = 'in_flight') FROM runs",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        if row.0 != "running" || Instant::now() > deadline {
+            break row;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((status.as_str(), open), ("interrupted", 0));
+    // The terminal is given back: the console's screen is gone (the shell's is back).
+    let screen = tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = t.screen();
+            if !screen.contains("Run 1") && !screen.contains("Groups") {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the console still shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    })
+    .await
+    .unwrap();
+    assert!(!screen.contains("Preview"), "{screen}");
+    assert!(sandbox.stats().messages_imported < 600, "it stopped early");
+}
