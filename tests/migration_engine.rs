@@ -94,6 +94,37 @@ async fn a_run_killed_in_each_phase_with_a_call_committed_resumes_exactly() {
 }
 
 #[tokio::test]
+async fn an_interrupt_during_a_phase_before_the_lanes_stops_the_run_there_and_it_resumes() {
+    for command in [Command::MultiaccountImport, Command::ImportGroup] {
+        let sandbox = strict_sandbox().await;
+        let m = Migrating::new(&sandbox);
+        sandbox.inject(
+            Fault::new(FaultKind::StallAfterCommit(Duration::from_millis(300))).only(command),
+        );
+        let ran = m.run_interrupted_at(&sandbox, command).await;
+        assert_eq!(ran.exit, 130, "{command:?}: {:#?}", ran.lines());
+        let stats = sandbox.stats();
+        let sent = |c: Command| stats.requests.get(c.name()).copied().unwrap_or(0);
+        assert_eq!(
+            sent(Command::ImportGroupMsg),
+            0,
+            "{command:?}: no lane started after the interrupt"
+        );
+        if command == Command::MultiaccountImport {
+            assert_eq!(
+                sent(Command::ImportGroup),
+                0,
+                "the groups phase did not start"
+            );
+        }
+        let resumed = m.run(&sandbox).await;
+        assert_eq!(resumed.exit, 0, "{command:?}: {:#?}", resumed.lines());
+        m.assert_landed(&sandbox);
+        m.assert_each_write_once(&sandbox, command);
+    }
+}
+
+#[tokio::test]
 async fn faults_in_each_phase_settle_without_doubling_anything() {
     let kinds = [
         FaultKind::DropAfterCommit,

@@ -293,6 +293,43 @@ impl Migrating {
         drain.abort();
     }
 
+    /// Starts the migration and interrupts it (`Control::Shutdown`, as Ctrl-C or SIGTERM does)
+    /// while a `command` call's answer is held back by a stall fault; runs it to its end.
+    pub async fn run_interrupted_at(&self, sandbox: &SandboxHandle, command: Command) -> Ran {
+        let (mut rx, engine, controls) = self.start(sandbox, &[], Migrating::options()).await;
+        let collect = tokio::spawn(async move {
+            let mut events = Vec::new();
+            while let Some(e) = rx.recv().await {
+                events.push(e);
+            }
+            events
+        });
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while sandbox
+            .stats()
+            .faults
+            .get("stall-after-commit")
+            .copied()
+            .unwrap_or(0)
+            == 0
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline && !engine.is_finished(),
+                "{command:?}: the run never reached its call"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        controls
+            .send(timport::engine::Control::Shutdown)
+            .await
+            .expect("the run listens");
+        let outcome = engine.await.unwrap().unwrap();
+        Ran {
+            exit: outcome.exit_code(),
+            events: collect.await.unwrap(),
+        }
+    }
+
     /// The accounts the staging names that are neither in the app nor staged.
     pub async fn missing(&self, sandbox: &SandboxHandle) -> Vec<String> {
         let staging = self.scan();

@@ -185,6 +185,19 @@ pub async fn run_phased<S: ImportService>(
         requests: Default::default(),
     });
 
+    // Controls are routed from the start: an interrupt or a pause reaches the phases before
+    // the lanes too (lanes join the routes as they are set up).
+    let routes: Routes = Arc::new(Mutex::new(HashMap::new()));
+    let router = tokio::spawn(route_controls(
+        controls,
+        Arc::clone(&routes),
+        pause_tx,
+        (shutdown.clone(), abort),
+        Arc::clone(&cause),
+        ledger.clone(),
+        events.clone(),
+    ));
+
     let mut group_states = HashMap::new();
     let mut phase_blocked = false;
     if let Some(m) = &migration {
@@ -196,7 +209,6 @@ pub async fn run_phased<S: ImportService>(
     }
     let lanes_may_go = !phase_blocked && !ctx.shutdown.is_cancelled();
 
-    let mut routes = HashMap::new();
     let mut setups = Vec::new();
     let mut held: Vec<(usize, LaneEnd)> = Vec::new();
     for (i, (info, target_id, _)) in recorded.iter().enumerate() {
@@ -225,7 +237,7 @@ pub async fn run_phased<S: ImportService>(
             continue;
         }
         let stop = CancellationToken::new();
-        routes.insert(
+        controls::lock(&routes).insert(
             info.target.clone(),
             Route {
                 target_id: *target_id,
@@ -243,17 +255,6 @@ pub async fn run_phased<S: ImportService>(
             },
         ));
     }
-    let routes: Routes = Arc::new(Mutex::new(routes));
-    let router = tokio::spawn(route_controls(
-        controls,
-        Arc::clone(&routes),
-        pause_tx,
-        (shutdown.clone(), abort),
-        Arc::clone(&cause),
-        ledger.clone(),
-        events.clone(),
-    ));
-
     let (places, setups): (Vec<usize>, Vec<LaneSetup>) = setups.into_iter().unzip();
     let driven = drive_lanes(&ctx, setups, &routes, &cause).await;
     let mut ends: Vec<Option<(LaneEnd, Counts)>> = vec![None; recorded.len()];
