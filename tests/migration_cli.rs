@@ -324,21 +324,7 @@ async fn kill_9_in_each_phase_resumes_exactly() {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let mut child = cmd.spawn().unwrap();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        while sandbox
-            .stats()
-            .faults
-            .get("stall-after-commit")
-            .copied()
-            .unwrap_or(0)
-            == 0
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline && child.try_wait().unwrap().is_none(),
-                "{command:?}: the run never reached its call"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        until_stalled(&sandbox, command, || child.try_wait().unwrap().is_none()).await;
         child.kill().unwrap();
         let _ = child.wait();
         let mut cmd = timport(m.path(), &sandbox);

@@ -53,6 +53,27 @@ pub fn writes(sandbox: &SandboxHandle) -> Vec<u64> {
     .collect()
 }
 
+/// Waits until the sandbox has committed a call whose answer a stall fault holds back (the
+/// fault struck), failing if `running` turns false or a minute goes by first.
+pub async fn until_stalled(
+    sandbox: &SandboxHandle,
+    command: Command,
+    mut running: impl FnMut() -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let stalls = || {
+        let stats = sandbox.stats();
+        stats.faults.get("stall-after-commit").copied().unwrap_or(0)
+    };
+    while stalls() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline && running(),
+            "{command:?}: the run never reached its call"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// What a run ended with.
 pub struct Ran {
     pub exit: u8,
@@ -276,18 +297,7 @@ impl Migrating {
     pub async fn run_until_killed(&self, sandbox: &SandboxHandle, command: Command) {
         let (mut rx, engine, _controls) = self.start(sandbox, &[], Migrating::options()).await;
         let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let stats = sandbox.stats();
-            if stats.faults.get("stall-after-commit").copied().unwrap_or(0) > 0 {
-                break;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline && !engine.is_finished(),
-                "{command:?}: the run never reached its call"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        until_stalled(sandbox, command, || !engine.is_finished()).await;
         engine.abort();
         let _ = engine.await;
         drain.abort();
@@ -304,21 +314,7 @@ impl Migrating {
             }
             events
         });
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        while sandbox
-            .stats()
-            .faults
-            .get("stall-after-commit")
-            .copied()
-            .unwrap_or(0)
-            == 0
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline && !engine.is_finished(),
-                "{command:?}: the run never reached its call"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        until_stalled(sandbox, command, || !engine.is_finished()).await;
         controls
             .send(timport::engine::Control::Shutdown)
             .await

@@ -350,7 +350,7 @@ pub fn mark(
     tx.commit().map_err(LedgerError::sql(what))
 }
 
-/// True when the ledger has the migration's tables (a ledger written before schema 2, opened
+/// True when the ledger has the migration's tables (a ledger written before schema 3, opened
 /// only for reading, does not).
 pub fn has_tables(conn: &Connection) -> Result<bool, LedgerError> {
     conn.query_row(

@@ -103,6 +103,16 @@ mod tests {
     use crate::api::types::Command;
     use crate::sandbox::commands::testing::{NOW, call, call_with, ctx, state};
 
+    /// Each member's `Result` in an answer, in order.
+    fn member_results(answer: &serde_json::Value) -> Vec<u64> {
+        answer["MemberList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["Result"].as_u64().unwrap())
+            .collect()
+    }
+
     #[test]
     fn per_member_results() {
         let mut s = state();
@@ -119,12 +129,7 @@ mod tests {
             ]}),
         )
         .unwrap();
-        let results: Vec<u64> = a["MemberList"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["Result"].as_u64().unwrap())
-            .collect();
+        let results = member_results(&a);
         // Without JoinTime the member joins now.
         assert_eq!(results, [1, 2, 0, 0, 2, 1]);
         assert!(s.is_account("new"));
@@ -198,12 +203,7 @@ mod tests {
             &strict,
         )
         .unwrap();
-        let results: Vec<u64> = a["MemberList"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["Result"].as_u64().unwrap())
-            .collect();
+        let results = member_results(&a);
         assert_eq!(results, [1, 0], "alice is an account, nobody is not");
     }
 }
