@@ -65,6 +65,31 @@ async fn a_whole_migration_lands_as_staged_and_a_second_run_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_finished_migration_run_again_with_its_ledger_lost_doubles_nothing() {
+    let sandbox = strict_sandbox().await;
+    let m = Migrating::new(&sandbox);
+    let first = m.run(&sandbox).await;
+    assert_eq!(first.exit, 0, "{:#?}", first.lines());
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = m.ledger().into_os_string();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+    let again = m.run(&sandbox).await;
+    assert_eq!(again.exit, 0, "{:#?}", again.lines());
+    m.assert_landed(&sandbox);
+    m.assert_each_write_once(&sandbox, Command::ImportGroup);
+    let writes_now = writes(&sandbox);
+    let third = m.run(&sandbox).await;
+    assert_eq!(third.exit, 0, "{:#?}", third.lines());
+    assert_eq!(
+        writes(&sandbox),
+        writes_now,
+        "settled: nothing more is sent"
+    );
+}
+
+#[tokio::test]
 async fn a_run_killed_in_each_phase_with_a_call_committed_resumes_exactly() {
     for command in [
         Command::MultiaccountImport,
