@@ -8,7 +8,8 @@
 //!
 //! # Using it
 //! ```text
-//! let active = open::open(OpenRequest { ledger, work, destination, options, new_run, migration }).await?;
+//! let request = OpenRequest { ledger, work, destination, options, new_run, migration, command };
+//! let active = open::open(request).await?;
 //! let outcome = active.run(service, events_tx, controls_rx).await?;   // outcome.status.exit()
 //! ```
 //! [`open::open`] is the one way commands open or resume a run (canonical staging root, recorded

@@ -8,7 +8,8 @@
 //! now (`ledger::restage`; refused, [`OpenRunError::SettledGone`], when a message that landed or
 //! was decided is gone from its place); lanes then check each recorded message's fingerprint as
 //! they read it (`lane::changes`). It returns an [`ActiveRun`]: the lock, the ledger, the run and
-//! its work, kept together for as long as the run goes ([`ActiveRun::run`] consumes it).
+//! its work (the lanes' targets and the migration's phases around them), kept together for as
+//! long as the run goes ([`ActiveRun::run`] consumes it).
 //! Whatever must hold for the run's whole life belongs in it.
 
 use std::path::PathBuf;
