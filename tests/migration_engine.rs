@@ -90,6 +90,48 @@ async fn a_finished_migration_run_again_with_its_ledger_lost_doubles_nothing() {
 }
 
 #[tokio::test]
+async fn a_member_refused_then_taken_out_of_groups_jsonl_lets_the_run_finish() {
+    let sandbox = strict_sandbox().await;
+    let m = Migrating::new(&sandbox);
+    let path = m.staging_dir().join("groups.jsonl");
+    let staged = std::fs::read_to_string(&path).unwrap();
+    // quiet gains a member who is no account: the strict sandbox refuses it (Result 0).
+    let with_ghost: Vec<String> = staged
+        .lines()
+        .map(|line| {
+            let mut g: serde_json::Value = serde_json::from_str(line).unwrap();
+            if g["GroupId"] == "quiet" {
+                let list = g["MemberList"].as_array_mut().unwrap();
+                list.push(serde_json::json!({"Member_Account": "ghost", "JoinTime": m.t0 + 5}));
+            }
+            g.to_string()
+        })
+        .collect();
+    std::fs::write(&path, with_ghost.join("\n") + "\n").unwrap();
+    let first = m.run(&sandbox).await;
+    assert_eq!(first.exit, 1, "{:#?}", first.lines());
+
+    std::fs::write(&path, &staged).unwrap();
+    let fixed = m.run(&sandbox).await;
+    assert_eq!(fixed.exit, 0, "{:#?}", fixed.lines());
+    assert!(
+        fixed
+            .lines()
+            .iter()
+            .any(|l| l.contains("no longer staged: forgotten")),
+        "{:#?}",
+        fixed.lines()
+    );
+    m.assert_landed(&sandbox);
+    let summary = fixed.summary();
+    assert!(
+        summary.steps.iter().all(|s| s.counts.failed == 0),
+        "{:?}",
+        summary.steps
+    );
+}
+
+#[tokio::test]
 async fn a_run_killed_in_each_phase_with_a_call_committed_resumes_exactly() {
     for command in [
         Command::MultiaccountImport,

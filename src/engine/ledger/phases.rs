@@ -163,6 +163,58 @@ pub fn register(
     tx.commit().map_err(LedgerError::sql(what))
 }
 
+/// Forgets the items of `step` that were never applied (`pending`, `failed`) and are no longer
+/// in `staged`: the staged files changed since they were registered. `groups` limits it to
+/// those groups' items (a run narrowed to some groups leaves the others alone); `None`: all.
+/// Items that may have landed (`in_flight`, `unknown`) or settled are kept. Returns how many.
+pub fn forget_unstaged(
+    conn: &mut Connection,
+    run_id: i64,
+    step: Step,
+    groups: Option<&[String]>,
+    staged: &[(String, String)],
+) -> Result<u64, LedgerError> {
+    let what = "the migration's items";
+    let staged: std::collections::HashSet<(&str, &str)> = staged
+        .iter()
+        .map(|(g, i)| (g.as_str(), i.as_str()))
+        .collect();
+    let tx = conn.transaction().map_err(LedgerError::sql(what))?;
+    let mut forgotten = 0;
+    {
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT id, group_id, item FROM phase_items
+                 WHERE run_id = ?1 AND step = ?2 AND state IN (?3, ?4)",
+            )
+            .map_err(LedgerError::sql(what))?;
+        let rows: Vec<(i64, String, String)> = stmt
+            .query_map(
+                params![
+                    run_id,
+                    step.word(),
+                    ItemState::Pending.word(),
+                    ItemState::Failed.word()
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .and_then(Iterator::collect)
+            .map_err(LedgerError::sql(what))?;
+        let mut delete = tx
+            .prepare_cached("DELETE FROM phase_items WHERE id = ?1")
+            .map_err(LedgerError::sql(what))?;
+        for (id, group, item) in rows {
+            let in_scope = groups.is_none_or(|gs| gs.iter().any(|g| *g == group));
+            if in_scope && !staged.contains(&(group.as_str(), item.as_str())) {
+                delete.execute([id]).map_err(LedgerError::sql(what))?;
+                forgotten += 1;
+            }
+        }
+    }
+    tx.commit().map_err(LedgerError::sql(what))?;
+    Ok(forgotten)
+}
+
 /// The items of a step (of one group, when given), in no particular order.
 pub fn items(
     conn: &Connection,
@@ -514,5 +566,48 @@ mod tests {
             (c.total, c.done, c.existed, c.failed, c.pending()),
             (4, 1, 1, 1, 1)
         );
+    }
+
+    #[tokio::test]
+    async fn items_no_longer_staged_are_forgotten_only_when_never_applied_and_in_scope() {
+        let (ledger, _dir) = temp_ledger();
+        let left = ledger
+            .call(|c| {
+                let r = runs::create_run(c, "/s", "{}", &[])?.id;
+                let m = |g: &str, i: &str| (g.to_owned(), i.to_owned());
+                let all = [
+                    m("g", "pending"),
+                    m("g", "failed"),
+                    m("g", "unknown"),
+                    m("g", "done"),
+                    m("g", "kept"),
+                    m("h", "other"),
+                ];
+                register(c, r, Step::Members, &all)?;
+                let marks = [
+                    ItemMark::with("failed", ItemState::Failed, Some(10019), "no account"),
+                    ItemMark::new("unknown", ItemState::Unknown),
+                    ItemMark::new("done", ItemState::Done),
+                ];
+                mark(c, r, Step::Members, "g", &marks, false)?;
+                // Group g's staging now holds only "kept"; the run is narrowed to g.
+                let n = forget_unstaged(
+                    c,
+                    r,
+                    Step::Members,
+                    Some(&["g".to_owned()]),
+                    &[m("g", "kept")],
+                )?;
+                assert_eq!(n, 2, "pending and failed");
+                let mut left: Vec<String> = items(c, r, Step::Members, None)?
+                    .into_iter()
+                    .map(|i| i.item)
+                    .collect();
+                left.sort();
+                Ok(left)
+            })
+            .await
+            .unwrap();
+        assert_eq!(left, ["done", "kept", "other", "unknown"]);
     }
 }

@@ -53,7 +53,10 @@ pub struct Migration {
 }
 
 /// Registers every item the run handles as pending (kept as they are when recorded already), so
-/// the ledger knows the totals; a ChatRoom's unread counts are recorded skipped.
+/// the ledger knows the totals; a ChatRoom's unread counts are recorded skipped. Items an
+/// earlier invocation registered that are no longer staged and never applied (pending or
+/// failed) are forgotten, with a warning, so that a fixed `groups.jsonl` or `accounts.jsonl`
+/// can finish the run.
 pub(crate) async fn register<S: ImportService>(
     ctx: &RunContext<S>,
     run_id: i64,
@@ -97,9 +100,18 @@ pub(crate) async fn register<S: ImportService>(
         steps.push((Step::Members, members));
         steps.push((Step::Unread, unread));
     }
-    ctx.ledger
+    let scope: Option<Vec<String>> =
+        (!work.all_groups).then(|| work.groups.iter().map(|g| g.id().to_owned()).collect());
+    let forgotten = ctx
+        .ledger
         .call(move |c| {
+            let mut forgotten = 0;
             for (step, items) in &steps {
+                let groups = match step {
+                    Step::Accounts => None,
+                    _ => scope.as_deref(),
+                };
+                forgotten += phases::forget_unstaged(c, run_id, *step, groups, items)?;
                 phases::register(c, run_id, *step, items)?;
             }
             let reason = "ChatRoom groups keep no unread counts: nothing is sent";
@@ -118,9 +130,19 @@ pub(crate) async fn register<S: ImportService>(
                     false,
                 )?;
             }
-            Ok(())
+            Ok(forgotten)
         })
-        .await
+        .await?;
+    if forgotten > 0 {
+        ctx.emit(Event::Warning {
+            target: None,
+            message: format!(
+                "{forgotten} account(s), group(s), member(s) or unread count(s) an earlier invocation did not write are no longer staged: forgotten"
+            ),
+        })
+        .await;
+    }
+    Ok(())
 }
 
 /// The steps of `phase` as the ledger counts them.

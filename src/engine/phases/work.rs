@@ -119,6 +119,8 @@ pub struct MigrationWork {
     pub missing: usize,
     /// The staged groups of the run.
     pub groups: Vec<GroupWork>,
+    /// True when `groups` is every staged group (the run is not narrowed to some).
+    pub all_groups: bool,
 }
 
 impl MigrationWork {
@@ -133,6 +135,7 @@ impl MigrationWork {
     ) -> MigrationWork {
         let m = staging.migration();
         let accounts = m.accounts_with(missing);
+        let groups_filter_empty = groups.is_empty();
         let groups = m
             .groups()
             .iter()
@@ -151,6 +154,7 @@ impl MigrationWork {
             accounts,
             missing: missing.len(),
             groups,
+            all_groups: groups_filter_empty,
         }
     }
 
