@@ -204,7 +204,7 @@ pub fn forget_unstaged(
             .prepare_cached("DELETE FROM phase_items WHERE id = ?1")
             .map_err(LedgerError::sql(what))?;
         for (id, group, item) in rows {
-            let in_scope = groups.is_none_or(|gs| gs.iter().any(|g| *g == group));
+            let in_scope = groups.is_none_or(|gs| gs.contains(&group));
             if in_scope && !staged.contains(&(group.as_str(), item.as_str())) {
                 delete.execute([id]).map_err(LedgerError::sql(what))?;
                 forgotten += 1;
