@@ -182,11 +182,12 @@ mod full_loop {
         );
 
         h.press(KeyCode::Enter);
-        let screen = h.wait_for("Preview · archive-2019").await;
-        assert!(
-            screen.contains("mbr    1 import_group_member, after"),
-            "{screen}"
-        );
+        h.wait_for("Preview · archive-2019").await;
+        // The plan is built in the background: its members' line comes when it is done.
+        h.wait_until("the plan's members phase", |s| {
+            s.contains("mbr    1 import_group_member, after")
+        })
+        .await;
         h.press(KeyCode::Char('L'));
         let screen = h.wait_for("Start the import?").await;
         assert!(
