@@ -5,7 +5,8 @@
 //!
 //! Control characters are shown the way `{:?}` shows them (`\u{1b}`, `\n`), as group ids already
 //! are in problem messages; bytes that are not UTF-8 as `\xff`. Text without either is unchanged.
-//! JSON output needs none of this: JSON escapes control characters itself.
+//! JSON output needs none of this: JSON escapes control characters itself. An HTML page
+//! ([`html`]) also needs its markup characters as entities.
 
 use std::borrow::Cow;
 use std::ffi::OsStr;
@@ -65,6 +66,24 @@ pub fn bytes(raw: &[u8]) -> String {
     out
 }
 
+/// Text for an HTML page (an element's content or a quoted attribute): `&`, `<`, `>`, `"` and
+/// `'` as entities, control characters as [`controls`] shows them. Staged names, reasons and
+/// bodies may hold `<script>`: on a page they are only ever text.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in controls(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn push_escaped(out: &mut String, text: &str) {
     for c in text.chars() {
         if c.is_control() {
@@ -89,6 +108,15 @@ fn os_bytes(text: &OsStr) -> Cow<'_, [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_text_never_becomes_markup() {
+        assert_eq!(
+            html("<script>alert('x')</script> & \"q\"\u{1b}"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;\\u{1b}"
+        );
+        assert_eq!(html("日本 ok"), "日本 ok");
+    }
 
     #[test]
     fn plain_text_is_unchanged_and_borrowed() {

@@ -22,6 +22,7 @@ fn prose_names_the_keys_the_key_map_binds() {
         (Place::Run, Action::Reopen, 'O'),
         (Place::Preview, Action::LaunchGroup, 'I'),
         (Place::Groups, Action::Mark, 'v'),
+        (Place::Confirm, Action::ToggleSameSecond, 'S'),
     ] {
         assert!(
             s.keymap.rebind(place, action, &[Key::ch(key)]),
@@ -50,4 +51,18 @@ fn prose_names_the_keys_the_key_map_binds() {
         .map(|st| st.text.clone())
         .unwrap_or_default();
     assert!(said.contains("mark groups with v on screen 2"), "{said}");
+
+    // A launch of groups with bursts names the key that spreads them.
+    let mut launch = fixtures::with_bursts(fixtures::preview());
+    assert!(
+        launch
+            .keymap
+            .rebind(Place::Confirm, Action::ToggleSameSecond, &[Key::ch('S')])
+    );
+    press(&mut launch, KeyCode::Char('L'));
+    let text = screen_text(&render(&mut launch, &Theme::default(), 120, 40));
+    assert!(text.contains("S spreads them instead."), "{text}");
+    press(&mut launch, KeyCode::Char('S'));
+    let text = screen_text(&render(&mut launch, &Theme::default(), 120, 40));
+    assert!(text.contains("S keeps every SendTime instead."), "{text}");
 }

@@ -32,6 +32,8 @@ fn screens() -> Vec<(&'static str, AppState)> {
     press(&mut problems, KeyCode::Tab);
     let mut launch = preview();
     launch_key(&mut launch, KeyCode::Char('L'), &[]);
+    let mut bursts = with_bursts(preview());
+    launch_key(&mut bursts, KeyCode::Char('L'), &[]);
     let mut create = groups_to_create();
     press(&mut create, KeyCode::Char('c'));
     let mut launch_missing = preview();
@@ -58,12 +60,15 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("preview_launch", launch),
         ("preview_phases", preview_phases()),
         ("preview_launch_missing", launch_missing),
+        ("preview_launch_bursts", bursts),
         ("run", running()),
         ("run_finished", finished()),
         ("run_phases", running_phases()),
         ("inspector", inspecting()),
         ("inspector_editing", editing),
         ("inspector_edit_refused", refused),
+        ("run_verifying", verifying()),
+        ("verify_finding", verify_finding()),
     ]
 }
 

@@ -181,6 +181,67 @@ fn launching_asks_first_and_says_what_and_where() {
 }
 
 #[test]
+fn a_launch_of_groups_with_bursts_offers_to_spread_them() {
+    use timport::plan::SameSecond;
+    // Without bursts, no word about them and the key does nothing.
+    let mut plain = preview();
+    launch_key(&mut plain, KeyCode::Char('L'), &[]);
+    let Some(Overlay::Confirm(c)) = &plain.overlay else {
+        panic!()
+    };
+    assert!(!c.lines.iter().any(|l| l.starts_with("Same second")));
+    press(&mut plain, KeyCode::Char('s'));
+    assert_eq!(plain.run_options.same_second, SameSecond::Keep);
+    assert!(matches!(plain.overlay, Some(Overlay::Confirm(_))));
+
+    // With accounts to import by UserID alone too, the key switches the same way.
+    let mut missing = with_bursts(preview());
+    launch_key(&mut missing, KeyCode::Char('L'), &["old.guest"]);
+    press(&mut missing, KeyCode::Char('s'));
+    assert_eq!(missing.run_options.same_second, SameSecond::Spread);
+    let effects = press(&mut missing, KeyCode::Char('y'));
+    let [Effect::StartRun(launch)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(launch.options.same_second, SameSecond::Spread);
+
+    let mut s = with_bursts(preview());
+    launch_key(&mut s, KeyCode::Char('L'), &[]);
+    let line = |s: &timport::console::state::AppState| {
+        let Some(Overlay::Confirm(c)) = &s.overlay else {
+            panic!("{:?}", s.overlay)
+        };
+        c.lines
+            .iter()
+            .find(|l| l.starts_with("Same second: "))
+            .cloned()
+            .expect("a line about bursts")
+    };
+    assert_eq!(
+        line(&s),
+        "Same second: keep. 20 messages sit in seconds holding more than 7: they go at their SendTime, split across requests, and a service strict about equal times refuses 13 of them. s spreads them instead."
+    );
+    press(&mut s, KeyCode::Char('s'));
+    assert_eq!(s.run_options.same_second, SameSecond::Spread);
+    assert_eq!(
+        line(&s),
+        "Same second: spread. 20 messages sit in seconds holding more than 7: 13 go up to 2 s later than staged, each move recorded. s keeps every SendTime instead."
+    );
+    let effects = press(&mut s, KeyCode::Char('y'));
+    let [Effect::StartRun(launch)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(launch.options.same_second, SameSecond::Spread);
+    // The preview plans as the next launch will send.
+    s.screen = Screen::Groups;
+    let effects = press(&mut s, KeyCode::Enter);
+    let [Effect::BuildPlan { same_second, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*same_second, SameSecond::Spread);
+}
+
+#[test]
 fn a_run_counts_every_message_once_whatever_is_decided() {
     let mut s = running();
     let sales = s.run.lane_of(&lane("sales-emea")).expect("lane");

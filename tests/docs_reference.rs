@@ -160,6 +160,7 @@ fn the_reference_lists_every_option_of_every_command_and_nothing_else() {
         ("`timport plan STAGING`", Some("plan")),
         ("`timport run STAGING`", Some("run")),
         ("`timport report [RUN]`", Some("report")),
+        ("`timport verify [RUN]`", Some("verify")),
         ("`timport usersig`", Some("usersig")),
     ];
     let listed: BTreeSet<&str> = commands.iter().filter_map(|(_, c)| *c).collect();
@@ -257,6 +258,7 @@ fn the_reference_lists_every_variable_profile_key_and_exit_code() {
         rate: Some(1),
         lanes: Some(1),
         on_message_error: Some(timport::engine::OnMessageError::Pause),
+        same_second: Some(timport::plan::SameSecond::Spread),
         ledger: Some("l".into()),
     };
     let value = serde_json::to_value(&full).expect("a profile serialises");

@@ -35,7 +35,11 @@ fn t0() -> i64 {
 }
 
 async fn setup(lines: &[Line]) -> Setup {
-    let sandbox = common::start(guard_support::group_config(common::config(), true)).await;
+    let sandbox = common::start(guard_support::group_config(
+        common::config(),
+        timport::sandbox::StrictTime::AcrossRequests,
+    ))
+    .await;
     let dir = tempfile::tempdir().unwrap();
     stage(dir.path(), lines);
     let ledger = dir.path().join("ledger.sqlite3");

@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 use timport::api::types::{ImportMsg, MsgElement};
-use timport::plan::{PlanOptions, PlanState, batch_ranges, plan_part, plan_target};
+use timport::plan::{
+    PlanOptions, PlanState, SameSecond, Spreader, batch_ranges, plan_part, plan_target,
+};
 use timport::staging::{SourceRef, StagedMessage, Target};
 
 fn staged(target: &Target, i: usize, time: i64, random: Option<u32>) -> StagedMessage {
@@ -35,7 +37,9 @@ proptest! {
         randoms in proptest::collection::vec(proptest::option::of(0u32..6), 120),
         cuts in proptest::collection::vec(any::<bool>(), 60),
         batch_size in 1usize..=7,
+        spread in any::<bool>(),
     ) {
+        let same_second = if spread { SameSecond::Spread } else { SameSecond::Keep };
         let target = Target::new("g", None);
         let mut time = 1_600_000_000;
         let msgs: Vec<StagedMessage> = steps
@@ -46,9 +50,11 @@ proptest! {
                 staged(&target, i, time, randoms[i])
             })
             .collect();
-        let opts = PlanOptions { batch_size, recent_contact_flag: Some(1), ..PlanOptions::default() };
+        let opts = PlanOptions { batch_size, recent_contact_flag: Some(1), same_second, ..PlanOptions::default() };
         let whole = plan_target(&target, &msgs, &opts);
-        let times: Vec<i64> = msgs.iter().map(|m| m.msg.send_time).collect();
+        // Batches are cut over the times sent.
+        let mut spreader = Spreader::new(same_second, batch_size);
+        let times: Vec<i64> = msgs.iter().map(|m| spreader.next(m.msg.send_time)).collect();
         let ranges = batch_ranges(&times, batch_size);
         // Parts: consecutive batches, cut where `cuts` says.
         let mut parts = Vec::new();

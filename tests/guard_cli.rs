@@ -12,7 +12,7 @@ use run_support::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn headless_pause_imports_the_lines_before_a_truncated_line_and_stops_at_it() {
     let mut config = sandbox_config(1);
-    config.strict_time = true;
+    config.strict_time = timport::sandbox::StrictTime::AcrossRequests;
     let sandbox = start(config).await;
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");

@@ -40,7 +40,7 @@ async fn a_line_fixed_in_the_inspector_goes_in_at_its_time_and_costs_nothing() {
         "create_time": 1_669_852_800}]});
     let mut config = SandboxConfig::new(timport::api::SecretKey::new(KEY))
         .with_seed(Seed::parse(&seed.to_string(), now).expect("seed"));
-    config.strict_time = true;
+    config.strict_time = timport::sandbox::StrictTime::AcrossRequests;
     let sandbox = start(config).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let staging = dir.path().join("staging");

@@ -2,11 +2,14 @@
 //! app that requires accounts: accounts, groups with their history's creation time, messages,
 //! members and unread counts land as staged; a second run changes nothing and exits 0; a run
 //! killed (its task aborted) with a call committed but unanswered in each phase resumes exactly;
-//! injected faults in each phase settle without a call being doubled.
+//! injected faults in each phase settle without a call being doubled. `timport verify` of a
+//! migration finds every message as sent (it reads messages only), and the sign-off report
+//! counts each phase and names what failed.
 
 mod common;
 mod migration_support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use migration_support::*;
@@ -14,6 +17,72 @@ use timport::api::types::Command;
 use timport::engine::Event;
 use timport::engine::events::Phase;
 use timport::sandbox::{Fault, FaultKind};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// The sign-off report of `run_id` as Markdown.
+fn sign_off(m: &Migrating, run_id: i64) -> String {
+    let conn = timport::engine::ledger::schema::open_for_reading(&m.ledger()).unwrap();
+    timport::engine::signoff::SignOff::load(&conn, Some(run_id), 0)
+        .unwrap()
+        .markdown()
+}
+
+#[tokio::test]
+async fn a_migration_verifies_clean_and_its_sign_off_counts_each_phase() {
+    use timport::engine::verify::{ReadPace, VerifyOptions, VerifyRequest, verify};
+    let sandbox = strict_sandbox().await;
+    let m = Migrating::new(&sandbox);
+    let ran = m.run(&sandbox).await;
+    assert_eq!(ran.exit, 0, "{:#?}", ran.lines());
+    let summary = ran.summary();
+    let (tx, mut rx) = mpsc::channel(1024);
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let verified = verify(
+        Arc::new(common::client(&sandbox)),
+        VerifyRequest {
+            ledger: timport::engine::ledger::Ledger::open(&m.ledger()).unwrap(),
+            run_id: summary.run_id,
+            only: Vec::new(),
+            staging: Arc::new(m.scan()),
+            restart: false,
+            options: VerifyOptions::default(),
+        },
+        ReadPace::own(200),
+        tx,
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    drain.await.unwrap();
+    // Groups created by the run, members imported after the last message: nothing extra.
+    let t = &verified.totals;
+    assert_eq!(t.expected, summary.totals.done, "{t:?}");
+    assert_eq!((t.verified, t.differences()), (t.expected, 0), "{t:?}");
+
+    let report = sign_off(&m, summary.run_id);
+    assert!(report.contains("> **✓** Verified"), "{report}");
+    assert!(
+        report.contains("## Accounts, groups, members and unread counts"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| Step | Items | Done | Existed | Failed | Skipped | Pending |"),
+        "{report}"
+    );
+    for step in &summary.steps {
+        let c = &step.counts;
+        let row = format!(
+            "| {} | {} | {} | {} | 0 | {} | 0 |",
+            step.step.word(),
+            c.total,
+            c.done,
+            c.existed,
+            c.skipped
+        );
+        assert!(report.contains(&row), "{row} in {report}");
+    }
+}
 
 #[tokio::test]
 async fn a_whole_migration_lands_as_staged_and_a_second_run_changes_nothing() {
@@ -110,6 +179,31 @@ async fn a_member_refused_then_taken_out_of_groups_jsonl_lets_the_run_finish() {
     std::fs::write(&path, with_ghost.join("\n") + "\n").unwrap();
     let first = m.run(&sandbox).await;
     assert_eq!(first.exit, 1, "{:#?}", first.lines());
+    // The sign-off report counts the refused member and names it in its group.
+    let summary = first.summary();
+    let report = sign_off(&m, summary.run_id);
+    let members = summary
+        .steps
+        .iter()
+        .find(|s| s.step.word() == "members")
+        .expect("the members step");
+    assert_eq!(members.counts.failed, 1, "{:?}", summary.steps);
+    let c = &members.counts;
+    let row = format!(
+        "| members | {} | {} | {} | 1 | {} | {} |",
+        c.total,
+        c.done,
+        c.existed,
+        c.skipped,
+        c.pending()
+    );
+    assert!(report.contains(&row), "{row} in {report}");
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("| members | quiet | ghost |")),
+        "{report}"
+    );
 
     std::fs::write(&path, &staged).unwrap();
     let fixed = m.run(&sandbox).await;

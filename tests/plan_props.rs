@@ -6,7 +6,10 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use timport::api::types::{ImportGroupMsgRequest, ImportMsg, MsgElement};
-use timport::plan::{MAX_BATCH_SIZE, PlanOptions, PlanWarningKind, TargetPlan, plan_target};
+use timport::plan::{
+    MAX_BATCH_SIZE, PlanOptions, PlanWarningKind, PlannedMessage, SameSecond, TargetPlan,
+    plan_target,
+};
 use timport::staging::{ScanOptions, SourceRef, StagedMessage, Target, scan};
 
 fn staged(target: &Target, line: u32, from: &str, time: i64, random: Option<u32>) -> StagedMessage {
@@ -123,6 +126,44 @@ proptest! {
         prop_assert_eq!(plan_target(&target, &msgs, &opts), plan);
     }
 
+    /// `spread`: the same messages in the same order, none earlier than staged (a moved one
+    /// says where from), no second split across requests, so no request starts at or below the
+    /// previous one's newest time; `Random`s as under `keep` (derived from the staged message).
+    #[test]
+    fn spread_plans_free_every_request_boundary(
+        spec in target_messages(),
+        batch_size in 1usize..=7,
+    ) {
+        let (target, msgs) = build(&spec);
+        let opts = PlanOptions { batch_size, same_second: SameSecond::Spread, ..PlanOptions::default() };
+        let plan = plan_target(&target, &msgs, &opts);
+        let kept = plan_target(&target, &msgs, &PlanOptions { batch_size, ..PlanOptions::default() });
+        let planned: Vec<&PlannedMessage> = plan.batches.iter().flat_map(|b| &b.messages).collect();
+        let sources: Vec<&SourceRef> = planned.iter().map(|m| &m.source).collect();
+        let given: Vec<&SourceRef> = msgs.iter().map(|m| &m.source).collect();
+        prop_assert_eq!(sources, given);
+        for (p, m) in planned.iter().zip(&msgs) {
+            prop_assert!(p.send_time >= m.msg.send_time);
+            let moved = (p.send_time != m.msg.send_time).then_some(m.msg.send_time);
+            prop_assert_eq!(p.staged_send_time, moved);
+        }
+        for pair in plan.batches.windows(2) {
+            let newest = pair[0].messages.last().map(|m| m.send_time);
+            let first = pair[1].messages.first().map(|m| m.send_time);
+            prop_assert!(first > newest, "a request starts at {:?} after one ending at {:?}", first, newest);
+        }
+        for batch in &plan.batches {
+            let request: ImportGroupMsgRequest = serde_json::from_slice(&batch.body).unwrap();
+            let sent: Vec<i64> = request.msg_list.iter().map(|m| m.send_time).collect();
+            let planned: Vec<i64> = batch.messages.iter().map(|m| m.send_time).collect();
+            prop_assert_eq!(sent, planned, "the body carries the times sent");
+        }
+        let randoms = |p: &TargetPlan| -> Vec<u32> {
+            p.batches.iter().flat_map(|b| b.messages.iter().map(|m| m.random)).collect()
+        };
+        prop_assert_eq!(randoms(&plan), randoms(&kept));
+    }
+
     #[test]
     fn staged_randoms_are_kept_unless_already_used(spec in target_messages()) {
         let (target, msgs) = build(&spec);
@@ -184,6 +225,38 @@ fn split_seconds_oversize_and_disorder_are_warned() {
         10
     );
     assert_eq!(plan.message_count(), 10, "warned, not dropped");
+}
+
+#[test]
+fn a_spread_burst_is_remarked_on_as_spread_not_split() {
+    let t = Target::new("g", None);
+    let msgs: Vec<StagedMessage> = (0..9).map(|i| staged(&t, i + 1, "a", 50, None)).collect();
+    let kinds = |same_second| -> Vec<PlanWarningKind> {
+        let opts = PlanOptions {
+            same_second,
+            ..PlanOptions::default()
+        };
+        plan_target(&t, &msgs, &opts)
+            .warnings
+            .iter()
+            .map(|w| w.kind)
+            .collect()
+    };
+    assert_eq!(kinds(SameSecond::Keep), [PlanWarningKind::SecondSplit]);
+    assert_eq!(kinds(SameSecond::Spread), [PlanWarningKind::SecondSpread]);
+    let plan = plan_target(
+        &t,
+        &msgs,
+        &PlanOptions {
+            same_second: SameSecond::Spread,
+            ..PlanOptions::default()
+        },
+    );
+    let moved: Vec<(u32, Option<i64>, i64)> = plan
+        .moved()
+        .map(|m| (m.source.line, m.staged_send_time, m.send_time))
+        .collect();
+    assert_eq!(moved, [(8, Some(50), 51), (9, Some(50), 51)]);
 }
 
 #[test]

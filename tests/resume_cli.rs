@@ -56,7 +56,7 @@ async fn stopped_at_line_21() -> (
     String,
 ) {
     let mut config = sandbox_config(1);
-    config.strict_time = true;
+    config.strict_time = timport::sandbox::StrictTime::AcrossRequests;
     let sandbox = start(config).await;
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");

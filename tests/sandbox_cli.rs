@@ -192,3 +192,18 @@ fn bad_fault_options_and_addresses_are_refused() {
         assert!(stderr.starts_with("timport sandbox: "), "{stderr}");
     }
 }
+
+#[test]
+fn strict_time_is_read_one_way_at_a_time() {
+    let (code, stderr) = run_to_end(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--strict-time",
+            "--strict-time-per-message",
+        ],
+        true,
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+}

@@ -174,22 +174,49 @@ async fn a_send_time_equal_to_the_newest_is_allowed_by_default() {
     assert_eq!(results(&again.unwrap()), [0]);
 }
 
-#[tokio::test]
-async fn strict_time_refuses_a_send_time_equal_to_the_newest() {
-    let mut strict = config();
-    strict.strict_time = true;
-    let sandbox = start(strict).await;
+/// The results of importing, reading time as `strict`, a request of two messages sharing a
+/// second then one a second later (`10, 10, 11`), then one of `11, 12, 12`.
+async fn two_requests(strict: timport::sandbox::StrictTime) -> [Vec<i64>; 2] {
+    let mut config = config();
+    config.strict_time = strict;
+    let sandbox = start(config).await;
     let client = client(&sandbox);
     let created = sandbox.now() - 3600;
     make_group(&client, "Public", "g", created).await;
-    let list = vec![
-        msg("a", created + 10, None, "1"),
-        msg("a", created + 10, None, "2"),
-        msg("a", created + 11, None, "3"),
-    ];
+    let mut out = [Vec::new(), Vec::new()];
+    for (i, times) in [[10, 10, 11], [11, 12, 12]].into_iter().enumerate() {
+        let list = times
+            .iter()
+            .enumerate()
+            .map(|(k, t)| msg("a", created + t, None, &format!("{i}{k}")))
+            .collect();
+        out[i] = results(&import(&client, "g", list).await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn strict_time_refuses_a_send_time_equal_to_the_newest_of_an_earlier_request() {
+    // One request may hold a second's messages; the next may not add to that second.
     assert_eq!(
-        results(&import(&client, "g", list).await.unwrap()),
-        [0, 10004, 0]
+        two_requests(timport::sandbox::StrictTime::AcrossRequests).await,
+        [vec![0, 0, 0], vec![10004, 0, 0]]
+    );
+}
+
+#[tokio::test]
+async fn strict_time_per_message_refuses_a_send_time_equal_to_the_newest_even_in_one_request() {
+    assert_eq!(
+        two_requests(timport::sandbox::StrictTime::PerMessage).await,
+        [vec![0, 10004, 0], vec![10004, 0, 10004]]
+    );
+}
+
+#[tokio::test]
+async fn the_default_reading_takes_equal_times() {
+    assert_eq!(
+        two_requests(timport::sandbox::StrictTime::Off).await,
+        [vec![0, 0, 0], vec![0, 0, 0]]
     );
 }
 

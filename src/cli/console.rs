@@ -40,6 +40,7 @@ pub fn run(cli: &Cli) -> Exit {
     startup.run_options.rate = settings.run.rate;
     startup.run_options.lanes = settings.run.lanes;
     startup.run_options.on_message_error = settings.run.on_message_error;
+    startup.run_options.same_second = settings.run.same_second;
     let opts = ExecOptions {
         paths,
         env_key,

@@ -14,12 +14,14 @@ pub use crate::exit::Exit;
 
 mod console;
 pub mod demo;
+mod headless;
 mod plan;
 mod report;
 mod run;
 mod sandbox;
 mod usersig;
 mod validate;
+mod verify;
 
 /// timport: migrate chat history into Tencent Cloud Chat (import_group_msg).
 #[derive(Debug, Parser)]
@@ -51,6 +53,8 @@ pub enum Command {
     Run(RunArgs),
     /// Summarise a run from the ledger.
     Report(ReportArgs),
+    /// Read every target of a run back and compare it with the ledger and the staged files.
+    Verify(VerifyArgs),
     /// Print a UserSig for the configured admin.
     Usersig(UsersigArgs),
 }
@@ -77,9 +81,14 @@ pub struct SandboxArgs {
     /// Which faults to inject (comma separated); default all.
     #[arg(long, value_delimiter = ',')]
     pub fault_kinds: Vec<String>,
-    /// Refuse a message whose SendTime equals the group's newest message time.
+    /// Read "later than the group's newest message" strictly across requests: a request's
+    /// messages must be later than the newest before it (equal times only within one request).
     #[arg(long)]
     pub strict_time: bool,
+    /// Read it strictly per message: no two messages of a group may share a second, even in one
+    /// request.
+    #[arg(long, conflicts_with = "strict_time")]
+    pub strict_time_per_message: bool,
     /// Only requests for this command get random faults (e.g. import_group_msg).
     #[arg(long)]
     pub fault_command: Option<String>,
@@ -111,6 +120,19 @@ pub struct ValidateArgs {
     /// List at most this many problems (all are counted); 0 lists every one.
     #[arg(long, default_value_t = crate::staging::options::DEFAULT_MAX_LISTED_PROBLEMS)]
     pub max_problems: usize,
+    /// What to do with bursts.
+    #[command(flatten)]
+    pub same_second: SameSecondArg,
+}
+
+/// `--same-second`, shared by `validate`, `plan` and `run`.
+#[derive(Debug, Clone, Args)]
+pub struct SameSecondArg {
+    /// A second holding more than 7 messages (a burst): keep every message at its SendTime
+    /// (the burst is split across requests), or spread its overflow one second later at a time
+    /// (default: the profile's, else keep).
+    #[arg(long, value_parser = crate::plan::SameSecond::parse, env = "TIMPORT_SAME_SECOND")]
+    pub same_second: Option<crate::plan::SameSecond>,
 }
 
 /// Options of the message rules, shared by `validate` and `plan`.
@@ -145,6 +167,9 @@ pub struct PlanArgs {
     /// The message rules.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// What to do with bursts.
+    #[command(flatten)]
+    pub same_second: SameSecondArg,
 }
 
 /// `timport run`
@@ -195,6 +220,9 @@ pub struct RunArgs {
     /// The message rules.
     #[command(flatten)]
     pub rules: RuleArgs,
+    /// What to do with bursts.
+    #[command(flatten)]
+    pub same_second: SameSecondArg,
 }
 
 /// `timport report`
@@ -205,12 +233,40 @@ pub struct ReportArgs {
     /// Write the failed messages as a staging file.
     #[arg(long)]
     pub failed_out: Option<PathBuf>,
+    /// Write a sign-off report: one self-contained HTML page (no network needed to read it).
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Write the sign-off report as Markdown.
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
     /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
     #[arg(long, env = "TIMPORT_LEDGER")]
     pub ledger: Option<PathBuf>,
     /// One JSON object on stdout instead of the text report.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `timport verify`
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// Run id (default: the latest).
+    pub run: Option<String>,
+    /// Only these groups, with their topics (repeatable).
+    #[arg(long)]
+    pub group: Vec<String>,
+    /// One JSON object per finding on stdout (each target's result and a summary after).
+    #[arg(long)]
+    pub json: bool,
+    /// Reads per second, at most 200 (default: the profile's rate, else 180).
+    #[arg(long, env = "TIMPORT_RATE")]
+    pub rate: Option<u32>,
+    /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
+    #[arg(long, env = "TIMPORT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+    /// Start a new verification instead of going on with an unfinished one.
+    #[arg(long)]
+    pub restart: bool,
 }
 
 /// `timport usersig`
@@ -239,9 +295,10 @@ pub fn main() -> ExitCode {
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Sandbox(args)) => sandbox::run(&args, &cli.connect),
         Some(Command::Validate(args)) => validate::run(&args, &cli.connect),
-        Some(Command::Plan(args)) => plan::run(&args),
+        Some(Command::Plan(args)) => plan::run(&args, &cli.connect),
         Some(Command::Run(args)) => run::run(&cli.connect, &args),
         Some(Command::Report(args)) => report::run(&cli.connect, &args),
+        Some(Command::Verify(args)) => verify::run(&cli.connect, &args),
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()

@@ -4,6 +4,9 @@
 //! (`import_group_member`) and unread counts (`set_unread_msg_num`); for one group with
 //! `--group`. Indented for people, or with `--json` one compact body per line, byte-identical
 //! to what the engine sends. Remarks and invalid messages go to stderr.
+//! Bursts (seconds holding more than a request) are summed up per target with what each
+//! `--same-second` policy does; under `spread` every moved message shows its staged and its
+//! sent time (in the `#` lines, or with `--json` on stderr, one line each).
 //!
 //! Offline, the plan takes every staged group as created by the run (its owner is in it from
 //! the start, every other member is imported); the run itself routes members by what each group
@@ -12,17 +15,26 @@
 
 use std::io::{self, Write};
 
-use super::validate::{count, scan_options, scan_or_report};
+use super::validate::{count, same_second, scan_options, scan_or_report};
 use super::{Exit, PlanArgs};
+use crate::config::ConnectArgs;
 use crate::engine::events::Phase;
 use crate::engine::phases::PhaseSet;
+use crate::engine::staged::spread_too_late;
 use crate::escape;
 use crate::plan::migration::{MigrationPlan, PhaseRequest, plan_migration};
-use crate::plan::{PlanOptions, TargetPlan, plan_target};
+use crate::plan::{Bursts, PlanOptions, PlannedMessage, SameSecond, TargetPlan, plan_loaded};
 use crate::staging::{InvalidMessage, Staging, TargetIndex};
 
 /// Runs the command.
-pub fn run(args: &PlanArgs) -> Exit {
+pub fn run(args: &PlanArgs, connect: &ConnectArgs) -> Exit {
+    let policy = match same_second(connect, &args.same_second) {
+        Ok(policy) => policy,
+        Err(message) => {
+            eprintln!("timport: {}", escape::text(&message));
+            return Exit::BadInput;
+        }
+    };
     let Some(staging) = scan_or_report(&args.staging, &scan_options(&args.rules)) else {
         return Exit::BadInput;
     };
@@ -53,7 +65,9 @@ pub fn run(args: &PlanArgs) -> Exit {
         batch_size: usize::from(args.batch_size),
         max_message_bytes: args.rules.max_message_bytes as usize,
         recent_contact_flag: None,
+        same_second: policy,
     };
+    let now = staging.options().now;
     let migration = plan_migration(staging.migration(), &[], &groups);
     let mut out = io::BufWriter::new(io::stdout().lock());
     let written = (|| -> io::Result<bool> {
@@ -69,6 +83,15 @@ pub fn run(args: &PlanArgs) -> Exit {
         let mut planned = true;
         if phases.contains(Phase::Messages) {
             for t in &targets {
+                let bursts = Bursts::of(t.order_times(), opts.batch_size);
+                if policy == SameSecond::Spread && bursts.spread_reaches(now) {
+                    eprintln!(
+                        "timport: {}",
+                        escape::text(&spread_too_late(t.target(), &bursts, now))
+                    );
+                    planned = false;
+                    continue;
+                }
                 let loaded = match staging.load(t.target()) {
                     Ok(loaded) => loaded,
                     Err(e) => {
@@ -76,13 +99,16 @@ pub fn run(args: &PlanArgs) -> Exit {
                         return Ok(false);
                     }
                 };
-                let plan = plan_target(t.target(), &loaded.messages, &opts);
+                let plan = plan_loaded(t.target(), &loaded, &opts);
                 report_on_stderr(&plan, &loaded.invalid);
                 planned &= loaded.invalid.is_empty();
                 if args.json {
+                    for m in plan.moved() {
+                        eprintln!("{}: moved: {}", m.source, moved(m));
+                    }
                     write_bodies(&mut out, &plan)?;
                 } else {
-                    write_pretty(&mut out, &plan, loaded.invalid.len())?;
+                    write_pretty(&mut out, &plan, loaded.invalid.len(), &bursts, policy)?;
                 }
             }
         }
@@ -213,7 +239,23 @@ fn write_bodies(out: &mut impl Write, plan: &TargetPlan) -> io::Result<()> {
     Ok(())
 }
 
-fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::Result<()> {
+/// A moved message's two times: `SendTime 1600000000 -> 1600000001 (+1 s)`.
+fn moved(m: &PlannedMessage) -> String {
+    let staged = m.staged_send_time.unwrap_or(m.send_time);
+    format!(
+        "SendTime {staged} -> {} (+{} s, --same-second spread)",
+        m.send_time,
+        m.send_time - staged
+    )
+}
+
+fn write_pretty(
+    out: &mut impl Write,
+    plan: &TargetPlan,
+    invalid: usize,
+    bursts: &Bursts,
+    policy: SameSecond,
+) -> io::Result<()> {
     writeln!(
         out,
         "{}: {} in {}{}",
@@ -226,6 +268,9 @@ fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::
             String::new()
         }
     )?;
+    if bursts.seconds > 0 {
+        writeln!(out, "bursts: {}", bursts.describe(policy))?;
+    }
     for batch in &plan.batches {
         writeln!(
             out,
@@ -238,7 +283,7 @@ fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::
         for m in &batch.messages {
             writeln!(
                 out,
-                "# {} {} {} Random {}{}",
+                "# {} {} {} Random {}{}{}",
                 m.source,
                 crate::clock::format_unix(m.send_time),
                 escape::controls(&m.from_account),
@@ -247,6 +292,14 @@ fn write_pretty(out: &mut impl Write, plan: &TargetPlan, invalid: usize) -> io::
                     " (staged)"
                 } else {
                     " (derived)"
+                },
+                match m.staged_send_time {
+                    Some(staged) => format!(
+                        ", moved from {} (+{} s)",
+                        crate::clock::format_unix(staged),
+                        m.send_time - staged
+                    ),
+                    None => String::new(),
                 }
             )?;
         }

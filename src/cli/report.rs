@@ -1,12 +1,15 @@
-//! `timport report [RUN] [--failed-out FILE] [--ledger PATH] [--json]`: a run's summary from the
-//! ledger (the latest run by default). Reads the ledger only (a run may be writing it); prints
-//! the report on stdout, as text or one JSON object; `--failed-out` writes the failed and
-//! invalid messages as a JSONL staging file to fix and run.
+//! `timport report [RUN] [--failed-out FILE] [--html FILE] [--markdown FILE] [--ledger PATH]
+//! [--json]`: a run's summary from the ledger (the latest run by default), with its latest
+//! verification's counts. Reads the ledger only (a run may be writing it); prints the report on
+//! stdout, as text or one JSON object; `--failed-out` writes the failed and invalid messages as
+//! a JSONL staging file to fix and run; `--html` and `--markdown` write the sign-off report.
 
 use crate::cli::{Exit, ReportArgs};
 use crate::config::{ConnectArgs, RunFlags, Settings};
+use crate::engine::ledger::now_ms;
 use crate::engine::ledger::schema::open_for_reading;
 use crate::engine::report;
+use crate::engine::signoff::{self, SignOff};
 use crate::escape;
 
 /// Runs the command.
@@ -21,14 +24,7 @@ pub fn run(connect: &ConnectArgs, args: &ReportArgs) -> Exit {
 }
 
 fn report(connect: &ConnectArgs, args: &ReportArgs) -> Result<(), String> {
-    let run = args
-        .run
-        .as_deref()
-        .map(|r| {
-            r.parse::<i64>()
-                .map_err(|_| format!("RUN must be a run number (see `timport report`), not '{r}'"))
-        })
-        .transpose()?;
+    let run = crate::cli::headless::run_number(args.run.as_deref())?;
     let flags = RunFlags {
         ledger: args.ledger.clone(),
         ..RunFlags::default()
@@ -46,6 +42,26 @@ fn report(connect: &ConnectArgs, args: &ReportArgs) -> Result<(), String> {
         println!("{line}");
     } else {
         print!("{}", report.text());
+    }
+    if args.html.is_some() || args.markdown.is_some() {
+        let signoff = SignOff::load(&conn, Some(report.run_id), now_ms())
+            .map_err(|e| format!("{} ({})", e, escape::path(&path)))?;
+        for (out, text) in [
+            (&args.html, args.html.as_ref().map(|_| signoff.html())),
+            (
+                &args.markdown,
+                args.markdown.as_ref().map(|_| signoff.markdown()),
+            ),
+        ] {
+            if let (Some(out), Some(text)) = (out, text) {
+                signoff::write(out, &text).map_err(|e| e.to_string())?;
+                eprintln!(
+                    "timport: wrote the sign-off report of run {} to {}",
+                    report.run_id,
+                    escape::path(out)
+                );
+            }
+        }
     }
     if let Some(out) = &args.failed_out {
         let (written, as_is) = report.write_failed(out).map_err(|e| e.to_string())?;

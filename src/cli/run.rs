@@ -1,6 +1,6 @@
 //! `timport run STAGING [--group G]... [--rate N] [--lanes N] [--on-message-error pause|skip]
-//! [--ledger PATH] [--new-run] [--retry-failed] [--phases LIST] [--import-missing-senders]
-//! [--json] [--yes]`: the headless import.
+//! [--same-second keep|spread] [--ledger PATH] [--new-run] [--retry-failed] [--phases LIST]
+//! [--import-missing-senders] [--json] [--yes]`: the headless import.
 //!
 //! Order of things: settle the options (bad ones: exit 2), resolve the connection, scan and
 //! select the staged targets and the phases (every phase the staging holds, or `--phases`);
@@ -20,10 +20,10 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 
 use crate::api::ClientOptions;
+use crate::cli::headless::{self, fail};
 use crate::cli::{Exit, RunArgs};
 use crate::clock::unix_now;
 use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
@@ -32,44 +32,31 @@ use crate::engine::open::{Destination, OpenRequest, open};
 use crate::engine::phases::{MigrationWork, PhaseSet};
 use crate::engine::printer::{Progress, human_line, json_line};
 use crate::engine::staged::StagedWork;
+use crate::engine::work::TargetInfo;
 use crate::engine::work::WorkSource;
 use crate::engine::{Control, Event, RunOptions};
 use crate::escape;
-use crate::plan::PlanOptions;
+use crate::plan::{Bursts, MAX_BATCH_SIZE, PlanOptions, SameSecond};
 use crate::staging::{ScanOptions, scan};
 
 /// Runs the command.
 pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
-    let prepared = match prepare(connect, args) {
-        Ok(p) => p,
-        Err(message) => {
-            eprintln!("timport: {}", escape::text(&message));
-            return Exit::BadInput;
-        }
-    };
-    // Few blocking threads: they only read staged files (at most two targets at once), and each
-    // thread's allocator arena keeps memory of its own.
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .max_blocking_threads(4)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("timport: cannot start the async runtime: {e}");
-            return Exit::Stopped;
-        }
-    };
-    let mut prepared = prepared;
-    if let Err((message, exit)) = runtime.block_on(missing_accounts(&mut prepared, args)) {
-        eprintln!("timport: {}", escape::text(&message));
-        return exit;
-    }
-    if let Err(message) = confirm(&prepared.summary(), args.yes) {
-        eprintln!("timport: {}", escape::text(&message));
-        return Exit::BadInput;
-    }
-    runtime.block_on(execute(prepared, args.json))
+    headless::run(
+        || prepare(connect, args),
+        |mut p| async move {
+            if let Err((message, exit)) = missing_accounts(&mut p, args).await {
+                return fail(&message, exit);
+            }
+            // Reading the answer blocks: off the runtime's threads.
+            let (summary, yes) = (p.summary(), args.yes);
+            match tokio::task::spawn_blocking(move || confirm(&summary, yes)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(message)) => return fail(&message, Exit::BadInput),
+                Err(e) => return fail(&format!("cannot ask for confirmation: {e}"), Exit::Stopped),
+            }
+            execute(p, args.json).await
+        },
+    )
 }
 
 /// For a run with the accounts phase: the senders, owners and members that are neither in the
@@ -178,6 +165,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         rate: args.rate,
         lanes: args.lanes,
         on_message_error: args.on_message_error,
+        same_second: args.same_second.same_second,
         ledger: args.ledger.clone(),
     };
     let settings = Settings::from_env(connect, &flags).map_err(|e| e.to_string())?;
@@ -188,6 +176,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         rate: settings.run.rate,
         lanes: settings.run.lanes,
         on_message_error: settings.run.on_message_error,
+        same_second: settings.run.same_second,
         retry_failed: args.retry_failed,
         settle_delay: Duration::try_from_secs_f64(args.settle_delay).map_err(|_| {
             format!(
@@ -210,6 +199,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
     crate::heap::release_free_memory();
     let plan = PlanOptions {
         max_message_bytes: scan_opts.max_message_bytes,
+        same_second: opts.same_second,
         ..PlanOptions::default()
     };
     let work = StagedWork::new(staging, &args.group, plan)?;
@@ -234,7 +224,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
     let messages: u64 = targets.iter().map(|t| t.messages).sum();
     let messages_line = migration.phases.contains(Phase::Messages).then(|| {
         format!(
-            "import {messages} message(s) into {} target(s){}",
+            "import {messages} message(s) into {} target(s){}{}",
             targets.len(),
             if invalid > 0 {
                 format!(
@@ -242,7 +232,8 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
                 )
             } else {
                 String::new()
-            }
+            },
+            bursts_note(&work, &targets, opts.same_second)
         )
     });
     Ok(Prepared {
@@ -254,6 +245,33 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         new_run: args.new_run,
         messages_line,
     })
+}
+
+/// What the chosen `--same-second` does with the run's bursts (empty when there are none).
+fn bursts_note(work: &StagedWork, targets: &[TargetInfo], policy: SameSecond) -> String {
+    let all = targets
+        .iter()
+        .filter_map(|t| work.staging().target(&t.target))
+        .map(|t| Bursts::of(t.order_times(), MAX_BATCH_SIZE));
+    let (mut messages, mut refusable, mut moved, mut shift) = (0, 0, 0, 0);
+    for b in all {
+        messages += b.messages;
+        refusable += b.keep_refusable;
+        moved += b.spread_moved;
+        shift = shift.max(b.spread_largest_shift);
+    }
+    if messages == 0 {
+        return String::new();
+    }
+    let what = match policy {
+        SameSecond::Keep => format!(
+            "kept at their SendTime: a service strict about equal times refuses {refusable} of them; --same-second spread avoids that"
+        ),
+        SameSecond::Spread => {
+            format!("spread: {moved} message(s) sent up to {shift} s later, each move recorded")
+        }
+    };
+    format!("; {messages} message(s) sit in seconds holding more than {MAX_BATCH_SIZE} ({what})")
 }
 
 /// Asks on the terminal unless `--yes`; refuses without `--yes` when stdin is not a terminal.
@@ -317,17 +335,12 @@ async fn execute(p: Prepared, json: bool) -> Exit {
     }
 }
 
-fn fail(message: &str, exit: Exit) -> Exit {
-    eprintln!("timport: {}", escape::text(message));
-    exit
-}
-
 /// First interrupt (Ctrl-C, SIGTERM or SIGHUP: `timeout`, systemd, `docker stop` and Kubernetes
 /// stop with SIGTERM): stop cleanly. Second: stop at once, still recording the run as
 /// interrupted. Third: exit without waiting for anything (the ledger's in-flight records make
 /// that safe too).
 async fn interrupts(controls: mpsc::Sender<Control>) {
-    let mut signals = Interrupts::new();
+    let mut signals = headless::Interrupts::new();
     let Some(name) = signals.next().await else {
         return;
     };
@@ -347,69 +360,14 @@ async fn interrupts(controls: mpsc::Sender<Control>) {
     }
 }
 
-/// SIGINT, SIGTERM and SIGHUP as one stream of names.
-struct Interrupts {
-    #[cfg(unix)]
-    unix: Option<[tokio::signal::unix::Signal; 3]>,
-}
-
-impl Interrupts {
-    fn new() -> Interrupts {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            // Streams made once: a signal between two waits is kept for the next.
-            let unix = (|| {
-                Ok::<_, std::io::Error>([
-                    signal(SignalKind::interrupt())?,
-                    signal(SignalKind::terminate())?,
-                    signal(SignalKind::hangup())?,
-                ])
-            })()
-            .ok();
-            Interrupts { unix }
-        }
-        #[cfg(not(unix))]
-        Interrupts {}
-    }
-
-    /// The next interrupt's name; `None` when none can be waited for.
-    async fn next(&mut self) -> Option<&'static str> {
-        #[cfg(unix)]
-        if let Some([int, term, hup]) = &mut self.unix {
-            return tokio::select! {
-                _ = int.recv() => Some("interrupted"),
-                _ = term.recv() => Some("SIGTERM"),
-                _ = hup.recv() => Some("SIGHUP"),
-            };
-        }
-        tokio::signal::ctrl_c().await.ok().map(|()| "interrupted")
-    }
-}
-
 /// JSON lines on stdout (with `--json`), lines for people and a progress bar on stderr.
 /// Runs on a blocking thread (it writes to the terminal and pipes, which may block).
 fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} messages  {msg}  {per_sec}  eta {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        Some(bar)
-    } else {
-        None
-    };
+    let bar = headless::progress_bar("{bar:40} {pos}/{len} messages  {msg}  {per_sec}  eta {eta}");
     let mut progress = Progress::default();
-    let stdout = std::io::stdout();
     while let Some(event) = events.blocking_recv() {
         if json {
-            let mut out = stdout.lock();
-            let _ = writeln!(out, "{}", json_line(&event));
-            let _ = out.flush();
+            headless::print_json(&json_line(&event));
         }
         if progress.update(&event) {
             if let Some(bar) = &bar {
@@ -422,10 +380,7 @@ fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
             }
         }
         if let Some(line) = human_line(&event) {
-            match &bar {
-                Some(bar) => bar.println(format!("timport: {line}")),
-                None => eprintln!("timport: {line}"),
-            }
+            headless::say(bar.as_ref(), &line);
         }
     }
     if let Some(bar) = bar {

@@ -11,7 +11,7 @@ use crate::api::types::Command;
 use crate::clock::unix_now;
 use crate::config::ConnectArgs;
 use crate::config::load_secret_key;
-use crate::sandbox::{FaultConfig, FaultKind, SandboxConfig, Seed};
+use crate::sandbox::{FaultConfig, FaultKind, SandboxConfig, Seed, StrictTime};
 
 /// Runs `timport sandbox`.
 pub fn run(args: &SandboxArgs, connect: &ConnectArgs) -> Exit {
@@ -141,7 +141,11 @@ fn build_config(args: &SandboxArgs, connect: &ConnectArgs) -> Result<SandboxConf
         seed: args.fault_seed,
     };
     config.latency = Duration::from_millis(args.latency_ms);
-    config.strict_time = args.strict_time;
+    config.strict_time = match (args.strict_time, args.strict_time_per_message) {
+        (_, true) => StrictTime::PerMessage,
+        (true, false) => StrictTime::AcrossRequests,
+        (false, false) => StrictTime::Off,
+    };
     config.max_message_bytes = args.max_message_bytes;
     if args.rate_limit == 0 {
         return Err("--rate-limit must be at least 1".into());
@@ -174,7 +178,7 @@ fn describe(config: &SandboxConfig) -> String {
         config.latency.as_millis(),
         config.rate_limit,
         config.max_message_bytes,
-        if config.strict_time { "on" } else { "off" }
+        config.strict_time.word()
     )
 }
 
@@ -208,6 +212,20 @@ async fn wait_for_stop() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::SecretKey;
+
+    #[test]
+    fn the_summary_says_how_time_is_read() {
+        let mut config = SandboxConfig::new(SecretKey::new("k"));
+        for (strict, said) in [
+            (StrictTime::Off, "strict time off"),
+            (StrictTime::AcrossRequests, "strict time across requests"),
+            (StrictTime::PerMessage, "strict time per message"),
+        ] {
+            config.strict_time = strict;
+            assert!(describe(&config).ends_with(said), "{}", describe(&config));
+        }
+    }
 
     #[test]
     fn listen_takes_an_address_or_looks_a_name_up() {

@@ -1,14 +1,19 @@
 //! `timport validate STAGING`: scan the staged files, check every message, print a summary per
-//! target and every problem. Exit 0 when everything is importable, 2 otherwise.
+//! target (with what `--same-second keep` and `spread` do with its bursts) and every problem.
+//! Exit 0 when everything is importable, 2 otherwise (also when the chosen `spread` would send a
+//! message at now or later).
 
 use std::io::{self, IsTerminal, Write};
 
-use super::{Exit, RuleArgs, ValidateArgs};
+use super::{Exit, RuleArgs, SameSecondArg, ValidateArgs};
 use crate::api::ClientOptions;
 use crate::clock::{format_unix, unix_now};
 use crate::config::ConnectArgs;
-use crate::config::{ConfigError, ConfigFile, Connection, Paths, SECRET_KEY_ENV};
-use crate::plan::MAX_BATCH_SIZE;
+use crate::config::{
+    ConfigError, ConfigFile, Connection, Paths, RunFlags, SECRET_KEY_ENV, Settings,
+};
+use crate::engine::staged::spread_too_late;
+use crate::plan::{Bursts, MAX_BATCH_SIZE, SameSecond, Spreader};
 use crate::staging::online::{OnlineOutcome, check_online};
 use crate::staging::report::{KindCount, KindCounts};
 use crate::staging::{
@@ -22,6 +27,32 @@ pub(super) fn scan_options(rules: &RuleArgs) -> ScanOptions {
         allow_other_elements: rules.allow_other_elements,
         ..ScanOptions::new(unix_now())
     }
+}
+
+/// `--same-second` as the one resolver settles it (flag, `TIMPORT_SAME_SECOND`, the profile's
+/// `same_second`, `keep`); a config file or profile that cannot be used is an error.
+pub(super) fn same_second(
+    connect: &ConnectArgs,
+    arg: &SameSecondArg,
+) -> Result<SameSecond, String> {
+    let flags = RunFlags {
+        same_second: arg.same_second,
+        ..RunFlags::default()
+    };
+    let settings = Settings::from_env(connect, &flags).map_err(|e| e.to_string())?;
+    match settings.source_problem() {
+        Some(problem) => Err(problem.to_string()),
+        None => Ok(settings.run.same_second),
+    }
+}
+
+/// Each target's bursts, in the report's order.
+fn bursts_of(staging: &Staging) -> Vec<Bursts> {
+    staging
+        .targets()
+        .iter()
+        .map(|t| Bursts::of(t.order_times(), MAX_BATCH_SIZE))
+        .collect()
 }
 
 /// Scans (with a progress bar when stderr is a terminal), or says why it cannot on stderr.
@@ -56,6 +87,13 @@ pub(super) fn scan_or_report(path: &std::path::Path, opts: &ScanOptions) -> Opti
 
 /// Runs the command.
 pub fn run(args: &ValidateArgs, connect: &ConnectArgs) -> Exit {
+    let chosen = match same_second(connect, &args.same_second) {
+        Ok(policy) => policy,
+        Err(message) => {
+            eprintln!("timport: {}", crate::escape::text(&message));
+            return Exit::BadInput;
+        }
+    };
     let opts = ScanOptions {
         max_listed_problems: args.max_problems,
         ..scan_options(&args.rules)
@@ -88,13 +126,19 @@ pub fn run(args: &ValidateArgs, connect: &ConnectArgs) -> Exit {
     };
     let online_problems = online.as_ref().map_or(&[][..], |o| &o.problems[..]);
     let report = ValidationReport::new(&staging, online_problems, MAX_BATCH_SIZE);
+    let bursts = bursts_of(&staging);
+    let same = SameSecondView {
+        chosen,
+        now: staging.options().now,
+        bursts: &bursts,
+    };
     let mut problems: Vec<&Problem> = staging.problems().iter().chain(online_problems).collect();
     // Online problems sit at staged messages too: show them in file order with the rest.
     problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     let printed = if args.json {
-        print_json(&report, &problems, online.as_ref())
+        print_json(&staging, &report, &problems, online.as_ref(), &same)
     } else {
-        print_human(&staging, &report, &problems, online.as_ref())
+        print_human(&staging, &report, &problems, online.as_ref(), &same)
     };
     if let Err(e) = printed {
         if e.kind() != io::ErrorKind::BrokenPipe {
@@ -103,7 +147,7 @@ pub fn run(args: &ValidateArgs, connect: &ConnectArgs) -> Exit {
     }
     if online.as_ref().is_some_and(|o| o.failure.is_some()) {
         Exit::Stopped
-    } else if report.importable {
+    } else if report.importable && !same.too_late() {
         Exit::Done
     } else {
         Exit::BadInput
@@ -161,10 +205,26 @@ fn online_summary(online: Option<&OnlineOutcome>) -> serde_json::Value {
     }
 }
 
+/// What the report says about bursts: the chosen policy and each target's bursts.
+struct SameSecondView<'a> {
+    chosen: SameSecond,
+    now: i64,
+    bursts: &'a [Bursts],
+}
+
+impl SameSecondView<'_> {
+    /// The chosen policy is `spread` and it would send a message at now or later.
+    fn too_late(&self) -> bool {
+        self.chosen == SameSecond::Spread && self.bursts.iter().any(|b| b.spread_reaches(self.now))
+    }
+}
+
 fn print_json(
+    staging: &Staging,
     report: &ValidationReport,
     problems: &[&Problem],
     online: Option<&OnlineOutcome>,
+    same: &SameSecondView<'_>,
 ) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     for p in problems {
@@ -176,20 +236,61 @@ fn print_json(
         merge(&mut line, serde_json::to_value(p)?);
         writeln!(out, "{line}")?;
     }
-    for t in &report.targets {
+    for (t, bursts) in report.targets.iter().zip(same.bursts) {
         let mut line = serde_json::json!({ "event": "target" });
         merge(&mut line, serde_json::to_value(t)?);
+        merge(&mut line, serde_json::json!({ "bursts": bursts }));
         writeln!(out, "{line}")?;
+    }
+    if same.chosen == SameSecond::Spread {
+        write_moves(&mut out, staging)?;
     }
     let mut summary = serde_json::json!({ "event": "summary" });
     let mut whole = serde_json::to_value(report)?;
     if let Some(obj) = whole.as_object_mut() {
         obj.remove("targets");
         obj.insert("online".into(), online_summary(online));
+        obj.insert("same_second".into(), same.chosen.word().into());
+        obj.insert(
+            "importable".into(),
+            (report.importable && !same.too_late()).into(),
+        );
     }
     merge(&mut summary, whole);
     writeln!(out, "{summary}")?;
     out.flush()
+}
+
+/// One `moved` line per message `spread` sends later than staged: where it is staged, and both
+/// times.
+fn write_moves(out: &mut impl Write, staging: &Staging) -> io::Result<()> {
+    for t in staging.targets() {
+        let mut spreader = Spreader::new(SameSecond::Spread, MAX_BATCH_SIZE);
+        for e in t.entries().iter() {
+            if !e.is_valid() {
+                spreader.barrier();
+                continue;
+            }
+            let staged = e.send_time();
+            let sent = spreader.next(staged);
+            if sent == staged {
+                continue;
+            }
+            let source = staging.source_of(&e);
+            let line = serde_json::json!({
+                "event": "moved",
+                "group": t.target().group(),
+                "topic": t.target().topic(),
+                "file": source.file.as_ref(),
+                "line": source.line,
+                "item": source.item,
+                "staged_send_time": staged,
+                "send_time": sent,
+            });
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
 }
 
 fn merge(into: &mut serde_json::Value, from: serde_json::Value) {
@@ -203,6 +304,7 @@ fn print_human(
     report: &ValidationReport,
     problems: &[&Problem],
     online: Option<&OnlineOutcome>,
+    same: &SameSecondView<'_>,
 ) -> io::Result<()> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     writeln!(
@@ -226,9 +328,9 @@ fn print_human(
             count(report.members, "member")
         )?;
     }
-    for t in &report.targets {
+    for (t, bursts) in report.targets.iter().zip(same.bursts) {
         writeln!(out)?;
-        write_target(&mut out, t)?;
+        write_target(&mut out, t, bursts, same)?;
     }
     if !report.other_problems.is_empty() {
         writeln!(out)?;
@@ -264,7 +366,12 @@ fn print_human(
             count(o.senders, "sender")
         )?,
     }
-    if report.importable {
+    if same.too_late() {
+        writeln!(
+            out,
+            "Not importable with --same-second spread: it would send messages at now or later (see above). Use --same-second keep, or validate again once that time has passed."
+        )?;
+    } else if report.importable {
         writeln!(out, "Everything is importable.")?;
     } else {
         writeln!(
@@ -276,7 +383,12 @@ fn print_human(
     out.flush()
 }
 
-fn write_target(out: &mut impl Write, t: &TargetReport) -> io::Result<()> {
+fn write_target(
+    out: &mut impl Write,
+    t: &TargetReport,
+    bursts: &Bursts,
+    same: &SameSecondView<'_>,
+) -> io::Result<()> {
     let range = match (t.first_send_time, t.last_send_time) {
         (Some(a), Some(b)) => format!("{} .. {} UTC", format_unix(a), format_unix(b)),
         _ => "no valid message".into(),
@@ -300,17 +412,18 @@ fn write_target(out: &mut impl Write, t: &TargetReport) -> io::Result<()> {
     if t.duplicates > 0 {
         notes.push(count(t.duplicates, "exact duplicate"));
     }
-    if t.crowded_seconds > 0 {
-        let (n, verb) = match t.crowded_seconds {
-            1 => ("1 second".to_owned(), "holds"),
-            n => (format!("{n} seconds"), "hold"),
-        };
-        notes.push(format!(
-            "{n} {verb} more than {MAX_BATCH_SIZE} messages (split across requests)"
-        ));
-    }
     if !notes.is_empty() {
         writeln!(out, "  {}", notes.join("; "))?;
+    }
+    if bursts.seconds > 0 {
+        writeln!(out, "  bursts: {}", bursts.describe(same.chosen))?;
+    }
+    if same.chosen == SameSecond::Spread && bursts.spread_reaches(same.now) {
+        writeln!(
+            out,
+            "  error: {}",
+            spread_too_late(&t.target(), bursts, same.now)
+        )?;
     }
     if !t.problems.is_empty() {
         writeln!(out, "  {}", kinds(&t.problems))?;

@@ -1,6 +1,6 @@
 //! The config file: `default_profile = "name"` and one `[profiles.<name>]` table per profile with
 //! the connection (`region` or `endpoint`, `sdkappid`, `admin`, `key_file`) and optional run
-//! defaults (`rate`, `lanes`, `on_message_error`, `ledger`).
+//! defaults (`rate`, `lanes`, `on_message_error`, `same_second`, `ledger`).
 //!
 //! Unknown keys are errors naming the file, line and key; a key-like field (`secret_key`, ...)
 //! is refused outright, because the secret never belongs in this file. Parse errors are reported
@@ -16,7 +16,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::error::ConfigError;
 use super::paths::Paths;
 use crate::api::{Endpoint, Region};
-use crate::engine::OnMessageError;
+use crate::engine::{OnMessageError, SameSecond};
 use crate::files::OpenError;
 
 /// One named profile. Every field is optional: flags and `TIMPORT_*` variables fill the rest.
@@ -56,6 +56,9 @@ pub struct Profile {
     /// What `run` does when a message is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_message_error: Option<OnMessageError>,
+    /// What `run`, `validate` and `plan` do with a second holding more than 7 messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_second: Option<SameSecond>,
     /// The ledger file; relative to the config directory; `~/` is the home.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<PathBuf>,
@@ -342,6 +345,7 @@ key_file = "prod.key"
 rate = 150
 lanes = 16
 on_message_error = "skip"
+same_second = "spread"
 ledger = "/var/lib/timport/prod.sqlite3"
 
 [profiles.local]
@@ -354,6 +358,8 @@ endpoint = "http://127.0.0.1:8080"
         assert_eq!(prod.region, Some(Region::Singapore));
         assert_eq!(prod.sdkappid, Some(1_400_000_000));
         assert_eq!(prod.on_message_error, Some(OnMessageError::Skip));
+        assert_eq!(prod.same_second, Some(SameSecond::Spread));
+        assert_eq!(file.profiles["local"].same_second, None);
         assert_eq!(
             prod.key_file_path(Path::new("/etc/t")),
             Some(PathBuf::from("/etc/t/prod.key"))
@@ -454,6 +460,10 @@ endpoint = "http://127.0.0.1:8080"
             .unwrap_err()
             .to_string();
         assert!(err.contains(":2:") && err.contains("pause"), "{err}");
+        let err = parse("[profiles.a]\nsame_second = \"shift\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":2:") && err.contains("spread"), "{err}");
     }
 
     #[test]

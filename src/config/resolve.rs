@@ -100,6 +100,10 @@ pub fn resolve(
                 .on_message_error
                 .or(profile.and_then(|p| p.on_message_error))
                 .unwrap_or(OnMessageError::Pause),
+            same_second: run
+                .same_second
+                .or(profile.and_then(|p| p.same_second))
+                .unwrap_or_default(),
             ledger: run
                 .ledger
                 .clone()

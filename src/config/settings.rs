@@ -15,7 +15,7 @@ use super::paths::Paths;
 use super::resolve::resolve;
 use super::secret_key::SECRET_KEY_ENV;
 use crate::api::{Credentials, Endpoint, Region, SecretKey};
-use crate::engine::OnMessageError;
+use crate::engine::{OnMessageError, SameSecond};
 
 /// The run options a profile may also hold, as `timport run`'s flags (and their `TIMPORT_*`
 /// variables) give them.
@@ -27,6 +27,8 @@ pub struct RunFlags {
     pub lanes: Option<usize>,
     /// `--on-message-error`.
     pub on_message_error: Option<OnMessageError>,
+    /// `--same-second` (also on `validate` and `plan`).
+    pub same_second: Option<SameSecond>,
     /// `--ledger`.
     pub ledger: Option<PathBuf>,
 }
@@ -40,6 +42,8 @@ pub struct RunSettings {
     pub lanes: usize,
     /// The message policy.
     pub on_message_error: OnMessageError,
+    /// What the plan does with a second holding more messages than a request.
+    pub same_second: SameSecond,
     /// The ledger file: relative paths in a profile are relative to the config directory; the
     /// default is `ledger.sqlite3` in the data directory.
     pub ledger: PathBuf,
@@ -526,7 +530,7 @@ admin = "sandbox-admin"
     #[test]
     fn run_flags_win_over_the_profile_which_wins_over_defaults() {
         let (fx, file) = fixture(
-            "[profiles.p]\nrate = 150\nlanes = 8\non_message_error = \"skip\"\nledger = \"runs/l.sqlite3\"\n",
+            "[profiles.p]\nrate = 150\nlanes = 8\non_message_error = \"skip\"\nsame_second = \"spread\"\nledger = \"runs/l.sqlite3\"\n",
         );
         let none = resolve(
             &ConnectArgs::default(),
@@ -541,6 +545,7 @@ admin = "sandbox-admin"
                 rate: 180,
                 lanes: 32,
                 on_message_error: OnMessageError::Pause,
+                same_second: SameSecond::Keep,
                 ledger: fx.paths.data_dir.join("ledger.sqlite3"),
             }
         );
@@ -561,6 +566,7 @@ admin = "sandbox-admin"
                 rate: 150,
                 lanes: 8,
                 on_message_error: OnMessageError::Skip,
+                same_second: SameSecond::Spread,
                 ledger: fx.paths.config_dir.join("runs/l.sqlite3"),
             }
         );
@@ -568,6 +574,7 @@ admin = "sandbox-admin"
             rate: Some(20),
             lanes: Some(2),
             on_message_error: Some(OnMessageError::Pause),
+            same_second: Some(SameSecond::Keep),
             ledger: Some("x.db".into()),
         };
         let from_flags = resolve(&args, &flags, Ok(file), &fx.paths, None);
@@ -577,6 +584,7 @@ admin = "sandbox-admin"
                 rate: 20,
                 lanes: 2,
                 on_message_error: OnMessageError::Pause,
+                same_second: SameSecond::Keep,
                 ledger: "x.db".into(),
             }
         );

@@ -63,6 +63,8 @@ pub enum Effect {
         staging: Arc<Staging>,
         /// The group.
         group: String,
+        /// What bursts get, as the next launch will send them.
+        same_second: crate::plan::SameSecond,
     },
     /// Read a staged message's text for a pop-up.
     ReadStaged {
@@ -112,10 +114,31 @@ pub enum Effect {
         /// The ledger file.
         ledger: PathBuf,
     },
+    /// Verify a run (or some of its lanes) against the service.
+    Verify(Box<VerifyLaunch>),
+    /// Stop the verification going (after the window at work; it resumes from there).
+    StopVerify,
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Turn mouse capture on or off.
     SetMouse(bool),
+}
+
+/// Everything a verification needs from the console.
+#[derive(Debug)]
+pub struct VerifyLaunch {
+    /// The run.
+    pub run_id: i64,
+    /// Only these lanes; empty: every lane of the run.
+    pub only: Vec<Target>,
+    /// The tested client.
+    pub client: Client,
+    /// The run's staged files (the console's scan).
+    pub staging: Arc<Staging>,
+    /// The ledger file.
+    pub ledger: PathBuf,
+    /// Reads per second when no import shares the budget.
+    pub rate: u32,
 }
 
 /// Everything a run needs from the console.

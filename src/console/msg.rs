@@ -201,6 +201,10 @@ pub enum Msg {
     Engine(Event),
     /// The engine could not start the run, or ended it abnormally.
     RunFailed(String),
+    /// Something a verification reported.
+    Verify(crate::engine::verify::VerifyEvent),
+    /// A verification could not start, or ended abnormally.
+    VerifyFailed(String),
     /// The latest run in the ledger, as the ledger tells it.
     LedgerRun(Result<Box<crate::engine::report::Report>, String>),
     /// Text went to the clipboard (how many characters), or why not.

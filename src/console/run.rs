@@ -47,7 +47,11 @@ pub async fn start(
     controls: mpsc::Receiver<Control>,
 ) -> Result<Started, String> {
     opts.check()?;
-    let work = StagedWork::shared(launch.staging, &launch.groups, PlanOptions::default())?;
+    let plan = PlanOptions {
+        same_second: opts.same_second,
+        ..PlanOptions::default()
+    };
+    let work = StagedWork::shared(launch.staging, &launch.groups, plan)?;
     let destination = Destination {
         endpoint: launch.client.endpoint().base().to_owned(),
         sdkappid: launch.client.sdkappid(),

@@ -22,7 +22,7 @@ pub(crate) struct RunContext<S> {
     pub service: Arc<S>,
     pub source: Arc<dyn WorkSource>,
     pub ledger: Ledger,
-    pub limiter: Limiter,
+    pub limiter: Arc<Limiter>,
     pub events: mpsc::Sender<Event>,
     pub opts: RunOptions,
     /// True while the operator has paused the run.

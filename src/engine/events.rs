@@ -561,7 +561,8 @@ pub enum Event {
         source: SourceRef,
         /// Its sender.
         from_account: String,
-        /// Its `SendTime`.
+        /// Its `SendTime` as staged (or edited); `--same-second spread` may have sent it later
+        /// (the ledger's `sent_time`).
         send_time: i64,
         /// Its `Random`.
         random: u32,

@@ -13,7 +13,7 @@
 //!
 //! The state machine is pure (times are passed in); [`Limiter::acquire`] adds the sleeping.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -138,6 +138,24 @@ impl Limiter {
         let (slot, change) = self.reserve(Instant::now());
         tokio::time::sleep_until(slot).await;
         change
+    }
+}
+
+/// A limiter that several callers in the process take their slots from (a run and a
+/// verification in the console share the app's budget through one), compared by identity.
+#[derive(Debug, Clone)]
+pub struct SharedLimiter(pub Arc<Limiter>);
+
+impl SharedLimiter {
+    /// A new shared limiter at `budget` requests per second.
+    pub fn new(budget: u32) -> SharedLimiter {
+        SharedLimiter(Arc::new(Limiter::new(budget)))
+    }
+}
+
+impl PartialEq for SharedLimiter {
+    fn eq(&self, other: &SharedLimiter) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 

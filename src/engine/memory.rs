@@ -133,6 +133,7 @@ impl WorkReader for MemoryReader {
                     source,
                     send_time: Some(*send_time),
                     order_time: *send_time,
+                    moved_from: None,
                     problem: problem.clone(),
                     raw: raw.clone(),
                 })),

@@ -34,7 +34,9 @@
 //!   recorded before it is sent and settled by reading back; docs/migration.md),
 //!   `context` (what lanes share), `service` (the seam to the REST client).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
-//!   `printer` (the headless lines and JSON).
+//!   `printer` (the headless lines and JSON), `signoff/` (the sign-off report: HTML, Markdown).
+//! - Proof: `verify/` (`timport verify`: every target read back and compared with the ledger
+//!   and the staged files, resumable).
 //!
 //! # Decisions where the service's docs are silent (docs/ARCHITECTURE.md collects them all)
 //! - A request is recorded in flight, then takes its rate slot, then goes: nothing awaits
@@ -54,6 +56,12 @@
 //!   orders before it (`SendTime`, then staged position) is open, and nothing older than the
 //!   newest message the lane has landed (held back, it is failed without being sent and the
 //!   message policy decides). Equal times are let through (the default reading of the rule).
+//!   Times are those sent: under `--same-second spread` (`plan::same_second`) a burst's
+//!   overflow is sent later than staged; the guard, the read-back and the ledger's `sent_time`
+//!   use that time (the ledger's `send_time` keeps the staged one), and a read-back also finds
+//!   a message at its staged time (landed by an earlier run that kept it). A run keeps the
+//!   policy it began with (`open`). Under `keep`, a 10004 on a burst's overflow is explained
+//!   as such, with `spread` as the remedy (`EngineReason::BurstOverflow`).
 //! - An edit re-places its message by its edited `SendTime`, into a later part when it orders
 //!   after the part at work; an edit older than the newest landing is refused with the options.
 //! - A 10004 the lane's order does not explain (newer than everything it knew the group held)
@@ -101,8 +109,10 @@ pub mod report;
 pub mod run;
 pub mod service;
 pub mod settle;
+pub mod signoff;
 pub mod staged;
 pub mod target;
+pub mod verify;
 pub mod work;
 
 pub use control::{Control, Decision};
@@ -111,7 +121,9 @@ pub use events::{
     SourceRef, TargetStart, TargetSummary,
 };
 pub use ledger::LedgerError;
-pub use options::{DEFAULT_LANES, DEFAULT_RATE, MAX_RATE, OnMessageError, RetryPolicy, RunOptions};
+pub use options::{
+    DEFAULT_LANES, DEFAULT_RATE, MAX_RATE, OnMessageError, RetryPolicy, RunOptions, SameSecond,
+};
 pub use target::Target;
 
 #[cfg(test)]
@@ -137,6 +149,7 @@ pub(crate) mod testing {
             source: source(file, line),
             from_account: Some("alice".into()),
             send_time: Some(100 + i64::from(line)),
+            sent_time: None,
             random: Some(line),
             fingerprint: None,
         }

@@ -31,6 +31,7 @@ use super::service::ImportService;
 use super::staged::{StagedWork, places_in};
 use super::work::WorkSource;
 use crate::exit::Exit;
+use crate::plan::SameSecond;
 use crate::staging::Staging;
 
 /// Why a run could not be opened.
@@ -42,6 +43,19 @@ pub enum OpenRunError {
     /// The ledger failed while the run was being opened.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// The run was begun with another `--same-second`: its messages' sent times would differ,
+    /// and read-backs of earlier requests would not find them.
+    #[error(
+        "run {run_id} was begun with --same-second {recorded}; resuming it with {requested} would send its remaining messages at other times than its earlier requests assumed. Resume with --same-second {recorded}, or start a new run with --new-run"
+    )]
+    SameSecondChanged {
+        /// The run.
+        run_id: i64,
+        /// The policy it recorded.
+        recorded: SameSecond,
+        /// The policy asked for now.
+        requested: SameSecond,
+    },
     /// Staged files changed since the run began.
     #[error("the staged files changed since run {run_id} began ({}); resuming would mix two versions of the same history. Restore the files, or start a new run with --new-run", .changes.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
     FilesChanged {
@@ -78,7 +92,8 @@ impl OpenRunError {
         match self {
             OpenRunError::Open(_)
             | OpenRunError::FilesChanged { .. }
-            | OpenRunError::SettledGone { .. } => Exit::BadInput,
+            | OpenRunError::SettledGone { .. }
+            | OpenRunError::SameSecondChanged { .. } => Exit::BadInput,
             OpenRunError::Ledger(_) | OpenRunError::Locked(_) | OpenRunError::Aborted(_) => {
                 Exit::Stopped
             }
@@ -121,6 +136,23 @@ struct RecordedOptions<'a> {
     lanes: usize,
     on_message_error: OnMessageError,
     retry_failed: bool,
+    #[serde(skip_serializing_if = "is_keep")]
+    same_second: SameSecond,
+}
+
+/// `keep` is not recorded: a run recorded before `--same-second` existed kept every time.
+fn is_keep(policy: &SameSecond) -> bool {
+    *policy == SameSecond::Keep
+}
+
+/// The `--same-second` a run's recorded options name (`keep` when they name none).
+fn recorded_same_second(options_json: &str) -> SameSecond {
+    #[derive(serde::Deserialize)]
+    struct Recorded {
+        #[serde(default)]
+        same_second: SameSecond,
+    }
+    serde_json::from_str::<Recorded>(options_json).map_or(SameSecond::Keep, |r| r.same_second)
 }
 
 fn options_json(to: &Destination, opts: &RunOptions) -> String {
@@ -132,6 +164,7 @@ fn options_json(to: &Destination, opts: &RunOptions) -> String {
         lanes: opts.lanes,
         on_message_error: opts.on_message_error,
         retry_failed: opts.retry_failed,
+        same_second: opts.same_second,
     })
     .unwrap_or_default()
 }
@@ -213,11 +246,13 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
         ledger,
         work,
         destination,
-        options,
+        mut options,
         new_run,
         migration,
         command,
     } = request;
+    // The plan decides the times sent: the run records and the lanes read what it uses.
+    options.same_second = work.plan_options().same_second;
     let (lock, ledger) = tokio::task::spawn_blocking(move || {
         // The lock first: a second writer is turned away before it touches the file.
         let lock = LedgerLock::acquire(&ledger, &command).map_err(OpenRunError::Locked)?;
@@ -248,7 +283,12 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
 /// The name a run of this staging has in the ledger: its root's canonical path (as given when it
 /// cannot be resolved), so that the same directory reached another way is the same run.
 pub fn staging_root(work: &StagedWork) -> String {
-    let root = work.staging().root();
+    root_name(work.staging().root())
+}
+
+/// The name a run of the staging at `root` has: its canonical path (as given when it cannot be
+/// resolved).
+pub fn root_name(root: &std::path::Path) -> String {
     std::fs::canonicalize(root)
         .unwrap_or_else(|_| root.to_owned())
         .display()
@@ -256,9 +296,10 @@ pub fn staging_root(work: &StagedWork) -> String {
 }
 
 /// Opens the run of `staging_root` in an open ledger: the latest one, resumed, when its files are
-/// unchanged (an error listing the changes otherwise), or a new one when there is none or
-/// `new_run` is set. [`open`] is the way in for commands (it also resumes after the files
-/// changed); this is its ledger step for work that has no staging index (lists in tests).
+/// unchanged (an error listing the changes otherwise) and `options_json` names the same
+/// `--same-second` it recorded, or a new one when there is none or `new_run` is set. [`open`] is
+/// the way in for commands (it also resumes after the files changed); this is its ledger step
+/// for work that has no staging index (lists in tests).
 pub async fn open_run(
     ledger: &Ledger,
     staging_root: String,
@@ -285,6 +326,18 @@ async fn open_run_with(
     match existing {
         Some(run) if !new_run => {
             let id = run.id;
+            // Before anything is written: the policy decides the times its messages are sent at.
+            let (recorded, requested) = (
+                recorded_same_second(&run.options),
+                recorded_same_second(&options_json),
+            );
+            if recorded != requested {
+                return Err(OpenRunError::SameSecondChanged {
+                    run_id: id,
+                    recorded,
+                    requested,
+                });
+            }
             let recorded = ledger.call(move |c| runs::files_of(c, id)).await?;
             let changes = compare_files(&recorded, &files);
             let mut forgotten = 0;
@@ -367,6 +420,54 @@ mod tests {
             options_json(&to, &opts),
             r#"{"endpoint":"http://127.0.0.1:9","sdkappid":7,"admin":"boss","rate":20,"lanes":2,"on_message_error":"skip","retry_failed":false}"#
         );
+        let spread = RunOptions {
+            same_second: SameSecond::Spread,
+            ..opts
+        };
+        let json = options_json(&to, &spread);
+        assert!(json.ends_with(r#","same_second":"spread"}"#), "{json}");
+        assert_eq!(recorded_same_second(&json), SameSecond::Spread);
+        assert_eq!(recorded_same_second("{}"), SameSecond::Keep);
+        assert_eq!(recorded_same_second("not json"), SameSecond::Keep);
+    }
+
+    #[tokio::test]
+    async fn a_run_resumes_only_with_the_same_second_policy_it_began_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("l.sqlite3")).unwrap();
+        let keep = r#"{"rate":1}"#.to_owned();
+        let spread = r#"{"rate":1,"same_second":"spread"}"#.to_owned();
+        let first = open_run(&ledger, "/s".into(), keep.clone(), vec![], false)
+            .await
+            .unwrap();
+        let err = open_run(&ledger, "/s".into(), spread.clone(), vec![], false)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            OpenRunError::SameSecondChanged {
+                run_id: first.run.id,
+                recorded: SameSecond::Keep,
+                requested: SameSecond::Spread,
+            }
+        );
+        assert_eq!(err.exit(), Exit::BadInput);
+        assert!(
+            err.to_string().contains("Resume with --same-second keep"),
+            "{err}"
+        );
+        let resumed = open_run(&ledger, "/s".into(), keep, vec![], false)
+            .await
+            .unwrap();
+        assert!(resumed.resumed);
+        let fresh = open_run(&ledger, "/s".into(), spread.clone(), vec![], true)
+            .await
+            .unwrap();
+        assert!(!fresh.resumed);
+        let again = open_run(&ledger, "/s".into(), spread, vec![], false)
+            .await
+            .unwrap();
+        assert_eq!((again.run.id, again.resumed), (fresh.run.id, true));
     }
 
     fn staged(root: &std::path::Path) -> StagedWork {

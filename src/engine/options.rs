@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::limiter::SharedLimiter;
+pub use crate::plan::SameSecond;
+
 /// The service's limit for the whole app, requests per second.
 pub const MAX_RATE: u32 = 200;
 /// The default rate: below the limit, leaving room for the app's production traffic.
@@ -66,6 +69,10 @@ pub struct RunOptions {
     pub lanes: usize,
     /// What a lane does when a message is refused (or invalid).
     pub on_message_error: OnMessageError,
+    /// What the plan does with a second holding more messages than a request
+    /// (`--same-second`): the work source plans with it (`plan::PlanOptions`), the run records
+    /// it, and under `keep` a refusal of a burst's overflow names `spread` as the remedy.
+    pub same_second: SameSecond,
     /// True when someone can decide about a paused lane (the console): the run then stays up
     /// while lanes wait. False headless: a paused lane ends there and the run finishes when no
     /// lane can go on.
@@ -82,6 +89,9 @@ pub struct RunOptions {
     pub settle_delay: Duration,
     /// On shutdown, how long to wait for the answers of requests in flight.
     pub shutdown_grace: Duration,
+    /// The app's budget when the run shares it with other work in the process (a verification
+    /// in the console): the run takes its slots from this limiter instead of one of its own.
+    pub budget: Option<SharedLimiter>,
 }
 
 impl Default for RunOptions {
@@ -90,11 +100,13 @@ impl Default for RunOptions {
             rate: DEFAULT_RATE,
             lanes: DEFAULT_LANES,
             on_message_error: OnMessageError::Pause,
+            same_second: SameSecond::Keep,
             wait_for_decisions: false,
             retry_failed: false,
             retry: RetryPolicy::default(),
             settle_delay: Duration::from_secs(6),
             shutdown_grace: Duration::from_secs(10),
+            budget: None,
         }
     }
 }

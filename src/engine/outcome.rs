@@ -184,6 +184,9 @@ pub enum EngineReason {
     EditBehind,
     /// The group's newest message is newer than this one and was not sent by this lane.
     OtherWriter,
+    /// Refused for its time (10004) under `--same-second keep`: it shares its second with a
+    /// message an earlier request of the lane landed (a burst split across requests).
+    BurstOverflow,
     /// `RecentContactFlag` went to a Community group, which does not take it.
     CommunityRecentContact,
     /// A staged group that exists already cannot take its staged history (type or creation).
@@ -206,6 +209,10 @@ impl EngineReason {
     /// What it means and what to do.
     pub fn explain(self) -> (&'static str, &'static str) {
         match self {
+            EngineReason::BurstOverflow => (
+                "the service refused its SendTime (10004): it equals the time of a message an earlier request of this group landed. Under --same-second keep a second holding more messages than a request (a burst) is split across requests, and this service takes only times strictly later than the group's newest",
+                "Skip it with a reason, or retry it edited to a later SendTime. To import bursts whole, use --same-second spread: it sends a burst's overflow one second later at a time, each move recorded. A run keeps the policy it began with, so start one with --new-run --same-second spread (each lane reads its group back first: nothing lands twice)",
+            ),
             EngineReason::ResultCount => (
                 "the answer did not carry one result per message sent; whether they landed is unknown",
                 "timport reads the group back to settle it before sending anything again",
@@ -274,6 +281,16 @@ impl EngineReason {
                 "RecentContactFlag is not supported for Community groups, and this group's requests carry it (its messages were staged in request bodies with RecentContactFlag: 1); the service refused the request as an invalid parameter (10004), so nothing of it went in",
                 "Remove RecentContactFlag from this group's staged request bodies and run again; the lane stopped before sending anything else",
             ),
+        }
+    }
+
+    /// The service's refusal `refused` (its code and words kept) explained as this reason.
+    pub fn explains(self, refused: Failure) -> Failure {
+        let (meaning, remedy) = self.explain();
+        Failure {
+            meaning: meaning.to_owned(),
+            remedy: remedy.to_owned(),
+            ..refused
         }
     }
 
@@ -506,6 +523,7 @@ mod tests {
             EngineReason::Invalid,
             EngineReason::EditRefused,
             EngineReason::Repeat,
+            EngineReason::BurstOverflow,
         ] {
             let f = r.failure("d");
             assert!(!f.meaning.is_empty() && !f.remedy.is_empty());

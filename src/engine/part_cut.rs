@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
-use crate::plan::BatchCutter;
+use crate::plan::{BatchCutter, SameSecond, Spreader};
 use crate::staging::{EntryList, Flags};
 
 /// One part: positions in the target's index, and the sizes of the batches it holds.
@@ -33,20 +33,27 @@ pub struct PartCut {
 
 impl PartCut {
     /// Cuts `entries` into parts of at least `part_messages` valid messages, in batches of
-    /// `batch_size` as the planner makes them.
-    pub fn of(entries: &EntryList, batch_size: usize, part_messages: usize) -> PartCut {
+    /// `batch_size` as the planner makes them (over the times `same_second` sends them at).
+    pub fn of(
+        entries: &EntryList,
+        batch_size: usize,
+        same_second: SameSecond,
+        part_messages: usize,
+    ) -> PartCut {
         let mut open = OpenPart {
             part_messages: part_messages.max(1),
             ..OpenPart::default()
         };
         let mut cutter = BatchCutter::new(batch_size);
+        let mut spreader = Spreader::new(same_second, batch_size);
         for (i, e) in entries.iter().enumerate() {
             if !e.is_valid() {
+                spreader.barrier();
                 continue;
             }
             open.cut.recent_contact |= e.flags().contains(Flags::RECENT_CONTACT);
             // The batches it closes are all before this message.
-            for len in cutter.push(e.send_time()) {
+            for len in cutter.push(spreader.next(e.send_time())) {
                 open.close_batch(len);
             }
             open.pending.push_back(i);
@@ -140,7 +147,7 @@ mod tests {
         let mut staged: Vec<(i64, bool)> = (0..10).map(|t| (t + 1, true)).collect();
         staged.insert(2, (0, false));
         staged.push((0, false));
-        let cut = PartCut::of(&list(&staged), 3, 4);
+        let cut = PartCut::of(&list(&staged), 3, SameSecond::Keep, 4);
         assert_eq!(cut.batches, 4);
         assert_eq!(
             Vec::from(cut.parts),
@@ -160,7 +167,7 @@ mod tests {
 
     #[test]
     fn only_invalid_messages_make_one_part_without_batches() {
-        let cut = PartCut::of(&list(&[(0, false), (0, false)]), 7, 250);
+        let cut = PartCut::of(&list(&[(0, false), (0, false)]), 7, SameSecond::Keep, 250);
         assert_eq!(cut.batches, 0);
         assert_eq!(
             Vec::from(cut.parts),
@@ -169,7 +176,11 @@ mod tests {
                 batch_sizes: vec![]
             }]
         );
-        assert!(PartCut::of(&EntryList::default(), 7, 250).parts.is_empty());
+        assert!(
+            PartCut::of(&EntryList::default(), 7, SameSecond::Keep, 250)
+                .parts
+                .is_empty()
+        );
     }
 
     proptest! {
@@ -179,10 +190,23 @@ mod tests {
                 .prop_map(|mut v| { v.sort_by_key(|&(t, _)| t); v }),
             batch_size in 1usize..8,
             part_messages in 1usize..40,
+            spread in any::<bool>(),
         ) {
             let entries = list(&staged);
-            let cut = PartCut::of(&entries, batch_size, part_messages);
-            let times: Vec<i64> = staged.iter().filter(|s| s.1).map(|s| s.0).collect();
+            let policy = if spread { SameSecond::Spread } else { SameSecond::Keep };
+            let cut = PartCut::of(&entries, batch_size, policy, part_messages);
+            let mut spreader = Spreader::new(policy, batch_size);
+            let times: Vec<i64> = staged
+                .iter()
+                .filter_map(|&(t, valid)| {
+                    if valid {
+                        Some(spreader.next(t))
+                    } else {
+                        spreader.barrier();
+                        None
+                    }
+                })
+                .collect();
             let want: Vec<usize> = batch_ranges(&times, batch_size).iter().map(|r| r.len()).collect();
             let got: Vec<usize> = cut.parts.iter().flat_map(|p| p.batch_sizes.iter().map(|&s| usize::from(s))).collect();
             prop_assert_eq!(&got, &want);

@@ -1,7 +1,8 @@
 //! Reports on a run from the ledger: counts per target and state, every message that needs
-//! attention with its explanation, as text for people or JSON for scripts, and the failed
-//! messages written back as a staging file (`timport report --failed-out FILE`) that can be
-//! fixed and run.
+//! attention with its explanation, the messages `--same-second spread` sent later than staged
+//! (per target: how many, the largest shift; each one with both times from [`moved`]), as text
+//! for people or JSON for scripts, and the failed messages written back as a staging file
+//! (`timport report --failed-out FILE`) that can be fixed and run.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -17,6 +18,8 @@ use super::ledger::runs::{self, RunRecord};
 use super::ledger::targets::{self, TargetRecord};
 use super::ledger::{LedgerError, phases};
 use super::target::Target;
+use super::verify::VerificationLine;
+use super::verify::printer::counts_words;
 use crate::clock::format_unix;
 use crate::escape;
 
@@ -96,6 +99,80 @@ pub struct FailedItem {
     pub detail: Option<String>,
 }
 
+/// The messages of a target that `--same-second spread` sent later than staged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MovedLine {
+    /// The lane.
+    pub target: Target,
+    /// Messages moved (recorded with both times).
+    pub messages: u64,
+    /// Of those, in the group.
+    pub done: u64,
+    /// The largest move, in seconds.
+    pub largest_shift: i64,
+}
+
+/// One message `--same-second spread` sent later than staged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MovedMessage {
+    /// The lane.
+    pub target: Target,
+    /// Where it is staged.
+    pub source: SourceRef,
+    /// Its state word.
+    pub state: String,
+    /// The `SendTime` as staged.
+    pub staged_send_time: i64,
+    /// The `SendTime` sent.
+    pub send_time: i64,
+    /// Its group sequence, once done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub msg_seq: Option<i64>,
+}
+
+/// Every message of run `run_id` that `--same-second spread` sent later than staged, in order
+/// (for reports that list them one by one).
+pub fn moved(conn: &Connection, run_id: i64) -> Result<Vec<MovedMessage>, ReportError> {
+    let targets = targets::targets_of(conn, run_id)?;
+    Ok(read::moved(conn, run_id)?
+        .into_iter()
+        .map(|m| MovedMessage {
+            target: target_of(m.target_id, &targets),
+            source: SourceRef {
+                file: m.file.into(),
+                line: m.line,
+                offset: m.offset,
+                item: m.item,
+            },
+            state: m.state,
+            staged_send_time: m.staged_time,
+            send_time: m.sent_time,
+            msg_seq: m.msg_seq,
+        })
+        .collect())
+}
+
+/// Per target, the moved messages: how many, how many landed, the largest shift.
+fn moved_lines(moved: &[MovedMessage]) -> Vec<MovedLine> {
+    let mut lines: Vec<MovedLine> = Vec::new();
+    for m in moved {
+        if lines.last().is_none_or(|l| l.target != m.target) {
+            lines.push(MovedLine {
+                target: m.target.clone(),
+                messages: 0,
+                done: 0,
+                largest_shift: 0,
+            });
+        }
+        if let Some(line) = lines.last_mut() {
+            line.messages += 1;
+            line.done += u64::from(m.state == "done");
+            line.largest_shift = line.largest_shift.max(m.send_time - m.staged_send_time);
+        }
+    }
+    lines
+}
+
 /// A run as the ledger tells it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -126,6 +203,12 @@ pub struct Report {
     /// The accounts, groups, members and unread counts that failed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed_items: Vec<FailedItem>,
+    /// Per target, the messages `--same-second spread` sent later than staged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<MovedLine>,
+    /// The run's latest verification (`timport verify`), if it was verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<VerificationLine>,
     #[serde(skip)]
     bodies: Vec<Option<String>>,
 }
@@ -182,6 +265,8 @@ pub fn load(conn: &Connection, run: Option<i64>) -> Result<Report, ReportError> 
     } else {
         (Vec::new(), Vec::new())
     };
+    let moved = moved_lines(&moved(conn, record.id)?);
+    let verification = super::verify::latest(conn, record.id, &target_records)?;
     Ok(Report {
         run_id: record.id,
         staging_root: record.staging_root,
@@ -194,16 +279,22 @@ pub fn load(conn: &Connection, run: Option<i64>) -> Result<Report, ReportError> 
         attention,
         steps,
         failed_items,
+        moved,
+        verification,
         bodies,
     })
 }
 
-fn attention_line(a: Attention, targets: &[TargetRecord]) -> (AttentionLine, Option<String>) {
-    let target = targets
+fn target_of(id: i64, targets: &[TargetRecord]) -> Target {
+    targets
         .iter()
-        .find(|t| t.id == a.target_id)
+        .find(|t| t.id == id)
         .map(|t| t.target.clone())
-        .unwrap_or_else(|| Target::new("?", None));
+        .unwrap_or_else(|| Target::new("?", None))
+}
+
+fn attention_line(a: Attention, targets: &[TargetRecord]) -> (AttentionLine, Option<String>) {
+    let target = target_of(a.target_id, targets);
     (
         AttentionLine {
             target,
@@ -221,6 +312,30 @@ fn attention_line(a: Attention, targets: &[TargetRecord]) -> (AttentionLine, Opt
         },
         a.body,
     )
+}
+
+/// The verification's counts under the table: the whole, then each target that is not clean.
+fn verification_text(out: &mut String, v: &VerificationLine) {
+    let when = v
+        .finished_at
+        .map(|f| format!(" at {}", format_unix(f / 1000)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\nVerification {} ({}{when}): {}",
+        v.verification_id,
+        v.status,
+        counts_words(&v.totals)
+    );
+    for t in &v.targets {
+        if t.counts.differences() > 0 || t.error.is_some() {
+            let what = match &t.error {
+                Some(e) => format!("could not be read: {e}"),
+                None => counts_words(&t.counts),
+            };
+            let _ = writeln!(out, "  {}: {what}", t.target);
+        }
+    }
 }
 
 impl Report {
@@ -289,6 +404,26 @@ impl Report {
                     c.pending()
                 );
             }
+        }
+        if !self.moved.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nMoved by --same-second spread (sent later than staged, each recorded with both times):"
+            );
+            for m in &self.moved {
+                let _ = writeln!(
+                    out,
+                    "  {}: {} message{} ({} in the group), largest shift {} s",
+                    m.target,
+                    m.messages,
+                    if m.messages == 1 { "" } else { "s" },
+                    m.done,
+                    m.largest_shift
+                );
+            }
+        }
+        if let Some(v) = &self.verification {
+            verification_text(&mut out, v);
         }
         for t in self.targets.iter().filter(|t| t.last_error.is_some()) {
             let _ = writeln!(
@@ -409,6 +544,75 @@ mod tests {
     use crate::engine::ledger::requests;
     use crate::engine::ledger::testing::temp_ledger;
     use crate::engine::testing::meta;
+
+    #[tokio::test]
+    async fn moved_messages_are_counted_per_target_and_listed_with_both_times() {
+        let (ledger, _dir) = temp_ledger();
+        ledger
+            .call(|c| {
+                let run = runs::create_run(c, "/stage", "{}", &[])?.id;
+                let g1 = targets::ensure_target(c, run, &Target::new("g1", None), 3, 1)?;
+                let g2 = targets::ensure_target(c, run, &Target::new("g2", None), 1, 1)?;
+                let moved = |file: &str, line: u32, staged: i64, sent: Option<i64>| {
+                    let mut m = meta(file, line);
+                    m.send_time = Some(staged);
+                    m.sent_time = sent;
+                    m
+                };
+                let done = |seq| Mark::Done {
+                    msg_seq: seq,
+                    msg_time: 0,
+                };
+                let marks = vec![
+                    (moved("g1.jsonl", 1, 100, None), done(1)),
+                    (moved("g1.jsonl", 2, 100, Some(101)), done(2)),
+                    (moved("g1.jsonl", 3, 100, Some(103)), Mark::Pending),
+                ];
+                requests::record(c, g1, &[], requests::state::DONE, None, &marks)?;
+                let marks = vec![(moved("g2.jsonl", 1, 50, Some(52)), done(1))];
+                requests::record(c, g2, &[], requests::state::DONE, None, &marks)
+            })
+            .await
+            .unwrap();
+        let conn = crate::engine::ledger::schema::open_for_reading(ledger.path()).unwrap();
+        let report = load(&conn, None).unwrap();
+        let lines: Vec<(String, u64, u64, i64)> = report
+            .moved
+            .iter()
+            .map(|m| (m.target.to_string(), m.messages, m.done, m.largest_shift))
+            .collect();
+        assert_eq!(
+            lines,
+            [("g1".to_owned(), 2, 1, 3), ("g2".to_owned(), 1, 1, 2)]
+        );
+        assert!(
+            report
+                .text()
+                .contains("  g1: 2 messages (1 in the group), largest shift 3 s\n"),
+            "{}",
+            report.text()
+        );
+        let each = moved(&conn, report.run_id).unwrap();
+        let times: Vec<(u32, i64, i64, &str)> = each
+            .iter()
+            .map(|m| {
+                (
+                    m.source.line,
+                    m.staged_send_time,
+                    m.send_time,
+                    m.state.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            times,
+            [
+                (2, 100, 101, "done"),
+                (3, 100, 103, "pending"),
+                (1, 50, 52, "done")
+            ]
+        );
+    }
 
     #[tokio::test]
     async fn a_report_counts_states_lists_failures_and_writes_them_back() {

@@ -149,8 +149,11 @@ pub struct Candidate {
     pub index: usize,
     /// `From_Account`.
     pub from_account: String,
-    /// `SendTime`.
+    /// `SendTime`, as it is sent.
     pub send_time: i64,
+    /// The staged `SendTime`, when `--same-second spread` sends it later: found at that time
+    /// (landed by an earlier run that kept it), it counts as landed all the same.
+    pub staged_time: Option<i64>,
     /// `Random`.
     pub random: u32,
     /// `MsgBody` as a JSON value.
@@ -191,11 +194,16 @@ pub fn reconcile(candidates: &[Candidate], found: &[RspMsg]) -> Vec<(usize, Reso
     let mut out: Vec<(usize, Resolution)> = candidates
         .iter()
         .map(|c| {
-            let key = (c.from_account.as_str(), c.send_time, c.random);
-            let open: Vec<usize> = by_key
-                .get(&key)
-                .map(|v| v.iter().copied().filter(|&i| !claimed[i]).collect())
-                .unwrap_or_default();
+            let open_at = |time: i64| -> Vec<usize> {
+                by_key
+                    .get(&(c.from_account.as_str(), time, c.random))
+                    .map(|v| v.iter().copied().filter(|&i| !claimed[i]).collect())
+                    .unwrap_or_default()
+            };
+            let mut open = open_at(c.send_time);
+            if let (true, Some(staged)) = (open.is_empty(), c.staged_time) {
+                open = open_at(staged);
+            }
             let exact = open
                 .iter()
                 .copied()
@@ -271,6 +279,7 @@ mod tests {
             index,
             from_account: "alice".into(),
             send_time: time,
+            staged_time: None,
             random,
             body: text(t),
             may_be_overtaken: true,
@@ -316,6 +325,21 @@ mod tests {
                 (1, landed(8, 11)),
                 (2, Resolution::Missing)
             ]
+        );
+    }
+
+    #[test]
+    fn a_spread_message_is_found_at_its_sent_time_or_else_at_its_staged_time() {
+        // Sent at 11 (spread from 10): found at 11; one found only at its staged 10 (an earlier
+        // run kept it there) counts as landed too.
+        let mut at_sent = cand(0, 11, 1, "a");
+        at_sent.staged_time = Some(10);
+        let mut at_staged = cand(1, 12, 2, "b");
+        at_staged.staged_time = Some(10);
+        let found = [stored(5, 10, 2, "b"), stored(4, 11, 1, "a")];
+        assert_eq!(
+            reconcile(&[at_sent, at_staged], &found),
+            [(0, landed(4, 11)), (1, landed(5, 10))]
         );
     }
 

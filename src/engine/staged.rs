@@ -5,6 +5,11 @@
 //! whole target (`part_cut`) and planned with the state the earlier parts left
 //! (`plan::plan_part`): the requests are exactly those `timport plan` shows.
 //!
+//! Under `--same-second spread` a message may be sent later than staged: its `MessageWork`
+//! carries the time sent (what the guard, the read-back and the ledger's `sent_time` use) and
+//! the staged one, and an invalid message ordered inside a spread burst is ordered no earlier
+//! than the valid message before it, so the lane's list stays in the order it sends.
+//!
 //! Also the file fingerprints a run records, and the checks of an edited message (staging's
 //! rules, then a `Random` derived as the planner derives one).
 
@@ -22,7 +27,7 @@ use super::work::{
     WorkReader, WorkSource, split_body,
 };
 use crate::api::types::ImportMsg;
-use crate::plan::{self, PlanOptions, PlanState};
+use crate::plan::{self, Bursts, PlanOptions, PlanState, SameSecond};
 use crate::staging::{Staging, check_message_text};
 
 /// True when the problem is in `accounts.jsonl` or `groups.jsonl`.
@@ -45,7 +50,8 @@ impl StagedWork {
     /// The targets of `groups` (each with all its topics), or every target when `groups` is
     /// empty. An unknown group is an error naming the groups that are staged. So is an error
     /// staging could not tie to a message (an unreadable file, JSON whose structure breaks off):
-    /// the messages it hides would otherwise be left out without a trace in the ledger.
+    /// the messages it hides would otherwise be left out without a trace in the ledger. So is
+    /// `--same-second spread` when it would send a message at the scan's "now" or later.
     pub fn new(
         staging: Staging,
         groups: &[String],
@@ -122,14 +128,30 @@ impl StagedWork {
                 }
             ));
         }
-        let targets = staging
+        let chosen = staging
             .targets()
             .iter()
-            .filter(|t| groups.is_empty() || groups.iter().any(|g| g == t.target().group()))
+            .filter(|t| groups.is_empty() || groups.iter().any(|g| g == t.target().group()));
+        if plan.same_second == SameSecond::Spread {
+            let now = staging.options().now;
+            for t in chosen.clone() {
+                let bursts = Bursts::of(t.order_times(), plan.batch_size);
+                if bursts.spread_reaches(now) {
+                    return Err(spread_too_late(t.target(), &bursts, now));
+                }
+            }
+        }
+        let targets = chosen
             .map(|t| TargetInfo {
                 target: t.target().clone(),
                 messages: t.entries().len() as u64,
-                batches: PartCut::of(t.entries(), plan.batch_size, PART_MESSAGES).batches,
+                batches: PartCut::of(
+                    t.entries(),
+                    plan.batch_size,
+                    plan.same_second,
+                    PART_MESSAGES,
+                )
+                .batches,
             })
             .collect();
         Ok(StagedWork {
@@ -151,6 +173,11 @@ impl StagedWork {
         &self.staging
     }
 
+    /// How its messages are planned.
+    pub fn plan_options(&self) -> &PlanOptions {
+        &self.plan
+    }
+
     /// The scan, shared.
     pub fn staging_shared(&self) -> Arc<Staging> {
         Arc::clone(&self.staging)
@@ -158,29 +185,35 @@ impl StagedWork {
 
     /// Every staged file's fingerprint, for the run's record.
     pub fn fingerprints(&self) -> Vec<FileRecord> {
-        self.staging
-            .files()
-            .iter()
-            .map(|f| {
-                let (size, mtime, hash) = match &f.fingerprint {
-                    Some(fp) => (
-                        fp.size,
-                        fp.modified
-                            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
-                            .map_or(0, |d| d.as_secs() as i64),
-                        fp.hex(),
-                    ),
-                    None => (0, 0, String::new()),
-                };
-                FileRecord {
-                    path: f.path.to_string(),
-                    size,
-                    mtime,
-                    hash,
-                }
-            })
-            .collect()
+        fingerprints(&self.staging)
     }
+}
+
+/// Every staged file's fingerprint as a run records it (what a resume or a verification
+/// compares the staged files with).
+pub fn fingerprints(staging: &Staging) -> Vec<FileRecord> {
+    staging
+        .files()
+        .iter()
+        .map(|f| {
+            let (size, mtime, hash) = match &f.fingerprint {
+                Some(fp) => (
+                    fp.size,
+                    fp.modified
+                        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map_or(0, |d| d.as_secs() as i64),
+                    fp.hex(),
+                ),
+                None => (0, 0, String::new()),
+            };
+            FileRecord {
+                path: f.path.to_string(),
+                size,
+                mtime,
+                hash,
+            }
+        })
+        .collect()
 }
 
 /// Every staged message's place in `files` (of every target, not only a run's), for re-keying a
@@ -225,7 +258,12 @@ impl WorkSource for StagedWork {
             .staging
             .target(target)
             .ok_or_else(|| format!("no staged messages for {target}"))?;
-        let cut = PartCut::of(index.entries(), self.plan.batch_size, self.part_messages);
+        let cut = PartCut::of(
+            index.entries(),
+            self.plan.batch_size,
+            self.plan.same_second,
+            self.part_messages,
+        );
         // RecentContactFlag is per target: on every request when any message was staged with
         // it, as planning the whole target decides.
         let any_flag = cut.recent_contact;
@@ -240,6 +278,7 @@ impl WorkSource for StagedWork {
             parts,
             plan,
             state: PlanState::default(),
+            last_sent: None,
         }))
     }
 
@@ -266,6 +305,34 @@ impl WorkSource for StagedWork {
     }
 }
 
+/// Why `spread` cannot be used for `target`: it would send a message at `now` or later.
+pub fn spread_too_late(target: &crate::staging::Target, bursts: &Bursts, now: i64) -> String {
+    format!(
+        "--same-second spread would send messages of {target} as late as {} ({}), which is not earlier than now ({}): the service refuses a message that is not in the past. Import with --same-second keep, or wait until that time has passed",
+        crate::clock::format_unix(bursts.spread_latest.unwrap_or(now)),
+        bursts.spread_latest.unwrap_or(now),
+        crate::clock::format_unix(now)
+    )
+}
+
+/// Orders each invalid message no earlier than the time the valid message before it is sent at
+/// (`last`: the one before the part); returns the time the part's last valid message is sent at.
+/// Under `keep` nothing changes: the index orders every message by its staged time.
+fn order_after_spread(items: &mut [WorkItem], mut last: Option<i64>) -> Option<i64> {
+    for item in items {
+        match item {
+            WorkItem::Valid(m) => last = last.max(Some(m.send_time)),
+            WorkItem::Invalid(i) => {
+                if let Some(sent) = last.filter(|&t| t > i.order_time) {
+                    i.moved_from = Some(i.order_time);
+                    i.order_time = sent;
+                }
+            }
+        }
+    }
+    last
+}
+
 /// Staging's error findings in one line: `field: message; field: message`.
 fn errors<'a>(found: impl Iterator<Item = (Option<&'a str>, &'a str)>) -> String {
     found
@@ -285,6 +352,8 @@ struct StagedReader {
     parts: VecDeque<Part>,
     plan: PlanOptions,
     state: PlanState,
+    /// The time the last valid message of the parts read so far is sent at.
+    last_sent: Option<i64>,
 }
 
 impl WorkReader for StagedReader {
@@ -320,7 +389,13 @@ impl WorkReader for StagedReader {
         let at = |s: &SourceRef| placed(s).map(|(i, _)| i);
         let mut slots: Vec<Option<WorkItem>> = vec![None; part.entries.len()];
 
-        let plan = plan::plan_part(target, &loaded.messages, &self.plan, &mut self.state);
+        let plan = plan::plan_part_after(
+            target,
+            &loaded.messages,
+            &loaded.after_invalid,
+            &self.plan,
+            &mut self.state,
+        );
         let sizes: Vec<usize> = plan.batches.iter().map(|b| b.messages.len()).collect();
         if !sizes
             .iter()
@@ -341,8 +416,9 @@ impl WorkReader for StagedReader {
             let mut range: Option<Range<usize>> = None;
             for (planned, json) in batch.messages.iter().zip(&jsons) {
                 let i = at(&planned.source)?;
-                let work = MessageWork::from_json(planned.source.clone(), index, json)
+                let mut work = MessageWork::from_json(planned.source.clone(), index, json)
                     .ok_or_else(|| format!("the plan of {} is not a message", planned.source))?;
+                work.moved_from = planned.staged_send_time;
                 slots[i] = Some(WorkItem::Valid(work));
                 range = Some(match range {
                     Some(r) => r.start.min(i)..r.end.max(i + 1),
@@ -367,24 +443,75 @@ impl WorkReader for StagedReader {
                 source: bad.source,
                 send_time: bad.send_time,
                 order_time,
+                moved_from: None,
                 problem,
                 raw: bad
                     .raw
                     .unwrap_or_else(|| "(too long to read back; see the staged file)".into()),
             }));
         }
-        let items = slots
+        let mut items = slots
             .into_iter()
             .enumerate()
             .map(|(i, slot)| {
                 slot.ok_or_else(|| format!("message {i} of a part of {target} was not loaded"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        self.last_sent = order_after_spread(&mut items, self.last_sent);
         Ok(Some(TargetWork {
             target: target.clone(),
             items,
             batches,
             head: head.unwrap_or_else(|| BodyHead::for_target(target)),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::testing::source;
+
+    fn valid(line: u32, time: i64) -> WorkItem {
+        let json =
+            format!(r#"{{"From_Account":"a","SendTime":{time},"Random":{line},"MsgBody":[]}}"#);
+        WorkItem::Valid(MessageWork::from_json(source("g.jsonl", line), 0, &json).unwrap())
+    }
+
+    fn invalid(line: u32, time: i64) -> WorkItem {
+        WorkItem::Invalid(InvalidWork {
+            source: source("g.jsonl", line),
+            send_time: Some(time),
+            order_time: time,
+            moved_from: None,
+            problem: "MsgBody is empty".into(),
+            raw: "{}".into(),
+        })
+    }
+
+    fn order(items: &[WorkItem]) -> Vec<(i64, Option<i64>)> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                WorkItem::Invalid(w) => Some((w.order_time, w.moved_from)),
+                WorkItem::Valid(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_invalid_message_is_ordered_no_earlier_than_the_valid_one_sent_before_it() {
+        // Line 2 (sent at 11, spread from 10) then an invalid line staged at 10: ordered at 11.
+        let mut items = vec![valid(1, 10), valid(2, 11), invalid(3, 10), valid(4, 12)];
+        assert_eq!(order_after_spread(&mut items, None), Some(12));
+        assert_eq!(order(&items), [(11, Some(10))]);
+        // The part before ended at 20: an invalid line first in this part goes there too.
+        let mut items = vec![invalid(1, 15), valid(2, 21)];
+        assert_eq!(order_after_spread(&mut items, Some(20)), Some(21));
+        assert_eq!(order(&items), [(20, Some(15))]);
+        // In time order already (keep): nothing changes.
+        let mut items = vec![valid(1, 10), invalid(2, 10), valid(3, 12)];
+        order_after_spread(&mut items, None);
+        assert_eq!(order(&items), [(10, None)]);
     }
 }

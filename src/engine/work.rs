@@ -31,8 +31,10 @@ pub struct MessageWork {
     pub batch: u32,
     /// `From_Account`.
     pub from_account: String,
-    /// `SendTime`.
+    /// `SendTime`, as sent.
     pub send_time: i64,
+    /// The `SendTime` as staged, when the plan moved the message (`--same-second spread`).
+    pub moved_from: Option<i64>,
     /// `Random` (the staged one or the planned one).
     pub random: u32,
     /// Its first words.
@@ -53,6 +55,7 @@ impl MessageWork {
             summary: shorten(&msg.summary()),
             from_account: msg.from_account,
             send_time: msg.send_time,
+            moved_from: None,
             json: json.into(),
         })
     }
@@ -73,8 +76,12 @@ pub struct InvalidWork {
     /// Its `SendTime`, when it has a usable one.
     pub send_time: Option<i64>,
     /// The time it is ordered at: its `SendTime`, or for one whose `SendTime` cannot be read,
-    /// the time of its place in its file (after the valid message before it there).
+    /// the time of its place in its file (after the valid message before it there); never
+    /// earlier than the time the valid message before it is sent at (`--same-second spread`
+    /// may send that one later than staged).
     pub order_time: i64,
+    /// The time the index ordered it at, when that is earlier than `order_time`.
+    pub moved_from: Option<i64>,
     /// Every problem, joined.
     pub problem: String,
     /// Its text as staged (what `report --failed-out` writes back).

@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use super::batches::{MAX_BATCH_SIZE, batch_ranges, split_seconds};
 use super::random::derive_random_salted;
+use super::same_second::{SameSecond, Spreader};
 use crate::api::types::{ImportGroupMsgRequest, ImportMsg};
 use crate::staging::options::DEFAULT_MAX_MESSAGE_BYTES;
-use crate::staging::{SourceRef, StagedMessage, Target};
+use crate::staging::{Loaded, SourceRef, StagedMessage, Target};
 
 /// How to plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub struct PlanOptions {
     pub max_message_bytes: usize,
     /// `RecentContactFlag` for every request; `None` takes it from the staged request bodies.
     pub recent_contact_flag: Option<u8>,
+    /// What a second holding more messages than a request gets (`--same-second`).
+    pub same_second: SameSecond,
 }
 
 impl Default for PlanOptions {
@@ -29,6 +32,7 @@ impl Default for PlanOptions {
             batch_size: MAX_BATCH_SIZE,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             recent_contact_flag: None,
+            same_second: SameSecond::Keep,
         }
     }
 }
@@ -40,8 +44,12 @@ pub struct PlannedMessage {
     pub source: SourceRef,
     /// Sender.
     pub from_account: String,
-    /// Unix seconds.
+    /// Unix seconds: the `SendTime` sent.
     pub send_time: i64,
+    /// The `SendTime` as staged, when `--same-second spread` moved the message (to
+    /// `send_time`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub staged_send_time: Option<i64>,
     /// The `Random` sent.
     pub random: u32,
     /// True when `random` is the staged value, false when timport derived it.
@@ -75,6 +83,8 @@ impl Batch {
 pub enum PlanWarningKind {
     /// A second holds more messages than a request: it is split across requests.
     SecondSplit,
+    /// A second holds more messages than a request: its overflow is sent later (`spread`).
+    SecondSpread,
     /// A staged `Random` repeats an earlier one of the target and was replaced.
     RandomReplaced,
     /// A message is larger than the size limit; the service will refuse it.
@@ -114,6 +124,14 @@ impl TargetPlan {
     pub fn message_count(&self) -> usize {
         self.batches.iter().map(|b| b.messages.len()).sum()
     }
+
+    /// The messages `spread` moved, in order.
+    pub fn moved(&self) -> impl Iterator<Item = &PlannedMessage> {
+        self.batches
+            .iter()
+            .flat_map(|b| &b.messages)
+            .filter(|m| m.staged_send_time.is_some())
+    }
 }
 
 /// Plans a target's valid messages, given in import order (as [`crate::staging::Staging::load`]
@@ -122,12 +140,26 @@ pub fn plan_target(target: &Target, messages: &[StagedMessage], opts: &PlanOptio
     plan_part(target, messages, opts, &mut PlanState::default())
 }
 
+/// Plans a target's messages as [`crate::staging::Staging::load`] gave them: its valid ones,
+/// with the places where an invalid one sits between them (under `--same-second spread` the
+/// next second starts there).
+pub fn plan_loaded(target: &Target, loaded: &Loaded, opts: &PlanOptions) -> TargetPlan {
+    plan_part_after(
+        target,
+        &loaded.messages,
+        &loaded.after_invalid,
+        opts,
+        &mut PlanState::default(),
+    )
+}
+
 /// What planning a target part by part carries from one part to the next: the `Random`s already
-/// given and the number of the next batch.
+/// given, the number of the next batch, and where spreading stands.
 #[derive(Debug, Clone, Default)]
 pub struct PlanState {
     used: RandomSet,
     next_batch: usize,
+    spreader: Option<Spreader>,
 }
 
 /// Plans the next part of a target: the messages right after those already planned with
@@ -141,24 +173,60 @@ pub fn plan_part(
     opts: &PlanOptions,
     state: &mut PlanState,
 ) -> TargetPlan {
+    plan_part_after(target, messages, &[], opts, state)
+}
+
+/// [`plan_part`] of messages with invalid ones between them: `after_invalid` are the places in
+/// `messages` of those with an invalid one right before them (`Loaded::after_invalid`).
+pub fn plan_part_after(
+    target: &Target,
+    messages: &[StagedMessage],
+    after_invalid: &[usize],
+    opts: &PlanOptions,
+    state: &mut PlanState,
+) -> TargetPlan {
     let mut warnings = Vec::new();
-    let times: Vec<i64> = messages.iter().map(|m| m.msg.send_time).collect();
-    if let Some(i) = times.windows(2).position(|w| w[1] < w[0]) {
+    let staged_times: Vec<i64> = messages.iter().map(|m| m.msg.send_time).collect();
+    let spreader = state
+        .spreader
+        .get_or_insert_with(|| Spreader::new(opts.same_second, opts.batch_size));
+    // The times sent: batches are cut over them.
+    let times: Vec<i64> = staged_times
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| {
+            if after_invalid.contains(&i) {
+                spreader.barrier();
+            }
+            spreader.next(t)
+        })
+        .collect();
+    if let Some(i) = staged_times.windows(2).position(|w| w[1] < w[0]) {
         warnings.push(PlanWarning {
             kind: PlanWarningKind::OutOfOrder,
             source: Some(messages[i + 1].source.clone()),
             message: "the messages are not in ascending SendTime order; the service refuses a message older than one already imported (10004)".into(),
         });
     }
-    for (time, count) in split_seconds(&times, opts.batch_size) {
-        let first = times.iter().position(|&t| t == time).unwrap_or(0);
+    for (time, count) in split_seconds(&staged_times, opts.batch_size) {
+        let first = staged_times.iter().position(|&t| t == time).unwrap_or(0);
+        let size = opts.batch_size.clamp(1, MAX_BATCH_SIZE);
+        let (kind, what) = match opts.same_second {
+            SameSecond::Keep => (
+                PlanWarningKind::SecondSplit,
+                "they are split across requests, which the service may refuse if it wants strictly later times (--same-second spread sends the overflow later instead)",
+            ),
+            SameSecond::Spread => (
+                PlanWarningKind::SecondSpread,
+                "the overflow is sent one second later at a time (--same-second spread), each move recorded",
+            ),
+        };
         warnings.push(PlanWarning {
-            kind: PlanWarningKind::SecondSplit,
+            kind,
             source: messages.get(first).map(|m| m.source.clone()),
             message: format!(
-                "{count} messages share SendTime {time} ({}), more than one request holds ({}); they are split across requests, which the service may refuse if it wants strictly later times",
+                "{count} messages share SendTime {time} ({}), more than one request holds ({size}); {what}",
                 crate::clock::format_unix(time),
-                opts.batch_size.clamp(1, MAX_BATCH_SIZE)
             ),
         });
     }
@@ -187,6 +255,7 @@ pub fn plan_part(
                 .clone()
                 .map(|i| ImportMsg {
                     random: Some(finals[i].0),
+                    send_time: times[i],
                     ..messages[i].msg.clone()
                 })
                 .collect();
@@ -208,6 +277,8 @@ pub fn plan_part(
                         source: messages[i].source.clone(),
                         from_account: msg.from_account.clone(),
                         send_time: msg.send_time,
+                        staged_send_time: (msg.send_time != staged_times[i])
+                            .then_some(staged_times[i]),
                         random: finals[i].0,
                         random_was_staged: finals[i].1,
                         bytes,

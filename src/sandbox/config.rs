@@ -39,9 +39,9 @@ pub struct SandboxConfig {
     pub latency: Duration,
     /// Random faults (queued ones are injected through the handle).
     pub faults: FaultConfig,
-    /// Refuse a message whose SendTime equals the newest message's (the service's rule says
-    /// "later than"; whether equal passes is unconfirmed, so both behaviours are available).
-    pub strict_time: bool,
+    /// How "later than the group's newest message" is read (the service's rule; whether an
+    /// equal time passes is unconfirmed, so every reading is available).
+    pub strict_time: StrictTime,
     /// Largest accepted message, in bytes of its compact JSON (else per-message 80002).
     pub max_message_bytes: usize,
     /// Requests admitted in any trailing one-second window (else 60007).
@@ -79,6 +79,33 @@ pub fn default_command_limits() -> Vec<(Command, u32)> {
         .collect()
 }
 
+/// How the sandbox reads the rule that a message must be "later than the group's newest".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StrictTime {
+    /// An equal time is taken (the default): every message must be no earlier than the newest.
+    #[default]
+    Off,
+    /// Strictly later across requests (`--strict-time`): each message of a request must be
+    /// later than the group's newest before the request, and no earlier than the newest
+    /// within it. A second can then go in only within one request, so at most 7 messages
+    /// share it.
+    AcrossRequests,
+    /// Strictly later per message (`--strict-time-per-message`): every stored message moves the
+    /// newest, so no two messages of a group can share a second, even within a request.
+    PerMessage,
+}
+
+impl StrictTime {
+    /// Its words in the sandbox's summary line.
+    pub fn word(self) -> &'static str {
+        match self {
+            StrictTime::Off => "off",
+            StrictTime::AcrossRequests => "across requests",
+            StrictTime::PerMessage => "per message",
+        }
+    }
+}
+
 impl SandboxConfig {
     /// The defaults: SDKAppID 1400000000, admin `administrator`, no latency, no faults,
     /// 12,000-byte messages, 200 requests/s (100/s for `account_check` and
@@ -91,7 +118,7 @@ impl SandboxConfig {
             secret,
             latency: Duration::ZERO,
             faults: FaultConfig::default(),
-            strict_time: false,
+            strict_time: StrictTime::Off,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             rate_limit: DEFAULT_RATE_LIMIT,
             seed: None,

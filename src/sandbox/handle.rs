@@ -1,4 +1,6 @@
-//! Starting a sandbox and steering it while it runs.
+//! Starting a sandbox and steering it while it runs: faults, its clock, and test hooks that
+//! change what it stores behind the client's back (delete, alter, append a message) so that
+//! `timport verify` can be proven to notice.
 
 use std::fmt;
 use std::io;
@@ -15,6 +17,7 @@ use super::fault::{Fault, FaultPlan};
 use super::model::{AccountSnapshot, GroupSnapshot, MemberSnapshot, State, StoredMsg};
 use super::server::{Shared, lock, serve};
 use super::traffic::{Stats, Traffic};
+use crate::api::types::MsgElement;
 
 /// Mixed into the fault seed to seed the RNG for assigned ids and Randoms, so both are
 /// reproducible from one number without drawing the same sequence.
@@ -145,6 +148,52 @@ impl SandboxHandle {
             .and_then(|g| g.stream(topic))
             .map(|s| s.messages().to_vec())
             .unwrap_or_default()
+    }
+
+    /// Test hook: deletes stored message `seq` of `group` (or its `topic`) the way the service
+    /// shows a deleted message: the sequence stays and reads back as a hole (`IsPlaceMsg` 1, no
+    /// body). False when there is no such message.
+    pub fn delete_message(&self, group: &str, topic: Option<&str>, seq: u64) -> bool {
+        self.alter_message(group, topic, seq, |m| m.place = 1)
+    }
+
+    /// Test hook: changes stored message `seq` of `group` (or its `topic`) in place (its body,
+    /// sender, time, `Random`), as if the service held something else than what was imported.
+    /// False when there is no such message.
+    pub fn alter_message(
+        &self,
+        group: &str,
+        topic: Option<&str>,
+        seq: u64,
+        change: impl FnOnce(&mut StoredMsg),
+    ) -> bool {
+        let mut state = lock(&self.shared.state);
+        let Some(msg) = state
+            .group_mut(group)
+            .and_then(|(g, _)| g.stream_mut(topic))
+            .and_then(|s| s.message_mut(seq))
+        else {
+            return false;
+        };
+        change(msg);
+        true
+    }
+
+    /// Test hook: stores a message in `group` (or its `topic`) as another writer would, with no
+    /// import rule checked; returns its sequence (`None` for an unknown group or topic).
+    pub fn append_message(
+        &self,
+        group: &str,
+        topic: Option<&str>,
+        from: &str,
+        time: i64,
+        random: u32,
+        body: Vec<MsgElement>,
+    ) -> Option<u64> {
+        let mut state = lock(&self.shared.state);
+        let (g, _) = state.group_mut(group)?;
+        let stream = g.stream_mut(topic)?;
+        Some(stream.push(from.to_owned(), time, random, body))
     }
 
     /// A group as it stands.

@@ -37,6 +37,9 @@
 //!   is answered as a success (with the first landing's MsgSeq and MsgTime) and stores nothing.
 //!   Seeded messages count as imported long ago. Messages without `Random` get one drawn.
 //! - Senders are not required to be imported accounts (the service's code for that is unknown).
+//! - "Later than the group's newest message" is read as the config's `StrictTime` says: equal
+//!   times taken (the default), strictly later across requests (`--strict-time`: equal times
+//!   only within one request), or strictly later per message (`--strict-time-per-message`).
 //! - Faults strike any request that names a command, before its query and signature are
 //!   checked (a gateway fails before the service looks). Random faults draw from a seeded RNG
 //!   (`FaultConfig::seed`); the same seed also fixes assigned group ids and drawn Randoms.
@@ -57,7 +60,7 @@ mod traffic;
 pub use commands::CURSOR_BASE;
 pub use config::{
     DEFAULT_ADMIN, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_SDKAPPID, SandboxConfig,
-    command_limit, default_command_limits,
+    StrictTime, command_limit, default_command_limits,
 };
 pub use fault::{AFTER_COMMIT_STATUS, DEFAULT_STALL, Fault, FaultConfig, FaultKind};
 pub use handle::{SandboxHandle, start};

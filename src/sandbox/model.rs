@@ -27,6 +27,9 @@ pub struct StoredMsg {
     pub seq: u64,
     /// `MsgBody`, exactly as imported.
     pub body: Vec<MsgElement>,
+    /// What `group_msg_get_simple` says of it in `IsPlaceMsg`: 0 a message, 1 deleted (a hole
+    /// read back without a body), 2 recalled. Only the test hooks change it.
+    pub place: u8,
 }
 
 /// A group as it stands, for tests and demos.
@@ -131,8 +134,15 @@ impl Stream {
             random,
             seq,
             body,
+            place: 0,
         });
         seq
+    }
+
+    /// The message with sequence `seq`.
+    pub(crate) fn message_mut(&mut self, seq: u64) -> Option<&mut StoredMsg> {
+        let i = self.messages.binary_search_by_key(&seq, |m| m.seq).ok()?;
+        self.messages.get_mut(i)
     }
 
     pub(crate) fn messages(&self) -> &[StoredMsg] {

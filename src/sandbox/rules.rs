@@ -1,6 +1,7 @@
 //! The service's rules as pure functions, shared by the commands and the seed check.
 //! Each returns why something is refused, in words that name the field.
 
+use super::config::StrictTime;
 use crate::api::types::{CUSTOM, MsgElement};
 
 /// Longest group id the service accepts, in bytes.
@@ -64,10 +65,13 @@ pub(crate) struct TimeBounds {
     pub(crate) create_time: i64,
     /// The newest message already there, if any: a message must not be earlier.
     pub(crate) newest: Option<i64>,
+    /// The newest message before the request began (with strict time across requests, a
+    /// message must be later).
+    pub(crate) request_newest: Option<i64>,
     /// The service's now: a message must be earlier.
     pub(crate) now: i64,
-    /// Whether a message at exactly the newest time is refused too.
-    pub(crate) strict: bool,
+    /// How "later than the newest" is read.
+    pub(crate) strict: StrictTime,
 }
 
 /// Why `send_time` is refused (per-message 10004), or `None` when it may go in.
@@ -84,12 +88,15 @@ pub(crate) fn send_time_problem(send_time: i64, bounds: TimeBounds) -> Option<St
             bounds.now
         ));
     }
-    match bounds.newest {
-        Some(newest) if send_time < newest => Some(format!(
+    match (bounds.newest, bounds.request_newest, bounds.strict) {
+        (Some(newest), _, _) if send_time < newest => Some(format!(
             "SendTime {send_time} is earlier than the group's newest message ({newest})"
         )),
-        Some(newest) if send_time == newest && bounds.strict => Some(format!(
-            "SendTime {send_time} equals the group's newest message time (strict time is on)"
+        (Some(newest), _, StrictTime::PerMessage) if send_time == newest => Some(format!(
+            "SendTime {send_time} equals the group's newest message time (strict time per message)"
+        )),
+        (_, Some(before), StrictTime::AcrossRequests) if send_time <= before => Some(format!(
+            "SendTime {send_time} is not later than the group's newest message before this request ({before}; strict time across requests)"
         )),
         _ => None,
     }
@@ -151,8 +158,9 @@ mod tests {
         let bounds = TimeBounds {
             create_time: 100,
             newest: Some(200),
+            request_newest: Some(200),
             now: 1000,
-            strict: false,
+            strict: StrictTime::Off,
         };
         assert!(
             send_time_problem(100, bounds)
@@ -163,11 +171,42 @@ mod tests {
         assert_eq!(send_time_problem(200, bounds), None, "equal is allowed");
         assert_eq!(send_time_problem(999, bounds), None);
         assert!(send_time_problem(1000, bounds).unwrap().contains("now"));
-        let strict = TimeBounds {
-            strict: true,
+        let per_message = TimeBounds {
+            strict: StrictTime::PerMessage,
             ..bounds
         };
-        assert!(send_time_problem(200, strict).unwrap().contains("strict"));
+        assert!(
+            send_time_problem(200, per_message)
+                .unwrap()
+                .contains("strict time per message")
+        );
+        // Across requests: equal to the newest before the request is refused, equal to one the
+        // request itself stored is taken.
+        let across = TimeBounds {
+            strict: StrictTime::AcrossRequests,
+            ..bounds
+        };
+        assert!(
+            send_time_problem(200, across)
+                .unwrap()
+                .contains("before this request")
+        );
+        let within = TimeBounds {
+            newest: Some(300),
+            ..across
+        };
+        assert_eq!(send_time_problem(300, within), None);
+        assert!(send_time_problem(299, within).unwrap().contains("earlier"));
+        assert!(
+            send_time_problem(
+                300,
+                TimeBounds {
+                    strict: StrictTime::PerMessage,
+                    ..within
+                }
+            )
+            .is_some()
+        );
         let empty = TimeBounds {
             newest: None,
             ..bounds

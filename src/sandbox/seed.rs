@@ -274,8 +274,9 @@ fn check_group(group: &SeedGroup, at: &str, now: i64, problems: &mut Vec<String>
         let bounds = TimeBounds {
             create_time: group.create_time,
             newest: newest.get(&stream).copied(),
+            request_newest: None,
             now,
-            strict: false,
+            strict: crate::sandbox::StrictTime::Off,
         };
         match send_time_problem(msg.time, bounds) {
             Some(why) => problem(&field("time"), why.replace("SendTime", "time")),

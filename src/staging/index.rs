@@ -107,6 +107,21 @@ impl TargetIndex {
         self.entries.iter().filter(|e| e.is_valid()).count()
     }
 
+    /// The `SendTime` of each valid message, in order.
+    pub fn valid_times(&self) -> impl Iterator<Item = i64> + '_ {
+        self.entries
+            .iter()
+            .filter(IndexEntry::is_valid)
+            .map(|e| e.send_time())
+    }
+
+    /// Every message in order: the `SendTime` of a valid one, `None` for an invalid one.
+    pub fn order_times(&self) -> impl Iterator<Item = Option<i64>> + '_ {
+        self.entries
+            .iter()
+            .map(|e| e.is_valid().then(|| e.send_time()))
+    }
+
     /// `SendTime` of the first and last valid message.
     pub fn time_range(&self) -> Option<(i64, i64)> {
         let mut valid = self.entries.iter().filter(IndexEntry::is_valid);
@@ -126,12 +141,7 @@ impl TargetIndex {
     pub fn crowded_seconds(&self, batch_size: usize) -> usize {
         let mut crowded = 0;
         let mut run: Option<(i64, usize)> = None;
-        for time in self
-            .entries
-            .iter()
-            .filter(IndexEntry::is_valid)
-            .map(|e| e.send_time())
-        {
+        for time in self.valid_times() {
             run = match run {
                 Some((t, n)) if t == time => Some((t, n + 1)),
                 _ => {

@@ -79,6 +79,9 @@ pub struct Loaded {
     pub messages: Vec<StagedMessage>,
     /// The messages that cannot.
     pub invalid: Vec<InvalidMessage>,
+    /// Places in `messages` of the valid messages with an invalid one right before them (since
+    /// the valid message before): a lane's requests break there.
+    pub after_invalid: Vec<usize>,
 }
 
 /// Why messages could not be loaded.
@@ -134,6 +137,8 @@ impl Staging {
         let target_ok = self.target_is_sendable(t);
         let mut out = Loaded::default();
         let mut buf = Vec::new();
+        // An invalid message was loaded since the last valid one.
+        let mut broken = false;
         for entry in t.entries().range(range) {
             let entry = &entry;
             let source = self.source_of(entry);
@@ -156,6 +161,7 @@ impl Staging {
                     problems,
                     raw: None,
                 });
+                broken = true;
                 continue;
             }
             reader.read(entry, &mut buf)?;
@@ -176,13 +182,21 @@ impl Staging {
                 problems.push(duplicate(None).at(&place, Some(t.target())));
             }
             match checked.msg {
-                Some(msg) if entry.is_valid() && target_ok => out.messages.push(StagedMessage {
-                    source,
-                    target: t.target().clone(),
-                    msg,
-                    recent_contact_flag: entry.flags().contains(Flags::RECENT_CONTACT).then_some(1),
-                    warnings: problems,
-                }),
+                Some(msg) if entry.is_valid() && target_ok => {
+                    if std::mem::take(&mut broken) {
+                        out.after_invalid.push(out.messages.len());
+                    }
+                    out.messages.push(StagedMessage {
+                        source,
+                        target: t.target().clone(),
+                        msg,
+                        recent_contact_flag: entry
+                            .flags()
+                            .contains(Flags::RECENT_CONTACT)
+                            .then_some(1),
+                        warnings: problems,
+                    });
+                }
                 None if entry.is_valid() => {
                     return Err(LoadError::Changed {
                         file: source.file,
@@ -201,6 +215,7 @@ impl Staging {
                         problems,
                         raw: Some(String::from_utf8_lossy(&buf).into_owned()),
                     });
+                    broken = true;
                 }
             }
         }

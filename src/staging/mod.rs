@@ -18,7 +18,8 @@
 //!   `placement`), runs the rule that compares messages (`cross_checks`: exact duplicates), packs each
 //!   target's entries ([`entry_list`]: differences as varints, about 5 bytes a message), and
 //!   answers [`Staging::targets`], [`Staging::problems`] and [`Staging::load`]
-//!   (`load`, re-reading messages by offset through `reader`).
+//!   (`load`, re-reading messages by offset through `reader`; `lookup` reads them by file and
+//!   offset as the ledger names them, for `timport verify`).
 //! - [`migration`] reads `accounts.jsonl` and `groups.jsonl` (never as messages), checks each
 //!   line and then the lines against each other and the messages.
 //! - [`report`] summarises a scan for `timport validate`; [`online`] adds the checks that ask
@@ -46,6 +47,7 @@ pub mod json_cursor;
 pub mod json_file;
 pub mod lines;
 mod load;
+mod lookup;
 pub mod message;
 pub mod migration;
 pub mod online;

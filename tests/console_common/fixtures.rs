@@ -112,6 +112,7 @@ pub fn groups() -> AppState {
         invalid,
         first,
         last: first + 3_500_000,
+        ..StagedCounts::default()
     };
     s.groups.set_staged(HashMap::from([
         ("support-desk".to_string(), staged(1400, 0, 1_672_704_100)),
@@ -184,6 +185,17 @@ pub fn preview_of(group: &str) -> AppState {
         },
     );
     s.screen = Screen::Preview;
+    s
+}
+
+/// `s` with bursts in the scan of `sales-emea`: 20 messages in one second.
+pub fn with_bursts(mut s: AppState) -> AppState {
+    let scanned = s.files.scanned.as_mut().expect("scanned");
+    let counts = scanned
+        .groups
+        .get_mut("sales-emea")
+        .expect("sales-emea is staged");
+    counts.bursts = timport::plan::Bursts::of([Some(1_672_712_653); 20], 7);
     s
 }
 
@@ -577,5 +589,112 @@ pub fn running_phases() -> AppState {
             )),
         },
     );
+    s
+}
+
+/// A message as a verification shows it (staged or found).
+pub fn view(
+    from: &str,
+    time: i64,
+    random: u32,
+    seq: u64,
+    text: &str,
+) -> timport::engine::verify::MessageView {
+    timport::engine::verify::MessageView {
+        from_account: from.into(),
+        send_time: time,
+        random: Some(random),
+        msg_seq: Some(seq),
+        body: serde_json::json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": text}}]),
+    }
+}
+
+/// The finished run being verified (`V`): half compared, three findings in the errors pane.
+pub fn verifying() -> AppState {
+    use timport::engine::verify::{Finding, FindingKind, VerifyEvent};
+    let mut s = finished();
+    let effects = super::press(&mut s, crossterm::event::KeyCode::Char('V'));
+    assert!(
+        matches!(effects.as_slice(), [timport::console::effect::Effect::Verify(v)] if v.only.is_empty()),
+        "V verifies the whole run"
+    );
+    let verify = |s: &mut AppState, e| update(s, Msg::Verify(e));
+    verify(
+        &mut s,
+        VerifyEvent::VerifyStarted {
+            verification_id: 1,
+            run_id: 1,
+            resumed: false,
+            targets: vec![lane("support-desk"), lane("eng-core")],
+            expected: 3_103,
+            checked: 0,
+        },
+    );
+    s.now_ms += 4_000;
+    let findings = [
+        Finding {
+            kind: FindingKind::Missing,
+            target: lane("support-desk"),
+            source: Some(source("support-desk.jsonl", 12, 1_300)),
+            msg_seq: Some(12),
+            differs: Vec::new(),
+            staged: Some(view(
+                "agent.li",
+                1_672_531_300,
+                12,
+                12,
+                "Ticket 4411 closed",
+            )),
+            found: None,
+            note: "deleted: MsgSeq 12 is a hole".into(),
+        },
+        Finding {
+            kind: FindingKind::Changed,
+            target: lane("support-desk"),
+            source: Some(source("support-desk.jsonl", 40, 4_400)),
+            msg_seq: Some(40),
+            differs: vec!["MsgBody".into()],
+            staged: Some(view("agent.li", 1_672_533_000, 40, 40, "Refund approved")),
+            found: Some(view("agent.li", 1_672_533_000, 40, 40, "Refund denied")),
+            note: "found at MsgSeq 40 with another MsgBody".into(),
+        },
+        Finding {
+            kind: FindingKind::Extra,
+            target: lane("eng-core"),
+            source: None,
+            msg_seq: Some(904),
+            differs: Vec::new(),
+            staged: None,
+            found: Some(view("ops.bot", 1_700_000_000, 77, 904, "deploy finished")),
+            note: "not from this run: sent by ops.bot at SendTime 1700000000".into(),
+        },
+    ];
+    for f in findings {
+        verify(&mut s, VerifyEvent::Finding(Box::new(f)));
+    }
+    verify(
+        &mut s,
+        VerifyEvent::Progress {
+            target: lane("support-desk"),
+            checked: 1_600,
+            differences: 3,
+        },
+    );
+    s
+}
+
+/// The changed finding opened from the errors pane: staged against found.
+pub fn verify_finding() -> AppState {
+    let mut s = verifying();
+    s.run.focus = timport::console::state::run::RunFocus::Errors;
+    let row = s
+        .run
+        .errors
+        .iter()
+        .position(|e| e.meaning.starts_with("changed"))
+        .expect("the changed finding's row");
+    s.run.error_view.select_row(row);
+    let effects = super::press(&mut s, crossterm::event::KeyCode::Enter);
+    assert!(effects.is_empty(), "the finding is in memory");
     s
 }

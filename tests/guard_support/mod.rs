@@ -74,11 +74,11 @@ impl Line {
 /// The largest message the test sandboxes take (compact JSON bytes).
 pub const MAX_BYTES: usize = 600;
 
-/// `base` with group `g` (created long ago), taking messages up to [`MAX_BYTES`], strict
-/// about time or not.
+/// `base` with group `g` (created long ago), taking messages up to [`MAX_BYTES`], reading
+/// "later than the newest" as `strict` says.
 pub fn group_config(
     base: timport::sandbox::SandboxConfig,
-    strict: bool,
+    strict: timport::sandbox::StrictTime,
 ) -> timport::sandbox::SandboxConfig {
     let now = unix_now();
     let seed = json!({"groups": [{"id": GROUP, "type": "Public", "name": "G", "create_time": now - 2_000_000}]});
@@ -130,6 +130,9 @@ pub struct Decider {
     /// Give every edit a `SendTime` of its own that no staged line has (staged times are
     /// multiples of ten) and no other edit.
     pub distinct: bool,
+    /// With `distinct`, also keep edits out of the first five seconds after each staged time
+    /// (where `--same-second spread` sends a burst's overflow).
+    pub clear_of_spread: bool,
     used: std::collections::HashSet<i64>,
     tries: HashMap<SourceRef, u32>,
     edits: usize,
@@ -151,6 +154,7 @@ impl Decider {
             next: 0,
             patience: 4,
             distinct: false,
+            clear_of_spread: false,
             used: std::collections::HashSet::new(),
             tries: HashMap::new(),
             edits: 0,
@@ -178,7 +182,11 @@ impl Decider {
         match dec {
             Dec::Retry => Decision::Retry,
             Dec::Edit(mut time) => {
-                while self.distinct && (time % 10 == 0 || self.used.contains(&time)) {
+                while self.distinct
+                    && (time % 10 == 0
+                        || self.used.contains(&time)
+                        || (self.clear_of_spread && time.rem_euclid(10) < 5))
+                {
                     time += 1;
                 }
                 self.used.insert(time);
@@ -263,10 +271,14 @@ pub async fn invoke<S: ImportService>(
     kill_after: Option<usize>,
 ) -> Invocation {
     let now = unix_now();
+    let plan = PlanOptions {
+        same_second: opts.same_second,
+        ..PlanOptions::default()
+    };
     let work = StagedWork::new(
         scan(staging, &ScanOptions::new(now)).expect("the staging scans"),
         &[],
-        PlanOptions::default(),
+        plan,
     )
     .expect("the staging can be imported")
     .in_parts_of(part);
@@ -274,7 +286,7 @@ pub async fn invoke<S: ImportService>(
     let opened = open_run(
         &l,
         staging.display().to_string(),
-        "{}".into(),
+        format!(r#"{{"same_second":"{}"}}"#, opts.same_second),
         work.fingerprints(),
         false,
     )
@@ -381,16 +393,29 @@ pub fn line_of(text: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// Every message row of the ledger: line -> (state, msg_seq).
-pub fn ledger_rows(ledger: &Path) -> BTreeMap<u32, (String, Option<i64>)> {
+/// Two columns of every message row of the ledger, by line.
+fn by_line<A: rusqlite::types::FromSql, B: rusqlite::types::FromSql>(
+    ledger: &Path,
+    columns: &str,
+) -> BTreeMap<u32, (A, B)> {
     let conn = rusqlite::Connection::open(ledger).unwrap();
     let mut stmt = conn
-        .prepare("SELECT line, state, msg_seq FROM messages")
+        .prepare(&format!("SELECT line, {columns} FROM messages"))
         .unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
         .unwrap()
         .map(Result::unwrap)
         .collect()
+}
+
+/// Every message row of the ledger: line -> (state, msg_seq).
+pub fn ledger_rows(ledger: &Path) -> BTreeMap<u32, (String, Option<i64>)> {
+    by_line(ledger, "state, msg_seq")
+}
+
+/// Every message row's staged and sent `SendTime`: line -> (send_time, sent_time).
+pub fn ledger_times(ledger: &Path) -> BTreeMap<u32, (Option<i64>, Option<i64>)> {
+    by_line(ledger, "send_time, sent_time")
 }
 
 /// Lines with a recorded skip decision.

@@ -155,3 +155,29 @@ pub async fn until_sending(sandbox: &SandboxHandle, n: u64) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// Cuts line `index` (0-based) of `file` short inside its `MsgBody`, as an export that broke off
+/// leaves it (its `SendTime` can no longer be read). Returns the line as it was.
+pub fn truncate_line(file: &Path, index: usize) -> String {
+    let mut lines: Vec<String> = std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let whole = lines[index].clone();
+    let cut = whole.find("\"MsgBody\"").expect("a MsgBody") + 12;
+    lines[index].truncate(cut);
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+    whole
+}
+
+/// Puts `text` back as line `index` (0-based) of `file`.
+pub fn restore_line(file: &Path, index: usize, text: String) {
+    let mut lines: Vec<String> = std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines[index] = text;
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+}

@@ -9,16 +9,20 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinHandle};
+use tokio_util::sync::CancellationToken;
 
 use crate::api::ClientOptions;
 use crate::clock::unix_now;
 use crate::config::{ConfigFile, Paths, list_profiles, save_profile};
 use crate::engine::Control;
+use crate::engine::limiter::SharedLimiter;
+use crate::engine::verify::ReadPace;
 use crate::plan::PlanOptions;
 use crate::staging::{ScanOptions, scan};
 
 mod service;
 mod staged;
+mod verify;
 
 use service::{create_group, list_groups, missing_accounts, test_connection};
 use staged::{message_text, read_staged};
@@ -58,6 +62,11 @@ pub struct Executor {
     opts: ExecOptions,
     listing: Option<AbortHandle>,
     run: Option<RunHandle>,
+    /// The app's budget the latest run takes its slots from; a verification shares it while
+    /// the run goes.
+    budget: Option<SharedLimiter>,
+    /// Stops the verification going.
+    verifying: Option<CancellationToken>,
 }
 
 impl Executor {
@@ -68,6 +77,8 @@ impl Executor {
             opts,
             listing: None,
             run: None,
+            budget: None,
+            verifying: None,
         }
     }
 
@@ -80,6 +91,9 @@ impl Executor {
     /// waits for it, at most [`SHUTDOWN_WAIT`]. The ledger is consistent either way: every
     /// request was recorded in flight before it was sent.
     pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.verifying.take() {
+            stop.cancel();
+        }
         if let Some(run) = self.run.take() {
             let _ = run.controls.send(Control::Shutdown).await;
             if tokio::time::timeout(SHUTDOWN_WAIT, run.task).await.is_err() {
@@ -167,10 +181,14 @@ impl Executor {
                 generation,
                 staging,
                 group,
+                same_second,
             } => {
                 self.blocking("planning", move || {
-                    let result =
-                        Previewed::build(&staging, &group, &PlanOptions::default()).map(Box::new);
+                    let opts = PlanOptions {
+                        same_second,
+                        ..PlanOptions::default()
+                    };
+                    let result = Previewed::build(&staging, &group, &opts).map(Box::new);
                     Msg::PlanBuilt { generation, result }
                 });
             }
@@ -253,6 +271,37 @@ impl Executor {
                 }
                 None => tracing::warn!("a control without a run; ignored"),
             },
+            Effect::Verify(launch) => {
+                if let Some(old) = self.verifying.take() {
+                    old.cancel();
+                }
+                let pace = match (&self.budget, self.running()) {
+                    (Some(budget), true) => ReadPace::shared(budget),
+                    _ => ReadPace::own(launch.rate),
+                };
+                tracing::info!(
+                    run = launch.run_id,
+                    lanes = launch.only.len(),
+                    shared = self.running(),
+                    "starting a verification"
+                );
+                // A run going in the console holds the ledger's lock; otherwise the
+                // verification takes it (another timport writing to the ledger refuses it).
+                let holder = (!self.running()).then(|| verify::HOLDER.to_owned());
+                let stop = CancellationToken::new();
+                self.verifying = Some(stop.clone());
+                self.task("the verification", move |tx| async move {
+                    verify::run(*launch, holder, pace, stop, tx)
+                        .await
+                        .err()
+                        .map(Msg::VerifyFailed)
+                });
+            }
+            Effect::StopVerify => {
+                if let Some(stop) = self.verifying.take() {
+                    stop.cancel();
+                }
+            }
             Effect::Copy(_) | Effect::SetMouse(_) => {
                 tracing::warn!("a terminal effect reached the executor; ignored");
             }
@@ -311,8 +360,12 @@ impl Executor {
         });
     }
 
-    /// Starts the engine on the launch's groups; its events come back as [`Msg::Engine`].
-    fn start_run(&mut self, launch: Launch) {
+    /// Starts the engine on the launch's groups; its events come back as [`Msg::Engine`]. The
+    /// run takes its slots from a budget a verification can share.
+    fn start_run(&mut self, mut launch: Launch) {
+        let budget = SharedLimiter::new(launch.options.rate);
+        launch.options.budget = Some(budget.clone());
+        self.budget = Some(budget);
         let (controls, control_rx) = mpsc::channel(CONTROLS);
         let tx = self.tx.clone();
         let task = tokio::spawn(async move {

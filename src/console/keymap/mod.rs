@@ -139,6 +139,14 @@ impl Keymap {
         map.bind(P::Run, [p(K::Enter)], A::Select, "inspect", true);
         map.bind(P::Run, [c('f')], A::Follow, "follow newest", false);
         map.bind(P::Run, [c('o')], A::Reopen, "reopen a run", false);
+        map.bind(P::Run, [c('v')], A::Verify, "verify (selected lane)", true);
+        map.bind(
+            P::Run,
+            [c('V')],
+            A::VerifyRun,
+            "verify the whole run",
+            false,
+        );
 
         map.bind(P::Inspector, [c('r')], A::Retry, "retry", true);
         map.bind(P::Inspector, [c('R')], A::RetryEdited, "retry edited", true);
@@ -155,6 +163,13 @@ impl Keymap {
 
         map.bind(P::Confirm, [c('y'), p(K::Enter)], A::Yes, "yes", true);
         map.bind(P::Confirm, [c('n'), p(K::Esc)], A::No, "no", true);
+        map.bind(
+            P::Confirm,
+            [c('s')],
+            A::ToggleSameSecond,
+            "bursts: keep or spread (starting an import)",
+            false,
+        );
 
         map.bind(
             P::Popup,

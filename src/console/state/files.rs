@@ -8,6 +8,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::plan::{Bursts, MAX_BATCH_SIZE};
 use crate::staging::{FileKind, Problem, Staging};
 
 use super::groups::StagedCounts;
@@ -60,6 +61,9 @@ impl Scanned {
         let mut groups: HashMap<String, StagedCounts> = HashMap::new();
         for t in staging.targets() {
             let counts = groups.entry(t.target().group().to_owned()).or_default();
+            counts
+                .bursts
+                .add(&Bursts::of(t.order_times(), MAX_BATCH_SIZE));
             for e in t.entries() {
                 if !e.is_valid() {
                     counts.invalid += 1;

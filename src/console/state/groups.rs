@@ -20,6 +20,9 @@ pub struct StagedCounts {
     pub first: i64,
     /// The latest staged SendTime.
     pub last: i64,
+    /// Its seconds holding more messages than a request, and what `--same-second` does with
+    /// them.
+    pub bursts: crate::plan::Bursts,
 }
 
 /// What the service says about a group.
@@ -400,6 +403,7 @@ mod tests {
             invalid: 0,
             first,
             last: first + 100,
+            ..StagedCounts::default()
         }
     }
 

@@ -136,11 +136,11 @@ fn on_popup(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
         }
         Action::Up => popup.scroll = popup.scroll.saturating_sub(1),
-        Action::Down => popup.scroll = (popup.scroll + 1).min(popup.lines.len()),
+        Action::Down => popup.scroll = (popup.scroll + 1).min(popup.scroll_len()),
         Action::PageUp => popup.scroll = popup.scroll.saturating_sub(10),
-        Action::PageDown => popup.scroll = (popup.scroll + 10).min(popup.lines.len()),
+        Action::PageDown => popup.scroll = (popup.scroll + 10).min(popup.scroll_len()),
         Action::Top => popup.scroll = 0,
-        Action::Bottom => popup.scroll = popup.lines.len().saturating_sub(1),
+        Action::Bottom => popup.scroll = popup.scroll_len().saturating_sub(1),
         _ => {}
     }
     Vec::new()
@@ -168,6 +168,12 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
         },
         Action::No => Vec::new(),
+        Action::ToggleSameSecond => {
+            let mut confirm = confirm;
+            actions::preview::toggle_same_second(state, &mut confirm);
+            state.overlay = Some(Overlay::Confirm(confirm));
+            Vec::new()
+        }
         _ => {
             state.overlay = Some(Overlay::Confirm(confirm));
             Vec::new()

@@ -170,12 +170,16 @@ impl AppState {
     }
 
     /// The footer: the current place's hints, without keys that can do nothing now (pausing
-    /// and stopping lanes when no run is going, such as once a run has finished).
+    /// and stopping lanes when no run is going, such as once a run has finished; verifying
+    /// before there is a run).
     pub fn footer_hints(&self) -> Vec<(String, &'static str)> {
         let run_going = self.run.active;
         self.keymap
             .hints_where(self.place(), |action| match action {
                 Action::PauseResume | Action::StopLane => run_going,
+                // Offered once the run is over (a lane can be verified while others import;
+                // the help says so, the footer keeps its room for the run's own keys).
+                Action::Verify | Action::VerifyRun => self.run.run_id.is_some() && !run_going,
                 _ => true,
             })
     }

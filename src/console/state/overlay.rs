@@ -109,6 +109,24 @@ pub struct Popup {
     pub scroll: usize,
     /// The run lane it describes, when it does: its lines follow the lane as events arrive.
     pub lane: Option<usize>,
+    /// Two messages side by side under the lines (a verification's finding: staged against
+    /// found).
+    pub compare: Option<Compare>,
+}
+
+/// Two messages side by side, each as pretty JSON lines, with the fields that differ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compare {
+    /// The left pane's title (the staged message and where).
+    pub left_title: String,
+    /// Its lines (empty: nothing there).
+    pub left: Vec<String>,
+    /// The right pane's title (what the group holds).
+    pub right_title: String,
+    /// Its lines.
+    pub right: Vec<String>,
+    /// Top-level fields that differ (`MsgBody`, `SendTime`...): their lines are marked.
+    pub differs: Vec<String>,
 }
 
 impl Popup {
@@ -120,7 +138,17 @@ impl Popup {
             copy: Some(text),
             scroll: 0,
             lane: None,
+            compare: None,
         }
+    }
+
+    /// How many lines scroll (the longest of its lines and its two panes).
+    pub fn scroll_len(&self) -> usize {
+        let panes = self
+            .compare
+            .as_ref()
+            .map_or(0, |c| c.left.len().max(c.right.len()));
+        self.lines.len().max(panes)
     }
 
     /// Shows `text` in place of what it showed, keeping the scroll.

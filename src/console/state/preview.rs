@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use crate::engine::events::Phase;
 use crate::plan::migration::{PhaseRequest, plan_group};
-use crate::plan::{PlanOptions, TargetPlan, plan_target};
+use crate::plan::{PlanOptions, TargetPlan, plan_loaded};
 use crate::staging::{SourceRef, Staging, Target};
 
 use super::list::ListView;
@@ -101,7 +101,7 @@ impl Previewed {
         }
         for target in targets {
             let loaded = staging.load(&target).map_err(|e| e.to_string())?;
-            let plan = plan_target(&target, &loaded.messages, opts);
+            let plan = plan_loaded(&target, &loaded, opts);
             let invalid = loaded
                 .invalid
                 .iter()

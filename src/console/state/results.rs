@@ -2,6 +2,7 @@
 //! plans, staged texts, engine events. Answers to requests the console has moved on from (an
 //! older test, listing, scan or plan) are recognised by their number and ignored.
 
+use crate::engine::verify::VerifyEvent;
 use crate::engine::{Event, LaneState};
 
 use super::super::effect::Effect;
@@ -33,6 +34,7 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                     state.run_options.rate = run.rate;
                     state.run_options.lanes = run.lanes;
                     state.run_options.on_message_error = run.on_message_error;
+                    state.run_options.same_second = run.same_second;
                     state.say(
                         Level::Info,
                         format!(
@@ -247,6 +249,29 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Engine(event) => {
             on_event(state, event);
             super::actions::run::refresh_lane_popup(state);
+            Vec::new()
+        }
+        Msg::Verify(event) => {
+            let finished = matches!(event, VerifyEvent::VerifyFinished(_));
+            state.run.apply_verify(event, state.now_ms);
+            if finished && let Some(outcome) = &state.run.verify.outcome {
+                let level = if state.run.verify.differences == 0 && outcome.starts_with("verified")
+                {
+                    Level::Info
+                } else {
+                    Level::Warn
+                };
+                let mut words = outcome.clone();
+                if let Some(first) = words.get(..1) {
+                    words.replace_range(..1, &first.to_uppercase());
+                }
+                state.say(level, words);
+            }
+            Vec::new()
+        }
+        Msg::VerifyFailed(why) => {
+            state.run.verify_failed(why.clone());
+            state.say(Level::Error, format!("The verification failed: {why}"));
             Vec::new()
         }
         Msg::LedgerRun(result) => {

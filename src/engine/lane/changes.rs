@@ -121,6 +121,7 @@ mod tests {
                         send_time: None,
                         order_time: 100,
                         problem: "broken".into(),
+                        moved_from: None,
                         raw: (*text).to_owned(),
                     })
                 } else {

@@ -2,8 +2,9 @@
 //! plan, a retry, an edit, a resume, a read-back that put messages back to send).
 //!
 //! A message goes only when
-//! - every other message of the target that orders before it (`SendTime`, then staged
-//!   position) is landed or skipped, or goes before it in the same request; and
+//! - every other message of the target that orders before it (`SendTime` as sent, then as
+//!   staged, then staged position) is landed or skipped, or goes before it in the same request;
+//!   and
 //! - it is no older than the newest message the lane has landed in the target (the service
 //!   refuses an older one for ever: the point of no return).
 //!
@@ -81,6 +82,7 @@ mod tests {
             source: source("g.jsonl", line),
             send_time: None,
             order_time: time,
+            moved_from: None,
             problem: "broken".into(),
             raw: "{".into(),
         })

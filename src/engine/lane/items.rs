@@ -76,7 +76,8 @@ impl Item {
             WorkItem::Valid(m) => MessageMeta {
                 source: m.source.clone(),
                 from_account: Some(m.from_account.clone()),
-                send_time: Some(m.send_time),
+                send_time: Some(m.moved_from.unwrap_or(m.send_time)),
+                sent_time: m.moved_from.map(|_| m.send_time),
                 random: Some(m.random),
                 fingerprint: Some(self.staged),
             },
@@ -84,6 +85,7 @@ impl Item {
                 source: i.source.clone(),
                 from_account: None,
                 send_time: i.send_time,
+                sent_time: None,
                 random: None,
                 fingerprint: Some(self.staged),
             },
@@ -98,7 +100,8 @@ impl Item {
         }
     }
 
-    /// The time it is ordered at: its `SendTime` (as edited), or an invalid message's place.
+    /// The time it is ordered at: its `SendTime` as sent (as edited), or an invalid message's
+    /// place.
     pub fn order_time(&self) -> i64 {
         match &self.work {
             WorkItem::Valid(m) => m.send_time,
@@ -106,9 +109,23 @@ impl Item {
         }
     }
 
-    /// Its place in the target's order: `SendTime`, then staged position (file, then offset).
-    pub fn key(&self) -> (i64, &SourceRef) {
-        (self.order_time(), self.work.source())
+    /// The time the index ordered it at, before `--same-second spread` moved it.
+    fn staged_order_time(&self) -> i64 {
+        match &self.work {
+            WorkItem::Valid(m) => m.moved_from.unwrap_or(m.send_time),
+            WorkItem::Invalid(i) => i.moved_from.unwrap_or(i.order_time),
+        }
+    }
+
+    /// Its place in the target's order: `SendTime` as sent, then as staged (a message spread
+    /// into a later second goes before the ones staged there), then staged position (file,
+    /// then offset).
+    pub fn key(&self) -> (i64, i64, &SourceRef) {
+        (
+            self.order_time(),
+            self.staged_order_time(),
+            self.work.source(),
+        )
     }
 
     /// Its first words.
@@ -374,6 +391,7 @@ impl Items {
                     index: i,
                     from_account: m.from_account.clone(),
                     send_time: m.send_time,
+                    staged_time: m.moved_from,
                     random: m.random,
                     body: m.body_value()?,
                     may_be_overtaken: !matches!(item.state, ItemState::Failed(_)),
@@ -480,6 +498,7 @@ mod tests {
                     source: source("g.jsonl", 4),
                     send_time: Some(104),
                     order_time: 104,
+                    moved_from: None,
                     problem: "MsgBody is empty".into(),
                     raw: "{\"MsgBody\":[]}".into(),
                 }),
@@ -669,6 +688,47 @@ mod tests {
         // A planned batch with an edited message, or with one moved out of it, is narrowed.
         assert_ne!(resumed.body_for(&[0, 1]), resumed.batches[0].body);
         assert_ne!(resumed.body_for(&[4]), resumed.batches[1].body);
+    }
+
+    #[test]
+    fn a_spread_message_orders_by_its_sent_time_then_its_staged_time() {
+        // Line 9 of z.jsonl staged at 100, sent at 101; line 1 of a.jsonl staged at 101: the
+        // moved one goes first (as the plan sends them), though its file sorts later.
+        let moved = {
+            let json = r#"{"From_Account":"a","SendTime":101,"Random":9,"MsgBody":[]}"#;
+            let mut m = MessageWork::from_json(source("z.jsonl", 9), 0, json).unwrap();
+            m.moved_from = Some(100);
+            WorkItem::Valid(m)
+        };
+        let staged = {
+            let json = r#"{"From_Account":"a","SendTime":101,"Random":1,"MsgBody":[]}"#;
+            WorkItem::Valid(MessageWork::from_json(source("a.jsonl", 1), 0, json).unwrap())
+        };
+        let item = |work| Item {
+            staged: staged_fingerprint(&work),
+            work,
+            state: ItemState::Pending,
+            attempts: 0,
+            edited: false,
+            recorded: false,
+        };
+        let (moved, staged) = (item(moved), item(staged));
+        assert!(moved.key() < staged.key());
+        assert_eq!(moved.order_time(), 101);
+        // The ledger gets both times of the moved one, the staged time alone of the other.
+        let meta = moved.meta();
+        assert_eq!((meta.send_time, meta.sent_time), (Some(100), Some(101)));
+        assert_eq!(
+            (staged.meta().send_time, staged.meta().sent_time),
+            (Some(101), None)
+        );
+        // Read back, it is looked for at 101, and at 100 failing that.
+        let items = Items {
+            list: vec![moved],
+            ..Items::empty()
+        };
+        let c = &items.candidates([0])[0];
+        assert_eq!((c.send_time, c.staged_time), (101, Some(100)));
     }
 
     #[test]

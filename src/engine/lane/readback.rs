@@ -40,7 +40,8 @@ impl<S: ImportService> Lane<S> {
                 }
                 return Ok(());
             };
-            let down_to = self.send_time(first);
+            // Down to its staged time: an earlier run that kept it may have landed it there.
+            let down_to = self.staged_time(first);
             // Nothing newer than the part's newest open message is in question: a long history
             // read back keeps only what could match.
             let up_to = open
@@ -66,8 +67,8 @@ impl<S: ImportService> Lane<S> {
             let reached = |t: i64| complete || oldest.is_some_and(|o| t >= o);
             let (in_window, beyond): (Vec<usize>, Vec<usize>) = open
                 .into_iter()
-                .filter(|&i| newest.is_some_and(|n| self.send_time(i) <= n))
-                .partition(|&i| reached(self.send_time(i)));
+                .filter(|&i| newest.is_some_and(|n| self.staged_time(i) <= n))
+                .partition(|&i| reached(self.staged_time(i)));
             if !beyond.is_empty() {
                 self.warn(format!(
                     "the group holds more messages newer than {} than could be read back ({} pages); the {} message(s) older than what was read are left unknown and settled before anything is sent",
@@ -352,5 +353,12 @@ impl<S: ImportService> Lane<S> {
 
     fn send_time(&self, i: usize) -> i64 {
         self.items.list[i].valid().map_or(0, |m| m.send_time)
+    }
+
+    /// Its `SendTime` as staged (earlier than sent when `--same-second spread` moved it).
+    fn staged_time(&self, i: usize) -> i64 {
+        self.items.list[i]
+            .valid()
+            .map_or(0, |m| m.moved_from.unwrap_or(m.send_time))
     }
 }

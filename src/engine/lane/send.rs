@@ -16,6 +16,7 @@ use crate::engine::outcome::{
     EngineReason, MessageVerdict, RetryKind, Verdict, classify_import, community_flag,
 };
 use crate::engine::service::ImportService;
+use crate::plan::SameSecond;
 
 /// Tries used so far, per budget.
 #[derive(Debug, Default)]
@@ -102,12 +103,18 @@ impl<S: ImportService> Lane<S> {
                     self.renewed = false;
                     self.unknown_streak = 0;
                     let known = self.known_newest();
+                    let own = self.newest.as_ref().map(|n| n.send_time);
                     for (&i, v) in group.iter().zip(verdicts) {
                         match v {
                             MessageVerdict::Done { msg_seq, msg_time } => {
                                 self.land(i, msg_seq, msg_time);
                             }
                             MessageVerdict::Failed(f) => {
+                                let f = if self.burst_overflow(i, &f, own) {
+                                    EngineReason::BurstOverflow.explains(f)
+                                } else {
+                                    f
+                                };
                                 self.items.list[i].state = ItemState::Failed(f);
                             }
                         }
@@ -190,6 +197,19 @@ impl<S: ImportService> Lane<S> {
                 Ok(())
             }
         }
+    }
+
+    /// Whether `refused`, the service's refusal of message `i`, is a burst's overflow refused by
+    /// a service strict about equal times: under `--same-second keep`, a 10004 on the first
+    /// sending of a staged (not edited) message whose time is that of the lane's newest landing
+    /// (`own`, from an earlier request).
+    fn burst_overflow(&self, i: usize, refused: &Failure, own: Option<i64>) -> bool {
+        let item = &self.items.list[i];
+        self.ctx.opts.same_second == SameSecond::Keep
+            && refused.code == Some(TIME_REFUSED)
+            && !item.edited
+            && item.attempts == 1
+            && own == Some(item.order_time())
     }
 
     /// The newest `SendTime` the lane knows the group holds (its landings, what it read back).

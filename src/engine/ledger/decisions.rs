@@ -120,6 +120,7 @@ mod tests {
             },
             from_account: None,
             send_time: None,
+            sent_time: None,
             random: None,
             fingerprint: None,
         };

@@ -95,8 +95,10 @@ pub struct MessageMeta {
     pub source: SourceRef,
     /// `From_Account`, when known.
     pub from_account: Option<String>,
-    /// `SendTime`, when known.
+    /// `SendTime` as staged (or edited), when known.
     pub send_time: Option<i64>,
+    /// The `SendTime` sent, when `--same-second spread` moved the message.
+    pub sent_time: Option<i64>,
     /// `Random`, when known.
     pub random: Option<u32>,
     /// The message's [`fingerprint`] as staged, when known.
@@ -173,8 +175,8 @@ pub fn ensure_row(
     let s = &meta.source;
     conn.prepare_cached(
         "INSERT OR IGNORE INTO messages
-         (target_id, file, line, offset, item, from_account, send_time, random, state, detail, body, updated_at, fingerprint)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         (target_id, file, line, offset, item, from_account, send_time, random, state, detail, body, updated_at, fingerprint, sent_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -190,7 +192,8 @@ pub fn ensure_row(
             detail,
             body,
             now_ms(),
-            meta.fingerprint
+            meta.fingerprint,
+            meta.sent_time
         ])
     })
     .map_err(LedgerError::sql(what))?;
@@ -239,9 +242,16 @@ pub fn mark(
             &format!(
                 "UPDATE messages SET state = 'in_flight', request_id = ?3, attempts = attempts + 1,
                  from_account = coalesce(?4, from_account), send_time = coalesce(?5, send_time),
-                 random = coalesce(?6, random), {CLEAR}, updated_at = ?2 WHERE id = ?1"
+                 random = coalesce(?6, random), sent_time = ?7, {CLEAR}, updated_at = ?2
+                 WHERE id = ?1"
             ),
-            &[request, &meta.from_account, &meta.send_time, &meta.random],
+            &[
+                request,
+                &meta.from_account,
+                &meta.send_time,
+                &meta.random,
+                &meta.sent_time,
+            ],
         )?,
         Mark::Unknown => update(
             "UPDATE messages SET state = 'unknown', updated_at = ?2 WHERE id = ?1",
@@ -284,9 +294,15 @@ pub fn mark(
             &format!(
                 "UPDATE messages SET state = 'pending', body = ?3, edited = 1, {CLEAR},
                  from_account = coalesce(?4, from_account), send_time = coalesce(?5, send_time),
-                 random = coalesce(?6, random), updated_at = ?2 WHERE id = ?1"
+                 random = coalesce(?6, random), sent_time = ?7, updated_at = ?2 WHERE id = ?1"
             ),
-            &[body, &meta.from_account, &meta.send_time, &meta.random],
+            &[
+                body,
+                &meta.from_account,
+                &meta.send_time,
+                &meta.random,
+                &meta.sent_time,
+            ],
         )?,
     }
     Ok(id)

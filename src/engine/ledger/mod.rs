@@ -16,7 +16,8 @@
 //! `targets`, `requests` (the in-flight / answered / unknown life of a request), `messages`
 //! (per-message states and what resume restores), `decisions`, `read` (the queries of reports),
 //! `restage` (tying rows to their messages' places after the staged files changed), `lock` (one
-//! writer per ledger: an `flock` on `<ledger>.lock`).
+//! writer per ledger: an `flock` on `<ledger>.lock`), `verify` (verifications: progress per
+//! target, counts, findings), `signoff` (the queries of a sign-off report).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -33,7 +34,9 @@ pub mod requests;
 pub mod restage;
 pub mod runs;
 pub mod schema;
+pub mod signoff;
 pub mod targets;
+pub mod verify;
 
 pub use messages::{StoredMessage, StoredState};
 pub use runs::{FileRecord, RunRecord, RunStatus};
@@ -161,6 +164,23 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// A message's place read from a row whose columns `at..at + 4` are `file, line, offset, item`;
+/// `None` when `file` is NULL (a row tied to no message).
+pub(crate) fn source_at(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+) -> rusqlite::Result<Option<crate::engine::events::SourceRef>> {
+    let Some(file) = r.get::<_, Option<String>>(at)? else {
+        return Ok(None);
+    };
+    Ok(Some(crate::engine::events::SourceRef {
+        file: file.into(),
+        line: r.get(at + 1)?,
+        offset: r.get::<_, i64>(at + 2)? as u64,
+        item: r.get(at + 3)?,
+    }))
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;
@@ -203,6 +223,48 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("could not record a row"), "{err}");
+    }
+
+    #[test]
+    fn an_older_ledger_gets_the_columns_added_since_and_keeps_its_rows() {
+        // The messages table as versions 1 and 2 wrote it (2 added fingerprint), with a row.
+        for (version, fingerprint) in [(1, ""), (2, "fingerprint INTEGER,")] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("old.sqlite3");
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!(
+                "CREATE TABLE messages (
+                    id INTEGER PRIMARY KEY, target_id INTEGER NOT NULL, file TEXT NOT NULL,
+                    line INTEGER NOT NULL, offset INTEGER NOT NULL, item INTEGER NOT NULL,
+                    from_account TEXT, send_time INTEGER, random INTEGER, state TEXT NOT NULL,
+                    msg_seq INTEGER, msg_time INTEGER, code INTEGER, meaning TEXT, remedy TEXT,
+                    detail TEXT, attempts INTEGER NOT NULL DEFAULT 0, request_id INTEGER,
+                    body TEXT, edited INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL,
+                    {fingerprint}
+                    UNIQUE (target_id, file, offset, item));
+                 INSERT INTO messages (target_id, file, line, offset, item, send_time, state, updated_at)
+                 VALUES (1, 'g.jsonl', 1, 0, 0, 100, 'done', 0);
+                 PRAGMA user_version = {version};"
+            ))
+            .unwrap();
+            drop(conn);
+            let conn = schema::open_for_writing(&path).unwrap();
+            let row: (i64, Option<i64>, Option<i64>) = conn
+                .query_row(
+                    "SELECT send_time, fingerprint, sent_time FROM messages",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap();
+            assert_eq!(row, (100, None, None), "version {version}");
+            let now: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(now, schema::SCHEMA_VERSION);
+            drop(conn);
+            // Opening it again changes nothing.
+            schema::open_for_writing(&path).unwrap();
+        }
     }
 
     #[test]

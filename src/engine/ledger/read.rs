@@ -94,3 +94,57 @@ pub fn attention(conn: &Connection, run_id: i64) -> Result<Vec<Attention>, Ledge
     rows.collect::<Result<Vec<_>, _>>()
         .map_err(LedgerError::sql(what))
 }
+
+/// A message `--same-second spread` sent later than staged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    /// Its target's id.
+    pub target_id: i64,
+    /// Staged file.
+    pub file: String,
+    /// Line.
+    pub line: u32,
+    /// Byte offset.
+    pub offset: u64,
+    /// Index within the line.
+    pub item: u32,
+    /// Its state word.
+    pub state: String,
+    /// The `SendTime` as staged.
+    pub staged_time: i64,
+    /// The `SendTime` sent.
+    pub sent_time: i64,
+    /// Its group sequence, once done.
+    pub msg_seq: Option<i64>,
+}
+
+/// Every moved message of a run, by target then staged position.
+pub fn moved(conn: &Connection, run_id: i64) -> Result<Vec<Moved>, LedgerError> {
+    let what = "the moved messages";
+    let mut stmt = conn
+        .prepare(
+            "SELECT m.target_id, m.file, m.line, m.offset, m.item, m.state, m.send_time, m.sent_time,
+                    m.msg_seq
+             FROM messages m JOIN targets t ON t.id = m.target_id
+             WHERE t.run_id = ?1 AND m.sent_time IS NOT NULL AND m.send_time IS NOT NULL
+             ORDER BY m.target_id, m.file, m.offset, m.item",
+        )
+        .map_err(LedgerError::sql(what))?;
+    let rows = stmt
+        .query_map([run_id], |r| {
+            Ok(Moved {
+                target_id: r.get(0)?,
+                file: r.get(1)?,
+                line: r.get(2)?,
+                offset: r.get::<_, i64>(3)? as u64,
+                item: r.get(4)?,
+                state: r.get(5)?,
+                staged_time: r.get(6)?,
+                sent_time: r.get(7)?,
+                msg_seq: r.get(8)?,
+            })
+        })
+        .map_err(LedgerError::sql(what))?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(LedgerError::sql(what))
+}

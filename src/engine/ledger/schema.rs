@@ -14,10 +14,11 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::LedgerError;
 
-/// The schema version this code writes (`PRAGMA user_version`). 2 added each message's
-/// fingerprint; 3 added the migration's tables (`phase_calls`, `phase_items`), which an older
-/// ledger gains when opened for writing.
-pub const SCHEMA_VERSION: i64 = 3;
+/// The schema version this code writes (`PRAGMA user_version`). 2 added the per-message
+/// fingerprint; 3 `messages.sent_time` (`--same-second spread`); 4 the verification tables and
+/// two indexes (`verify`); 5 the migration's tables (`phase_calls`, `phase_items`). Each step is
+/// one function in [`upgrade`].
+pub const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -86,6 +87,7 @@ CREATE TABLE IF NOT EXISTS messages (
     edited       INTEGER NOT NULL DEFAULT 0,
     updated_at   INTEGER NOT NULL,
     fingerprint  INTEGER,            -- 64-bit hash of the message as staged when its row was written
+    sent_time    INTEGER,            -- the SendTime sent, when --same-second spread moved it
     UNIQUE (target_id, file, offset, item)
 );
 CREATE INDEX IF NOT EXISTS messages_by_state ON messages (target_id, state);
@@ -187,20 +189,40 @@ pub fn open_for_reading(path: &Path) -> Result<Connection, LedgerError> {
 }
 
 /// Brings a ledger written by an older timport (or a new, empty one: version 0) up to this
-/// schema, one step per version. `SCHEMA` holds the tables as of step 2; each later step is its
-/// own function so that steps stay independent.
+/// schema, one step per version, each its own function. `SCHEMA` holds the tables and columns
+/// of version 3; later steps add theirs.
 fn upgrade(conn: &Connection, version: i64) -> rusqlite::Result<()> {
     if (1..2).contains(&version) {
         // Rows written before have no fingerprint: they are taken as unchanged.
         conn.execute_batch("ALTER TABLE messages ADD COLUMN fingerprint INTEGER")?;
     }
-    if version < 3 {
+    if (1..3).contains(&version) {
+        add_sent_time(conn)?;
+    }
+    if version < 4 {
+        add_verifications(conn)?;
+    }
+    if version < 5 {
         add_phase_tables(conn)?;
     }
     Ok(())
 }
 
-/// Step 3 (issue 11): the tables of the migration's phases (`phase_calls`, `phase_items`).
+/// Version 3 (`--same-second spread`): `messages.sent_time`, the `SendTime` sent when the
+/// policy moved a message. Rows written before were sent at their staged time (null).
+fn add_sent_time(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("ALTER TABLE messages ADD COLUMN sent_time INTEGER")
+}
+
+/// Step 4: the verification tables (`verifications`, `verify_targets`, `verify_findings`) and
+/// the indexes a verification reads by (`messages_by_seq`, `decisions_by_message`). Purely
+/// additive: an older ledger gains them empty.
+fn add_verifications(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(super::verify::SCHEMA)
+}
+
+/// Step 5 (issue 11, the migration): the tables of the migration's phases (`phase_calls`,
+/// `phase_items`). Purely additive: an older ledger gains them empty.
 fn add_phase_tables(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(PHASES_SCHEMA)
 }
@@ -227,45 +249,100 @@ mod tests {
             .collect()
     }
 
-    /// A ledger as an older timport left it: the base tables, minus what later steps add.
-    fn old_ledger(path: &Path, version: i64) {
-        let conn = Connection::open(path).unwrap();
-        conn.execute_batch(SCHEMA).unwrap();
-        if version < 2 {
-            conn.execute_batch(
-                "DROP TABLE messages;
-                 CREATE TABLE messages (id INTEGER PRIMARY KEY, target_id INTEGER, state TEXT);",
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name",
             )
             .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// A ledger as timport wrote it at `version` (1: before the fingerprint; 2: before
+    /// `sent_time`; 3: before the verification tables; 4: before the migration's
+    /// phase tables), with one run in it.
+    fn older(path: &Path, version: i64) {
+        let conn = Connection::open(path).unwrap();
+        let mut schema = SCHEMA.to_owned();
+        if version < 3 {
+            schema = schema.replace(
+                "sent_time    INTEGER,            -- the SendTime sent, when --same-second spread moved it\n",
+                "",
+            );
         }
+        if version < 2 {
+            schema = schema.replace(
+                "fingerprint  INTEGER,            -- 64-bit hash of the message as staged when its row was written\n",
+                "",
+            );
+        }
+        conn.execute_batch(&schema).unwrap();
+        if version >= 4 {
+            conn.execute_batch(super::super::verify::SCHEMA).unwrap();
+        }
+        conn.execute(
+            "INSERT INTO runs (staging_root, options, started_at, status) VALUES ('/s', '{}', 1, 'done')",
+            [],
+        )
+        .unwrap();
         conn.pragma_update(None, "user_version", version).unwrap();
     }
 
     #[test]
-    fn each_older_schema_is_brought_up_step_by_step() {
-        for version in [1, 2] {
+    fn each_older_ledger_is_brought_up_step_by_step_keeping_its_rows() {
+        for version in [1, 2, 3, 4] {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("ledger.sqlite3");
-            old_ledger(&path, version);
-            let before = Connection::open(&path).unwrap();
-            assert!(columns(&before, "phase_calls").is_empty(), "v{version}");
-            drop(before);
+            older(&path, version);
+            let before = tables(&Connection::open(&path).unwrap());
+            assert!(!before.contains(&"phase_calls".into()), "v{version}");
+            assert_eq!(before.contains(&"verifications".into()), version >= 4);
 
             let conn = open_for_writing(&path).unwrap();
-            let got: i64 = conn
+            let now: i64 = conn
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
                 .unwrap();
-            assert_eq!(got, SCHEMA_VERSION);
-            assert!(columns(&conn, "messages").contains(&"fingerprint".to_owned()));
+            assert_eq!(now, SCHEMA_VERSION);
+            let names = tables(&conn);
+            for name in [
+                "verifications",
+                "verify_targets",
+                "verify_findings",
+                "messages_by_seq",
+                "decisions_by_message",
+                "phase_calls",
+                "phase_items",
+            ] {
+                assert!(names.contains(&name.into()), "v{version}: no {name}");
+            }
+            conn.execute("UPDATE messages SET fingerprint = 1, sent_time = 2", [])
+                .unwrap();
             for (table, column) in [("phase_calls", "body"), ("phase_items", "call_id")] {
                 assert!(
                     columns(&conn, table).contains(&column.to_owned()),
                     "v{version}: {table}.{column}"
                 );
             }
+            let runs: i64 = conn
+                .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(runs, 1, "v{version}: the run stays");
             drop(conn);
-            // Opening again changes nothing and does not fail.
-            open_for_writing(&path).unwrap();
+            // Opening again (already at this version) changes nothing.
+            let again = open_for_writing(&path).unwrap();
+            assert_eq!(tables(&again), names);
         }
+    }
+
+    #[test]
+    fn a_new_ledger_has_every_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_for_writing(&dir.path().join("new.sqlite3")).unwrap();
+        let names = tables(&conn);
+        assert!(names.contains(&"verify_findings".into()));
+        assert!(names.contains(&"phase_items".into()));
     }
 }

@@ -174,7 +174,10 @@ pub async fn run_phased<S: ImportService>(
         service,
         source,
         ledger: ledger.clone(),
-        limiter: Limiter::new(opts.rate),
+        limiter: match &opts.budget {
+            Some(shared) => Arc::clone(&shared.0),
+            None => Arc::new(Limiter::new(opts.rate)),
+        },
         events: events.clone(),
         slots: Arc::new(Semaphore::new(opts.lanes.max(1))),
         loads: Semaphore::new(super::context::LOADS_AT_ONCE),

@@ -10,8 +10,10 @@
 //! Message level, in order, each success moving the group's newest time forward: a `Random` seen
 //! in the group within five minutes drops the message as a repeat (Result 0 with the earlier
 //! message's MsgSeq and MsgTime, nothing stored); a SendTime not after the group's creation, not
-//! before now, or before the newest message (or equal to it with strict time) gets 10004; a message
-//! whose compact JSON is over the size limit gets 80002; otherwise it is stored with the next seq.
+//! before now, or before the newest message gets 10004, and so does, with strict time across
+//! requests, one not later than the newest before the request (equal times only within one
+//! request), or with strict time per message one equal to the newest; a message whose compact
+//! JSON is over the size limit gets 80002; otherwise it is stored with the next seq.
 //! A request that stores a message leaves every member's unread count at 0.
 
 use rand::RngExt;
@@ -60,11 +62,12 @@ pub(super) fn import_group_msg(
         return Err(Refusal::new(10010, format!("no group '{group_id}'")));
     };
     let mut tally = Tally::default();
+    let before = group.stream(topic.as_deref()).and_then(|s| s.newest_time());
     let results = messages
         .into_iter()
         .map(|(msg, size)| {
             let send_time = msg.send_time;
-            let landing = land(group, rng, topic.as_deref(), msg, size, ctx);
+            let landing = land(group, rng, topic.as_deref(), msg, size, before, ctx);
             answer(landing, send_time, &mut tally)
         })
         .collect();
@@ -158,12 +161,15 @@ fn answer(landing: Landing, send_time: i64, tally: &mut Tally) -> ImportMsgResul
     }
 }
 
+/// Lands one message of a request; `before` is the group's (topic's) newest time before the
+/// request began.
 fn land(
     group: &mut Group,
     rng: &mut StdRng,
     topic: Option<&str>,
     msg: ImportMsg,
     size: usize,
+    before: Option<i64>,
     ctx: &Ctx,
 ) -> Landing {
     if let Some(landed) = msg.random.and_then(|r| group.recent.find(r, ctx.now)) {
@@ -179,6 +185,7 @@ fn land(
     let bounds = TimeBounds {
         create_time: group.create_time,
         newest,
+        request_newest: before,
         now: ctx.now,
         strict: ctx.strict_time,
     };
@@ -207,6 +214,7 @@ mod tests {
     use super::*;
     use crate::api::types::Command;
     use crate::sandbox::commands::testing::{NOW, call, call_with, ctx, state};
+    use crate::sandbox::config::StrictTime;
 
     fn msg(time: i64, random: Option<u32>) -> Value {
         let mut m = json!({"From_Account": "alice", "SendTime": time,
@@ -240,15 +248,35 @@ mod tests {
     }
 
     #[test]
-    fn strict_time_refuses_equal_times() {
+    fn strict_time_refuses_equal_times_across_requests_only() {
         let mut s = state();
         let strict = Ctx {
-            strict_time: true,
+            strict_time: StrictTime::AcrossRequests,
             ..ctx()
         };
-        let body = json!({"GroupId": "pub", "MsgList": [msg(NOW - 900, Some(20)), msg(NOW - 899, Some(21))]});
+        // The group's newest is NOW - 900 (seeded): equal is refused, then a second shared
+        // within the request is taken, and so is a later one.
+        let body = json!({"GroupId": "pub", "MsgList": [msg(NOW - 900, Some(20)),
+            msg(NOW - 899, Some(21)), msg(NOW - 899, Some(22)), msg(NOW - 898, Some(23))]});
         let answer = call_with(&mut s, Command::ImportGroupMsg, body, &strict).unwrap();
-        assert_eq!(results(&answer), [(10004, 0), (0, 2)]);
+        assert_eq!(results(&answer), [(10004, 0), (0, 2), (0, 3), (0, 4)]);
+        // The next request may not start at the newest second.
+        let body = json!({"GroupId": "pub", "MsgList": [msg(NOW - 898, Some(24)), msg(NOW - 897, Some(25))]});
+        let answer = call_with(&mut s, Command::ImportGroupMsg, body, &strict).unwrap();
+        assert_eq!(results(&answer), [(10004, 0), (0, 5)]);
+    }
+
+    #[test]
+    fn strict_time_per_message_refuses_equal_times_even_within_a_request() {
+        let mut s = state();
+        let strict = Ctx {
+            strict_time: StrictTime::PerMessage,
+            ..ctx()
+        };
+        let body = json!({"GroupId": "pub", "MsgList": [msg(NOW - 900, Some(20)),
+            msg(NOW - 899, Some(21)), msg(NOW - 899, Some(22))]});
+        let answer = call_with(&mut s, Command::ImportGroupMsg, body, &strict).unwrap();
+        assert_eq!(results(&answer), [(10004, 0), (0, 2), (10004, 0)]);
     }
 
     #[test]

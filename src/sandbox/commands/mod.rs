@@ -20,6 +20,7 @@ use serde_json::Value;
 use crate::api::types::{Command, GroupType};
 
 use super::answer::Refusal;
+use super::config::StrictTime;
 use super::model::{Group, State};
 use super::rules::check_group_id;
 
@@ -30,7 +31,7 @@ pub use group_list::CURSOR_BASE;
 pub(crate) struct Ctx {
     /// The sandbox's unix time.
     pub(crate) now: i64,
-    pub(crate) strict_time: bool,
+    pub(crate) strict_time: StrictTime,
     pub(crate) max_message_bytes: usize,
     /// Owners and members must be accounts already (`import_group` 10019, member `Result` 0).
     pub(crate) require_accounts: bool,
@@ -136,7 +137,7 @@ pub(crate) mod testing {
     pub(crate) fn ctx() -> Ctx {
         Ctx {
             now: NOW,
-            strict_time: false,
+            strict_time: StrictTime::Off,
             max_message_bytes: 12_000,
             require_accounts: false,
         }

@@ -1,6 +1,6 @@
 //! `group_msg_get_simple`: a group's messages read back, newest first, at most 20 per answer,
 //! paging backwards with `ReqMsgSeq` (messages with seq at most it). Bodies come back exactly as
-//! imported. `IsFinished` is 1 when everything asked for came back, 0 when more than 20 were asked
+//! imported (a message deleted through a test hook is a hole: `IsPlaceMsg` 1, no body). `IsFinished` is 1 when everything asked for came back, 0 when more than 20 were asked
 //! for and more than 20 were there.
 
 use serde_json::Value;
@@ -33,12 +33,17 @@ pub(super) fn group_msg_get_simple(state: &State, body: &Value) -> Result<Outcom
         .take(asked.min(MAX_MESSAGES_PER_ANSWER))
         .map(|m| RspMsg {
             from_account: m.from.clone(),
-            is_place_msg: 0,
+            is_place_msg: m.place,
             is_system_msg: 0,
             msg_random: m.random,
             msg_seq: m.seq,
             msg_time_stamp: m.time,
-            msg_body: m.body.clone(),
+            // A deleted message is a hole: its sequence and time, no body.
+            msg_body: if m.place == 1 {
+                Vec::new()
+            } else {
+                m.body.clone()
+            },
         })
         .collect();
     let held_back = asked > rsp_msg_list.len() && newest_first.next().is_some();

@@ -13,7 +13,7 @@ use super::super::preview::PreviewFocus;
 use crate::engine::OnMessageError;
 use crate::engine::events::Phase;
 use crate::engine::phases::{MigrationWork, PhaseSet};
-use crate::plan::PlanOptions;
+use crate::plan::{Bursts, PlanOptions, SameSecond};
 
 /// Most groups a confirmation lists by name.
 const NAMED: usize = 6;
@@ -40,6 +40,7 @@ pub fn open_group(state: &mut AppState, group: &str) -> Vec<Effect> {
         generation,
         staging,
         group: group.to_owned(),
+        same_second: state.run_options.same_second,
     }]
 }
 
@@ -173,10 +174,12 @@ pub fn confirm_launch(
         return;
     };
     let (mut messages, mut invalid) = (0u64, 0u64);
+    let mut bursts = Bursts::default();
     for g in &groups {
         if let Some(c) = scanned.groups.get(g) {
             messages += c.messages;
             invalid += c.invalid;
+            bursts.add(&c.bursts);
         }
     }
     let requests = messages.div_ceil(PlanOptions::default().batch_size as u64);
@@ -277,6 +280,9 @@ pub fn confirm_launch(
             risky.join(", ")
         ));
     }
+    if bursts.messages > 0 {
+        lines.push(same_second_line(state, &bursts));
+    }
     lines.push(match state.run_options.on_message_error {
         OnMessageError::Pause => {
             "A refused message pauses its group until you decide (retry, fix, skip, stop).".into()
@@ -296,18 +302,16 @@ pub fn confirm_launch(
         PhaseSet::held_by(&scanned.staging),
     );
     let phases = migration.describe();
+    let with_work = migration.phases_with_work(messages > 0);
     if !phases.is_empty() {
-        let order: Vec<&str> = migration
-            .phases_with_work(messages > 0)
-            .into_iter()
-            .map(|p| p.word())
-            .collect();
+        let order: Vec<&str> = with_work.iter().map(|p| p.word()).collect();
         lines.push(format!("Phases, in order: {}.", order.join(", ")));
         for line in phases {
             lines.push(format!("  {line}"));
         }
     }
-    if migration.phases.contains(Phase::Members) {
+    // Only groups with members staged get their counts set again.
+    if with_work.contains(&Phase::Members) {
         lines.push("Importing resets every member's unread count to 0: the members phase sets the staged counts after each group's last message.".into());
     } else {
         lines.push("Importing resets every member's unread count to 0 in these groups (stage members with UnreadMsgNum in groups.jsonl to keep them).".into());
@@ -319,8 +323,75 @@ pub fn confirm_launch(
     }));
 }
 
+/// How the confirmation's line about bursts begins (the toggle finds it by this).
+const SAME_SECOND: &str = "Same second: ";
+
+/// The confirmation's line about bursts: what the chosen `--same-second` does with them, and
+/// the key that chooses the other.
+fn same_second_line(state: &AppState, bursts: &Bursts) -> String {
+    let key = state.keymap.name(Place::Confirm, Action::ToggleSameSecond);
+    let what = match state.run_options.same_second {
+        SameSecond::Keep => format!(
+            "keep. {} messages sit in seconds holding more than {}: they go at their SendTime, split across requests, and a service strict about equal times refuses {} of them. {key} spreads them instead.",
+            count(bursts.messages as u64),
+            bursts.request,
+            count(bursts.keep_refusable as u64)
+        ),
+        SameSecond::Spread => format!(
+            "spread. {} messages sit in seconds holding more than {}: {} go up to {} s later than staged, each move recorded. {key} keeps every SendTime instead.",
+            count(bursts.messages as u64),
+            bursts.request,
+            count(bursts.spread_moved as u64),
+            bursts.spread_largest_shift
+        ),
+    };
+    format!("{SAME_SECOND}{what}")
+}
+
+/// Switches the launch's `--same-second` between keep and spread and says so in `confirm`
+/// (only a launch of groups with bursts asks).
+pub fn toggle_same_second(state: &mut AppState, confirm: &mut Confirm) {
+    let groups = match &confirm.on_yes {
+        Pending::Launch(groups) | Pending::LaunchImporting { groups, .. } => groups,
+        _ => return,
+    };
+    let Some(at) = confirm
+        .lines
+        .iter()
+        .position(|l| l.starts_with(SAME_SECOND))
+    else {
+        return;
+    };
+    let Some(scanned) = &state.files.scanned else {
+        return;
+    };
+    let mut bursts = Bursts::default();
+    for g in groups {
+        if let Some(c) = scanned.groups.get(g) {
+            bursts.add(&c.bursts);
+        }
+    }
+    state.run_options.same_second = match state.run_options.same_second {
+        SameSecond::Keep => SameSecond::Spread,
+        SameSecond::Spread => SameSecond::Keep,
+    };
+    confirm.lines[at] = same_second_line(state, &bursts);
+}
+
 /// The operator said yes: the run starts (importing `missing` accounts by UserID alone).
 pub fn launch(state: &mut AppState, groups: Vec<String>, missing: Vec<String>) -> Vec<Effect> {
+    if state.run.verify.active {
+        // The verification holds the ledger's lock (one writer per ledger): the run would be
+        // turned away naming this very console.
+        state.say(
+            Level::Warn,
+            format!(
+                "A verification is going and writes to the ledger: stop it on screen 5 ({}), then start the import (it goes on from there next time)",
+                state.keymap.name(Place::Run, Action::VerifyRun)
+            ),
+        );
+        return Vec::new();
+    }
     let (Some(live), Some(scanned)) = (&state.connect.live, &state.files.scanned) else {
         return Vec::new();
     };

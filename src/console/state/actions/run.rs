@@ -4,13 +4,15 @@
 
 use crate::engine::{Control, LaneState};
 
-use super::super::super::effect::Effect;
+use super::super::super::effect::{Effect, VerifyLaunch};
 use super::super::super::keymap::{Action, Place};
 use super::super::AppState;
 use super::super::input::{move_in, set_filter, start_filter};
 use super::super::inspector::InspectorState;
-use super::super::overlay::{Level, ListId, Overlay, Popup};
+use super::super::overlay::{Compare, Level, ListId, Overlay, Popup};
 use super::super::run::{Lane, RunFocus};
+use crate::engine::verify::{Finding, MessageView};
+use crate::escape;
 
 fn focused(state: &AppState) -> ListId {
     match state.run.focus {
@@ -77,6 +79,8 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 ledger: state.locations.ledger.clone(),
             }];
         }
+        Action::Verify => return verify(state, true),
+        Action::VerifyRun => return verify(state, false),
         Action::Select => return select(state),
         Action::Copy => {
             if let Some(text) = selected_text(state) {
@@ -86,6 +90,117 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// `v` (the selected lane, when the lanes pane has the keys) or `V` (the whole run): verify
+/// against the service; either again while verifying stops it.
+fn verify(state: &mut AppState, lane: bool) -> Vec<Effect> {
+    if state.run.verify.active {
+        state.say(
+            Level::Info,
+            "Stopping the verification after the window at work (verifying again goes on from there)",
+        );
+        return vec![Effect::StopVerify];
+    }
+    let Some(run_id) = state.run.run_id else {
+        state.say(
+            Level::Info,
+            format!(
+                "No run to verify: import one, or reopen one with {}",
+                state.keymap.name(Place::Run, Action::Reopen)
+            ),
+        );
+        return Vec::new();
+    };
+    let Some(live) = &state.connect.live else {
+        state.say(
+            Level::Warn,
+            format!(
+                "Not connected: test the connection on screen 1 ({}) to verify",
+                state.keymap.name(Place::Connect, Action::TestConnection)
+            ),
+        );
+        return Vec::new();
+    };
+    let Some(scanned) = &state.files.scanned else {
+        state.say(
+            Level::Warn,
+            "The run's staging directory is not scanned: scan it on screen 3 to verify",
+        );
+        return Vec::new();
+    };
+    let scope = if lane && state.run.focus == RunFocus::Lanes {
+        state.run.selected_lane().map(|l| l.target.clone())
+    } else {
+        None
+    };
+    // A lane still importing would read as differences: while the run goes, only the lanes
+    // that are over are verified (sharing the run's budget).
+    let importing = |l: &Lane| {
+        state.run.active
+            && matches!(
+                l.state,
+                LaneState::Running | LaneState::Settling | LaneState::Waiting
+            )
+    };
+    let only: Vec<_> = match &scope {
+        Some(target) => {
+            if let Some(l) = state
+                .run
+                .lane_of(target)
+                .and_then(|i| state.run.lanes.get(i))
+                && importing(l)
+            {
+                state.say(
+                    Level::Info,
+                    format!("{target} is still importing: verify it once it is over"),
+                );
+                return Vec::new();
+            }
+            vec![target.clone()]
+        }
+        None if state.run.active => {
+            let over: Vec<_> = state
+                .run
+                .lanes
+                .iter()
+                .filter(|l| !importing(l))
+                .map(|l| l.target.clone())
+                .collect();
+            if over.is_empty() {
+                state.say(
+                    Level::Info,
+                    "Every lane is still importing: verify once one is over",
+                );
+                return Vec::new();
+            }
+            over
+        }
+        None => Vec::new(),
+    };
+    let what = match &scope {
+        Some(t) => t.to_string(),
+        None if !only.is_empty() => {
+            format!("the {} lanes of run {run_id} that are over", only.len())
+        }
+        None => format!("run {run_id}"),
+    };
+    let launch = VerifyLaunch {
+        run_id,
+        only,
+        client: live.client.clone(),
+        staging: scanned.staging.clone(),
+        ledger: state.locations.ledger.clone(),
+        rate: state.run_options.rate,
+    };
+    state.run.verify_started(scope, state.now_ms);
+    state.say(
+        Level::Info,
+        format!(
+            "Verifying {what}: reading it back from the service; differences go to the errors pane"
+        ),
+    );
+    vec![Effect::Verify(Box::new(launch))]
 }
 
 /// The lane a key is about: the selected lane, or the lane of the selected result or error.
@@ -123,8 +238,21 @@ fn stop_lane(state: &mut AppState) -> Vec<Effect> {
     vec![Effect::Control(Control::StopLane(target))]
 }
 
-/// Enter: the inspector for a paused lane's message, else the selected thing in full.
+/// Enter: a verification's finding staged against found; the inspector for a paused lane's
+/// message; else the selected thing in full.
 fn select(state: &mut AppState) -> Vec<Effect> {
+    if state.run.focus == RunFocus::Errors
+        && let Some(f) = state
+            .run
+            .error_view
+            .selected()
+            .and_then(|i| state.run.errors.get(i))
+            .and_then(|e| e.finding)
+            .and_then(|id| state.run.finding(id))
+    {
+        state.overlay = Some(Overlay::Popup(finding_popup(f)));
+        return Vec::new();
+    }
     if let Some(lane) = lane_in_focus(state)
         && let Some(l) = state.run.lanes.get(lane)
         && let Some(reason) = &l.pause
@@ -157,6 +285,43 @@ fn select(state: &mut AppState) -> Vec<Effect> {
         state.overlay = Some(Overlay::Popup(popup));
     }
     Vec::new()
+}
+
+/// A verification's finding opened: what is wrong, then the message as staged (as the run sent
+/// it) beside the message the group holds, the differing fields marked.
+fn finding_popup(f: &Finding) -> Popup {
+    let pretty = |m: &Option<MessageView>| -> Vec<String> {
+        m.as_ref()
+            .and_then(|m| serde_json::to_string_pretty(m).ok())
+            .map(|t| t.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    let mut lines = vec![escape::controls(&f.line()).into_owned()];
+    if !f.differs.is_empty() {
+        lines.push(format!("Differs: {}", f.differs.join(", ")));
+    }
+    let left_title = match &f.source {
+        Some(s) => format!("Staged · {} line {}", escape::controls(&s.file), s.line),
+        None => "Staged · not from this run".to_owned(),
+    };
+    let right_title = match (&f.found, f.msg_seq) {
+        (Some(_), Some(seq)) => format!("Found · MsgSeq {seq}"),
+        (None, Some(seq)) => format!("Found · nothing at MsgSeq {seq}"),
+        _ => "Found · nothing".to_owned(),
+    };
+    let mut popup = Popup::of_text(
+        format!("Verify: {} · staged against found", f.kind.label()),
+        lines.join("\n"),
+    );
+    popup.copy = serde_json::to_string_pretty(f).ok();
+    popup.compare = Some(Compare {
+        left_title,
+        left: pretty(&f.staged),
+        right_title,
+        right: pretty(&f.found),
+        differs: f.differs.clone(),
+    });
+    popup
 }
 
 /// Keeps an open lane Details pop-up current (its counts move while the run goes).

@@ -343,7 +343,7 @@ impl RunState {
         i
     }
 
-    fn error(
+    pub(super) fn error(
         &mut self,
         now_ms: i64,
         target: Option<&Target>,
@@ -352,7 +352,7 @@ impl RunState {
         source: Option<SourceRef>,
     ) {
         let lane = target.and_then(|t| self.lane_index.get(t).copied());
-        self.errors.push_back(ErrorRow {
+        self.push_error(ErrorRow {
             at_ms: now_ms,
             lane,
             kind,
@@ -361,7 +361,13 @@ impl RunState {
             remedy: failure.remedy.clone(),
             detail: failure.detail.clone(),
             source,
+            finding: None,
         });
+    }
+
+    /// Adds a row to the errors pane (the oldest goes past [`MAX_ERRORS`]).
+    pub(super) fn push_error(&mut self, row: ErrorRow) {
+        self.errors.push_back(row);
         if self.errors.len() > MAX_ERRORS {
             self.errors.pop_front();
             let was = self.error_view.selected_pos();

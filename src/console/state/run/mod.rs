@@ -3,13 +3,15 @@
 //! 100,000 by default, and only the visible window is ever drawn); the errors (code, meaning,
 //! remedy), capped; and the meter for throughput, rate against the budget, and ETA. Everything
 //! here comes from the engine's events (`apply`); nothing is inferred that the engine did not
-//! say. `filter` narrows each pane.
+//! say. `filter` narrows each pane; `verify` takes a verification's events (its findings go to
+//! the errors pane).
 
 mod apply;
 mod filter;
 mod meter;
 mod result_log;
 mod rows;
+mod verify;
 
 use std::collections::{HashMap, VecDeque};
 
@@ -21,6 +23,7 @@ pub use meter::{METER_SECONDS, Meter};
 pub use result_log::{MAX_RESULTS, NewResult, ResultLog, ResultRow};
 pub use rows::{ErrorKind, ErrorRow, Lane, RowOutcome, SUMMARY_CHARS};
 use rows::{cut, error_matches, row_matches};
+pub use verify::{Findings, VerifyView};
 
 /// Most error rows kept (the oldest go first).
 pub const MAX_ERRORS: usize = 10_000;
@@ -96,6 +99,11 @@ pub struct RunState {
     pub steps: Vec<StepSummary>,
     /// Where each group stands in the phases.
     pub group_phases: HashMap<String, GroupPhase>,
+    /// The latest verification of the run (`v`, `V`).
+    pub verify: VerifyView,
+    /// Its findings, for the inspector (the newest [`MAX_ERRORS`]).
+    pub findings: Findings,
+    next_finding: u64,
 }
 
 impl RunState {

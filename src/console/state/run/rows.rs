@@ -75,6 +75,8 @@ pub enum ErrorKind {
     Warning,
     /// An account, group, member or unread count a migration phase could not import.
     Phase,
+    /// A verification found a difference.
+    Finding,
 }
 
 /// One error or warning, explained.
@@ -96,6 +98,8 @@ pub struct ErrorRow {
     pub detail: String,
     /// The message concerned.
     pub source: Option<SourceRef>,
+    /// The verification finding it shows (its id in [`super::RunState::finding`]).
+    pub finding: Option<u64>,
 }
 
 impl ErrorRow {
@@ -174,6 +178,7 @@ mod tests {
             remedy: "Shorten it".into(),
             detail: "14000 bytes".into(),
             source: None,
+            finding: None,
         };
         assert_eq!(row.line(), "80002 too long. Shorten it (14000 bytes)");
     }

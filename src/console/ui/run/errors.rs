@@ -18,7 +18,7 @@ fn kind_symbol(kind: ErrorKind) -> Symbol {
         ErrorKind::Retry => Symbol::Running,
         ErrorKind::Unknown => Symbol::Unknown,
         ErrorKind::Stopped => Symbol::Stopped,
-        ErrorKind::Warning => Symbol::Warning,
+        ErrorKind::Warning | ErrorKind::Finding => Symbol::Warning,
     }
 }
 

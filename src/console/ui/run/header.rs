@@ -139,6 +139,9 @@ pub(super) fn draw_header(
     if !run.phases.is_empty() {
         lines.push(phases_line(run, theme));
     }
+    if run.verify.shown() {
+        lines.push(verify_line(run, now_ms, theme));
+    }
     frame.render_widget(Paragraph::new(lines), area);
 }
 
@@ -184,4 +187,42 @@ fn phases_line(run: &RunState, theme: &Theme) -> Line<'static> {
         ));
     }
     Line::from(spans)
+}
+
+/// The verification: how far it got, what it found, its ETA; or how it ended.
+fn verify_line<'a>(run: &RunState, now_ms: i64, theme: &Theme) -> Line<'a> {
+    let v = &run.verify;
+    let what = match &v.scope {
+        Some(t) => format!("Verify {t}"),
+        None => "Verify run".to_owned(),
+    };
+    if let Some(outcome) = &v.outcome {
+        let style = if v.differences == 0 && outcome.starts_with("verified") {
+            theme.ok()
+        } else {
+            theme.warn()
+        };
+        return Line::from(vec![
+            Span::raw("   "),
+            Span::styled(format!("{what}: {outcome}"), style),
+        ]);
+    }
+    let percent = (v.checked * 100).checked_div(v.expected).unwrap_or(0);
+    let eta = v.eta_secs(now_ms).map_or_else(|| "–".to_owned(), duration);
+    Line::from(vec![
+        Span::styled(format!("   {what}: "), theme.busy()),
+        Span::raw(format!(
+            "{}/{} compared ({percent}%) · ",
+            count(v.checked),
+            count(v.expected)
+        )),
+        counted(
+            Symbol::Warning,
+            v.differences,
+            " differences",
+            theme.warn(),
+            theme,
+        ),
+        Span::raw(format!(" · ETA {eta}")),
+    ])
 }

@@ -33,8 +33,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
         .unwrap_or(u16::MAX)
         .min(area.height.saturating_sub(2) * 2 / 5)
         .max(4);
-    // A migration's header has a third line: its phases.
-    let header_height = if state.run.phases.is_empty() { 2 } else { 3 };
+    // A migration's header has a line for its phases; a verification, one for itself.
+    let header_height =
+        2 + u16::from(!state.run.phases.is_empty()) + u16::from(state.run.verify.shown());
     let [header, lanes, rest] = Layout::vertical([
         Constraint::Length(header_height),
         Constraint::Length(lanes_height),
