@@ -6,7 +6,11 @@
 //! 32-group scenario at full rate). Scenarios (50 ms added latency, sandbox limit 200/s):
 //! - 32 groups, `--rate 200`, 7 messages per request: requests/s sustained, 60007 refusals;
 //! - 1 group, `--rate 200`: requests/s against 1/latency (the ordering rule allows one request
-//!   in flight per group).
+//!   in flight per group);
+//! - the whole run against its bound, `max(import requests / rate, largest group's requests x
+//!   round trip)` (issue 10): one big group staged last among many small ones, a Zipf spread over
+//!   500 groups (staged in a shuffled order), and 500 equal groups. The makespan is from the start
+//!   of `run` to its end.
 //!
 //! Prints one line per scenario; BENCHMARKS.md ("## Engine") records the numbers.
 
@@ -29,9 +33,42 @@ const LATENCY: Duration = Duration::from_millis(50);
 
 struct Scenario {
     name: &'static str,
-    groups: usize,
-    batches_per_group: usize,
+    /// Requests (of 7 messages) per group, in the staged order.
+    sizes: Vec<usize>,
     rate: u32,
+}
+
+impl Scenario {
+    fn even(name: &'static str, groups: usize, batches_per_group: usize) -> Scenario {
+        Scenario {
+            name,
+            sizes: vec![batches_per_group; groups],
+            rate: 200,
+        }
+    }
+
+    /// `max(import requests / rate, largest group's requests x round trip)`.
+    fn bound(&self) -> Duration {
+        let requests: usize = self.sizes.iter().sum();
+        let largest = self.sizes.iter().copied().max().unwrap_or(0);
+        let by_rate = Duration::from_secs_f64(requests as f64 / f64::from(self.rate));
+        by_rate.max(LATENCY * largest as u32)
+    }
+}
+
+/// Sizes proportional to 1/k over `groups` groups, `total` requests in all (each at least 1),
+/// in a fixed shuffled order (the largest is not first).
+fn zipf(groups: usize, total: usize) -> Vec<usize> {
+    let h: f64 = (1..=groups).map(|k| 1.0 / k as f64).sum();
+    let mut sizes: Vec<usize> = (1..=groups)
+        .map(|k| ((total as f64 / h / k as f64).round() as usize).max(1))
+        .collect();
+    // A fixed permutation (multiplicative step coprime with 500).
+    let mut shuffled = vec![0; groups];
+    for (i, size) in sizes.drain(..).enumerate() {
+        shuffled[(i * 263 + 101) % groups] = size;
+    }
+    shuffled
 }
 
 #[tokio::main]
@@ -41,32 +78,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or(10);
+    let only = std::env::args().nth(2);
+    let mut skewed = vec![seconds; 160];
+    // The big group (staged last): as long as the rest at the rate, plus one tenth.
+    skewed.push(22 * seconds);
     let scenarios = [
+        // 200 requests/s for `seconds`, shared by 32 groups.
+        Scenario::even("32 groups, rate 200", 32, (200 * seconds).div_ceil(32)),
+        // 20 round trips per second at 50 ms.
+        Scenario::even("1 group, rate 200", 1, 20 * seconds),
         Scenario {
-            name: "32 groups, rate 200",
-            groups: 32,
-            // 200 requests/s for `seconds`, shared by 32 groups.
-            batches_per_group: (200 * seconds).div_ceil(32),
+            name: "makespan: 160 small groups, one big staged last",
+            sizes: skewed,
             rate: 200,
         },
         Scenario {
-            name: "1 group, rate 200",
-            groups: 1,
-            // 20 round trips per second at 50 ms.
-            batches_per_group: 20 * seconds,
+            name: "makespan: Zipf over 500 groups",
+            sizes: zipf(500, 200 * seconds),
             rate: 200,
         },
+        Scenario::even(
+            "makespan: 500 equal groups",
+            500,
+            (200 * seconds).div_ceil(500),
+        ),
     ];
-    println!("50 ms added latency, sandbox limit 200/s, 7 messages per request");
+    println!("50 ms added latency, sandbox limit 200/s, 7 messages per request, 32 lanes");
     for scenario in scenarios {
-        measure(&scenario).await?;
+        if only.as_deref().is_none_or(|o| scenario.name.contains(o)) {
+            measure(&scenario).await?;
+        }
     }
     Ok(())
 }
 
 async fn measure(s: &Scenario) -> Result<(), Box<dyn std::error::Error>> {
     let now = unix_now();
-    let groups: Vec<_> = (0..s.groups)
+    let groups: Vec<_> = (0..s.sizes.len())
         .map(|g| json!({"id": format!("g{g}"), "type": "Public", "name": format!("G{g}"), "create_time": now - 10_000_000}))
         .collect();
     let seed = Seed::parse(&json!({ "groups": groups }).to_string(), now)?;
@@ -86,9 +134,9 @@ async fn measure(s: &Scenario) -> Result<(), Box<dyn std::error::Error>> {
     )?;
 
     let t0 = now - 5_000_000;
-    let targets: Vec<(Target, Vec<MemoryEntry>)> = (0..s.groups)
-        .map(|g| {
-            let entries = (0..s.batches_per_group * 7)
+    let targets: Vec<(Target, Vec<MemoryEntry>)> = (s.sizes.iter().enumerate())
+        .map(|(g, &batches)| {
+            let entries = (0..batches * 7)
                 .map(|i| {
                     MemoryEntry::Msg(ImportMsg {
                         from_account: format!("user{}", i % 13),
@@ -140,8 +188,14 @@ async fn measure(s: &Scenario) -> Result<(), Box<dyn std::error::Error>> {
     // n requests started over the span from the first to the last: n - 1 intervals.
     let rate = imports.saturating_sub(1) as f64 / sending.as_secs_f64().max(1e-9);
     let refusals = stats.refusals.get(&60007).copied().unwrap_or(0);
+    let reads = stats
+        .requests
+        .get("group_msg_get_simple")
+        .copied()
+        .unwrap_or(0);
+    let bound = s.bound();
     println!(
-        "{}: {} requests, {:.1} requests/s sustained ({:.1}% of {}/s; 1/latency = {:.1}/s), {:.0} messages/s, {} of {} messages imported, {} 60007 refusals, busiest second {}, exit {}, {:.1} s in all",
+        "{}: {} requests, {:.1} requests/s sustained ({:.1}% of {}/s; 1/latency = {:.1}/s), {:.0} messages/s, {} of {} messages imported, {} 60007 refusals, busiest second {}, exit {}, {:.1} s in all; bound {:.1} s (makespan = {:.2} x bound), {} read-backs",
         s.name,
         imports,
         rate,
@@ -155,6 +209,9 @@ async fn measure(s: &Scenario) -> Result<(), Box<dyn std::error::Error>> {
         stats.max_requests_per_second,
         outcome.exit_code(),
         elapsed.as_secs_f64(),
+        bound.as_secs_f64(),
+        elapsed.as_secs_f64() / bound.as_secs_f64(),
+        reads,
     );
     sandbox.shutdown().await;
     Ok(())

@@ -7,8 +7,9 @@
 //! together. Each module uses only those below it (cli > console > config > engine > plan >
 //! staging > api; `tests/module_layers.rs` checks it). `sandbox` is the local stand-in of the
 //! service; it speaks `api`'s types and only `cli` starts it. `clock`, `exit`, `heap`,
-//! `escape` (names and paths made safe to print) and `files` (reading files that may be
-//! hostile, creating private ones) are leaves anyone may use.
+//! `escape` (names and paths made safe to print), `files` (reading files that may be
+//! hostile, creating private ones) and `numbers` (counts and durations written for people) are
+//! leaves anyone may use.
 
 #![warn(missing_docs)]
 
@@ -22,6 +23,7 @@ pub mod escape;
 pub mod exit;
 pub mod files;
 pub mod heap;
+pub mod numbers;
 pub mod plan;
 pub mod sandbox;
 pub mod staging;

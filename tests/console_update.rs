@@ -29,6 +29,7 @@ fn a_complete_form_is_tested_at_start_and_a_pass_opens_groups() {
             result: Ok(Connected {
                 client: client(),
                 total_groups: 2,
+                round_trip: std::time::Duration::from_millis(70),
             }),
         },
     );
@@ -66,6 +67,7 @@ fn answers_to_older_tests_are_ignored() {
             result: Ok(Connected {
                 client: client(),
                 total_groups: 2,
+                round_trip: std::time::Duration::from_millis(70),
             }),
         },
     );
@@ -99,6 +101,7 @@ fn a_test_by_hand_stays_on_connect() {
             result: Ok(Connected {
                 client: client(),
                 total_groups: 0,
+                round_trip: std::time::Duration::from_millis(70),
             }),
         },
     );

@@ -245,8 +245,9 @@ async fn a_decision_about_another_message_is_ignored_with_a_warning() {
 async fn a_paused_lane_gives_its_slot_to_the_next_target() {
     let fake = Fake::new();
     fake.refuse_text("a0", 80002);
+    // ga is the longer (3 requests to gb's 2): it starts first (longest first) and pauses.
     let source = memory(vec![
-        (g("ga"), series("a", T0, 2)),
+        (g("ga"), series("a", T0, 15)),
         (g("gb"), series("b", T0, 9)),
     ]);
     let mut opts = interactive();
@@ -284,7 +285,10 @@ async fn a_paused_lane_gives_its_slot_to_the_next_target() {
     let out = run_with(&fake, &source, &TempLedger::new(), opts, Some(driver)).await;
     assert_eq!(out.exit(), 1);
     assert_eq!(fake.texts("gb").len(), 9);
-    assert_eq!(fake.texts("ga"), ["a1"]);
+    assert_eq!(
+        fake.texts("ga"),
+        (1..15).map(|i| format!("a{i}")).collect::<Vec<_>>()
+    );
     let pos = |pred: &dyn Fn(&Event) -> bool| out.events.iter().position(pred).unwrap();
     assert!(
         pos(&|e| matches!(e, Event::LanePaused { .. }))

@@ -441,3 +441,37 @@ async fn a_community_topic_is_its_own_lane_and_is_read_back_by_topic() {
     );
     assert_eq!(sandbox.stats().duplicates_dropped, 0);
 }
+
+/// Issue 10: a run cannot end before its largest group has had one round trip per request, so
+/// lanes start longest first, whatever the staged order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lanes_start_longest_first_so_the_largest_group_is_not_left_for_last() {
+    let sandbox = common::start(common::config().with_seed(seed(4))).await;
+    let client = common::client(&sandbox);
+    // Staged order g0..g3; sizes 7, 14, 70, 21 messages (1, 2, 10, 3 requests).
+    let targets: Vec<(Target, Vec<Entry>)> = work(4, 70)
+        .into_iter()
+        .zip([7, 14, 70, 21])
+        .map(|((t, mut entries), n)| {
+            entries.truncate(n);
+            (t, entries)
+        })
+        .collect();
+    let ledger = TempLedger::new();
+    let opts = RunOptions {
+        lanes: 1,
+        ..fast_retries()
+    };
+    let ran = run_against(client, targets.clone(), &ledger, opts).await;
+    assert_eq!(ran.exit, 0);
+    assert_exactly_once(&sandbox, &targets, &ledger, 0);
+    let mut started: Vec<String> = Vec::new();
+    for e in &ran.events {
+        if let Event::BatchSent { target, .. } = e
+            && !started.contains(&target.to_string())
+        {
+            started.push(target.to_string());
+        }
+    }
+    assert_eq!(started, ["g2", "g3", "g1", "g0"]);
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// What each top-level module may name, besides itself. Read it bottom up: a module may only use
 /// the ones listed after it in the stack (cli > console > config > engine > plan > staging >
-/// api), plus the leaves `clock`, `exit`, `heap`, `escape` and `files`; `sandbox` speaks `api` and only `cli`
+/// api), plus the leaves `clock`, `exit`, `heap`, `escape`, `files` and `numbers`; `sandbox` speaks `api` and only `cli`
 /// starts it.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("clock", &[]),
@@ -15,13 +15,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("heap", &[]),
     ("escape", &[]),
     ("files", &[]),
+    ("numbers", &[]),
     ("api", &["clock", "escape", "files"]),
     ("staging", &["api", "clock", "heap", "escape", "files"]),
     ("plan", &["staging", "api", "clock", "escape"]),
     (
         "engine",
         &[
-            "plan", "staging", "api", "clock", "exit", "heap", "escape", "files",
+            "plan", "staging", "api", "clock", "exit", "heap", "escape", "files", "numbers",
         ],
     ),
     ("config", &["engine", "api", "clock", "escape", "files"]),
@@ -30,13 +31,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "console",
         &[
             "config", "engine", "plan", "staging", "api", "clock", "heap", "escape", "files",
+            "numbers",
         ],
     ),
     (
         "cli",
         &[
             "console", "config", "engine", "plan", "staging", "api", "sandbox", "clock", "exit",
-            "heap", "escape", "files",
+            "heap", "escape", "files", "numbers",
         ],
     ),
 ];

@@ -58,6 +58,12 @@ fn people_get_indented_bodies_with_what_is_in_each() {
     let out = timport(&["plan", fixtures("clean").to_str().unwrap(), "--group", "g1"]);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0));
+    // Issue 10: the expected duration, offline (no round trip to measure), on stderr.
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "timport: Expected duration: under a second or more (2 requests at 180/s); the largest group, g1, 10 messages, needs 2 round trips one after another (the round trip is unknown offline).\n"
+    );
     assert!(
         stdout.starts_with("g1: 10 messages in 2 requests\n"),
         "{stdout}"

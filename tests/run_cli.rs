@@ -134,7 +134,41 @@ async fn bad_options_and_missing_confirmation_exit_2_before_anything_is_sent() {
             text(&out)
         );
     }
-    assert!(sandbox.stats().requests.is_empty(), "nothing was sent");
+    // Nothing was written: the one call made is the round trip measured for the expected
+    // duration (a read of one group id), and only where the options were good.
+    let requests = sandbox.stats().requests;
+    assert!(
+        requests.keys().all(|k| k == "get_appid_group_list"),
+        "nothing was sent: {requests:?}"
+    );
+}
+
+/// Issue 10: the confirmation says how long the run must take at the least, naming the group
+/// that sets it, with the round trip measured just now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_confirmation_shows_the_expected_duration_with_the_measured_round_trip() {
+    let sandbox = start(sandbox_config(3)).await;
+    let home = tempfile::tempdir().unwrap();
+    let staging = home.path().join("staging");
+    write_staging(&staging, 3, 10);
+    let mut cmd = timport(home.path(), &sandbox);
+    cmd.arg("run").arg(&staging);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
+    let stderr = text(&out).1;
+    assert!(
+        stderr.contains("Expected duration: under a second (6 requests at 180/s); the largest group, g0, 10 messages, needs "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" round trip measured now.\nRefusing to write"),
+        "{stderr}"
+    );
+    assert_eq!(
+        sandbox.stats().requests.get("get_appid_group_list"),
+        Some(&1)
+    );
+    assert_eq!(sandbox.stats().requests.get("import_group_msg"), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

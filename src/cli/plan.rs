@@ -4,6 +4,8 @@
 //! (`import_group_member`) and unread counts (`set_unread_msg_num`); for one group with
 //! `--group`. Indented for people, or with `--json` one compact body per line, byte-identical
 //! to what the engine sends. Remarks and invalid messages go to stderr.
+//! The messages' expected duration goes to stderr too (`engine::bound`: offline, at the default
+//! rate, the round trip unknown).
 //! Bursts (seconds holding more than a request) are summed up per target with what each
 //! `--same-second` policy does; under `spread` every moved message shows its staged and its
 //! sent time (in the `#` lines, or with `--json` on stderr, one line each).
@@ -18,6 +20,8 @@ use std::io::{self, Write};
 use super::validate::{count, same_second, scan_options, scan_or_report};
 use super::{Exit, PlanArgs};
 use crate::config::ConnectArgs;
+use crate::engine::DEFAULT_RATE;
+use crate::engine::bound::{Bound, Load, RoundTrip};
 use crate::engine::events::Phase;
 use crate::engine::phases::PhaseSet;
 use crate::engine::staged::spread_too_late;
@@ -70,6 +74,7 @@ pub fn run(args: &PlanArgs, connect: &ConnectArgs) -> Exit {
     let now = staging.options().now;
     let migration = plan_migration(staging.migration(), &[], &groups);
     let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut loads = Vec::new();
     let written = (|| -> io::Result<bool> {
         let w = Writer { json: args.json };
         if phases.contains(Phase::Accounts) {
@@ -100,6 +105,11 @@ pub fn run(args: &PlanArgs, connect: &ConnectArgs) -> Exit {
                     }
                 };
                 let plan = plan_loaded(t.target(), &loaded, &opts);
+                loads.push(Load {
+                    name: plan.target.to_string(),
+                    messages: plan.message_count() as u64,
+                    requests: plan.batches.len() as u64,
+                });
                 report_on_stderr(&plan, &loaded.invalid);
                 planned &= loaded.invalid.is_empty();
                 if args.json {
@@ -125,6 +135,10 @@ pub fn run(args: &PlanArgs, connect: &ConnectArgs) -> Exit {
             eprintln!("timport: cannot write the plan: {e}");
             return Exit::BadInput;
         }
+    }
+    if phases.contains(Phase::Messages) {
+        let bound = Bound::new(loads, DEFAULT_RATE, RoundTrip::Offline);
+        eprintln!("timport: {}", escape::controls(&bound.sentence()));
     }
     if complete { Exit::Done } else { Exit::BadInput }
 }

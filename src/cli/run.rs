@@ -4,11 +4,13 @@
 //!
 //! Order of things: settle the options (bad ones: exit 2), resolve the connection, scan and
 //! select the staged targets and the phases (every phase the staging holds, or `--phases`);
-//! for a run with the accounts phase, ask the service which senders, owners and members are
-//! neither in the app nor staged (listed, then imported by UserID alone with
+//! measure the round trip (one `get_appid_group_list` call) for the messages' expected duration
+//! (`engine::bound`); for a run with the accounts phase, ask the service which senders, owners
+//! and members are neither in the app nor staged (listed, then imported by UserID alone with
 //! `--import-missing-senders`, or the run stops with exit 2 before sending anything); ask for
-//! confirmation on a terminal, saying what each phase will write (refuse without `--yes` when
-//! stdin is not one), open or resume the run in the ledger (refusing changed staged files),
+//! confirmation on a terminal, saying what each phase will write and the expected duration
+//! (refuse without `--yes` when stdin is not one; the summary is printed either way), open or
+//! resume the run in the ledger (refusing changed staged files),
 //! then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
 //! progress bar (rate, ETA) on stderr. Ctrl-C, SIGTERM or SIGHUP stops sending and waits
 //! (bounded) for the answers in flight; a second stops at once (the run still recorded as
@@ -23,10 +25,12 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::api::ClientOptions;
+use crate::api::types::GetAppidGroupListRequest;
 use crate::cli::headless::{self, fail};
 use crate::cli::{Exit, RunArgs};
 use crate::clock::unix_now;
 use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
+use crate::engine::bound::{Bound, Load, RoundTrip, requests_left};
 use crate::engine::events::Phase;
 use crate::engine::open::{Destination, OpenRequest, open};
 use crate::engine::phases::{MigrationWork, PhaseSet};
@@ -119,6 +123,38 @@ fn list_of(ids: &[String]) -> String {
     text
 }
 
+/// How long the round-trip measurement may take before the run goes on without it.
+const MEASURE_PATIENCE: Duration = Duration::from_secs(5);
+
+/// The round trip, measured on a runtime of its own (the run's starts after the confirmation).
+fn round_trip(connection: &Connection) -> RoundTrip {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(measure_round_trip(connection)),
+        Err(_) => RoundTrip::Unmeasured,
+    }
+}
+
+/// Times the smallest signed call (one group id, as the console's connection test): the round
+/// trip the expected duration is worked out with. A failure is not the run's concern here (its
+/// lanes meet and report it); the estimate then says the round trip is unknown.
+async fn measure_round_trip(connection: &Connection) -> RoundTrip {
+    let Ok(client) = connection.client(ClientOptions::default()) else {
+        return RoundTrip::Unmeasured;
+    };
+    let req = GetAppidGroupListRequest {
+        limit: Some(1),
+        ..GetAppidGroupListRequest::default()
+    };
+    let started = tokio::time::Instant::now();
+    match tokio::time::timeout(MEASURE_PATIENCE, client.get_appid_group_list(&req)).await {
+        Ok(Ok(_)) => RoundTrip::Measured(started.elapsed()),
+        Ok(Err(_)) | Err(_) => RoundTrip::Unmeasured,
+    }
+}
+
 /// Everything settled before anything is written.
 struct Prepared {
     connection: Connection,
@@ -129,6 +165,8 @@ struct Prepared {
     new_run: bool,
     /// What the messages phase will write, for the confirmation.
     messages_line: Option<String>,
+    /// The messages' expected duration (`engine::bound`), for the confirmation.
+    duration: Option<String>,
 }
 
 impl Prepared {
@@ -156,6 +194,7 @@ impl Prepared {
             self.opts.on_message_error.word(),
             escape::path(&self.ledger_path),
         ));
+        lines.extend(self.duration.clone());
         lines.join("\n  ")
     }
 }
@@ -236,6 +275,15 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
             bursts_note(&work, &targets, opts.same_second)
         )
     });
+    // Measured before the run's runtime starts (`round_trip` runs one of its own).
+    let duration = migration.phases.contains(Phase::Messages).then(|| {
+        let loads = targets.iter().map(|t| Load {
+            name: t.target.to_string(),
+            messages: t.messages,
+            requests: requests_left(t.batches, t.messages, 0),
+        });
+        Bound::new(loads, opts.rate, round_trip(&connection)).sentence()
+    });
     Ok(Prepared {
         connection,
         work,
@@ -244,6 +292,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         opts,
         new_run: args.new_run,
         messages_line,
+        duration,
     })
 }
 
@@ -282,10 +331,10 @@ fn confirm(summary: &str, yes: bool) -> Result<(), String> {
     }
     if !std::io::stdin().is_terminal() {
         return Err(format!(
-            "{summary}.\nRefusing to write without confirmation: stdin is not a terminal. Add --yes to run unattended."
+            "{summary}\nRefusing to write without confirmation: stdin is not a terminal. Add --yes to run unattended."
         ));
     }
-    eprint!("timport: {summary}.\nGo ahead? [y/N] ");
+    eprint!("timport: {summary}\nGo ahead? [y/N] ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()

@@ -96,6 +96,9 @@ pub struct Connected {
     pub client: Client,
     /// Groups in the app, as the service counts them.
     pub total_groups: u64,
+    /// How long the test's call took: the round trip the expected duration of a run is worked
+    /// out with (`engine::bound`).
+    pub round_trip: std::time::Duration,
 }
 
 /// One page of the app's group ids.

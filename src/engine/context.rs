@@ -12,6 +12,7 @@ use super::ledger::Ledger;
 use super::limiter::{Limiter, RateChange};
 use super::options::RunOptions;
 use super::service::ImportService;
+use super::slots::LaneSlots;
 use super::work::WorkSource;
 
 /// Targets loaded at once (the CPU has little more to give, and memory peaks while loading).
@@ -32,8 +33,8 @@ pub(crate) struct RunContext<S> {
     /// Cancelled when the run must stop without waiting for answers in flight (a second
     /// interrupt); always after `shutdown`.
     pub abort: CancellationToken,
-    /// One permit per lane allowed to work at once.
-    pub slots: Arc<Semaphore>,
+    /// One slot per lane allowed to work at once, given longest lane first.
+    pub slots: Arc<LaneSlots>,
     /// Targets being loaded and planned at once ([`LOADS_AT_ONCE`]): a load holds a target's
     /// parsed messages and plan together, the peak of a lane's memory.
     pub loads: Semaphore,

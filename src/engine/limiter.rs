@@ -11,12 +11,19 @@
 //! after [`QUIET`] without refusals it climbs back by [`RAISE`] of the budget per quiet period,
 //! never above the budget.
 //!
-//! The state machine is pure (times are passed in); [`Limiter::acquire`] adds the sleeping.
+//! In priority order: when lanes wait for slots, the next slot goes to the lane with the most
+//! requests left (ties: first come; `queue`), so that the longest lanes, which set how long a
+//! run takes, go at one request per round trip while shorter ones fill the rest of the rate.
+//!
+//! The spacing is pure (times are passed in: [`Limiter::reserve`]); [`Limiter::take`] adds the
+//! queue and the sleeping.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use super::queue::{Queue, Ticket};
 
 /// Extra spacing, as a share of the nominal interval: 3% (a 200/s budget paces at ~194/s).
 pub const MARGIN: f64 = 0.03;
@@ -50,6 +57,8 @@ struct State {
     /// Since when the rate has been quiet (the last refusal or the last climb).
     quiet_since: Option<Instant>,
     refusals: u64,
+    /// Lanes waiting for a slot, most requests left first.
+    queue: Queue,
 }
 
 /// The shared limiter. Thread-safe; the lock is held for a few arithmetic steps only.
@@ -71,6 +80,7 @@ impl Limiter {
                 last_cut: None,
                 quiet_since: None,
                 refusals: 0,
+                queue: Queue::default(),
             }),
         }
     }
@@ -103,13 +113,17 @@ impl Limiter {
     /// period let the rate climb.
     pub fn reserve(&self, now: Instant) -> (Instant, Option<RateChange>) {
         let mut s = self.lock();
+        self.reserve_in(&mut s, now)
+    }
+
+    fn reserve_in(&self, s: &mut State, now: Instant) -> (Instant, Option<RateChange>) {
         let mut change = None;
         let quiet_since = *s.quiet_since.get_or_insert(now);
         let budget = f64::from(self.budget);
         if s.current < budget && now.saturating_duration_since(quiet_since) >= QUIET {
             s.current = (s.current + budget * RAISE).min(budget);
             s.quiet_since = Some(now);
-            change = Some(self.change(&s));
+            change = Some(self.change(s));
         }
         let slot = s.next_slot.map_or(now, |next| next.max(now));
         s.next_slot = Some(slot + interval(s.current));
@@ -133,11 +147,73 @@ impl Limiter {
         Some(self.change(&s))
     }
 
-    /// Waits for a slot; returns a change of pace to report, if any.
+    /// Waits for a slot for a lane with `priority` requests left, and takes it: the call it
+    /// paces goes now. Returns a change of pace to report, if any. Cancel-safe: a wait given up
+    /// leaves the queue (and wakes the next).
+    pub async fn take(&self, priority: u64) -> Option<RateChange> {
+        let (ticket, wake) = {
+            let now = Instant::now();
+            let mut s = self.lock();
+            if s.queue.is_empty() && s.next_slot.is_none_or(|next| next <= now) {
+                return self.reserve_in(&mut s, now).1;
+            }
+            s.queue.join(priority)
+        };
+        let mut leave = Leave {
+            limiter: self,
+            ticket: Some(ticket),
+        };
+        // The slot this waiter slept for: taken at its own time, so that a late wake-up does
+        // not push every later slot back.
+        let mut slept_for = None;
+        loop {
+            let due = {
+                let now = Instant::now();
+                let mut s = self.lock();
+                if !s.queue.is_first(ticket) {
+                    None
+                } else {
+                    let due = s.next_slot.unwrap_or(now);
+                    if due <= now {
+                        let at = if slept_for == Some(due) { due } else { now };
+                        let (_, change) = self.reserve_in(&mut s, at);
+                        leave.ticket = None;
+                        s.queue.leave(ticket);
+                        return change;
+                    }
+                    Some(due)
+                }
+            };
+            match due {
+                Some(due) => {
+                    slept_for = Some(due);
+                    tokio::select! {
+                        () = tokio::time::sleep_until(due) => {}
+                        () = wake.notified() => {}
+                    }
+                }
+                None => wake.notified().await,
+            }
+        }
+    }
+
+    /// Waits for a slot with no priority of its own; returns a change of pace to report.
     pub async fn acquire(&self) -> Option<RateChange> {
-        let (slot, change) = self.reserve(Instant::now());
-        tokio::time::sleep_until(slot).await;
-        change
+        self.take(0).await
+    }
+}
+
+/// Leaves the queue if the wait is given up (its future dropped before it was served).
+struct Leave<'a> {
+    limiter: &'a Limiter,
+    ticket: Option<Ticket>,
+}
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            self.limiter.lock().queue.leave(ticket);
+        }
     }
 }
 
@@ -253,6 +329,84 @@ mod tests {
             now += CUT_COOLDOWN;
         }
         assert_eq!(lim.current(), 1);
+    }
+
+    /// Lanes with these requests left wait for slots of a 10/s limiter, joining in this order
+    /// while the first slot is taken; the order they are served in.
+    async fn served(priorities: &[u64]) -> Vec<u64> {
+        let lim = std::sync::Arc::new(Limiter::new(10));
+        lim.take(0).await;
+        let order = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for &p in priorities {
+            let (lim, order) = (lim.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                lim.take(p).await;
+                order.lock().unwrap().push(p);
+            }));
+            // Joined before the next one comes (the clock does not move: no slot is due).
+            tokio::task::yield_now().await;
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        order.lock().unwrap().clone()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn when_lanes_wait_for_the_rate_the_one_with_most_requests_left_goes_first() {
+        assert_eq!(served(&[3, 500, 40, 500, 1]).await, [500, 500, 40, 3, 1]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn priority_keeps_the_spacing_and_a_late_longer_lane_jumps_the_queue() {
+        let lim = std::sync::Arc::new(Limiter::new(10));
+        let start = Instant::now();
+        lim.take(0).await;
+        let at = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let spawn = |p: u64| {
+            let (lim, at) = (lim.clone(), at.clone());
+            tokio::spawn(async move {
+                lim.take(p).await;
+                at.lock().unwrap().push((p, start.elapsed()));
+            })
+        };
+        let short = [spawn(1), spawn(2)];
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Comes while the short ones wait for the second slot: served before both.
+        let long = spawn(90);
+        long.await.unwrap();
+        for t in short {
+            t.await.unwrap();
+        }
+        let gap = interval(10.0);
+        assert_eq!(
+            *at.lock().unwrap(),
+            [(90, gap), (2, gap * 2), (1, gap * 3)],
+            "one slot per interval, longest first"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_given_up_leaves_the_queue_and_the_next_gets_the_slot() {
+        let lim = std::sync::Arc::new(Limiter::new(10));
+        lim.take(0).await;
+        let first = {
+            let lim = lim.clone();
+            tokio::spawn(async move { lim.take(100).await })
+        };
+        tokio::task::yield_now().await;
+        let second = {
+            let lim = lim.clone();
+            tokio::spawn(async move { lim.take(1).await })
+        };
+        tokio::task::yield_now().await;
+        first.abort();
+        let _ = first.await;
+        tokio::time::timeout(Duration::from_secs(1), second)
+            .await
+            .expect("served after the first gave up")
+            .unwrap();
     }
 
     #[tokio::test(start_paused = true)]

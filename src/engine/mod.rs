@@ -22,7 +22,9 @@
 //! # Map
 //! - What it says and hears: `events` ([`Event`], serialised with an `"event"` tag),
 //!   `control` ([`Control`], [`Decision`]), `target` ([`Target`]).
-//! - Pure rules: `options` ([`RunOptions`]), `limiter` (strict spacing, AIMD on refusals),
+//! - Pure rules: `options` ([`RunOptions`]), `limiter` (strict spacing, AIMD on refusals, the
+//!   next slot to the waiting lane with the most requests left), `bound` (how long a run must
+//!   take at the least, and each target's requests left),
 //!   `backoff`, `outcome` (an answer -> what the lane does next; the engine's own reasons),
 //!   `settle` (read-back paging and matching).
 //! - Work: `work` (what a lane works through, narrowed request bodies), `staged` (from a
@@ -32,7 +34,8 @@
 //!   and the run's end status), `phases/` (a migration's phases around the lanes: accounts and
 //!   groups before them, members and unread counts after each group's last message; every call
 //!   recorded before it is sent and settled by reading back; docs/migration.md),
-//!   `context` (what lanes share), `service` (the seam to the REST client).
+//!   `context` (what lanes share), `slots` (lane slots, longest lane first; both wait in a
+//!   `queue`), `service` (the seam to the REST client).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
 //!   `printer` (the headless lines and JSON), `signoff/` (the sign-off report: HTML, Markdown).
 //! - Proof: `verify/` (`timport verify`: every target read back and compared with the ledger
@@ -92,6 +95,7 @@
 //!   lane; a settled one whose place is gone refuses the run at open.
 
 pub mod backoff;
+pub mod bound;
 mod context;
 pub mod control;
 pub mod events;
@@ -105,11 +109,13 @@ pub mod outcome;
 mod part_cut;
 pub mod phases;
 pub mod printer;
+mod queue;
 pub mod report;
 pub mod run;
 pub mod service;
 pub mod settle;
 pub mod signoff;
+mod slots;
 pub mod staged;
 pub mod target;
 pub mod verify;

@@ -44,6 +44,7 @@ pub fn connected() -> AppState {
             result: Ok(Connected {
                 client: client(),
                 total_groups: 7,
+                round_trip: std::time::Duration::from_millis(70),
             }),
         },
     );

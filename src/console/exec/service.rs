@@ -32,6 +32,7 @@ pub(super) async fn test_connection(
         limit: Some(1),
         ..GetAppidGroupListRequest::default()
     };
+    let started = tokio::time::Instant::now();
     let answer = client
         .get_appid_group_list(&req)
         .await
@@ -39,6 +40,7 @@ pub(super) async fn test_connection(
     Ok(Connected {
         client,
         total_groups: answer.total_count,
+        round_trip: started.elapsed(),
     })
 }
 

@@ -77,6 +77,8 @@ pub struct Live {
     pub client: Client,
     /// Groups in the app at the test.
     pub total_groups: u64,
+    /// The test call's round trip (for the expected duration of a run).
+    pub round_trip: std::time::Duration,
 }
 
 impl Live {

@@ -71,6 +71,7 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                     let live = Live {
                         client: connected.client,
                         total_groups: connected.total_groups,
+                        round_trip: connected.round_trip,
                     };
                     let words = format!(
                         "Connected as {}: the service answered and the app has {} group{}.",

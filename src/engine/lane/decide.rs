@@ -136,7 +136,7 @@ impl<S: ImportService> Lane<S> {
         }
         let slots = Arc::clone(&self.ctx.slots);
         let permit = tokio::select! {
-            p = slots.acquire_owned() => p.map_err(|_| LaneEnd::Shutdown)?,
+            p = slots.acquire(self.left) => p,
             () = self.ctx.shutdown.cancelled() => return Err(LaneEnd::Shutdown),
             () = self.stop.cancelled() => return Err(LaneEnd::Stopped(STOPPED_BY_OPERATOR.into())),
         };

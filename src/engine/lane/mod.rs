@@ -35,7 +35,7 @@ mod seqs;
 
 use std::sync::Arc;
 
-use tokio::sync::{OwnedSemaphorePermit, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use self::items::{Item, ItemState, Items};
@@ -45,6 +45,7 @@ use super::control::Decision;
 use super::events::{Counts, Event, Failure, LaneState, Newest, SourceRef};
 use super::ledger::{LedgerError, messages, read, requests, targets};
 use super::service::ImportService;
+use super::slots::LaneSlot;
 use super::target::Target;
 use super::work::WorkReader;
 
@@ -82,6 +83,9 @@ pub(crate) struct LaneSetup {
     pub target_id: i64,
     /// Its staged messages (for its counts at the end).
     pub messages: u64,
+    /// Its requests still to send, as estimated at the start (`bound::requests_left`): its
+    /// priority for lane and rate slots.
+    pub requests: u64,
     pub stop: CancellationToken,
 }
 
@@ -92,7 +96,10 @@ pub(crate) struct Lane<S> {
     decisions: mpsc::Receiver<(SourceRef, Decision)>,
     stop: CancellationToken,
     paused: watch::Receiver<bool>,
-    permit: Option<OwnedSemaphorePermit>,
+    permit: Option<LaneSlot>,
+    /// Requests still to send, as estimated (counted down as requests go): the lane's priority
+    /// when it waits for a rate slot or a lane slot, so that the longest lanes go first.
+    left: u64,
     /// Reads the target a part at a time (`None` while a part is being read).
     reader: Option<Box<dyn WorkReader>>,
     /// The part at work.
@@ -136,12 +143,13 @@ pub(crate) async fn run_lane<S: ImportService>(
     ctx: Arc<RunContext<S>>,
     setup: LaneSetup,
     decisions: mpsc::Receiver<(SourceRef, Decision)>,
-    permit: OwnedSemaphorePermit,
+    permit: LaneSlot,
 ) -> (LaneEnd, Counts) {
     let LaneSetup {
         target,
         target_id,
         messages,
+        requests,
         stop,
     } = setup;
     let opened = open(&ctx, &target, target_id).await;
@@ -162,6 +170,7 @@ pub(crate) async fn run_lane<S: ImportService>(
         stop,
         paused,
         permit: Some(permit),
+        left: requests,
         reader: Some(reader),
         items: Items::empty(),
         carried: Vec::new(),
@@ -339,13 +348,18 @@ impl<S: ImportService> Lane<S> {
         Ok(())
     }
 
-    /// Waits for a rate slot. Nothing may come between this and the call it paces (each await
-    /// in between would shift the call past its slot): a change of pace it brings is announced
-    /// after the call, by [`Lane::announce_rate`].
+    /// Waits for a rate slot, before lanes with fewer requests left. Nothing may come between
+    /// this and the call it paces (each await in between would shift the call past its slot): a
+    /// change of pace it brings is announced after the call, by [`Lane::announce_rate`].
     async fn slot(&mut self) -> Step {
-        let (slot, change) = self.ctx.limiter.reserve(tokio::time::Instant::now());
+        let ctx = Arc::clone(&self.ctx);
+        let change = tokio::select! {
+            change = ctx.limiter.take(self.left) => change,
+            () = self.ctx.shutdown.cancelled() => return Err(LaneEnd::Shutdown),
+            () = self.stop.cancelled() => return Err(LaneEnd::Stopped(STOPPED_BY_OPERATOR.into())),
+        };
         self.rate_note = self.rate_note.or(change);
-        self.sleep_until(slot).await
+        Ok(())
     }
 
     /// Announces a change of pace noted while taking a slot.

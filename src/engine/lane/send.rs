@@ -95,6 +95,7 @@ impl<S: ImportService> Lane<S> {
                 self.items.list[i].attempts += 1;
             }
             self.ctx.count_request();
+            self.left = self.left.saturating_sub(1);
             self.announce_rate().await;
             let carried_flag = self.items.head().has("RecentContactFlag");
             let verdict = classify_import(&answer, group.len());

@@ -1,5 +1,8 @@
-//! Driving the lanes: starting them in order as slots free up, collecting how each ended, and
-//! bounding the wait for answers in flight once the run is stopping.
+//! Driving the lanes: starting them longest first (most requests left, ties in staged order) as
+//! slots free up, collecting how each ended, and bounding the wait for answers in flight once the
+//! run is stopping. Longest first because a group's requests go one after another: the largest
+//! group needs one round trip per request however fast the rest goes, so it must not start last
+//! (`engine::bound`).
 
 use std::sync::Arc;
 
@@ -13,7 +16,7 @@ use crate::engine::events::Counts;
 use crate::engine::lane::{LaneEnd, LaneSetup, run_lane};
 use crate::engine::service::ImportService;
 
-/// Starts lanes in order as slots free up, collects how each ended, and bounds the wait for
+/// Starts lanes longest first as slots free up, collects how each ended, and bounds the wait for
 /// answers in flight once the run is stopping. `None` for a lane that never started (or was
 /// aborted at the end of the grace period).
 pub(super) async fn drive_lanes<S: ImportService>(
@@ -23,7 +26,7 @@ pub(super) async fn drive_lanes<S: ImportService>(
     cause: &Cause,
 ) -> Vec<Option<(LaneEnd, Counts)>> {
     let mut ends: Vec<Option<(LaneEnd, Counts)>> = vec![None; setups.len()];
-    let mut waiting = setups.into_iter().enumerate();
+    let mut waiting = longest_first(setups).into_iter();
     let mut next = waiting.next();
     let mut lanes = JoinSet::new();
     let mut deadline: Option<tokio::time::Instant> = None;
@@ -35,7 +38,7 @@ pub(super) async fn drive_lanes<S: ImportService>(
         if !may_start && lanes.is_empty() {
             break;
         }
-        let slots = Arc::clone(&ctx.slots);
+        let priority = next.as_ref().map_or(0, |(_, s)| s.requests);
         tokio::select! {
             biased;
             Some(joined) = lanes.join_next() => {
@@ -54,8 +57,8 @@ pub(super) async fn drive_lanes<S: ImportService>(
                     ends[i] = Some((end, counts));
                 }
             }
-            permit = slots.acquire_owned(), if may_start => {
-                if let (Ok(permit), Some((i, setup))) = (permit, next.take()) {
+            permit = ctx.slots.acquire(priority), if may_start => {
+                if let Some((i, setup)) = next.take() {
                     let ctx = Arc::clone(ctx);
                     let (tx, decisions) = mpsc::channel(16);
                     let target = setup.target.clone();
@@ -86,6 +89,14 @@ pub(super) async fn drive_lanes<S: ImportService>(
     ends
 }
 
+/// The lanes with their places in `setups`, most requests left first (a stable sort: equals keep
+/// the staged order).
+fn longest_first(setups: Vec<LaneSetup>) -> Vec<(usize, LaneSetup)> {
+    let mut order: Vec<(usize, LaneSetup)> = setups.into_iter().enumerate().collect();
+    order.sort_by_key(|(_, s)| std::cmp::Reverse(s.requests));
+    order
+}
+
 /// The end of the grace period, or an abort (which ends it at once).
 async fn wait_abort<S>(ctx: &RunContext<S>, deadline: Option<tokio::time::Instant>) {
     tokio::select! {
@@ -98,5 +109,42 @@ async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+    use crate::engine::target::Target;
+
+    fn setup(group: &str, requests: u64) -> LaneSetup {
+        LaneSetup {
+            target: Target::new(group, None),
+            target_id: 0,
+            messages: requests * 7,
+            requests,
+            stop: CancellationToken::new(),
+        }
+    }
+
+    #[test]
+    fn lanes_start_longest_first_and_equals_keep_the_staged_order() {
+        let order = longest_first(vec![
+            setup("a", 3),
+            setup("b", 900),
+            setup("c", 40),
+            setup("d", 900),
+            setup("e", 0),
+        ]);
+        let order: Vec<(usize, String)> = order
+            .iter()
+            .map(|(i, s)| (*i, s.target.group().to_owned()))
+            .collect();
+        assert_eq!(
+            order,
+            [(1, "b"), (3, "d"), (2, "c"), (0, "a"), (4, "e")].map(|(i, g)| (i, g.to_owned()))
+        );
     }
 }

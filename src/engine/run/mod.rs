@@ -1,5 +1,5 @@
-//! Driving a run that `open` opened: one lane per target with at most `--lanes` working at once
-//! (`drive`), routing controls to lanes (`controls`), stopping cleanly (no new requests; answers
+//! Driving a run that `open` opened: one lane per target with at most `--lanes` working at once,
+//! started longest (most requests left) first (`drive`), routing controls to lanes (`controls`), stopping cleanly (no new requests; answers
 //! in flight awaited for a bounded time), and the summary with the run's end status (`summary`;
 //! `RunStatus::exit` gives the exit code).
 
@@ -10,6 +10,7 @@ use std::time::Instant;
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::bound::requests_left;
 use super::context::RunContext;
 use super::control::Control;
 use super::events::{Counts, Event, Failure, LaneState, Phase, RunSummary, TargetStart};
@@ -20,6 +21,7 @@ use super::limiter::Limiter;
 use super::options::RunOptions;
 use super::phases::{self, GroupState, Migration, Stop};
 use super::service::ImportService;
+use super::slots::LaneSlots;
 use super::work::{TargetInfo, WorkSource};
 
 // Opening moved to `open`; these names stay here for callers written against them.
@@ -127,7 +129,7 @@ pub async fn run_phased<S: ImportService>(
                     target: info.target.clone(),
                     messages: info.messages,
                     batches: info.batches,
-                    already_done: counts.done + counts.skipped,
+                    already_done: settled(counts),
                 })
                 .collect(),
             rate_budget: opts.rate,
@@ -179,7 +181,7 @@ pub async fn run_phased<S: ImportService>(
             None => Arc::new(Limiter::new(opts.rate)),
         },
         events: events.clone(),
-        slots: Arc::new(Semaphore::new(opts.lanes.max(1))),
+        slots: LaneSlots::new(opts.lanes),
         loads: Semaphore::new(super::context::LOADS_AT_ONCE),
         opts,
         paused: pause_rx,
@@ -214,7 +216,7 @@ pub async fn run_phased<S: ImportService>(
 
     let mut setups = Vec::new();
     let mut held: Vec<(usize, LaneEnd)> = Vec::new();
-    for (i, (info, target_id, _)) in recorded.iter().enumerate() {
+    for (i, (info, target_id, counts)) in recorded.iter().enumerate() {
         let refused = match group_states.get(info.target.group()) {
             Some(GroupState::Refused(f) | GroupState::Waiting(f)) => Some(f.clone()),
             _ => None,
@@ -254,6 +256,7 @@ pub async fn run_phased<S: ImportService>(
                 target: info.target.clone(),
                 target_id: *target_id,
                 messages: info.messages,
+                requests: requests_left(info.batches, info.messages, settled(counts)),
                 stop,
             },
         ));
@@ -321,6 +324,11 @@ fn phase_stop<S: ImportService>(ctx: &RunContext<S>, cause: &Cause, stop: Stop) 
             true
         }
     }
+}
+
+/// Messages that need no more requests: landed or skipped.
+fn settled(counts: &Counts) -> u64 {
+    counts.done + counts.skipped
 }
 
 /// Records every target (refreshing its counts) and reads what is already done.

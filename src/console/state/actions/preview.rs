@@ -11,6 +11,7 @@ use super::super::input::{move_in, set_filter, start_filter};
 use super::super::overlay::{Confirm, Level, ListId, Overlay, Pending};
 use super::super::preview::PreviewFocus;
 use crate::engine::OnMessageError;
+use crate::engine::bound::{Bound, Load, RoundTrip, requests_for};
 use crate::engine::events::Phase;
 use crate::engine::phases::{MigrationWork, PhaseSet};
 use crate::plan::{Bursts, PlanOptions, SameSecond};
@@ -183,6 +184,19 @@ pub fn confirm_launch(
         }
     }
     let requests = messages.div_ceil(PlanOptions::default().batch_size as u64);
+    // How long it must take at the least, with the connection test's round trip.
+    let loads = groups.iter().filter_map(|g| {
+        scanned.groups.get(g).map(|c| Load {
+            name: g.clone(),
+            messages: c.messages,
+            requests: requests_for(c.messages),
+        })
+    });
+    let bound = Bound::new(
+        loads,
+        state.run_options.rate,
+        RoundTrip::Measured(live.round_trip),
+    );
     let mut lines = vec![
         format!(
             "Import {} messages of {} ({} group{}) into SDKAppID {} at {}, signed as {}:",
@@ -209,10 +223,11 @@ pub fn confirm_launch(
             }
         ),
         format!(
-            "About {} requests at up to {} a second, {} groups at once.",
+            "About {} requests at up to {} a second, {} groups at once; expected duration {}.",
             count(requests),
             state.run_options.rate,
-            state.run_options.lanes
+            state.run_options.lanes,
+            bound.clause()
         ),
     ];
     let on_yes = if missing.is_empty() {
