@@ -45,6 +45,16 @@ fn screens() -> Vec<(&'static str, AppState)> {
     let mut editing = inspecting();
     press(&mut editing, KeyCode::Char('e'));
     let refused = edit_refused();
+    let by_code = || {
+        let mut s = running();
+        s.run.focus = timport::console::state::run::RunFocus::Errors;
+        press(&mut s, KeyCode::Char('c'));
+        s
+    };
+    let mut bulk = by_code();
+    press(&mut bulk, KeyCode::Char('S'));
+    type_text(&mut bulk, "duplicates of the CRM feed");
+    press(&mut bulk, KeyCode::Enter);
     vec![
         ("connect", connect_form()),
         ("connect_typing", typing),
@@ -64,6 +74,8 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("run", running()),
         ("run_finished", finished()),
         ("run_phases", running_phases()),
+        ("run_by_code", by_code()),
+        ("run_bulk_confirm", bulk),
         ("inspector", inspecting()),
         ("inspector_editing", editing),
         ("inspector_edit_refused", refused),

@@ -12,17 +12,6 @@ use timport::engine::{Control, Decision, Event, LaneState, MessageOutcome, RunOp
 
 const T0: i64 = 1_600_000_000;
 
-fn g(name: &str) -> Target {
-    Target::new(name, None)
-}
-
-fn interactive() -> RunOptions {
-    RunOptions {
-        wait_for_decisions: true,
-        ..headless()
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn retry_sends_the_refused_message_again() {
     let fake = Fake::new();

@@ -39,11 +39,7 @@ async fn run(home: &Path, sandbox: &SandboxHandle, staging: &Path) -> (Option<i3
 }
 
 fn stored(sandbox: &SandboxHandle) -> Vec<String> {
-    sandbox
-        .messages("g0")
-        .iter()
-        .map(|m| m.body[0].summary())
-        .collect()
+    stored_texts(sandbox, "g0")
 }
 
 /// A strict-time sandbox and a 40-line group whose line 21 is cut short; the first run imports

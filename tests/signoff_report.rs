@@ -87,6 +87,7 @@ fn hand_made(path: &Path) {
                 reason: Some(format!("duplicate of line 2 {HOSTILE}")),
                 edited_body: None,
                 mark: Some(Mark::Skipped { reason: format!("duplicate of line 2 {HOSTILE}") }),
+                operator: Some("ops@desk".into()),
             })?;
             // The hostile group: both skipped by the policy.
             for line in 1..=2 {
@@ -98,6 +99,7 @@ fn hand_made(path: &Path) {
                     reason: Some("10004: the send time is not allowed".into()),
                     edited_body: None,
                     mark: Some(Mark::Skipped { reason: "10004: the send time is not allowed".into() }),
+                    operator: None,
                 })?;
             }
             runs::finish_run(c, run, RunStatus::Incomplete)?;

@@ -13,6 +13,7 @@ use crate::config::ConnectArgs;
 pub use crate::exit::Exit;
 
 mod console;
+mod decide;
 pub mod demo;
 mod headless;
 mod plan;
@@ -55,6 +56,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Read every target of a run back and compare it with the ledger and the staged files.
     Verify(VerifyArgs),
+    /// Decide about every message of a run refused with one code (skip or retry).
+    Decide(DecideArgs),
     /// Print a UserSig for the configured admin.
     Usersig(UsersigArgs),
 }
@@ -269,6 +272,31 @@ pub struct VerifyArgs {
     pub restart: bool,
 }
 
+/// `timport decide`
+#[derive(Debug, Clone, Args)]
+pub struct DecideArgs {
+    /// Run id (as `timport report` shows it).
+    pub run: i64,
+    /// The service's error code the decision is about.
+    #[arg(long)]
+    pub code: i64,
+    /// Only this group (with its topics); default every group of the run.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Skip the messages (with --reason).
+    #[arg(long, conflicts_with = "retry")]
+    pub skip: bool,
+    /// Send the messages once more.
+    #[arg(long)]
+    pub retry: bool,
+    /// Why they are skipped (recorded with each message).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
+    #[arg(long, env = "TIMPORT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+}
+
 /// `timport usersig`
 #[derive(Debug, Clone, Args)]
 pub struct UsersigArgs {
@@ -299,6 +327,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::run(&cli.connect, &args),
         Some(Command::Report(args)) => report::run(&cli.connect, &args),
         Some(Command::Verify(args)) => verify::run(&cli.connect, &args),
+        Some(Command::Decide(args)) => decide::run(&cli.connect, &args),
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()

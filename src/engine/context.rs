@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::control::BulkDecision;
 use super::events::Event;
 use super::ledger::Ledger;
 use super::limiter::{Limiter, RateChange};
@@ -40,7 +41,15 @@ pub(crate) struct RunContext<S> {
     pub loads: Semaphore,
     /// Import requests sent by this invocation.
     pub requests: AtomicU64,
+    /// The bulk decisions made so far in this run, oldest first (lanes apply them to what they
+    /// meet; a lane waiting for a decision wakes when one is added).
+    pub rules: watch::Receiver<Rules>,
+    /// Who the operator at this process is (`user@host`), for the decisions made here.
+    pub operator: String,
 }
+
+/// The run's bulk decisions, oldest first (an index names one for good).
+pub(crate) type Rules = Arc<Vec<BulkDecision>>;
 
 impl<S: ImportService> RunContext<S> {
     /// Sends an event, waiting for room (never dropping it); a closed channel is ignored.

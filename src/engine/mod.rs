@@ -87,6 +87,10 @@
 //! - Headless, a failed message stays failed on later invocations (no silent retry): rerun with
 //!   `--retry-failed` to send them once more, or with `--on-message-error skip` to move past.
 //! - Interrupted runs exit 130.
+//! - A bulk decision ([`BulkDecision`]: every message refused with one code, in a lane or in
+//!   all) holds for the rest of the run: lanes apply it to what they meet, each message recorded
+//!   on its own with the operator (`user@host`) and the reason. A bulk retry reaches a message
+//!   once. With no run going, `timport decide` records it in the ledger for the next run.
 //! - One writer per ledger: `open` takes an `flock` on `<ledger>.lock`, held by the
 //!   `ActiveRun` (a second writer: exit 3, naming the holder).
 //! - A resume after the staged files changed: a message's identity is its place (file, line,
@@ -104,6 +108,7 @@ pub mod ledger;
 pub mod limiter;
 pub mod memory;
 pub mod open;
+pub mod operator;
 pub mod options;
 pub mod outcome;
 mod part_cut;
@@ -121,7 +126,7 @@ pub mod target;
 pub mod verify;
 pub mod work;
 
-pub use control::{Control, Decision};
+pub use control::{BulkAction, BulkDecision, Control, Decision};
 pub use events::{
     Counts, Event, Failure, Landed, LaneState, MessageOutcome, Newest, PauseReason, RunSummary,
     SourceRef, TargetStart, TargetSummary,

@@ -516,6 +516,19 @@ impl Outcome {
 }
 
 /// Headless options with small retry delays.
+/// A plain group's lane.
+pub fn g(name: &str) -> Target {
+    Target::new(name, None)
+}
+
+/// Options of a run the console drives: lanes wait for decisions.
+pub fn interactive() -> RunOptions {
+    RunOptions {
+        wait_for_decisions: true,
+        ..headless()
+    }
+}
+
 pub fn headless() -> RunOptions {
     RunOptions {
         settle_delay: Duration::from_millis(10),

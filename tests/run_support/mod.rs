@@ -181,3 +181,12 @@ pub fn restore_line(file: &Path, index: usize, text: String) {
     lines[index] = text;
     std::fs::write(file, lines.join("\n") + "\n").unwrap();
 }
+
+/// The texts of the messages `sandbox` holds in `group`, in order.
+pub fn stored_texts(sandbox: &SandboxHandle, group: &str) -> Vec<String> {
+    sandbox
+        .messages(group)
+        .iter()
+        .map(|m| m.body[0].summary())
+        .collect()
+}

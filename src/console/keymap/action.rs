@@ -78,6 +78,12 @@ pub enum Action {
     Verify,
     /// Run: verify the whole run against the service; again while verifying: stop.
     VerifyRun,
+    /// Run: choose the next code messages are refused with (filters errors and results).
+    ByCode,
+    /// Run: skip every message refused with the chosen code (one reason).
+    SkipCode,
+    /// Run: retry every message refused with the chosen code.
+    RetryCode,
     /// Inspector: retry the message as it is.
     Retry,
     /// Inspector: retry the edited message (validated first).

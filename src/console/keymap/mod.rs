@@ -147,6 +147,9 @@ impl Keymap {
             "verify the whole run",
             false,
         );
+        map.bind(P::Run, [c('c')], A::ByCode, "by code", true);
+        map.bind(P::Run, [c('S')], A::SkipCode, "skip code", true);
+        map.bind(P::Run, [c('R')], A::RetryCode, "retry code", true);
 
         map.bind(P::Inspector, [c('r')], A::Retry, "retry", true);
         map.bind(P::Inspector, [c('R')], A::RetryEdited, "retry edited", true);

@@ -162,6 +162,7 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             Pending::CreateGroup(group) => actions::groups::create(state, &group),
             Pending::StopGroup => actions::inspector::stop_group(state),
+            Pending::Bulk(bulk) => actions::bulk::confirmed(state, bulk),
             Pending::Resume { root, groups } => {
                 state.resume = Some(groups);
                 vec![state.scan(root.into())]
@@ -208,6 +209,9 @@ fn on_typing(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![state.scan(root.into())]
         }
         (Action::Accept, TypeTarget::SkipReason) => actions::inspector::skip(state, text.trim()),
+        (Action::Accept, TypeTarget::BulkSkipReason) => {
+            actions::bulk::skip_reason(state, text.trim())
+        }
         (Action::Back, _) => Vec::new(),
         _ => {
             state.typing = Some(typing);

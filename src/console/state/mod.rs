@@ -180,6 +180,13 @@ impl AppState {
                 // Offered once the run is over (a lane can be verified while others import;
                 // the help says so, the footer keeps its room for the run's own keys).
                 Action::Verify | Action::VerifyRun => self.run.run_id.is_some() && !run_going,
+                // Offered in the Errors pane while messages are refused with a code (the keys
+                // work from the Lanes pane too; the footer has no room for them everywhere).
+                Action::ByCode | Action::SkipCode | Action::RetryCode => {
+                    run_going
+                        && self.run.focus == run::RunFocus::Errors
+                        && !self.run.codes().is_empty()
+                }
                 _ => true,
             })
     }

@@ -35,6 +35,8 @@ pub enum TypeTarget {
     StagingDir,
     /// Why the inspected message is skipped.
     SkipReason,
+    /// Why every message refused with a code is skipped.
+    BulkSkipReason,
 }
 
 impl TypeTarget {
@@ -45,6 +47,7 @@ impl TypeTarget {
             TypeTarget::Filter(_) => "/",
             TypeTarget::StagingDir => "Staging directory: ",
             TypeTarget::SkipReason => "Why skip it (recorded in the ledger): ",
+            TypeTarget::BulkSkipReason => "Why skip them all (recorded with each): ",
         }
     }
 }
@@ -76,6 +79,8 @@ pub enum Pending {
     CreateGroup(String),
     /// Stop the inspected group's lane.
     StopGroup,
+    /// Send this bulk decision to the run.
+    Bulk(crate::engine::BulkDecision),
     /// Scan this staging directory again and offer to launch these groups (resuming a run).
     Resume {
         /// The run's staging root.

@@ -61,7 +61,7 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Theme
     if let Some(typing) = &state.typing
         && matches!(
             typing.target,
-            TypeTarget::StagingDir | TypeTarget::SkipReason
+            TypeTarget::StagingDir | TypeTarget::SkipReason | TypeTarget::BulkSkipReason
         )
     {
         let prompt = format!(" {}", typing.target.prompt());

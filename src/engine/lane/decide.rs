@@ -1,13 +1,14 @@
 //! Pauses and decisions: the message policy for a refused or invalid message, pausing a lane at
-//! a message (giving its slot back while it waits), and carrying out the operator's decision,
-//! each recorded in the ledger before the lane acts on it.
+//! a message (giving its slot back while it waits), carrying out the operator's decision, and
+//! the run's bulk decisions (which come before the policy, and end a wait when one covers the
+//! message), each recorded in the ledger before the lane acts on it.
 
 use std::sync::Arc;
 
 use super::items::ItemState;
 use super::{Lane, LaneEnd, LaneState, STOPPED_BY_OPERATOR, Step};
 use crate::clock::format_unix;
-use crate::engine::control::Decision;
+use crate::engine::control::{BulkAction, BulkDecision, Decision};
 use crate::engine::events::{Event, Failure, PauseReason};
 use crate::engine::ledger::decisions::{self, DecidedBy, DecisionRecord};
 use crate::engine::ledger::messages::Mark;
@@ -24,6 +25,9 @@ enum PauseKind {
     /// A request (or read-back) that kept failing at this message.
     Request,
 }
+
+/// A decision's ledger word, who made it, and the operator when it is not this process's.
+type Who = (&'static str, DecidedBy, Option<String>);
 
 /// A decision that was carried out.
 enum Applied {
@@ -45,6 +49,9 @@ impl<S: ImportService> Lane<S> {
             ),
             _ => return Ok(()),
         };
+        if self.by_rule(at).await? {
+            return Ok(());
+        }
         // An invalid message gets no answer from the service: the lane reaching it is its result,
         // so watchers count it now rather than only after a decision.
         if matches!(self.items.list[at].state, ItemState::Invalid(_)) {
@@ -52,7 +59,7 @@ impl<S: ImportService> Lane<S> {
         }
         match self.ctx.opts.on_message_error {
             OnMessageError::Skip => {
-                self.skip(at, auto_reason, "auto_skip", DecidedBy::Policy)
+                self.skip(at, auto_reason, ("auto_skip", DecidedBy::Policy, None))
                     .await
             }
             OnMessageError::Pause => self.pause(at, failure, PauseKind::Message).await,
@@ -72,8 +79,7 @@ impl<S: ImportService> Lane<S> {
         for i in failed {
             self.decide(
                 i,
-                "retry_failed",
-                DecidedBy::Flag,
+                ("retry_failed", DecidedBy::Flag, None),
                 None,
                 None,
                 Some(Mark::Pending),
@@ -111,6 +117,13 @@ impl<S: ImportService> Lane<S> {
         loop {
             let (source, decision) = tokio::select! {
                 d = self.decisions.recv() => d.ok_or(LaneEnd::Shutdown)?,
+                r = self.rules.changed() => {
+                    r.map_err(|_| LaneEnd::Shutdown)?;
+                    if self.by_rule(at).await? {
+                        break;
+                    }
+                    continue;
+                }
                 () = self.ctx.shutdown.cancelled() => return Err(LaneEnd::Shutdown),
                 () = self.stop.cancelled() => return Err(LaneEnd::Stopped(STOPPED_BY_OPERATOR.into())),
             };
@@ -166,7 +179,7 @@ impl<S: ImportService> Lane<S> {
                     ItemState::Failed(_) => Some(Mark::Pending),
                     _ => None,
                 };
-                self.decide(at, "retry", DecidedBy::Operator, None, None, mark)
+                self.decide(at, ("retry", DecidedBy::Operator, None), None, None, mark)
                     .await?;
                 if matches!(state, ItemState::Failed(_)) {
                     self.items.list[at].state = ItemState::Pending;
@@ -223,8 +236,7 @@ impl<S: ImportService> Lane<S> {
                 item.state = ItemState::Pending;
                 self.decide(
                     at,
-                    "retry_edited",
-                    DecidedBy::Operator,
+                    ("retry_edited", DecidedBy::Operator, None),
                     None,
                     Some(json.clone()),
                     Some(Mark::Edited { body: json }),
@@ -237,12 +249,19 @@ impl<S: ImportService> Lane<S> {
                 if state == ItemState::Unknown {
                     return Ok(Err(unknown.into()));
                 }
-                self.skip(at, reason, "skip", DecidedBy::Operator).await?;
+                self.skip(at, reason, ("skip", DecidedBy::Operator, None))
+                    .await?;
                 Ok(Ok(Applied::GoOn))
             }
             Decision::StopGroup => {
-                self.decide(at, "stop_group", DecidedBy::Operator, None, None, None)
-                    .await?;
+                self.decide(
+                    at,
+                    ("stop_group", DecidedBy::Operator, None),
+                    None,
+                    None,
+                    None,
+                )
+                .await?;
                 Ok(Ok(Applied::StopGroup))
             }
         }
@@ -257,27 +276,69 @@ impl<S: ImportService> Lane<S> {
         }
     }
 
-    async fn skip(&mut self, at: usize, reason: String, word: &'static str, by: DecidedBy) -> Step {
+    async fn skip(&mut self, at: usize, reason: String, who: Who) -> Step {
         let mark = Mark::Skipped {
             reason: reason.clone(),
         };
-        self.decide(at, word, by, Some(reason.clone()), None, Some(mark))
+        self.decide(at, who, Some(reason.clone()), None, Some(mark))
             .await?;
         self.items.list[at].state = ItemState::Skipped(reason);
         self.emit_result(at).await;
         Ok(())
     }
 
-    /// Records a decision about the message at `at` (and its effect on the row).
+    /// The newest bulk decision that covers the message at `at` (a refused one), with its
+    /// index; a retry that already reached this message does not cover it again.
+    fn rule_for(&self, at: usize) -> Option<(usize, BulkDecision)> {
+        let ItemState::Failed(failure) = &self.items.list[at].state else {
+            return None;
+        };
+        let source = self.items.source(at);
+        let rules = self.ctx.rules.borrow();
+        rules
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(i, r)| {
+                r.covers(&self.target, failure.code)
+                    && !(r.action == BulkAction::Retry
+                        && self.retried_by_rule.contains(&(*i, source.clone())))
+            })
+            .map(|(i, r)| (i, r.clone()))
+    }
+
+    /// Applies the bulk decision that covers the message at `at`, if one does (true then).
+    async fn by_rule(&mut self, at: usize) -> Result<bool, LaneEnd> {
+        let Some((i, rule)) = self.rule_for(at) else {
+            return Ok(false);
+        };
+        let operator = Some(rule.operator).filter(|o| !o.is_empty());
+        let who = (rule.action.word(), DecidedBy::Operator, operator);
+        match rule.action {
+            BulkAction::Skip { reason } => self.skip(at, reason, who).await?,
+            BulkAction::Retry => {
+                self.retried_by_rule
+                    .insert((i, self.items.source(at).clone()));
+                self.decide(at, who, None, None, Some(Mark::Pending))
+                    .await?;
+                self.items.list[at].state = ItemState::Pending;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Records a decision about the message at `at` (and its effect on the row). An operator's
+    /// decision without a named operator is this process's operator's.
     async fn decide(
         &self,
         at: usize,
-        decision: &'static str,
-        by: DecidedBy,
+        (decision, by, operator): Who,
         reason: Option<String>,
         edited_body: Option<String>,
         mark: Option<Mark>,
     ) -> Step {
+        let operator =
+            operator.or_else(|| (by == DecidedBy::Operator).then(|| self.ctx.operator.clone()));
         let record = DecisionRecord {
             message: Some(self.items.list[at].meta()),
             decision,
@@ -285,6 +346,7 @@ impl<S: ImportService> Lane<S> {
             reason,
             edited_body,
             mark,
+            operator,
         };
         let id = self.target_id;
         self.ctx

@@ -33,6 +33,7 @@ mod readback;
 mod send;
 mod seqs;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
@@ -94,6 +95,10 @@ pub(crate) struct Lane<S> {
     target: Target,
     target_id: i64,
     decisions: mpsc::Receiver<(SourceRef, Decision)>,
+    /// The run's bulk decisions (to wake a wait when one is added).
+    rules: watch::Receiver<super::context::Rules>,
+    /// Messages a bulk retry reached already (by the rule's index): it reaches each once.
+    retried_by_rule: HashSet<(usize, SourceRef)>,
     stop: CancellationToken,
     paused: watch::Receiver<bool>,
     permit: Option<LaneSlot>,
@@ -162,11 +167,14 @@ pub(crate) async fn run_lane<S: ImportService>(
         }
     };
     let paused = ctx.paused.clone();
+    let rules = ctx.rules.clone();
     let mut lane = Lane {
         ctx,
         target,
         target_id,
         decisions,
+        rules,
+        retried_by_rule: HashSet::new(),
         stop,
         paused,
         permit: Some(permit),

@@ -6,6 +6,7 @@ use rusqlite::{Connection, params};
 
 use super::messages::{Mark, MessageMeta, StoredState, ensure_row, mark};
 use super::{LedgerError, now_ms};
+use crate::engine::control::{BulkAction, BulkDecision};
 
 /// Who decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,8 @@ pub struct DecisionRecord {
     pub edited_body: Option<String>,
     /// What it does to the message's row, in the same transaction.
     pub mark: Option<Mark>,
+    /// Who (`user@host`), for an operator's decision.
+    pub operator: Option<String>,
 }
 
 impl DecisionRecord {
@@ -56,6 +59,7 @@ impl DecisionRecord {
             reason: None,
             edited_body: None,
             mark: None,
+            operator: Some(crate::engine::operator::current()),
         }
     }
 }
@@ -81,8 +85,8 @@ pub fn record(
         (None, _) => None,
     };
     tx.execute(
-        "INSERT INTO decisions (message_id, target_id, decision, by, reason, edited_body, decided_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO decisions (message_id, target_id, decision, by, reason, edited_body, decided_at, operator)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             message_id,
             target_id,
@@ -90,12 +94,82 @@ pub fn record(
             d.by.word(),
             d.reason,
             d.edited_body,
-            now_ms()
+            now_ms(),
+            d.operator
         ],
     )
     .map_err(LedgerError::sql(what))?;
     tx.commit().map_err(LedgerError::sql(what))?;
     Ok(())
+}
+
+/// Records `bulk` about every message of run `run_id` that the ledger holds as refused with its
+/// code (in its group, with the group's topics unless it names one; or in all): one decision row per message, with the operator and the
+/// reason, and the message skipped or made pending again, all in one transaction. This is
+/// `timport decide` with no run going: the next run finds the messages decided. Returns how
+/// many messages it decided.
+pub fn record_bulk(
+    conn: &mut Connection,
+    run_id: i64,
+    bulk: &BulkDecision,
+) -> Result<u64, LedgerError> {
+    let what = "a bulk decision";
+    let tx = conn.transaction().map_err(LedgerError::sql(what))?;
+    let (group, topic) = bulk
+        .target
+        .as_ref()
+        .map(|t| (t.group().to_owned(), t.topic().map(str::to_owned)))
+        .unzip();
+    let topic = topic.flatten();
+    let rows: Vec<(i64, i64)> = tx
+        .prepare(
+            "SELECT m.id, m.target_id FROM messages m JOIN targets t ON t.id = m.target_id
+             WHERE t.run_id = ?1 AND m.state = 'failed' AND m.code = ?2
+               AND (?3 IS NULL OR (t.group_id = ?3 AND (?4 IS NULL OR t.topic_id = ?4)))
+             ORDER BY m.id",
+        )
+        .and_then(|mut st| {
+            st.query_map(params![run_id, bulk.code, group, topic], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect()
+        })
+        .map_err(LedgerError::sql(what))?;
+    let reason = match &bulk.action {
+        BulkAction::Skip { reason } => Some(reason.as_str()),
+        BulkAction::Retry => None,
+    };
+    let now = now_ms();
+    for (message_id, target_id) in &rows {
+        let update = match reason {
+            Some(_) => {
+                "UPDATE messages SET state = 'skipped', code = NULL, meaning = NULL, remedy = NULL,
+                 detail = ?2, updated_at = ?3 WHERE id = ?1"
+            }
+            None => {
+                "UPDATE messages SET state = 'pending', code = NULL, meaning = NULL, remedy = NULL,
+                 detail = ?2, updated_at = ?3 WHERE id = ?1"
+            }
+        };
+        tx.execute(update, params![message_id, reason, now])
+            .map_err(LedgerError::sql(what))?;
+        tx.execute(
+            "INSERT INTO decisions (message_id, target_id, decision, by, reason, edited_body, decided_at, operator)
+             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)",
+            params![
+                message_id,
+                target_id,
+                bulk.action.word(),
+                DecidedBy::Operator.word(),
+                reason,
+                now,
+                bulk.operator
+            ],
+        )
+        .map_err(LedgerError::sql(what))?;
+    }
+    tx.commit().map_err(LedgerError::sql(what))?;
+    Ok(rows.len() as u64)
 }
 
 #[cfg(test)]
@@ -140,6 +214,7 @@ mod tests {
                         mark: Some(Mark::Skipped {
                             reason: "duplicate of line 3".into(),
                         }),
+                        operator: Some("ops@desk".into()),
                     },
                 )?;
                 record(c, t, &DecisionRecord::lane_stopped_by_operator())?;
@@ -165,5 +240,114 @@ mod tests {
         assert_eq!(states[0].state, StoredState::Skipped);
         assert_eq!(DecidedBy::Policy.word(), "policy");
         assert_eq!(DecidedBy::Flag.word(), "flag");
+    }
+
+    #[tokio::test]
+    async fn a_bulk_decision_records_one_row_per_refused_message_of_its_code_and_scope() {
+        use crate::engine::events::Failure;
+        use crate::engine::testing::meta;
+        let (ledger, _dir) = temp_ledger();
+        let (counts, rows, states) = ledger
+            .call(move |c| {
+                let run = create_run(c, "/s", "{}", &[])?.id;
+                let other_run = create_run(c, "/other", "{}", &[])?.id;
+                let ga = ensure_target(c, run, &Target::new("ga", None), 9, 2)?;
+                let gb = ensure_target(c, run, &Target::new("gb", None), 9, 2)?;
+                let elsewhere = ensure_target(c, other_run, &Target::new("ga", None), 9, 2)?;
+                let fail = |code| Mark::Failed {
+                    failure: Failure {
+                        code: Some(code),
+                        meaning: "refused".into(),
+                        remedy: String::new(),
+                        detail: String::new(),
+                    },
+                    body: "{}".into(),
+                };
+                for (t, file, line, code) in [
+                    (ga, "ga.jsonl", 1, 80001),
+                    (ga, "ga.jsonl", 2, 80001),
+                    (ga, "ga.jsonl", 3, 80002),
+                    (gb, "gb.jsonl", 1, 80001),
+                    (elsewhere, "ga.jsonl", 1, 80001),
+                ] {
+                    mark(c, t, &meta(file, line), &fail(code))?;
+                }
+                mark(
+                    c,
+                    gb,
+                    &meta("gb.jsonl", 2),
+                    &Mark::Done {
+                        msg_seq: 1,
+                        msg_time: 1,
+                    },
+                )?;
+                let retry_ga = BulkDecision {
+                    code: 80001,
+                    target: Some(Target::new("ga", None)),
+                    action: BulkAction::Retry,
+                    operator: "ops@desk".into(),
+                };
+                let skip_all = BulkDecision {
+                    code: 80001,
+                    target: None,
+                    action: BulkAction::Skip {
+                        reason: "spam".into(),
+                    },
+                    operator: "night@desk".into(),
+                };
+                let counts = [
+                    record_bulk(c, run, &retry_ga)?,
+                    // ga's are pending now: only gb's is left refused with 80001.
+                    record_bulk(c, run, &skip_all)?,
+                    record_bulk(c, run, &skip_all)?,
+                ];
+                let rows: Vec<(String, String, Option<String>, String)> = c
+                    .prepare(
+                        "SELECT m.file || ':' || m.line, d.decision, d.reason, d.operator
+                         FROM decisions d JOIN messages m ON m.id = d.message_id ORDER BY d.id",
+                    )
+                    .and_then(|mut s| {
+                        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                            .collect()
+                    })
+                    .map_err(LedgerError::sql("test"))?;
+                let mut states: Vec<(i64, u32, StoredState)> = Vec::new();
+                for t in [ga, gb, elsewhere] {
+                    states.extend(load(c, t)?.into_iter().map(|m| (t, m.source.line, m.state)));
+                }
+                states.sort_by_key(|(t, line, _)| (*t, *line));
+                let states: Vec<StoredState> = states.into_iter().map(|s| s.2).collect();
+                Ok((counts, rows, states))
+            })
+            .await
+            .unwrap();
+        assert_eq!(counts, [2, 1, 0]);
+        let ops = |s: &str| s.to_owned();
+        assert_eq!(
+            rows,
+            [
+                (ops("ga.jsonl:1"), ops("retry_code"), None, ops("ops@desk")),
+                (ops("ga.jsonl:2"), ops("retry_code"), None, ops("ops@desk")),
+                (
+                    ops("gb.jsonl:1"),
+                    ops("skip_code"),
+                    Some(ops("spam")),
+                    ops("night@desk")
+                ),
+            ]
+        );
+        use StoredState as S;
+        assert_eq!(
+            states,
+            [
+                S::Pending,
+                S::Pending,
+                S::Failed,
+                S::Skipped,
+                S::Done,
+                S::Failed
+            ],
+            "another code, a landed message and another run are left alone"
+        );
     }
 }

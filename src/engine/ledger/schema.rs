@@ -16,9 +16,9 @@ use super::LedgerError;
 
 /// The schema version this code writes (`PRAGMA user_version`). 2 added the per-message
 /// fingerprint; 3 `messages.sent_time` (`--same-second spread`); 4 the verification tables and
-/// two indexes (`verify`); 5 the migration's tables (`phase_calls`, `phase_items`). Each step is
-/// one function in [`upgrade`].
-pub const SCHEMA_VERSION: i64 = 5;
+/// two indexes (`verify`); 5 `decisions.operator` (bulk decisions); 6 the migration's tables
+/// (`phase_calls`, `phase_items`). Each step is one function in [`upgrade`].
+pub const SCHEMA_VERSION: i64 = 6;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -95,11 +95,12 @@ CREATE TABLE IF NOT EXISTS decisions (
     id          INTEGER PRIMARY KEY,
     message_id  INTEGER REFERENCES messages(id),
     target_id   INTEGER NOT NULL REFERENCES targets(id),
-    decision    TEXT    NOT NULL,    -- retry | retry_edited | skip | stop_group | stop_lane | auto_skip | retry_failed
+    decision    TEXT    NOT NULL,    -- retry | retry_edited | skip | stop_group | stop_lane | auto_skip | retry_failed | skip_code | retry_code
     by          TEXT    NOT NULL,    -- operator | policy | flag
     reason      TEXT,
     edited_body TEXT,
-    decided_at  INTEGER NOT NULL
+    decided_at  INTEGER NOT NULL,
+    operator    TEXT                 -- user@host of an operator's decision (schema 5)
 );
 ";
 
@@ -202,7 +203,10 @@ fn upgrade(conn: &Connection, version: i64) -> rusqlite::Result<()> {
     if version < 4 {
         add_verifications(conn)?;
     }
-    if version < 5 {
+    if (1..5).contains(&version) {
+        add_decision_operator(conn)?;
+    }
+    if version < 6 {
         add_phase_tables(conn)?;
     }
     Ok(())
@@ -221,7 +225,21 @@ fn add_verifications(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(super::verify::SCHEMA)
 }
 
-/// Step 5 (issue 11, the migration): the tables of the migration's phases (`phase_calls`,
+/// Step 5: who made an operator's decision (`user@host`); older rows have none.
+/// A ledger that had no `decisions` table yet got it, with the column, from [`SCHEMA`].
+fn add_decision_operator(conn: &Connection) -> rusqlite::Result<()> {
+    let has: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('decisions') WHERE name = 'operator'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has {
+        return Ok(());
+    }
+    conn.execute_batch("ALTER TABLE decisions ADD COLUMN operator TEXT")
+}
+
+/// Step 6 (issue 11, the migration): the tables of the migration's phases (`phase_calls`,
 /// `phase_items`). Purely additive: an older ledger gains them empty.
 fn add_phase_tables(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(PHASES_SCHEMA)
@@ -262,11 +280,17 @@ mod tests {
     }
 
     /// A ledger as timport wrote it at `version` (1: before the fingerprint; 2: before
-    /// `sent_time`; 3: before the verification tables; 4: before the migration's
-    /// phase tables), with one run in it.
+    /// `sent_time`; 3: before the verification tables; 4: before `decisions.operator`; 5: before
+    /// the migration's phase tables), with one run in it.
     fn older(path: &Path, version: i64) {
         let conn = Connection::open(path).unwrap();
         let mut schema = SCHEMA.to_owned();
+        if version < 5 {
+            schema = schema.replace(
+                ",\n    operator    TEXT                 -- user@host of an operator's decision (schema 5)",
+                "",
+            );
+        }
         if version < 3 {
             schema = schema.replace(
                 "sent_time    INTEGER,            -- the SendTime sent, when --same-second spread moved it\n",
@@ -293,7 +317,7 @@ mod tests {
 
     #[test]
     fn each_older_ledger_is_brought_up_step_by_step_keeping_its_rows() {
-        for version in [1, 2, 3, 4] {
+        for version in [1, 2, 3, 4, 5] {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("ledger.sqlite3");
             older(&path, version);
@@ -320,7 +344,11 @@ mod tests {
             }
             conn.execute("UPDATE messages SET fingerprint = 1, sent_time = 2", [])
                 .unwrap();
-            for (table, column) in [("phase_calls", "body"), ("phase_items", "call_id")] {
+            for (table, column) in [
+                ("decisions", "operator"),
+                ("phase_calls", "body"),
+                ("phase_items", "call_id"),
+            ] {
                 assert!(
                     columns(&conn, table).contains(&column.to_owned()),
                     "v{version}: {table}.{column}"
@@ -344,5 +372,34 @@ mod tests {
         let names = tables(&conn);
         assert!(names.contains(&"verify_findings".into()));
         assert!(names.contains(&"phase_items".into()));
+    }
+
+    #[test]
+    fn a_schema_4_ledger_gets_the_decision_operator_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        let conn = Connection::open(&path).unwrap();
+        // Schema 4's decisions table, as main wrote it (the verification tables left to step 4).
+        let old = SCHEMA.replace(
+            ",\n    operator    TEXT                 -- user@host of an operator's decision (schema 5)",
+            "",
+        );
+        assert_ne!(old, SCHEMA);
+        conn.execute_batch(&old).unwrap();
+        conn.pragma_update(None, "user_version", 4).unwrap();
+        drop(conn);
+        let conn = open_for_writing(&path).unwrap();
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('decisions')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(columns.last().map(String::as_str), Some("operator"));
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
     }
 }

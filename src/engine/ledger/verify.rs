@@ -608,6 +608,7 @@ mod tests {
                         reason: None,
                         edited_body: Some(edited.into()),
                         mark: Some(Mark::Edited { body: edited.into() }),
+                        operator: None,
                     },
                 )?;
                 mark(c, t, &meta("g.jsonl", 2), &Mark::Done { msg_seq: 12, msg_time: 0 })?;

@@ -1,5 +1,6 @@
 //! Routing the operator's controls to a run's lanes: pause and resume all, stop a lane, a
-//! decision for a paused message, shut down.
+//! decision for a paused message, a bulk decision (added to the rules every lane applies),
+//! shut down.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -8,6 +9,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::{Cause, StopCause, set_cause};
+use crate::engine::context::Rules;
 use crate::engine::control::{Control, Decision};
 use crate::engine::events::{Event, SourceRef};
 use crate::engine::ledger::Ledger;
@@ -35,7 +37,7 @@ pub(super) fn lock(routes: &Routes) -> std::sync::MutexGuard<'_, HashMap<Target,
 pub(super) async fn route_controls(
     mut controls: mpsc::Receiver<Control>,
     routes: Routes,
-    pause: watch::Sender<bool>,
+    (pause, rules): (watch::Sender<bool>, watch::Sender<Rules>),
     (shutdown, abort): (CancellationToken, CancellationToken),
     cause: Cause,
     ledger: Ledger,
@@ -48,6 +50,15 @@ pub(super) async fn route_controls(
             }
             Control::ResumeRun => {
                 pause.send_replace(false);
+            }
+            Control::DecideCode(bulk) => {
+                if let Some(target) = &bulk.target
+                    && !lock(&routes).contains_key(target)
+                {
+                    unknown_target(&events, target).await;
+                    continue;
+                }
+                rules.send_modify(|r| Arc::make_mut(r).push(bulk));
             }
             Control::Shutdown => {
                 set_cause(&cause, StopCause::Interrupted);

@@ -169,6 +169,7 @@ pub async fn run_phased<S: ImportService>(
     }
 
     let (pause_tx, pause_rx) = watch::channel(false);
+    let (rules_tx, rules_rx) = watch::channel(Arc::default());
     let shutdown = CancellationToken::new();
     let abort = CancellationToken::new();
     let cause: Cause = Arc::new(Mutex::new(None));
@@ -188,6 +189,8 @@ pub async fn run_phased<S: ImportService>(
         shutdown: shutdown.clone(),
         abort: abort.clone(),
         requests: Default::default(),
+        rules: rules_rx,
+        operator: super::operator::current(),
     });
 
     // Controls are routed from the start: an interrupt or a pause reaches the phases before
@@ -196,7 +199,7 @@ pub async fn run_phased<S: ImportService>(
     let router = tokio::spawn(route_controls(
         controls,
         Arc::clone(&routes),
-        pause_tx,
+        (pause_tx, rules_tx),
         (shutdown.clone(), abort),
         Arc::clone(&cause),
         ledger.clone(),

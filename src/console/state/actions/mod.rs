@@ -1,6 +1,7 @@
 //! Each screen's actions: what a key means there, carried out on the state, with the effects it
 //! asks for. One file per screen; `input.rs` decides which one a key goes to.
 
+pub mod bulk;
 pub mod connect;
 pub mod files;
 pub mod groups;

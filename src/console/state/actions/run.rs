@@ -70,6 +70,8 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             return vec![Effect::Control(control)];
         }
         Action::StopLane => return stop_lane(state),
+        Action::ByCode => return super::bulk::choose_code(state),
+        Action::SkipCode | Action::RetryCode => return super::bulk::begin(state, action),
         Action::Reopen => {
             if state.run.active {
                 state.say(Level::Info, "A run is going: it is the one on this screen");

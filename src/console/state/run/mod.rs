@@ -4,9 +4,10 @@
 //! remedy), capped; and the meter for throughput, rate against the budget, and ETA. Everything
 //! here comes from the engine's events (`apply`); nothing is inferred that the engine did not
 //! say. `filter` narrows each pane; `verify` takes a verification's events (its findings go to
-//! the errors pane).
+//! the errors pane); `codes` counts the refused messages by code.
 
 mod apply;
+mod codes;
 mod filter;
 mod meter;
 mod result_log;
@@ -83,6 +84,11 @@ pub struct RunState {
     pub errors: VecDeque<ErrorRow>,
     /// The errors pane.
     pub error_view: ListView,
+    /// The code chosen in the errors pane (it filters the errors and the results, and the bulk
+    /// decisions are about it).
+    pub code: Option<i64>,
+    /// A bulk skip waiting for its reason: the code and the lane (`None`: every lane).
+    pub bulk_draft: Option<(i64, Option<Target>)>,
     /// The meter.
     pub meter: Meter,
     /// Which pane has the keys.

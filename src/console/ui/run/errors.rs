@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::super::super::keymap::{Action, Keymap, Place};
 use super::super::super::state::AppState;
 use super::super::super::state::overlay::{HitTarget, ListId};
 use super::super::super::state::run::{ErrorKind, RunFocus};
@@ -20,6 +21,31 @@ fn kind_symbol(kind: ErrorKind) -> Symbol {
         ErrorKind::Stopped => Symbol::Stopped,
         ErrorKind::Warning | ErrorKind::Finding => Symbol::Warning,
     }
+}
+
+/// `By code (c): 80001 ×3 · 80002 ×1`, the chosen code highlighted.
+fn codes_line<'a>(
+    codes: &[(i64, u64)],
+    chosen: Option<i64>,
+    keys: &Keymap,
+    theme: &Theme,
+) -> Line<'a> {
+    let mut spans = vec![Span::styled(
+        format!("By code ({}): ", keys.name(Place::Run, Action::ByCode)),
+        theme.muted(),
+    )];
+    for (i, (code, n)) in codes.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.muted()));
+        }
+        let text = format!("{code} ×{}", count(*n));
+        spans.push(if chosen == Some(*code) {
+            Span::styled(text, theme.selection())
+        } else {
+            Span::styled(text, theme.err())
+        });
+    }
+    Line::from(spans)
 }
 
 pub(super) fn draw_errors(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -40,9 +66,23 @@ pub(super) fn draw_errors(frame: &mut Frame<'_>, area: Rect, state: &mut AppStat
         );
         return;
     }
-    let detail_height = if inner.height >= 8 { 4 } else { 0 };
-    let [list, detail] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(detail_height)]).areas(inner);
+    let codes = run.codes();
+    let codes_height = u16::from(!codes.is_empty() && inner.height >= 3);
+    let detail_height = if inner.height >= 8 + codes_height {
+        4
+    } else {
+        0
+    };
+    let [by_code, list, detail] = Layout::vertical([
+        Constraint::Length(codes_height),
+        Constraint::Min(1),
+        Constraint::Length(detail_height),
+    ])
+    .areas(inner);
+    if codes_height > 0 {
+        let line = codes_line(&codes, run.code, &state.keymap, theme);
+        frame.render_widget(Paragraph::new(line), by_code);
+    }
     let height = usize::from(list.height);
     let run = &mut state.run;
     let window = run.error_view.window(height);

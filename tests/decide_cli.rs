@@ -1,0 +1,205 @@
+//! `timport decide` through the real binary: with no run going, one decision about every
+//! message of a run refused with a code is recorded per message (operator and reason) and the
+//! next `timport run` resumes with it; while a run holds the ledger, it refuses (exit 3).
+
+mod run_support;
+mod support;
+
+use std::path::Path;
+use std::process::Stdio;
+
+use run_support::*;
+use serde_json::json;
+use timport::sandbox::SandboxHandle;
+
+/// `g0.jsonl`: 10 messages; lines 5, 6 and 7 are longer than the sandbox takes (80002).
+fn write_group(staging: &Path) -> Vec<String> {
+    std::fs::create_dir_all(staging).unwrap();
+    let texts: Vec<String> = (0..10)
+        .map(|i| {
+            if (4..7).contains(&i) {
+                format!("long {i} {}", "x".repeat(1500))
+            } else {
+                format!("line {i}")
+            }
+        })
+        .collect();
+    let lines: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            json!({"From_Account": "user0", "SendTime": BASE_TIME + i as i64,
+                   "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}]})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(staging.join("g0.jsonl"), lines.join("\n") + "\n").unwrap();
+    texts
+}
+
+async fn output(mut cmd: std::process::Command) -> (Option<i32>, String) {
+    cmd.stdin(Stdio::null());
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    (out.status.code(), text(&out).1)
+}
+
+async fn run(home: &Path, sandbox: &SandboxHandle, staging: &Path) -> (Option<i32>, String) {
+    let mut cmd = timport(home, sandbox);
+    cmd.arg("run")
+        .arg(staging)
+        .args(["--yes", "--on-message-error", "pause"]);
+    output(cmd).await
+}
+
+fn decide(home: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = support::binary::timport_command(home);
+    cmd.arg("decide").args(args).env("USER", "night-shift");
+    cmd
+}
+
+async fn stopped_at_line_5() -> (
+    SandboxHandle,
+    tempfile::TempDir,
+    std::path::PathBuf,
+    Vec<String>,
+) {
+    let mut config = sandbox_config(1);
+    config.max_message_bytes = 1000;
+    let sandbox = start(config).await;
+    let home = tempfile::tempdir().unwrap();
+    let staging = home.path().join("staging");
+    let texts = write_group(&staging);
+    let (code, err) = run(home.path(), &sandbox, &staging).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("g0.jsonl line 5"), "{err}");
+    (sandbox, home, staging, texts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_skip_with_no_run_going_is_recorded_per_message_and_the_next_run_resumes_with_it() {
+    let (sandbox, home, staging, texts) = stopped_at_line_5().await;
+    let (code, err) = output(decide(
+        home.path(),
+        &[
+            "1",
+            "--code",
+            "80002",
+            "--skip",
+            "--reason",
+            "too long, agreed with the owner",
+        ],
+    ))
+    .await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("run 1: 3 message(s) refused with code 80002 in every group skipped"),
+        "{err}"
+    );
+    let conn = rusqlite::Connection::open(ledger_of(home.path())).unwrap();
+    let rows: Vec<(i64, String, String, String)> = conn
+        .prepare(
+            "SELECT m.line, d.decision, d.reason, d.operator FROM decisions d
+             JOIN messages m ON m.id = d.message_id ORDER BY m.line",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.0, 5 + i as i64);
+        assert_eq!(row.1, "skip_code");
+        assert_eq!(row.2, "too long, agreed with the owner");
+        assert!(row.3.starts_with("night-shift@"), "{row:?}");
+    }
+    drop(conn);
+
+    // Deciding again finds nothing left refused with that code.
+    let (code, err) = output(decide(
+        home.path(),
+        &["1", "--code", "80002", "--skip", "--reason", "again"],
+    ))
+    .await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("nothing decided"), "{err}");
+
+    // The next run resumes with the decisions: everything else lands, the three stay skipped.
+    let (code, err) = run(home.path(), &sandbox, &staging).await;
+    assert_eq!(code, Some(1), "finished with skipped messages: {err}");
+    let landed: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(4..7).contains(i))
+        .map(|(_, t)| t.clone())
+        .collect();
+    assert_eq!(stored_texts(&sandbox, "g0"), landed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_retry_makes_the_messages_pending_and_a_group_filter_narrows_it() {
+    let (_sandbox, home, _staging, _) = stopped_at_line_5().await;
+    let (code, err) = output(decide(
+        home.path(),
+        &["1", "--code", "80002", "--group", "other", "--retry"],
+    ))
+    .await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("in group other"), "{err}");
+    assert!(err.contains("nothing decided"), "{err}");
+    let (code, err) = output(decide(
+        home.path(),
+        &["1", "--code", "80002", "--group", "g0", "--retry"],
+    ))
+    .await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("3 message(s)"), "{err}");
+    let conn = rusqlite::Connection::open(ledger_of(home.path())).unwrap();
+    let pending: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM messages WHERE state = 'pending' AND line BETWEEN 5 AND 7",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(pending, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decide_refuses_while_a_run_holds_the_ledger_and_asks_for_a_clear_decision() {
+    let (_sandbox, home, _staging, _) = stopped_at_line_5().await;
+    let ledger = ledger_of(home.path());
+    let lock = timport::engine::ledger::lock::LedgerLock::acquire(&ledger, "timport run").unwrap();
+    let (code, err) = output(decide(home.path(), &["1", "--code", "80002", "--retry"])).await;
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("in use by another timport"), "{err}");
+    assert!(
+        err.contains("takes its decisions from its console"),
+        "{err}"
+    );
+    drop(lock);
+    for (args, words) in [
+        (
+            &["1", "--code", "80002", "--skip"][..],
+            "--skip needs --reason",
+        ),
+        (&["1", "--code", "80002"][..], "say what to do"),
+        (
+            &["1", "--code", "80002", "--retry", "--reason", "x"][..],
+            "--reason goes with --skip",
+        ),
+        (&["7", "--code", "80002", "--retry"][..], "has no run 7"),
+    ] {
+        let (code, err) = output(decide(home.path(), args)).await;
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains(words), "{args:?}: {err}");
+    }
+    let conn = rusqlite::Connection::open(&ledger).unwrap();
+    let decided: i64 = conn
+        .query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(decided, 0, "nothing was decided");
+}
