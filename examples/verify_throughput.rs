@@ -125,6 +125,7 @@ async fn import(
             ..RunOptions::default()
         },
         new_run: false,
+        migration: timport::engine::phases::MigrationWork::messages_only(),
         command: "verify_throughput (example)".into(),
     })
     .await?;

@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 
 use support::*;
 use timport::api::types::{
-    GROUP_INFO_FIELDS, GetAppidGroupListRequest, GroupMsgGetSimpleRequest,
-    ImportGroupMemberRequest, ImportGroupRequest, MemberItem,
+    AccountImportRequest, GROUP_INFO_FIELDS, GetAppidGroupListRequest, GroupMsgGetSimpleRequest,
+    ImportGroupMemberRequest, ImportGroupRequest, MemberItem, MultiAccountImportRequest,
+    SetUnreadMsgNumRequest,
 };
 use timport::api::{
     ApiError, Client, ClientOptions, Clock, Endpoint, ErrorClass, LocalFailure, SecretKey, usersig,
@@ -459,4 +460,94 @@ async fn the_other_calls_use_their_paths_and_answers() {
         json!({"Limit": 10, "Next": 9_040_992_948_u64})
     );
     assert_eq!(seen[2].json()["CreateTime"], 1);
+}
+
+#[tokio::test]
+async fn the_migration_calls_use_their_paths_bodies_and_answers() {
+    let server = Server::start(|req| {
+        let body = req.json();
+        let fields = match req.path.rsplit('/').next().unwrap() {
+            "account_import" | "set_unread_msg_num" => json!({}),
+            "multiaccount_import" => json!({"FailAccounts": ["bad"]}),
+            // Offset paging: two pages of a group of 3; Community: a cursor.
+            "get_group_member_info" if body["GroupId"] == "g" => {
+                let offset = body["Offset"].as_u64().unwrap();
+                let list: Vec<_> = ["a", "b", "c"]
+                    .iter()
+                    .skip(offset as usize)
+                    .take(2)
+                    .map(|m| json!({"Member_Account": m, "Role": "Member", "JoinTime": 5}))
+                    .collect();
+                json!({"MemberNum": 3, "MemberList": list})
+            }
+            "get_group_member_info" => match body.get("Next").and_then(|n| n.as_str()) {
+                None => {
+                    json!({"MemberNum": 2, "MemberList": [{"Member_Account": "x"}], "Next": "x"})
+                }
+                Some(_) => {
+                    json!({"MemberNum": 2, "MemberList": [{"Member_Account": "y"}], "Next": ""})
+                }
+            },
+            other => panic!("unexpected {other}"),
+        };
+        answer(fields)
+    })
+    .await;
+    let client = client(&server);
+    client
+        .account_import(&AccountImportRequest {
+            user_id: "ann".into(),
+            nick: Some("Ann".into()),
+            face_url: None,
+        })
+        .await
+        .unwrap();
+    let failed = client
+        .multiaccount_import(&MultiAccountImportRequest {
+            account_list: vec![AccountImportRequest {
+                user_id: "bad".into(),
+                ..Default::default()
+            }],
+        })
+        .await
+        .unwrap();
+    assert_eq!(failed.fail_accounts, ["bad"]);
+    client
+        .set_unread_msg_num(&SetUnreadMsgNumRequest {
+            group_id: "g".into(),
+            member_account: "a".into(),
+            unread_msg_num: 4,
+        })
+        .await
+        .unwrap();
+    let members = client.group_members("g").await.unwrap();
+    let names: Vec<&str> = members.iter().map(|m| m.member_account.as_str()).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    let members = client.group_members("@TGS#_c").await.unwrap();
+    let names: Vec<&str> = members.iter().map(|m| m.member_account.as_str()).collect();
+    assert_eq!(names, ["x", "y"]);
+
+    let seen = server.seen();
+    let paths: Vec<&str> = seen.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(
+        paths[..3],
+        [
+            "/v4/im_open_login_svc/account_import",
+            "/v4/im_open_login_svc/multiaccount_import",
+            "/v4/group_open_http_svc/set_unread_msg_num",
+        ]
+    );
+    assert_eq!(seen[0].json(), json!({"UserID": "ann", "Nick": "Ann"}));
+    assert_eq!(seen[1].json(), json!({"AccountList": [{"UserID": "bad"}]}));
+    assert_eq!(
+        seen[2].json(),
+        json!({"GroupId": "g", "Member_Account": "a", "UnreadMsgNum": 4})
+    );
+    assert_eq!(
+        seen[3].json(),
+        json!({"GroupId": "g", "Limit": 100, "Offset": 0, "MemberInfoFilter": ["Member_Account", "Role", "JoinTime"]})
+    );
+    assert_eq!(seen[4].json()["Offset"], 2);
+    assert_eq!(seen[6].json()["Next"], "x");
+    assert!(seen[6].json().get("Offset").is_none());
 }

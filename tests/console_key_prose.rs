@@ -59,7 +59,7 @@ fn prose_names_the_keys_the_key_map_binds() {
             .keymap
             .rebind(Place::Confirm, Action::ToggleSameSecond, &[Key::ch('S')])
     );
-    press(&mut launch, KeyCode::Char('L'));
+    launch_key(&mut launch, KeyCode::Char('L'), &[]);
     let text = screen_text(&render(&mut launch, &Theme::default(), 120, 40));
     assert!(text.contains("S spreads them instead."), "{text}");
     press(&mut launch, KeyCode::Char('S'));

@@ -28,13 +28,20 @@ fn screens() -> Vec<(&'static str, AppState)> {
     press(&mut filtered, KeyCode::Char('/'));
     type_text(&mut filtered, "e");
     let mut problems = files();
-    problems.files.view.select_row(2);
-    problems.files.sync_problems();
+    problems.files.select_group("eng-core");
     press(&mut problems, KeyCode::Tab);
     let mut launch = preview();
-    press(&mut launch, KeyCode::Char('L'));
+    launch_key(&mut launch, KeyCode::Char('L'), &[]);
     let mut bursts = with_bursts(preview());
-    press(&mut bursts, KeyCode::Char('L'));
+    launch_key(&mut bursts, KeyCode::Char('L'), &[]);
+    let mut create = groups_to_create();
+    press(&mut create, KeyCode::Char('c'));
+    let mut launch_missing = preview();
+    launch_key(
+        &mut launch_missing,
+        KeyCode::Char('A'),
+        &["old.guest", "temp.7"],
+    );
     let mut editing = inspecting();
     press(&mut editing, KeyCode::Char('e'));
     let refused = edit_refused();
@@ -57,14 +64,19 @@ fn screens() -> Vec<(&'static str, AppState)> {
         ("groups", groups()),
         ("groups_filter", filtered),
         ("groups_after_run", after_run),
+        ("groups_to_create", groups_to_create()),
+        ("groups_create", create),
         ("help", help),
         ("files", files()),
         ("files_problems", problems),
         ("preview", preview()),
         ("preview_launch", launch),
+        ("preview_phases", preview_phases()),
+        ("preview_launch_missing", launch_missing),
         ("preview_launch_bursts", bursts),
         ("run", running()),
         ("run_finished", finished()),
+        ("run_phases", running_phases()),
         ("run_by_code", by_code()),
         ("run_bulk_confirm", bulk),
         ("inspector", inspecting()),
@@ -265,7 +277,8 @@ fn a_long_question_scrolls_to_its_last_line_at_80x24() {
 fn a_problem_s_full_text_is_in_its_pop_up() {
     use timport::console::msg::Msg;
     let mut state = files();
-    state.files.view.select_row(2);
+    // eng-core.jsonl, the file with problems (after @TGS#_bookclub, accounts and archive-2019).
+    state.files.view.select_row(3);
     state.files.sync_problems();
     press(&mut state, KeyCode::Tab);
     let effects = press(&mut state, KeyCode::Enter);

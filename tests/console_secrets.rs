@@ -48,7 +48,7 @@ fn no_screen_shows_the_key_or_a_usersig() {
     states.push(("files", files()));
     states.push(("preview", preview()));
     let mut launch = preview();
-    press(&mut launch, KeyCode::Char('A'));
+    launch_key(&mut launch, KeyCode::Char('A'), &[]);
     states.push(("launch question", launch));
     states.push(("run", running()));
     states.push(("inspector", inspecting()));

@@ -264,7 +264,7 @@ fn while_the_run_goes_only_lanes_that_are_over_are_verified() {
 fn an_import_is_not_started_while_a_verification_holds_the_ledger() {
     let mut s = preview();
     s.run.verify.active = true;
-    press(&mut s, KeyCode::Char('A'));
+    launch_key(&mut s, KeyCode::Char('A'), &[]);
     assert!(matches!(s.overlay, Some(Overlay::Confirm(_))));
     let effects = press(&mut s, KeyCode::Char('y'));
     assert!(effects.is_empty(), "{effects:?}");
@@ -278,7 +278,7 @@ fn an_import_is_not_started_while_a_verification_holds_the_ledger() {
     );
     // Once it ended, the import starts.
     s.run.verify.active = false;
-    press(&mut s, KeyCode::Char('A'));
+    launch_key(&mut s, KeyCode::Char('A'), &[]);
     let effects = press(&mut s, KeyCode::Char('y'));
     assert!(
         matches!(effects.as_slice(), [Effect::StartRun(_)]),

@@ -1,6 +1,7 @@
-//! `timport demo` with standard output not a terminal: the same migration headless, with the
-//! engine's lines for people, progress and the summary; the exit code says lanes stopped at
-//! problems (1). Nothing secret is printed.
+//! `timport demo` with standard output not a terminal: the same migration headless (accounts,
+//! the group that does not exist yet, messages, members and unread counts), with the engine's
+//! lines for people, progress and the summary; the exit code says lanes stopped at problems (1).
+//! Nothing secret is printed.
 
 mod support;
 
@@ -17,7 +18,12 @@ fn the_demo_runs_headless_when_stdout_is_not_a_terminal() {
         "headless: standard output is not a terminal",
         "starting run 1: 7 target(s), 3623 message(s)",
         "live-launch: stopped: 10007",
-        "archive-2019: stopped: 10010",
+        "phases: accounts -> groups -> messages -> members",
+        "accounts phase done: accounts 3/3: 3 done",
+        // archive-2019 is created by the groups phase; support-desk exists and is used.
+        "groups phase done: groups 2/2: 1 done, 1 existed",
+        "archive-2019: done (50 imported)",
+        "members phase done: members 4/4: 2 done, 2 existed; unread 4/4: 4 done",
         "sales-emea.jsonl line 1",
         "eng-core: stopped at eng-core.jsonl line 201",
         "support-desk: done (1400 imported)",

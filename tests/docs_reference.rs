@@ -157,7 +157,7 @@ fn the_reference_lists_every_option_of_every_command_and_nothing_else() {
         ("`timport demo`", Some("demo")),
         ("`timport sandbox`", Some("sandbox")),
         ("`timport validate STAGING`", Some("validate")),
-        ("`timport plan STAGING --group G`", Some("plan")),
+        ("`timport plan STAGING`", Some("plan")),
         ("`timport run STAGING`", Some("run")),
         ("`timport report [RUN]`", Some("report")),
         ("`timport verify [RUN]`", Some("verify")),

@@ -106,6 +106,7 @@ async fn a_console_holding_a_run_turns_a_cli_run_away() {
         client,
         ledger: ledger_of(home.path()),
         options: options.clone(),
+        migration: timport::engine::phases::MigrationWork::messages_only(),
     };
     let (controls, controls_rx) = tokio::sync::mpsc::channel(8);
     let mut started = timport::console::run::start(launch, options, controls_rx)

@@ -15,7 +15,13 @@ The story: a company moves six group chats (and one archive) from its old chat s
 - sales-emea (Public)          500 messages; the group already holds a message newer than the
                                first three staged ones: they are refused (10004) and wait in
                                the inspector (fix the SendTime, or skip them with a reason).
-- archive-2019 (staged only)    50 messages for a group that does not exist (10010).
+- archive-2019 (staged only)    50 messages for a group that does not exist yet: groups.jsonl
+                               stages it (with its history's CreateTime, its owner and members),
+                               so the run creates it before its messages.
+accounts.jsonl stages the archive's two people (not in the app yet) and a new support agent;
+groups.jsonl stages archive-2019 and support-desk (which exists: used as it is) with members and
+unread counts: after the messages, new members are imported and members already there get their
+unread counts set.
 """
 
 import json
@@ -147,10 +153,33 @@ def main():
     # The group already has a message a little newer than its third staged message.
     with open(os.path.join(STAGING, "sales-emea.jsonl"), encoding="utf-8") as f:
         third = json.loads(f.readlines()[2])["SendTime"]
+    archive_first = json.loads(open(os.path.join(STAGING, "archive-2019.jsonl")).readline())
+    archive_created = archive_first["SendTime"] - 86400
+    dump("accounts", [
+        {"UserID": "old.admin", "Nick": "Archive admin"},
+        {"UserID": "old.user", "Nick": "Archive user"},
+        {"UserID": "agent.zoe", "Nick": "Zoe (support)"},
+    ])
+    dump("groups", [
+        {"GroupId": "archive-2019", "Type": "Public", "Name": "Archive 2019",
+         "Owner_Account": "old.admin", "CreateTime": archive_created,
+         "Introduction": "Messages from the old system, 2021",
+         "MemberList": [
+             {"Member_Account": "old.user", "JoinTime": archive_created + 60, "UnreadMsgNum": 5},
+             {"Member_Account": "old.admin", "UnreadMsgNum": 2}]},
+        {"GroupId": "support-desk", "Type": "Public", "Name": "Support desk",
+         "Owner_Account": "agent.lin", "CreateTime": CREATED,
+         "MemberList": [
+             {"Member_Account": "agent.zoe", "Role": "Admin", "JoinTime": START - 86400,
+              "UnreadMsgNum": 3},
+             {"Member_Account": "cust.0192", "UnreadMsgNum": 1}]},
+    ])
     seed = {
         "sdkappid": 1400000000,
         "admin": "administrator",
-        "accounts": sorted({p for people in PEOPLE.values() for p in people}),
+        # The archive's people are not in the app yet: accounts.jsonl stages them.
+        "accounts": sorted({p for g, people in PEOPLE.items() if g != "archive-2019"
+                            for p in people}),
         "groups": [
             {"id": "support-desk", "type": "Public", "name": "Support desk",
              "create_time": CREATED, "owner": "agent.lin", "members": PEOPLE["support-desk"][1:]},

@@ -687,9 +687,58 @@ impl LocalFailure {
     }
 }
 
+/// Refusals of one item within an answered call, which the service reports without a code: a
+/// member `import_group_member` answered with `Result` 0, an account `multiaccount_import`
+/// listed in `FailAccounts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemFailure {
+    /// `import_group_member` `Result` 0.
+    MemberNotImported,
+    /// In `multiaccount_import`'s `FailAccounts`.
+    AccountNotImported,
+}
+
+impl ItemFailure {
+    /// What it means and what to do, in the same shape as the service codes.
+    pub fn explain(self) -> (&'static str, &'static str) {
+        match self {
+            ItemFailure::MemberNotImported => (
+                "the service did not add this member (Result 0): its JoinTime must be later than the group's creation and earlier than now, and the account must exist",
+                "Fix the member's JoinTime in groups.jsonl (or import the account), then run again with --retry-failed",
+            ),
+            ItemFailure::AccountNotImported => (
+                "the service could not import this account (listed in FailAccounts)",
+                "Check the UserID (at most 32 bytes) and the Nick and FaceUrl (at most 500 bytes each), then run again with --retry-failed",
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_codes_of_the_migration_calls_are_known() {
+        // docs/service.md#neighbouring-calls: import_group, import_group_member,
+        // set_unread_msg_num, get_group_member_info, account_import, multiaccount_import.
+        for code in [
+            10002, 10003, 10004, 10007, 10010, 10014, 10015, 10019, 10021, 40006, 40601, 70169,
+            70206, 70398, 70402, 70403,
+        ] {
+            assert_ne!(explain(code).class, Unknown, "{code}");
+        }
+        assert_eq!(explain(10021).class, Group);
+        assert_eq!(explain(70398).class, Configuration);
+        for item in [
+            ItemFailure::MemberNotImported,
+            ItemFailure::AccountNotImported,
+        ] {
+            let (meaning, remedy) = item.explain();
+            assert!(!meaning.is_empty() && remedy.contains("--retry-failed"));
+        }
+    }
 
     #[test]
     fn catalogue_is_sorted_unique_and_complete() {

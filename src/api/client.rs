@@ -22,11 +22,14 @@ use super::region::Endpoint;
 use super::secret::SecretKey;
 use super::sig_cache::{Clock, SigCache, Signer};
 use super::types::{
-    AccountCheckRequest, AccountCheckResponse, AccountCheckResult, CheckItem, Command,
-    GROUP_INFO_FIELDS, GetAppidGroupListRequest, GetAppidGroupListResponse, GetGroupInfoRequest,
-    GetGroupInfoResponse, GroupInfo, GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse,
-    ImportGroupMemberRequest, ImportGroupMemberResponse, ImportGroupMsgResponse,
-    ImportGroupRequest, ImportGroupResponse, ResponseFilter,
+    AccountCheckRequest, AccountCheckResponse, AccountCheckResult, AccountImportRequest,
+    AccountImportResponse, CheckItem, Command, GROUP_INFO_FIELDS, GetAppidGroupListRequest,
+    GetAppidGroupListResponse, GetGroupInfoRequest, GetGroupInfoResponse,
+    GetGroupMemberInfoRequest, GetGroupMemberInfoResponse, GroupInfo, GroupMember,
+    GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse, ImportGroupMemberRequest,
+    ImportGroupMemberResponse, ImportGroupMsgResponse, ImportGroupRequest, ImportGroupResponse,
+    MultiAccountImportRequest, MultiAccountImportResponse, ResponseFilter, SetUnreadMsgNumRequest,
+    SetUnreadMsgNumResponse,
 };
 use super::wire::{self, Query};
 
@@ -40,6 +43,14 @@ pub const MAX_ANSWER_BYTES: usize = 4 << 20;
 pub const GROUP_INFO_CHUNK: usize = 50;
 /// Most accounts `account_check` takes in one call.
 pub const ACCOUNT_CHECK_CHUNK: usize = 100;
+/// Most accounts `multiaccount_import` takes in one call.
+pub const MULTIACCOUNT_IMPORT_CHUNK: usize = 100;
+/// Most members `import_group_member` takes in one call (the newest page says 20; older ones
+/// said 100 to 500).
+pub const IMPORT_MEMBER_CHUNK: usize = 20;
+/// Members asked per `get_group_member_info` page (the service allows up to 200 and
+/// recommends 100).
+pub const MEMBER_PAGE: u32 = 100;
 
 /// Who the client signs as. `Debug` shows the key as `<redacted>`.
 #[derive(Debug, Clone)]
@@ -338,12 +349,61 @@ impl Client {
         self.call(Command::ImportGroup, req).await
     }
 
-    /// Adds members to a group.
+    /// Adds members to a group ([`IMPORT_MEMBER_CHUNK`] at most), with their join times and
+    /// unread counts.
     pub async fn import_group_member(
         &self,
         req: &ImportGroupMemberRequest,
     ) -> Result<ImportGroupMemberResponse, ApiError> {
         self.call(Command::ImportGroupMember, req).await
+    }
+
+    /// Imports one account.
+    pub async fn account_import(
+        &self,
+        req: &AccountImportRequest,
+    ) -> Result<AccountImportResponse, ApiError> {
+        self.call(Command::AccountImport, req).await
+    }
+
+    /// Imports accounts ([`MULTIACCOUNT_IMPORT_CHUNK`] at most); the answer names those that
+    /// failed.
+    pub async fn multiaccount_import(
+        &self,
+        req: &MultiAccountImportRequest,
+    ) -> Result<MultiAccountImportResponse, ApiError> {
+        self.call(Command::MultiaccountImport, req).await
+    }
+
+    /// Sets one member's unread count (clamped by the service to the group's message count).
+    pub async fn set_unread_msg_num(
+        &self,
+        req: &SetUnreadMsgNumRequest,
+    ) -> Result<SetUnreadMsgNumResponse, ApiError> {
+        self.call(Command::SetUnreadMsgNum, req).await
+    }
+
+    /// One page of a group's members.
+    pub async fn get_group_member_info(
+        &self,
+        req: &GetGroupMemberInfoRequest,
+    ) -> Result<GetGroupMemberInfoResponse, ApiError> {
+        self.call(Command::GetGroupMemberInfo, req).await
+    }
+
+    /// Every member of a group, [`MEMBER_PAGE`] at a time: by `Offset`, or by `Next` once the
+    /// service answers with one (Community groups).
+    pub async fn group_members(&self, group_id: &str) -> Result<Vec<GroupMember>, ApiError> {
+        let mut all = Vec::new();
+        let mut req = GetGroupMemberInfoRequest::first_page(group_id, MEMBER_PAGE);
+        loop {
+            let page = self.get_group_member_info(&req).await?;
+            let more = req.advance(&page, all.len() + page.member_list.len());
+            all.extend(page.member_list);
+            if !more {
+                return Ok(all);
+            }
+        }
     }
 }
 

@@ -20,7 +20,9 @@ pub mod types;
 pub mod usersig;
 mod wire;
 
-pub use catalogue::{ErrorClass, Explanation, LocalFailure, explain, explain_message_result};
+pub use catalogue::{
+    ErrorClass, Explanation, ItemFailure, LocalFailure, explain, explain_message_result,
+};
 pub use client::{Client, ClientOptions, ClientSetupError, Credentials};
 pub use error::ApiError;
 pub use region::{Endpoint, EndpointError, Region};

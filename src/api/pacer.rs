@@ -17,14 +17,7 @@ use super::types::Command;
 
 /// Calls per second a command is documented to take (`None`: paced elsewhere).
 pub fn documented_rate(command: Command) -> Option<u32> {
-    match command {
-        Command::ImportGroupMsg => None,
-        Command::GetAppidGroupList => Some(1),
-        Command::AccountCheck => Some(100),
-        // get_group_info, group_msg_get_simple, import_group, import_group_member, and the
-        // group service's other calls: 200 a second.
-        _ => Some(200),
-    }
+    (command != Command::ImportGroupMsg).then(|| command.documented_rate())
 }
 
 /// The next free slot of each command.
@@ -76,6 +69,13 @@ mod tests {
             Instant::now() - t1,
             Duration::from_millis(15),
             "100 calls/s"
+        );
+        pacer.pace(Command::MultiaccountImport).await;
+        pacer.pace(Command::MultiaccountImport).await;
+        assert_eq!(
+            Instant::now() - t1,
+            Duration::from_millis(25),
+            "multiaccount_import: 100 calls/s of its own"
         );
         // Imports are the engine limiter's.
         let t2 = Instant::now();

@@ -60,7 +60,7 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Check staged files offline (and online with credentials).
     Validate(ValidateArgs),
-    /// Print the exact request bodies that would be sent for a group.
+    /// Print the exact request bodies every phase would send (or those of one group).
     Plan(PlanArgs),
     /// Import staged messages headless.
     Run(RunArgs),
@@ -186,9 +186,13 @@ pub struct RuleArgs {
 pub struct PlanArgs {
     /// Staging directory (or a single file).
     pub staging: PathBuf,
-    /// The group to plan (with all its topics).
+    /// The group to plan (with all its topics); without it, every staged group.
     #[arg(long)]
-    pub group: String,
+    pub group: Option<String>,
+    /// The phases to plan, comma separated, of accounts,groups,messages,members (default: every
+    /// phase the staging holds).
+    #[arg(long)]
+    pub phases: Option<String>,
     /// One compact request body per line.
     #[arg(long)]
     pub json: bool,
@@ -240,6 +244,14 @@ pub struct RunArgs {
     /// process left in flight) is read back.
     #[arg(long, default_value_t = 6.0)]
     pub settle_delay: f64,
+    /// The phases to carry out, comma separated, of accounts,groups,messages,members (default:
+    /// every phase the staging holds).
+    #[arg(long)]
+    pub phases: Option<String>,
+    /// Import the senders, owners and members that are neither in the app nor in
+    /// accounts.jsonl, by UserID alone (without it the run stops before sending, naming them).
+    #[arg(long)]
+    pub import_missing_senders: bool,
     /// The message rules.
     #[command(flatten)]
     pub rules: RuleArgs,

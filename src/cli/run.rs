@@ -1,11 +1,16 @@
 //! `timport run STAGING [--group G]... [--rate N] [--lanes N] [--on-message-error pause|skip]
-//! [--same-second keep|spread] [--ledger PATH] [--new-run] [--retry-failed] [--json] [--yes]`:
-//! the headless import.
+//! [--same-second keep|spread] [--ledger PATH] [--new-run] [--retry-failed] [--phases LIST]
+//! [--import-missing-senders] [--json] [--yes]`: the headless import.
 //!
 //! Order of things: settle the options (bad ones: exit 2), resolve the connection, scan and
-//! select the staged targets, measure the round trip (one `get_appid_group_list` call) for the
-//! expected duration (`engine::bound`), ask for confirmation on a terminal (refuse without
-//! `--yes` when stdin is not one; the summary, expected duration included, is printed either way), open or resume the run in the ledger (refusing changed staged files),
+//! select the staged targets and the phases (every phase the staging holds, or `--phases`);
+//! measure the round trip (one `get_appid_group_list` call) for the messages' expected duration
+//! (`engine::bound`); for a run with the accounts phase, ask the service which senders, owners
+//! and members are neither in the app nor staged (listed, then imported by UserID alone with
+//! `--import-missing-senders`, or the run stops with exit 2 before sending anything); ask for
+//! confirmation on a terminal, saying what each phase will write and the expected duration
+//! (refuse without `--yes` when stdin is not one; the summary is printed either way), open or
+//! resume the run in the ledger (refusing changed staged files),
 //! then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
 //! progress bar (rate, ETA) on stderr; without a terminal on stderr, a heartbeat line every
 //! minute instead of the bar (`engine::heartbeat`), and with `--json` a `progress` event on the
@@ -29,8 +34,10 @@ use crate::cli::{Exit, RunArgs};
 use crate::clock::unix_now;
 use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
 use crate::engine::bound::{Bound, Load, RoundTrip, requests_left};
+use crate::engine::events::Phase;
 use crate::engine::heartbeat::{BEAT, Pulse};
 use crate::engine::open::{Destination, OpenRequest, open};
+use crate::engine::phases::{MigrationWork, PhaseSet};
 use crate::engine::printer::{Progress, human_line, stamped_line};
 use crate::engine::staged::StagedWork;
 use crate::engine::work::TargetInfo;
@@ -45,7 +52,7 @@ pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
     let _log = start_log();
     headless::run(
         || prepare(connect, args),
-        |p| async move {
+        |mut p| async move {
             tracing::info!(
                 staging = %args.staging.display(),
                 ledger = %p.ledger_path.display(),
@@ -54,6 +61,16 @@ pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
                 admin = %p.connection.admin,
                 "timport run starting"
             );
+            if let Err((message, exit)) = missing_accounts(&mut p, args).await {
+                return fail(&message, exit);
+            }
+            // Reading the answer blocks: off the runtime's threads.
+            let (summary, yes) = (p.summary(), args.yes);
+            match tokio::task::spawn_blocking(move || confirm(&summary, yes)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(message)) => return fail(&message, Exit::BadInput),
+                Err(e) => return fail(&format!("cannot ask for confirmation: {e}"), Exit::Stopped),
+            }
             let exit = execute(p, args.json, heartbeat_period()).await;
             tracing::info!(code = exit.code(), "timport run ended");
             exit
@@ -85,6 +102,66 @@ fn heartbeat_period() -> Duration {
         .and_then(|ms| ms.parse::<u64>().ok())
         .filter(|ms| *ms > 0)
         .map_or(BEAT, Duration::from_millis)
+}
+
+/// For a run with the accounts phase: the senders, owners and members that are neither in the
+/// app nor staged, listed before anything is sent; imported by UserID alone with
+/// `--import-missing-senders`, else the run stops (exit 2) naming them.
+async fn missing_accounts(p: &mut Prepared, args: &RunArgs) -> Result<(), (String, Exit)> {
+    if !p.migration.phases.contains(Phase::Accounts) {
+        return Ok(());
+    }
+    let client = p
+        .connection
+        .client(ClientOptions::default())
+        .map_err(|e| (e.to_string(), Exit::BadInput))?;
+    let missing = crate::staging::online::missing_accounts(p.work.staging(), &client)
+        .await
+        .map_err(|e| {
+            (
+                format!("cannot check the staging's accounts with the service: {e}"),
+                Exit::Stopped,
+            )
+        })?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let shown = list_of(&missing);
+    if !args.import_missing_senders {
+        return Err((
+            format!(
+                "{} account(s) the staging names (as senders, owners or members) are neither in the app nor in accounts.jsonl: {shown}. Nothing was sent. Stage them in accounts.jsonl, or run again with --import-missing-senders to import them by UserID alone",
+                missing.len()
+            ),
+            Exit::BadInput,
+        ));
+    }
+    eprintln!(
+        "timport: {} account(s) neither in the app nor staged are imported by UserID alone (--import-missing-senders): {shown}",
+        missing.len()
+    );
+    p.migration = MigrationWork::new(
+        p.work.staging(),
+        &args.group,
+        &missing,
+        p.migration.phases.clone(),
+    );
+    Ok(())
+}
+
+/// `a, b, c and 7 more`.
+fn list_of(ids: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = ids
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > SHOWN {
+        text.push_str(&format!(" and {} more", ids.len() - SHOWN));
+    }
+    text
 }
 
 /// How long the round-trip measurement may take before the run goes on without it.
@@ -123,9 +200,44 @@ async fn measure_round_trip(connection: &Connection) -> RoundTrip {
 struct Prepared {
     connection: Connection,
     work: StagedWork,
+    migration: MigrationWork,
     ledger_path: std::path::PathBuf,
     opts: RunOptions,
     new_run: bool,
+    /// What the messages phase will write, for the confirmation.
+    messages_line: Option<String>,
+    /// The messages' expected duration (`engine::bound`), for the confirmation.
+    duration: Option<String>,
+}
+
+impl Prepared {
+    /// What the run will write, phase by phase, and where it goes.
+    fn summary(&self) -> String {
+        let mut lines = Vec::new();
+        if self.migration.phases.is_migration() {
+            lines.push(format!("phases: {}", self.migration.phases.words()));
+        }
+        let mut phases = self.migration.describe().into_iter();
+        // Accounts and groups go before the messages; members after.
+        let (before, after): (Vec<String>, Vec<String>) = phases
+            .by_ref()
+            .partition(|l| l.starts_with("accounts") || l.starts_with("groups"));
+        lines.extend(before);
+        lines.extend(self.messages_line.clone());
+        lines.extend(after);
+        lines.push(format!(
+            "to app {} at {} (admin {}), {} requests/s, {} lanes, on message error: {}; ledger {}",
+            self.connection.sdkappid,
+            self.connection.endpoint.base(),
+            self.connection.admin,
+            self.opts.rate,
+            self.opts.lanes,
+            self.opts.on_message_error.word(),
+            escape::path(&self.ledger_path),
+        ));
+        lines.extend(self.duration.clone());
+        lines.join("\n  ")
+    }
 }
 
 fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
@@ -173,7 +285,12 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
     };
     let work = StagedWork::new(staging, &args.group, plan)?;
     let targets = work.targets();
-    if targets.is_empty() {
+    let phases = match &args.phases {
+        Some(list) => PhaseSet::parse(list)?,
+        None => PhaseSet::held_by(work.staging()),
+    };
+    let migration = MigrationWork::new(work.staging(), &args.group, &[], phases);
+    if targets.is_empty() && !migration.phases.is_migration() {
         return Err(format!(
             "{} holds no staged messages",
             escape::path(&args.staging)
@@ -186,37 +303,38 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         .filter(|p| p.is_error())
         .count();
     let messages: u64 = targets.iter().map(|t| t.messages).sum();
-    let loads = targets.iter().map(|t| Load {
-        name: t.target.to_string(),
-        messages: t.messages,
-        requests: requests_left(t.batches, t.messages, 0),
+    let messages_line = migration.phases.contains(Phase::Messages).then(|| {
+        format!(
+            "import {messages} message(s) into {} target(s){}{}",
+            targets.len(),
+            if invalid > 0 {
+                format!(
+                    "; {invalid} staged problem(s) will stop their lanes (see `timport validate`)"
+                )
+            } else {
+                String::new()
+            },
+            bursts_note(&work, &targets, opts.same_second)
+        )
     });
-    let bound = Bound::new(loads, opts.rate, round_trip(&connection));
-    let summary = format!(
-        "import {messages} message(s) into {} target(s) of app {} at {} (admin {}), {} requests/s, {} lanes, on message error: {}; ledger {}{}{}",
-        targets.len(),
-        connection.sdkappid,
-        connection.endpoint.base(),
-        connection.admin,
-        opts.rate,
-        opts.lanes,
-        opts.on_message_error.word(),
-        escape::path(&ledger_path),
-        if invalid > 0 {
-            format!("; {invalid} staged problem(s) will stop their lanes (see `timport validate`)")
-        } else {
-            String::new()
-        },
-        bursts_note(&work, &targets, opts.same_second)
-    );
-    let summary = format!("{summary}.\n{}", bound.sentence());
-    confirm(&summary, args.yes)?;
+    // Measured before the run's runtime starts (`round_trip` runs one of its own).
+    let duration = migration.phases.contains(Phase::Messages).then(|| {
+        let loads = targets.iter().map(|t| Load {
+            name: t.target.to_string(),
+            messages: t.messages,
+            requests: requests_left(t.batches, t.messages, 0),
+        });
+        Bound::new(loads, opts.rate, round_trip(&connection)).sentence()
+    });
     Ok(Prepared {
         connection,
         work,
+        migration,
         ledger_path,
         opts,
         new_run: args.new_run,
+        messages_line,
+        duration,
     })
 }
 
@@ -283,6 +401,7 @@ async fn execute(p: Prepared, json: bool, beat: Duration) -> Exit {
         destination,
         options: p.opts,
         new_run: p.new_run,
+        migration: p.migration,
         command: "timport run".into(),
     };
     let active = match open(request).await {
@@ -507,6 +626,7 @@ mod tests {
                 requests: 0,
                 elapsed_ms: 0,
                 stopped: None,
+                steps: Vec::new(),
             },
             exit_code: 0,
         };

@@ -197,7 +197,7 @@ fn ask_the_service(staging: &Staging, connection: &Connection) -> Result<OnlineO
         .build()
         .map_err(|e| format!("cannot start the network runtime: {e}"))?;
     eprintln!(
-        "timport: checking the staged groups and senders with {}",
+        "timport: checking the staged groups and accounts with {}",
         connection.endpoint.base()
     );
     Ok(runtime.block_on(check_online(staging, &client)))
@@ -328,6 +328,15 @@ fn print_human(
         count(report.errors, "error"),
         count(report.warnings, "warning")
     )?;
+    if staging.migration().is_migration() {
+        writeln!(
+            out,
+            "migration: {} (accounts.jsonl), {} with {} (groups.jsonl)",
+            count(report.accounts, "account"),
+            count(report.groups, "group"),
+            count(report.members, "member")
+        )?;
+    }
     for (t, bursts) in report.targets.iter().zip(same.bursts) {
         writeln!(out)?;
         write_target(&mut out, t, bursts, same)?;

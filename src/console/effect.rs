@@ -88,6 +88,27 @@ pub enum Effect {
     },
     /// Start importing these groups.
     StartRun(Box<Launch>),
+    /// Ask the service which accounts the launch's staging names are neither in the app nor
+    /// staged, then confirm the launch.
+    CheckAccounts {
+        /// The tested client.
+        client: Client,
+        /// The scan.
+        staging: Arc<Staging>,
+        /// The groups to launch.
+        groups: Vec<String>,
+        /// How the confirmation names them.
+        scope: String,
+    },
+    /// Create a group (`import_group` with these exact bytes), then read its details.
+    CreateGroup {
+        /// The tested client.
+        client: Client,
+        /// The group.
+        group: String,
+        /// The body, as previewed.
+        body: bytes::Bytes,
+    },
     /// Tell the running engine something.
     Control(Control),
     /// Read where the latest run in the ledger stands.
@@ -142,4 +163,6 @@ pub struct Launch {
     pub ledger: PathBuf,
     /// How the run goes.
     pub options: crate::engine::RunOptions,
+    /// The phases around the messages.
+    pub migration: crate::engine::phases::MigrationWork,
 }

@@ -161,6 +161,22 @@ pub enum Msg {
         /// The scan summarised, or why it could not start.
         result: Result<Box<Scanned>, String>,
     },
+    /// The accounts a launch's staging names that are neither in the app nor staged.
+    AccountsChecked {
+        /// The groups to launch.
+        groups: Vec<String>,
+        /// How the confirmation names them.
+        scope: String,
+        /// The missing accounts, or why they could not be checked.
+        result: Result<Vec<String>, ErrorView>,
+    },
+    /// A group was created (its details), or why not.
+    GroupCreated {
+        /// The group.
+        group: String,
+        /// Its details from `get_group_info`, or why it could not be created.
+        result: Result<Vec<GroupInfo>, ErrorView>,
+    },
     /// A group's plan is ready.
     PlanBuilt {
         /// Which planning (older ones are ignored).

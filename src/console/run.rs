@@ -63,6 +63,7 @@ pub async fn start(
         destination,
         options: opts,
         new_run: false,
+        migration: launch.migration,
         command: "timport console".into(),
     })
     .await

@@ -175,6 +175,189 @@ impl LaneState {
     }
 }
 
+/// The phases of a run, in their order: accounts before anything that names them, groups (with
+/// their history's creation time) before their messages, messages, then members and unread
+/// counts after each group's last message (imported messages reset every unread count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// `multiaccount_import` of the accounts the app lacks.
+    Accounts,
+    /// `import_group` of the staged groups that do not exist.
+    Groups,
+    /// `import_group_msg`: the lanes.
+    Messages,
+    /// `import_group_member` and `set_unread_msg_num`.
+    Members,
+}
+
+impl Phase {
+    /// Every phase, in order.
+    pub const ALL: [Phase; 4] = [
+        Phase::Accounts,
+        Phase::Groups,
+        Phase::Messages,
+        Phase::Members,
+    ];
+
+    /// The word `--phases` takes.
+    pub fn word(self) -> &'static str {
+        match self {
+            Phase::Accounts => "accounts",
+            Phase::Groups => "groups",
+            Phase::Messages => "messages",
+            Phase::Members => "members",
+        }
+    }
+
+    /// The phase a word names.
+    pub fn from_word(word: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.word() == word)
+    }
+}
+
+/// The steps of the phases around the messages, as the ledger records their items: the members
+/// phase has two (members, then unread counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Accounts (`multiaccount_import`).
+    Accounts,
+    /// Groups (`import_group`).
+    Groups,
+    /// Members (`import_group_member`).
+    Members,
+    /// Unread counts (`import_group_member`'s `UnreadMsgNum`, or `set_unread_msg_num`).
+    Unread,
+}
+
+impl Step {
+    /// Every step, in order.
+    pub const ALL: [Step; 4] = [Step::Accounts, Step::Groups, Step::Members, Step::Unread];
+
+    /// The ledger's word.
+    pub fn word(self) -> &'static str {
+        match self {
+            Step::Accounts => "accounts",
+            Step::Groups => "groups",
+            Step::Members => "members",
+            Step::Unread => "unread",
+        }
+    }
+
+    /// The step a word names.
+    pub fn from_word(word: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.word() == word)
+    }
+
+    /// The phase it belongs to.
+    pub fn phase(self) -> Phase {
+        match self {
+            Step::Accounts => Phase::Accounts,
+            Step::Groups => Phase::Groups,
+            Step::Members | Step::Unread => Phase::Members,
+        }
+    }
+}
+
+/// Items of a step per state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PhaseCounts {
+    /// Items the run handles.
+    pub total: u64,
+    /// Made so by the run.
+    pub done: u64,
+    /// There already.
+    pub existed: u64,
+    /// Refused.
+    pub failed: u64,
+    /// Nothing to send (for example unread counts of a ChatRoom).
+    pub skipped: u64,
+}
+
+impl PhaseCounts {
+    /// Items not settled yet (not sent, or in flight).
+    pub fn pending(&self) -> u64 {
+        self.total
+            .saturating_sub(self.done + self.existed + self.failed + self.skipped)
+    }
+
+    /// Counts `n` items in `state`.
+    pub fn add(&mut self, state: super::ledger::phases::ItemState, n: u64) {
+        use super::ledger::phases::ItemState;
+        self.total += n;
+        match state {
+            ItemState::Done => self.done += n,
+            ItemState::Existed => self.existed += n,
+            ItemState::Failed => self.failed += n,
+            ItemState::Skipped => self.skipped += n,
+            ItemState::Pending | ItemState::InFlight | ItemState::Unknown => {}
+        }
+    }
+}
+
+/// A step as a run ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepSummary {
+    /// The step.
+    pub step: Step,
+    /// Its items per state (over every invocation of the run).
+    pub counts: PhaseCounts,
+}
+
+/// What became of one item of a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ItemOutcome {
+    /// The run made it so.
+    Done,
+    /// It was there already (an account, a group used as it is, a member).
+    Existed {
+        /// A note, when there is one (for example a creation time that is not applied).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Refused.
+    Failed(Failure),
+    /// Nothing to send.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Where a group stands in the phases, for the lanes of that group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupPhase {
+    /// The groups phase is creating it (or checking it exists).
+    Group,
+    /// Its messages are being imported.
+    Messages,
+    /// Its members and unread counts are being set.
+    Members,
+    /// Every phase is through for it.
+    Done,
+    /// The groups phase refused it (its messages are not sent).
+    Refused,
+    /// Its members wait for its messages (a lane that did not finish).
+    Waiting,
+}
+
+impl GroupPhase {
+    /// A short word for tables.
+    pub fn word(self) -> &'static str {
+        match self {
+            GroupPhase::Group => "group",
+            GroupPhase::Messages => "messages",
+            GroupPhase::Members => "members",
+            GroupPhase::Done => "done",
+            GroupPhase::Refused => "refused",
+            GroupPhase::Waiting => "waiting",
+        }
+    }
+}
+
 /// One target as a run starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TargetStart {
@@ -218,6 +401,9 @@ pub struct RunSummary {
     /// Why the run stopped early (auth, region, Ctrl-C), if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// The steps around the messages (accounts, groups, members, unread counts) with items.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub steps: Vec<StepSummary>,
 }
 
 /// A message of the same request that landed after the one a lane stopped at: the failed one
@@ -289,6 +475,61 @@ pub enum Event {
         lanes: usize,
         /// What a lane does when a message is refused.
         on_message_error: OnMessageError,
+    },
+    /// The phases this invocation carries out, in order (sent after `RunStarted` when the run
+    /// is a migration: more than the messages).
+    Phases {
+        /// The phases.
+        phases: Vec<Phase>,
+    },
+    /// A phase around the messages began (accounts, groups or members).
+    PhaseStarted {
+        /// The phase.
+        phase: Phase,
+        /// Items it handles (accounts, groups, members).
+        items: u64,
+    },
+    /// A call of a phase went out (it is recorded in flight first).
+    PhaseCall {
+        /// The step.
+        step: Step,
+        /// The group, when the call is about one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        /// The command.
+        command: String,
+        /// The ledger's call id.
+        call: i64,
+        /// Items in it.
+        items: u32,
+        /// Body size.
+        bytes: u64,
+    },
+    /// An item's fate became known.
+    PhaseItem {
+        /// The step.
+        step: Step,
+        /// The group, when the item is about one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        /// The account, group or member.
+        item: String,
+        /// What became of it.
+        outcome: ItemOutcome,
+    },
+    /// A phase around the messages ended.
+    PhaseDone {
+        /// The phase.
+        phase: Phase,
+        /// Its steps' items per state.
+        steps: Vec<StepSummary>,
+    },
+    /// A group moved on to another phase (the lanes of the group show it).
+    GroupPhase {
+        /// The group.
+        group: String,
+        /// Where it stands.
+        phase: GroupPhase,
     },
     /// A lane changed state (waiting, settling, running, ...).
     LaneState {

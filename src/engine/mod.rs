@@ -8,7 +8,8 @@
 //!
 //! # Using it
 //! ```text
-//! let active = open::open(OpenRequest { ledger, work, destination, options, new_run }).await?;
+//! let request = OpenRequest { ledger, work, destination, options, new_run, migration, command };
+//! let active = open::open(request).await?;
 //! let outcome = active.run(service, events_tx, controls_rx).await?;   // outcome.status.exit()
 //! ```
 //! [`open::open`] is the one way commands open or resume a run (canonical staging root, recorded
@@ -30,7 +31,9 @@
 //!   staging directory and the planner, cut into parts by `part_cut`), `memory` (from lists).
 //! - Doing: `open` (opening or resuming a run), `lane/` (one target's state machine: `send`,
 //!   `readback`, `decide`, `items`), `run/` (lanes and slots, controls, shutdown, the summary
-//!   and the run's end status),
+//!   and the run's end status), `phases/` (a migration's phases around the lanes: accounts and
+//!   groups before them, members and unread counts after each group's last message; every call
+//!   recorded before it is sent and settled by reading back; docs/migration.md),
 //!   `context` (what lanes share), `slots` (lane slots, longest lane first; both wait in a
 //!   `queue`), `service` (the seam to the REST client).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
@@ -112,6 +115,7 @@ pub mod operator;
 pub mod options;
 pub mod outcome;
 mod part_cut;
+pub mod phases;
 pub mod printer;
 mod queue;
 pub mod report;

@@ -8,7 +8,8 @@
 //! now (`ledger::restage`; refused, [`OpenRunError::SettledGone`], when a message that landed or
 //! was decided is gone from its place); lanes then check each recorded message's fingerprint as
 //! they read it (`lane::changes`). It returns an [`ActiveRun`]: the lock, the ledger, the run and
-//! its work, kept together for as long as the run goes ([`ActiveRun::run`] consumes it).
+//! its work (the lanes' targets and the migration's phases around them), kept together for as
+//! long as the run goes ([`ActiveRun::run`] consumes it).
 //! Whatever must hold for the run's whole life belongs in it.
 
 use std::path::PathBuf;
@@ -24,7 +25,8 @@ use super::ledger::restage::{self, Gone, Restaged};
 use super::ledger::runs::{self, FileChange, FileRecord, RunRecord, compare_files};
 use super::ledger::{Ledger, LedgerError};
 use super::options::{OnMessageError, RunOptions};
-use super::run::{RunOutcome, run};
+use super::phases::{Migration, MigrationWork, PhaseService};
+use super::run::{RunOutcome, run_phased};
 use super::service::ImportService;
 use super::staged::{StagedWork, places_in};
 use super::work::WorkSource;
@@ -179,6 +181,8 @@ pub struct OpenRequest {
     pub options: RunOptions,
     /// Start a new run even when one of this staging exists.
     pub new_run: bool,
+    /// The phases around the messages (`MigrationWork::messages_only()` for none).
+    pub migration: MigrationWork,
     /// What is opening it (`timport run`, `timport console`): written into the ledger's lock
     /// for a second writer to read.
     pub command: String,
@@ -192,6 +196,7 @@ pub struct ActiveRun {
     opened: OpenedRun,
     work: Arc<StagedWork>,
     options: RunOptions,
+    migration: MigrationWork,
 }
 
 impl ActiveRun {
@@ -200,9 +205,15 @@ impl ActiveRun {
         &self.opened
     }
 
-    /// Runs every target to its end (or until stopped): the events go to `events` (the last is
-    /// [`Event::RunFinished`]), the controls come from `controls`.
-    pub async fn run<S: ImportService>(
+    /// The phases around the messages this run carries out.
+    pub fn migration(&self) -> &MigrationWork {
+        &self.migration
+    }
+
+    /// Runs every phase (accounts, groups, the targets' lanes, members) to its end (or until
+    /// stopped): the events go to `events` (the last is [`Event::RunFinished`]), the controls
+    /// come from `controls`.
+    pub async fn run<S: ImportService + PhaseService>(
         self,
         service: Arc<S>,
         events: mpsc::Sender<Event>,
@@ -210,12 +221,18 @@ impl ActiveRun {
     ) -> Result<RunOutcome, LedgerError> {
         let source: Arc<dyn WorkSource> = self.work;
         let _lock = self.lock;
-        run(
+        let phases: Arc<dyn PhaseService> = service.clone();
+        let migration = Migration {
+            work: self.migration,
+            service: phases,
+        };
+        run_phased(
             service,
             source,
             self.ledger,
             &self.opened,
             self.options,
+            Some(migration),
             events,
             controls,
         )
@@ -231,6 +248,7 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
         destination,
         mut options,
         new_run,
+        migration,
         command,
     } = request;
     // The plan decides the times sent: the run records and the lanes read what it uses.
@@ -258,6 +276,7 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
         opened,
         work: Arc::new(work),
         options,
+        migration,
     })
 }
 
@@ -469,6 +488,7 @@ mod tests {
             },
             options: RunOptions::default(),
             new_run,
+            migration: MigrationWork::messages_only(),
             command: "timport test".into(),
         }
     }

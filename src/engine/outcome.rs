@@ -189,6 +189,16 @@ pub enum EngineReason {
     BurstOverflow,
     /// `RecentContactFlag` went to a Community group, which does not take it.
     CommunityRecentContact,
+    /// A staged group that exists already cannot take its staged history (type or creation).
+    ExistingGroup,
+    /// An earlier invocation of this run refused the group.
+    GroupRefusedBefore,
+    /// The groups phase did not make the group ready (refused, or its calls kept failing).
+    GroupNotReady,
+    /// A group's members wait for its messages: unread counts set before them would be reset.
+    MembersWait,
+    /// Messages landed after the unread counts were set, which reset them.
+    UnreadReset,
 }
 
 /// What to do with a message that can no longer go in at its time (one remedy for the guard's
@@ -242,6 +252,26 @@ impl EngineReason {
             EngineReason::EditBehind => (
                 "the edited SendTime is older than the newest message timport has landed in this group, so the service would refuse it (10004) for ever: the edit was not carried out",
                 BEHIND_REMEDY,
+            ),
+            EngineReason::ExistingGroup => (
+                "the group exists already and cannot take the staged history",
+                "Stage the history under a new GroupId (timport creates it with the staged CreateTime), or make groups.jsonl say what the group is",
+            ),
+            EngineReason::GroupRefusedBefore => (
+                "an earlier invocation of this run refused this group",
+                "See why in the detail; fix groups.jsonl and start a new run (--new-run), or run again with --retry-failed",
+            ),
+            EngineReason::GroupNotReady => (
+                "the groups phase did not make this group ready, so its messages and members were not sent",
+                "See the groups phase's words for this group; run again once it is fixed",
+            ),
+            EngineReason::MembersWait => (
+                "the group's members and unread counts wait for its messages: every imported message resets unread counts to 0",
+                "Finish the group's messages (decide about the failed ones), then run again: the members phase follows",
+            ),
+            EngineReason::UnreadReset => (
+                "messages were imported into the group after its unread counts were set, which reset them to 0",
+                "timport sets them again now",
             ),
             EngineReason::OtherWriter => (
                 "someone else is writing to this group: its newest message is newer than this one and was not sent by this run, so the service refuses this one (10004); the lane stopped instead of sending messages that will be refused",

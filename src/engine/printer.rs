@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::events::{Event, MessageOutcome, RunSummary};
+use super::events::{Event, ItemOutcome, MessageOutcome, RunSummary, StepSummary};
 use crate::escape;
 
 /// `value` (an event, a progress beat) as a JSON line (no newline) with its `"time"`: when it
@@ -144,11 +144,75 @@ fn human_words(event: &Event) -> Option<String> {
             Some(t) => format!("{t}: warning: {message}"),
             None => format!("warning: {message}"),
         }),
+        Event::Phases { phases } => Some(format!(
+            "phases: {}",
+            phases
+                .iter()
+                .map(|p| p.word())
+                .collect::<Vec<_>>()
+                .join(" -> ")
+        )),
+        Event::PhaseStarted { phase, items } => {
+            Some(format!("{} phase: {items} item(s)", phase.word()))
+        }
+        Event::PhaseItem {
+            step,
+            group,
+            item,
+            outcome,
+        } => {
+            let what = match outcome {
+                ItemOutcome::Done | ItemOutcome::Existed { note: None } => return None,
+                ItemOutcome::Existed { note: Some(note) } => format!("used as it is: {note}"),
+                ItemOutcome::Failed(f) => format!("failed: {}", f.line()),
+                ItemOutcome::Skipped { reason } => format!("skipped: {reason}"),
+            };
+            Some(match group {
+                Some(g) if g != item => format!("{} {g}: {item}: {what}", step.word()),
+                _ => format!("{} {item}: {what}", step.word()),
+            })
+        }
+        Event::PhaseDone { phase, steps } => Some(format!(
+            "{} phase done: {}",
+            phase.word(),
+            steps_text(steps)
+        )),
         Event::LaneState { .. }
         | Event::BatchSent { .. }
         | Event::Settled { .. }
+        | Event::PhaseCall { .. }
+        | Event::GroupPhase { .. }
         | Event::RunFinished { .. } => None,
     }
+}
+
+/// `accounts: 3 done, 1 existed; groups: 2 done` (the steps that have items).
+pub fn steps_text(steps: &[StepSummary]) -> String {
+    steps
+        .iter()
+        .map(|s| {
+            let c = &s.counts;
+            let mut parts = vec![format!("{} done", c.done)];
+            for (n, word) in [
+                (c.existed, "existed"),
+                (c.failed, "failed"),
+                (c.skipped, "skipped"),
+                (c.pending(), "not sent"),
+            ] {
+                if n > 0 {
+                    parts.push(format!("{n} {word}"));
+                }
+            }
+            format!(
+                "{} {}/{}: {}",
+                s.step.word(),
+                c.done + c.existed,
+                c.total,
+                parts.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The closing summary for people (control characters escaped, as in [`human_line`]).
@@ -166,6 +230,9 @@ pub fn summary_text(s: &RunSummary, exit_code: u8) -> String {
         s.requests,
         s.elapsed_ms as f64 / 1000.0
     );
+    if !s.steps.is_empty() {
+        let _ = write!(out, "\nmigration: {}", steps_text(&s.steps));
+    }
     if let Some(why) = &s.stopped {
         let _ = write!(out, "\nstopped: {why}");
     }
@@ -320,6 +387,7 @@ mod tests {
             requests: 3,
             elapsed_ms: 1500,
             stopped: None,
+            steps: Vec::new(),
         };
         let text = summary_text(&summary, 1);
         // As printed: its lines stay lines (not an escaped `\n`).

@@ -12,11 +12,11 @@ use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::events::{Counts, SourceRef};
-use super::ledger::LedgerError;
+use super::events::{Counts, SourceRef, Step, StepSummary};
 use super::ledger::read::{self, Attention};
 use super::ledger::runs::{self, RunRecord};
 use super::ledger::targets::{self, TargetRecord};
+use super::ledger::{LedgerError, phases};
 use super::target::Target;
 use super::verify::VerificationLine;
 use super::verify::printer::counts_words;
@@ -77,6 +77,24 @@ pub struct AttentionLine {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remedy: Option<String>,
     /// The service's words, the skip reason or the invalid problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// An account, group, member or unread count a migration's phase could not import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedItem {
+    /// The step.
+    pub step: Step,
+    /// The group, for groups, members and unread counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The account, group or member.
+    pub item: String,
+    /// The service's code, when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<i64>,
+    /// What went wrong and what to do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
@@ -178,6 +196,13 @@ pub struct Report {
     pub totals: Counts,
     /// Failed, invalid and skipped messages.
     pub attention: Vec<AttentionLine>,
+    /// A migration's steps (accounts, groups, members, unread counts) with their items per
+    /// state; empty for a run of messages only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepSummary>,
+    /// The accounts, groups, members and unread counts that failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_items: Vec<FailedItem>,
     /// Per target, the messages `--same-second spread` sent later than staged.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub moved: Vec<MovedLine>,
@@ -240,6 +265,25 @@ pub fn load(conn: &Connection, run: Option<i64>) -> Result<Report, ReportError> 
         .into_iter()
         .map(|a| attention_line(a, &target_records))
         .unzip();
+    let (steps, failed_items) = if phases::has_tables(conn)? {
+        let steps = phases::counts(conn, record.id)?
+            .into_iter()
+            .map(|(step, counts)| StepSummary { step, counts })
+            .collect();
+        let failed = phases::failed(conn, record.id)?
+            .into_iter()
+            .map(|(step, r)| FailedItem {
+                step,
+                group: (!r.group_id.is_empty() && r.group_id != r.item).then_some(r.group_id),
+                item: r.item,
+                code: r.code,
+                detail: r.detail,
+            })
+            .collect();
+        (steps, failed)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let moved = moved_lines(&moved(conn, record.id)?);
     let verification = super::verify::latest(conn, record.id, &target_records)?;
     Ok(Report {
@@ -252,6 +296,8 @@ pub fn load(conn: &Connection, run: Option<i64>) -> Result<Report, ReportError> 
         targets: lines,
         totals,
         attention,
+        steps,
+        failed_items,
         moved,
         verification,
         bodies,
@@ -357,6 +403,27 @@ impl Report {
             row(&mut out, &t.target.to_string(), &t.state, &t.counts);
         }
         row(&mut out, "Total", "", &self.totals);
+        if !self.steps.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{:<8}  {:>8}  {:>8}  {:>8}  {:>6}  {:>7}  {:>7}",
+                "Step", "Items", "Done", "Existed", "Failed", "Skipped", "Pending"
+            );
+            for s in &self.steps {
+                let c = &s.counts;
+                let _ = writeln!(
+                    out,
+                    "{:<8}  {:>8}  {:>8}  {:>8}  {:>6}  {:>7}  {:>7}",
+                    s.step.word(),
+                    c.total,
+                    c.done,
+                    c.existed,
+                    c.failed,
+                    c.skipped,
+                    c.pending()
+                );
+            }
+        }
         if !self.moved.is_empty() {
             let _ = writeln!(
                 out,
@@ -422,6 +489,21 @@ impl Report {
                 }
                 let _ = write!(out, ": {}", words.join(" "));
                 out.push('\n');
+            }
+        }
+        if !self.failed_items.is_empty() {
+            let _ = writeln!(out, "\nFailed in the phases ({}):", self.failed_items.len());
+            for f in &self.failed_items {
+                let _ = write!(out, "  {} ", f.step.word());
+                if let Some(group) = &f.group {
+                    let _ = write!(out, "{group}: ");
+                }
+                let _ = writeln!(
+                    out,
+                    "{}: {}",
+                    f.item,
+                    f.detail.as_deref().unwrap_or("refused")
+                );
             }
         }
         escape::text(&out).into_owned()

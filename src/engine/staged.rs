@@ -30,6 +30,14 @@ use crate::api::types::ImportMsg;
 use crate::plan::{self, Bursts, PlanOptions, PlanState, SameSecond};
 use crate::staging::{Staging, check_message_text};
 
+/// True when the problem is in `accounts.jsonl` or `groups.jsonl`.
+fn is_migration_file(staging: &Staging, p: &crate::staging::Problem) -> bool {
+    staging
+        .files()
+        .iter()
+        .any(|f| f.path == p.file && !f.kind.holds_messages())
+}
+
 /// A scanned staging directory, restricted to the targets of a run.
 pub struct StagedWork {
     staging: Arc<Staging>,
@@ -59,6 +67,24 @@ impl StagedWork {
         groups: &[String],
         plan: PlanOptions,
     ) -> Result<StagedWork, String> {
+        let migration_errors: Vec<String> = staging
+            .problems()
+            .iter()
+            .filter(|p| p.is_error() && p.target.is_none() && is_migration_file(&staging, p))
+            .map(ToString::to_string)
+            .collect();
+        if !migration_errors.is_empty() {
+            return Err(format!(
+                "{} problem(s) in accounts.jsonl or groups.jsonl: a migration goes only when its accounts and groups are staged as they should be; fix them first (`timport validate` lists them):\n  {}",
+                migration_errors.len(),
+                migration_errors
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
+            ));
+        }
         let stray: usize = staging
             .problem_counts(None)
             .map_or(0, |kinds| kinds.values().map(|c| c.errors).sum());
@@ -80,7 +106,15 @@ impl StagedWork {
                 .targets()
                 .iter()
                 .map(|t| t.target().group())
+                .chain(
+                    staging
+                        .migration()
+                        .groups()
+                        .iter()
+                        .map(|g| g.group_id.as_str()),
+                )
                 .collect();
+            g.sort_unstable();
             g.dedup();
             g
         };

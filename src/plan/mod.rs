@@ -5,7 +5,8 @@
 //! Owns: batch boundaries ([`batches`], also one time at a time: `BatchCutter`), what a burst
 //! of more than a request in one second gets ([`same_second`]: `keep` or `spread`), `Random`
 //! derivation ([`random`]) and the set of those a target used ([`random_set`]), and request
-//! bytes ([`target_plan`]).
+//! bytes ([`target_plan`]; [`migration`] for the accounts, groups, members and unread counts
+//! around the messages).
 //! Must not touch: files (it takes messages from `staging`), the network, the ledger.
 //!
 //! Decisions the docs left open:
@@ -20,6 +21,7 @@
 //!   staged in a body with `RecentContactFlag: 1` (or as [`PlanOptions`] says).
 
 pub mod batches;
+pub mod migration;
 pub mod random;
 pub mod random_set;
 pub mod same_second;

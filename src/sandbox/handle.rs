@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::clock::SandboxClock;
 use super::config::SandboxConfig;
 use super::fault::{Fault, FaultPlan};
-use super::model::{GroupSnapshot, State, StoredMsg};
+use super::model::{AccountSnapshot, GroupSnapshot, MemberSnapshot, State, StoredMsg};
 use super::server::{Shared, lock, serve};
 use super::traffic::{Stats, Traffic};
 use crate::api::types::MsgElement;
@@ -47,7 +47,9 @@ pub async fn start(config: SandboxConfig, listen: SocketAddr) -> io::Result<Sand
         clock,
         state: Mutex::new(state),
         faults: Mutex::new(FaultPlan::new(config.faults.clone())),
-        traffic: Mutex::new(Traffic::new(config.rate_limit)),
+        traffic: Mutex::new(
+            Traffic::new(config.rate_limit).with_command_limits(&config.command_limits),
+        ),
         config,
     });
     let cancel = CancellationToken::new();
@@ -197,6 +199,25 @@ impl SandboxHandle {
     /// A group as it stands.
     pub fn group(&self, group: &str) -> Option<GroupSnapshot> {
         lock(&self.shared.state).group(group).map(|g| g.snapshot())
+    }
+
+    /// A group's members with their roles, join times and unread counts, sorted; empty for an
+    /// unknown group.
+    pub fn members(&self, group: &str) -> Vec<MemberSnapshot> {
+        lock(&self.shared.state)
+            .group(group)
+            .map(|g| g.member_snapshots())
+            .unwrap_or_default()
+    }
+
+    /// An account with its profile, if it exists.
+    pub fn account(&self, user_id: &str) -> Option<AccountSnapshot> {
+        lock(&self.shared.state).account(user_id).cloned()
+    }
+
+    /// Every account, sorted.
+    pub fn accounts(&self) -> Vec<AccountSnapshot> {
+        lock(&self.shared.state).accounts().cloned().collect()
     }
 
     /// Every group, in creation order.

@@ -22,9 +22,16 @@
 //!
 //! Choices where the service's documentation is silent, made so clients meet the strict case:
 //! - Unknown command path: 60009; a method other than POST: 60002; a body that is not a JSON
-//!   object: 60003; more than `rate_limit` requests admitted in the trailing second: 60007
-//!   (refused requests do not use up the budget; per-command limits such as
-//!   `get_appid_group_list`'s 1/s are not modelled).
+//!   object: 60003; more than `rate_limit` requests admitted in the trailing second, or more than
+//!   a command's own limit (`command_limits`: 100/s for `account_check` and
+//!   `multiaccount_import`), 60007 (refused requests do not use up the budget;
+//!   `get_appid_group_list`'s 1/s is not in the default limits).
+//! - Unread counts: a member's count is set by `import_group_member` (`UnreadMsgNum`) or
+//!   `set_unread_msg_num`, clamped to the group's own message count; every request that stores
+//!   a message sets every member's count to 0; ChatRoom and AVChatRoom keep none (0 always).
+//! - Owners and members need not be accounts unless `require_accounts` is set; accounts are
+//!   created by `account_import` and `multiaccount_import` (which update an existing account's
+//!   Nick and FaceUrl) and, as before, by being an owner, a member or a seeded sender.
 //! - A `Random` is remembered per group for five minutes of sandbox time from its import; the
 //!   de-duplication check comes before the time checks, so a quick resend of a batch that landed
 //!   is answered as a success (with the first landing's MsgSeq and MsgTime) and stores nothing.
@@ -53,11 +60,11 @@ mod traffic;
 pub use commands::CURSOR_BASE;
 pub use config::{
     DEFAULT_ADMIN, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_RATE_LIMIT, DEFAULT_SDKAPPID, SandboxConfig,
-    StrictTime,
+    StrictTime, command_limit, default_command_limits,
 };
 pub use fault::{AFTER_COMMIT_STATUS, DEFAULT_STALL, Fault, FaultConfig, FaultKind};
 pub use handle::{SandboxHandle, start};
-pub use model::{DEDUP_WINDOW_SECS, GroupSnapshot, StoredMsg};
+pub use model::{AccountSnapshot, DEDUP_WINDOW_SECS, GroupSnapshot, MemberSnapshot, StoredMsg};
 pub use rules::{MAX_GROUP_ID_BYTES, MAX_GROUP_NAME_BYTES};
 pub use seed::{Seed, SeedError, SeedGroup, SeedMsg};
 pub use traffic::Stats;

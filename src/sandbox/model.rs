@@ -1,7 +1,7 @@
 //! The sandbox's memory: groups, their message streams, accounts, and the recent `Random`s that
 //! make repeats disappear. Plain data with small helpers; the commands hold the rules.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -59,6 +59,49 @@ pub struct GroupSnapshot {
     pub topics: Vec<String>,
     /// Messages stored outside topics.
     pub message_count: usize,
+}
+
+/// One member of a group, as the sandbox holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberSnapshot {
+    /// The account.
+    pub account: String,
+    /// `Owner`, `Admin` or `Member`.
+    pub role: String,
+    /// Unix seconds.
+    pub join_time: i64,
+    /// Unread messages; always 0 in groups that keep no unread counts (ChatRoom, AVChatRoom).
+    pub unread: u64,
+}
+
+/// An account, as the sandbox holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountSnapshot {
+    /// The account.
+    pub user_id: String,
+    /// Its `Nick`, when imported with one.
+    pub nick: Option<String>,
+    /// Its `FaceUrl`, when imported with one.
+    pub face_url: Option<String>,
+}
+
+/// One member's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Member {
+    pub(crate) join_time: i64,
+    /// `Owner`, `Admin` or `Member`.
+    pub(crate) role: &'static str,
+    pub(crate) unread: u64,
+}
+
+impl Member {
+    pub(crate) fn new(join_time: i64, role: &'static str) -> Member {
+        Member {
+            join_time,
+            role,
+            unread: 0,
+        }
+    }
 }
 
 /// One ordered run of messages: a group's own, or one topic's.
@@ -169,8 +212,8 @@ pub(crate) struct Group {
     pub(crate) owner: Option<String>,
     pub(crate) create_time: i64,
     pub(crate) max_members: u64,
-    /// Account -> join time.
-    pub(crate) members: BTreeMap<String, i64>,
+    /// Account -> its membership.
+    pub(crate) members: BTreeMap<String, Member>,
     pub(crate) support_topic: bool,
     pub(crate) main: Stream,
     pub(crate) topics: BTreeMap<String, Stream>,
@@ -188,7 +231,7 @@ impl Group {
     ) -> Group {
         let mut members = BTreeMap::new();
         if let Some(owner) = &owner {
-            members.insert(owner.clone(), create_time);
+            members.insert(owner.clone(), Member::new(create_time, "Owner"));
         }
         Group {
             max_members: default_max_members(&group_type),
@@ -229,6 +272,40 @@ impl Group {
             .unwrap_or(0)
     }
 
+    /// Messages in the group's own stream: what an unread count is clamped to.
+    pub(crate) fn message_count(&self) -> u64 {
+        self.main.messages().len() as u64
+    }
+
+    /// Imported messages leave every member with nothing unread.
+    pub(crate) fn reset_unread(&mut self) {
+        for member in self.members.values_mut() {
+            member.unread = 0;
+        }
+    }
+
+    /// Sets a member's unread count, clamped to the group's message count; groups that keep
+    /// no unread counts keep nothing.
+    pub(crate) fn set_unread(&mut self, account: &str, unread: u64) {
+        let keeps = self.group_type.keeps_unread_counts();
+        let most = self.message_count();
+        if let Some(member) = self.members.get_mut(account) {
+            member.unread = if keeps { unread.min(most) } else { 0 };
+        }
+    }
+
+    pub(crate) fn member_snapshots(&self) -> Vec<MemberSnapshot> {
+        self.members
+            .iter()
+            .map(|(account, m)| MemberSnapshot {
+                account: account.clone(),
+                role: m.role.to_owned(),
+                join_time: m.join_time,
+                unread: m.unread,
+            })
+            .collect()
+    }
+
     pub(crate) fn snapshot(&self) -> GroupSnapshot {
         GroupSnapshot {
             id: self.id.clone(),
@@ -263,7 +340,7 @@ fn default_max_members(group_type: &GroupType) -> u64 {
 pub(crate) struct State {
     groups: Vec<Group>,
     index: HashMap<String, usize>,
-    accounts: BTreeSet<String>,
+    accounts: BTreeMap<String, AccountSnapshot>,
     rng: StdRng,
 }
 
@@ -273,7 +350,7 @@ impl State {
         State {
             groups: Vec::new(),
             index: HashMap::new(),
-            accounts: BTreeSet::new(),
+            accounts: BTreeMap::new(),
             rng: match rng_seed {
                 Some(seed) => StdRng::seed_from_u64(seed),
                 None => rand::make_rng(),
@@ -308,7 +385,10 @@ impl State {
                 group.topics.insert(topic.clone(), Stream::default());
             }
             for member in &g.members {
-                group.members.insert(member.clone(), g.create_time);
+                group
+                    .members
+                    .entry(member.clone())
+                    .or_insert_with(|| Member::new(g.create_time, "Member"));
             }
             for msg in &g.messages {
                 let random = msg.random.unwrap_or_else(|| state.rng.random());
@@ -316,7 +396,7 @@ impl State {
                 if let Some(stream) = group.stream_mut(msg.topic.as_deref()) {
                     stream.push(msg.from.clone(), msg.time, random, msg.body.clone());
                 }
-                state.accounts.insert(msg.from.clone());
+                state.add_account(&msg.from);
             }
             state.add_group(group);
         }
@@ -326,7 +406,7 @@ impl State {
     /// Adds a group (its owner and members count as accounts). Ids are checked by the caller.
     pub(crate) fn add_group(&mut self, group: Group) {
         for member in group.members.keys() {
-            self.accounts.insert(member.clone());
+            self.add_account(member);
         }
         self.index.insert(group.id.clone(), self.groups.len());
         self.groups.push(group);
@@ -347,12 +427,49 @@ impl State {
         Some((group, &mut self.rng))
     }
 
+    /// Makes `account` exist (an owner, a member or a sender of a seeded message), keeping its
+    /// profile when it has one.
     pub(crate) fn add_account(&mut self, account: &str) {
-        self.accounts.insert(account.to_owned());
+        if !self.accounts.contains_key(account) {
+            self.accounts.insert(
+                account.to_owned(),
+                AccountSnapshot {
+                    user_id: account.to_owned(),
+                    ..AccountSnapshot::default()
+                },
+            );
+        }
+    }
+
+    /// Imports an account: a new one is created; an existing one takes the given profile
+    /// fields (the service updates them).
+    pub(crate) fn import_account(&mut self, account: AccountSnapshot) {
+        let entry = self
+            .accounts
+            .entry(account.user_id.clone())
+            .or_insert_with(|| AccountSnapshot {
+                user_id: account.user_id.clone(),
+                ..AccountSnapshot::default()
+            });
+        if account.nick.is_some() {
+            entry.nick = account.nick;
+        }
+        if account.face_url.is_some() {
+            entry.face_url = account.face_url;
+        }
     }
 
     pub(crate) fn is_account(&self, account: &str) -> bool {
-        self.accounts.contains(account)
+        self.accounts.contains_key(account)
+    }
+
+    pub(crate) fn account(&self, account: &str) -> Option<&AccountSnapshot> {
+        self.accounts.get(account)
+    }
+
+    /// Every account, sorted.
+    pub(crate) fn accounts(&self) -> impl Iterator<Item = &AccountSnapshot> {
+        self.accounts.values()
     }
 
     /// A fresh id the service would assign: `@TGS#` and ten letters or digits; Community ids

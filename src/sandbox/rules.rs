@@ -6,8 +6,8 @@ use crate::api::types::{CUSTOM, MsgElement};
 
 /// Longest group id the service accepts, in bytes.
 pub const MAX_GROUP_ID_BYTES: usize = 48;
-/// Longest group name, in bytes.
-pub const MAX_GROUP_NAME_BYTES: usize = 30;
+/// Longest group name, in bytes (the service's: `api::types::MAX_GROUP_NAME_BYTES`).
+pub const MAX_GROUP_NAME_BYTES: usize = crate::api::types::MAX_GROUP_NAME_BYTES;
 
 /// A group id is 1 to 48 bytes of printable ASCII (else 10015).
 pub(crate) fn check_group_id(id: &str) -> Result<(), String> {

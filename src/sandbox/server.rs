@@ -222,15 +222,9 @@ impl Shared {
             secret: &self.config.secret,
         };
         query::check(&parts.uri, &identity, now)?;
-        if !lock(&self.traffic).admit(arrived) {
-            return Err(Refusal::new(
-                60007,
-                format!(
-                    "more than {} requests in one second",
-                    self.config.rate_limit
-                ),
-            ));
-        }
+        lock(&self.traffic)
+            .admit_command(arrived, command)
+            .map_err(|why| Refusal::new(60007, why))?;
         let body = body.ok_or_else(|| {
             Refusal::new(
                 60003,
@@ -246,6 +240,7 @@ impl Shared {
             now,
             strict_time: self.config.strict_time,
             max_message_bytes: self.config.max_message_bytes,
+            require_accounts: self.config.require_accounts,
         };
         commands::run(command, &mut lock(&self.state), &json, &ctx)
     }
@@ -258,6 +253,7 @@ impl Shared {
                 let stats = &mut traffic.stats;
                 stats.messages_imported += outcome.tally.imported;
                 stats.duplicates_dropped += outcome.tally.duplicates;
+                stats.members_already += outcome.tally.members_already;
                 for code in &outcome.tally.message_refusals {
                     *stats.message_refusals.entry(*code).or_default() += 1;
                 }

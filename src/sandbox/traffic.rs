@@ -22,16 +22,21 @@ pub struct Stats {
     pub messages_imported: u64,
     /// Messages dropped as repeats of a recent `Random` (answered as success, not stored).
     pub duplicates_dropped: u64,
+    /// Members `import_group_member` answered "already a member" (`Result` 2): a client that
+    /// resends members it already imported shows here.
+    pub members_already: u64,
     /// The most requests that arrived within any one-second window (refused ones included).
     pub max_requests_per_second: u64,
 }
 
-/// The frequency limit and the statistics, kept together because both count requests.
+/// The frequency limits and the statistics, kept together because both count requests.
 #[derive(Debug)]
 pub(crate) struct Traffic {
     limit: u32,
     arrivals: VecDeque<Instant>,
     admitted: VecDeque<Instant>,
+    /// Per-command limits and each command's admitted requests.
+    commands: BTreeMap<Command, (u32, VecDeque<Instant>)>,
     pub(crate) stats: Stats,
 }
 
@@ -41,8 +46,38 @@ impl Traffic {
             limit,
             arrivals: VecDeque::new(),
             admitted: VecDeque::new(),
+            commands: BTreeMap::new(),
             stats: Stats::default(),
         }
+    }
+
+    /// Adds per-command limits (requests per trailing second).
+    pub(crate) fn with_command_limits(mut self, limits: &[(Command, u32)]) -> Self {
+        for &(command, limit) in limits {
+            self.commands.insert(command, (limit, VecDeque::new()));
+        }
+        self
+    }
+
+    /// Admits a request for `command` at `at` unless the app-wide limit or the command's own
+    /// limit is already used up in the trailing second; `Err` names the limit that refused it.
+    pub(crate) fn admit_command(&mut self, at: Instant, command: Command) -> Result<(), String> {
+        if let Some((limit, admitted)) = self.commands.get_mut(&command) {
+            trim(admitted, at);
+            if admitted.len() >= *limit as usize {
+                return Err(format!(
+                    "more than {limit} {} requests in one second",
+                    command.name()
+                ));
+            }
+        }
+        if !self.admit(at) {
+            return Err(format!("more than {} requests in one second", self.limit));
+        }
+        if let Some((_, admitted)) = self.commands.get_mut(&command) {
+            admitted.push_back(at);
+        }
+        Ok(())
     }
 
     /// Counts a request that arrived at `at` for `command` (`None` = no such command).
@@ -102,6 +137,33 @@ mod tests {
         assert!(traffic.admit(ms(1000)), "the first one left the window");
         assert!(!traffic.admit(ms(1050)));
         assert!(traffic.admit(ms(1100)));
+    }
+
+    #[test]
+    fn a_command_limit_refuses_that_command_only() {
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut traffic = Traffic::new(10).with_command_limits(&[(Command::MultiaccountImport, 2)]);
+        assert!(
+            traffic
+                .admit_command(ms(0), Command::MultiaccountImport)
+                .is_ok()
+        );
+        assert!(
+            traffic
+                .admit_command(ms(1), Command::MultiaccountImport)
+                .is_ok()
+        );
+        let refused = traffic
+            .admit_command(ms(2), Command::MultiaccountImport)
+            .unwrap_err();
+        assert!(refused.contains("2 multiaccount_import"), "{refused}");
+        assert!(traffic.admit_command(ms(3), Command::AccountCheck).is_ok());
+        assert!(
+            traffic
+                .admit_command(ms(1001), Command::MultiaccountImport)
+                .is_ok()
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::entry::{Flags, IndexEntry};
 use super::json_file::{BodyFields, Element};
 use super::lines::Line;
 use super::message::{CheckedMessage, Framing, check_message};
+use super::migration::Migration;
 use super::options::ScanOptions;
 use super::problem::{Finding, Place, Problem, ProblemKind};
 use super::problem_log::{ProblemLog, Scope};
@@ -70,6 +71,7 @@ pub(super) struct Collected {
     pub problems: ProblemLog,
     pub senders: Vec<Sender>,
     pub items: Vec<Vec<(u64, u32)>>,
+    pub migration: Migration,
 }
 
 struct Pending {
@@ -89,6 +91,8 @@ pub(super) struct Collector<'o> {
     senders: Vec<Sender>,
     items: Vec<Vec<(u64, u32)>>,
     pending: Vec<Pending>,
+    /// What `accounts.jsonl` and `groups.jsonl` stage.
+    pub migration: Migration,
 }
 
 impl<'o> Collector<'o> {
@@ -105,6 +109,7 @@ impl<'o> Collector<'o> {
             senders: Vec::new(),
             items: Vec::new(),
             pending: Vec::new(),
+            migration: Migration::default(),
         }
     }
 
@@ -136,6 +141,16 @@ impl<'o> Collector<'o> {
         self.files
             .get(file as usize)
             .map_or_else(|| Arc::from(""), |f| f.path.clone())
+    }
+
+    /// The options of the scan.
+    pub fn options(&self) -> &ScanOptions {
+        self.opts
+    }
+
+    /// A file's place `(offset, line)`, for migration lines.
+    pub fn place_in(&self, file: u32, offset: u64, line: u32) -> Place {
+        self.place(file, offset, line)
     }
 
     /// A problem about something other than one message.
@@ -326,6 +341,7 @@ impl<'o> Collector<'o> {
             problems: self.problems,
             senders: self.senders,
             items: self.items,
+            migration: self.migration,
         }
     }
 }

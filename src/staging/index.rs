@@ -11,19 +11,31 @@ use super::entry::IndexEntry;
 use super::entry_list::EntryList;
 use super::fingerprint::Fingerprint;
 use super::load::SourceRef;
+use super::migration::{self, Migration};
 use super::options::ScanOptions;
 use super::placement;
 use super::problem::{KindCounts, Problem, Severity};
 use super::problem_log::{ProblemLog, Scope};
 use super::target::Target;
 
-/// The two staged file formats.
+/// The staged file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
     /// `*.jsonl`: one message per line.
     Jsonl,
     /// `*.json`: a request body, an array of bodies, or an array of messages.
     Json,
+    /// `accounts.jsonl`: one account per line (never messages; see `staging::migration`).
+    Accounts,
+    /// `groups.jsonl`: one group per line (never messages; see `staging::migration`).
+    Groups,
+}
+
+impl FileKind {
+    /// True for the files that hold messages.
+    pub fn holds_messages(self) -> bool {
+        matches!(self, FileKind::Jsonl | FileKind::Json)
+    }
 }
 
 /// One staged file.
@@ -159,6 +171,7 @@ pub struct Staging {
     pub(super) senders: Vec<Sender>,
     pub(super) items: Vec<Vec<(u64, u32)>>,
     pub(super) options: ScanOptions,
+    pub(super) migration: Migration,
 }
 
 impl Staging {
@@ -169,6 +182,7 @@ impl Staging {
             mut problems,
             senders,
             items,
+            mut migration,
         } = collected;
         for t in &mut targets {
             // Still in file order here: a message whose time cannot be read takes its place's.
@@ -188,6 +202,7 @@ impl Staging {
             senders,
             items,
             options,
+            migration: Migration::default(),
         };
         for (p, scope) in cross_checks::duplicates(&mut staging) {
             problems.add(p, scope);
@@ -196,6 +211,11 @@ impl Staging {
             t.entries = EntryList::pack(&std::mem::take(&mut t.scanned));
         }
         staging.targets.sort_by(|a, b| a.target.cmp(&b.target));
+        migration.index();
+        for p in migration::cross::check(&staging, &migration) {
+            problems.add(p, Scope::Other);
+        }
+        staging.migration = migration;
         staging.set_problems(problems);
         staging
     }
@@ -308,6 +328,11 @@ impl Staging {
     /// The senders of one target.
     pub fn target_senders<'a>(&'a self, t: &'a TargetIndex) -> impl Iterator<Item = &'a Sender> {
         t.senders.iter().map(|&i| &self.senders[i as usize])
+    }
+
+    /// The accounts and groups `accounts.jsonl` and `groups.jsonl` stage.
+    pub fn migration(&self) -> &Migration {
+        &self.migration
     }
 
     /// The options of the scan.

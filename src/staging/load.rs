@@ -226,7 +226,7 @@ impl Staging {
     /// read like array items).
     pub(super) fn framing(&self, entry: &IndexEntry) -> Framing {
         match self.files[entry.file() as usize].kind {
-            FileKind::Jsonl => Framing::Line,
+            FileKind::Jsonl | FileKind::Accounts | FileKind::Groups => Framing::Line,
             FileKind::Json => Framing::ArrayItem,
         }
     }

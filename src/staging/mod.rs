@@ -20,8 +20,11 @@
 //!   answers [`Staging::targets`], [`Staging::problems`] and [`Staging::load`]
 //!   (`load`, re-reading messages by offset through `reader`; `lookup` reads them by file and
 //!   offset as the ledger names them, for `timport verify`).
+//! - [`migration`] reads `accounts.jsonl` and `groups.jsonl` (never as messages), checks each
+//!   line and then the lines against each other and the messages.
 //! - [`report`] summarises a scan for `timport validate`; [`online`] adds the checks that ask
-//!   the service (`get_group_info`, `account_check`).
+//!   the service (`get_group_info`, `account_check`; for a migration, existing groups against
+//!   their lines, owners and members).
 //!
 //! Decisions the docs left open:
 //! - Directories are read recursively (a big group may be split as `2021/g.jsonl`,
@@ -46,6 +49,7 @@ pub mod lines;
 mod load;
 mod lookup;
 pub mod message;
+pub mod migration;
 pub mod online;
 pub mod options;
 mod placement;
@@ -65,6 +69,7 @@ pub use fingerprint::Fingerprint;
 pub use index::{FileKind, StagedFile, Staging, TargetIndex};
 pub use load::{InvalidMessage, LoadError, Loaded, SourceRef, StagedMessage};
 pub use message::{CheckedMessage, Framing, check_message, check_message_text};
+pub use migration::{Migration, StagedAccount, StagedGroup, StagedMember};
 pub use options::ScanOptions;
 pub use problem::{Finding, Place, Problem, ProblemKind, Severity};
 pub use report::{TargetReport, ValidationReport};

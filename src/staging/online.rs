@@ -1,11 +1,16 @@
 //! The checks only the service can answer: does each staged group exist, can its type take an
 //! import (and topics, and `RecentContactFlag`), was it created and is its newest message earlier
 //! than what is staged for it (`get_group_info`); has every sender been imported
-//! (`account_check`). Topic existence cannot be checked: none of the calls timport makes lists
+//! (`account_check`); for a migration, groups that `groups.jsonl` stages and the app already has
+//! (used as they are, or refused: `migration::existing`), and owners and members that are neither
+//! accounts nor staged. Senders, owners and members that `accounts.jsonl` stages are no problem:
+//! the run imports them first. Topic existence cannot be checked: none of the calls timport makes lists
 //! a group's topics, so a missing topic shows as 10004 when importing.
 //!
 //! [`check_groups`] and [`check_accounts`] are pure (answers in, problems out); [`check_online`]
 //! is the edge that asks the service. Explanations of service codes come from the catalogue.
+
+use std::collections::HashMap;
 
 use crate::api::catalogue::explain;
 use crate::api::types::{AccountCheckResult, GroupInfo, GroupType};
@@ -13,6 +18,7 @@ use crate::api::{ApiError, Client};
 use crate::clock::format_unix;
 
 use super::entry::{Flags, IndexEntry};
+use super::migration::Existing;
 use super::problem::{Finding, Place, Problem, ProblemKind};
 use super::target::Target;
 use super::{Staging, TargetIndex};
@@ -30,32 +36,38 @@ pub struct OnlineOutcome {
     pub senders: usize,
 }
 
-/// Asks the service about every staged group and sender.
+/// Asks the service about every staged group (with messages, or in `groups.jsonl`) and every
+/// account the staging names (senders, owners, members).
 pub async fn check_online(staging: &Staging, client: &Client) -> OnlineOutcome {
+    let migration = staging.migration();
     let mut groups: Vec<String> = staging
         .targets()
         .iter()
         .map(|t| t.target().group().to_owned())
+        .chain(migration.groups().iter().map(|g| g.group_id.clone()))
         .collect();
+    groups.sort_unstable();
     groups.dedup();
-    let senders: Vec<String> = staging
-        .senders()
-        .iter()
-        .map(|s| s.name.to_string())
-        .collect();
+    let accounts = named_accounts(staging);
     let mut out = OnlineOutcome {
         problems: Vec::new(),
         failure: None,
         groups: groups.len(),
-        senders: senders.len(),
+        senders: staging.senders().len(),
     };
     match client.get_group_info(&groups).await {
-        Ok(infos) => out.problems.extend(check_groups(staging, &infos)),
+        Ok(infos) => {
+            out.problems.extend(check_groups(staging, &infos));
+            out.problems.extend(check_staged_groups(staging, &infos));
+        }
         Err(e) => out.failure = Some(e),
     }
-    if !senders.is_empty() && out.failure.is_none() {
-        match client.account_check(&senders).await {
-            Ok(results) => out.problems.extend(check_accounts(staging, &results)),
+    if !accounts.is_empty() && out.failure.is_none() {
+        match client.account_check(&accounts).await {
+            Ok(results) => {
+                out.problems.extend(check_accounts(staging, &results));
+                out.problems.extend(check_group_accounts(staging, &results));
+            }
             Err(e) => out.failure = Some(e),
         }
     }
@@ -71,6 +83,118 @@ pub async fn check_online(staging: &Staging, client: &Client) -> OnlineOutcome {
             format!("the online checks could not be completed: {e}"),
         );
         out.problems.push(finding.at(&place, None));
+    }
+    out
+}
+
+/// Every account the staging names, once, sorted: the senders of valid messages, and the
+/// owners and members of `groups.jsonl`.
+pub fn named_accounts(staging: &Staging) -> Vec<String> {
+    let mut accounts: Vec<String> = staging
+        .senders()
+        .iter()
+        .map(|s| s.name.to_string())
+        .chain(staging.migration().groups().iter().flat_map(|g| {
+            g.owner
+                .iter()
+                .cloned()
+                .chain(g.members.iter().map(|m| m.item.member_account.clone()))
+        }))
+        .collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    accounts
+}
+
+/// The accounts the staging names (senders, owners, members) that are neither in the app nor
+/// staged in `accounts.jsonl`, sorted: what a run lists before it sends anything.
+pub async fn missing_accounts(staging: &Staging, client: &Client) -> Result<Vec<String>, ApiError> {
+    let migration = staging.migration();
+    let unstaged: Vec<String> = named_accounts(staging)
+        .into_iter()
+        .filter(|a| !migration.stages_account(a))
+        .collect();
+    if unstaged.is_empty() {
+        return Ok(Vec::new());
+    }
+    let results = client.account_check(&unstaged).await?;
+    let imported: std::collections::HashSet<&str> = results
+        .iter()
+        .filter(|r| r.is_imported())
+        .map(|r| r.user_id.as_str())
+        .collect();
+    Ok(unstaged
+        .iter()
+        .filter(|a| !imported.contains(a.as_str()))
+        .cloned()
+        .collect())
+}
+
+/// What to do about an account that is neither in the app nor staged.
+const IMPORT_IT: &str = "stage it in accounts.jsonl, or let `timport run --import-missing-senders` import it by UserID alone";
+
+/// Problems of the groups `groups.jsonl` stages that exist already: each is used as it is when
+/// its type and creation time allow the history, else refused with the reason (at its line).
+/// A missing one is not a problem: the run creates it.
+pub fn check_staged_groups(staging: &Staging, infos: &[GroupInfo]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for info in infos.iter().filter(|i| i.error_code == 0) {
+        let Some(group) = staging.migration().group(&info.group_id) else {
+            continue;
+        };
+        let first = crate::staging::migration::first_message(staging, &group.group_id);
+        let finding = match crate::staging::migration::judge(group, info, first) {
+            Existing::Refuse(why) => Finding::error(ProblemKind::GroupType, Some("GroupId"), why),
+            Existing::Use(Some(note)) => {
+                Finding::warning(ProblemKind::GroupTime, Some("CreateTime"), note)
+            }
+            Existing::Use(None) => continue,
+        };
+        out.push(finding.at(&group.place, None));
+    }
+    out
+}
+
+/// Problems of the owners and members `groups.jsonl` names that are neither accounts of the app
+/// nor staged in `accounts.jsonl`.
+pub fn check_group_accounts(staging: &Staging, results: &[AccountCheckResult]) -> Vec<Problem> {
+    let migration = staging.migration();
+    let status: HashMap<&str, &AccountCheckResult> =
+        results.iter().map(|r| (r.user_id.as_str(), r)).collect();
+    let mut out = Vec::new();
+    for g in migration.groups() {
+        let named = g
+            .owner
+            .iter()
+            .map(|o| ("Owner_Account".to_owned(), o))
+            .chain(g.members.iter().map(|m| {
+                (
+                    format!("MemberList[{}].Member_Account", m.index),
+                    &m.item.member_account,
+                )
+            }));
+        for (field, account) in named {
+            if migration.stages_account(account) {
+                continue;
+            }
+            let text = match status.get(account.as_str()) {
+                Some(r) if r.is_imported() => continue,
+                Some(r) if r.result_code == 0 => {
+                    format!("{account:?} is neither an account of the app nor staged: {IMPORT_IT}")
+                }
+                Some(r) => format!(
+                    "{account:?} could not be checked: {}",
+                    explain(r.result_code)
+                ),
+                None => {
+                    format!("{account:?} is missing from account_check's answer; check it by hand")
+                }
+            };
+            out.push(
+                Finding::error(ProblemKind::AccountNotImported, Some(&field), text)
+                    .at(&g.place, None),
+            );
+        }
     }
     out
 }
@@ -118,6 +242,10 @@ pub fn check_groups(staging: &Staging, infos: &[GroupInfo]) -> Vec<Problem> {
             out.push(Finding::error(kind, field, text).at(place, Some(target)));
         };
         let group = &info.group_id;
+        if info.error_code == 10010 && staging.migration().group(group).is_some() {
+            // groups.jsonl stages it: the run creates it.
+            continue;
+        }
         if info.error_code != 0 {
             let said = if info.error_info.is_empty() {
                 String::new()
@@ -234,9 +362,13 @@ pub fn check_groups(staging: &Staging, infos: &[GroupInfo]) -> Vec<Problem> {
 /// has messages in, at the sender's first message.
 pub fn check_accounts(staging: &Staging, results: &[AccountCheckResult]) -> Vec<Problem> {
     let mut out = Vec::new();
+    let status: HashMap<&str, &AccountCheckResult> =
+        results.iter().map(|r| (r.user_id.as_str(), r)).collect();
     for (id, sender) in staging.senders().iter().enumerate() {
-        let result = results.iter().find(|r| *r.user_id == *sender.name);
-        if result.is_some_and(AccountCheckResult::is_imported) {
+        let result = status.get(&*sender.name).copied();
+        if result.is_some_and(AccountCheckResult::is_imported)
+            || staging.migration().stages_account(&sender.name)
+        {
             continue;
         }
         let at = Place {
@@ -246,7 +378,7 @@ pub fn check_accounts(staging: &Staging, results: &[AccountCheckResult]) -> Vec<
         };
         let text = match result {
             Some(r) if r.result_code == 0 => format!(
-                "sender {:?} ({} staged message(s)): {}",
+                "sender {:?} ({} staged message(s)): {}; {IMPORT_IT}",
                 sender.name,
                 sender.messages,
                 explain(70107)
@@ -437,5 +569,73 @@ mod tests {
             4,
             "an account missing from the answer is not taken as imported"
         );
+    }
+
+    #[test]
+    fn a_migration_creates_missing_groups_and_imports_staged_accounts() {
+        let groups = [
+            r#"{"GroupId":"new","Type":"Public","Name":"N","CreateTime":50,"Owner_Account":"olga","MemberList":[{"Member_Account":"ann"},{"Member_Account":"zed"}]}"#,
+            r#"{"GroupId":"old","Type":"Public","Name":"O","CreateTime":50}"#,
+            r#"{"GroupId":"late","Type":"Public","Name":"L","CreateTime":50}"#,
+        ]
+        .join("\n");
+        let (_d, s) = staged(&[
+            ("accounts.jsonl", r#"{"UserID":"olga"}"#),
+            ("groups.jsonl", &groups),
+            ("new.jsonl", &line("olga", 100)),
+            ("late.jsonl", &line("bob", 100)),
+        ]);
+        let missing = GroupInfo {
+            group_id: "new".into(),
+            error_code: 10010,
+            ..GroupInfo::default()
+        };
+        let infos = [
+            missing,
+            info("old", "Private", 40, 0),
+            info("late", "Public", 150, 0),
+        ];
+        assert!(
+            check_groups(&s, &infos[..1]).is_empty(),
+            "a staged group that does not exist is created, not a problem"
+        );
+        let found = check_staged_groups(&s, &infos);
+        let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(found.len(), 2, "{shown:#?}");
+        assert!(
+            shown[0].starts_with("groups.jsonl:2: error [group_type] GroupId"),
+            "{}",
+            shown[0]
+        );
+        assert!(
+            shown[1].starts_with("groups.jsonl:3: error [group_type] GroupId"),
+            "{}",
+            shown[1]
+        );
+        assert!(shown[1].contains("not before its first staged message"));
+
+        assert_eq!(named_accounts(&s), ["ann", "bob", "olga", "zed"]);
+        let answer = |user: &str, status: &str| AccountCheckResult {
+            user_id: user.into(),
+            result_code: 0,
+            result_info: String::new(),
+            account_status: status.into(),
+        };
+        let results = [
+            answer("ann", "Imported"),
+            answer("bob", "NotImported"),
+            answer("olga", "NotImported"),
+            answer("zed", "NotImported"),
+        ];
+        let found = check_group_accounts(&s, &results);
+        let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 1, "olga is staged, ann imported: {shown:#?}");
+        assert!(shown[0].starts_with(
+            "groups.jsonl:1: error [account_not_imported] MemberList[1].Member_Account: \"zed\""
+        ));
+        assert!(shown[0].contains("--import-missing-senders"));
+        let senders = check_accounts(&s, &results);
+        assert_eq!(senders.len(), 1, "olga is staged; bob is not");
+        assert!(senders[0].message.contains("\"bob\""));
     }
 }

@@ -104,6 +104,25 @@ pub enum ProblemKind {
     AccountNotImported,
     /// Online: a check could not be made (connection or service error).
     OnlineCheck,
+    /// `accounts.jsonl`, `groups.jsonl`: a `UserID`, `Owner_Account` or `Member_Account` that
+    /// is empty or too long.
+    AccountId,
+    /// `accounts.jsonl`: a `Nick` or `FaceUrl` too long.
+    ProfileField,
+    /// `groups.jsonl`: `Type`, `Name` or another group field the service would refuse.
+    GroupField,
+    /// `groups.jsonl`: `CreateTime` missing where history is staged, in the future, or not
+    /// before the group's first staged message.
+    CreateTime,
+    /// `groups.jsonl`: a member's `JoinTime` not after the group's `CreateTime` or not before now.
+    JoinTime,
+    /// `groups.jsonl`: a member's `Role` other than `Admin`.
+    MemberRole,
+    /// The same account, group or member twice.
+    DuplicateId,
+    /// An owner or member that `accounts.jsonl` does not stage: it must be in the app already
+    /// (online validation checks).
+    AccountNotStaged,
 }
 
 impl ProblemKind {
@@ -143,6 +162,14 @@ impl ProblemKind {
             ProblemKind::GroupTime => "group_time",
             ProblemKind::AccountNotImported => "account_not_imported",
             ProblemKind::OnlineCheck => "online_check",
+            ProblemKind::AccountId => "account_id",
+            ProblemKind::ProfileField => "profile_field",
+            ProblemKind::GroupField => "group_field",
+            ProblemKind::CreateTime => "create_time",
+            ProblemKind::JoinTime => "join_time",
+            ProblemKind::MemberRole => "member_role",
+            ProblemKind::DuplicateId => "duplicate_id",
+            ProblemKind::AccountNotStaged => "account_not_staged",
         }
     }
 }

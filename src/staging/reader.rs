@@ -71,7 +71,8 @@ impl<'a> SpanReader<'a> {
         }
         buf.clear();
         let consumed = match staged.kind {
-            FileKind::Jsonl => {
+            // Migration files hold no message entries; reading one as a line is harmless.
+            FileKind::Jsonl | FileKind::Accounts | FileKind::Groups => {
                 let n = (&mut file.reader)
                     .take(cap as u64 + 1)
                     .read_until(b'\n', buf)

@@ -67,8 +67,15 @@ pub struct ValidationReport {
     pub unlisted: usize,
     /// One summary per target.
     pub targets: Vec<TargetReport>,
-    /// Problems that concern no target (files, layout), by kind.
+    /// Problems that concern no target (files, layout, `accounts.jsonl`, `groups.jsonl`), by
+    /// kind.
     pub other_problems: KindCounts,
+    /// Accounts `accounts.jsonl` stages (usable lines).
+    pub accounts: usize,
+    /// Groups `groups.jsonl` stages (usable lines).
+    pub groups: usize,
+    /// Their members.
+    pub members: usize,
     /// True when nothing has an error.
     pub importable: bool,
 }
@@ -134,7 +141,11 @@ impl ValidationReport {
         let errors = staging.count(Severity::Error) + online_errors;
         let warnings = staging.count(Severity::Warning) + online.len() - online_errors;
         let sum = |f: fn(&TargetReport) -> usize| targets.iter().map(f).sum::<usize>();
+        let migration = staging.migration();
         ValidationReport {
+            accounts: migration.accounts().len(),
+            groups: migration.groups().len(),
+            members: migration.member_count(),
             files: staging.files().len(),
             messages: sum(|t| t.messages),
             valid: sum(|t| t.valid),

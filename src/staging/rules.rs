@@ -11,7 +11,7 @@ use super::problem::{Finding, ProblemKind};
 use crate::api::types::{CUSTOM, DOCUMENTED_ELEMENT_TYPES, FACE, ImportMsg, LOCATION, TEXT};
 
 /// Longest `From_Account` (a UserID) in bytes.
-pub const MAX_ACCOUNT_BYTES: usize = 32;
+pub const MAX_ACCOUNT_BYTES: usize = crate::api::types::MAX_USER_ID_BYTES;
 
 /// The fields a staged message may carry that are sent as they are.
 pub const MESSAGE_FIELDS: [&str; 4] = ["From_Account", "SendTime", "Random", "MsgBody"];
@@ -28,7 +28,7 @@ pub fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn missing(field: &str, what: &str) -> Finding {
+pub(super) fn missing(field: &str, what: &str) -> Finding {
     Finding::error(
         ProblemKind::MissingField,
         Some(field),
@@ -36,7 +36,7 @@ fn missing(field: &str, what: &str) -> Finding {
     )
 }
 
-fn wrong_type(field: &str, what: &str, got: &Value) -> Finding {
+pub(super) fn wrong_type(field: &str, what: &str, got: &Value) -> Finding {
     Finding::error(
         ProblemKind::WrongType,
         Some(field),

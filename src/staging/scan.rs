@@ -14,6 +14,9 @@ use super::index::{FileKind, StagedFile, Staging};
 use super::json_cursor::{JsonCursor, ScanStop};
 use super::json_file::{self, BodyFields, Element, JsonSink};
 use super::lines::{LineReader, is_blank};
+use super::migration::account_line::check_account_line;
+use super::migration::group_line::check_group_line;
+use super::migration::{MigrationFile, StagedAccount, StagedGroup};
 use super::options::ScanOptions;
 use super::problem::{Finding, Place, ProblemKind};
 use super::target::Target;
@@ -138,9 +141,9 @@ pub fn scan_with_progress(
         at.files_done += 1;
         progress(at);
     }
-    // Staged files without one message between them: as much "nothing to import" as no files
-    // (and what `run` refuses), so validate says so too.
-    if file_count > 0 && collector.messages() == 0 {
+    // Staged files without one message between them (and no accounts or groups): as much
+    // "nothing to import" as no files (and what `run` refuses), so validate says so too.
+    if file_count > 0 && collector.messages() == 0 && !collector.migration.is_migration() {
         let finding = Finding::error(
             ProblemKind::NoMessages,
             None,
@@ -206,6 +209,7 @@ fn scan_file(
     let read = match kind {
         FileKind::Jsonl => scan_jsonl(c, id, &mut reader, cap, progress),
         FileKind::Json => scan_json(c, id, &mut reader, cap),
+        FileKind::Accounts | FileKind::Groups => scan_migration(c, id, kind, &mut reader, cap),
     };
     if let Err(e) = read {
         return problem(
@@ -260,6 +264,85 @@ fn scan_jsonl(
         } else if !is_blank(&buf) {
             c.line(id, &line, Some(&buf));
         }
+    }
+    Ok(())
+}
+
+/// An `accounts.jsonl` or `groups.jsonl`: every line checked and kept when usable; never
+/// messages.
+fn scan_migration(
+    c: &mut Collector<'_>,
+    id: u32,
+    kind: FileKind,
+    reader: &mut impl BufRead,
+    cap: usize,
+) -> io::Result<()> {
+    let (file, what) = match kind {
+        FileKind::Accounts => (MigrationFile::Accounts, "accounts"),
+        _ => (MigrationFile::Groups, "groups"),
+    };
+    c.migration.saw(file);
+    let now = c.options().now;
+    let mut lines = LineReader::new(reader, cap);
+    let mut buf = Vec::new();
+    let mut any = false;
+    while let Some(line) = lines.next_line(&mut buf)? {
+        let place = c.place_in(id, line.offset, line.number);
+        if line.too_long {
+            let finding = Finding::error(
+                ProblemKind::TooLong,
+                None,
+                format!(
+                    "this line is {} bytes; timport reads at most {cap} bytes of one line: it is not read",
+                    line.len
+                ),
+            );
+            c.problem(place, finding, None);
+            continue;
+        }
+        if is_blank(&buf) {
+            continue;
+        }
+        any = true;
+        let findings = match file {
+            MigrationFile::Accounts => {
+                let (account, findings) = check_account_line(&buf);
+                if let Some(account) = account {
+                    c.migration.add_account(StagedAccount {
+                        account,
+                        place: place.clone(),
+                    });
+                }
+                findings
+            }
+            MigrationFile::Groups => {
+                let (group, findings) = check_group_line(&buf, now);
+                if let Some(g) = group {
+                    c.migration.add_group(StagedGroup {
+                        group_id: g.group_id,
+                        group_type: g.group_type,
+                        name: g.name,
+                        owner: g.owner,
+                        create_time: g.create_time,
+                        body: Arc::from(g.body),
+                        members: g.members,
+                        place: place.clone(),
+                    });
+                }
+                findings
+            }
+        };
+        for f in findings {
+            c.problem(place.clone(), f, None);
+        }
+    }
+    if !any {
+        let finding = Finding::warning(
+            ProblemKind::EmptyFile,
+            None,
+            format!("the file is empty: it stages no {what}"),
+        );
+        c.file_problem(id, finding, 0, 0);
     }
     Ok(())
 }

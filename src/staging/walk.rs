@@ -43,6 +43,11 @@ pub(super) struct Listing {
 /// The kind a file name has, if it is a staged file.
 pub(super) fn kind_of(name: &str) -> Option<(FileKind, &str)> {
     let (stem, ext) = name.rsplit_once('.')?;
+    match super::migration::file_of(name) {
+        Some(super::migration::MigrationFile::Accounts) => return Some((FileKind::Accounts, stem)),
+        Some(super::migration::MigrationFile::Groups) => return Some((FileKind::Groups, stem)),
+        None => {}
+    }
     if stem.is_empty() {
         return None;
     }
@@ -256,6 +261,12 @@ mod tests {
         assert_eq!(kind_of("notes.txt"), None);
         assert_eq!(kind_of(".jsonl"), None);
         assert_eq!(kind_of("jsonl"), None);
+        assert_eq!(
+            kind_of("accounts.jsonl"),
+            Some((FileKind::Accounts, "accounts"))
+        );
+        assert_eq!(kind_of("groups.jsonl"), Some((FileKind::Groups, "groups")));
+        assert_eq!(kind_of("Groups.jsonl"), Some((FileKind::Jsonl, "Groups")));
     }
 
     #[test]

@@ -175,8 +175,13 @@ pub fn files() -> AppState {
 
 /// The plan of sales-emea.
 pub fn preview() -> AppState {
+    preview_of("sales-emea")
+}
+
+/// The plan of `group`, built as the executor builds it.
+pub fn preview_of(group: &str) -> AppState {
     let mut s = files();
-    plan_group(&mut s, "sales-emea");
+    plan_group(&mut s, group);
     s
 }
 
@@ -219,7 +224,7 @@ pub fn source(file: &str, line: u32, offset: u64) -> SourceRef {
     }
 }
 
-fn event(s: &mut AppState, e: Event) {
+pub fn event(s: &mut AppState, e: Event) {
     update(s, Msg::Engine(e));
 }
 
@@ -241,12 +246,7 @@ pub fn sales_pause() -> PauseReason {
 /// A run in progress: lanes in every state, results, errors, a paused lane.
 pub fn running() -> AppState {
     let mut s = preview();
-    let launch = timport::console::state::update(
-        &mut s,
-        Msg::Input(timport::console::msg::Input::Key(super::key(
-            crossterm::event::KeyCode::Char('A'),
-        ))),
-    );
+    let launch = super::launch_key(&mut s, crossterm::event::KeyCode::Char('A'), &[]);
     assert!(launch.is_empty(), "A asks first");
     let effects = super::press(&mut s, crossterm::event::KeyCode::Char('y'));
     assert_eq!(effects.len(), 1, "yes launches");
@@ -483,6 +483,7 @@ pub fn finished() -> AppState {
                 requests: 431,
                 elapsed_ms: 25_000,
                 stopped: None,
+                steps: Vec::new(),
             },
             exit_code: 1,
         },
@@ -511,6 +512,95 @@ pub fn inspecting() -> AppState {
             target: lane("sales-emea"),
             source: sales_pause().source,
             result: Ok(text.into()),
+        },
+    );
+    s
+}
+
+/// The Groups screen with the scan in: archive-2019 is not in the app, and groups.jsonl stages
+/// it, so it can be created; selected.
+pub fn groups_to_create() -> AppState {
+    let mut s = files();
+    s.screen = Screen::Groups;
+    let row = s
+        .groups
+        .rows
+        .iter()
+        .position(|r| r.id == "archive-2019")
+        .expect("archive-2019 is listed");
+    s.groups.view.select_row(row);
+    s
+}
+
+/// The plan of archive-2019: its import_group, its messages, its members and unread counts.
+pub fn preview_phases() -> AppState {
+    preview_of("archive-2019")
+}
+
+/// A migration at work: accounts and groups done, archive-2019 created, lanes going, members of
+/// support-desk being set.
+pub fn running_phases() -> AppState {
+    use timport::engine::events::{GroupPhase, ItemOutcome, Phase, PhaseCounts, Step, StepSummary};
+    let mut s = running();
+    event(
+        &mut s,
+        Event::Phases {
+            phases: Phase::ALL.to_vec(),
+        },
+    );
+    let step = |step, total, done, existed| StepSummary {
+        step,
+        counts: PhaseCounts {
+            total,
+            done,
+            existed,
+            ..PhaseCounts::default()
+        },
+    };
+    event(
+        &mut s,
+        Event::PhaseDone {
+            phase: Phase::Accounts,
+            steps: vec![step(Step::Accounts, 3, 3, 0)],
+        },
+    );
+    event(
+        &mut s,
+        Event::PhaseDone {
+            phase: Phase::Groups,
+            steps: vec![step(Step::Groups, 2, 1, 1)],
+        },
+    );
+    for (group, phase) in [
+        ("archive-2019", GroupPhase::Done),
+        ("live-launch", GroupPhase::Messages),
+        ("support-desk", GroupPhase::Members),
+    ] {
+        event(
+            &mut s,
+            Event::GroupPhase {
+                group: group.into(),
+                phase,
+            },
+        );
+    }
+    event(
+        &mut s,
+        Event::PhaseStarted {
+            phase: Phase::Members,
+            items: 4,
+        },
+    );
+    event(
+        &mut s,
+        Event::PhaseItem {
+            step: Step::Members,
+            group: Some("support-desk".into()),
+            item: "agent.zoe".into(),
+            outcome: ItemOutcome::Failed(Failure::from_explanation(
+                timport::api::explain(10019),
+                "",
+            )),
         },
     );
     s

@@ -132,6 +132,29 @@ pub fn press(state: &mut AppState, code: KeyCode) -> Vec<timport::console::effec
     update(state, Msg::Input(Input::Key(key(code))))
 }
 
+/// Presses a launch key (`L`, `M`, `A`): a staging with the accounts phase first asks the
+/// service which accounts are neither in the app nor staged; this answers with `missing` (as the
+/// executor would) so the launch question follows. Returns the effects of the last step.
+pub fn launch_key(
+    state: &mut AppState,
+    code: KeyCode,
+    missing: &[&str],
+) -> Vec<timport::console::effect::Effect> {
+    use timport::console::effect::Effect;
+    let effects = press(state, code);
+    match effects.as_slice() {
+        [Effect::CheckAccounts { groups, scope, .. }] => update(
+            state,
+            Msg::AccountsChecked {
+                groups: groups.clone(),
+                scope: scope.clone(),
+                result: Ok(missing.iter().map(|m| m.to_string()).collect()),
+            },
+        ),
+        _ => effects,
+    }
+}
+
 /// Feeds typed text to `update`, one key per character.
 pub fn type_text(state: &mut AppState, text: &str) {
     for c in text.chars() {

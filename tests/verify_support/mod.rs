@@ -97,6 +97,7 @@ pub async fn import(
         },
         options: RunOptions::default(),
         new_run: false,
+        migration: timport::engine::phases::MigrationWork::messages_only(),
         command: "timport test".into(),
     })
     .await

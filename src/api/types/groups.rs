@@ -1,7 +1,18 @@
 //! Groups: `get_appid_group_list`, `get_group_info` (and what a group's type allows),
-//! `import_group` and `import_group_member`.
+//! `import_group`, `import_group_member`, `set_unread_msg_num` and `get_group_member_info`.
 
 use serde::{Deserialize, Serialize};
+
+/// Longest group `Name` `import_group` takes, in bytes.
+pub const MAX_GROUP_NAME_BYTES: usize = 30;
+/// Longest `Introduction`, in bytes.
+pub const MAX_INTRODUCTION_BYTES: usize = 240;
+/// Longest `Notification`, in bytes.
+pub const MAX_NOTIFICATION_BYTES: usize = 300;
+/// Longest group `FaceUrl`, in bytes.
+pub const MAX_GROUP_FACE_URL_BYTES: usize = 100;
+/// The values `ApplyJoinOption` takes.
+pub const APPLY_JOIN_OPTIONS: [&str; 3] = ["FreeAccess", "NeedPermission", "DisableApply"];
 
 /// The body of `get_appid_group_list`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +248,44 @@ pub struct ImportGroupRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub support_topic: Option<u8>,
+    /// At most 240 bytes.
+    #[serde(
+        rename = "Introduction",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub introduction: Option<String>,
+    /// At most 300 bytes.
+    #[serde(
+        rename = "Notification",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub notification: Option<String>,
+    /// At most 100 bytes.
+    #[serde(rename = "FaceUrl", default, skip_serializing_if = "Option::is_none")]
+    pub face_url: Option<String>,
+    /// Member limit.
+    #[serde(
+        rename = "MaxMemberCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_member_count: Option<u64>,
+    /// `FreeAccess`, `NeedPermission` or `DisableApply`.
+    #[serde(
+        rename = "ApplyJoinOption",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub apply_join_option: Option<String>,
+    /// `[{"Key": .., "Value": ..}]`, passed on as given.
+    #[serde(
+        rename = "AppDefinedData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub app_defined_data: Option<serde_json::Value>,
 }
 
 /// The answer of `import_group`.
@@ -296,4 +345,130 @@ pub struct ImportGroupMemberResponse {
     /// One per member.
     #[serde(rename = "MemberList", default)]
     pub member_list: Vec<MemberResult>,
+}
+
+/// The body of `set_unread_msg_num`: one member's unread count (the service clamps it to the
+/// group's message count).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetUnreadMsgNumRequest {
+    /// The group.
+    #[serde(rename = "GroupId")]
+    pub group_id: String,
+    /// The member.
+    #[serde(rename = "Member_Account")]
+    pub member_account: String,
+    /// The unread count.
+    #[serde(rename = "UnreadMsgNum")]
+    pub unread_msg_num: u64,
+}
+
+/// The answer of `set_unread_msg_num` (the envelope only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetUnreadMsgNumResponse {}
+
+/// The body of `get_group_member_info`: one page of a group's members. Groups other than
+/// Community page with `Limit` and `Offset`; Community groups with `Next`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetGroupMemberInfoRequest {
+    /// The group.
+    #[serde(rename = "GroupId")]
+    pub group_id: String,
+    /// Members per page (at most 200; 100 recommended).
+    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Members to pass over.
+    #[serde(rename = "Offset", default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Community groups: the previous page's `Next` (empty for the first page).
+    #[serde(rename = "Next", default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// Member fields to return.
+    #[serde(
+        rename = "MemberInfoFilter",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub member_info_filter: Vec<String>,
+}
+
+impl GetGroupMemberInfoRequest {
+    /// The first page of `group_id`'s members, `limit` at a time, with timport's fields
+    /// ([`MEMBER_INFO_FIELDS`]).
+    pub fn first_page(group_id: &str, limit: u32) -> Self {
+        GetGroupMemberInfoRequest {
+            group_id: group_id.to_owned(),
+            limit: Some(limit),
+            offset: Some(0),
+            next: None,
+            member_info_filter: MEMBER_INFO_FIELDS.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+
+    /// Moves on to the page after `page`, `collected` members having been read so far: by `Next`
+    /// once the service answers with one (Community groups), else by `Offset`. False when `page`
+    /// was the last.
+    pub fn advance(&mut self, page: &GetGroupMemberInfoResponse, collected: usize) -> bool {
+        match page.next.as_deref().filter(|n| !n.is_empty()) {
+            Some(next) => {
+                self.offset = None;
+                self.next = Some(next.to_owned());
+                true
+            }
+            None if self.next.is_some() => false,
+            None => {
+                if page.member_list.is_empty() || collected as u64 >= page.member_num {
+                    return false;
+                }
+                self.offset = Some(collected as u64);
+                true
+            }
+        }
+    }
+}
+
+/// The member fields timport asks `get_group_member_info` for.
+pub const MEMBER_INFO_FIELDS: [&str; 3] = ["Member_Account", "Role", "JoinTime"];
+
+/// One member of `get_group_member_info`'s answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMember {
+    /// The account.
+    #[serde(rename = "Member_Account")]
+    pub member_account: String,
+    /// `Owner`, `Admin` or `Member`.
+    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Unix seconds.
+    #[serde(rename = "JoinTime", default, skip_serializing_if = "Option::is_none")]
+    pub join_time: Option<i64>,
+}
+
+/// The answer of `get_group_member_info`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetGroupMemberInfoResponse {
+    /// Members in the group.
+    #[serde(rename = "MemberNum", default)]
+    pub member_num: u64,
+    /// This page.
+    #[serde(rename = "MemberList", default)]
+    pub member_list: Vec<GroupMember>,
+    /// Community groups: the cursor for the next page; empty when done.
+    #[serde(rename = "Next", default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+impl GroupType {
+    /// Whether the group keeps members' unread counts (ChatRoom and AVChatRoom do not: the
+    /// service takes `set_unread_msg_num` for them and keeps nothing).
+    pub fn keeps_unread_counts(&self) -> bool {
+        matches!(
+            self,
+            GroupType::Private | GroupType::Public | GroupType::Community
+        )
+    }
+
+    /// Whether `import_group` can create a group of this type.
+    pub fn can_create(&self) -> bool {
+        self.can_import()
+    }
 }

@@ -19,7 +19,7 @@ pub use groups::*;
 pub use messages::*;
 
 /// A REST command timport can call, with its path under `/v4/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Command {
     /// `group_open_http_svc/import_group_msg`
@@ -36,11 +36,19 @@ pub enum Command {
     ImportGroup,
     /// `group_open_http_svc/import_group_member`
     ImportGroupMember,
+    /// `group_open_http_svc/set_unread_msg_num`
+    SetUnreadMsgNum,
+    /// `group_open_http_svc/get_group_member_info`
+    GetGroupMemberInfo,
+    /// `im_open_login_svc/account_import`
+    AccountImport,
+    /// `im_open_login_svc/multiaccount_import`
+    MultiaccountImport,
 }
 
 impl Command {
     /// Every command, for tables and the sandbox's router.
-    pub const ALL: [Command; 7] = [
+    pub const ALL: [Command; 11] = [
         Command::ImportGroupMsg,
         Command::GetAppidGroupList,
         Command::GetGroupInfo,
@@ -48,6 +56,10 @@ impl Command {
         Command::AccountCheck,
         Command::ImportGroup,
         Command::ImportGroupMember,
+        Command::SetUnreadMsgNum,
+        Command::GetGroupMemberInfo,
+        Command::AccountImport,
+        Command::MultiaccountImport,
     ];
 
     /// The path after `/v4/`.
@@ -60,6 +72,27 @@ impl Command {
             Command::AccountCheck => "im_open_login_svc/account_check",
             Command::ImportGroup => "group_open_http_svc/import_group",
             Command::ImportGroupMember => "group_open_http_svc/import_group_member",
+            Command::SetUnreadMsgNum => "group_open_http_svc/set_unread_msg_num",
+            Command::GetGroupMemberInfo => "group_open_http_svc/get_group_member_info",
+            Command::AccountImport => "im_open_login_svc/account_import",
+            Command::MultiaccountImport => "im_open_login_svc/multiaccount_import",
+        }
+    }
+
+    /// The command's own frequency limit, calls per second, as the official pages give it
+    /// (docs/service.md#neighbouring-calls); every call also counts against the app's 200/s.
+    pub fn documented_rate(self) -> u32 {
+        match self {
+            Command::GetAppidGroupList => 1,
+            Command::AccountCheck | Command::MultiaccountImport => 100,
+            Command::ImportGroupMsg
+            | Command::GetGroupInfo
+            | Command::GroupMsgGetSimple
+            | Command::ImportGroup
+            | Command::ImportGroupMember
+            | Command::SetUnreadMsgNum
+            | Command::GetGroupMemberInfo
+            | Command::AccountImport => 200,
         }
     }
 
@@ -196,6 +229,13 @@ mod tests {
             "im_open_login_svc/account_check"
         );
         assert_eq!(Command::ImportGroupMsg.name(), "import_group_msg");
+        assert_eq!(
+            Command::MultiaccountImport.path(),
+            "im_open_login_svc/multiaccount_import"
+        );
+        assert_eq!(Command::SetUnreadMsgNum.name(), "set_unread_msg_num");
+        assert!(!GroupType::ChatRoom.keeps_unread_counts());
+        assert!(GroupType::parse("Work").keeps_unread_counts());
         assert!(!GroupType::parse("AVChatRoom").can_import());
         assert!(GroupType::parse("Work").can_import());
         assert!(!GroupType::Community.allows_recent_contact_flag());

@@ -4,6 +4,7 @@
 //! `timport run` would (a refused message stops its lane), with the engine's lines for people, a
 //! progress line every two seconds, and the summary.
 
+use crate::engine::phases::{MigrationWork, PhaseSet};
 use std::io::Write;
 use std::time::Duration;
 
@@ -133,12 +134,14 @@ async fn headless(sandbox: &SandboxHandle, dir: &DemoDir) -> Exit {
             return Exit::Stopped;
         }
     };
+    let migration = MigrationWork::new(&staging, &[], &[], PhaseSet::held_by(&staging));
     let launch = Launch {
         staging,
         groups: Vec::new(),
         client,
         ledger: dir.ledger(),
         options: RunOptions::default(),
+        migration,
     };
     // Nobody is there to decide: a lane stops at a refused message, as `timport run` does.
     let (_controls, controls_rx) = mpsc::channel(1);

@@ -19,7 +19,15 @@ pub const DEMO_KEY: &str = "timport-demo-key-not-a-secret";
 pub const SEED: &str = include_str!("../../../assets/demo/seed.json");
 
 /// The staged files, by name.
-pub const STAGING: [(&str, &str); 7] = [
+pub const STAGING: [(&str, &str); 9] = [
+    (
+        "accounts.jsonl",
+        include_str!("../../../assets/demo/staging/accounts.jsonl"),
+    ),
+    (
+        "groups.jsonl",
+        include_str!("../../../assets/demo/staging/groups.jsonl"),
+    ),
     (
         "support-desk.jsonl",
         include_str!("../../../assets/demo/staging/support-desk.jsonl"),

@@ -24,7 +24,7 @@ mod service;
 mod staged;
 mod verify;
 
-use service::{list_groups, test_connection};
+use service::{create_group, list_groups, missing_accounts, test_connection};
 use staged::{message_text, read_staged};
 
 use super::effect::{Effect, Launch};
@@ -226,6 +226,32 @@ impl Executor {
                     "starting a run"
                 );
                 self.start_run(*launch);
+            }
+            Effect::CheckAccounts {
+                client,
+                staging,
+                groups,
+                scope,
+            } => {
+                self.task("the account check", move |_| async move {
+                    let result = missing_accounts(&staging, &client).await;
+                    Some(Msg::AccountsChecked {
+                        groups,
+                        scope,
+                        result,
+                    })
+                });
+            }
+            Effect::CreateGroup {
+                client,
+                group,
+                body,
+            } => {
+                tracing::info!(group = %group, "creating a group");
+                self.task("creating a group", move |_| async move {
+                    let result = create_group(&client, &group, body).await;
+                    Some(Msg::GroupCreated { group, result })
+                });
             }
             Effect::ReadLedger { ledger } => {
                 self.blocking("reading the ledger", move || {

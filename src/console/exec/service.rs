@@ -1,12 +1,16 @@
-//! The console's own calls to the service: the connection test, and paging the app's groups in
-//! (paced, to leave the app's request budget to imports).
+//! The console's own calls to the service: the connection test, paging the app's groups in
+//! (paced, to leave the app's request budget to imports), the accounts a launch's staging names
+//! that the app lacks, and creating a group the operator confirmed.
 
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::api::types::GetAppidGroupListRequest;
+use bytes::Bytes;
+
+use crate::api::types::{Command, GetAppidGroupListRequest, GroupInfo, ImportGroupResponse};
 use crate::api::{Client, ClientOptions};
+use crate::staging::Staging;
 
 use super::super::msg::{Connected, ErrorView, GroupIdPage, Msg};
 
@@ -90,4 +94,31 @@ pub(super) async fn list_groups(generation: u64, client: Client, tx: mpsc::Sende
         }
         next = Some(page.next);
     }
+}
+
+/// The accounts `staging` names that are neither in the app nor staged.
+pub(super) async fn missing_accounts(
+    staging: &Staging,
+    client: &Client,
+) -> Result<Vec<String>, ErrorView> {
+    crate::staging::online::missing_accounts(staging, client)
+        .await
+        .map_err(|e| ErrorView::from_api(&e))
+}
+
+/// Creates `group` with `body` (`import_group`, the bytes the operator saw), then reads its
+/// details back for the Groups screen.
+pub(super) async fn create_group(
+    client: &Client,
+    group: &str,
+    body: Bytes,
+) -> Result<Vec<GroupInfo>, ErrorView> {
+    client
+        .call_bytes::<ImportGroupResponse>(Command::ImportGroup, body)
+        .await
+        .map_err(|e| ErrorView::from_api(&e))?;
+    client
+        .get_group_info(&[group.to_owned()])
+        .await
+        .map_err(|e| ErrorView::from_api(&e))
 }

@@ -57,6 +57,8 @@ pub enum Action {
     Sort,
     /// Groups and Files: read the groups or the staging directory again.
     Refresh,
+    /// Groups: create the selected missing group as `groups.jsonl` stages it.
+    CreateGroup,
     /// Files: choose the staging directory.
     ChangeDir,
     /// Preview: import the selected group.

@@ -125,6 +125,7 @@ impl Keymap {
         map.bind(P::Groups, [c(' ')], A::Mark, "mark", true);
         map.bind(P::Groups, [c('s')], A::Sort, "sort", true);
         map.bind(P::Groups, [c('r')], A::Refresh, "reload", false);
+        map.bind(P::Groups, [c('c')], A::CreateGroup, "create group", false);
 
         map.bind(P::Files, [p(K::Enter)], A::Select, "open", true);
         map.bind(P::Files, [c('r')], A::Refresh, "rescan", false);

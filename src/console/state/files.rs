@@ -3,13 +3,13 @@
 //! shows the staged text. The scan and the per-file summary are computed off the UI thread
 //! ([`Scanned::from_staging`]); here they are only looked at.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::plan::{Bursts, MAX_BATCH_SIZE};
-use crate::staging::{Problem, Staging};
+use crate::staging::{FileKind, Problem, Staging};
 
 use super::groups::StagedCounts;
 use super::list::{ListView, contains_folded};
@@ -40,8 +40,11 @@ pub struct Scanned {
     pub staging: Arc<Staging>,
     /// One row per file, in path order.
     pub files: Vec<FileRow>,
-    /// What is staged per group (all its topics together).
+    /// What is staged per group (all its topics together; a group `groups.jsonl` stages without
+    /// messages has empty counts).
     pub groups: HashMap<String, StagedCounts>,
+    /// The groups `groups.jsonl` stages (a run creates those the app lacks).
+    pub migration_groups: BTreeSet<String>,
     /// Messages in all files.
     pub messages: u64,
     /// Errors in all files.
@@ -80,6 +83,15 @@ impl Scanned {
                 }
             }
         }
+        let migration_groups: BTreeSet<String> = staging
+            .migration()
+            .groups()
+            .iter()
+            .map(|g| g.group_id.clone())
+            .collect();
+        for g in &migration_groups {
+            groups.entry(g.clone()).or_default();
+        }
         let problems = staging.problems();
         let mut files = Vec::with_capacity(n);
         let mut at = 0;
@@ -99,7 +111,7 @@ impl Scanned {
             let own = &problems[start..at];
             files.push(FileRow {
                 path: f.path.clone(),
-                target: f.target.to_string(),
+                target: what_it_stages(&staging, f),
                 messages: f.messages,
                 range: ranges[i],
                 errors: own.iter().filter(|p| p.is_error()).count(),
@@ -114,7 +126,23 @@ impl Scanned {
             staging,
             files,
             groups,
+            migration_groups,
         }
+    }
+}
+
+/// A file's target as its name says, or for `accounts.jsonl` and `groups.jsonl` what they stage
+/// (all such files together).
+fn what_it_stages(staging: &Staging, f: &crate::staging::StagedFile) -> String {
+    let m = staging.migration();
+    match f.kind {
+        FileKind::Accounts => format!("({} accounts)", m.accounts().len()),
+        FileKind::Groups => format!(
+            "({} groups, {} members)",
+            m.groups().len(),
+            m.member_count()
+        ),
+        FileKind::Jsonl | FileKind::Json => f.target.to_string(),
     }
 }
 

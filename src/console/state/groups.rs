@@ -92,6 +92,8 @@ pub struct GroupRow {
     /// Its place in the service's listing (the order sorting by listing restores); groups only
     /// staged come after every listed one.
     seq: usize,
+    /// `groups.jsonl` stages it: a run creates it when the app lacks it.
+    pub planned: bool,
 }
 
 /// How the groups table is sorted (`s` cycles).
@@ -156,11 +158,18 @@ impl GroupRow {
         }
         let facts = match &self.details {
             Details::Pending => return v(Symbol::Waiting, "…", "details are on the way"),
+            Details::Refused(10010) | Details::NotListed if self.planned => {
+                return v(
+                    Symbol::Warning,
+                    "create",
+                    "not in the app yet: a run creates it as groups.jsonl stages it",
+                );
+            }
             Details::Refused(10010) | Details::NotListed => {
                 return v(
                     Symbol::Failed,
                     "missing",
-                    "the group does not exist in the app: create it first (import_group)",
+                    "the group does not exist in the app: stage it in groups.jsonl (a run then creates it), or create it first (import_group)",
                 );
             }
             Details::Refused(code) => {
@@ -317,6 +326,8 @@ pub struct GroupsState {
     pub error: Option<ErrorView>,
     /// Staged counts per group, kept to join with groups as they arrive.
     staged: HashMap<String, StagedCounts>,
+    /// The groups `groups.jsonl` stages.
+    planned: BTreeSet<String>,
     /// Groups marked for a launch (kept across reloads).
     marks: BTreeSet<String>,
     /// What runs imported per group (kept to join with groups as they arrive).
@@ -362,6 +373,7 @@ impl GroupsState {
                 None => self.push(GroupRow {
                     staged: self.staged.get(&id).copied(),
                     imported: self.imported.get(&id).copied(),
+                    planned: self.planned.contains(&id),
                     id,
                     details: Details::Pending,
                     seq,
@@ -398,6 +410,14 @@ impl GroupsState {
     pub fn failed(&mut self, error: ErrorView) {
         self.loading = false;
         self.error = Some(error);
+    }
+
+    /// Sets the groups `groups.jsonl` stages (before [`GroupsState::set_staged`]).
+    pub fn set_planned(&mut self, planned: BTreeSet<String>) {
+        self.planned = planned;
+        for row in &mut self.rows {
+            row.planned = self.planned.contains(&row.id);
+        }
     }
 
     /// Sets what is staged per group; groups only staged get a row of their own.
@@ -477,6 +497,7 @@ impl GroupsState {
             .into_iter()
             .enumerate()
             .map(|(k, (id, counts))| GroupRow {
+                planned: self.planned.contains(id),
                 id: id.clone(),
                 // Until the listing is done, a staged group may still turn up in it.
                 details: if self.loading {
@@ -553,6 +574,11 @@ impl GroupsState {
             .iter()
             .filter(|r| r.details == Details::NotListed)
             .count()
+    }
+
+    /// Puts the details the service gave for a group just created.
+    pub fn created(&mut self, infos: Vec<GroupInfo>) {
+        self.infos(infos);
     }
 
     /// Marks or unmarks the selected group.
@@ -653,6 +679,12 @@ mod tests {
         assert_eq!(word("empty"), "–");
         assert_eq!(word("gone"), "missing");
         assert!(g.get("av").unwrap().verdict().why.contains("10007"));
+        g.set_planned(BTreeSet::from(["gone".to_string()]));
+        assert_eq!(
+            g.get("gone").unwrap().verdict().word,
+            "create",
+            "groups.jsonl stages it: a run creates it"
+        );
         assert_eq!(g.rows.len(), 6);
     }
 

@@ -164,7 +164,11 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.quit = true;
                 Vec::new()
             }
-            Pending::Launch(groups) => actions::preview::launch(state, groups),
+            Pending::Launch(groups) => actions::preview::launch(state, groups, Vec::new()),
+            Pending::LaunchImporting { groups, missing } => {
+                actions::preview::launch(state, groups, missing)
+            }
+            Pending::CreateGroup(group) => actions::groups::create(state, &group),
             Pending::StopGroup => actions::inspector::stop_group(state),
             Pending::Bulk(bulk) => actions::bulk::confirmed(state, bulk),
             Pending::Resume { root, groups } => {
@@ -264,15 +268,18 @@ pub(super) fn set_filter(state: &mut AppState, list: ListId, text: &str) {
                 .map(|p| {
                     p.rows
                         .iter()
-                        .map(|r| {
-                            format!(
+                        .map(|r| match r.phase.and_then(|i| p.phases.get(i)) {
+                            Some(ph) => {
+                                format!("{} {}", ph.phase.word(), ph.request.command.name())
+                            }
+                            None => format!(
                                 "{} {}",
                                 r.batch + 1,
                                 p.targets
                                     .get(r.target)
                                     .map(|t| t.plan.target.to_string())
                                     .unwrap_or_default()
-                            )
+                            ),
                         })
                         .collect()
                 })

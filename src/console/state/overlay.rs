@@ -68,6 +68,15 @@ pub enum Pending {
     Quit,
     /// Import these groups.
     Launch(Vec<String>),
+    /// Import these groups, and the accounts neither in the app nor staged by UserID alone.
+    LaunchImporting {
+        /// The groups.
+        groups: Vec<String>,
+        /// The accounts to import by UserID alone.
+        missing: Vec<String>,
+    },
+    /// Create this group with its `import_group` body from `groups.jsonl`.
+    CreateGroup(String),
     /// Stop the inspected group's lane.
     StopGroup,
     /// Send this bulk decision to the run.

@@ -1,19 +1,27 @@
 //! Screen 4, Preview: the planned requests of the selected group (each of its topics too): per
 //! request its number, messages, time span, bytes and warnings, and the exact body pretty-printed.
+//! For a group `groups.jsonl` stages, the phases around its messages too, in the run's order:
+//! its `import_group` (sent only if the app lacks the group), then its messages, then its members
+//! (`import_group_member`) and the unread counts of members already in it (`set_unread_msg_num`).
 //! The bodies are the planner's bytes, the same the ledger stores and the client sends; they
 //! hold no credentials (those travel in the URL's query, which is never shown). Planning runs
 //! off the UI thread ([`Previewed::build`]).
 
 use std::collections::HashSet;
 
+use crate::engine::events::Phase;
+use crate::plan::migration::{PhaseRequest, plan_group};
 use crate::plan::{PlanOptions, TargetPlan, plan_loaded};
 use crate::staging::{SourceRef, Staging, Target};
 
 use super::list::ListView;
 
-/// One planned request, as the table shows it.
+/// One planned request, as the table shows it: a batch of messages, or a request of a phase
+/// around them (`phase` is then its index in [`Previewed::phases`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchRow {
+    /// The phase request it shows, when it is not a batch of messages.
+    pub phase: Option<usize>,
     /// Index into [`Previewed::targets`].
     pub target: usize,
     /// Index into that target's batches.
@@ -46,13 +54,26 @@ pub struct TargetPreview {
     pub invalid: Vec<NotPlanned>,
 }
 
-/// A group planned: every target, and the rows of the table.
+/// A request of a phase around the messages, for the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhasePreview {
+    /// The phase.
+    pub phase: Phase,
+    /// The request (its bytes are the exact ones).
+    pub request: PhaseRequest,
+}
+
+/// A group planned: every target, the phases around them, and the rows of the table.
 #[derive(Debug, Clone)]
 pub struct Previewed {
     /// The group.
     pub group: String,
     /// Its targets (the group, then its topics).
     pub targets: Vec<TargetPreview>,
+    /// Its requests of the phases around the messages (`import_group`, members, unread counts).
+    pub phases: Vec<PhasePreview>,
+    /// Unread counts not sent because the group keeps none (ChatRoom).
+    pub unread_not_kept: usize,
     /// Every request in order.
     pub rows: Vec<BatchRow>,
 }
@@ -64,14 +85,20 @@ impl Previewed {
             .group_targets(group)
             .map(|t| t.target().clone())
             .collect();
-        if targets.is_empty() {
+        let migration = staging.migration().group(group).map(plan_group);
+        if targets.is_empty() && migration.is_none() {
             return Err(format!("nothing is staged for group {group}"));
         }
         let mut out = Previewed {
             group: group.to_owned(),
             targets: Vec::new(),
+            phases: Vec::new(),
+            unread_not_kept: migration.as_ref().map_or(0, |m| m.unread_not_kept),
             rows: Vec::new(),
         };
+        if let Some(m) = &migration {
+            out.push_phase(Phase::Groups, m.create.clone());
+        }
         for target in targets {
             let loaded = staging.load(&target).map_err(|e| e.to_string())?;
             let plan = plan_loaded(&target, &loaded, opts);
@@ -98,6 +125,7 @@ impl Previewed {
                 let first = batch.messages.first().map_or(0, |m| m.send_time);
                 let last = batch.messages.last().map_or(first, |m| m.send_time);
                 out.rows.push(BatchRow {
+                    phase: None,
                     target: t,
                     batch: b,
                     messages: batch.messages.len(),
@@ -112,7 +140,30 @@ impl Previewed {
             }
             out.targets.push(TargetPreview { plan, invalid });
         }
+        if let Some(m) = migration {
+            for r in m.members.into_iter().chain(m.unread) {
+                out.push_phase(Phase::Members, r);
+            }
+        }
         Ok(out)
+    }
+
+    fn push_phase(&mut self, phase: Phase, request: PhaseRequest) {
+        self.rows.push(BatchRow {
+            phase: Some(self.phases.len()),
+            target: 0,
+            batch: 0,
+            messages: request.items.len(),
+            span: (0, 0),
+            bytes: request.body.len(),
+            warnings: 0,
+        });
+        self.phases.push(PhasePreview { phase, request });
+    }
+
+    /// The message requests (not the phases').
+    pub fn batches(&self) -> usize {
+        self.rows.iter().filter(|r| r.phase.is_none()).count()
     }
 
     /// Messages planned, over every target.
@@ -187,23 +238,29 @@ impl PreviewState {
         self.error = Some(error);
     }
 
-    /// The selected request.
-    pub fn selected(&self) -> Option<(&BatchRow, &crate::plan::Batch)> {
+    /// The selected request: its row and its exact bytes.
+    pub fn selected(&self) -> Option<(&BatchRow, &[u8])> {
         let p = self.previewed.as_ref()?;
         let row = p.rows.get(self.view.selected()?)?;
-        let batch = p.targets.get(row.target)?.plan.batches.get(row.batch)?;
-        Some((row, batch))
+        let body = match row.phase {
+            Some(i) => &p.phases.get(i)?.request.body,
+            None => &p.targets.get(row.target)?.plan.batches.get(row.batch)?.body,
+        };
+        Some((row, body.as_ref()))
     }
 
     /// Caches the selected body, pretty-printed, and scrolls it to the top.
     pub fn sync_body(&mut self) {
-        self.body = self.selected().map(|(_, b)| b.pretty()).unwrap_or_default();
+        self.body = self
+            .selected()
+            .map(|(_, b)| crate::plan::pretty(b))
+            .unwrap_or_default();
         self.body_scroll = 0;
     }
 
     /// The selected body exactly as it will be sent (what copy puts on the clipboard).
     pub fn selected_body(&self) -> Option<String> {
         self.selected()
-            .map(|(_, b)| String::from_utf8_lossy(&b.body).into_owned())
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
     }
 }

@@ -151,6 +151,7 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             let resume = state.resume.take();
             match result {
                 Ok(scanned) => {
+                    state.groups.set_planned(scanned.migration_groups.clone());
                     state.groups.set_staged(scanned.groups.clone());
                     let words = format!(
                         "Scanned {}: {} files, {} messages, {} errors, {} warnings",
@@ -164,7 +165,11 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                     state.files.scanned(*scanned);
                     state.say(Level::Info, words);
                     if let Some(groups) = resume {
-                        super::actions::preview::ask_launch(state, groups, "the run's groups");
+                        return super::actions::preview::ask_launch(
+                            state,
+                            groups,
+                            "the run's groups",
+                        );
                     }
                     // What earlier runs of this staging imported, for the Groups screen.
                     return vec![Effect::ReadImported {
@@ -179,6 +184,38 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                     );
                     state.files.scan = ScanState::Failed(e);
                 }
+            }
+            Vec::new()
+        }
+        Msg::AccountsChecked {
+            groups,
+            scope,
+            result,
+        } => {
+            match result {
+                Ok(missing) => {
+                    super::actions::preview::confirm_launch(state, groups, &scope, missing)
+                }
+                Err(e) => state.say(
+                    Level::Error,
+                    format!(
+                        "Cannot check the staging's accounts, so nothing was started: {}",
+                        e.one_line()
+                    ),
+                ),
+            }
+            Vec::new()
+        }
+        Msg::GroupCreated { group, result } => {
+            match result {
+                Ok(infos) => {
+                    state.groups.created(infos);
+                    state.say(Level::Info, format!("Created group {group}"));
+                }
+                Err(e) => state.say(
+                    Level::Error,
+                    format!("Cannot create group {group}: {}", e.one_line()),
+                ),
             }
             Vec::new()
         }

@@ -18,8 +18,15 @@ use crate::clock::Zone;
 
 /// Draws the screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
-    // Three rows below the table: the group and what is staged, and its verdict's reason.
-    let [table, detail] = Layout::vertical([Constraint::Min(5), Constraint::Length(5)]).areas(area);
+    // Three rows below the table: the group and what is staged, and its verdict's reason; a
+    // group a run would create gets a line more: how to create it now.
+    let detail_height = if state.groups.selected().is_some_and(creatable) {
+        6
+    } else {
+        5
+    };
+    let [table, detail] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(detail_height)]).areas(area);
     draw_table(frame, table, state, theme);
     draw_detail(frame, detail, state, theme);
 }
@@ -213,7 +220,8 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Them
 
             // One row for the group, the rest for the reason, wrapped; cut with … if longer.
             let width = usize::from(area.width.saturating_sub(2));
-            let room = usize::from(area.height.saturating_sub(3)).max(1);
+            let below = 3 + u16::from(creatable(row));
+            let room = usize::from(area.height.saturating_sub(below)).max(1);
             let mut why = wrap(&format!("{} {}", v.symbol.glyph(), v.why), width);
             if why.len() > room {
                 why.truncate(room);
@@ -236,9 +244,26 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Them
                     _ => Line::raw(l),
                 });
             }
+            if creatable(row) {
+                lines.push(fit_line(
+                    Line::styled(
+                        format!(
+                            "  {} creates it now: its exact import_group body is shown first",
+                            state.keymap.name(Place::Groups, Action::CreateGroup)
+                        ),
+                        theme.key(),
+                    ),
+                    width,
+                ));
+            }
             lines
         }
         None => vec![Line::styled("No group selected.", theme.muted())],
     };
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// A group the app lacks that `groups.jsonl` stages: the operator can create it from here.
+fn creatable(row: &GroupRow) -> bool {
+    row.planned && matches!(row.details, Details::NotListed | Details::Refused(10010))
 }

@@ -14,6 +14,7 @@ use super::super::theme::{Symbol, Theme};
 use super::super::words::{clock_in, count, date_in, duration};
 use super::json;
 use super::widgets::{filter_note, fit, pane, table, title_in, visible_rows};
+use crate::engine::events::Phase;
 
 /// Draws the screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -51,6 +52,23 @@ fn notes(state: &AppState, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         return Vec::new();
     };
     let mut out = Vec::new();
+    if p.unread_not_kept > 0 {
+        out.push(Line::styled(
+            fit(
+                &format!(
+                    "{} {} not sent: a ChatRoom keeps no unread counts",
+                    Symbol::Warning.glyph(),
+                    if p.unread_not_kept == 1 {
+                        "1 staged unread count is".to_owned()
+                    } else {
+                        format!("{} staged unread counts are", p.unread_not_kept)
+                    }
+                ),
+                width,
+            ),
+            theme.warn(),
+        ));
+    }
     if p.not_planned() > 0 {
         out.push(Line::styled(
             fit(
@@ -103,8 +121,14 @@ fn draw_batches(
         title.push_str(&format!(
             " · {} messages in {} requests",
             count(v.messages() as u64),
-            count(v.rows.len() as u64)
+            count(v.batches() as u64)
         ));
+        if !v.phases.is_empty() {
+            title.push_str(&format!(
+                " · {} of its phases",
+                count(v.phases.len() as u64)
+            ));
+        }
     }
     title.push_str(&filter_note(state, ListId::Batches, &p.view));
     title.push(' ');
@@ -152,6 +176,19 @@ fn draw_batches(
     let header = Row::new(["#", "Msgs", "Time span", "Bytes", "!"]).style(theme.title());
     let rows = visible_rows(&p.view, window, true, theme, |i| {
         let r = v.rows.get(i)?;
+        if let Some(ph) = r.phase.and_then(|i| v.phases.get(i)) {
+            let (word, when) = match ph.phase {
+                Phase::Groups => ("grp", "first, if missing"),
+                _ => ("mbr", "after the messages"),
+            };
+            return Some(vec![
+                Line::styled(word, theme.key()).right_aligned(),
+                Line::raw(r.messages.to_string()).right_aligned(),
+                Line::raw(format!("{}, {when}", ph.request.command.name())),
+                Line::raw(count(r.bytes as u64)).right_aligned(),
+                Line::raw(""),
+            ]);
+        }
         let length = u64::try_from(r.span.1 - r.span.0).unwrap_or(0);
         let zone = &state.zone;
         let mut span = format!(
@@ -195,10 +232,13 @@ fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Th
     let copy = state.keymap.name(Place::Preview, Action::Copy);
     let p = &mut state.preview;
     let title = match p.selected() {
-        Some((row, batch)) => format!(
-            " Request {} · {} bytes exactly as sent · {copy} copies ",
-            row.batch + 1,
-            count(batch.body.len() as u64)
+        Some((row, body)) => format!(
+            " {} · {} bytes exactly as sent · {copy} copies ",
+            match row.phase.and_then(|i| p.previewed.as_ref()?.phases.get(i)) {
+                Some(ph) => ph.request.command.name().to_owned(),
+                None => format!("Request {}", row.batch + 1),
+            },
+            count(body.len() as u64)
         ),
         None => " Request ".to_owned(),
     };

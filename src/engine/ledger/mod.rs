@@ -28,6 +28,7 @@ use tokio::sync::oneshot;
 pub mod decisions;
 pub mod lock;
 pub mod messages;
+pub mod phases;
 pub mod read;
 pub mod requests;
 pub mod restage;

@@ -16,9 +16,9 @@ use super::LedgerError;
 
 /// The schema version this code writes (`PRAGMA user_version`). 2 added the per-message
 /// fingerprint; 3 `messages.sent_time` (`--same-second spread`); 4 the verification tables and
-/// two indexes (`verify`); 5 `decisions.operator` (bulk decisions). Each step is one function
-/// in [`upgrade`].
-pub const SCHEMA_VERSION: i64 = 5;
+/// two indexes (`verify`); 5 `decisions.operator` (bulk decisions); 6 the migration's tables
+/// (`phase_calls`, `phase_items`). Each step is one function in [`upgrade`].
+pub const SCHEMA_VERSION: i64 = 6;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -104,6 +104,40 @@ CREATE TABLE IF NOT EXISTS decisions (
 );
 ";
 
+/// Step 3, the migration's phases around the messages: every call of the accounts, groups,
+/// members and unread steps with its exact bytes, recorded before it is sent, and every item
+/// (account, group, member) with where it stands.
+const PHASES_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS phase_calls (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    step        TEXT    NOT NULL,    -- accounts | groups | members | unread
+    group_id    TEXT    NOT NULL DEFAULT '',
+    command     TEXT    NOT NULL,    -- multiaccount_import | import_group | import_group_member | set_unread_msg_num
+    items       INTEGER NOT NULL,
+    body        BLOB    NOT NULL,    -- the bytes as sent
+    state       TEXT    NOT NULL,    -- in_flight | done | failed | unknown | settled | not_applied
+    error       TEXT,
+    sent_at     INTEGER NOT NULL,
+    answered_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS phase_calls_by_run ON phase_calls (run_id, step, state);
+CREATE TABLE IF NOT EXISTS phase_items (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES runs(id),
+    step       TEXT    NOT NULL,     -- accounts | groups | members | unread
+    group_id   TEXT    NOT NULL DEFAULT '',
+    item       TEXT    NOT NULL,     -- the account, the group or the member
+    state      TEXT    NOT NULL,     -- pending | in_flight | unknown | done | existed | failed | skipped
+    code       INTEGER,
+    detail     TEXT,
+    call_id    INTEGER REFERENCES phase_calls(id),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (run_id, step, group_id, item)
+);
+";
+
 /// Opens (creating if needed) a ledger for writing, with WAL, `synchronous = NORMAL`, foreign
 /// keys on and the schema in place. A new ledger (a whole chat history) is created 0600 in
 /// directories created 0700; SQLite gives its `-wal` and `-shm` files the ledger's mode.
@@ -172,6 +206,9 @@ fn upgrade(conn: &Connection, version: i64) -> rusqlite::Result<()> {
     if (1..5).contains(&version) {
         add_decision_operator(conn)?;
     }
+    if version < 6 {
+        add_phase_tables(conn)?;
+    }
     Ok(())
 }
 
@@ -202,6 +239,12 @@ fn add_decision_operator(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("ALTER TABLE decisions ADD COLUMN operator TEXT")
 }
 
+/// Step 6 (issue 11, the migration): the tables of the migration's phases (`phase_calls`,
+/// `phase_items`). Purely additive: an older ledger gains them empty.
+fn add_phase_tables(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(PHASES_SCHEMA)
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -213,6 +256,16 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn columns(conn: &Connection, table: &str) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
 
     fn tables(conn: &Connection) -> Vec<String> {
         let mut stmt = conn
@@ -227,13 +280,17 @@ mod tests {
     }
 
     /// A ledger as timport wrote it at `version` (1: before the fingerprint; 2: before
-    /// `sent_time`; 3: before the verification tables), with one run in it.
+    /// `sent_time`; 3: before the verification tables; 4: before `decisions.operator`; 5: before
+    /// the migration's phase tables), with one run in it.
     fn older(path: &Path, version: i64) {
         let conn = Connection::open(path).unwrap();
-        let mut schema = SCHEMA.to_owned().replace(
-            ",\n    operator    TEXT                 -- user@host of an operator's decision (schema 5)",
-            "",
-        );
+        let mut schema = SCHEMA.to_owned();
+        if version < 5 {
+            schema = schema.replace(
+                ",\n    operator    TEXT                 -- user@host of an operator's decision (schema 5)",
+                "",
+            );
+        }
         if version < 3 {
             schema = schema.replace(
                 "sent_time    INTEGER,            -- the SendTime sent, when --same-second spread moved it\n",
@@ -247,6 +304,9 @@ mod tests {
             );
         }
         conn.execute_batch(&schema).unwrap();
+        if version >= 4 {
+            conn.execute_batch(super::super::verify::SCHEMA).unwrap();
+        }
         conn.execute(
             "INSERT INTO runs (staging_root, options, started_at, status) VALUES ('/s', '{}', 1, 'done')",
             [],
@@ -257,11 +317,13 @@ mod tests {
 
     #[test]
     fn each_older_ledger_is_brought_up_step_by_step_keeping_its_rows() {
-        for version in [1, 2, 3] {
+        for version in [1, 2, 3, 4, 5] {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("ledger.sqlite3");
             older(&path, version);
-            assert!(!tables(&Connection::open(&path).unwrap()).contains(&"verifications".into()));
+            let before = tables(&Connection::open(&path).unwrap());
+            assert!(!before.contains(&"phase_calls".into()), "v{version}");
+            assert_eq!(before.contains(&"verifications".into()), version >= 4);
 
             let conn = open_for_writing(&path).unwrap();
             let now: i64 = conn
@@ -275,11 +337,23 @@ mod tests {
                 "verify_findings",
                 "messages_by_seq",
                 "decisions_by_message",
+                "phase_calls",
+                "phase_items",
             ] {
                 assert!(names.contains(&name.into()), "v{version}: no {name}");
             }
             conn.execute("UPDATE messages SET fingerprint = 1, sent_time = 2", [])
                 .unwrap();
+            for (table, column) in [
+                ("decisions", "operator"),
+                ("phase_calls", "body"),
+                ("phase_items", "call_id"),
+            ] {
+                assert!(
+                    columns(&conn, table).contains(&column.to_owned()),
+                    "v{version}: {table}.{column}"
+                );
+            }
             let runs: i64 = conn
                 .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
                 .unwrap();
@@ -295,7 +369,9 @@ mod tests {
     fn a_new_ledger_has_every_step() {
         let dir = tempfile::tempdir().unwrap();
         let conn = open_for_writing(&dir.path().join("new.sqlite3")).unwrap();
-        assert!(tables(&conn).contains(&"verify_findings".into()));
+        let names = tables(&conn);
+        assert!(names.contains(&"verify_findings".into()));
+        assert!(names.contains(&"phase_items".into()));
     }
 
     #[test]

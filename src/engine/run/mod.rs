@@ -13,12 +13,13 @@ use tokio_util::sync::CancellationToken;
 use super::bound::requests_left;
 use super::context::RunContext;
 use super::control::Control;
-use super::events::{Counts, Event, Failure, LaneState, RunSummary, TargetStart};
-use super::lane::LaneSetup;
+use super::events::{Counts, Event, Failure, LaneState, Phase, RunSummary, TargetStart};
+use super::lane::{LaneEnd, LaneSetup};
 use super::ledger::runs::{self, RunStatus};
 use super::ledger::{Ledger, LedgerError, read, targets};
 use super::limiter::Limiter;
 use super::options::RunOptions;
+use super::phases::{self, GroupState, Migration, Stop};
 use super::service::ImportService;
 use super::slots::LaneSlots;
 use super::work::{TargetInfo, WorkSource};
@@ -86,9 +87,37 @@ pub async fn run<S: ImportService>(
     events: mpsc::Sender<Event>,
     controls: mpsc::Receiver<Control>,
 ) -> Result<RunOutcome, LedgerError> {
+    run_phased(
+        service, source, ledger, opened, opts, None, events, controls,
+    )
+    .await
+}
+
+/// [`run`] with the phases of a migration around the lanes (`engine::phases`): accounts and
+/// groups before them (a group the groups phase refused does not get its lanes), members and
+/// unread counts after them. Without `migration`, or with the messages phase alone, it is
+/// [`run`].
+#[allow(clippy::too_many_arguments)]
+pub async fn run_phased<S: ImportService>(
+    service: Arc<S>,
+    source: Arc<dyn WorkSource>,
+    ledger: Ledger,
+    opened: &OpenedRun,
+    opts: RunOptions,
+    migration: Option<Migration>,
+    events: mpsc::Sender<Event>,
+    controls: mpsc::Receiver<Control>,
+) -> Result<RunOutcome, LedgerError> {
     let started = Instant::now();
     let run_id = opened.run.id;
-    let infos = source.targets();
+    let with_messages = migration
+        .as_ref()
+        .is_none_or(|m| m.work.phases.contains(Phase::Messages));
+    let infos = if with_messages {
+        source.targets()
+    } else {
+        Vec::new()
+    };
     let recorded = record_targets(&ledger, run_id, infos).await?;
     let _ = events
         .send(Event::RunStarted {
@@ -108,6 +137,13 @@ pub async fn run<S: ImportService>(
             on_message_error: opts.on_message_error,
         })
         .await;
+    if let Some(m) = migration.as_ref().filter(|m| m.work.phases.is_migration()) {
+        let _ = events
+            .send(Event::Phases {
+                phases: m.work.phases.phases(),
+            })
+            .await;
+    }
     // Resumed after the staged files changed: say what changed (each message planned again is
     // named by its lane as it reads it).
     for change in &opened.changes {
@@ -157,27 +193,9 @@ pub async fn run<S: ImportService>(
         operator: super::operator::current(),
     });
 
-    let mut routes = HashMap::new();
-    let mut setups = Vec::new();
-    for (info, target_id, counts) in &recorded {
-        let stop = CancellationToken::new();
-        routes.insert(
-            info.target.clone(),
-            Route {
-                target_id: *target_id,
-                decisions: None,
-                stop: stop.clone(),
-            },
-        );
-        setups.push(LaneSetup {
-            target: info.target.clone(),
-            target_id: *target_id,
-            messages: info.messages,
-            requests: requests_left(info.batches, info.messages, settled(counts)),
-            stop,
-        });
-    }
-    let routes: Routes = Arc::new(Mutex::new(routes));
+    // Controls are routed from the start: an interrupt or a pause reaches the phases before
+    // the lanes too (lanes join the routes as they are set up).
+    let routes: Routes = Arc::new(Mutex::new(HashMap::new()));
     let router = tokio::spawn(route_controls(
         controls,
         Arc::clone(&routes),
@@ -188,10 +206,93 @@ pub async fn run<S: ImportService>(
         events.clone(),
     ));
 
-    let ends = drive_lanes(&ctx, setups, &routes, &cause).await;
+    let mut group_states = HashMap::new();
+    let mut phase_blocked = false;
+    if let Some(m) = &migration {
+        phases::register(&ctx, run_id, &m.work).await?;
+        match phases::before_lanes(&ctx, m, run_id).await {
+            Ok(states) => group_states = states,
+            Err(stop) => phase_blocked |= phase_stop(&ctx, &cause, stop),
+        }
+    }
+    let lanes_may_go = !phase_blocked && !ctx.shutdown.is_cancelled();
+
+    let mut setups = Vec::new();
+    let mut held: Vec<(usize, LaneEnd)> = Vec::new();
+    for (i, (info, target_id, counts)) in recorded.iter().enumerate() {
+        let refused = match group_states.get(info.target.group()) {
+            Some(GroupState::Refused(f) | GroupState::Waiting(f)) => Some(f.clone()),
+            _ => None,
+        };
+        if let Some(failure) = refused {
+            let reason = failure.line();
+            let _ = ledger
+                .call({
+                    let id = *target_id;
+                    let reason = reason.clone();
+                    move |c| targets::set_state(c, id, LaneState::Stopped, Some(&reason))
+                })
+                .await;
+            ctx.emit(Event::LaneStopped {
+                target: info.target.clone(),
+                reason,
+            })
+            .await;
+            held.push((i, LaneEnd::GroupRefused(failure)));
+            continue;
+        }
+        if !lanes_may_go {
+            continue;
+        }
+        let stop = CancellationToken::new();
+        controls::lock(&routes).insert(
+            info.target.clone(),
+            Route {
+                target_id: *target_id,
+                decisions: None,
+                stop: stop.clone(),
+            },
+        );
+        setups.push((
+            i,
+            LaneSetup {
+                target: info.target.clone(),
+                target_id: *target_id,
+                messages: info.messages,
+                requests: requests_left(info.batches, info.messages, settled(counts)),
+                stop,
+            },
+        ));
+    }
+    let (places, setups): (Vec<usize>, Vec<LaneSetup>) = setups.into_iter().unzip();
+    let driven = drive_lanes(&ctx, setups, &routes, &cause).await;
+    let mut ends: Vec<Option<(LaneEnd, Counts)>> = vec![None; recorded.len()];
+    for (i, end) in places.into_iter().zip(driven) {
+        ends[i] = end;
+    }
+    for (i, end) in held {
+        ends[i] = Some((end, recorded[i].2));
+    }
+
+    if let Some(m) = migration.as_ref().filter(|_| !ctx.shutdown.is_cancelled()) {
+        let settled = phases::messages_settled(&ctx, run_id, &m.work).await?;
+        match phases::after_lanes(&ctx, m, run_id, &group_states, &settled).await {
+            Ok(blocked) => phase_blocked |= blocked,
+            Err(stop) => phase_blocked |= phase_stop(&ctx, &cause, stop),
+        }
+    }
     router.abort();
 
-    let finished = summarize(&ctx, run_id, &recorded, &ends, &cause, started).await;
+    let finished = summarize(
+        &ctx,
+        run_id,
+        &recorded,
+        &ends,
+        &cause,
+        started,
+        phase_blocked,
+    )
+    .await;
     let status = finished.status;
     let _ = ledger
         .call(move |c| runs::finish_run(c, run_id, status))
@@ -203,6 +304,29 @@ pub async fn run<S: ImportService>(
         })
         .await;
     Ok(finished)
+}
+
+/// What a phase's stop means for the run: a run-wide refusal or a ledger failure stops it (as a
+/// lane's would); a shutdown is already the run's; calls that kept failing block it (exit 3,
+/// like a lane blocked on the network). True when the run is blocked.
+fn phase_stop<S: ImportService>(ctx: &RunContext<S>, cause: &Cause, stop: Stop) -> bool {
+    match stop {
+        Stop::Shutdown => false,
+        Stop::Run(f) => {
+            set_cause(cause, StopCause::Service(f));
+            ctx.shutdown.cancel();
+            false
+        }
+        Stop::Ledger(e) => {
+            set_cause(cause, StopCause::Ledger(e.to_string()));
+            ctx.shutdown.cancel();
+            false
+        }
+        Stop::GaveUp(f) => {
+            tracing::warn!(failure = %f.line(), "a phase gave up");
+            true
+        }
+    }
 }
 
 /// Messages that need no more requests: landed or skipped.

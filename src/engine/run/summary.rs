@@ -6,10 +6,10 @@ use std::time::Instant;
 
 use super::{Cause, RunOutcome, StopCause};
 use crate::engine::context::RunContext;
-use crate::engine::events::{Counts, LaneState, RunSummary, TargetSummary};
+use crate::engine::events::{Counts, LaneState, RunSummary, StepSummary, TargetSummary};
 use crate::engine::lane::{LaneEnd, end_state};
-use crate::engine::ledger::read;
 use crate::engine::ledger::runs::RunStatus;
+use crate::engine::ledger::{phases, read};
 use crate::engine::service::ImportService;
 use crate::engine::work::TargetInfo;
 
@@ -22,6 +22,7 @@ pub(super) async fn summarize<S: ImportService>(
     ends: &[Option<(LaneEnd, Counts)>],
     cause: &Cause,
     started: Instant,
+    phase_blocked: bool,
 ) -> RunOutcome {
     let ids: Vec<(i64, u64)> = recorded
         .iter()
@@ -65,8 +66,22 @@ pub(super) async fn summarize<S: ImportService>(
             }
         })
         .collect();
+    let steps: Vec<StepSummary> = ctx
+        .ledger
+        .call(move |c| phases::counts(c, run_id))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(step, counts)| StepSummary { step, counts })
+        .collect();
     let cause = cause.lock().unwrap_or_else(PoisonError::into_inner).clone();
-    let status = end_status(cause.as_ref(), blocked, changed, &totals);
+    let steps_open = steps
+        .iter()
+        .any(|s| s.counts.failed > 0 || s.counts.pending() > 0);
+    let status = match end_status(cause.as_ref(), blocked || phase_blocked, changed, &totals) {
+        RunStatus::Done if steps_open => RunStatus::Incomplete,
+        status => status,
+    };
     RunOutcome {
         summary: RunSummary {
             run_id,
@@ -75,15 +90,18 @@ pub(super) async fn summarize<S: ImportService>(
             requests: ctx.requests.load(std::sync::atomic::Ordering::Relaxed),
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             stopped: cause.as_ref().map(StopCause::words),
+            steps,
         },
         status,
     }
 }
 
 /// How the run ended: stopped when an unrecoverable service, connection or ledger error stopped
-/// the run or a lane; interrupted when the operator stopped it; done when every message is done;
-/// incomplete otherwise (failed, skipped, invalid or not yet sent, or a lane refused to go on
-/// because a message changed in the staged files after it landed).
+/// the run or a lane (or a phase's calls kept failing); interrupted when the operator stopped it;
+/// done when every message is done (and, for a migration, every account, group, member and
+/// unread count settled without failure: the caller checks the steps); incomplete otherwise
+/// (failed, skipped, invalid or not yet sent, or a lane refused to go on because a message
+/// changed in the staged files after it landed).
 fn end_status(
     cause: Option<&StopCause>,
     blocked: bool,

@@ -2,7 +2,7 @@
 //! that `html` and `markdown` each render: the wording lives here once. Text in the blocks is
 //! plain (unescaped); each renderer escapes it for its format.
 
-use super::{SignOff, verified_of, when};
+use super::{MAX_FAILED_ITEMS, SignOff, verified_of, when};
 use crate::engine::verify::FindingKind;
 use crate::engine::verify::printer::counts_words;
 
@@ -46,8 +46,9 @@ fn verdict(s: &SignOff) -> Block {
         };
     };
     let t = &v.totals;
-    let good = v.status == "done" && t.differences() == 0;
-    let text = match v.status.as_str() {
+    let unfinished = phases_unfinished(s);
+    let good = v.status == "done" && t.differences() == 0 && unfinished.is_none();
+    let mut text = match v.status.as_str() {
         "done" if good => format!(
             "Verified: all {} messages the ledger records as imported are in their groups as sent (verification {}).",
             t.expected, v.verification_id
@@ -64,7 +65,85 @@ fn verdict(s: &SignOff) -> Block {
             counts_words(t)
         ),
     };
+    if let Some(words) = unfinished {
+        text.push(' ');
+        text.push_str(&words);
+    }
     Block::Verdict { good, text }
+}
+
+/// What of a migration's phases did not land (`None` when every item did, or the run imported
+/// messages only): verification reads messages, so the verdict says it apart.
+fn phases_unfinished(s: &SignOff) -> Option<String> {
+    let (failed, pending) = s.report.steps.iter().fold((0, 0), |(f, p), st| {
+        (f + st.counts.failed, p + st.counts.pending())
+    });
+    (failed + pending > 0).then(|| {
+        format!(
+            "The migration's phases are not complete: {failed} account(s), group(s), member(s) or unread count(s) failed and {pending} not settled (see \"{PHASES}\"; verification reads messages only)."
+        )
+    })
+}
+
+/// The heading of a migration's phases.
+const PHASES: &str = "Accounts, groups, members and unread counts";
+
+/// A migration's steps, done / failed per step, and the items that failed (at most
+/// [`MAX_FAILED_ITEMS`]); nothing for a run of messages only.
+fn phases_blocks(s: &SignOff) -> Vec<Block> {
+    let r = &s.report;
+    if r.steps.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![
+        Block::Heading(PHASES.into()),
+        Block::Para(
+            "The migration's phases around the messages: accounts and groups before them, each group's members and unread counts after its last message. Existed: already in the app (an account, a group used as it is, a member); skipped: nothing to send (a ChatRoom keeps no unread counts).".into(),
+        ),
+        table(
+            vec!["Step", "Items", "Done", "Existed", "Failed", "Skipped", "Pending"],
+            r.steps
+                .iter()
+                .map(|st| {
+                    let c = &st.counts;
+                    vec![
+                        st.step.word().to_owned(),
+                        c.total.to_string(),
+                        c.done.to_string(),
+                        c.existed.to_string(),
+                        c.failed.to_string(),
+                        c.skipped.to_string(),
+                        c.pending().to_string(),
+                    ]
+                })
+                .collect(),
+        ),
+    ];
+    if !r.failed_items.is_empty() {
+        if r.failed_items.len() > MAX_FAILED_ITEMS {
+            out.push(Block::Para(format!(
+                "Failed (the first {MAX_FAILED_ITEMS} of {}; `timport report --json` lists every one):",
+                r.failed_items.len()
+            )));
+        }
+        out.push(table(
+            vec!["Step", "Group", "Item", "Code", "Why"],
+            r.failed_items
+                .iter()
+                .take(MAX_FAILED_ITEMS)
+                .map(|f| {
+                    vec![
+                        f.step.word().to_owned(),
+                        f.group.clone().unwrap_or_default(),
+                        f.item.clone(),
+                        f.code.map_or_else(String::new, |c| c.to_string()),
+                        f.detail.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ));
+    }
+    out
 }
 
 fn run_table(s: &SignOff) -> Block {
@@ -189,6 +268,7 @@ pub fn blocks(s: &SignOff) -> Vec<Block> {
         Block::Heading("Groups".into()),
         groups_table(s),
     ];
+    out.extend(phases_blocks(s));
 
     out.push(Block::Heading("Skipped messages".into()));
     if s.skips.is_empty() {

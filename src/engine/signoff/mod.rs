@@ -1,6 +1,7 @@
 //! The sign-off report (`timport report --html FILE` / `--markdown FILE`): one self-contained
 //! file a shift lead can hand over: the run's settings (never a secret), when it ran, per group
-//! staged / imported / skipped (each reason and who decided) / failed / verified, every operator
+//! staged / imported / skipped (each reason and who decided) / failed / verified, a migration's
+//! phases (accounts, groups, members, unread counts: done / failed per step), every operator
 //! decision in order, errors by code with their meaning (from the catalogue), the latest
 //! verification's findings, and a chart of the import's pace over time from the requests' send
 //! times (inline SVG, `chart`).
@@ -33,6 +34,9 @@ pub use chart::Pace;
 pub const MAX_DECISIONS: usize = 5_000;
 /// Findings listed at most (all are counted; `timport verify --json` lists every one).
 pub const MAX_FINDINGS: usize = 200;
+/// Failed accounts, groups, members and unread counts listed at most (all are counted;
+/// `timport report --json` lists every one).
+pub const MAX_FAILED_ITEMS: usize = 200;
 
 /// An error code (or a failure without one) and how often it came.
 #[derive(Debug, Clone, PartialEq, Eq)]

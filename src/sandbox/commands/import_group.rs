@@ -2,7 +2,8 @@
 //! (Work and Meeting accepted; AVChatRoom 10007, anything else 10004), `Name` 1-30 bytes,
 //! optional `GroupId` (malformed 10015, taken 10021; else an assigned `@TGS#...` id, `@TGS#_...`
 //! for Community), `CreateTime` (default now; in the future 10004), `SupportTopic` (Community
-//! only). The owner becomes a member and an account.
+//! only). The owner becomes a member (role `Owner`) and an account; when the sandbox requires
+//! accounts, an owner that is not one is refused (10019).
 
 use serde_json::Value;
 
@@ -52,6 +53,16 @@ pub(super) fn import_group(state: &mut State, body: &Value, ctx: &Ctx) -> Result
     }
     if req.owner_account.as_deref() == Some("") {
         return Err(Refusal::new(10004, "Owner_Account is empty"));
+    }
+    if let Some(owner) = req
+        .owner_account
+        .as_deref()
+        .filter(|o| ctx.require_accounts && !state.is_account(o))
+    {
+        return Err(Refusal::new(
+            10019,
+            format!("Owner_Account {owner:?} is not an imported account"),
+        ));
     }
     let id = match req.group_id {
         Some(id) => {

@@ -14,6 +14,7 @@
 //! requests, one not later than the newest before the request (equal times only within one
 //! request), or with strict time per message one equal to the newest; a message whose compact
 //! JSON is over the size limit gets 80002; otherwise it is stored with the next seq.
+//! A request that stores a message leaves every member's unread count at 0.
 
 use rand::RngExt;
 use rand::rngs::StdRng;
@@ -70,6 +71,11 @@ pub(super) fn import_group_msg(
             answer(landing, send_time, &mut tally)
         })
         .collect();
+    // "After messages are imported through this API, the unread message count for all members
+    // will become 0."
+    if tally.imported > 0 {
+        group.reset_unread();
+    }
     outcome(
         &ImportGroupMsgResponse {
             import_msg_result: results,

@@ -10,7 +10,9 @@ mod group_list;
 mod import_group;
 mod import_members;
 mod import_msg;
+mod members_info;
 mod read_msgs;
+mod set_unread;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,6 +33,8 @@ pub(crate) struct Ctx {
     pub(crate) now: i64,
     pub(crate) strict_time: StrictTime,
     pub(crate) max_message_bytes: usize,
+    /// Owners and members must be accounts already (`import_group` 10019, member `Result` 0).
+    pub(crate) require_accounts: bool,
 }
 
 /// Counts for the statistics, beside the answer.
@@ -40,6 +44,8 @@ pub(crate) struct Tally {
     pub(crate) duplicates: u64,
     /// Non-zero per-message results.
     pub(crate) message_refusals: Vec<i64>,
+    /// Members `import_group_member` answered "already a member" (Result 2).
+    pub(crate) members_already: u64,
 }
 
 /// A successful answer: the command's fields (after the envelope) and the counts.
@@ -64,6 +70,10 @@ pub(crate) fn run(
         Command::AccountCheck => accounts::account_check(state, body),
         Command::ImportGroup => import_group::import_group(state, body, ctx),
         Command::ImportGroupMember => import_members::import_group_member(state, body, ctx),
+        Command::SetUnreadMsgNum => set_unread::set_unread_msg_num(state, body),
+        Command::GetGroupMemberInfo => members_info::get_group_member_info(state, body),
+        Command::AccountImport => accounts::account_import(state, body),
+        Command::MultiaccountImport => accounts::multiaccount_import(state, body),
     }
 }
 
@@ -129,6 +139,7 @@ pub(crate) mod testing {
             now: NOW,
             strict_time: StrictTime::Off,
             max_message_bytes: 12_000,
+            require_accounts: false,
         }
     }
 

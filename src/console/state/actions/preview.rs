@@ -12,6 +12,8 @@ use super::super::overlay::{Confirm, Level, ListId, Overlay, Pending};
 use super::super::preview::PreviewFocus;
 use crate::engine::OnMessageError;
 use crate::engine::bound::{Bound, Load, RoundTrip, requests_for};
+use crate::engine::events::Phase;
+use crate::engine::phases::{MigrationWork, PhaseSet};
 use crate::plan::{Bursts, PlanOptions, SameSecond};
 
 /// Most groups a confirmation lists by name.
@@ -73,7 +75,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
         }
         Action::LaunchGroup => match state.preview.group.clone() {
-            Some(group) => ask_launch(state, vec![group], "this group"),
+            Some(group) => return ask_launch(state, vec![group], "this group"),
             None => {
                 let words = format!(
                     "Open a group first ({} on screen 2 or 3)",
@@ -91,7 +93,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 );
                 state.say(Level::Warn, words);
             } else {
-                ask_launch(state, marked, "the marked groups");
+                return ask_launch(state, marked, "the marked groups");
             }
         }
         Action::LaunchAll => {
@@ -102,35 +104,37 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 .map(|s| s.groups.keys().cloned().collect())
                 .unwrap_or_default();
             all.sort();
-            ask_launch(state, all, "every staged group");
+            return ask_launch(state, all, "every staged group");
         }
         _ => {}
     }
     Vec::new()
 }
 
-/// Asks before launching: what will be written, where, and what it means.
-pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
+/// Asks before launching: what will be written, where, and what it means. A launch with the
+/// accounts phase first asks the service which accounts the staging names are neither in the app
+/// nor staged ([`Effect::CheckAccounts`]); the question follows with them ([`confirm_launch`]).
+pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) -> Vec<Effect> {
     let Some(live) = &state.connect.live else {
         state.say(
             Level::Warn,
             "Not connected: test the connection on screen 1 first",
         );
-        return;
+        return Vec::new();
     };
     let Some(scanned) = &state.files.scanned else {
         state.say(
             Level::Warn,
             "No staging directory scanned yet (screen 3, d)",
         );
-        return;
+        return Vec::new();
     };
     if state.run.active {
         state.say(
             Level::Warn,
             "A run is going: wait for it to finish (screen 5)",
         );
-        return;
+        return Vec::new();
     }
     let groups: Vec<String> = groups
         .into_iter()
@@ -138,8 +142,38 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
         .collect();
     if groups.is_empty() {
         state.say(Level::Warn, "Nothing is staged for those groups");
-        return;
+        return Vec::new();
     }
+    if PhaseSet::held_by(&scanned.staging).contains(Phase::Accounts) {
+        let effect = Effect::CheckAccounts {
+            client: live.client.clone(),
+            staging: scanned.staging.clone(),
+            groups,
+            scope: scope.to_owned(),
+        };
+        state.say(
+            Level::Info,
+            "Checking the staging's accounts with the service…",
+        );
+        return vec![effect];
+    }
+    confirm_launch(state, groups, scope, Vec::new());
+    Vec::new()
+}
+
+/// The launch's question: what each phase will write, where; and the accounts that are neither
+/// in the app nor staged (`missing`), imported by UserID alone on yes.
+pub fn confirm_launch(
+    state: &mut AppState,
+    groups: Vec<String>,
+    scope: &str,
+    missing: Vec<String>,
+) {
+    // The question answers the "checking the accounts" note.
+    state.status = None;
+    let (Some(live), Some(scanned)) = (&state.connect.live, &state.files.scanned) else {
+        return;
+    };
     let (mut messages, mut invalid) = (0u64, 0u64);
     let mut bursts = Bursts::default();
     for g in &groups {
@@ -205,6 +239,33 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
             bound.clause()
         ),
     ];
+    let on_yes = if missing.is_empty() {
+        Pending::Launch(groups.clone())
+    } else {
+        let shown: Vec<&str> = missing.iter().take(NAMED).map(String::as_str).collect();
+        // The choice comes first, where even a small terminal shows it.
+        lines.insert(2, format!(
+            "{} {} neither in the app nor in accounts.jsonl: {}{}. Yes imports {} by UserID alone before anything else; No stops (stage {} in accounts.jsonl).",
+            Symbol::Warning.glyph(),
+            if missing.len() == 1 {
+                "1 account the staging names is".to_owned()
+            } else {
+                format!("{} accounts the staging names are", missing.len())
+            },
+            shown.join(", "),
+            if missing.len() > NAMED {
+                format!(" and {} more", missing.len() - NAMED)
+            } else {
+                String::new()
+            },
+            if missing.len() == 1 { "it" } else { "them" },
+            if missing.len() == 1 { "it" } else { "them" },
+        ));
+        Pending::LaunchImporting {
+            groups: groups.clone(),
+            missing: missing.clone(),
+        }
+    };
     if invalid > 0 {
         lines.push(format!(
             "{} staged messages are invalid: each pauses its group until you fix or skip it.",
@@ -222,7 +283,8 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
     let named = |symbol: Symbol| -> Vec<String> {
         verdicts
             .iter()
-            .filter(|(_, s, _)| *s == symbol)
+            // A group the run creates is no risk to its messages.
+            .filter(|(_, s, word)| *s == symbol && *word != "create")
             .map(|(id, _, word)| format!("{id} ({word})"))
             .collect()
     };
@@ -257,11 +319,31 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
         "Every request is recorded before it is sent, in {}.",
         state.locations.ledger.display()
     ));
-    lines.push("Importing resets every member's unread count to 0 in these groups.".into());
+    let migration = MigrationWork::new(
+        &scanned.staging,
+        &groups,
+        &missing,
+        PhaseSet::held_by(&scanned.staging),
+    );
+    let phases = migration.describe();
+    let with_work = migration.phases_with_work(messages > 0);
+    if !phases.is_empty() {
+        let order: Vec<&str> = with_work.iter().map(|p| p.word()).collect();
+        lines.push(format!("Phases, in order: {}.", order.join(", ")));
+        for line in phases {
+            lines.push(format!("  {line}"));
+        }
+    }
+    // Only groups with members staged get their counts set again.
+    if with_work.contains(&Phase::Members) {
+        lines.push("Importing resets every member's unread count to 0: the members phase sets the staged counts after each group's last message.".into());
+    } else {
+        lines.push("Importing resets every member's unread count to 0 in these groups (stage members with UnreadMsgNum in groups.jsonl to keep them).".into());
+    }
     state.overlay = Some(Overlay::Confirm(Confirm {
         title: "Start the import?".into(),
         lines,
-        on_yes: Pending::Launch(groups),
+        on_yes,
         scroll: 0,
     }));
 }
@@ -294,8 +376,9 @@ fn same_second_line(state: &AppState, bursts: &Bursts) -> String {
 /// Switches the launch's `--same-second` between keep and spread and says so in `confirm`
 /// (only a launch of groups with bursts asks).
 pub fn toggle_same_second(state: &mut AppState, confirm: &mut Confirm) {
-    let Pending::Launch(groups) = &confirm.on_yes else {
-        return;
+    let groups = match &confirm.on_yes {
+        Pending::Launch(groups) | Pending::LaunchImporting { groups, .. } => groups,
+        _ => return,
     };
     let Some(at) = confirm
         .lines
@@ -320,8 +403,8 @@ pub fn toggle_same_second(state: &mut AppState, confirm: &mut Confirm) {
     confirm.lines[at] = same_second_line(state, &bursts);
 }
 
-/// The operator said yes: the run starts.
-pub fn launch(state: &mut AppState, groups: Vec<String>) -> Vec<Effect> {
+/// The operator said yes: the run starts (importing `missing` accounts by UserID alone).
+pub fn launch(state: &mut AppState, groups: Vec<String>, missing: Vec<String>) -> Vec<Effect> {
     if state.run.verify.active {
         // The verification holds the ledger's lock (one writer per ledger): the run would be
         // turned away naming this very console.
@@ -337,12 +420,15 @@ pub fn launch(state: &mut AppState, groups: Vec<String>) -> Vec<Effect> {
     let (Some(live), Some(scanned)) = (&state.connect.live, &state.files.scanned) else {
         return Vec::new();
     };
+    let staging = scanned.staging.clone();
+    let migration = MigrationWork::new(&staging, &groups, &missing, PhaseSet::held_by(&staging));
     let launch = Launch {
-        staging: scanned.staging.clone(),
+        staging,
         groups,
         client: live.client.clone(),
         ledger: state.locations.ledger.clone(),
         options: state.run_options.clone(),
+        migration,
     };
     state.run.launched(state.now_ms);
     state.inspector = None;

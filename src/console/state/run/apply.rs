@@ -1,5 +1,6 @@
 //! Taking the engine's events into the Run screen's state: lanes, results, errors, the meter.
 
+use crate::engine::events::ItemOutcome;
 use crate::engine::{Event, Failure, MessageOutcome};
 
 use super::*;
@@ -59,6 +60,7 @@ impl RunState {
                         },
                         pause: None,
                         note: None,
+                        phase: None,
                     });
                 }
                 self.lane_view = ListView::new(self.lanes.len());
@@ -178,6 +180,49 @@ impl RunState {
                 };
                 self.error(now_ms, target.as_ref(), ErrorKind::Warning, &failure, None);
             }
+            Event::Phases { phases } => self.phases = phases,
+            Event::PhaseStarted { phase, .. } => self.phase = Some(phase),
+            Event::PhaseCall { .. } => {
+                self.requests += 1;
+                self.meter.request(now_ms);
+            }
+            Event::PhaseItem {
+                step,
+                group,
+                item,
+                outcome: ItemOutcome::Failed(failure),
+            } => {
+                // Which account, group or member comes first: the row has no lane to name it.
+                let mut failure = failure;
+                let about = match group {
+                    Some(g) if g != item => format!("{} {g}: {item}", step.word()),
+                    _ => format!("{} {item}", step.word()),
+                };
+                failure.meaning = format!("{about}: {}", failure.meaning);
+                self.error(now_ms, None, ErrorKind::Phase, &failure, None);
+            }
+            Event::PhaseItem { .. } => {}
+            Event::PhaseDone { phase, steps } => {
+                // The next phase of the run is at work now (the lanes after the groups).
+                self.phase = self
+                    .phases
+                    .iter()
+                    .copied()
+                    .find(|p| *p > phase)
+                    .or(Some(phase));
+                for s in steps {
+                    match self.steps.iter_mut().find(|k| k.step == s.step) {
+                        Some(known) => *known = s,
+                        None => self.steps.push(s),
+                    }
+                }
+            }
+            Event::GroupPhase { group, phase } => {
+                for lane in self.lanes.iter_mut().filter(|l| l.target.group() == group) {
+                    lane.phase = Some(phase);
+                }
+                self.group_phases.insert(group, phase);
+            }
             Event::RunFinished { summary, exit_code } => {
                 for t in &summary.targets {
                     if let Some(lane) = self.lane_mut(&t.target) {
@@ -202,6 +247,9 @@ impl RunState {
                 self.requests = summary.requests;
                 self.active = false;
                 self.paused = false;
+                if !summary.steps.is_empty() {
+                    self.steps = summary.steps.clone();
+                }
                 self.finished = Some((summary, exit_code));
             }
         }

@@ -16,6 +16,7 @@ mod verify;
 
 use std::collections::{HashMap, VecDeque};
 
+use crate::engine::events::{GroupPhase, Phase, StepSummary};
 use crate::engine::{Counts, LaneState, RunSummary, SourceRef, Target};
 
 use super::list::ListView;
@@ -110,6 +111,14 @@ pub struct RunState {
     pub finished: Option<(RunSummary, u8)>,
     /// Why the run could not start or stopped abnormally.
     pub failure: Option<String>,
+    /// A migration's phases, in order (empty when the run imports messages only).
+    pub phases: Vec<Phase>,
+    /// The phase at work (accounts, groups, members), or the last one that ran.
+    pub phase: Option<Phase>,
+    /// The phases' items per state, as the engine last said.
+    pub steps: Vec<StepSummary>,
+    /// Where each group stands in the phases.
+    pub group_phases: HashMap<String, GroupPhase>,
     /// The latest verification of the run (`v`, `V`).
     pub verify: VerifyView,
     /// Its findings, for the inspector (the newest [`MAX_ERRORS`]).

@@ -1,6 +1,7 @@
 //! The rows the Run screen keeps: lanes and explained errors (per-message results are in
 //! `result_log`); with how a list filter matches them.
 
+use crate::engine::events::GroupPhase;
 use crate::engine::{Counts, LaneState, PauseReason, SourceRef, Target};
 
 use super::super::list::contains_folded;
@@ -26,6 +27,8 @@ pub struct Lane {
     pub pause: Option<PauseReason>,
     /// Why it stopped, or the latest trouble it is working through.
     pub note: Option<String>,
+    /// Where its group stands in a migration's phases (none when the run is messages only).
+    pub phase: Option<GroupPhase>,
 }
 
 impl Lane {
@@ -70,6 +73,8 @@ pub enum ErrorKind {
     Stopped,
     /// Something the engine wants known.
     Warning,
+    /// An account, group, member or unread count a migration phase could not import.
+    Phase,
     /// A verification found a difference.
     Finding,
 }

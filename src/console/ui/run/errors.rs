@@ -15,7 +15,7 @@ use super::super::widgets::{filter_note, pane, title_in};
 
 fn kind_symbol(kind: ErrorKind) -> Symbol {
     match kind {
-        ErrorKind::Message => Symbol::Failed,
+        ErrorKind::Message | ErrorKind::Phase => Symbol::Failed,
         ErrorKind::Retry => Symbol::Running,
         ErrorKind::Unknown => Symbol::Unknown,
         ErrorKind::Stopped => Symbol::Stopped,

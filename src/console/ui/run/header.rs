@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
 use crate::engine::LaneState;
+use crate::engine::events::Phase;
 
 use super::super::super::state::run::{Eta, HISTORY_SECONDS, RunState, Second};
 use super::super::super::text_width::{fit_line, width_of};
@@ -17,9 +18,10 @@ use super::super::super::theme::{Symbol, Theme};
 use super::super::super::words::{count, duration};
 use super::super::widgets::counted;
 
-/// Rows the header takes: one more while a verification shows.
+/// Rows the header takes: one more for a migration's phases, one more while a verification
+/// shows.
 pub fn header_rows(run: &RunState) -> u16 {
-    if run.verify.shown() { 4 } else { 3 }
+    3 + u16::from(!run.phases.is_empty()) + u16::from(run.verify.shown())
 }
 
 fn run_symbol(run: &RunState) -> (Symbol, &'static str, &'static str) {
@@ -55,15 +57,22 @@ pub(super) fn draw_header(
     theme: &Theme,
 ) {
     let width = usize::from(area.width);
-    let [first, second, verify, sparks] = Layout::vertical([
+    let [first, second, phases, verify, sparks] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
+        Constraint::Length(u16::from(!run.phases.is_empty())),
         Constraint::Length(u16::from(run.verify.shown())),
         Constraint::Length(1),
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(progress_line(run, theme, width)), first);
     frame.render_widget(Paragraph::new(pace_line(run, now_ms, theme, width)), second);
+    if !run.phases.is_empty() {
+        frame.render_widget(
+            Paragraph::new(fit_line(phases_line(run, theme), width)),
+            phases,
+        );
+    }
     if run.verify.shown() {
         let line = verify_line(run, now_ms, theme, width);
         frame.render_widget(Paragraph::new(line), verify);
@@ -263,6 +272,50 @@ fn sparklines(frame: &mut Frame<'_>, area: Rect, run: &RunState, now_ms: i64, th
             .style(theme.err()),
         d,
     );
+}
+
+/// `   phases: ✓ accounts 3/3 · ✓ groups 2/2 · ● messages 120/3623 · members –`: each phase of a
+/// migration with its items settled of its total (the messages phase counts messages), the one
+/// at work marked running.
+fn phases_line(run: &RunState, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw("   phases: ")];
+    for (i, phase) in run.phases.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw("  "));
+        }
+        let (settled, total, failed) = if *phase == Phase::Messages {
+            let c = run.counts();
+            (run.settled(), run.total(), c.failed + c.invalid)
+        } else {
+            let mut sum = (0, 0, 0);
+            for s in run.steps.iter().filter(|s| s.step.phase() == *phase) {
+                sum.0 += s.counts.total - s.counts.pending();
+                sum.1 += s.counts.total;
+                sum.2 += s.counts.failed;
+            }
+            sum
+        };
+        let known = *phase == Phase::Messages || run.steps.iter().any(|s| s.step.phase() == *phase);
+        let symbol = if failed > 0 {
+            Symbol::Warning
+        } else if known && settled == total {
+            Symbol::Done
+        } else if run.phase == Some(*phase) && run.finished.is_none() {
+            Symbol::Running
+        } else {
+            Symbol::Waiting
+        };
+        let amount = if known {
+            format!("{}/{}", count(settled), count(total))
+        } else {
+            "–".to_owned()
+        };
+        spans.push(Span::styled(
+            format!("{} {} {amount}", symbol.glyph(), phase.word()),
+            theme.of(symbol),
+        ));
+    }
+    Line::from(spans)
 }
 
 /// The verification: how far it got, what it found, its ETA; or how it ended.

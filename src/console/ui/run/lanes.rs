@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Row;
 
 use crate::engine::LaneState;
+use crate::engine::events::GroupPhase;
 
 use super::super::super::keymap::{Action, Place};
 use super::super::super::state::AppState;
@@ -92,6 +93,12 @@ pub(super) fn draw_lanes(frame: &mut Frame<'_>, area: Rect, state: &mut AppState
         Constraint::Length(4),
     ];
     let mut titles = vec!["State", "Lane", "Progress", "Done", "✗", "»", "!"];
+    // A migration's lanes say which phase their group is in.
+    let phases = !run.phases.is_empty();
+    if phases {
+        widths.insert(1, Constraint::Length(9));
+        titles.insert(1, "Phase");
+    }
     if wide {
         widths.push(Constraint::Fill(2));
         titles.push("Note");
@@ -115,6 +122,16 @@ pub(super) fn draw_lanes(frame: &mut Frame<'_>, area: Rect, state: &mut AppState
             number(c.skipped, theme.muted(), theme),
             number(c.invalid, theme.warn(), theme),
         ];
+        if phases {
+            let phase = l.phase.map_or("messages", GroupPhase::word);
+            let style = match l.phase {
+                Some(GroupPhase::Refused) => theme.err(),
+                Some(GroupPhase::Waiting) => theme.warn(),
+                Some(GroupPhase::Done) => theme.ok(),
+                _ => theme.muted(),
+            };
+            cells.insert(1, Line::styled(phase, style));
+        }
         if wide {
             cells.push(Line::styled(
                 l.note.clone().unwrap_or_default(),
