@@ -8,7 +8,7 @@ use tracing_appender::non_blocking::WorkerGuard;
 use crate::api::ClientOptions;
 use crate::cli::logging;
 use crate::cli::{Cli, Exit};
-use crate::config::{Paths, RunFlags, SECRET_KEY_ENV, Settings};
+use crate::config::{Paths, SECRET_KEY_ENV, Settings};
 use crate::console::app::{App, terminal_input};
 use crate::console::exec::ExecOptions;
 use crate::console::settings::{Prefill, key_from_env};
@@ -33,10 +33,9 @@ pub fn run(cli: &Cli) -> Exit {
     };
     // One resolver for the form, the ledger and the run options, as `timport run` settles them;
     // its problems (a config file that cannot be read, ...) show on the Connect screen.
-    let flags = RunFlags {
-        utc: cli.utc.then_some(true),
-        ..RunFlags::default()
-    };
+    let flags = cli
+        .run_options
+        .flags(cli.same_second.same_second, cli.utc.then_some(true));
     let settings = Settings::load(&cli.connect, &flags, &paths);
     let prefill = Prefill::from_settings(&settings);
     let env_key = key_from_env(std::env::var(SECRET_KEY_ENV).ok()).ok();

@@ -46,6 +46,12 @@ pub struct Cli {
     /// The console shows times in UTC instead of this machine's local time.
     #[arg(long, env = "TIMPORT_UTC")]
     pub utc: bool,
+    /// The run options of the imports the console launches.
+    #[command(flatten)]
+    pub run_options: RunOptionArgs,
+    /// What the console's launches do with bursts.
+    #[command(flatten)]
+    pub same_second: SameSecondArg,
     /// Connection options for the console (listed after the command's own options).
     #[command(flatten)]
     pub connect: ConnectArgs,
@@ -207,6 +213,43 @@ pub struct PlanArgs {
     pub same_second: SameSecondArg,
 }
 
+/// The options of a run that a profile may also hold: `timport run`'s, and the console's for
+/// the runs it launches (flag > variable > profile > default, through `config::resolve`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunOptionArgs {
+    /// Requests per second for the whole run, at most 200 (default: the profile's, else 180).
+    #[arg(long, env = "TIMPORT_RATE")]
+    pub rate: Option<u32>,
+    /// Groups imported at the same time (default: the profile's, else 32).
+    #[arg(long, env = "TIMPORT_LANES")]
+    pub lanes: Option<usize>,
+    /// When the service refuses a message: pause that group's lane, or skip the message with a
+    /// recorded reason (default: the profile's, else pause).
+    #[arg(long, value_parser = parse_on_message_error, env = "TIMPORT_ON_MESSAGE_ERROR")]
+    pub on_message_error: Option<crate::engine::OnMessageError>,
+    /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
+    #[arg(long, env = "TIMPORT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+}
+
+impl RunOptionArgs {
+    /// The flags as the settings resolver takes them.
+    pub fn flags(
+        &self,
+        same_second: Option<crate::plan::SameSecond>,
+        utc: Option<bool>,
+    ) -> crate::config::RunFlags {
+        crate::config::RunFlags {
+            rate: self.rate,
+            lanes: self.lanes,
+            on_message_error: self.on_message_error,
+            same_second,
+            ledger: self.ledger.clone(),
+            utc,
+        }
+    }
+}
+
 /// `timport run`
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
@@ -221,19 +264,9 @@ pub struct RunArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
-    /// Requests per second for the whole run, at most 200 (default: the profile's, else 180).
-    #[arg(long, env = "TIMPORT_RATE")]
-    pub rate: Option<u32>,
-    /// Groups imported at the same time (default: the profile's, else 32).
-    #[arg(long, env = "TIMPORT_LANES")]
-    pub lanes: Option<usize>,
-    /// When the service refuses a message: pause that group's lane, or skip the message with a
-    /// recorded reason (default: the profile's, else pause).
-    #[arg(long, value_parser = parse_on_message_error, env = "TIMPORT_ON_MESSAGE_ERROR")]
-    pub on_message_error: Option<crate::engine::OnMessageError>,
-    /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
-    #[arg(long, env = "TIMPORT_LEDGER")]
-    pub ledger: Option<PathBuf>,
+    /// Rate, lanes, message policy and ledger.
+    #[command(flatten)]
+    pub options: RunOptionArgs,
     /// Start a new run of this staging instead of resuming the latest one.
     #[arg(long)]
     pub new_run: bool,
@@ -381,5 +414,49 @@ mod tests {
                 .unwrap_err()
                 .contains("pause or skip")
         );
+    }
+
+    #[test]
+    fn the_console_takes_the_run_options_as_run_does() {
+        use crate::config::{ConfigFile, Paths, resolve};
+        use crate::engine::OnMessageError;
+        use crate::plan::SameSecond;
+        // A profile with its own run options: the console's flags beat it, as run's do.
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            config_dir: dir.path().join("cfg"),
+            data_dir: dir.path().join("data"),
+        };
+        let file: ConfigFile = toml::from_str(
+            "default_profile = \"p\"\n[profiles.p]\nrate = 50\nlanes = 4\nledger = \"p.sqlite3\"\n",
+        )
+        .unwrap();
+        let settings = |argv: &[&str]| {
+            let cli = Cli::try_parse_from(argv).unwrap();
+            let flags = match &cli.command {
+                Some(Command::Run(args)) => args.options.flags(args.same_second.same_second, None),
+                _ => cli.run_options.flags(cli.same_second.same_second, None),
+            };
+            resolve(&cli.connect, &flags, Ok(file.clone()), &paths, None).run
+        };
+        let console = settings(&[
+            "timport",
+            "--rate",
+            "77",
+            "--on-message-error",
+            "skip",
+            "--same-second",
+            "spread",
+            "--ledger",
+            "/l.sqlite3",
+        ]);
+        assert_eq!(console.rate, 77);
+        assert_eq!(console.lanes, 4, "the profile's where no flag is given");
+        assert_eq!(console.on_message_error, OnMessageError::Skip);
+        assert_eq!(console.same_second, SameSecond::Spread);
+        assert_eq!(console.ledger, std::path::PathBuf::from("/l.sqlite3"));
+        let run = settings(&["timport", "run", "/staging", "--rate", "77", "--lanes", "9"]);
+        assert_eq!((run.rate, run.lanes), (77, 9));
+        assert_eq!(settings(&["timport"]).rate, 50);
     }
 }

@@ -32,7 +32,7 @@ use crate::api::types::GetAppidGroupListRequest;
 use crate::cli::headless::{self, fail};
 use crate::cli::{Exit, RunArgs};
 use crate::clock::unix_now;
-use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
+use crate::config::{ConnectArgs, Connection, Settings};
 use crate::engine::bound::{Bound, Load, RoundTrip, requests_left};
 use crate::engine::events::Phase;
 use crate::engine::heartbeat::{BEAT, Pulse};
@@ -241,14 +241,7 @@ impl Prepared {
 }
 
 fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
-    let flags = RunFlags {
-        rate: args.rate,
-        lanes: args.lanes,
-        on_message_error: args.on_message_error,
-        same_second: args.same_second.same_second,
-        ledger: args.ledger.clone(),
-        utc: None,
-    };
+    let flags = args.options.flags(args.same_second.same_second, None);
     let settings = Settings::from_env(connect, &flags).map_err(|e| e.to_string())?;
     if let Some(problem) = settings.source_problem() {
         return Err(problem.to_string());
