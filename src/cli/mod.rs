@@ -204,6 +204,10 @@ pub struct RunArgs {
     /// Send again, once, the messages an earlier invocation of this run left failed.
     #[arg(long)]
     pub retry_failed: bool,
+    /// A lane stopped at a message waits for a decision (`timport decide`, through the run's
+    /// control socket) instead of ending there.
+    #[arg(long)]
+    pub wait_for_decisions: bool,
     /// Seconds after sending before a request whose outcome is unknown (or that an earlier
     /// process left in flight) is read back.
     #[arg(long, default_value_t = 6.0)]

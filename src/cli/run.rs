@@ -1,12 +1,14 @@
 //! `timport run STAGING [--group G]... [--rate N] [--lanes N] [--on-message-error pause|skip]
-//! [--same-second keep|spread] [--ledger PATH] [--new-run] [--retry-failed] [--json] [--yes]`:
+//! [--same-second keep|spread] [--ledger PATH] [--new-run] [--retry-failed] [--wait-for-decisions] [--json] [--yes]`:
 //! the headless import.
 //!
 //! Order of things: settle the options (bad ones: exit 2), resolve the connection, scan and
 //! select the staged targets, measure the round trip (one `get_appid_group_list` call) for the
 //! expected duration (`engine::bound`), ask for confirmation on a terminal (refuse without
 //! `--yes` when stdin is not one; the summary, expected duration included, is printed either way), open or resume the run in the ledger (refusing changed staged files),
-//! then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
+//! serve the control socket `<ledger>.sock` (`engine::attach`: `timport watch` and
+//! `timport decide` reach the run through it; `--wait-for-decisions` keeps a lane stopped at a
+//! message waiting for one), then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
 //! progress bar (rate, ETA) on stderr. Ctrl-C, SIGTERM or SIGHUP stops sending and waits
 //! (bounded) for the answers in flight; a second stops at once (the run still recorded as
 //! interrupted, its summary written); a third exits without waiting for anything (the ledger's
@@ -25,6 +27,7 @@ use crate::cli::headless::{self, fail};
 use crate::cli::{Exit, RunArgs};
 use crate::clock::unix_now;
 use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
+use crate::engine::attach::Feed;
 use crate::engine::bound::{Bound, Load, RoundTrip, requests_left};
 use crate::engine::open::{Destination, OpenRequest, open};
 use crate::engine::printer::{Progress, human_line, json_line};
@@ -100,6 +103,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         on_message_error: settings.run.on_message_error,
         same_second: settings.run.same_second,
         retry_failed: args.retry_failed,
+        wait_for_decisions: args.wait_for_decisions,
         settle_delay: Duration::try_from_secs_f64(args.settle_delay).map_err(|_| {
             format!(
                 "--settle-delay {} is not a number of seconds",
@@ -238,7 +242,7 @@ async fn execute(p: Prepared, json: bool) -> Exit {
         new_run: p.new_run,
         command: "timport run".into(),
     };
-    let active = match open(request).await {
+    let mut active = match open(request).await {
         Ok(active) => active,
         Err(e) => return fail(&e.to_string(), e.exit()),
     };
@@ -248,15 +252,46 @@ async fn execute(p: Prepared, json: bool) -> Exit {
     };
     let (events_tx, events_rx) = mpsc::channel(1024);
     let (controls_tx, controls_rx) = mpsc::channel(8);
+    // The socket is a window on the run, not a condition for it.
+    let feed = active
+        .serve(controls_tx.clone())
+        .map_err(|e| {
+            eprintln!(
+                "timport: warning: no control socket ({e}): `timport watch` and `timport decide` cannot reach this run"
+            );
+        })
+        .ok();
     tokio::spawn(interrupts(controls_tx));
     let engine =
         tokio::spawn(async move { active.run(Arc::new(client), events_tx, controls_rx).await });
-    let printer = tokio::task::spawn_blocking(move || print_events(events_rx, json));
+    let (print_tx, print_rx) = mpsc::channel(1024);
+    let forward = tokio::spawn(forward(events_rx, print_tx, feed));
+    let printer = tokio::task::spawn_blocking(move || print_events(print_rx, json));
     let _ = printer.await;
+    let _ = forward.await;
     match engine.await {
         Ok(Ok(outcome)) => outcome.status.exit(),
         Ok(Err(e)) => fail(&e.to_string(), Exit::Stopped),
         Err(e) => fail(&format!("the run ended abnormally: {e}"), Exit::Stopped),
+    }
+}
+
+/// Each event to the printer (which may slow the run down, as it always did) and to the control
+/// socket's readers (who never do).
+async fn forward(
+    mut events: mpsc::Receiver<Event>,
+    printer: mpsc::Sender<Event>,
+    feed: Option<Feed>,
+) {
+    while let Some(event) = events.recv().await {
+        if let Some(feed) = &feed {
+            feed.send(&event);
+        }
+        let _ = printer.send(event).await;
+    }
+    drop(printer);
+    if let Some(feed) = feed {
+        feed.finish().await;
     }
 }
 

@@ -33,6 +33,8 @@
 //!   and the run's end status),
 //!   `context` (what lanes share), `slots` (lane slots, longest lane first; both wait in a
 //!   `queue`), `service` (the seam to the REST client).
+//! - Reached from other processes: `attach/` (the control socket `<ledger>.sock` a run
+//!   serves: its protocol and its server; `timport watch`, `timport decide`).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
 //!   `printer` (the headless lines and JSON), `signoff/` (the sign-off report: HTML, Markdown).
 //! - Proof: `verify/` (`timport verify`: every target read back and compared with the ledger
@@ -95,6 +97,7 @@
 //!   their parts. Changed unsent messages are planned again; a changed settled one stops its
 //!   lane; a settled one whose place is gone refuses the run at open.
 
+pub mod attach;
 pub mod backoff;
 pub mod bound;
 mod context;
