@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::ConnectArgs;
 pub use crate::exit::Exit;
 
+mod attached;
 mod console;
 mod decide;
 pub mod demo;

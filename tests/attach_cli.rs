@@ -1,0 +1,225 @@
+//! A run reached from other processes through its control socket (`engine::attach`), through
+//! the real binaries: `timport decide` reaches a live `timport run` paused on a refused code,
+//! `timport watch` follows a run to its end, and detaching leaves the run going.
+
+mod run_support;
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
+
+use run_support::*;
+use serde_json::json;
+use timport::sandbox::SandboxHandle;
+
+/// How long anything may take on a loaded machine: generous, never a timing assertion.
+const PATIENCE: Duration = Duration::from_secs(120);
+
+/// `g0.jsonl`: 10 messages; lines 5, 6 and 7 are longer than the sandbox takes (80002).
+fn write_group(staging: &Path) -> Vec<String> {
+    std::fs::create_dir_all(staging).unwrap();
+    let texts: Vec<String> = (0..10)
+        .map(|i| {
+            if (4..7).contains(&i) {
+                format!("long {i} {}", "x".repeat(1500))
+            } else {
+                format!("line {i}")
+            }
+        })
+        .collect();
+    let lines: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            json!({"From_Account": "user0", "SendTime": BASE_TIME + i as i64,
+                   "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}]})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(staging.join("g0.jsonl"), lines.join("\n") + "\n").unwrap();
+    texts
+}
+
+fn socket_of(home: &Path) -> PathBuf {
+    timport::engine::attach::socket_path(&ledger_of(home))
+}
+
+/// A child process whose stdout lines arrive on a channel (read on a thread of their own).
+struct Running {
+    child: Child,
+    lines: std_mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn spawn(mut cmd: std::process::Command) -> Running {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std_mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (up to [`PATIENCE`]) for a stdout line holding `text`.
+    async fn wait_for(&mut self, text: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            while let Ok(line) = self.lines.try_recv() {
+                let found = line.contains(text);
+                self.seen.push(line);
+                if found {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {PATIENCE:?} for {text:?}; stdout was:\n{}",
+                self.seen.join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits (up to [`PATIENCE`]) for the process to end; its exit code, all its stdout, its
+    /// stderr.
+    async fn end(mut self) -> (Option<i32>, String, String) {
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "waited {PATIENCE:?} for the end");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let mut stderr = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            use std::io::Read;
+            let _ = err.read_to_string(&mut stderr);
+        }
+        // The reader thread sees the pipe close once the process is gone.
+        while let Ok(line) = self.lines.recv_timeout(PATIENCE) {
+            self.seen.push(line);
+        }
+        (status.code(), self.seen.join("\n"), stderr)
+    }
+
+    fn still_going(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+fn run_command(home: &Path, sandbox: &SandboxHandle, staging: &Path) -> std::process::Command {
+    let mut cmd = timport(home, sandbox);
+    cmd.arg("run").arg(staging).args([
+        "--yes",
+        "--json",
+        "--on-message-error",
+        "pause",
+        "--wait-for-decisions",
+    ]);
+    cmd
+}
+
+async fn output(mut cmd: std::process::Command) -> (Option<i32>, String, String) {
+    cmd.stdin(Stdio::null());
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    (out.status.code(), stdout, stderr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decide_reaches_a_live_run_paused_on_a_refused_code_and_the_run_finishes_with_them_skipped()
+{
+    let mut config = sandbox_config(1);
+    config.max_message_bytes = 1000;
+    let sandbox = start(config).await;
+    let home = tempfile::tempdir().unwrap();
+    let staging = home.path().join("staging");
+    let texts = write_group(&staging);
+    let mut run = Running::spawn(run_command(home.path(), &sandbox, &staging));
+    run.wait_for("\"lane_paused\"").await;
+
+    // The socket is there while the run goes, and private.
+    let socket = socket_of(home.path());
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+
+    // A decision about another run is refused; the run goes on waiting.
+    let mut decide = support::binary::timport_command(home.path());
+    decide
+        .args(["decide", "2", "--code", "80002", "--retry"])
+        .env("USER", "night-shift");
+    let (code, _, err) = output(decide).await;
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is run 1, not run 2"), "{err}");
+    assert!(run.still_going());
+
+    let mut decide = support::binary::timport_command(home.path());
+    decide
+        .args([
+            "decide",
+            "1",
+            "--code",
+            "80002",
+            "--skip",
+            "--reason",
+            "too long, agreed with the owner",
+        ])
+        .env("USER", "night-shift");
+    let (code, _, err) = output(decide).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("run 1 (going): the run took it"), "{err}");
+    assert!(err.contains("operator night-shift@"), "{err}");
+
+    let (code, stdout, err) = run.end().await;
+    assert_eq!(code, Some(1), "finished with skipped messages: {err}");
+    assert!(stdout.contains("\"run_finished\""), "{stdout}");
+    assert!(!socket.exists(), "the socket goes with the run");
+
+    let landed: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(4..7).contains(i))
+        .map(|(_, t)| t.clone())
+        .collect();
+    assert_eq!(stored_texts(&sandbox, "g0"), landed);
+    let conn = rusqlite::Connection::open(ledger_of(home.path())).unwrap();
+    let rows: Vec<(i64, String, String, String)> = conn
+        .prepare(
+            "SELECT m.line, d.decision, d.reason, d.operator FROM decisions d
+             JOIN messages m ON m.id = d.message_id ORDER BY m.line",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 3, "one decision row per message: {rows:?}");
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.0, 5 + i as i64);
+        assert_eq!(row.1, "skip_code");
+        assert_eq!(row.2, "too long, agreed with the owner");
+        assert!(row.3.starts_with("night-shift@"), "{row:?}");
+    }
+}
