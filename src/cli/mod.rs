@@ -24,6 +24,7 @@ mod sandbox;
 mod usersig;
 mod validate;
 mod verify;
+mod watch;
 
 /// timport: migrate chat history into Tencent Cloud Chat (import_group_msg).
 #[derive(Debug, Parser)]
@@ -59,6 +60,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Decide about every message of a run refused with one code (skip or retry).
     Decide(DecideArgs),
+    /// Follow the `timport run` going on the ledger, read-only, in plain text.
+    Watch(WatchArgs),
     /// Print a UserSig for the configured admin.
     Usersig(UsersigArgs),
 }
@@ -290,6 +293,16 @@ pub struct DecideArgs {
     pub ledger: Option<PathBuf>,
 }
 
+/// `timport watch`
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// Run id: refuse to watch another (default: whichever run is going).
+    pub run: Option<i64>,
+    /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
+    #[arg(long, env = "TIMPORT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+}
+
 /// `timport usersig`
 #[derive(Debug, Clone, Args)]
 pub struct UsersigArgs {
@@ -321,6 +334,7 @@ pub fn main() -> ExitCode {
         Some(Command::Report(args)) => report::run(&cli.connect, &args),
         Some(Command::Verify(args)) => verify::run(&cli.connect, &args),
         Some(Command::Decide(args)) => decide::run(&cli.connect, &args),
+        Some(Command::Watch(args)) => watch::run(&cli.connect, &args),
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
     };
     exit.into()
