@@ -13,36 +13,10 @@ use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
 use run_support::*;
-use serde_json::json;
 use timport::sandbox::SandboxHandle;
 
 /// How long anything may take on a loaded machine: generous, never a timing assertion.
 const PATIENCE: Duration = Duration::from_secs(120);
-
-/// `g0.jsonl`: 10 messages; lines 5, 6 and 7 are longer than the sandbox takes (80002).
-fn write_group(staging: &Path) -> Vec<String> {
-    std::fs::create_dir_all(staging).unwrap();
-    let texts: Vec<String> = (0..10)
-        .map(|i| {
-            if (4..7).contains(&i) {
-                format!("long {i} {}", "x".repeat(1500))
-            } else {
-                format!("line {i}")
-            }
-        })
-        .collect();
-    let lines: Vec<String> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            json!({"From_Account": "user0", "SendTime": BASE_TIME + i as i64,
-                   "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}]})
-            .to_string()
-        })
-        .collect();
-    std::fs::write(staging.join("g0.jsonl"), lines.join("\n") + "\n").unwrap();
-    texts
-}
 
 fn socket_of(home: &Path) -> PathBuf {
     timport::engine::attach::socket_path(&ledger_of(home))
@@ -156,7 +130,7 @@ async fn decide_reaches_a_live_run_paused_on_a_refused_code_and_the_run_finishes
     let sandbox = start(config).await;
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");
-    let texts = write_group(&staging);
+    let texts = write_long_group(&staging);
     let mut run = Running::spawn(run_command(home.path(), &sandbox, &staging));
     run.wait_for("\"lane_paused\"").await;
 
@@ -259,7 +233,7 @@ async fn watch_follows_a_run_to_its_end_detaching_leaves_it_going_and_no_secret_
     let sandbox = start(config).await;
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");
-    write_group(&staging);
+    write_long_group(&staging);
     let mut run = Running::spawn(run_command(home.path(), &sandbox, &staging));
     run.wait_for("\"lane_paused\"").await;
     let socket = socket_of(home.path());

@@ -1,6 +1,7 @@
 //! `timport decide` through the real binary: with no run going, one decision about every
 //! message of a run refused with a code is recorded per message (operator and reason) and the
-//! next `timport run` resumes with it; while a run holds the ledger, it refuses (exit 3).
+//! next `timport run` resumes with it; while a holder that serves no control socket (a
+//! console's run) holds the ledger, it refuses (exit 3). A live `timport run`: tests/attach_cli.rs.
 
 mod run_support;
 mod support;
@@ -9,33 +10,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 use run_support::*;
-use serde_json::json;
 use timport::sandbox::SandboxHandle;
-
-/// `g0.jsonl`: 10 messages; lines 5, 6 and 7 are longer than the sandbox takes (80002).
-fn write_group(staging: &Path) -> Vec<String> {
-    std::fs::create_dir_all(staging).unwrap();
-    let texts: Vec<String> = (0..10)
-        .map(|i| {
-            if (4..7).contains(&i) {
-                format!("long {i} {}", "x".repeat(1500))
-            } else {
-                format!("line {i}")
-            }
-        })
-        .collect();
-    let lines: Vec<String> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            json!({"From_Account": "user0", "SendTime": BASE_TIME + i as i64,
-                   "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}]})
-            .to_string()
-        })
-        .collect();
-    std::fs::write(staging.join("g0.jsonl"), lines.join("\n") + "\n").unwrap();
-    texts
-}
 
 async fn output(mut cmd: std::process::Command) -> (Option<i32>, String) {
     cmd.stdin(Stdio::null());
@@ -71,7 +46,7 @@ async fn stopped_at_line_5() -> (
     let sandbox = start(config).await;
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");
-    let texts = write_group(&staging);
+    let texts = write_long_group(&staging);
     let (code, err) = run(home.path(), &sandbox, &staging).await;
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("g0.jsonl line 5"), "{err}");

@@ -190,3 +190,29 @@ pub fn stored_texts(sandbox: &SandboxHandle, group: &str) -> Vec<String> {
         .map(|m| m.body[0].summary())
         .collect()
 }
+
+/// `g0.jsonl`: 10 messages; lines 5, 6 and 7 are longer than a sandbox with
+/// `max_message_bytes = 1000` takes (80002). Returns the texts.
+pub fn write_long_group(staging: &Path) -> Vec<String> {
+    std::fs::create_dir_all(staging).unwrap();
+    let texts: Vec<String> = (0..10)
+        .map(|i| {
+            if (4..7).contains(&i) {
+                format!("long {i} {}", "x".repeat(1500))
+            } else {
+                format!("line {i}")
+            }
+        })
+        .collect();
+    let lines: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            json!({"From_Account": "user0", "SendTime": BASE_TIME + i as i64,
+                   "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}]})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(staging.join("g0.jsonl"), lines.join("\n") + "\n").unwrap();
+    texts
+}
