@@ -178,24 +178,7 @@ async fn decide_reaches_a_live_run_paused_on_a_refused_code_and_the_run_finishes
         .map(|(_, t)| t.clone())
         .collect();
     assert_eq!(stored_texts(&sandbox, "g0"), landed);
-    let conn = rusqlite::Connection::open(ledger_of(home.path())).unwrap();
-    let rows: Vec<(i64, String, String, String)> = conn
-        .prepare(
-            "SELECT m.line, d.decision, d.reason, d.operator FROM decisions d
-             JOIN messages m ON m.id = d.message_id ORDER BY m.line",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(rows.len(), 3, "one decision row per message: {rows:?}");
-    for (i, row) in rows.iter().enumerate() {
-        assert_eq!(row.0, 5 + i as i64);
-        assert_eq!(row.1, "skip_code");
-        assert_eq!(row.2, "too long, agreed with the owner");
-        assert!(row.3.starts_with("night-shift@"), "{row:?}");
-    }
+    assert_skipped_lines_5_to_7(&ledger_of(home.path()), "too long, agreed with the owner");
 }
 
 fn watch_command(home: &Path) -> std::process::Command {

@@ -73,25 +73,7 @@ async fn a_bulk_skip_with_no_run_going_is_recorded_per_message_and_the_next_run_
         err.contains("run 1: 3 message(s) refused with code 80002 in every group skipped"),
         "{err}"
     );
-    let conn = rusqlite::Connection::open(ledger_of(home.path())).unwrap();
-    let rows: Vec<(i64, String, String, String)> = conn
-        .prepare(
-            "SELECT m.line, d.decision, d.reason, d.operator FROM decisions d
-             JOIN messages m ON m.id = d.message_id ORDER BY m.line",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(rows.len(), 3, "{rows:?}");
-    for (i, row) in rows.iter().enumerate() {
-        assert_eq!(row.0, 5 + i as i64);
-        assert_eq!(row.1, "skip_code");
-        assert_eq!(row.2, "too long, agreed with the owner");
-        assert!(row.3.starts_with("night-shift@"), "{row:?}");
-    }
-    drop(conn);
+    assert_skipped_lines_5_to_7(&ledger_of(home.path()), "too long, agreed with the owner");
 
     // Deciding again finds nothing left refused with that code.
     let (code, err) = output(decide(
