@@ -255,6 +255,7 @@ async fn execute(p: Prepared, json: bool) -> Exit {
     // The socket is a window on the run, not a condition for it.
     let feed = active
         .serve(controls_tx.clone())
+        .await
         .map_err(|e| {
             eprintln!(
                 "timport: warning: no control socket ({e}): `timport watch` and `timport decide` cannot reach this run"

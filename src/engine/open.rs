@@ -206,13 +206,13 @@ impl ActiveRun {
 
     /// Serves the control socket `<ledger>.sock` (`attach`) for as long as the run goes:
     /// readers' requests go to `controls`; the returned [`Feed`] takes the run's events.
-    pub fn serve(&mut self, controls: mpsc::Sender<Control>) -> std::io::Result<Feed> {
+    pub async fn serve(&mut self, controls: mpsc::Sender<Control>) -> std::io::Result<Feed> {
         let hello = Hello {
             run_id: self.opened.run.id,
             resumed: self.opened.resumed,
             ..Hello::default()
         };
-        let (served, feed) = attach::serve(&self.ledger_path, hello, controls)?;
+        let (served, feed) = attach::serve(&self.ledger_path, hello, controls).await?;
         self.socket = Some(served);
         Ok(feed)
     }

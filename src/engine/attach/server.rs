@@ -34,6 +34,7 @@ pub struct Served {
 }
 
 impl Drop for Served {
+    // One unlink, where the run ends: not worth a blocking task.
     fn drop(&mut self) {
         self.accept.abort();
         let _ = std::fs::remove_file(&self.path);
@@ -96,27 +97,19 @@ impl Feed {
 /// Serves `<ledger>.sock` for run `hello.run_id`; requests go to `controls`. The caller holds the
 /// ledger's lock, so a socket file left there is stale: it is replaced. Created under a
 /// temporary name, made 0600, then renamed into place, so it is never reachable wider.
-pub fn serve(
+pub async fn serve(
     ledger: &Path,
     hello: Hello,
     controls: mpsc::Sender<Control>,
 ) -> std::io::Result<(Served, Feed)> {
     let path = socket_path(ledger);
-    let mut staging = path.as_os_str().to_owned();
-    staging.push(format!(".{}", std::process::id()));
-    let staging = PathBuf::from(staging);
-    let _ = std::fs::remove_file(&staging);
-    let listener = UnixListener::bind(&staging)?;
-    let placed = std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o600))
-        .and_then(|()| std::fs::metadata(&staging))
-        .and_then(|meta| std::fs::rename(&staging, &path).map(|()| meta.uid()));
-    let owner = match placed {
-        Ok(uid) => uid,
-        Err(e) => {
-            let _ = std::fs::remove_file(&staging);
-            return Err(e);
-        }
+    let (listener, owner) = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || place(&path))
+            .await
+            .map_err(std::io::Error::other)??
     };
+    let listener = UnixListener::from_std(listener)?;
     let hello = Hello {
         protocol: PROTOCOL,
         ..hello
@@ -133,6 +126,27 @@ pub fn serve(
         done_tx,
     ));
     Ok((Served { path, accept }, Feed { shared, done }))
+}
+
+/// Binds the socket under a temporary name, makes it 0600 and renames it into place (replacing
+/// a stale one); the listener and the owner's uid. Blocking: file operations.
+fn place(path: &Path) -> std::io::Result<(std::os::unix::net::UnixListener, u32)> {
+    let mut staging = path.as_os_str().to_owned();
+    staging.push(format!(".{}", std::process::id()));
+    let staging = PathBuf::from(staging);
+    let _ = std::fs::remove_file(&staging);
+    let listener = std::os::unix::net::UnixListener::bind(&staging)?;
+    let placed = std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o600))
+        .and_then(|()| listener.set_nonblocking(true))
+        .and_then(|()| std::fs::metadata(&staging))
+        .and_then(|meta| std::fs::rename(&staging, path).map(|()| meta.uid()));
+    match placed {
+        Ok(owner) => Ok((listener, owner)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&staging);
+            Err(e)
+        }
+    }
 }
 
 async fn accept(
@@ -273,7 +287,7 @@ mod tests {
             run_id: 7,
             ..Hello::default()
         };
-        let (served, feed) = serve(&ledger, hello, controls_tx).unwrap();
+        let (served, feed) = serve(&ledger, hello, controls_tx).await.unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
 
