@@ -325,4 +325,35 @@ mod tests {
         assert!(next(&mut lines).await["say"].is_string());
         assert_eq!(lines.next_line().await.unwrap(), None);
     }
+
+    #[tokio::test]
+    async fn an_oversized_request_is_refused_and_a_reader_that_falls_behind_is_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = dir.path().join("l");
+        let (controls_tx, mut controls) = mpsc::channel(8);
+        let (_served, feed) = serve(&ledger, Hello::default(), controls_tx).await.unwrap();
+        let (mut lines, mut write) = connect(&socket_path(&ledger)).await;
+        assert!(next(&mut lines).await["hello"].is_object());
+        let mut huge = vec![b' '; MAX_REQUEST_BYTES + 10];
+        huge.push(b'\n');
+        write.write_all(&huge).await.unwrap();
+        let answer = next(&mut lines).await;
+        assert_eq!(answer["answer"]["ok"], false, "{answer}");
+        assert!(controls.try_recv().is_err(), "nothing reached the run");
+
+        // More lines than the backlog while this reader reads nothing: the feed never waits.
+        let event = Event::LaneStopped {
+            target: Target::new("g0", None),
+            reason: "x".into(),
+        };
+        for _ in 0..BACKLOG {
+            feed.send(&event);
+        }
+        let mut lagged = None;
+        while lagged.is_none() {
+            let line = next(&mut lines).await;
+            lagged = line["lagged"].as_u64();
+        }
+        assert!(lagged.unwrap() > 0);
+    }
 }
