@@ -41,6 +41,7 @@ fn state() -> AppState {
         staging: None,
         mouse: false,
         run_options: timport::console::run::options(),
+        zone: timport::clock::Zone::Utc,
     });
     s.screen = Screen::Run;
     s.now_ms = 1_714_564_800_000;

@@ -16,6 +16,16 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// `45s`, `12m05s`, `3h02m`, `2d04h` for a number of seconds.
+pub fn duration(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3_600 => format!("{}m{:02}s", secs / 60, secs % 60),
+        3_600..86_400 => format!("{}h{:02}m", secs / 3_600, secs % 3_600 / 60),
+        _ => format!("{}d{:02}h", secs / 86_400, secs % 86_400 / 3_600),
+    }
+}
+
 /// A rough length of time, as an estimate is said: `about 40 s`, `about 12 min`,
 /// `about 1 h 10 min`, `about 14 h`, `about 2 d 4 h`.
 pub fn about(d: Duration) -> String {

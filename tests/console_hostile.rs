@@ -92,6 +92,7 @@ async fn the_pop_up_read_refuses_links_fifos_and_devices_at_once() {
     let mut read = async |path: &Path| -> Result<String, String> {
         exec.perform(Effect::ReadStaged {
             title: "t".into(),
+            heading: String::new(),
             path: path.to_owned(),
             offset: 0,
         });

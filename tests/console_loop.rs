@@ -177,8 +177,9 @@ mod full_loop {
         h.press(KeyCode::Enter);
         let screen = h.wait_for("(not valid JSON").await;
         assert!(
-            screen.contains("eng-core.jsonl:201"),
-            "the pop-up names file and line: {screen}"
+            screen.contains("eng-core.jsonl line 201")
+                && screen.contains("The error: invalid JSON"),
+            "the pop-up names file, line and the problem in full: {screen}"
         );
         h.press(KeyCode::Esc);
 

@@ -48,12 +48,15 @@ fn screens() -> Vec<(&'static str, AppState)> {
     press(&mut bulk, KeyCode::Char('S'));
     type_text(&mut bulk, "duplicates of the CRM feed");
     press(&mut bulk, KeyCode::Enter);
+    let mut after_run = finished();
+    after_run.screen = timport::console::keymap::Screen::Groups;
     vec![
         ("connect", connect_form()),
         ("connect_typing", typing),
         ("connected", connected()),
         ("groups", groups()),
         ("groups_filter", filtered),
+        ("groups_after_run", after_run),
         ("help", help),
         ("files", files()),
         ("files_problems", problems),
@@ -214,4 +217,141 @@ fn help_and_footer_come_from_the_key_map() {
     for (key, label) in keymap.hints(Place::Groups).into_iter().take(4) {
         assert!(footer.contains(&format!("{key} {label}")), "{footer}");
     }
+}
+
+#[test]
+fn a_long_question_scrolls_to_its_last_line_at_80x24() {
+    use timport::console::state::overlay::{Confirm, Overlay, Pending};
+    let mut state = preview();
+    // A launch of many groups: more lines than 24 rows hold, the ledger's path last.
+    let mut lines: Vec<String> = (1..=30).map(|i| format!("  group-{i:02}")).collect();
+    lines.push(
+        "Every request is recorded before it is sent, in /home/op/.timport/data/ledger.sqlite3."
+            .into(),
+    );
+    state.overlay = Some(Overlay::Confirm(Confirm {
+        title: "Start the import?".into(),
+        lines,
+        on_yes: Pending::Launch(Vec::new()),
+        scroll: 0,
+    }));
+    let first = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    let tail = "ledger.sqlite3";
+    assert!(!first.contains(tail), "{first}");
+    assert!(
+        first.contains("more (↓ scrolls)"),
+        "a sign that more is below:\n{first}"
+    );
+    assert!(
+        first.contains("y yes"),
+        "the answer keys stay in sight:\n{first}"
+    );
+    press(&mut state, KeyCode::End);
+    let last = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    assert!(
+        last.contains(tail),
+        "the ledger's path is reachable:\n{last}"
+    );
+    assert!(last.contains("↑"), "a sign that more is above:\n{last}");
+    assert!(last.contains("y yes"), "{last}");
+    press(&mut state, KeyCode::Char('k'));
+    let up = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    assert!(!up.contains(tail), "k scrolls back up:\n{up}");
+    // Still a question: the moving keys did not answer it.
+    assert!(matches!(state.overlay, Some(Overlay::Confirm(_))));
+}
+
+#[test]
+fn a_problem_s_full_text_is_in_its_pop_up() {
+    use timport::console::msg::Msg;
+    let mut state = files();
+    state.files.view.select_row(2);
+    state.files.sync_problems();
+    press(&mut state, KeyCode::Tab);
+    let effects = press(&mut state, KeyCode::Enter);
+    let Some(timport::console::effect::Effect::ReadStaged { title, heading, .. }) =
+        effects.into_iter().next()
+    else {
+        panic!("Enter reads the staged message")
+    };
+    timport::console::state::update(
+        &mut state,
+        Msg::StagedText {
+            title,
+            heading,
+            result: Ok("[1, 2".into()),
+        },
+    );
+    let text = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    let problem = state
+        .files
+        .selected_problem()
+        .map(|p| p.message.clone())
+        .unwrap_or_default();
+    // The table cuts it; the pop-up shows every word of it (wrapped).
+    let flat: String = text
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == '┃' || c == ' ' || c == '"'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for word in problem.split_whitespace() {
+        assert!(flat.contains(word), "{word} of {problem:?}:\n{text}");
+    }
+}
+
+#[test]
+fn times_are_in_the_console_s_zone_and_the_zone_is_named() {
+    let shanghai = timport::clock::Zone::Local(
+        jiff::tz::TimeZone::get("Asia/Shanghai").expect("the tz database"),
+    );
+    let mut utc = running();
+    let text = screen_text(&render(&mut utc, &Theme::default(), 120, 40));
+    assert!(
+        text.lines().next().unwrap_or_default().contains("UTC  "),
+        "{text}"
+    );
+    assert!(text.contains("2023-01-04 09:26"), "{text}");
+    let mut local = running();
+    local.zone = shanghai;
+    let text = screen_text(&render(&mut local, &Theme::default(), 120, 40));
+    assert!(
+        text.lines().next().unwrap_or_default().contains("UTC+8  "),
+        "{text}"
+    );
+    assert!(
+        text.contains("2023-01-04 17:26"),
+        "eight hours later:\n{text}"
+    );
+    assert!(!text.contains("2023-01-04 09:26"), "{text}");
+}
+
+#[test]
+fn a_comparison_s_two_panes_scroll_together_to_their_end_at_80x24() {
+    let mut state = verify_finding();
+    let first = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    // Both messages' closing brace is below the panes at 80x24; the border says so.
+    assert!(first.contains("↓ 1 more (↓ scrolls)"), "{first}");
+    assert!(!first.contains("↑ "), "{first}");
+    press(&mut state, KeyCode::End);
+    let last = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    assert!(
+        last.contains("↑ 1 more"),
+        "a sign that more is above:\n{last}"
+    );
+    assert!(!last.contains("↓ 1 more"), "{last}");
+    // Each pane shows its own closing brace: both scrolled, one row each.
+    let braces = last
+        .lines()
+        .filter(|l| l.matches("│}").count() == 2)
+        .count();
+    assert_eq!(braces, 1, "{last}");
+    // Far past the end, the panes stay at it (the drawing keeps the scroll in range).
+    for _ in 0..20 {
+        press(&mut state, KeyCode::Down);
+    }
+    let past = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    assert_eq!(past, last);
+    press(&mut state, KeyCode::Home);
+    let back = screen_text(&render(&mut state, &Theme::default(), 80, 24));
+    assert_eq!(back, first);
 }

@@ -36,7 +36,11 @@ fn the_scan_feeds_files_and_groups() {
         .get("eng-core")
         .and_then(|g| g.staged)
         .expect("staged");
-    assert_eq!((counts.messages, counts.invalid), (900, 3));
+    assert_eq!((counts.messages, counts.invalid), (903, 3));
+    assert_eq!(
+        counts.messages, eng.messages,
+        "one count of staged messages"
+    );
     // archive-2019 is staged but not in the app.
     assert!(s.groups.get("archive-2019").is_some());
 }
@@ -59,16 +63,38 @@ fn a_problem_opens_its_message_and_a_file_opens_its_group() {
     let [Effect::ReadStaged { title, offset, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert!(title.starts_with("eng-core.jsonl:401"), "{title}");
+    assert!(title.starts_with("eng-core.jsonl line 401"), "{title}");
     assert!(*offset > 0);
+    let [Effect::ReadStaged { heading, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let problem = s
+        .files
+        .selected_problem()
+        .expect("selected")
+        .message
+        .clone();
+    assert!(
+        heading.ends_with(&problem),
+        "the problem in full: {heading}"
+    );
     update(
         &mut s,
         Msg::StagedText {
             title: title.clone(),
+            heading: heading.clone(),
             result: Ok("{\n  \"SendTime\": 1\n}".into()),
         },
     );
-    assert!(matches!(s.overlay, Some(Overlay::Popup(_))));
+    let Some(Overlay::Popup(p)) = &s.overlay else {
+        panic!("{:?}", s.overlay)
+    };
+    assert_eq!(p.lines.first(), Some(heading));
+    assert_eq!(
+        p.copy.as_deref(),
+        Some("{\n  \"SendTime\": 1\n}"),
+        "y copies the message"
+    );
     press(&mut s, KeyCode::Esc);
     press(&mut s, KeyCode::Tab);
     let effects = press(&mut s, KeyCode::Enter);
@@ -128,7 +154,7 @@ fn launching_asks_first_and_says_what_and_where() {
         panic!("{:?}", s.overlay)
     };
     let text = c.lines.join("\n");
-    assert!(text.contains("Import 500 messages"), "{text}");
+    assert!(text.contains("Import 500 staged messages"), "{text}");
     assert!(text.contains("SDKAppID 1400000000"), "{text}");
     assert!(text.contains("http://127.0.0.1:8080"), "{text}");
     assert!(text.contains("ledger.sqlite3"), "{text}");
@@ -715,4 +741,246 @@ fn past_the_result_cap_the_oldest_go_and_the_title_says_how_many() {
         screen.contains(&format!("(+{} older in the ledger)", s.run.dropped)),
         "{screen}"
     );
+}
+
+#[test]
+fn after_a_run_the_groups_say_what_was_imported_and_ask_again() {
+    let s = running();
+    let verdict = |s: &AppState, id: &str| s.groups.get(id).map(|g| g.verdict().word);
+    assert_eq!(
+        verdict(&s, "support-desk"),
+        Some("importing"),
+        "while it goes"
+    );
+    // A lane stopped at a message waits for the operator: the group says so, not "importing".
+    let sales = s.run.lane_of(&lane("sales-emea")).expect("lane");
+    assert_eq!(s.run.lanes[sales].state, LaneState::Paused);
+    assert_eq!(verdict(&s, "sales-emea"), Some("waits"));
+    let why = s
+        .groups
+        .get("sales-emea")
+        .expect("sales-emea")
+        .verdict()
+        .why;
+    assert!(why.contains("waits for your decision"), "{why}");
+    let mut s = finished();
+    assert_eq!(
+        verdict(&s, "sales-emea"),
+        Some("newer"),
+        "nothing of it landed"
+    );
+    assert_eq!(verdict(&s, "support-desk"), Some("imported"));
+    assert_eq!(verdict(&s, "eng-core"), Some("imported"));
+    let row = s.groups.get("eng-core").expect("eng-core");
+    assert_eq!(row.imported.map(|i| i.counts.done), Some(903));
+    assert!(
+        row.verdict().why.contains("903 of 903"),
+        "{}",
+        row.verdict().why
+    );
+    assert_eq!(
+        verdict(&s, "live-launch"),
+        Some("no"),
+        "AVChatRoom stays refused"
+    );
+    // The screen shows imported of staged, not "ready".
+    s.screen = timport::console::keymap::Screen::Groups;
+    let text = screen_text(&render(&mut s, &Theme::default(), 80, 24));
+    let line = text
+        .lines()
+        .find(|l| l.contains("support-desk"))
+        .expect("support-desk on screen");
+    assert!(
+        line.contains("1,400/1,400") && line.contains("✓ imported"),
+        "{text}"
+    );
+    assert!(!text.contains("✓ ready"), "{text}");
+
+    // The end of a run asks the ledger and the service again (newest messages changed).
+    let mut s = running();
+    let effects = update(
+        &mut s,
+        Msg::Engine(Event::RunFinished {
+            summary: RunSummary {
+                run_id: 1,
+                targets: Vec::new(),
+                totals: Default::default(),
+                requests: 0,
+                elapsed_ms: 0,
+                stopped: None,
+            },
+            exit_code: 1,
+        }),
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::ReadImported { .. })),
+        "{effects:?}"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::ListGroups { .. })),
+        "{effects:?}"
+    );
+    // A ledger without a run of this staging does not erase what this console's run did.
+    update(&mut s, Msg::LedgerImported(Ok(None)));
+    assert!(
+        s.groups
+            .get("support-desk")
+            .and_then(|g| g.imported)
+            .is_some()
+    );
+}
+
+#[test]
+fn groups_sort_by_verdict_and_filter_by_its_word() {
+    let mut s = groups();
+    let order = |s: &AppState| -> Vec<String> {
+        (0..s.groups.view.shown())
+            .filter_map(|p| s.groups.view.row_at(p))
+            .map(|i| s.groups.rows[i].id.clone())
+            .collect()
+    };
+    assert_eq!(order(&s)[0], "support-desk", "as the service lists them");
+    press(&mut s, KeyCode::Char('s'));
+    let sorted = order(&s);
+    let words: Vec<&str> = sorted
+        .iter()
+        .map(|id| s.groups.get(id).expect("row").verdict().word)
+        .collect();
+    assert_eq!(&words[..3], ["missing", "missing", "no"], "{sorted:?}");
+    assert_eq!(words.last().copied(), Some("ready"), "{words:?}");
+    let text = screen_text(&render(&mut s, &Theme::default(), 80, 24));
+    assert!(text.contains("sorted by verdict"), "{text}");
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "missing");
+    assert_eq!(order(&s), ["gone-group", "archive-2019"]);
+}
+
+#[test]
+fn a_copy_says_what_was_sent_not_what_the_terminal_did() {
+    let mut s = groups();
+    update(&mut s, Msg::Copied(Ok(1234)));
+    let said = status_text(&s);
+    assert!(
+        said.starts_with("Sent 1,234 characters to the terminal's clipboard (OSC 52)"),
+        "{said}"
+    );
+    assert!(!said.contains("Copied"), "{said}");
+}
+
+#[test]
+fn the_eta_counts_minutes_of_pace_and_leaves_paused_lanes_apart() {
+    use timport::console::state::run::{ETA_MIN_SECONDS, Eta};
+    let mut s = running();
+    let start = s.run.started_ms;
+    // Ten seconds measured: too short a time to say.
+    let eta = s.run.eta(s.now_ms);
+    assert!(eta.measuring && eta.secs.is_none(), "{eta:?}");
+    let paused_left = s
+        .run
+        .lanes
+        .iter()
+        .filter(|l| l.state == LaneState::Paused)
+        .map(|l| l.total - l.settled())
+        .sum::<u64>();
+    assert_eq!(
+        eta.waiting, paused_left,
+        "sales-emea's messages wait for a decision"
+    );
+    // Two minutes at 10 messages a second on support-desk (events on an injected clock).
+    let lane = timport::engine::Target::new("support-desk", None);
+    for i in 0..1_200u32 {
+        s.now_ms = start + 11_000 + i64::from(i) * 100;
+        update(
+            &mut s,
+            Msg::Engine(Event::MessageResult {
+                target: lane.clone(),
+                source: timport::engine::SourceRef {
+                    file: "support-desk.jsonl".into(),
+                    line: 100 + i,
+                    offset: 0,
+                    item: 0,
+                },
+                from_account: "agent.lin".into(),
+                send_time: 1_672_707_079,
+                random: 1,
+                summary: "x".into(),
+                outcome: MessageOutcome::Done {
+                    msg_seq: 100 + u64::from(i),
+                    msg_time: 1_672_707_079,
+                },
+            }),
+        );
+    }
+    let now = start + 131_000;
+    let Eta { secs, waiting, .. } = s.run.eta(now);
+    assert_eq!(waiting, paused_left);
+    let moving: u64 = s
+        .run
+        .lanes
+        .iter()
+        .filter(|l| matches!(l.state, LaneState::Running | LaneState::Waiting))
+        .map(|l| l.total - l.settled())
+        .sum();
+    // 1,270 messages over the 131 s since the first one: the pace of minutes, not of 5 s.
+    let pace = 1_270.0 / 131.0;
+    let expected = (moving as f64 / pace).ceil() as u64;
+    assert_eq!(secs, Some(expected), "moving {moving}");
+    const { assert!(ETA_MIN_SECONDS < 131) };
+    // Paused by the operator: no ETA, and the paused minute does not count afterwards.
+    press(&mut s, KeyCode::Char(' '));
+    assert!(s.run.eta(now).secs.is_none());
+}
+
+#[test]
+fn lanes_that_need_the_operator_come_first_and_hidden_ones_are_signed() {
+    let mut s = running();
+    let order: Vec<String> = (0..s.run.lane_view.shown())
+        .filter_map(|p| s.run.lane_view.row_at(p))
+        .map(|i| s.run.lanes[i].target.to_string())
+        .collect();
+    assert_eq!(
+        &order[..2],
+        ["sales-emea", "live-launch"],
+        "paused, then stopped"
+    );
+    assert_eq!(
+        order.last().map(String::as_str),
+        Some("archive-2019"),
+        "done last"
+    );
+    let text = screen_text(&render(&mut s, &Theme::default(), 80, 24));
+    assert!(text.contains("↓ 3 more: 2 running"), "{text}");
+    // Moving down the lanes scrolls them; the sign moves to the top.
+    for _ in 0..6 {
+        press(&mut s, KeyCode::Down);
+    }
+    let text = screen_text(&render(&mut s, &Theme::default(), 80, 24));
+    assert!(
+        text.contains("↑ 3 more: 1 paused, 1 stopped, 1 running"),
+        "{text}"
+    );
+    assert!(text.contains("archive-2019"), "{text}");
+}
+
+#[test]
+fn the_header_keeps_every_count_at_80_columns() {
+    let mut s = running();
+    s.run.resumed = true;
+    if let Some(l) = s.run.lanes.get_mut(0) {
+        l.total = 9_000_000;
+        l.counts.total = 9_000_000;
+        l.counts.done = 1_234_567;
+        l.counts.invalid = 2;
+        l.counts.skipped = 12_345;
+    }
+    let text = screen_text(&render(&mut s, &Theme::default(), 80, 24));
+    let header = text.lines().nth(1).unwrap_or_default();
+    for part in ["1,234,617", "✗ 1", "» 12,345", "! 2 invalid"] {
+        assert!(header.contains(part), "{part} in {header:?}");
+    }
+    assert!(!header.contains('…'), "{header:?}");
 }

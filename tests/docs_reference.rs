@@ -164,6 +164,8 @@ fn the_reference_lists_every_option_of_every_command_and_nothing_else() {
         ("`timport decide RUN --code N`", Some("decide")),
         ("`timport watch [RUN]`", Some("watch")),
         ("`timport usersig`", Some("usersig")),
+        ("`timport completions SHELL`", Some("completions")),
+        ("`timport man`", Some("man")),
     ];
     let listed: BTreeSet<&str> = commands.iter().filter_map(|(_, c)| *c).collect();
     for line in help(None).lines() {
@@ -262,6 +264,7 @@ fn the_reference_lists_every_variable_profile_key_and_exit_code() {
         on_message_error: Some(timport::engine::OnMessageError::Pause),
         same_second: Some(timport::plan::SameSecond::Spread),
         ledger: Some("l".into()),
+        utc: Some(true),
     };
     let value = serde_json::to_value(&full).expect("a profile serialises");
     let mut keys: BTreeSet<String> = value

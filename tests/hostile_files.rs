@@ -451,9 +451,10 @@ fn the_config_file_and_the_log_are_private() {
     assert_eq!(mode(&paths.config_dir), 0o700);
     assert_eq!(mode(&paths.config_file()), 0o600);
 
-    let guard = timport::console::logging::to_file(&paths.log_file()).unwrap();
+    let log = timport::cli::logging::to_dir(&paths.data_dir).unwrap();
+    assert_eq!(log.file, paths.log_file());
     tracing::info!("a line");
-    drop(guard);
+    drop(log);
     assert_eq!(mode(&paths.data_dir), 0o700);
     assert_eq!(mode(&paths.log_file()), 0o600);
 }

@@ -130,3 +130,47 @@ async fn a_named_ledger_and_bad_arguments() {
     assert_eq!(none.status.code(), Some(2));
     assert!(text(&none).1.contains("no run 7"), "{:?}", text(&none));
 }
+
+#[tokio::test]
+async fn asked_for_a_run_that_does_not_exist_the_report_lists_the_runs_there_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ledger = a_run(dir.path()).await;
+    let output = timport(dir.path()).args(["report", "7"]).output().unwrap();
+    let (out, err) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{out}{err}");
+    assert!(err.contains("the ledger has no run 7"), "{err}");
+    assert!(
+        err.contains("the runs it has (timport report RUN):"),
+        "{err}"
+    );
+    let listed: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("  1  started "))
+        .collect();
+    assert_eq!(listed.len(), 1, "{err}");
+    assert!(listed[0].ends_with(", incomplete, /staging"), "{err}");
+}
+
+#[tokio::test]
+async fn the_latest_run_of_a_staging_is_found_by_its_root() {
+    use timport::engine::report::read_latest_of;
+    let dir = tempfile::tempdir().unwrap();
+    let _ledger = a_run(dir.path()).await;
+    let path = dir.path().join("data/ledger.sqlite3");
+    let report = read_latest_of(&path, Path::new("/staging"))
+        .expect("readable")
+        .expect("a run of /staging");
+    assert_eq!(report.run_id, 1);
+    let done: u64 = report.targets.iter().map(|t| t.counts.done).sum();
+    assert_eq!(done, 5, "{:?}", report.targets);
+    assert!(
+        read_latest_of(&path, Path::new("/elsewhere"))
+            .expect("readable")
+            .is_none()
+    );
+    assert!(
+        read_latest_of(&dir.path().join("none.sqlite3"), Path::new("/staging"))
+            .expect("no ledger is no run")
+            .is_none()
+    );
+}

@@ -56,6 +56,7 @@ async fn stop_with(signals: &[&str], latency: Duration, in_flight_ok: bool) {
     config.latency = latency;
     let sandbox = start(config).await;
     let home = tempfile::tempdir().unwrap();
+    let started = timport::clock::unix_now();
     let staging = home.path().join("staging");
     let texts = write_staging(&staging, 2, 100);
     let mut cmd = timport(home.path(), &sandbox);
@@ -109,6 +110,9 @@ async fn stop_with(signals: &[&str], latency: Duration, in_flight_ok: bool) {
         assert_eq!(open, 0, "the answers in flight were awaited");
     }
     assert!(sandbox.stats().messages_imported < 200, "it stopped early");
+    // An unattended run's log says why it stopped.
+    let log = log_since(home.path(), started);
+    assert!(log.contains("stopping: no new requests"), "{log}");
 
     let mut again = timport(home.path(), &sandbox);
     again

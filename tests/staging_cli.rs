@@ -206,6 +206,26 @@ fn without_a_connection_only_offline_checks_run_and_say_so() {
 }
 
 #[test]
+fn a_secret_key_alone_validates_offline_and_says_why() {
+    let secret = "topsecret-validate-key-value";
+    let home = tempfile::tempdir().unwrap();
+    let out = timport_command(home.path())
+        .args(["validate", fixtures("clean").to_str().unwrap()])
+        .env("TIMPORT_SECRET_KEY", secret)
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("offline checks only"), "{stderr}");
+    assert!(
+        stderr.contains("TIMPORT_SECRET_KEY is set, but no SDKAppID, admin or region is given"),
+        "{stderr}"
+    );
+    assert!(text(&out.stdout).contains("Online checks: not made (offline)."));
+    assert!(!stderr.contains(secret) && !text(&out.stdout).contains(secret));
+}
+
+#[test]
 fn an_unreachable_service_stops_with_exit_3_and_never_shows_the_key() {
     let secret = "topsecret-validate-key-value";
     let home = tempfile::tempdir().unwrap();
@@ -279,4 +299,32 @@ fn max_problems_caps_the_listing_not_the_counts() {
         (summary["errors"].as_u64(), summary["unlisted"].as_u64()),
         (Some(16), Some(16))
     );
+}
+
+#[test]
+fn comments_copied_from_the_api_page_are_named_as_comments_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = r#"{"From_Account":"a","SendTime":1600000000,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}}]}"#;
+    std::fs::write(
+        dir.path().join("g.jsonl"),
+        format!("{line}\n// the second message\n{line}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("h.json"),
+        "{\n  \"GroupId\": \"h\",\n  \"MsgList\": [ // messages\n  ]\n}\n",
+    )
+    .unwrap();
+    let out = timport(&["validate", "--offline", dir.path().to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    let comment = |file: &str, line: &str| {
+        stdout.lines().any(|l| {
+            l.contains(file)
+                && l.contains(line)
+                && l.contains("a comment (// or /* */) is not JSON")
+        })
+    };
+    assert!(comment("g.jsonl", ":2"), "{stdout}");
+    assert!(comment("h.json", ":3"), "{stdout}");
 }

@@ -65,6 +65,13 @@ async fn a_clean_run_exits_0_and_differences_exit_1_with_one_json_object_each() 
     assert_eq!(last["status"], "done");
     assert_eq!(last["totals"]["verified"], 50);
     assert!(!json.iter().any(|l| l["event"] == "finding"));
+    // Every line carries its time, as timport run's lines do (RFC 3339, UTC).
+    for line in &json {
+        let time = line["time"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no time: {line}"));
+        assert!(time.ends_with('Z') && time.contains('T'), "{time}");
+    }
     let (_, err) = text(&out);
     assert!(err.contains("50 of 50 as sent, no difference"), "{err}");
     assert!(

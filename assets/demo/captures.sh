@@ -2,8 +2,10 @@
 # Regenerates the text captures docs/console.md shows: drives `timport demo` in a
 # detached 100x28 tmux session and saves each screen to OUT (default ./captures).
 #   cargo build --release && assets/demo/captures.sh [OUT]
+# (BIN=./target/debug/timport works too.) It uses a tmux server of its own, never yours.
 set -u
 S=timport-captures
+tmux() { command tmux -L timport-captures "$@"; }
 BIN=${BIN:-./target/release/timport}
 OUT=${1:-captures}
 mkdir -p "$OUT"
@@ -20,10 +22,10 @@ k 1; cap connect
 k 3; k j; k j; k Tab; cap files
 k Enter; cap problem
 k Escape; sleep 0.3
-k 2; k j; k j; k j; k j; k j; k Enter; cap preview
+k 2; k j; k j; k j; k j; k Enter; cap preview
 k A; cap launch
 k y; sleep 3; cap run
-k j; k j; k j; k j; k Enter; cap inspector
+k g; k Enter; cap inspector
 k s; tmux send-keys -t $S "older than the group's first message in the new system"; sleep 0.3; cap skip
 k Enter; sleep 1; cap run_after
 k '?'; cap help

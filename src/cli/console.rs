@@ -6,11 +6,11 @@ use std::io::IsTerminal;
 use tracing_appender::non_blocking::WorkerGuard;
 
 use crate::api::ClientOptions;
+use crate::cli::logging;
 use crate::cli::{Cli, Exit};
 use crate::config::{Paths, RunFlags, SECRET_KEY_ENV, Settings};
 use crate::console::app::{App, terminal_input};
 use crate::console::exec::ExecOptions;
-use crate::console::logging;
 use crate::console::settings::{Prefill, key_from_env};
 use crate::console::state::{AppState, Locations, Startup};
 use crate::console::terminal::{StdoutHost, TerminalGuard};
@@ -33,7 +33,11 @@ pub fn run(cli: &Cli) -> Exit {
     };
     // One resolver for the form, the ledger and the run options, as `timport run` settles them;
     // its problems (a config file that cannot be read, ...) show on the Connect screen.
-    let settings = Settings::load(&cli.connect, &RunFlags::default(), &paths);
+    let flags = RunFlags {
+        utc: cli.utc.then_some(true),
+        ..RunFlags::default()
+    };
+    let settings = Settings::load(&cli.connect, &flags, &paths);
     let prefill = Prefill::from_settings(&settings);
     let env_key = key_from_env(std::env::var(SECRET_KEY_ENV).ok()).ok();
     let (_log, mut startup) = prepare(&paths, prefill, settings.run.ledger, cli.staging.clone());
@@ -41,6 +45,7 @@ pub fn run(cli: &Cli) -> Exit {
     startup.run_options.lanes = settings.run.lanes;
     startup.run_options.on_message_error = settings.run.on_message_error;
     startup.run_options.same_second = settings.run.same_second;
+    startup.zone = crate::clock::Zone::chosen(settings.utc);
     let opts = ExecOptions {
         paths,
         env_key,
@@ -72,11 +77,10 @@ pub(crate) fn prepare(
     ledger: std::path::PathBuf,
     staging: Option<std::path::PathBuf>,
 ) -> (Option<WorkerGuard>, Startup) {
-    let log_file = paths.log_file();
     // The log is best effort: without it the console still runs, and says so.
-    let (guard, problem) = match logging::to_file(&log_file) {
-        Ok(guard) => (guard, None),
-        Err(e) => (None, Some(e)),
+    let (guard, log_file, problem) = match logging::to_dir(&paths.data_dir) {
+        Ok(log) => (log.guard, log.file, None),
+        Err(e) => (None, paths.log_file(), Some(e)),
     };
     let mut prefill = prefill;
     if let Some(problem) = problem {
@@ -93,6 +97,7 @@ pub(crate) fn prepare(
         staging,
         mouse: true,
         run_options: crate::console::run::options(),
+        zone: crate::clock::Zone::chosen(false),
     };
     (guard, startup)
 }

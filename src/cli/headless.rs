@@ -1,10 +1,11 @@
 //! What the headless commands that talk to the service share: turning a preparation into an
 //! exit code, their async runtime, the interrupts they stop on, the progress bar on a terminal,
-//! and where their lines go.
+//! and where their lines go (JSON lines on stdout, each with its `time`; lines for people on
+//! stderr and in the log, when there is one).
 
 use std::future::Future;
 use std::io::{IsTerminal, Write};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -55,9 +56,11 @@ where
     }
 }
 
-/// Says `message` on stderr (escaped) and returns `exit`.
+/// Says `message` on stderr and in the log (escaped) and returns `exit`.
 pub fn fail(message: &str, exit: Exit) -> Exit {
-    eprintln!("timport: {}", escape::text(message));
+    let message = escape::text(message);
+    tracing::error!("{message}");
+    eprintln!("timport: {message}");
     exit
 }
 
@@ -82,8 +85,14 @@ pub fn print_json(line: &str) {
     let _ = out.flush();
 }
 
-/// A line for people on stderr, above the bar when there is one.
+/// The time a JSON line carries (`"time"`): now, RFC 3339 in UTC.
+pub fn time_now() -> String {
+    crate::clock::rfc3339(SystemTime::now())
+}
+
+/// A line for people on stderr, above the bar when there is one, and in the log.
 pub fn say(bar: Option<&ProgressBar>, line: &str) {
+    tracing::info!("{line}");
     match bar {
         Some(bar) => bar.println(format!("timport: {line}")),
         None => eprintln!("timport: {line}"),

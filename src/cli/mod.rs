@@ -1,7 +1,8 @@
 //! The command line: argument definitions (a contract: docs/reference.md lists them, checked
 //! against `--help`) and one handler per command.
 //!
-//! Owns: parsing, exit codes, and wiring the library together for each command.
+//! Owns: parsing, exit codes, the log file (`logging`: the console's and `timport run`'s), and
+//! wiring the library together for each command.
 //! Must not hold logic of its own: rules live in `staging`, `plan`, `engine`; wire details in `api`.
 
 use std::path::PathBuf;
@@ -17,10 +18,12 @@ mod console;
 mod decide;
 pub mod demo;
 mod headless;
+pub mod logging;
 mod plan;
 mod report;
 mod run;
 mod sandbox;
+mod shell;
 mod usersig;
 mod validate;
 mod verify;
@@ -28,17 +31,26 @@ mod watch;
 
 /// timport: migrate chat history into Tencent Cloud Chat (import_group_msg).
 #[derive(Debug, Parser)]
-#[command(name = "timport", version, about, long_about = None)]
+#[command(
+    name = "timport",
+    version,
+    about,
+    long_about = None,
+    after_help = "Without a command, timport opens the console (a terminal UI) on the saved profile; `timport demo` opens it on sample data. Options marked [env] also read that variable (docs/reference.md)."
+)]
 pub struct Cli {
     /// What to do; without a command the console opens on the saved profile.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Connection options for the console.
-    #[command(flatten)]
-    pub connect: ConnectArgs,
     /// The console's staging directory (scanned at start; screen 3 can change it).
     #[arg(long, env = "TIMPORT_STAGING")]
     pub staging: Option<PathBuf>,
+    /// The console shows times in UTC instead of this machine's local time.
+    #[arg(long, env = "TIMPORT_UTC")]
+    pub utc: bool,
+    /// Connection options for the console (listed after the command's own options).
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 /// The commands.
@@ -64,6 +76,26 @@ pub enum Command {
     Watch(WatchArgs),
     /// Print a UserSig for the configured admin.
     Usersig(UsersigArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page, or write one per command into a directory.
+    Man(ManArgs),
+}
+
+/// `timport completions SHELL`
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    pub shell: clap_complete::aot::Shell,
+}
+
+/// `timport man`
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// Write timport.1 and a page per command (timport-run.1, ...) into this directory instead
+    /// of printing timport.1.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 /// `timport demo`
@@ -336,6 +368,8 @@ pub fn main() -> ExitCode {
         Some(Command::Decide(args)) => decide::run(&cli.connect, &args),
         Some(Command::Watch(args)) => watch::run(&cli.connect, &args),
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
+        Some(Command::Completions(args)) => shell::completions(&args),
+        Some(Command::Man(args)) => shell::man(&args),
     };
     exit.into()
 }

@@ -23,6 +23,25 @@ pub fn run(connect: &ConnectArgs, args: &ReportArgs) -> Exit {
     }
 }
 
+/// `; its runs:` and one line per run (id, start, status, staging), when there are any.
+fn runs_there_are(conn: &rusqlite::Connection) -> String {
+    let runs = match report::list(conn) {
+        Ok(runs) if !runs.is_empty() => runs,
+        _ => return String::new(),
+    };
+    let mut out = String::from("; the runs it has (timport report RUN):");
+    for r in runs {
+        out.push_str(&format!(
+            "\n  {}  started {} UTC, {}, {}",
+            r.id,
+            crate::clock::format_unix(r.started_at / 1000),
+            r.status,
+            escape::text(&r.staging_root)
+        ));
+    }
+    out
+}
+
 fn report(connect: &ConnectArgs, args: &ReportArgs) -> Result<(), String> {
     let run = crate::cli::headless::run_number(args.run.as_deref())?;
     let flags = RunFlags {
@@ -35,8 +54,17 @@ fn report(connect: &ConnectArgs, args: &ReportArgs) -> Result<(), String> {
     }
     let path = settings.run.ledger;
     let conn = open_for_reading(&path).map_err(|e| e.to_string())?;
-    let report =
-        report::load(&conn, run).map_err(|e| format!("{} ({})", e, escape::path(&path)))?;
+    let report = match report::load(&conn, run) {
+        Ok(report) => report,
+        Err(e @ report::ReportError::NoRun(_)) => {
+            return Err(format!(
+                "{e} ({}){}",
+                escape::path(&path),
+                runs_there_are(&conn)
+            ));
+        }
+        Err(e) => return Err(format!("{} ({})", e, escape::path(&path))),
+    };
     if args.json {
         let line = serde_json::to_string(&report).map_err(|e| e.to_string())?;
         println!("{line}");

@@ -7,10 +7,14 @@
 //! expected duration (`engine::bound`), ask for confirmation on a terminal (refuse without
 //! `--yes` when stdin is not one; the summary, expected duration included, is printed either way), open or resume the run in the ledger (refusing changed staged files),
 //! serve the control socket `<ledger>.sock` (`engine::attach`: `timport watch` and
-//! `timport decide` reach the run through it; `--wait-for-decisions` keeps a lane stopped at a
-//! message waiting for one), then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
-//! progress bar (rate, ETA) on stderr. Ctrl-C, SIGTERM or SIGHUP stops sending and waits
-//! (bounded) for the answers in flight; a second stops at once (the run still recorded as
+//! `timport decide` reach the run through it, and its readers get what `--json` prints;
+//! `--wait-for-decisions` keeps a lane stopped at a message waiting for a decision),
+//! then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
+//! progress bar (rate, ETA) on stderr; without a terminal on stderr, a heartbeat line every
+//! minute instead of the bar (`engine::heartbeat`), and with `--json` a `progress` event on the
+//! same beat; every JSON line carries its `time` (RFC 3339, UTC). The run logs to the same
+//! daily log files as the console (`cli::logging`), its refusals to start included. Ctrl-C,
+//! SIGTERM or SIGHUP stops sending and waits (bounded) for the answers in flight; a second stops at once (the run still recorded as
 //! interrupted, its summary written); a third exits without waiting for anything (the ledger's
 //! in-flight records make that safe).
 //! Exit codes: docs/reference.md#exit-codes (0/1/2/3, and 130 when interrupted).
@@ -29,8 +33,9 @@ use crate::clock::unix_now;
 use crate::config::{ConnectArgs, Connection, RunFlags, Settings};
 use crate::engine::attach::Feed;
 use crate::engine::bound::{Bound, Load, RoundTrip, requests_left};
+use crate::engine::heartbeat::{BEAT, Pulse};
 use crate::engine::open::{Destination, OpenRequest, open};
-use crate::engine::printer::{Progress, human_line, json_line};
+use crate::engine::printer::{Progress, human_line, stamped_line};
 use crate::engine::staged::StagedWork;
 use crate::engine::work::TargetInfo;
 use crate::engine::work::WorkSource;
@@ -41,7 +46,49 @@ use crate::staging::{ScanOptions, scan};
 
 /// Runs the command.
 pub fn run(connect: &ConnectArgs, args: &RunArgs) -> Exit {
-    headless::run(|| prepare(connect, args), |p| execute(p, args.json))
+    let _log = start_log();
+    headless::run(
+        || prepare(connect, args),
+        |p| async move {
+            tracing::info!(
+                staging = %args.staging.display(),
+                ledger = %p.ledger_path.display(),
+                endpoint = p.connection.endpoint.base(),
+                sdkappid = p.connection.sdkappid,
+                admin = %p.connection.admin,
+                "timport run starting"
+            );
+            let exit = execute(p, args.json, heartbeat_period()).await;
+            tracing::info!(code = exit.code(), "timport run ended");
+            exit
+        },
+    )
+}
+
+/// The log file, as the console writes it; without one the run goes on and says why.
+fn start_log() -> Option<crate::cli::logging::Log> {
+    let started = crate::config::Paths::from_env()
+        .map_err(|e| e.to_string())
+        .and_then(|paths| crate::cli::logging::to_dir(&paths.data_dir));
+    match started {
+        Ok(log) => Some(log),
+        Err(e) => {
+            eprintln!("timport: warning: no log file: {}", escape::text(&e));
+            None
+        }
+    }
+}
+
+/// A shorter beat than [`BEAT`] for tests of the binary only (milliseconds; not documented as a
+/// setting: an operator has no reason to change the minute).
+const HEARTBEAT_TEST_ENV: &str = "TIMPORT_TEST_HEARTBEAT_MS";
+
+fn heartbeat_period() -> Duration {
+    std::env::var(HEARTBEAT_TEST_ENV)
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map_or(BEAT, Duration::from_millis)
 }
 
 /// How long the round-trip measurement may take before the run goes on without it.
@@ -92,6 +139,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         on_message_error: args.on_message_error,
         same_second: args.same_second.same_second,
         ledger: args.ledger.clone(),
+        utc: None,
     };
     let settings = Settings::from_env(connect, &flags).map_err(|e| e.to_string())?;
     if let Some(problem) = settings.source_problem() {
@@ -228,7 +276,7 @@ fn confirm(summary: &str, yes: bool) -> Result<(), String> {
     }
 }
 
-async fn execute(p: Prepared, json: bool) -> Exit {
+async fn execute(p: Prepared, json: bool, beat: Duration) -> Exit {
     let destination = Destination {
         endpoint: p.connection.endpoint.base().to_owned(),
         sdkappid: p.connection.sdkappid,
@@ -257,19 +305,20 @@ async fn execute(p: Prepared, json: bool) -> Exit {
         .serve(controls_tx.clone())
         .await
         .map_err(|e| {
-            eprintln!(
-                "timport: warning: no control socket ({e}): `timport watch` and `timport decide` cannot reach this run"
-            );
+            tell(&format!(
+                "warning: no control socket ({e}): `timport watch` and `timport decide` cannot reach this run"
+            ));
         })
         .ok();
     tokio::spawn(interrupts(controls_tx));
     let engine =
         tokio::spawn(async move { active.run(Arc::new(client), events_tx, controls_rx).await });
-    let (print_tx, print_rx) = mpsc::channel(1024);
-    let forward = tokio::spawn(forward(events_rx, print_tx, feed));
-    let printer = tokio::task::spawn_blocking(move || print_events(print_rx, json));
-    let _ = printer.await;
-    let _ = forward.await;
+    let (printed_tx, printed_rx) = mpsc::channel(1024);
+    tokio::spawn(with_beats(events_rx, printed_tx, beat));
+    let printer = tokio::task::spawn_blocking(move || print_events(printed_rx, json, feed));
+    if let Ok(Some(feed)) = printer.await {
+        feed.finish().await;
+    }
     match engine.await {
         Ok(Ok(outcome)) => outcome.status.exit(),
         Ok(Err(e)) => fail(&e.to_string(), Exit::Stopped),
@@ -277,22 +326,37 @@ async fn execute(p: Prepared, json: bool) -> Exit {
     }
 }
 
-/// Each event to the printer (which may slow the run down, as it always did) and to the control
-/// socket's readers (who never do).
-async fn forward(
-    mut events: mpsc::Receiver<Event>,
-    printer: mpsc::Sender<Event>,
-    feed: Option<Feed>,
-) {
-    while let Some(event) = events.recv().await {
-        if let Some(feed) = &feed {
-            feed.send(&event);
+/// What the printer is given: the engine's events, and the beats between them.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // events travel by value, as on the engine's own channel
+enum Printed {
+    Event(Event),
+    /// A beat, with the time since the run started.
+    Beat(Duration),
+}
+
+/// Passes the engine's events on, with a beat every `beat` (the first one `beat` after the
+/// start) until the run finished (`run_finished` stays the last JSON line). Sending awaits
+/// room: the engine's back-pressure holds.
+async fn with_beats(mut events: mpsc::Receiver<Event>, out: mpsc::Sender<Printed>, beat: Duration) {
+    let start = tokio::time::Instant::now();
+    let mut ticks = tokio::time::interval_at(start + beat, beat);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut beating = true;
+    loop {
+        let printed = tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => {
+                    beating &= !matches!(event, Event::RunFinished { .. });
+                    Printed::Event(event)
+                }
+                None => return,
+            },
+            _ = ticks.tick(), if beating => Printed::Beat(start.elapsed()),
+        };
+        if out.send(printed).await.is_err() {
+            return;
         }
-        let _ = printer.send(event).await;
-    }
-    drop(printer);
-    if let Some(feed) = feed {
-        feed.finish().await;
     }
 }
 
@@ -305,30 +369,73 @@ async fn interrupts(controls: mpsc::Sender<Control>) {
     let Some(name) = signals.next().await else {
         return;
     };
-    eprintln!(
-        "\ntimport: {name}: stopping: no new requests; waiting for the answers in flight (interrupt again to stop at once; the ledger stays consistent)"
-    );
+    eprintln!();
+    tell(&format!(
+        "{name}: stopping: no new requests; waiting for the answers in flight (interrupt again to stop at once; the ledger stays consistent)"
+    ));
     let _ = controls.send(Control::Shutdown).await;
     if signals.next().await.is_some() {
-        eprintln!(
-            "timport: stopping at once: requests in flight are settled on resume; resume with the same command"
+        tell(
+            "stopping at once: requests in flight are settled on resume; resume with the same command",
         );
         let _ = controls.send(Control::Abort).await;
     }
     if signals.next().await.is_some() {
-        eprintln!("timport: quitting now; resume with the same command");
+        // Exits without flushing the log: this line may not reach it.
+        tell("quitting now; resume with the same command");
         std::process::exit(i32::from(Exit::Interrupted.code()));
     }
 }
 
-/// JSON lines on stdout (with `--json`), lines for people and a progress bar on stderr.
-/// Runs on a blocking thread (it writes to the terminal and pipes, which may block).
-fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
-    let bar = headless::progress_bar("{bar:40} {pos}/{len} messages  {msg}  {per_sec}  eta {eta}");
+/// A line on stderr that goes to the log too (an unattended run's interrupts).
+fn tell(line: &str) {
+    tracing::warn!("{line}");
+    eprintln!("timport: {line}");
+}
+
+/// The progress bar: counts with thousands separators, the time elapsed and the ETA.
+const PROGRESS_TEMPLATE: &str =
+    "{bar:40} {human_pos}/{human_len} messages  {msg}  {per_sec}  {elapsed} elapsed, eta {eta}";
+
+/// JSON lines on stdout (with `--json`, each with its `time`), lines for people on stderr, and
+/// there a progress bar when stderr is a terminal, else a heartbeat line at each beat (a
+/// `progress` JSON event too with `--json`). Lines worth one, and the heartbeats, also go to
+/// the log. Runs on a blocking thread (it writes to the terminal and pipes, which may block).
+fn print_events(
+    mut printed: mpsc::Receiver<Printed>,
+    json: bool,
+    feed: Option<Feed>,
+) -> Option<Feed> {
+    let bar = headless::progress_bar(PROGRESS_TEMPLATE);
     let mut progress = Progress::default();
-    while let Some(event) = events.blocking_recv() {
+    let mut pulse = Pulse::default();
+    while let Some(item) = printed.blocking_recv() {
+        let event = match item {
+            Printed::Event(event) => event,
+            Printed::Beat(at) => {
+                let beat = pulse.beat(at);
+                let stamped = stamped_line(&beat, &headless::time_now());
+                if json {
+                    headless::print_json(&stamped);
+                }
+                let line = beat.line();
+                if let Some(feed) = &feed {
+                    feed.beat(&stamped, &line);
+                }
+                tracing::info!("heartbeat: {line}");
+                if bar.is_none() {
+                    eprintln!("timport: {line}");
+                }
+                continue;
+            }
+        };
+        pulse.update(&event);
+        let stamped = stamped_line(&event, &headless::time_now());
         if json {
-            headless::print_json(&json_line(&event));
+            headless::print_json(&stamped);
+        }
+        if let Some(feed) = &feed {
+            feed.event(&event, &stamped);
         }
         if progress.update(&event) {
             if let Some(bar) = &bar {
@@ -347,11 +454,108 @@ fn print_events(mut events: mpsc::Receiver<Event>, json: bool) {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    feed
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+    /// A terminal that keeps what is written to it.
+    #[derive(Debug, Default, Clone)]
+    struct Screen(std::sync::Arc<std::sync::Mutex<String>>);
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            160
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            if let Ok(mut text) = self.0.lock() {
+                text.push_str(s);
+                text.push('\n');
+            }
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_progress_bar_has_thousands_separators_and_the_time_elapsed() {
+        let screen = Screen::default();
+        let bar = ProgressBar::with_draw_target(
+            Some(3_623_000),
+            ProgressDrawTarget::term_like(Box::new(screen.clone())),
+        );
+        bar.set_style(ProgressStyle::with_template(PROGRESS_TEMPLATE).unwrap());
+        bar.set_position(1_234_567);
+        bar.tick();
+        bar.finish();
+        let text = screen.0.lock().map(|t| t.clone()).unwrap_or_default();
+        assert!(text.contains("1,234,567/3,623,000 messages"), "{text}");
+        assert!(text.contains("elapsed, eta"), "{text}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_beat_goes_out_every_minute_between_the_events() {
+        let (events_tx, events_rx) = mpsc::channel(8);
+        let (out_tx, mut out_rx) = mpsc::channel(8);
+        tokio::spawn(with_beats(events_rx, out_tx, BEAT));
+        let warning = || Event::Warning {
+            target: None,
+            message: "w".into(),
+        };
+        events_tx.send(warning()).await.expect("sent");
+        tokio::time::sleep(Duration::from_secs(150)).await;
+        events_tx.send(warning()).await.expect("sent");
+        tokio::time::sleep(Duration::from_secs(40)).await;
+        let finished = Event::RunFinished {
+            summary: crate::engine::events::RunSummary {
+                run_id: 1,
+                targets: Vec::new(),
+                totals: Default::default(),
+                requests: 0,
+                elapsed_ms: 0,
+                stopped: None,
+            },
+            exit_code: 0,
+        };
+        events_tx.send(finished).await.expect("sent");
+        tokio::time::sleep(Duration::from_secs(300)).await;
+        drop(events_tx);
+        let mut seen = Vec::new();
+        while let Some(printed) = out_rx.recv().await {
+            seen.push(match printed {
+                Printed::Event(_) => "event".to_owned(),
+                Printed::Beat(at) => format!("beat {}", at.as_secs()),
+            });
+        }
+        assert_eq!(
+            seen,
+            ["event", "beat 60", "beat 120", "event", "beat 180", "event"],
+            "no beat after the run finished"
+        );
+    }
 
     #[test]
     fn confirmation_is_required_without_a_terminal() {

@@ -105,13 +105,11 @@ pub fn run(args: &ValidateArgs, connect: &ConnectArgs) -> Exit {
         None
     } else {
         match online_connection(connect) {
-            Ok(None) => {
-                eprintln!(
-                    "timport: offline checks only; to also check the groups and senders with the service, give --region or --endpoint, --sdkappid, --admin and the secret key ({SECRET_KEY_ENV} or --key-file)"
-                );
+            Ok(Err(why)) => {
+                eprintln!("timport: offline checks only; {why}");
                 None
             }
-            Ok(Some(connection)) => match ask_the_service(&staging, &connection) {
+            Ok(Ok(connection)) => match ask_the_service(&staging, &connection) {
                 Ok(outcome) => Some(outcome),
                 Err(message) => {
                     eprintln!("timport: {}", crate::escape::text(&message));
@@ -154,16 +152,18 @@ pub fn run(args: &ValidateArgs, connect: &ConnectArgs) -> Exit {
     }
 }
 
-/// The connection for the online checks, or `None` when nothing at all is configured (no
-/// connection option, no key in the environment, no default profile): then only offline checks.
-fn online_connection(connect: &ConnectArgs) -> Result<Option<Connection>, ConfigError> {
+/// The connection for the online checks, or why the checks stay offline: nothing configured
+/// (no connection option, no default profile), or only the secret key in the environment (a
+/// key is often exported for other tools; without an app and an admin it names no service).
+/// Connection options given in part are an error (they show an intent to go online).
+fn online_connection(connect: &ConnectArgs) -> Result<Result<Connection, String>, ConfigError> {
     let given = connect.profile.is_some()
         || connect.region.is_some()
         || connect.endpoint.is_some()
         || connect.sdkappid.is_some()
         || connect.admin.is_some()
-        || connect.key_file.is_some()
-        || std::env::var(SECRET_KEY_ENV).is_ok_and(|k| !k.trim().is_empty());
+        || connect.key_file.is_some();
+    let env_key = std::env::var(SECRET_KEY_ENV).is_ok_and(|k| !k.trim().is_empty());
     let default_profile = || {
         Paths::from_env()
             .ok()
@@ -171,9 +171,18 @@ fn online_connection(connect: &ConnectArgs) -> Result<Option<Connection>, Config
             .is_some_and(|file| file.default_profile.is_some())
     };
     if !given && !default_profile() {
-        return Ok(None);
+        let how = "give --region or --endpoint, --sdkappid and --admin (or a profile)";
+        return Ok(Err(if env_key {
+            format!(
+                "{SECRET_KEY_ENV} is set, but no SDKAppID, admin or region is given, so there is no service to ask; to also check the groups and senders online, {how}"
+            )
+        } else {
+            format!(
+                "to also check the groups and senders with the service, {how} and the secret key ({SECRET_KEY_ENV} or --key-file)"
+            )
+        }));
     }
-    Connection::resolve(connect).map(Some)
+    Connection::resolve(connect).map(Ok)
 }
 
 fn ask_the_service(staging: &Staging, connection: &Connection) -> Result<OnlineOutcome, String> {

@@ -199,7 +199,7 @@ fn print_events(mut events: mpsc::Receiver<VerifyEvent>, json: bool) {
         "{bar:40} {pos}/{len} messages compared  {msg}  {per_sec}  eta {eta}",
     );
     while let Some(event) = events.blocking_recv() {
-        if json && let Some(line) = json_line(&event) {
+        if json && let Some(line) = json_line(&event, &headless::time_now()) {
             headless::print_json(&line);
         }
         if let Some(bar) = &bar {

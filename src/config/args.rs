@@ -8,6 +8,7 @@ use clap::Args;
 /// How to reach the service. Every option also reads `TIMPORT_<NAME>`; the secret key comes from
 /// `TIMPORT_SECRET_KEY` or `--key-file`, never from a command-line value.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Connection options (every command)")]
 pub struct ConnectArgs {
     /// Profile from the config file.
     #[arg(long, env = "TIMPORT_PROFILE", global = true)]

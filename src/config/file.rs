@@ -62,6 +62,9 @@ pub struct Profile {
     /// The ledger file; relative to the config directory; `~/` is the home.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<PathBuf>,
+    /// The console shows times in UTC instead of the machine's local time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc: Option<bool>,
 }
 
 fn region_from_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Region>, D::Error> {

@@ -25,7 +25,7 @@ pub use args::ConnectArgs;
 pub use connection::Connection;
 pub use error::ConfigError;
 pub use file::{ConfigFile, Profile, list_profiles, save_profile};
-pub use paths::{CONFIG_DIR_ENV, DATA_DIR_ENV, Paths};
+pub use paths::{CONFIG_DIR_ENV, DATA_DIR_ENV, Paths, log_file_name};
 pub use resolve::{resolve, selected_profile};
 pub use secret_key::{LoadedKey, SECRET_KEY_ENV, load_secret_key, load_secret_key_from};
 pub use settings::{Key, KeySource, Place, RunFlags, RunSettings, Settings};

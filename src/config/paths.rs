@@ -77,10 +77,16 @@ impl Paths {
         self.data_dir.join("ledger.sqlite3")
     }
 
-    /// `<data_dir>/timport.log`
+    /// `<data_dir>/timport.YYYY-MM-DD.log`, today's (UTC) log file (`cli::logging` rolls them).
     pub fn log_file(&self) -> PathBuf {
-        self.data_dir.join("timport.log")
+        self.data_dir.join(log_file_name(crate::clock::unix_now()))
     }
+}
+
+/// The log file of the UTC day of unix time `secs`: `timport.2026-12-06.log`.
+pub fn log_file_name(secs: i64) -> String {
+    let day: String = crate::clock::format_unix(secs).chars().take(10).collect();
+    format!("timport.{day}.log")
 }
 
 /// The platform's (config, data) directories for timport; `None` when the machine has no home.
@@ -98,7 +104,13 @@ mod tests {
         let paths = Paths::with_overrides(Some("/c".into()), Some("/d".into())).unwrap();
         assert_eq!(paths.config_file(), PathBuf::from("/c/config.toml"));
         assert_eq!(paths.default_ledger(), PathBuf::from("/d/ledger.sqlite3"));
-        assert_eq!(paths.log_file(), PathBuf::from("/d/timport.log"));
+        let log = paths.log_file();
+        assert_eq!(log.parent(), Some(std::path::Path::new("/d")));
+        let name = log.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert!(
+            name.starts_with("timport.20") && name.ends_with(".log"),
+            "{name}"
+        );
     }
 
     /// A machine whose home is /home/op (Linux-style directories).

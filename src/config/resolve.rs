@@ -110,6 +110,7 @@ pub fn resolve(
                 .or_else(|| profile.and_then(|p| p.ledger_path(&paths.config_dir)))
                 .unwrap_or_else(|| paths.default_ledger()),
         },
+        utc: run.utc.or(profile.and_then(|p| p.utc)).unwrap_or(false),
         warnings,
         problems,
         config_file,

@@ -31,6 +31,8 @@ pub struct RunFlags {
     pub same_second: Option<SameSecond>,
     /// `--ledger`.
     pub ledger: Option<PathBuf>,
+    /// `--utc` (the console's; `None` when not given).
+    pub utc: Option<bool>,
 }
 
 /// The run options, settled.
@@ -108,6 +110,8 @@ pub struct Settings {
     pub key: Option<Key>,
     /// The run options.
     pub run: RunSettings,
+    /// Times shown in UTC rather than the machine's local time (the console).
+    pub utc: bool,
     /// Things the operator should know that do not stop anything (besides the key's own).
     pub warnings: Vec<String>,
     pub(super) problems: Problems,
@@ -576,6 +580,7 @@ admin = "sandbox-admin"
             on_message_error: Some(OnMessageError::Pause),
             same_second: Some(SameSecond::Keep),
             ledger: Some("x.db".into()),
+            utc: None,
         };
         let from_flags = resolve(&args, &flags, Ok(file), &fx.paths, None);
         assert_eq!(
@@ -588,6 +593,26 @@ admin = "sandbox-admin"
                 ledger: "x.db".into(),
             }
         );
+    }
+
+    #[test]
+    fn utc_comes_from_the_flag_then_the_profile_else_local_time() {
+        let (fx, file) = fixture("[profiles.u]\nutc = true\n[profiles.l]\nutc = false\n");
+        let pick = |profile: Option<&str>, flag: Option<bool>| {
+            let args = ConnectArgs {
+                profile: profile.map(str::to_owned),
+                ..ConnectArgs::default()
+            };
+            let flags = RunFlags {
+                utc: flag,
+                ..RunFlags::default()
+            };
+            resolve(&args, &flags, Ok(file.clone()), &fx.paths, None).utc
+        };
+        assert!(!pick(None, None), "local time by default");
+        assert!(pick(Some("u"), None), "the profile's utc = true");
+        assert!(pick(Some("l"), Some(true)), "the flag wins");
+        assert!(!pick(Some("l"), None));
     }
 
     #[test]

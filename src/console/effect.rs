@@ -70,6 +70,8 @@ pub enum Effect {
     ReadStaged {
         /// The pop-up's title.
         title: String,
+        /// Shown above the text, in full (the problem found in it).
+        heading: String,
         /// The file.
         path: PathBuf,
         /// Where the message starts.
@@ -92,6 +94,13 @@ pub enum Effect {
     ReadLedger {
         /// The ledger file.
         ledger: PathBuf,
+    },
+    /// Read what the latest run of a staging imported per group, from the ledger.
+    ReadImported {
+        /// The ledger file.
+        ledger: PathBuf,
+        /// The staging root (runs are named by it).
+        root: PathBuf,
     },
     /// Verify a run (or some of its lanes) against the service.
     Verify(Box<VerifyLaunch>),

@@ -11,22 +11,23 @@
 //! - `ui`: plain functions from the state to a frame (`theme` gives every style).
 //! - `app`: the shell: input stream + one channel of results, `tokio::select!`, dirty-flag
 //!   drawing at most ~30 times a second; `exec` performs effects on tasks; `terminal` sets the
-//!   terminal up and restores it even on a panic; `logging` sends tracing to the log file;
+//!   terminal up and restores it even on a panic (the log file is `cli::logging`'s);
 //!   `clipboard` writes OSC 52; `run` hands a launch to the engine and forwards its events.
 //! - `settings`: what the Connect form starts with (flags, environment, profile).
-//! - `words`: how numbers and times are written.
+//! - `words`: how numbers and times are written; `text_width`: how wide text is, and cutting,
+//!   padding and wrapping it by grapheme cluster (every cut ends in `…`).
 
 pub mod app;
 pub mod clipboard;
 pub mod effect;
 pub mod exec;
 pub mod keymap;
-pub mod logging;
 pub mod msg;
 pub mod run;
 pub mod settings;
 pub mod state;
 pub mod terminal;
+pub mod text_width;
 pub mod theme;
 pub mod ui;
 pub mod words;

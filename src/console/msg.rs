@@ -172,6 +172,8 @@ pub enum Msg {
     StagedText {
         /// The pop-up's title.
         title: String,
+        /// Shown above the text, in full.
+        heading: String,
         /// The text, or why it could not be read.
         result: Result<String, String>,
     },
@@ -194,6 +196,9 @@ pub enum Msg {
     VerifyFailed(String),
     /// The latest run in the ledger, as the ledger tells it.
     LedgerRun(Result<Box<crate::engine::report::Report>, String>),
+    /// What the latest run of the scanned staging imported (`None`: no run of it yet), or why
+    /// the ledger could not say.
+    LedgerImported(Result<Option<Box<crate::engine::report::Report>>, String>),
     /// Text went to the clipboard (how many characters), or why not.
     Copied(Result<usize, String>),
     /// A background task ended abnormally (a bug): it is reported, never fatal.

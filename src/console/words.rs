@@ -1,40 +1,45 @@
 //! How numbers, times and durations are written everywhere in the console (screens, questions,
-//! status lines), so they read the same in every place.
+//! status lines), so they read the same in every place. Times are shown in the console's zone
+//! (`AppState::zone`: local by default, UTC with `--utc`), named on the tabs line.
 
-pub use crate::numbers::count;
+use crate::clock::Zone;
 
-/// `2021-05-12` for a unix time, or `–`.
+pub use crate::numbers::{count, duration};
+
+/// `2021-05-12` (UTC) for a unix time, or `–`.
 pub fn date(secs: Option<i64>) -> String {
+    date_in(&Zone::Utc, secs)
+}
+
+/// `2021-05-12` in `zone` for a unix time, or `–`.
+pub fn date_in(zone: &Zone, secs: Option<i64>) -> String {
     match secs {
-        Some(s) if s > 0 => crate::clock::format_unix(s).chars().take(10).collect(),
+        Some(s) if s > 0 => zone.format(s).chars().take(10).collect(),
         _ => "–".into(),
     }
 }
 
-/// `2021-05-12 08:28` for a unix time, or `–`.
+/// `2021-05-12 08:28` (UTC) for a unix time, or `–`.
 pub fn minute(secs: Option<i64>) -> String {
+    minute_in(&Zone::Utc, secs)
+}
+
+/// `2021-05-12 08:28` in `zone` for a unix time, or `–`.
+pub fn minute_in(zone: &Zone, secs: Option<i64>) -> String {
     match secs {
-        Some(s) if s > 0 => crate::clock::format_unix(s).chars().take(16).collect(),
+        Some(s) if s > 0 => zone.format(s).chars().take(16).collect(),
         _ => "–".into(),
     }
 }
 
 /// `08:28:21` (UTC) for a unix time.
 pub fn clock(secs: i64) -> String {
-    crate::clock::format_unix(secs)
-        .get(11..19)
-        .unwrap_or("?")
-        .to_owned()
+    clock_in(&Zone::Utc, secs)
 }
 
-/// `45s`, `12m05s`, `3h02m`, `2d04h` for a number of seconds.
-pub fn duration(secs: u64) -> String {
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3_600 => format!("{}m{:02}s", secs / 60, secs % 60),
-        3_600..86_400 => format!("{}h{:02}m", secs / 3_600, secs % 3_600 / 60),
-        _ => format!("{}d{:02}h", secs / 86_400, secs % 86_400 / 3_600),
-    }
+/// `08:28:21` in `zone` for a unix time.
+pub fn clock_in(zone: &Zone, secs: i64) -> String {
+    zone.format(secs).get(11..19).unwrap_or("?").to_owned()
 }
 
 #[cfg(test)]
@@ -47,6 +52,13 @@ mod tests {
         assert_eq!(date(Some(0)), "–");
         assert_eq!(minute(Some(1_620_808_101)), "2021-05-12 08:28");
         assert_eq!(clock(1_620_808_101), "08:28:21");
+        let shanghai = Zone::Local(jiff::tz::TimeZone::get("Asia/Shanghai").expect("tzdb"));
+        assert_eq!(
+            minute_in(&shanghai, Some(1_620_808_101)),
+            "2021-05-12 16:28"
+        );
+        assert_eq!(date_in(&shanghai, Some(1_620_835_200)), "2021-05-13");
+        assert_eq!(clock_in(&shanghai, 1_620_808_101), "16:28:21");
         assert_eq!(duration(5), "5s");
         assert_eq!(duration(725), "12m05s");
         assert_eq!(duration(10_920), "3h02m");

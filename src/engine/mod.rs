@@ -36,7 +36,9 @@
 //! - Reached from other processes: `attach/` (the control socket `<ledger>.sock` a run
 //!   serves: its protocol and its server; `timport watch`, `timport decide`).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
-//!   `printer` (the headless lines and JSON), `signoff/` (the sign-off report: HTML, Markdown).
+//!   `printer` (the headless lines and JSON), `heartbeat` (the headless run's beat: pace over
+//!   1, 15 and 60 minutes, ETA, lanes per state), `signoff/` (the sign-off report: HTML,
+//!   Markdown).
 //! - Proof: `verify/` (`timport verify`: every target read back and compared with the ledger
 //!   and the staged files, resumable).
 //!
@@ -103,6 +105,7 @@ pub mod bound;
 mod context;
 pub mod control;
 pub mod events;
+pub mod heartbeat;
 mod lane;
 pub mod ledger;
 pub mod limiter;
@@ -142,6 +145,27 @@ pub(crate) mod testing {
 
     use super::SourceRef;
     use super::ledger::messages::MessageMeta;
+
+    /// A `message_result` event: line `line` of `file` in `target`, imported as `msg_seq`.
+    pub fn done_result(
+        target: &super::Target,
+        file: &str,
+        line: u32,
+        msg_seq: u64,
+    ) -> super::Event {
+        super::Event::MessageResult {
+            target: target.clone(),
+            source: source(file, line),
+            from_account: "a".into(),
+            send_time: 1,
+            random: 1,
+            summary: "hi".into(),
+            outcome: super::events::MessageOutcome::Done {
+                msg_seq,
+                msg_time: 1,
+            },
+        }
+    }
 
     /// Line `line` of `file` (byte offset `100 * line`).
     pub fn source(file: &str, line: u32) -> SourceRef {

@@ -1,22 +1,34 @@
 //! The headless face of a run: each event as one JSON line (`--json`), or as a line for people
 //! when it is worth one (pauses, stops, failures, settlements, retries, pace changes, the
-//! summary), and the progress a bar shows. Pure: the caller decides where the text goes.
+//! summary), and the progress a bar shows; how counts and durations are written for people.
+//! Pure: the caller decides where the text goes.
 
 use std::fmt::Write as _;
 
 use super::events::{Event, MessageOutcome, RunSummary};
 use crate::escape;
 
-/// One event as a JSON line (no newline).
-pub fn json_line(event: &Event) -> String {
-    // Events hold strings, numbers and enums only: serialising them cannot fail.
-    serde_json::to_string(event).unwrap_or_default()
+/// `value` (an event, a progress beat) as a JSON line (no newline) with its `"time"`: when it
+/// was written, RFC 3339 in UTC (`2026-12-06T13:05:09.120Z`), appended as the object's last
+/// field.
+pub fn stamped_line(value: &impl serde::Serialize, time: &str) -> String {
+    // Events and beats hold strings, numbers and enums only: serialising them cannot fail.
+    let json = serde_json::to_string(value).unwrap_or_default();
+    match json.strip_suffix('}') {
+        Some(open) if open.len() > 1 => format!("{open},\"time\":\"{time}\"}}"),
+        Some(_) => format!("{{\"time\":\"{time}\"}}"),
+        None => json,
+    }
 }
 
 /// One event for people, or `None` when it is routine (a message done, a batch sent). Control
 /// characters (from file names, group ids, the service's words) are shown escaped.
 pub fn human_line(event: &Event) -> Option<String> {
-    human_words(event).map(|line| escape::controls(&line).into_owned())
+    match event {
+        // Several lines, each already escaped: its line breaks stay line breaks.
+        Event::RunFinished { summary, exit_code } => Some(summary_text(summary, *exit_code)),
+        _ => human_words(event).map(|line| escape::controls(&line).into_owned()),
+    }
 }
 
 fn human_words(event: &Event) -> Option<String> {
@@ -132,8 +144,10 @@ fn human_words(event: &Event) -> Option<String> {
             Some(t) => format!("{t}: warning: {message}"),
             None => format!("warning: {message}"),
         }),
-        Event::RunFinished { summary, exit_code } => Some(summary_text(summary, *exit_code)),
-        Event::LaneState { .. } | Event::BatchSent { .. } | Event::Settled { .. } => None,
+        Event::LaneState { .. }
+        | Event::BatchSent { .. }
+        | Event::Settled { .. }
+        | Event::RunFinished { .. } => None,
     }
 }
 
@@ -226,20 +240,16 @@ mod tests {
     #[test]
     fn routine_events_are_quiet_and_trouble_is_spelled_out() {
         let t = Target::new("g", None);
-        let done = Event::MessageResult {
-            target: t.clone(),
-            source: source("g.jsonl", 1),
-            from_account: "a".into(),
-            send_time: 1,
-            random: 1,
-            summary: "hi".into(),
-            outcome: MessageOutcome::Done {
-                msg_seq: 1,
-                msg_time: 1,
-            },
-        };
+        let done = crate::engine::testing::done_result(&t, "g.jsonl", 1, 1);
         assert_eq!(human_line(&done), None);
-        assert!(json_line(&done).starts_with(r#"{"event":"message_result""#));
+        let line = stamped_line(&done, "2026-12-06T13:05:09.120Z");
+        assert!(line.starts_with(r#"{"event":"message_result""#), "{line}");
+        assert!(
+            line.ends_with(r#","time":"2026-12-06T13:05:09.120Z"}"#),
+            "{line}"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+        assert_eq!(parsed["outcome"]["state"], "done");
         let failure = Failure::from_explanation(explain_message_result(80002), "");
         let paused = Event::LanePaused {
             target: t.clone(),
@@ -312,6 +322,13 @@ mod tests {
             stopped: None,
         };
         let text = summary_text(&summary, 1);
+        // As printed: its lines stay lines (not an escaped `\n`).
+        let finished = Event::RunFinished {
+            summary: summary.clone(),
+            exit_code: 1,
+        };
+        assert_eq!(human_line(&finished).as_deref(), Some(text.as_str()));
+        assert!(!text.contains("\\n"), "{text}");
         assert!(text.starts_with("run 2: 8 of 10 message(s) imported, 1 failed, 0 skipped, 0 invalid, 1 not sent; 3 request(s) in 1.5 s"), "{text}");
         assert!(text.contains("\n  g paused: 80002: too long"), "{text}");
         assert!(

@@ -195,6 +195,25 @@ pub fn read(path: &Path, run: Option<i64>) -> Result<Report, ReportError> {
     load(&conn, run)
 }
 
+/// The report of the latest run of the staging at `root` (named as [`super::open`] names it),
+/// or `None` when the ledger does not exist yet or has no run of it.
+pub fn read_latest_of(path: &Path, root: &Path) -> Result<Option<Report>, ReportError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let conn = super::ledger::schema::open_for_reading(path)?;
+    match runs::latest_run_for(&conn, &super::open::root_name(root))? {
+        Some(record) => load(&conn, Some(record.id)).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Every run in the ledger, oldest first: id, staging root, status and start (for saying which
+/// runs there are when one that does not exist is asked for).
+pub fn list(conn: &Connection) -> Result<Vec<RunRecord>, ReportError> {
+    Ok(runs::all_runs(conn)?)
+}
+
 /// Builds the report of run `run` (the latest run when `None`).
 pub fn load(conn: &Connection, run: Option<i64>) -> Result<Report, ReportError> {
     let record: RunRecord = match run {
@@ -298,13 +317,13 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "Run {} of {}\n  started {}, {}{}{}",
+            "Run {} of {}\n  started {} UTC, {}{}{}",
             self.run_id,
             self.staging_root,
             format_unix(self.started_at / 1000),
             self.status,
             self.finished_at
-                .map(|f| format!(" since {}", format_unix(f / 1000)))
+                .map(|f| format!(" since {} UTC", format_unix(f / 1000)))
                 .unwrap_or_default(),
             self.exit_code
                 .map(|c| format!(" (exit {c})"))

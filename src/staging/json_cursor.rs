@@ -89,6 +89,9 @@ impl From<io::Error> for ScanStop {
     }
 }
 
+/// Said of a syntax error where a comment starts.
+pub const COMMENT_NOTE: &str = ": a comment (// or /* */) is not JSON; remove it (the import page's examples have comments, staged files must not)";
+
 /// The cursor.
 pub struct JsonCursor<R> {
     reader: R,
@@ -128,12 +131,21 @@ impl<R: BufRead> JsonCursor<R> {
         self.line
     }
 
-    /// An error at the current position.
-    pub fn syntax(&self, message: impl Into<String>) -> ScanStop {
+    /// An error at the current position; a comment there is named as such (the import page's
+    /// own examples carry `//` comments, which JSON does not allow).
+    pub fn syntax(&mut self, message: impl Into<String>) -> ScanStop {
+        let mut message = message.into();
+        if self
+            .reader
+            .fill_buf()
+            .is_ok_and(|b| b.starts_with(b"//") || b.starts_with(b"/*"))
+        {
+            message.push_str(COMMENT_NOTE);
+        }
         ScanStop::Syntax(SyntaxError {
             offset: self.offset,
             line: self.line,
-            message: message.into(),
+            message,
         })
     }
 

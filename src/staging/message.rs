@@ -93,10 +93,15 @@ pub fn check_message(bytes: &[u8], framing: Framing, opts: &ScanOptions) -> Chec
                 ));
             }
             let line = e.line();
+            let note = if comment_at(bytes, e.line(), e.column()) {
+                super::json_cursor::COMMENT_NOTE
+            } else {
+                ""
+            };
             let mut out = out.fail(Finding::error(
                 ProblemKind::InvalidJson,
                 None,
-                format!("invalid JSON: {}", describe_json_error(&e, framing)),
+                format!("invalid JSON: {}{note}", describe_json_error(&e, framing)),
             ));
             out.error_line = line.max(1);
             out
@@ -183,6 +188,18 @@ fn check_object(
 }
 
 /// serde_json's words without its position suffix, with the position in the framing's terms.
+/// Whether a `//` or `/*` comment starts where serde_json stopped (1-based `line`, and `column`
+/// of the byte it choked on, or the one after).
+fn comment_at(bytes: &[u8], line: usize, column: usize) -> bool {
+    let Some(text) = bytes.split(|b| *b == b'\n').nth(line.saturating_sub(1)) else {
+        return false;
+    };
+    let at = column.saturating_sub(1).min(text.len());
+    let from = at.saturating_sub(1);
+    let window = &text[from..(at + 2).min(text.len())];
+    window.windows(2).any(|w| w == b"//" || w == b"/*")
+}
+
 fn describe_json_error(e: &serde_json::Error, framing: Framing) -> String {
     let full = e.to_string();
     let words = full

@@ -63,9 +63,9 @@ fn info(id: &str, kind: &str, name: &str, last: i64, members: u64) -> GroupInfo 
     }
 }
 
-/// The Groups screen with the demo's groups, details in.
-pub fn groups() -> AppState {
-    let mut s = connected();
+/// The service's answers to the listing in progress: the demo's groups, with details;
+/// `newest` is the newest message time of the groups that had none.
+pub fn list_groups(s: &mut AppState, newest: i64) {
     let generation = s.groups.generation;
     let ids = [
         "support-desk",
@@ -77,7 +77,7 @@ pub fn groups() -> AppState {
         "gone-group",
     ];
     update(
-        &mut s,
+        s,
         Msg::GroupIds {
             generation,
             result: Ok(GroupIdPage {
@@ -94,12 +94,12 @@ pub fn groups() -> AppState {
     };
     gone.error_info = "group not found".into();
     update(
-        &mut s,
+        s,
         Msg::GroupInfos {
             generation,
             result: Ok(vec![
-                info("support-desk", "Public", "Support desk", 0, 9),
-                info("eng-core", "Private", "Engineering", 0, 6),
+                info("support-desk", "Public", "Support desk", newest, 9),
+                info("eng-core", "Private", "Engineering", newest, 6),
                 info("@TGS#_bookclub", "Community", "Book club", 0, 1),
                 info("town-hall", "ChatRoom", "Town hall", 0, 1),
                 info("live-launch", "AVChatRoom", "Launch livestream", 0, 1),
@@ -108,6 +108,12 @@ pub fn groups() -> AppState {
             ]),
         },
     );
+}
+
+/// The Groups screen with the demo's groups, details in.
+pub fn groups() -> AppState {
+    let mut s = connected();
+    list_groups(&mut s, 0);
     let staged = |messages, invalid, first: i64| StagedCounts {
         messages,
         invalid,
@@ -117,9 +123,9 @@ pub fn groups() -> AppState {
     };
     s.groups.set_staged(HashMap::from([
         ("support-desk".to_string(), staged(1400, 0, 1_672_704_100)),
-        ("eng-core".to_string(), staged(900, 3, 1_672_704_200)),
+        ("eng-core".to_string(), staged(903, 3, 1_672_704_200)),
         ("@TGS#_bookclub".to_string(), staged(350, 0, 1_672_704_300)),
-        ("town-hall".to_string(), staged(298, 2, 1_672_704_400)),
+        ("town-hall".to_string(), staged(300, 2, 1_672_704_400)),
         ("live-launch".to_string(), staged(120, 0, 1_672_704_500)),
         ("sales-emea".to_string(), staged(500, 0, 1_672_712_653)),
         ("archive-2019".to_string(), staged(50, 0, 1_632_704_000)),
@@ -170,19 +176,23 @@ pub fn files() -> AppState {
 /// The plan of sales-emea.
 pub fn preview() -> AppState {
     let mut s = files();
-    let generation = s.preview.begin("sales-emea");
+    plan_group(&mut s, "sales-emea");
+    s
+}
+
+/// Plans `group` of the scan, as the Preview screen gets it, and shows the screen.
+pub fn plan_group(s: &mut AppState, group: &str) {
+    let generation = s.preview.begin(group);
     let staging = s.files.scanned.as_ref().expect("scanned").staging.clone();
-    let previewed =
-        Previewed::build(&staging, "sales-emea", &PlanOptions::default()).expect("plan");
+    let previewed = Previewed::build(&staging, group, &PlanOptions::default()).expect("plan");
     update(
-        &mut s,
+        s,
         Msg::PlanBuilt {
             generation,
             result: Ok(Box::new(previewed)),
         },
     );
     s.screen = Screen::Preview;
-    s
 }
 
 /// `s` with bursts in the scan of `sales-emea`: 20 messages in one second.
@@ -477,6 +487,8 @@ pub fn finished() -> AppState {
             exit_code: 1,
         },
     );
+    // The end of the run lists the groups again: the imported ones now hold newer messages.
+    list_groups(&mut s, 1_676_000_000);
     s
 }
 

@@ -80,6 +80,8 @@ pub fn startup(url: &str, locations: Locations) -> Startup {
         staging: None,
         mouse: true,
         run_options: timport::console::run::options(),
+        // Snapshots and checks read times in UTC, whatever the machine's zone.
+        zone: timport::clock::Zone::Utc,
     }
 }
 
@@ -95,6 +97,8 @@ pub fn demo_startup(url: &str, dir: &timport::cli::demo::DemoDir, home: &Path) -
         staging: Some(dir.staging()),
         mouse: true,
         run_options: timport::console::run::options(),
+        // Snapshots and checks read times in UTC, whatever the machine's zone.
+        zone: timport::clock::Zone::Utc,
     }
 }
 
@@ -147,6 +151,15 @@ pub fn render(
         .draw(|f| timport::console::ui::draw(f, state, theme))
         .expect("draw");
     terminal
+}
+
+/// The status line's text (empty without one).
+pub fn status_text(state: &AppState) -> String {
+    state
+        .status
+        .as_ref()
+        .map(|st| st.text.clone())
+        .unwrap_or_default()
 }
 
 /// The text of a rendered terminal.
@@ -265,3 +278,4 @@ impl Harness {
 }
 
 pub mod fixtures;
+pub mod wide;

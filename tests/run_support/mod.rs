@@ -73,6 +73,40 @@ pub fn timport(home: &Path, sandbox: &SandboxHandle) -> Command {
     cmd
 }
 
+/// Runs `cmd` to its end (stdin closed) off the async runtime, which the sandbox needs.
+pub async fn output(mut cmd: Command) -> Output {
+    cmd.stdin(std::process::Stdio::null());
+    tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("the command's thread")
+        .expect("the binary runs")
+}
+
+/// The daily log files (`timport.YYYY-MM-DD.log`) in the data directory, oldest first.
+pub fn log_files(home: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(home.join("data"))
+        .map(|dir| dir.filter_map(|e| Some(e.ok()?.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("timport.") && n.ends_with(".log"))
+    });
+    files.sort();
+    files
+}
+
+/// Everything the log files written since `since` (unix seconds) hold: a test that runs across
+/// midnight UTC reads both days.
+pub fn log_since(home: &Path, since: i64) -> String {
+    let first = timport::config::log_file_name(since);
+    log_files(home)
+        .iter()
+        .filter(|p| p.file_name().and_then(|n| n.to_str()) >= Some(first.as_str()))
+        .map(|p| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .collect()
+}
+
 pub fn text(output: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -194,11 +194,13 @@ impl Executor {
             }
             Effect::ReadStaged {
                 title,
+                heading,
                 path,
                 offset,
             } => {
                 self.blocking("reading a staged message", move || Msg::StagedText {
                     title,
+                    heading,
                     result: read_staged(&path, offset),
                 });
             }
@@ -231,6 +233,14 @@ impl Executor {
                         .map(Box::new)
                         .map_err(|e| e.to_string());
                     Msg::LedgerRun(result)
+                });
+            }
+            Effect::ReadImported { ledger, root } => {
+                self.blocking("reading the ledger", move || {
+                    let result = crate::engine::report::read_latest_of(&ledger, &root)
+                        .map(|r| r.map(Box::new))
+                        .map_err(|e| e.to_string());
+                    Msg::LedgerImported(result)
                 });
             }
             Effect::Control(control) => match &self.run {

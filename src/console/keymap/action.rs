@@ -53,6 +53,8 @@ pub enum Action {
     KeyFromFile,
     /// Groups: mark or unmark the selected group for a launch.
     Mark,
+    /// Groups: sort by the next order (listing, verdict, staged messages, id).
+    Sort,
     /// Groups and Files: read the groups or the staging directory again.
     Refresh,
     /// Files: choose the staging directory.

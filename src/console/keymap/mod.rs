@@ -123,6 +123,7 @@ impl Keymap {
 
         map.bind(P::Groups, [p(K::Enter)], A::Select, "open", true);
         map.bind(P::Groups, [c(' ')], A::Mark, "mark", true);
+        map.bind(P::Groups, [c('s')], A::Sort, "sort", true);
         map.bind(P::Groups, [c('r')], A::Refresh, "reload", false);
 
         map.bind(P::Files, [p(K::Enter)], A::Select, "open", true);

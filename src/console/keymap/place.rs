@@ -54,7 +54,7 @@ impl Place {
             Typing => &[Always, Typing],
             Editor => &[Always, Editor],
             Help => &[Always, Help, Scroll],
-            Confirm => &[Always, Confirm],
+            Confirm => &[Always, Confirm, Scroll],
             Popup => &[Always, Popup, Scroll],
         }
     }

@@ -62,13 +62,13 @@ impl Scanned {
                 .bursts
                 .add(&Bursts::of(t.order_times(), MAX_BATCH_SIZE));
             for e in t.entries() {
+                counts.messages += 1;
                 if !e.is_valid() {
                     counts.invalid += 1;
                     continue;
                 }
                 let time = e.send_time();
-                counts.messages += 1;
-                if counts.messages == 1 || time < counts.first {
+                if counts.valid() == 1 || time < counts.first {
                     counts.first = time;
                 }
                 counts.last = counts.last.max(time);

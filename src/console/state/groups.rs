@@ -1,20 +1,25 @@
 //! Screen 2, Groups: the app's groups paged in from the service (ids first, then details as
-//! they arrive), joined with what is staged for each, and whether importing can work.
+//! they arrive), joined with what is staged for each, what the ledger (or the run going) says
+//! was imported, and whether importing can work; sorted as the operator asks.
 
 use std::collections::{BTreeSet, HashMap};
 
 use crate::api::types::{GroupInfo, GroupType};
+use crate::engine::Counts;
 
 use super::super::msg::{ErrorView, GroupIdPage};
 use super::super::theme::Symbol;
 use super::list::{ListView, contains_folded};
 
-/// What is staged for a group (all its topics together).
+/// What is staged for a group (all its topics together). One definition on every screen and
+/// in the engine (`Counts::total`): a group's staged messages are every message its files hold,
+/// valid or not; the invalid ones are part of them (they keep their place and wait for a fix or
+/// a skip), counted apart in `invalid`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StagedCounts {
-    /// Valid messages.
+    /// Staged messages, valid or not.
     pub messages: u64,
-    /// Messages with problems that keep them out.
+    /// Of those, messages with problems that keep them from being sent as written.
     pub invalid: u64,
     /// The earliest staged SendTime.
     pub first: i64,
@@ -23,6 +28,13 @@ pub struct StagedCounts {
     /// Its seconds holding more messages than a request, and what `--same-second` does with
     /// them.
     pub bursts: crate::plan::Bursts,
+}
+
+impl StagedCounts {
+    /// Staged messages that can be sent as written.
+    pub fn valid(&self) -> u64 {
+        self.messages.saturating_sub(self.invalid)
+    }
 }
 
 /// What the service says about a group.
@@ -53,6 +65,19 @@ pub enum Details {
     NotListed,
 }
 
+/// What was imported of a group: its lanes' counts in a run (all its topics together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Imported {
+    /// The run (the ledger's id).
+    pub run_id: i64,
+    /// Messages per state in that run.
+    pub counts: Counts,
+    /// True while that run is going in this console (the counts move).
+    pub live: bool,
+    /// True while a lane of the group waits for the operator's decision (in the run going).
+    pub waiting: bool,
+}
+
 /// One group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupRow {
@@ -62,6 +87,47 @@ pub struct GroupRow {
     pub details: Details,
     /// What is staged for it.
     pub staged: Option<StagedCounts>,
+    /// What the latest run of this staging imported of it (the ledger's word, or the run's).
+    pub imported: Option<Imported>,
+    /// Its place in the service's listing (the order sorting by listing restores); groups only
+    /// staged come after every listed one.
+    seq: usize,
+}
+
+/// How the groups table is sorted (`s` cycles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupSort {
+    /// As the service lists them, staged-only groups last.
+    #[default]
+    Listing,
+    /// Verdicts that need the operator first (cannot import, then attention, then the rest).
+    Verdict,
+    /// Most staged messages first.
+    Staged,
+    /// By group id.
+    Id,
+}
+
+impl GroupSort {
+    /// The next order.
+    pub fn next(self) -> GroupSort {
+        match self {
+            GroupSort::Listing => GroupSort::Verdict,
+            GroupSort::Verdict => GroupSort::Staged,
+            GroupSort::Staged => GroupSort::Id,
+            GroupSort::Id => GroupSort::Listing,
+        }
+    }
+
+    /// How the title says it.
+    pub fn word(self) -> &'static str {
+        match self {
+            GroupSort::Listing => "as listed",
+            GroupSort::Verdict => "by verdict",
+            GroupSort::Staged => "by staged messages",
+            GroupSort::Id => "by group id",
+        }
+    }
 }
 
 /// Whether importing into a group can work, and why not.
@@ -76,13 +142,18 @@ pub struct Verdict {
 }
 
 impl GroupRow {
-    /// Whether importing can work, from the service's facts and the staged time range.
+    /// Whether importing can work, from the service's facts and the staged time range; once a
+    /// run imported some of it, what the run did (the group's newest message is then timport's
+    /// own, not a reason to refuse).
     pub fn verdict(&self) -> Verdict {
         let v = |symbol, word, why: &str| Verdict {
             symbol,
             word,
             why: why.to_owned(),
         };
+        if let Some(progress) = self.progress_verdict() {
+            return progress;
+        }
         let facts = match &self.details {
             Details::Pending => return v(Symbol::Waiting, "…", "details are on the way"),
             Details::Refused(10010) | Details::NotListed => {
@@ -110,7 +181,7 @@ impl GroupRow {
                 "this group type cannot be imported into (AVChatRoom, 10007)",
             );
         }
-        let Some(staged) = self.staged.filter(|s| s.messages > 0) else {
+        let Some(staged) = self.staged.filter(|s| s.valid() > 0) else {
             return v(Symbol::Waiting, "–", "nothing staged for this group");
         };
         if let Some(newest) = facts.last_msg_time.filter(|t| *t > 0)
@@ -120,7 +191,7 @@ impl GroupRow {
                 symbol: Symbol::Warning,
                 word: "newer",
                 why: format!(
-                    "the group already has a message from {} (newer than the first staged one): older messages will be refused (10004)",
+                    "the group already has a message from {} UTC (newer than the first staged one): older messages will be refused (10004)",
                     crate::clock::format_unix(newest)
                 ),
             };
@@ -132,7 +203,7 @@ impl GroupRow {
                 symbol: Symbol::Warning,
                 word: "created",
                 why: format!(
-                    "the group was created at {}, after the first staged message: earlier messages will be refused (10004)",
+                    "the group was created at {} UTC, after the first staged message: earlier messages will be refused (10004)",
                     crate::clock::format_unix(created)
                 ),
             };
@@ -140,8 +211,78 @@ impl GroupRow {
         v(Symbol::Done, "ready", "ready to import")
     }
 
+    /// The verdict of a group a run has imported (some of), from that run's counts.
+    fn progress_verdict(&self) -> Option<Verdict> {
+        let imported = self.imported?;
+        let c = imported.counts;
+        let run = imported.run_id;
+        if imported.live && (imported.waiting || c.pending() > 0) {
+            let (symbol, word, doing) = if imported.waiting {
+                (
+                    Symbol::Paused,
+                    "waits",
+                    "stopped at one of its messages and waits for your decision (screen 5)",
+                )
+            } else {
+                (Symbol::Running, "importing", "is importing it")
+            };
+            return Some(Verdict {
+                symbol,
+                word,
+                why: format!(
+                    "run {run} {doing}: {} of {} done so far",
+                    crate::console::words::count(c.done),
+                    crate::console::words::count(c.total)
+                ),
+            });
+        }
+        if c.done + c.skipped == 0 {
+            return None;
+        }
+        let count = crate::console::words::count;
+        let skipped = if c.skipped > 0 {
+            format!(", {} skipped by decision", count(c.skipped))
+        } else {
+            String::new()
+        };
+        Some(if c.pending() == 0 && c.failed == 0 && c.invalid == 0 {
+            Verdict {
+                symbol: Symbol::Done,
+                word: "imported",
+                why: format!(
+                    "imported by run {run}: {} of {} staged messages are in the group{skipped}",
+                    count(c.done),
+                    count(c.total)
+                ),
+            }
+        } else if c.pending() == 0 {
+            Verdict {
+                symbol: Symbol::Warning,
+                word: "refused",
+                why: format!(
+                    "run {run} imported {} of {}{skipped}; {} refused and {} invalid wait for a decision (timport report {run})",
+                    count(c.done),
+                    count(c.total),
+                    count(c.failed),
+                    count(c.invalid)
+                ),
+            }
+        } else {
+            Verdict {
+                symbol: Symbol::Paused,
+                word: "partly",
+                why: format!(
+                    "run {run} imported {} of {}{skipped}; {} not sent yet: importing it again resumes where it stopped (nothing is sent twice)",
+                    count(c.done),
+                    count(c.total),
+                    count(c.pending())
+                ),
+            }
+        })
+    }
+
     fn matches(&self, needle: &str) -> bool {
-        if contains_folded(&self.id, needle) {
+        if contains_folded(&self.id, needle) || contains_folded(self.verdict().word, needle) {
             return true;
         }
         match &self.details {
@@ -178,7 +319,16 @@ pub struct GroupsState {
     staged: HashMap<String, StagedCounts>,
     /// Groups marked for a launch (kept across reloads).
     marks: BTreeSet<String>,
+    /// What runs imported per group (kept to join with groups as they arrive).
+    imported: HashMap<String, Imported>,
+    /// How the table is sorted.
+    pub sort: GroupSort,
+    /// Ids listed so far by the listing in progress.
+    listed: usize,
 }
+
+/// Where groups that are only staged start in the listing order.
+const STAGED_ONLY: usize = usize::MAX / 2;
 
 impl GroupsState {
     /// Starts a new listing; returns its generation.
@@ -189,8 +339,9 @@ impl GroupsState {
         self.total = None;
         self.rows.clear();
         self.index.clear();
+        self.listed = 0;
         self.add_staged_only();
-        self.refilter();
+        self.resort();
         self.generation
     }
 
@@ -199,20 +350,25 @@ impl GroupsState {
         self.total = Some(page.total);
         self.loading = !page.last;
         for id in page.ids {
+            let seq = self.listed;
+            self.listed += 1;
             match self.index.get(&id) {
                 Some(&i) => {
                     if self.rows[i].details == Details::NotListed {
                         self.rows[i].details = Details::Pending;
                     }
+                    self.rows[i].seq = seq;
                 }
                 None => self.push(GroupRow {
                     staged: self.staged.get(&id).copied(),
+                    imported: self.imported.get(&id).copied(),
                     id,
                     details: Details::Pending,
+                    seq,
                 }),
             }
         }
-        self.refilter();
+        self.resort();
     }
 
     /// Details of some groups arrived.
@@ -233,6 +389,9 @@ impl GroupsState {
                 })
             };
         }
+        if self.sort == GroupSort::Verdict {
+            self.resort();
+        }
     }
 
     /// The listing failed.
@@ -248,7 +407,62 @@ impl GroupsState {
             row.staged = self.staged.get(&row.id).copied();
         }
         self.add_staged_only();
+        self.resort();
+    }
+
+    /// Sets what runs imported per group (the ledger's latest run of this staging, or the run
+    /// going); groups it does not name keep nothing.
+    pub fn set_imported(&mut self, imported: HashMap<String, Imported>) {
+        self.imported = imported;
+        for row in &mut self.rows {
+            row.imported = self.imported.get(&row.id).copied();
+        }
+        self.resort();
+    }
+
+    /// Updates what runs imported for the groups `imported` names, keeping the others.
+    pub fn merge_imported(&mut self, imported: HashMap<String, Imported>) {
+        for (id, i) in imported {
+            if let Some(&row) = self.index.get(&id) {
+                self.rows[row].imported = Some(i);
+            }
+            self.imported.insert(id, i);
+        }
+        if self.sort == GroupSort::Verdict {
+            self.resort();
+        }
+    }
+
+    /// Sorts by the next order.
+    pub fn cycle_sort(&mut self) {
+        self.sort = self.sort.next();
+        self.resort();
+    }
+
+    /// Sorts the rows as [`GroupsState::sort`] says, keeping the selected group selected, and
+    /// applies the filter again.
+    fn resort(&mut self) {
+        let keep = self.selected().map(|r| r.id.clone());
+        match self.sort {
+            GroupSort::Listing => self.rows.sort_by_key(|r| r.seq),
+            GroupSort::Verdict => self.rows.sort_by_cached_key(|r| {
+                (verdict_rank(r.verdict().symbol), r.verdict().word, r.seq)
+            }),
+            GroupSort::Staged => self
+                .rows
+                .sort_by_key(|r| (std::cmp::Reverse(r.staged.map_or(0, |s| s.messages)), r.seq)),
+            GroupSort::Id => self.rows.sort_by(|a, b| a.id.cmp(&b.id)),
+        }
+        self.index = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
         self.refilter();
+        if let Some(i) = keep.and_then(|id| self.index.get(&id).copied()) {
+            self.view.select_row(i);
+        }
     }
 
     fn add_staged_only(&mut self) {
@@ -258,9 +472,11 @@ impl GroupsState {
             .filter(|(id, _)| !self.index.contains_key(*id))
             .collect();
         only.sort_by(|a, b| a.0.cmp(b.0));
+        let base = STAGED_ONLY + self.rows.len();
         let new: Vec<GroupRow> = only
             .into_iter()
-            .map(|(id, counts)| GroupRow {
+            .enumerate()
+            .map(|(k, (id, counts))| GroupRow {
                 id: id.clone(),
                 // Until the listing is done, a staged group may still turn up in it.
                 details: if self.loading {
@@ -269,6 +485,8 @@ impl GroupsState {
                     Details::NotListed
                 },
                 staged: Some(*counts),
+                imported: self.imported.get(id.as_str()).copied(),
+                seq: base + k,
             })
             .collect();
         for row in new {
@@ -287,6 +505,9 @@ impl GroupsState {
             if row.details == Details::Pending && row.staged.is_some() && !self.loading {
                 row.details = Details::NotListed;
             }
+        }
+        if self.sort == GroupSort::Verdict {
+            self.resort();
         }
     }
 
@@ -352,6 +573,19 @@ impl GroupsState {
     /// The marked groups' ids, sorted.
     pub fn marked(&self) -> Vec<String> {
         self.marks.iter().cloned().collect()
+    }
+}
+
+/// Where a verdict goes when sorting by verdict: what cannot work first, then what needs a
+/// look, then what is going or half done, then the rest.
+fn verdict_rank(symbol: Symbol) -> u8 {
+    match symbol {
+        Symbol::Failed => 0,
+        Symbol::Warning => 1,
+        Symbol::Paused | Symbol::Stopped => 2,
+        Symbol::Running | Symbol::Unknown => 3,
+        Symbol::Done => 4,
+        _ => 5,
     }
 }
 

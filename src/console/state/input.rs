@@ -135,15 +135,23 @@ fn on_popup(state: &mut AppState, action: Action) -> Vec<Effect> {
                 return vec![Effect::Copy(text)];
             }
         }
-        Action::Up => popup.scroll = popup.scroll.saturating_sub(1),
-        Action::Down => popup.scroll = (popup.scroll + 1).min(popup.scroll_len()),
-        Action::PageUp => popup.scroll = popup.scroll.saturating_sub(10),
-        Action::PageDown => popup.scroll = (popup.scroll + 10).min(popup.scroll_len()),
-        Action::Top => popup.scroll = 0,
-        Action::Bottom => popup.scroll = popup.scroll_len().saturating_sub(1),
-        _ => {}
+        other => scroll_by(&mut popup.scroll, other),
     }
     Vec::new()
+}
+
+/// Scrolls an overlay's text as a moving key says (the drawing keeps it in range: only it
+/// knows how many rows the text wraps to).
+fn scroll_by(scroll: &mut usize, action: Action) {
+    match action {
+        Action::Up => *scroll = scroll.saturating_sub(1),
+        Action::Down => *scroll = scroll.saturating_add(1),
+        Action::PageUp => *scroll = scroll.saturating_sub(10),
+        Action::PageDown => *scroll = scroll.saturating_add(10),
+        Action::Top => *scroll = 0,
+        Action::Bottom => *scroll = usize::MAX / 2,
+        _ => {}
+    }
 }
 
 fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -171,7 +179,9 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.overlay = Some(Overlay::Confirm(confirm));
             Vec::new()
         }
-        _ => {
+        other => {
+            let mut confirm = confirm;
+            scroll_by(&mut confirm.scroll, other);
             state.overlay = Some(Overlay::Confirm(confirm));
             Vec::new()
         }

@@ -1,6 +1,7 @@
-//! A list the operator moves through: the selection, the scroll window and the `/` filter, for
-//! lists of any length. Rows live with their screen; this keeps only indices, so a million rows
-//! cost one `Vec<u32>` of matches while a filter is on, and nothing otherwise.
+//! A list the operator moves through: the selection, the scroll window, the `/` filter and an
+//! optional display order, for lists of any length. Rows live with their screen; this keeps
+//! only indices, so a million rows cost one `Vec<u32>` of matches while a filter is on, and
+//! nothing otherwise.
 
 use std::ops::Range;
 
@@ -15,8 +16,10 @@ pub struct ListView {
     /// Rows that fit on screen at the last draw (at least 1).
     page: usize,
     filter: String,
-    /// Row indices that match the filter; `None` when there is no filter.
+    /// Row indices that match the filter, in display order; `None` when there is no filter.
     matches: Option<Vec<u32>>,
+    /// The display order (row indices); `None`: the rows' own order.
+    order: Option<Vec<u32>>,
 }
 
 impl ListView {
@@ -46,9 +49,10 @@ impl ListView {
 
     /// The row shown at position `i`.
     pub fn row_at(&self, i: usize) -> Option<usize> {
-        match &self.matches {
-            Some(m) => m.get(i).map(|r| *r as usize),
-            None => (i < self.len).then_some(i),
+        match (&self.matches, &self.order) {
+            (Some(m), _) => m.get(i).map(|r| *r as usize),
+            (None, Some(o)) => o.get(i).map(|r| *r as usize),
+            (None, None) => (i < self.len).then_some(i),
         }
     }
 
@@ -116,9 +120,10 @@ impl ListView {
 
     /// Selects row `row` if it is shown.
     pub fn select_row(&mut self, row: usize) {
-        let pos = match &self.matches {
-            Some(m) => m.iter().position(|r| *r as usize == row),
-            None => (row < self.len).then_some(row),
+        let pos = match (&self.matches, &self.order) {
+            (Some(m), _) => m.iter().position(|r| *r as usize == row),
+            (None, Some(o)) => o.iter().position(|r| *r as usize == row),
+            (None, None) => (row < self.len).then_some(row),
         };
         if let Some(pos) = pos {
             self.selected = pos;
@@ -135,6 +140,9 @@ impl ListView {
     pub fn grow(&mut self, new_len: usize, matches: impl Fn(usize) -> bool) {
         let old = self.len;
         self.len = new_len;
+        if let Some(o) = &mut self.order {
+            o.extend((old..new_len).map(to_u32));
+        }
         if let Some(m) = &mut self.matches {
             m.extend((old..new_len).filter(|i| matches(*i)).map(to_u32));
         }
@@ -146,12 +154,25 @@ impl ListView {
         self.refilter(matches);
     }
 
+    /// Shows the rows in `order` (row indices, each once; `None`: their own order), keeping the
+    /// selected row selected; `matches` is the filter's test, applied again in the new order.
+    pub fn set_order(&mut self, order: Option<Vec<u32>>, matches: impl Fn(usize) -> bool) {
+        self.order = order.filter(|o| o.len() == self.len);
+        self.refilter(matches);
+    }
+
     fn refilter(&mut self, matches: impl Fn(usize) -> bool) {
         let keep = self.selected();
+        if self.order.as_ref().is_some_and(|o| o.len() != self.len) {
+            self.order = None;
+        }
         self.matches = if self.filter.is_empty() {
             None
         } else {
-            Some((0..self.len).filter(|i| matches(*i)).map(to_u32).collect())
+            Some(match &self.order {
+                Some(o) => o.iter().copied().filter(|i| matches(*i as usize)).collect(),
+                None => (0..self.len).filter(|i| matches(*i)).map(to_u32).collect(),
+            })
         };
         self.selected = 0;
         self.offset = 0;
@@ -267,6 +288,33 @@ mod tests {
             rows[i].contains("row7")
         });
         assert_eq!((v.shown(), v.row_at(0)), (1, Some(7)));
+    }
+
+    #[test]
+    fn an_order_shows_rows_in_it_and_keeps_the_selection_and_the_filter() {
+        let names = ["alpha", "beta", "gamma", "delta"];
+        let mut v = ListView::new(4);
+        v.select_row(1);
+        v.set_order(Some(vec![3, 1, 0, 2]), |_| true);
+        assert_eq!(
+            (v.row_at(0), v.selected(), v.selected_pos()),
+            (Some(3), Some(1), 1)
+        );
+        v.set_filter("a", |i| contains_folded(names[i], "a"));
+        let shown: Vec<_> = (0..v.shown()).filter_map(|p| v.row_at(p)).collect();
+        assert_eq!(shown, [3, 1, 0, 2], "the filter keeps the order");
+        v.set_filter("l", |i| contains_folded(names[i], "l"));
+        let shown: Vec<_> = (0..v.shown()).filter_map(|p| v.row_at(p)).collect();
+        assert_eq!(shown, [3, 0]);
+        v.set_filter("", |_| true);
+        v.grow(5, |_| true);
+        assert_eq!(v.row_at(4), Some(4), "new rows go last");
+        v.set_order(Some(vec![0]), |_| true);
+        assert_eq!(
+            v.row_at(1),
+            Some(1),
+            "an order of the wrong length is ignored"
+        );
     }
 
     #[test]

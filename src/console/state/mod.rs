@@ -64,6 +64,8 @@ pub struct Startup {
     pub mouse: bool,
     /// How runs go (rate, lanes, message policy: the profile's, else the engine's defaults).
     pub run_options: RunOptions,
+    /// The zone times are shown in (local by default; UTC with `--utc`).
+    pub zone: crate::clock::Zone,
 }
 
 /// Everything the console knows.
@@ -107,6 +109,8 @@ pub struct AppState {
     resume: Option<Vec<String>>,
     /// How runs go.
     pub run_options: RunOptions,
+    /// The zone times are shown in.
+    pub zone: crate::clock::Zone,
 }
 
 impl AppState {
@@ -132,6 +136,7 @@ impl AppState {
             initial_staging: startup.staging,
             resume: None,
             run_options: startup.run_options,
+            zone: startup.zone,
         }
     }
 

@@ -90,6 +90,8 @@ pub struct Confirm {
     pub lines: Vec<String>,
     /// What "yes" does.
     pub on_yes: Pending,
+    /// First row shown (of its lines as wrapped on screen): a long question scrolls.
+    pub scroll: usize,
 }
 
 /// A pop-up that shows something (a staged message, an error in full).
@@ -101,7 +103,7 @@ pub struct Popup {
     pub lines: Vec<String>,
     /// What `y` copies.
     pub copy: Option<String>,
-    /// First line shown.
+    /// First row shown (of its lines as wrapped on screen).
     pub scroll: usize,
     /// The run lane it describes, when it does: its lines follow the lane as events arrive.
     pub lane: Option<usize>,
@@ -136,15 +138,6 @@ impl Popup {
             lane: None,
             compare: None,
         }
-    }
-
-    /// How many lines scroll (the longest of its lines and its two panes).
-    pub fn scroll_len(&self) -> usize {
-        let panes = self
-            .compare
-            .as_ref()
-            .map_or(0, |c| c.left.len().max(c.right.len()));
-        self.lines.len().max(panes)
     }
 
     /// Shows `text` in place of what it showed, keeping the scroll.

@@ -2,8 +2,10 @@
 //! plans, staged texts, engine events. Answers to requests the console has moved on from (an
 //! older test, listing, scan or plan) are recognised by their number and ignored.
 
+use std::collections::HashMap;
+
 use crate::engine::verify::VerifyEvent;
-use crate::engine::{Event, LaneState};
+use crate::engine::{Counts, Event, LaneState};
 
 use super::super::effect::Effect;
 use super::super::keymap::{Action, Place, Screen};
@@ -13,6 +15,7 @@ use super::super::words::count;
 use super::AppState;
 use super::connect::{Live, TestState};
 use super::files::ScanState;
+use super::groups::Imported;
 use super::inspector::{Loading, Notice};
 use super::overlay::{Level, Overlay, Popup};
 
@@ -157,11 +160,17 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                         count(scanned.errors as u64),
                         count(scanned.warnings as u64)
                     );
+                    let root = scanned.staging.root().to_owned();
                     state.files.scanned(*scanned);
                     state.say(Level::Info, words);
                     if let Some(groups) = resume {
                         super::actions::preview::ask_launch(state, groups, "the run's groups");
                     }
+                    // What earlier runs of this staging imported, for the Groups screen.
+                    return vec![Effect::ReadImported {
+                        ledger: state.locations.ledger.clone(),
+                        root,
+                    }];
                 }
                 Err(e) => {
                     state.say(
@@ -185,13 +194,20 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::StagedText { title, result } => {
-            match result {
-                Ok(text) => {
-                    state.overlay = Some(Overlay::Popup(Popup::of_text(title, text)));
-                }
-                Err(e) => state.say(Level::Error, e),
+        Msg::StagedText {
+            title,
+            heading,
+            result,
+        } => {
+            // The heading (the problem) is shown even when the text cannot be read.
+            let mut popup = match result {
+                Ok(text) => Popup::of_text(title, text),
+                Err(e) => Popup::of_text(title, format!("(the staged text cannot be read: {e})")),
+            };
+            if !heading.is_empty() {
+                popup.lines.splice(0..0, [heading, String::new()]);
             }
+            state.overlay = Some(Overlay::Popup(popup));
             Vec::new()
         }
         Msg::InspectorText {
@@ -211,8 +227,32 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Engine(event) => {
+            let lanes_moved = super::run::moves_lanes(&event);
+            let finished = matches!(event, Event::RunFinished { .. });
             on_event(state, event);
             super::actions::run::refresh_lane_popup(state);
+            if lanes_moved {
+                state.groups.merge_imported(live_imported(&state.run));
+            }
+            if finished {
+                return after_a_run(state);
+            }
+            Vec::new()
+        }
+        Msg::LedgerImported(result) => {
+            match result {
+                // The run going in this console is fresher than the ledger's last word.
+                Ok(_) if state.run.active => {}
+                Ok(Some(report)) => state.groups.set_imported(ledger_imported(&report)),
+                // No run of this staging in the ledger: nothing imported, unless this console
+                // ran one (its counts stand).
+                Ok(None) if state.run.run_id.is_some() => {}
+                Ok(None) => state.groups.set_imported(HashMap::new()),
+                Err(e) => state.say(
+                    Level::Warn,
+                    format!("Cannot read what earlier runs imported: {e}"),
+                ),
+            }
             Vec::new()
         }
         Msg::Verify(event) => {
@@ -253,9 +293,14 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Copied(result) => {
             match result {
+                // OSC 52 has no answer: the terminal may have dropped it, so say what was done,
+                // not what the terminal did with it.
                 Ok(chars) => state.say(
                     Level::Info,
-                    format!("Copied {chars} characters to the clipboard"),
+                    format!(
+                        "Sent {} characters to the terminal's clipboard (OSC 52); if the clipboard did not change, the terminal does not accept OSC 52 (tmux: set -g set-clipboard on)",
+                        count(chars as u64)
+                    ),
                 ),
                 Err(e) => state.say(Level::Error, format!("Cannot copy: {e}")),
             }
@@ -331,10 +376,10 @@ fn on_event(state: &mut AppState, event: Event) {
                 format!(
                     "Run {} finished: {} done, {} failed, {} skipped, {} invalid (exit code {exit_code}){}",
                     summary.run_id,
-                    c.done,
-                    c.failed,
-                    c.skipped,
-                    c.invalid,
+                    count(c.done),
+                    count(c.failed),
+                    count(c.skipped),
+                    count(c.invalid),
                     summary
                         .stopped
                         .as_ref()
@@ -347,6 +392,60 @@ fn on_event(state: &mut AppState, event: Event) {
         _ => {}
     }
     state.run.apply(event, now);
+}
+
+/// What a run's lanes imported per group (topics summed), as the run in this console tells it.
+fn live_imported(run: &super::run::RunState) -> HashMap<String, Imported> {
+    let Some(run_id) = run.run_id else {
+        return HashMap::new();
+    };
+    let mut out: HashMap<String, Imported> = HashMap::new();
+    for lane in &run.lanes {
+        let entry = out
+            .entry(lane.target.group().to_owned())
+            .or_insert(Imported {
+                run_id,
+                counts: Counts::default(),
+                live: run.active,
+                waiting: false,
+            });
+        entry.counts.add(&lane.counts);
+        entry.waiting |= lane.state == LaneState::Paused;
+    }
+    out
+}
+
+/// What a run in the ledger imported per group (topics summed).
+fn ledger_imported(report: &crate::engine::report::Report) -> HashMap<String, Imported> {
+    let mut out: HashMap<String, Imported> = HashMap::new();
+    for t in &report.targets {
+        let entry = out.entry(t.target.group().to_owned()).or_insert(Imported {
+            run_id: report.run_id,
+            counts: Counts::default(),
+            live: false,
+            waiting: false,
+        });
+        entry.counts.add(&t.counts);
+    }
+    out
+}
+
+/// Once a run ended, what is known changes: the ledger's word on what was imported, and the
+/// groups' newest messages (now timport's own) from the service.
+fn after_a_run(state: &mut AppState) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if let Some(scanned) = &state.files.scanned {
+        effects.push(Effect::ReadImported {
+            ledger: state.locations.ledger.clone(),
+            root: scanned.staging.root().to_owned(),
+        });
+    }
+    if let Some(live) = &state.connect.live {
+        let client = live.client.clone();
+        let generation = state.groups.begin_listing();
+        effects.push(Effect::ListGroups { generation, client });
+    }
+    effects
 }
 
 /// Whether the inspector shows `target`'s message.
@@ -410,5 +509,6 @@ fn resume_question(report: &crate::engine::report::Report) -> Overlay {
             root: report.staging_root.clone(),
             groups,
         },
+        scroll: 0,
     })
 }

@@ -1,7 +1,13 @@
 //! A one-line text field (connection form, filters, reasons): the text, a cursor, and an
 //! optional mask for the secret key. Multi-line JSON editing uses tui-textarea instead.
+//!
+//! The cursor moves and deletes by grapheme cluster (a `👨‍👩‍👧` is one step) and is placed on
+//! screen by display columns (after `管理员` it stands 6 columns in, not 3).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use unicode_segmentation::UnicodeSegmentation;
+
+use super::super::text_width::{fit, fit_end, width_of};
 
 /// The character a masked field shows.
 pub const MASK: char = '•';
@@ -14,7 +20,7 @@ pub const MASK_SHOWN: usize = 8;
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct TextField {
     text: String,
-    /// Cursor position in characters.
+    /// Cursor position: a byte offset into `text`, always at a grapheme cluster boundary.
     cursor: usize,
     masked: bool,
 }
@@ -35,7 +41,7 @@ impl TextField {
     pub fn new(text: &str) -> TextField {
         TextField {
             text: text.to_owned(),
-            cursor: text.chars().count(),
+            cursor: text.len(),
             masked: false,
         }
     }
@@ -68,21 +74,52 @@ impl TextField {
         }
     }
 
-    /// The cursor position in characters of [`TextField::shown`] (for placing the terminal
-    /// cursor); at the end of the mask for a masked field.
-    pub fn cursor(&self) -> usize {
+    /// The cursor's display column in [`TextField::shown`] (for placing the terminal cursor);
+    /// at the end of the mask for a masked field.
+    pub fn cursor_column(&self) -> usize {
         if self.masked {
-            self.shown().chars().count()
+            width_of(&self.shown())
         } else {
-            self.cursor
+            width_of(&self.text[..self.cursor])
         }
     }
 
-    fn byte_at(&self, char_pos: usize) -> usize {
-        self.text
-            .char_indices()
-            .nth(char_pos)
-            .map_or(self.text.len(), |(b, _)| b)
+    /// What to draw in `width` columns and the cursor's column in it: the text when it fits;
+    /// else cut with `…` where it is cut, scrolled so the cursor stays in sight.
+    pub fn view(&self, width: usize) -> (String, usize) {
+        let shown = self.shown();
+        let column = self.cursor_column();
+        if width_of(&shown) < width {
+            return (shown, column);
+        }
+        if column + 1 < width {
+            return (fit(&shown, width), column);
+        }
+        let at = if self.masked {
+            shown.len()
+        } else {
+            self.cursor
+        };
+        let before = fit_end(&shown[..at], width.saturating_sub(1));
+        let column = width_of(&before);
+        let after = fit(&shown[at..], width.saturating_sub(column));
+        (format!("{before}{after}"), column)
+    }
+
+    /// The byte offset of the grapheme cluster boundary before the cursor.
+    fn prev_boundary(&self) -> usize {
+        self.text[..self.cursor]
+            .grapheme_indices(true)
+            .next_back()
+            .map_or(0, |(at, _)| at)
+    }
+
+    /// The byte offset of the grapheme cluster boundary after the cursor.
+    fn next_boundary(&self) -> usize {
+        self.text[self.cursor..]
+            .graphemes(true)
+            .next()
+            .map_or(self.cursor, |g| self.cursor + g.len())
     }
 
     /// Inserts pasted text at the cursor (line breaks become spaces: the field is one line).
@@ -96,9 +133,13 @@ impl TextField {
         if c.is_control() {
             return;
         }
-        let at = self.byte_at(self.cursor);
-        self.text.insert(at, c);
-        self.cursor += 1;
+        self.text.insert(self.cursor, c);
+        self.cursor += c.len_utf8();
+        // A combining mark or modifier joins the cluster before it: the cursor stays on a
+        // boundary (after that cluster).
+        if !is_boundary(&self.text, self.cursor) {
+            self.cursor = self.next_boundary();
+        }
     }
 
     /// Applies an editing key; returns true when the text changed. A masked field edits at its
@@ -124,7 +165,7 @@ impl TextField {
                 false
             }
             KeyCode::Char('e') if ctrl => {
-                self.cursor = self.text.chars().count();
+                self.cursor = self.text.len();
                 false
             }
             KeyCode::Char(c) if !ctrl => {
@@ -132,22 +173,22 @@ impl TextField {
                 true
             }
             KeyCode::Backspace if self.cursor > 0 => {
-                self.cursor -= 1;
-                let at = self.byte_at(self.cursor);
-                self.text.remove(at);
+                let from = self.prev_boundary();
+                self.text.replace_range(from..self.cursor, "");
+                self.cursor = from;
                 true
             }
-            KeyCode::Delete if self.cursor < self.text.chars().count() => {
-                let at = self.byte_at(self.cursor);
-                self.text.remove(at);
+            KeyCode::Delete if self.cursor < self.text.len() => {
+                let to = self.next_boundary();
+                self.text.replace_range(self.cursor..to, "");
                 true
             }
             KeyCode::Left => {
-                self.cursor = self.cursor.saturating_sub(1);
+                self.cursor = self.prev_boundary();
                 false
             }
             KeyCode::Right => {
-                self.cursor = (self.cursor + 1).min(self.text.chars().count());
+                self.cursor = self.next_boundary();
                 false
             }
             KeyCode::Home => {
@@ -155,12 +196,17 @@ impl TextField {
                 false
             }
             KeyCode::End => {
-                self.cursor = self.text.chars().count();
+                self.cursor = self.text.len();
                 false
             }
             _ => false,
         }
     }
+}
+
+/// Whether byte offset `at` of `text` is a grapheme cluster boundary.
+fn is_boundary(text: &str, at: usize) -> bool {
+    at == text.len() || text.grapheme_indices(true).any(|(i, _)| i == at)
 }
 
 #[cfg(test)]
@@ -190,13 +236,57 @@ mod tests {
         assert_eq!(f.text(), "b");
         f.insert_str("é\nz");
         assert_eq!(f.text(), "é zb");
-        assert_eq!(f.cursor(), 3);
+        assert_eq!(f.cursor_column(), 3);
+    }
+
+    #[test]
+    fn the_cursor_stands_at_display_columns_and_moves_by_cluster() {
+        let mut f = TextField::default();
+        f.insert_str("管理员");
+        assert_eq!(
+            f.cursor_column(),
+            6,
+            "three wide characters are six columns"
+        );
+        f.handle(&key(KeyCode::Left));
+        assert_eq!(f.cursor_column(), 4);
+        let family = "👨‍👩‍👧";
+        let mut f = TextField::new(&format!("a{family}b"));
+        f.handle(&key(KeyCode::Left));
+        assert_eq!(f.cursor_column(), 3);
+        f.handle(&key(KeyCode::Left));
+        assert_eq!(f.cursor_column(), 1, "the ZWJ sequence is one step");
+        f.handle(&key(KeyCode::Delete));
+        assert_eq!(f.text(), "ab", "and one deletion");
+        let mut f = TextField::new("👍");
+        f.insert_str("\u{1F3FD}");
+        assert_eq!(f.text(), "👍🏽");
+        assert_eq!(f.cursor_column(), 2, "a modifier joins its emoji");
+        f.handle(&key(KeyCode::Backspace));
+        assert_eq!(f.text(), "");
+    }
+
+    #[test]
+    fn a_long_field_scrolls_to_keep_the_cursor_in_sight() {
+        let (shown, column) = TextField::new("0123456789abcdef").view(8);
+        assert_eq!((shown.as_str(), column), ("…abcdef", 7));
+        let mut f = TextField::new("管理员管理员管理员");
+        f.handle(&key(KeyCode::Home));
+        let (shown, column) = f.view(7);
+        assert_eq!((shown.as_str(), column), ("管理员…", 0));
+        f.handle(&key(KeyCode::End));
+        let (shown, column) = f.view(7);
+        assert_eq!(column, width_of(&shown));
+        assert!(column < 7, "the cursor is on screen: {shown:?}");
+        assert!(shown.starts_with('…'), "{shown:?}");
+        let (shown, column) = TextField::new("short").view(20);
+        assert_eq!((shown.as_str(), column), ("short", 5));
     }
 
     #[test]
     fn a_masked_field_never_shows_or_debugs_its_text_nor_its_length() {
         let mut f = TextField::masked();
-        assert_eq!((f.shown().as_str(), f.cursor()), ("", 0));
+        assert_eq!((f.shown().as_str(), f.cursor_column()), ("", 0));
         f.insert_str("s3cret");
         assert_eq!(f.shown(), "••••••••");
         assert_eq!(f.text(), "s3cret");
@@ -208,7 +298,7 @@ mod tests {
             short,
             "a 64-character key looks like a 6-character one"
         );
-        assert_eq!(f.cursor(), MASK_SHOWN);
+        assert_eq!(f.cursor_column(), MASK_SHOWN);
         // Editing happens at the end: moving would be blind.
         f.handle(&key(KeyCode::Home));
         f.handle(&key(KeyCode::Backspace));

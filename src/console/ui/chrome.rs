@@ -18,7 +18,7 @@ pub fn tabs(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
     let mut x = area.x + 9;
     for screen in Screen::ALL {
         let label = format!(" {} {} ", screen.number(), screen.label());
-        let width = u16::try_from(label.chars().count()).unwrap_or(u16::MAX);
+        let width = u16::try_from(width_of(&label)).unwrap_or(u16::MAX);
         let style = if screen == state.screen {
             theme.tab_active()
         } else {
@@ -31,15 +31,17 @@ pub fn tabs(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
         x = x.saturating_add(width);
         spans.push(Span::styled(label, style));
     }
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let room = usize::from(area.width).saturating_sub(used + 1);
+    let used: usize = spans.iter().map(|s| width_of(&s.content)).sum();
+    // The zone every time on screen is in, then the connection.
+    let zone = format!("{}  ", state.zone.label(state.now_ms / 1000));
+    let room = usize::from(area.width).saturating_sub(used + 1 + width_of(&zone));
     let right = match &state.connect.live {
         Some(live) => {
             let glyph = Symbol::Done.glyph();
             let text = [live.describe(), live.short(), "connected".to_owned()]
                 .into_iter()
                 .map(|t| format!("{glyph} {t} "))
-                .find(|t| t.chars().count() <= room)
+                .find(|t| width_of(t) <= room)
                 .unwrap_or_default();
             Span::styled(text, theme.ok())
         }
@@ -49,8 +51,9 @@ pub fn tabs(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
         ),
     };
     let right_text = fit(&right.content, room);
-    let pad = room.saturating_sub(right_text.chars().count());
+    let pad = room.saturating_sub(width_of(&right_text));
     spans.push(Span::raw(" ".repeat(pad + 1)));
+    spans.push(Span::styled(zone, theme.muted()));
     spans.push(Span::styled(right_text, right.style));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -65,15 +68,14 @@ pub fn status(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Theme
         )
     {
         let prompt = format!(" {}", typing.target.prompt());
-        let shown = typing.field.shown();
         let room = usize::from(area.width).saturating_sub(width_of(&prompt) + 1);
+        let (shown, cursor) = typing.field.view(room);
         let line = Line::from(vec![
             Span::styled(prompt.clone(), theme.title()),
-            Span::styled(fit(&shown, room), theme.selection()),
+            Span::styled(shown, theme.selection()),
         ]);
         frame.render_widget(Paragraph::new(line), area);
-        let col = area.x
-            + u16::try_from(width_of(&prompt) + typing.field.cursor().min(room)).unwrap_or(0);
+        let col = area.x + u16::try_from(width_of(&prompt) + cursor).unwrap_or(0);
         if col < area.right() {
             frame.set_cursor_position(ratatui::layout::Position::new(col, area.y));
         }
@@ -101,7 +103,7 @@ pub fn footer(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Theme
     let mut used = 0usize;
     let width = usize::from(area.width);
     for (key, label) in hints {
-        let cost = key.chars().count() + label.chars().count() + 3;
+        let cost = width_of(&key) + width_of(label) + 3;
         if used + cost > width {
             break;
         }

@@ -59,10 +59,9 @@ fn draw_form(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Th
         ];
         match typing {
             Some((f, text)) if f == field => {
-                let shown = text.shown();
-                spans.push(Span::styled(fit(&shown, width), theme.selection()));
-                let col =
-                    inner.x + u16::try_from(2 + LABEL + 1 + text.cursor().min(width)).unwrap_or(0);
+                let (shown, column) = text.view(width);
+                spans.push(Span::styled(shown, theme.selection()));
+                let col = inner.x + u16::try_from(2 + LABEL + 1 + column).unwrap_or(0);
                 cursor = Some(Position::new(col, inner.y + u16::try_from(i).unwrap_or(0)));
             }
             _ => spans.extend(value(c, &state.keymap, field, width, theme)),

@@ -11,8 +11,8 @@ use super::super::state::AppState;
 use super::super::state::files::{FilesFocus, ScanState};
 use super::super::state::overlay::{HitTarget, ListId};
 use super::super::theme::{Symbol, Theme};
-use super::super::words::{count, date};
-use super::widgets::{counted, filter_note, pane, table, visible_rows};
+use super::super::words::{count, date_in};
+use super::widgets::{counted, filter_note, pane, table, title_in, visible_rows, width_of};
 
 /// Draws the screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -22,29 +22,44 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
     draw_problems(frame, problems, state, theme);
 }
 
-fn files_title(state: &AppState) -> String {
+/// The files pane's title in `area`'s width: the problem counts first (they must stay in sight
+/// at 80 columns), then the files and messages, then the staging directory with its start cut.
+fn files_title(state: &AppState, area: Rect) -> String {
     let f = &state.files;
-    let mut t = String::from(" Files");
-    if let Some(root) = &f.root {
-        t.push_str(&format!(" · {}", root.display()));
-    }
+    let room = usize::from(area.width.saturating_sub(2));
+    let mut counts = String::new();
     if let Some(s) = &f.scanned {
-        t.push_str(&format!(
-            " · {} files, {} messages · {} errors, {} warnings",
-            s.files.len(),
-            count(s.messages),
-            s.errors,
-            s.warnings
-        ));
+        counts = format!(
+            " · {} error{}, {} warning{} · {} files, {} messages",
+            count(s.errors as u64),
+            plural(s.errors),
+            count(s.warnings as u64),
+            plural(s.warnings),
+            count(s.files.len() as u64),
+            count(s.messages)
+        );
     }
-    t.push_str(&filter_note(state, ListId::Files, &f.view));
-    t.push(' ');
-    t
+    let filter = filter_note(state, ListId::Files, &f.view);
+    let fixed = format!(" Files{counts}{filter} ");
+    let root = f
+        .root
+        .as_ref()
+        .map(|r| r.display().to_string())
+        .unwrap_or_default();
+    // The directory takes what is left (at least a few columns, or it is left out).
+    let left = room.saturating_sub(width_of(&fixed) + 3);
+    if root.is_empty() || left < 6 {
+        return title_in(&fixed, area);
+    }
+    format!(
+        " Files{counts} · {}{filter} ",
+        super::super::text_width::fit_end(&root, left)
+    )
 }
 
 fn draw_files(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
     let focused = state.files.focus == FilesFocus::Files;
-    let block = pane(files_title(state), focused, theme);
+    let block = pane(files_title(state, area), focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     state.hits.push((area, HitTarget::Pane(ListId::Files)));
@@ -104,14 +119,14 @@ fn draw_files(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
         } else {
             Span::styled(format!("{} none", Symbol::Done.glyph()), theme.ok())
         };
-        Some(Row::new(vec![
+        Some(vec![
             Line::raw(r.path.to_string()),
             Line::raw(r.target.clone()),
             Line::raw(count(r.messages)).right_aligned(),
-            Line::raw(date(r.range.map(|x| x.0))),
-            Line::raw(date(r.range.map(|x| x.1))),
+            Line::raw(date_in(&state.zone, r.range.map(|x| x.0))),
+            Line::raw(date_in(&state.zone, r.range.map(|x| x.1))),
             Line::from(problems),
-        ]))
+        ])
     });
     table(
         frame,
@@ -140,7 +155,7 @@ fn draw_problems(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme:
         filter_note(state, ListId::Problems, &state.files.problems),
         state.keymap.name(Place::Files, Action::Select)
     );
-    let block = pane(title, focused, theme);
+    let block = pane(title_in(&title, area), focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     state.hits.push((area, HitTarget::Pane(ListId::Problems)));
@@ -171,14 +186,14 @@ fn draw_problems(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme:
         } else {
             Symbol::Warning
         };
-        Some(Row::new(vec![
+        Some(vec![
             Line::from(Span::styled(
                 format!("{} {}", symbol.glyph(), p.line),
                 theme.of(symbol),
             )),
             Line::raw(p.field.clone().unwrap_or_else(|| "–".into())),
             Line::raw(p.message.clone()),
-        ]))
+        ])
     });
     table(
         frame,

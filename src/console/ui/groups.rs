@@ -1,5 +1,5 @@
-//! Screen 2: the groups table (only the rows on screen are built) and a line explaining the
-//! selected group's import verdict.
+//! Screen 2: the groups table (only the rows on screen are built) with what was imported of what
+//! is staged and the verdict, and a line explaining the selected group's verdict.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,15 +8,18 @@ use ratatui::widgets::{Paragraph, Row, Wrap};
 
 use super::super::keymap::{Action, Place};
 use super::super::state::AppState;
-use super::super::state::groups::{Details, GroupRow};
+use super::super::state::groups::{Details, GroupRow, GroupSort};
 use super::super::state::overlay::ListId;
+use super::super::text_width::{fit_line, wrap};
 use super::super::theme::{Symbol, Theme};
-use super::super::words::{count, date};
-use super::widgets::{filter_note, pane, state_span, table, visible_rows};
+use super::super::words::{count, date_in};
+use super::widgets::{filter_note, fit, pane, state_span, table, title_in, visible_rows};
+use crate::clock::Zone;
 
 /// Draws the screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
-    let [table, detail] = Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
+    // Three rows below the table: the group and what is staged, and its verdict's reason.
+    let [table, detail] = Layout::vertical([Constraint::Min(5), Constraint::Length(5)]).areas(area);
     draw_table(frame, table, state, theme);
     draw_detail(frame, detail, state, theme);
 }
@@ -38,13 +41,16 @@ fn title(state: &AppState) -> String {
     if marked > 0 {
         t.push_str(&format!(" · {marked} marked"));
     }
+    if g.sort != GroupSort::Listing {
+        t.push_str(&format!(" · sorted {}", g.sort.word()));
+    }
     t.push_str(&filter_note(state, ListId::Groups, &g.view));
     t.push(' ');
     t
 }
 
 fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
-    let block = pane(title(state), true, theme);
+    let block = pane(title_in(&title(state), area), true, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if let Some(error) = &state.groups.error
@@ -81,54 +87,28 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
         return;
     }
     let wide = inner.width >= 110;
-    let header_cells: Vec<&str> = if wide {
-        vec![
-            " ",
-            "Group",
-            "Name",
-            "Type",
-            "Created",
-            "Newest msg",
-            "Members",
-            "Staged",
-            "Import",
-        ]
-    } else {
-        vec![
-            " ",
-            "Group",
-            "Type",
-            "Created",
-            "Newest msg",
-            "Members",
-            "Staged",
-            "Import",
-        ]
-    };
-    let widths: Vec<Constraint> = if wide {
-        vec![
-            Constraint::Length(1),
-            Constraint::Fill(2),
+    // At 80 columns the creation date goes to the line below (the verdict says when it
+    // matters); the imported/staged counts and the verdict stay.
+    let mut header_cells = vec![" ", "Group"];
+    let mut widths = vec![Constraint::Length(1), Constraint::Fill(2)];
+    if wide {
+        header_cells.extend(["Name", "Type", "Created"]);
+        widths.extend([
             Constraint::Fill(2),
             Constraint::Length(10),
             Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(7),
-            Constraint::Length(8),
-            Constraint::Length(10),
-        ]
+        ]);
     } else {
-        vec![
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(7),
-            Constraint::Length(7),
-            Constraint::Length(10),
-        ]
-    };
+        header_cells.push("Type");
+        widths.push(Constraint::Length(10));
+    }
+    header_cells.extend(["Newest msg", "Members", "Done/Staged", "Import"]);
+    widths.extend([
+        Constraint::Length(10),
+        Constraint::Length(7),
+        Constraint::Length(11),
+        Constraint::Length(11),
+    ]);
     let window = state
         .groups
         .view
@@ -136,7 +116,7 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
     let g = &state.groups;
     let rows = visible_rows(&g.view, window, true, theme, |i| {
         let row = g.rows.get(i)?;
-        Some(Row::new(cells(row, g.is_marked(&row.id), wide, theme)))
+        Some(cells(row, g.is_marked(&row.id), wide, &state.zone, theme))
     });
     let header = Row::new(header_cells).style(theme.title());
     table(
@@ -149,7 +129,13 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &T
     );
 }
 
-fn cells(row: &GroupRow, marked: bool, wide: bool, theme: &Theme) -> Vec<Line<'static>> {
+fn cells(
+    row: &GroupRow,
+    marked: bool,
+    wide: bool,
+    zone: &Zone,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let facts = match &row.details {
         Details::Known(f) => Some(f),
         _ => None,
@@ -161,7 +147,13 @@ fn cells(row: &GroupRow, marked: bool, wide: bool, theme: &Theme) -> Vec<Line<'s
         Details::Refused(code) => format!("({code})"),
         Details::NotListed => "(none)".into(),
     };
-    let staged = row.staged.map(|s| count(s.messages)).unwrap_or_else(dash);
+    // Imported of staged, when a run imported some; the staged count alone otherwise.
+    let staged = match (row.staged, row.imported) {
+        (Some(s), Some(i)) => format!("{}/{}", count(i.counts.done), count(s.messages)),
+        (Some(s), None) => count(s.messages),
+        (None, Some(i)) => format!("{}/–", count(i.counts.done)),
+        (None, None) => dash(),
+    };
     let verdict = row.verdict();
     let mut out = vec![
         Line::styled(if marked { "●" } else { " " }, theme.key()),
@@ -172,10 +164,12 @@ fn cells(row: &GroupRow, marked: bool, wide: bool, theme: &Theme) -> Vec<Line<'s
             facts.and_then(|f| f.name.clone()).unwrap_or_else(dash),
         ));
     }
+    out.push(Line::raw(kind));
+    if wide {
+        out.push(Line::raw(date_in(zone, facts.and_then(|f| f.create_time))));
+    }
     out.extend([
-        Line::raw(kind),
-        Line::raw(date(facts.and_then(|f| f.create_time))),
-        Line::raw(date(facts.and_then(|f| f.last_msg_time))),
+        Line::raw(date_in(zone, facts.and_then(|f| f.last_msg_time))),
         Line::raw(
             facts
                 .and_then(|f| f.members)
@@ -201,28 +195,50 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, theme: &Them
                 first.push(Span::raw(format!(" · {name}")));
             }
             if let Some(s) = row.staged {
+                let invalid = if s.invalid > 0 {
+                    format!(" ({} invalid)", count(s.invalid))
+                } else {
+                    String::new()
+                };
                 first.push(Span::styled(
                     format!(
-                        " · {} staged, {} to {}",
+                        " · {} staged{invalid}, {} to {}",
                         count(s.messages),
-                        date(Some(s.first)),
-                        date(Some(s.last))
+                        date_in(&state.zone, Some(s.first)),
+                        date_in(&state.zone, Some(s.last))
                     ),
                     theme.muted(),
                 ));
             }
-            vec![
-                Line::from(first),
-                Line::from(vec![
-                    Span::styled(format!("{} ", v.symbol.glyph()), theme.of(v.symbol)),
-                    Span::raw(v.why),
-                ]),
-            ]
+
+            // One row for the group, the rest for the reason, wrapped; cut with … if longer.
+            let width = usize::from(area.width.saturating_sub(2));
+            let room = usize::from(area.height.saturating_sub(3)).max(1);
+            let mut why = wrap(&format!("{} {}", v.symbol.glyph(), v.why), width);
+            if why.len() > room {
+                why.truncate(room);
+                if let Some(last) = why.last_mut() {
+                    *last = fit(&format!("{last} …"), width);
+                    if !last.ends_with('…') {
+                        last.push('…');
+                    }
+                }
+            }
+            let mut lines = vec![fit_line(Line::from(first), width)];
+            let glyph = v.symbol.glyph();
+            for (i, l) in why.into_iter().enumerate() {
+                // The state's glyph in its colour; the words plain.
+                lines.push(match l.strip_prefix(glyph) {
+                    Some(rest) if i == 0 => Line::from(vec![
+                        Span::styled(glyph, theme.of(v.symbol)),
+                        Span::raw(rest.to_owned()),
+                    ]),
+                    _ => Line::raw(l),
+                });
+            }
+            lines
         }
         None => vec![Line::styled("No group selected.", theme.muted())],
     };
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
-        area,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }

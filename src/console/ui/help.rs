@@ -10,7 +10,7 @@ use super::super::keymap::{Action, Keymap, Place};
 use super::super::state::overlay::Overlay;
 use super::super::state::{AppState, Locations};
 use super::super::theme::Theme;
-use super::widgets::{centered, pad, pane};
+use super::widgets::{centered, pad, pane, title_in};
 
 /// The help's lines.
 pub fn lines(keymap: &Keymap, locations: &Locations, theme: &Theme) -> Vec<Line<'static>> {
@@ -69,7 +69,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
         keys.name(Place::Help, Action::Down),
         keys.name(Place::Help, Action::Back)
     );
-    let block = pane(title, true, theme);
+    let block = pane(title_in(&title, popup), true, theme);
     let inner = block.inner(popup);
     let room = usize::from(inner.height);
     let max_scroll = all.len().saturating_sub(room);

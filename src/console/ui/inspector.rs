@@ -10,9 +10,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::super::keymap::{Action, Place};
 use super::super::state::AppState;
 use super::super::state::inspector::{InspectorState, Loading, Notice};
+use super::super::text_width::wrap;
 use super::super::theme::{Symbol, Theme};
 use super::super::words::count;
-use super::widgets::pane;
+use super::widgets::{pane, title_in};
 
 /// Draws the inspector over the Run screen's body.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -39,7 +40,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
     } else {
         format!(" Message as staged · {} edits ", key(Action::Edit))
     };
-    let block = pane(title, i.editing, theme);
+    let block = pane(title_in(&title, left), i.editing, theme);
     match &i.loading {
         Loading::Ready => {
             i.editor.set_block(block);
@@ -69,16 +70,40 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
     let Some(i) = &mut state.inspector else {
         return;
     };
-    let block = pane(
-        format!(
-            " {} paused at {} line {} ",
-            i.target, i.reason.source.file, i.reason.source.line
-        ),
-        !i.editing,
-        theme,
+    let title = format!(
+        " {} paused at {} line {} ",
+        i.target, i.reason.source.file, i.reason.source.line
     );
+    let mut block = pane(title_in(&title, right), !i.editing, theme);
     let inner = block.inner(right);
-    i.scroll = i.scroll.min(lines.len().saturating_sub(1));
+    // Rows the explanation wraps to (as the pane wraps it), so the border can say when more is
+    // below or above: on a small terminal the lane's situation is out of sight otherwise.
+    let width = usize::from(inner.width);
+    let rows: usize = lines
+        .iter()
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            wrap(&text, width).len()
+        })
+        .sum();
+    let room = usize::from(inner.height);
+    i.scroll = i.scroll.min(rows.saturating_sub(room));
+    let below = rows.saturating_sub(i.scroll + room);
+    if i.scroll > 0 {
+        block = block.title_top(
+            Line::styled(format!(" ↑ {} more ", i.scroll), theme.warn()).right_aligned(),
+        );
+    }
+    if below > 0 {
+        // While editing, the arrows move in the text: the key is named only when it scrolls.
+        let words = if i.editing {
+            format!(" ↓ {below} more ")
+        } else {
+            let down = keys.name(Place::Inspector, Action::Down);
+            format!(" ↓ {below} more ({down} scrolls) ")
+        };
+        block = block.title_bottom(Line::styled(words, theme.warn()).right_aligned());
+    }
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -86,7 +111,6 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
             .block(block),
         right,
     );
-    let _ = inner;
 }
 
 fn explanation(state: &AppState, theme: &Theme) -> Vec<Line<'static>> {

@@ -61,8 +61,8 @@ pub fn draw(frame: &mut Frame<'_>, state: &mut AppState, theme: &Theme) {
     chrome::footer(frame, footer, state, theme);
     match &state.overlay {
         Some(Overlay::Help { .. }) => help::draw(frame, area, state, theme),
-        Some(Overlay::Confirm(c)) => overlay::confirm(frame, area, c, theme),
-        Some(Overlay::Popup(p)) => overlay::popup(frame, area, p, theme),
+        Some(Overlay::Confirm(_)) => overlay::confirm(frame, area, state, theme),
+        Some(Overlay::Popup(_)) => overlay::popup(frame, area, state, theme),
         None => {}
     }
 }

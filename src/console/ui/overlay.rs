@@ -1,146 +1,195 @@
-//! Questions and pop-ups drawn over the screen.
+//! Questions and pop-ups drawn over the screen. Their text is wrapped to the box (by grapheme
+//! cluster) and scrolls when it is taller than the terminal; the border says when more is above
+//! or below, so the end of a long question (the ledger it writes to) can always be reached.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::super::state::overlay::{Confirm, Popup};
+use super::super::keymap::{Action, Keymap, Place};
+use super::super::state::AppState;
+use super::super::state::overlay::{Compare, Overlay};
+use super::super::text_width::{fit, wrap};
 use super::super::theme::Theme;
-use super::widgets::{centered, pane};
+use super::widgets::{centered, pane, title_in};
 
-/// A yes/no question: what will happen, then `y yes  n no`.
-pub fn confirm(frame: &mut Frame<'_>, area: Rect, c: &Confirm, theme: &Theme) {
-    let mut lines: Vec<Line<'_>> = c.lines.iter().map(|l| Line::raw(l.as_str())).collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled("y", theme.key()),
-        Span::raw(" yes    "),
-        Span::styled("n", theme.key()),
-        Span::raw(" no"),
-    ]));
+/// `lines` wrapped to `width` columns, one row each.
+fn rows(lines: &[String], width: usize) -> Vec<String> {
+    lines.iter().flat_map(|l| wrap(l, width)).collect()
+}
+
+/// Keeps `scroll` in range for `total` rows shown `room` at a time; returns the rows to show.
+fn window(scroll: &mut usize, total: usize, room: usize) -> std::ops::Range<usize> {
+    *scroll = (*scroll).min(total.saturating_sub(room));
+    *scroll..(*scroll + room).min(total)
+}
+
+/// Marks on the border for rows above and below what is shown.
+fn more_marks<'a>(
+    block: Block<'a>,
+    shown: &std::ops::Range<usize>,
+    total: usize,
+    keys: &Keymap,
+    place: Place,
+    theme: &Theme,
+) -> Block<'a> {
+    let mut block = block;
+    if shown.start > 0 {
+        block = block.title_top(
+            Line::styled(format!(" ↑ {} more ", shown.start), theme.warn()).right_aligned(),
+        );
+    }
+    if shown.end < total {
+        block = block.title_bottom(
+            Line::styled(
+                format!(
+                    " ↓ {} more ({} scrolls) ",
+                    total - shown.end,
+                    keys.name(place, Action::Down)
+                ),
+                theme.warn(),
+            )
+            .right_aligned(),
+        );
+    }
+    block
+}
+
+/// A yes/no question: what will happen (scrolled when taller than the terminal), then
+/// `y yes  n no`, always in sight.
+pub fn confirm(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
+    let keys = state.keymap.clone();
+    let Some(Overlay::Confirm(c)) = &mut state.overlay else {
+        return;
+    };
     let width = area.width.saturating_sub(10).min(84);
-    // Every line as wrapped (the answers last), the borders, and a spare row.
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let rows: usize = lines
-        .iter()
-        .map(|l| wrapped_rows(&l.to_string(), inner))
-        .sum();
-    let height = u16::try_from(rows + 3).unwrap_or(u16::MAX).min(area.height);
+    let text_width = usize::from(width.saturating_sub(2));
+    let all = rows(&c.lines, text_width);
+    // Borders, a blank row and the keys' row around the text.
+    let height = u16::try_from(all.len() + 4)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
     let rect = centered(area, width, height);
+    let room = usize::from(height.saturating_sub(4));
+    let shown = window(&mut c.scroll, all.len(), room);
     frame.render_widget(Clear, rect);
-    let block = pane(format!(" {} ", c.title), true, theme);
+    let title = format!(" {} ", c.title);
+    let block = pane(title_in(&title, rect), true, theme);
+    let block = more_marks(block, &shown, all.len(), &keys, Place::Confirm, theme);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [body, _, answer] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let lines: Vec<Line<'_>> = all[shown].iter().map(|l| Line::raw(l.clone())).collect();
+    frame.render_widget(Paragraph::new(lines), body);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        rect,
+        Paragraph::new(Line::from(vec![
+            Span::styled(keys.name(Place::Confirm, Action::Yes), theme.key()),
+            Span::raw(" yes    "),
+            Span::styled(keys.name(Place::Confirm, Action::No), theme.key()),
+            Span::raw(" no"),
+        ])),
+        answer,
     );
 }
 
-/// The rows `text` takes wrapped at word boundaries to `width` columns (at least one).
-fn wrapped_rows(text: &str, width: usize) -> usize {
-    let (mut rows, mut used) = (1, 0);
-    for word in text.split(' ') {
-        let w = unicode_width::UnicodeWidthStr::width(word);
-        let need = if used == 0 { w } else { used + 1 + w };
-        if need <= width {
-            used = need;
-        } else if w <= width {
-            rows += 1;
-            used = w;
-        } else {
-            // A word longer than the line is broken across rows.
-            rows += usize::from(used > 0) + (w - 1) / width;
-            used = (w - 1) % width + 1;
-        }
-    }
-    rows
-}
-
-/// A pop-up showing lines, scrolled; with two messages side by side under them when it
-/// compares.
-pub fn popup(frame: &mut Frame<'_>, area: Rect, p: &Popup, theme: &Theme) {
+/// A pop-up showing lines (wrapped, scrolled); with two messages side by side under them when
+/// it compares (then the two panes scroll, the lines above them stay).
+pub fn popup(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
+    let keys = state.keymap.clone();
+    let Some(Overlay::Popup(p)) = &mut state.overlay else {
+        return;
+    };
     let rect = centered(
         area,
         area.width.saturating_sub(6),
         area.height.saturating_sub(4),
     );
+    let head = rows(&p.lines, usize::from(rect.width.saturating_sub(2)));
+    let room = usize::from(rect.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
-    let block = pane(format!(" {} ", p.title), true, theme);
+    let title = format!(" {} ", p.title);
+    let block = pane(title_in(&title, rect), true, theme);
     if let Some(c) = &p.compare {
-        let inner = block.inner(rect);
-        frame.render_widget(block, rect);
-        let head: Vec<Line<'_>> = p.lines.iter().map(|l| Line::raw(l.as_str())).collect();
-        // Wrapped, each line takes as many rows as its width needs.
-        let width = usize::from(inner.width.max(1));
-        let rows: usize = p
-            .lines
-            .iter()
-            .map(|l| {
-                unicode_width::UnicodeWidthStr::width(l.as_str())
-                    .div_ceil(width)
-                    .max(1)
-            })
-            .sum();
-        let head_height = u16::try_from(rows)
-            .unwrap_or(u16::MAX)
-            .min(inner.height / 3);
-        let [top, panes] =
-            Layout::vertical([Constraint::Length(head_height), Constraint::Min(3)]).areas(inner);
-        frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: false }), top);
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-                .areas(panes);
-        side(
-            frame,
-            left,
-            &c.left_title,
-            &c.left,
-            &c.differs,
-            p.scroll,
-            theme,
-        );
-        side(
-            frame,
-            right,
-            &c.right_title,
-            &c.right,
-            &c.differs,
-            p.scroll,
-            theme,
-        );
+        compare(frame, rect, block, &head, &mut p.scroll, c, (&keys, theme));
         return;
     }
-    let lines: Vec<Line<'_>> = p
-        .lines
+    let shown = window(&mut p.scroll, head.len(), room);
+    let block = more_marks(block, &shown, head.len(), &keys, Place::Popup, theme);
+    let lines: Vec<Line<'_>> = head[shown].iter().map(|l| Line::raw(l.clone())).collect();
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// The lines of a comparison (wrapped, at most a third of the pop-up) over its two messages side
+/// by side; the two panes scroll together, the border saying how much is above or below.
+fn compare(
+    frame: &mut Frame<'_>,
+    rect: Rect,
+    block: Block<'_>,
+    head: &[String],
+    scroll: &mut usize,
+    c: &Compare,
+    (keys, theme): (&Keymap, &Theme),
+) {
+    let inner = block.inner(rect);
+    let head_height = u16::try_from(head.len())
+        .unwrap_or(u16::MAX)
+        .min(inner.height / 3);
+    let [top, panes] =
+        Layout::vertical([Constraint::Length(head_height), Constraint::Min(3)]).areas(inner);
+    let room = usize::from(panes.height.saturating_sub(2));
+    let total = c.left.len().max(c.right.len());
+    let shown = window(scroll, total, room);
+    let block = more_marks(block, &shown, total, keys, Place::Popup, theme);
+    frame.render_widget(block, rect);
+    let head: Vec<Line<'_>> = head
         .iter()
-        .skip(p.scroll)
+        .take(usize::from(head_height))
         .map(|l| Line::raw(l.as_str()))
         .collect();
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        rect,
+    frame.render_widget(Paragraph::new(head), top);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(panes);
+    side(
+        frame,
+        left,
+        (&c.left_title, &c.left),
+        &c.differs,
+        &shown,
+        theme,
+    );
+    side(
+        frame,
+        right,
+        (&c.right_title, &c.right),
+        &c.differs,
+        &shown,
+        theme,
     );
 }
 
-/// One side of a comparison: pretty JSON lines, the top-level fields that differ marked.
+/// One side of a comparison: pretty JSON lines (each cut with `…` to the pane), the top-level
+/// fields that differ marked.
 fn side(
     frame: &mut Frame<'_>,
     area: Rect,
-    title: &str,
-    lines: &[String],
+    (title, lines): (&str, &[String]),
     differs: &[String],
-    scroll: usize,
+    shown: &std::ops::Range<usize>,
     theme: &Theme,
 ) {
-    let block = pane(format!(" {title} "), false, theme);
+    let title = format!(" {title} ");
+    let block = pane(title_in(&title, area), false, theme);
+    let width = usize::from(area.width.saturating_sub(2));
     // A top-level field of a pretty-printed object starts two spaces in: `  "MsgBody": [`.
     let mut marked = false;
-    let shown: Vec<Line<'_>> = if lines.is_empty() {
-        vec![Line::styled("(nothing)", theme.muted())]
+    let rows: Vec<Line<'_>> = if lines.is_empty() {
+        vec![Line::styled(fit("(nothing)", width), theme.muted())]
     } else {
         lines
             .iter()
@@ -150,28 +199,16 @@ fn side(
                 } else if l == "}" {
                     marked = false;
                 }
+                let l = fit(l, width);
                 if marked {
-                    Line::styled(l.as_str(), theme.warn())
+                    Line::styled(l, theme.warn())
                 } else {
-                    Line::raw(l.as_str())
+                    Line::raw(l)
                 }
             })
-            .skip(scroll)
+            .skip(shown.start)
+            .take(shown.len())
             .collect()
     };
-    frame.render_widget(Paragraph::new(shown).block(block), area);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrapped_rows;
-
-    #[test]
-    fn rows_count_wrapped_words() {
-        assert_eq!(wrapped_rows("", 10), 1);
-        assert_eq!(wrapped_rows("one two", 10), 1);
-        assert_eq!(wrapped_rows("one two three", 10), 2);
-        assert_eq!(wrapped_rows("abcdefghijklmnopqrstuvwxy", 10), 3);
-        assert_eq!(wrapped_rows("ab abcdefghijklmnopqrstuvwxy", 10), 4);
-    }
+    frame.render_widget(Paragraph::new(rows).block(block), area);
 }

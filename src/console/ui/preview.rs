@@ -11,9 +11,9 @@ use super::super::state::AppState;
 use super::super::state::overlay::{HitTarget, ListId};
 use super::super::state::preview::PreviewFocus;
 use super::super::theme::{Symbol, Theme};
-use super::super::words::{clock, count, date, duration};
+use super::super::words::{clock_in, count, date_in, duration};
 use super::json;
-use super::widgets::{filter_note, fit, pane, table, visible_rows};
+use super::widgets::{filter_note, fit, pane, table, title_in, visible_rows};
 
 /// Draws the screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -108,7 +108,11 @@ fn draw_batches(
     }
     title.push_str(&filter_note(state, ListId::Batches, &p.view));
     title.push(' ');
-    let block = pane(title, p.focus == PreviewFocus::Batches, theme);
+    let block = pane(
+        title_in(&title, area),
+        p.focus == PreviewFocus::Batches,
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     state.hits.push((area, HitTarget::Pane(ListId::Batches)));
@@ -149,7 +153,12 @@ fn draw_batches(
     let rows = visible_rows(&p.view, window, true, theme, |i| {
         let r = v.rows.get(i)?;
         let length = u64::try_from(r.span.1 - r.span.0).unwrap_or(0);
-        let mut span = format!("{} {}", date(Some(r.span.0)), clock(r.span.0));
+        let zone = &state.zone;
+        let mut span = format!(
+            "{} {}",
+            date_in(zone, Some(r.span.0)),
+            clock_in(zone, r.span.0)
+        );
         if length > 0 {
             span.push_str(&format!(" +{}", duration(length)));
         }
@@ -164,13 +173,13 @@ fn draw_batches(
         } else {
             Span::raw("")
         };
-        Some(Row::new(vec![
+        Some(vec![
             Line::raw((r.batch + 1).to_string()).right_aligned(),
             Line::raw(r.messages.to_string()).right_aligned(),
             Line::raw(span),
             Line::raw(count(r.bytes as u64)).right_aligned(),
             Line::from(warn),
-        ]))
+        ])
     });
     table(
         frame,
@@ -193,7 +202,7 @@ fn draw_body(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &Th
         ),
         None => " Request ".to_owned(),
     };
-    let block = pane(title, p.focus == PreviewFocus::Body, theme);
+    let block = pane(title_in(&title, area), p.focus == PreviewFocus::Body, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // Long texts wrap; the scroll counts the body's own lines.

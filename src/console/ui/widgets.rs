@@ -8,11 +8,12 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Row, Table};
-use unicode_width::UnicodeWidthChar;
 
 use super::super::state::AppState;
 use super::super::state::list::ListView;
 use super::super::state::overlay::{HitTarget, ListId, TypeTarget};
+use super::super::text_width::fit_line;
+pub use super::super::text_width::{fit, pad, width_of};
 use super::super::theme::{Symbol, Theme};
 use super::super::words::count;
 
@@ -26,40 +27,6 @@ pub fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Blo
     } else {
         block.border_style(theme.border())
     }
-}
-
-/// `text` cut to `width` display columns, ending in `…` when cut.
-pub fn fit(text: &str, width: usize) -> String {
-    let mut used = 0;
-    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= width {
-        return text.to_owned();
-    }
-    let mut out = String::new();
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
-}
-
-/// The display width of `text`.
-pub fn width_of(text: &str) -> usize {
-    text.chars().map(|c| c.width().unwrap_or(0)).sum()
-}
-
-/// `text` padded with spaces (or cut) to exactly `width` columns.
-pub fn pad(text: &str, width: usize) -> String {
-    let cut = fit(text, width);
-    let w = width_of(&cut);
-    format!("{cut}{}", " ".repeat(width.saturating_sub(w)))
 }
 
 /// A rectangle of `width`×`height` (clamped) in the middle of `area`.
@@ -90,39 +57,73 @@ pub fn filter_note(state: &AppState, list: ListId, view: &ListView) -> String {
     )
 }
 
-/// The rows of a list that are on screen (positions `window` of `view`): `make(row)` for each,
-/// given the row's index in the screen's own list; the selected one highlighted when the list
-/// has the focus. Only these rows are ever built, however long the list.
+/// One table row as cells, before it is cut to its columns.
+pub struct Cells {
+    cells: Vec<Line<'static>>,
+    style: Option<Style>,
+}
+
+/// The rows of a list that are on screen (positions `window` of `view`): `make(row)` gives each
+/// one's cells, given the row's index in the screen's own list; the selected one highlighted
+/// when the list has the focus. Only these rows are ever built, however long the list.
 pub fn visible_rows(
     view: &ListView,
     window: Range<usize>,
     focused: bool,
     theme: &Theme,
-    make: impl Fn(usize) -> Option<Row<'static>>,
-) -> Vec<Row<'static>> {
+    make: impl Fn(usize) -> Option<Vec<Line<'static>>>,
+) -> Vec<Cells> {
     let selected = view.selected_pos();
     window
         .filter_map(|pos| {
-            let row = make(view.row_at(pos)?)?;
-            Some(if focused && pos == selected {
-                row.style(theme.selection())
-            } else {
-                row
+            let cells = make(view.row_at(pos)?)?;
+            Some(Cells {
+                cells,
+                style: (focused && pos == selected).then(|| theme.selection()),
             })
         })
         .collect()
 }
 
-/// Draws `rows` under a `header` in `inner` (a pane's inside) and records where the rows are,
-/// so a click selects one of `list`.
+/// The widths ratatui's `Table` gives `constraints` in `width` columns (one column between
+/// cells), so cells can be cut to them with `…` before drawing.
+pub fn column_widths(width: u16, constraints: &[Constraint]) -> Vec<usize> {
+    Layout::horizontal(constraints.iter().copied())
+        .flex(Flex::Start)
+        .spacing(1)
+        .split(Rect::new(0, 0, width, 1))
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
+}
+
+/// Draws `rows` under a `header` in `inner` (a pane's inside), every cell cut to its column
+/// with `…`, and records where the rows are, so a click selects one of `list`.
 pub fn table(
     frame: &mut Frame<'_>,
     inner: Rect,
     (header, widths): (Row<'static>, Vec<Constraint>),
-    rows: Vec<Row<'static>>,
+    rows: Vec<Cells>,
     hits: &mut Vec<(Rect, HitTarget)>,
     list: ListId,
 ) {
+    let columns = column_widths(inner.width, &widths);
+    let rows: Vec<Row<'static>> = rows
+        .into_iter()
+        .map(|r| {
+            let cells: Vec<Line<'static>> = r
+                .cells
+                .into_iter()
+                .zip(columns.iter().chain(std::iter::repeat(&0)))
+                .map(|(cell, w)| fit_line(cell, *w))
+                .collect();
+            let row = Row::new(cells);
+            match r.style {
+                Some(style) => row.style(style),
+                None => row,
+            }
+        })
+        .collect();
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         inner,
@@ -134,6 +135,11 @@ pub fn table(
         inner.height.saturating_sub(1),
     );
     hits.push((below_header, HitTarget::List(list)));
+}
+
+/// A pane title cut to fit on the top border of `area` (with `…`).
+pub fn title_in(title: &str, area: Rect) -> String {
+    fit(title, usize::from(area.width.saturating_sub(2)))
 }
 
 /// A count with its state's glyph (and a word when there is room): `✗ 3 failed`, styled with
@@ -153,16 +159,6 @@ pub fn state_span(symbol: Symbol, word: &str, theme: &Theme) -> Span<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fit_cuts_by_display_width() {
-        assert_eq!(fit("hello", 10), "hello");
-        assert_eq!(fit("hello world", 6), "hello…");
-        assert_eq!(fit("群聊天室", 5), "群聊…");
-        assert_eq!(fit("abc", 0), "");
-        assert_eq!(pad("ab", 4), "ab  ");
-        assert_eq!(width_of(&pad("群聊天室", 5)), 5);
-    }
 
     #[test]
     fn centered_stays_inside() {

@@ -9,9 +9,10 @@
 //! A Unix socket, mode 0600, accepting only peers of the socket's own user; newline-delimited
 //! JSON, one object a line.
 //! - Out, first: `{"hello": Hello}` (the run id and where it stands).
-//! - Out, then: every [`Event`](super::Event) exactly as `timport run --json` prints it (an
-//!   object with an `"event"` field; the last is `run_finished` with its `exit_code`), each
-//!   followed by `{"say": "..."}` when the headless printer has a line for people about it;
+//! - Out, then: every line `timport run --json` prints, exactly (an object with an `"event"`
+//!   field and its `"time"`: the engine's events, the minute's `progress` beat; the last is
+//!   `run_finished` with its `exit_code`), each followed by `{"say": "..."}` when the headless
+//!   printer has a line for people about it (the heartbeat's, for a beat);
 //!   `{"lagged": N}` when this reader was too slow and missed N lines (the run never waits for
 //!   a reader); `{"answer": Answer}` after each request.
 //! - In: a [`Request`]: `{"decide": {"code": N, "group": "G"?, "skip": "reason"}, "operator":

@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use super::{Answer, Hello, MAX_REQUEST_BYTES, Note, PROTOCOL, Request, socket_path};
 use crate::engine::control::Control;
 use crate::engine::events::Event;
-use crate::engine::printer::{Progress, human_line, json_line};
+use crate::engine::printer::{Progress, human_line};
 
 /// Lines kept for readers that fall behind.
 const BACKLOG: usize = 4096;
@@ -61,22 +61,35 @@ impl Shared {
 }
 
 impl Feed {
-    /// Hands `event` (and the printer's line about it) to every reader; never waits.
-    pub fn send(&self, event: &Event) {
+    /// Hands `event` to every reader as `line` (as `--json` prints it), followed by the
+    /// printer's line for people about it when there is one; never waits.
+    pub fn event(&self, event: &Event, line: &str) {
+        self.lines(Some(event), line, human_line(event).as_deref());
+    }
+
+    /// Hands a line that is not an event (a `progress` beat, as `--json` prints it) and its
+    /// line for people to every reader; never waits.
+    pub fn beat(&self, line: &str, say: &str) {
+        self.lines(None, line, Some(say));
+    }
+
+    fn lines(&self, event: Option<&Event>, line: &str, say: Option<&str>) {
         let mut state = self
             .shared
             .state
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let (hello, progress, lines) = &mut *state;
-        if progress.update(event) {
+        if let Some(event) = event
+            && progress.update(event)
+        {
             hello.settled = progress.settled;
             hello.total = progress.total;
         }
         // No reader is not an error.
-        let _ = lines.send(json_line(event).into());
-        if let Some(say) = human_line(event) {
-            let _ = lines.send(Note::Say(say).line().into());
+        let _ = lines.send(line.into());
+        if let Some(say) = say {
+            let _ = lines.send(Note::Say(say.to_owned()).line().into());
         }
     }
 
@@ -261,6 +274,7 @@ async fn requests(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::printer::stamped_line;
     use crate::engine::target::Target;
     use tokio::io::Lines;
     use tokio::net::unix::OwnedWriteHalf;
@@ -299,9 +313,10 @@ mod tests {
             target: Target::new("g0", None),
             reason: "by the operator".into(),
         };
-        feed.send(&event);
+        let line = stamped_line(&event, "2026-12-06T13:05:09.120Z");
+        feed.event(&event, &line);
         let got = next(&mut lines).await;
-        assert_eq!(got.to_string(), json_line(&event));
+        assert_eq!(got.to_string(), line);
         assert_eq!(
             next(&mut lines).await["say"],
             "g0: stopped: by the operator"
@@ -319,7 +334,7 @@ mod tests {
         // The end: the socket file goes, readers get the rest, then the end of the stream.
         drop(served);
         assert!(!path.exists());
-        feed.send(&event);
+        feed.event(&event, &line);
         feed.finish().await;
         assert!(next(&mut lines).await["event"].is_string());
         assert!(next(&mut lines).await["say"].is_string());
@@ -347,7 +362,7 @@ mod tests {
             reason: "x".into(),
         };
         for _ in 0..BACKLOG {
-            feed.send(&event);
+            feed.event(&event, "{}");
         }
         let mut lagged = None;
         while lagged.is_none() {

@@ -241,6 +241,19 @@ pub fn latest_run_for(
     .map_err(LedgerError::sql("a run lookup"))
 }
 
+/// Every run, oldest first.
+pub fn all_runs(conn: &Connection) -> Result<Vec<RunRecord>, LedgerError> {
+    let what = "the runs";
+    let mut stmt = conn
+        .prepare(&format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id"))
+        .map_err(LedgerError::sql(what))?;
+    let rows = stmt
+        .query_map([], run_from_row)
+        .map_err(LedgerError::sql(what))?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(LedgerError::sql(what))
+}
+
 /// The latest run of any staging.
 pub fn latest_run(conn: &Connection) -> Result<Option<RunRecord>, LedgerError> {
     conn.query_row(

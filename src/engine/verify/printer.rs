@@ -4,14 +4,15 @@
 //! file names, group ids, the service's words) are shown escaped.
 
 use super::finding::{TargetVerifyState, VerifyCounts, VerifyEvent, VerifyStatus};
+use crate::engine::printer::stamped_line;
 use crate::escape;
 
-/// One event as a JSON line (no newline); `None` for progress, which only moves the bar.
-pub fn json_line(event: &VerifyEvent) -> Option<String> {
+/// One event as a JSON line (no newline) with its `"time"` (as `timport run`'s lines: when it
+/// was written, RFC 3339 in UTC); `None` for progress, which only moves the bar.
+pub fn json_line(event: &VerifyEvent, time: &str) -> Option<String> {
     match event {
         VerifyEvent::Progress { .. } => None,
-        // Events hold strings, numbers and JSON values only: serialising cannot fail.
-        other => Some(serde_json::to_string(other).unwrap_or_default()),
+        other => Some(stamped_line(other, time)),
     }
 }
 
@@ -110,6 +111,8 @@ mod tests {
     use crate::engine::target::Target;
     use crate::engine::verify::{Finding, FindingKind, VerifySummary};
 
+    const TIME: &str = "2026-12-06T13:05:09.120Z";
+
     #[test]
     fn findings_and_the_summary_are_lines_progress_is_not() {
         let progress = VerifyEvent::Progress {
@@ -117,7 +120,10 @@ mod tests {
             checked: 1,
             differences: 0,
         };
-        assert_eq!((json_line(&progress), human_line(&progress)), (None, None));
+        assert_eq!(
+            (json_line(&progress, TIME), human_line(&progress)),
+            (None, None)
+        );
         let finding = VerifyEvent::Finding(Box::new(Finding {
             kind: FindingKind::Extra,
             target: Target::new("g\u{1b}[2J", None),
@@ -128,11 +134,13 @@ mod tests {
             found: None,
             note: "not from this run".into(),
         }));
-        let json: serde_json::Value = serde_json::from_str(&json_line(&finding).unwrap()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&json_line(&finding, TIME).unwrap()).unwrap();
         assert_eq!(
             (json["event"].as_str(), json["kind"].as_str()),
             (Some("finding"), Some("extra"))
         );
+        assert_eq!(json["time"], TIME);
         assert_eq!(json["msg_seq"], 31);
         let line = human_line(&finding).unwrap();
         assert!(!line.contains('\u{1b}'), "{line}");

@@ -140,6 +140,7 @@ fn confirm(state: &mut AppState, code: i64, target: Option<Target>, action: Bulk
             // The engine names this process's operator.
             operator: String::new(),
         }),
+        scroll: 0,
     }));
 }
 

@@ -70,7 +70,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Reads the selected problem's staged text into a pop-up.
+/// Shows the selected problem in full and, below it, its staged text (read off the UI thread).
 fn show_problem(state: &mut AppState) -> Vec<Effect> {
     let (Some(problem), Some(scanned)) = (state.files.selected_problem(), &state.files.scanned)
     else {
@@ -84,9 +84,21 @@ fn show_problem(state: &mut AppState) -> Vec<Effect> {
     else {
         return Vec::new();
     };
-    let title = format!("{}:{} · {}", problem.file, problem.line, problem.message);
+    // The problem in full above the message (the table cuts it to its column).
+    let title = format!("{} line {}", problem.file, problem.line);
+    let field = problem
+        .field
+        .as_ref()
+        .map(|f| format!(" ({f})"))
+        .unwrap_or_default();
+    let severity = if problem.is_error() {
+        "error"
+    } else {
+        "warning"
+    };
     vec![Effect::ReadStaged {
         title,
+        heading: format!("The {severity}{field}: {}", problem.message),
         path: file.full_path.clone(),
         offset: problem.offset,
     }]

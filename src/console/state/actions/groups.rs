@@ -1,5 +1,5 @@
-//! Screen 2's actions: moving, filtering, marking, reloading, copying an id, and opening a group
-//! (its files and its plan).
+//! Screen 2's actions: moving, filtering, sorting, marking, reloading, copying an id, and opening
+//! a group (its files and its plan).
 
 use super::super::super::effect::Effect;
 use super::super::super::keymap::Action;
@@ -16,6 +16,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Filter => start_filter(state, ListId::Groups),
         Action::Back => set_filter(state, ListId::Groups, ""),
         Action::Mark => state.groups.toggle_mark(),
+        Action::Sort => state.groups.cycle_sort(),
         Action::Refresh => return state.list_groups(),
         Action::Copy => {
             if let Some(row) = state.groups.selected() {

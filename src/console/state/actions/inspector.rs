@@ -80,6 +80,7 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                     "The decision is recorded in the ledger; a later run resumes from here.".into(),
                 ],
                 on_yes: Pending::StopGroup,
+                scroll: 0,
             }));
         }
         _ => {}

@@ -42,5 +42,6 @@ pub(super) fn quit_question(keys: &Keymap) -> Overlay {
             "where it stopped (from the same staging directory).".into(),
         ],
         on_yes: Pending::Quit,
+        scroll: 0,
     })
 }

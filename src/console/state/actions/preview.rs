@@ -149,7 +149,17 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
             bursts.add(&c.bursts);
         }
     }
-    let requests = messages.div_ceil(PlanOptions::default().batch_size as u64);
+    let valid = messages.saturating_sub(invalid);
+    let requests = valid.div_ceil(PlanOptions::default().batch_size as u64);
+    let what = if invalid == 0 {
+        format!("{} staged messages", count(messages))
+    } else {
+        format!(
+            "{} of the {} staged messages",
+            count(valid),
+            count(messages)
+        )
+    };
     // How long it must take at the least, with the connection test's round trip.
     let loads = groups.iter().filter_map(|g| {
         scanned.groups.get(g).map(|c| Load {
@@ -165,8 +175,7 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
     );
     let mut lines = vec![
         format!(
-            "Import {} messages of {} ({} group{}) into SDKAppID {} at {}, signed as {}:",
-            count(messages),
+            "Import {what} of {} ({} group{}) into SDKAppID {} at {}, signed as {}:",
             scope,
             groups.len(),
             if groups.len() == 1 { "" } else { "s" },
@@ -253,6 +262,7 @@ pub fn ask_launch(state: &mut AppState, groups: Vec<String>, scope: &str) {
         title: "Start the import?".into(),
         lines,
         on_yes: Pending::Launch(groups),
+        scroll: 0,
     }));
 }
 

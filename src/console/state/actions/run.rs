@@ -54,7 +54,8 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.say(Level::Info, "No run is going");
                 return Vec::new();
             }
-            state.run.paused = !state.run.paused;
+            let paused = !state.run.paused;
+            state.run.set_paused(paused, state.now_ms);
             let (control, words) = if state.run.paused {
                 (
                     Control::PauseRun,
@@ -404,9 +405,10 @@ fn selected_text(state: &AppState) -> Option<String> {
                     .map(|s| format!(" ({} line {})", s.file, s.line))
                     .unwrap_or_default();
                 format!(
-                    "{} {} {} {:?}: {}{source}",
+                    "{} {} {} {} {:?}: {}{source}",
                     r.lane_name(row.lane),
-                    crate::clock::format_unix(row.send_time),
+                    state.zone.format(row.send_time),
+                    state.zone.label(row.send_time),
                     r.sender(&row),
                     row.outcome,
                     row.summary

@@ -4,9 +4,32 @@ use crate::engine::{Event, Failure, MessageOutcome};
 
 use super::*;
 
+/// Whether `event` changes which lanes there are or where one stands.
+pub fn moves_lanes(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::RunStarted { .. }
+            | Event::LaneState { .. }
+            | Event::LanePaused { .. }
+            | Event::LaneResumed { .. }
+            | Event::LaneStopped { .. }
+            | Event::LaneDone { .. }
+            | Event::RunFinished { .. }
+    )
+}
+
 impl RunState {
     /// Applies one engine event.
     pub fn apply(&mut self, event: Event, now_ms: i64) {
+        // The lanes that need the operator are listed first: their order follows their states.
+        let reorder = moves_lanes(&event);
+        self.apply_event(event, now_ms);
+        if reorder {
+            self.order_lanes();
+        }
+    }
+
+    fn apply_event(&mut self, event: Event, now_ms: i64) {
         match event {
             Event::RunStarted {
                 run_id,
@@ -91,6 +114,7 @@ impl RunState {
                 reason,
                 ..
             } => {
+                self.meter.refusal(now_ms);
                 let mut reason = reason;
                 let extra = format!("try {attempt} in {:.1} s", delay_ms as f64 / 1000.0);
                 reason.detail = if reason.detail.is_empty() {
@@ -229,6 +253,9 @@ impl RunState {
             self.open.insert(key, row_outcome);
         }
         self.meter.message(now_ms);
+        if matches!(row_outcome, RowOutcome::Failed(_)) {
+            self.meter.refusal(now_ms);
+        }
         match outcome {
             MessageOutcome::Failed(f) => {
                 self.error(

@@ -46,9 +46,12 @@ impl RunState {
     pub fn set_lane_filter(&mut self, text: &str) {
         let needle = text.to_lowercase();
         let lanes = &self.lanes;
-        self.lane_view.set_filter(text, |i| {
-            contains_folded(&lanes[i].target.to_string(), &needle)
-                || contains_folded(lanes[i].state.word(), &needle)
-        });
+        self.lane_view
+            .set_filter(text, |i| lane_matches(&lanes[i], &needle));
     }
+}
+
+/// Whether a lane matches the lanes' filter (its target or its state).
+pub(super) fn lane_matches(lane: &Lane, needle: &str) -> bool {
+    contains_folded(&lane.target.to_string(), needle) || contains_folded(lane.state.word(), needle)
 }

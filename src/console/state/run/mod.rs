@@ -19,7 +19,10 @@ use std::collections::{HashMap, VecDeque};
 use crate::engine::{Counts, LaneState, RunSummary, SourceRef, Target};
 
 use super::list::ListView;
-pub use meter::{METER_SECONDS, Meter};
+pub use apply::moves_lanes;
+pub use meter::{
+    ETA_MIN_SECONDS, ETA_WINDOW_SECONDS, HISTORY_SECONDS, METER_SECONDS, Meter, Second,
+};
 pub use result_log::{MAX_RESULTS, NewResult, ResultLog, ResultRow};
 pub use rows::{ErrorKind, ErrorRow, Lane, RowOutcome, SUMMARY_CHARS};
 use rows::{cut, error_matches, row_matches};
@@ -27,6 +30,17 @@ pub use verify::{Findings, VerifyView};
 
 /// Most error rows kept (the oldest go first).
 pub const MAX_ERRORS: usize = 10_000;
+
+/// How long the rest of a run should take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Eta {
+    /// Seconds at the pace of the last minutes, when some lane can move and a pace is known.
+    pub secs: Option<u64>,
+    /// True while the pace is still being measured (the first [`ETA_MIN_SECONDS`]).
+    pub measuring: bool,
+    /// Messages of lanes paused for a decision (not in `secs`).
+    pub waiting: u64,
+}
 
 /// Which pane has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -143,27 +157,84 @@ impl RunState {
         c
     }
 
-    /// Seconds left at the current pace for the lanes that can still move, when some lane is
-    /// moving (lanes waiting for a decision or stopped do not count: their time is the
-    /// operator's).
-    pub fn eta_secs(&self, now_ms: i64) -> Option<u64> {
+    /// How long the rest should take: the lanes that can still move, at the pace of the last
+    /// minutes ([`Meter::pace`]); the messages of lanes waiting for a decision are counted
+    /// apart (their time is the operator's), and stopped lanes not at all.
+    pub fn eta(&self, now_ms: i64) -> Eta {
         let moving = |s: LaneState| {
             matches!(
                 s,
                 LaneState::Running | LaneState::Settling | LaneState::Waiting
             )
         };
-        if self.paused || !self.lanes.iter().any(|l| moving(l.state)) {
-            return None;
-        }
-        let (per_sec, _) = self.meter.rates(now_ms);
-        let left: u64 = self
+        let left = |l: &Lane| l.total.saturating_sub(l.settled());
+        let waiting: u64 = self
+            .lanes
+            .iter()
+            .filter(|l| l.state == LaneState::Paused)
+            .map(left)
+            .sum();
+        let rest: u64 = self
             .lanes
             .iter()
             .filter(|l| moving(l.state))
-            .map(|l| l.total.saturating_sub(l.settled()))
+            .map(left)
             .sum();
-        (per_sec > 0.0 && left > 0).then(|| (left as f64 / per_sec).ceil() as u64)
+        let secs = if self.paused || rest == 0 {
+            None
+        } else {
+            match self.meter.pace(now_ms) {
+                None => {
+                    return Eta {
+                        secs: None,
+                        measuring: true,
+                        waiting,
+                    };
+                }
+                Some(pace) if pace > 0.0 => Some((rest as f64 / pace).ceil() as u64),
+                Some(_) => None,
+            }
+        };
+        Eta {
+            secs,
+            measuring: false,
+            waiting,
+        }
+    }
+
+    /// Pauses or resumes the whole run (the operator's key), as of `now_ms`.
+    pub fn set_paused(&mut self, paused: bool, now_ms: i64) {
+        self.paused = paused;
+        if paused {
+            self.meter.paused(now_ms);
+        } else {
+            self.meter.resumed(now_ms);
+        }
+    }
+
+    /// Shows the lanes that need the operator first: paused, then stopped, then those at work,
+    /// those waiting for a slot, and the finished ones last (each group in the run's order).
+    pub fn order_lanes(&mut self) {
+        let rank = |s: LaneState| match s {
+            LaneState::Paused => 0,
+            LaneState::Stopped => 1,
+            LaneState::Running => 2,
+            LaneState::Settling => 3,
+            LaneState::Waiting => 4,
+            LaneState::Done => 5,
+        };
+        let mut order: Vec<u32> = (0..self.lanes.len())
+            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+            .collect();
+        order.sort_by_key(|i| {
+            self.lanes
+                .get(*i as usize)
+                .map_or(u8::MAX, |l| rank(l.state))
+        });
+        let needle = self.lane_view.filter().to_lowercase();
+        let lanes = &self.lanes;
+        self.lane_view
+            .set_order(Some(order), |i| filter::lane_matches(&lanes[i], &needle));
     }
 
     /// The sender of a row.

@@ -6,7 +6,7 @@ use crate::engine::{Counts, LaneState, PauseReason, SourceRef, Target};
 use super::super::list::contains_folded;
 use super::result_log::ResultRow;
 
-/// Characters of a message's text kept for its result row.
+/// Display columns of a message's text kept for its result row.
 pub const SUMMARY_CHARS: usize = 48;
 
 /// One lane (a group, or a topic of one).
@@ -150,12 +150,13 @@ pub(super) fn error_matches(row: &ErrorRow, lanes: &[Lane], needle: &str) -> boo
             .is_some_and(|l| contains_folded(l.target.group(), needle))
 }
 
-/// `text` cut to `chars` characters, on one line.
-pub(super) fn cut(text: &str, chars: usize) -> String {
-    text.chars()
+/// `text` on one line, cut to `columns` display columns (by grapheme cluster, `…` when cut).
+pub(super) fn cut(text: &str, columns: usize) -> String {
+    let one_line: String = text
+        .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .take(chars)
-        .collect()
+        .collect();
+    super::super::super::text_width::fit(&one_line, columns)
 }
 
 #[cfg(test)]
@@ -176,5 +177,13 @@ mod tests {
             finding: None,
         };
         assert_eq!(row.line(), "80002 too long. Shorten it (14000 bytes)");
+    }
+
+    #[test]
+    fn summaries_are_cut_by_grapheme_on_one_line() {
+        let family = "👨‍👩‍👧";
+        let text = format!("a\n{}", family.repeat(30));
+        let kept = cut(&text, 7);
+        assert_eq!(kept, format!("a {family}{family}…"));
     }
 }

@@ -11,7 +11,7 @@ use super::super::super::state::overlay::{HitTarget, ListId};
 use super::super::super::state::run::{ErrorKind, RunFocus};
 use super::super::super::theme::{Symbol, Theme};
 use super::super::super::words::count;
-use super::super::widgets::{filter_note, pane};
+use super::super::widgets::{filter_note, pane, title_in};
 
 fn kind_symbol(kind: ErrorKind) -> Symbol {
     match kind {
@@ -55,7 +55,7 @@ pub(super) fn draw_errors(frame: &mut Frame<'_>, area: Rect, state: &mut AppStat
         count(run.errors.len() as u64),
         filter_note(state, ListId::Errors, &run.error_view)
     );
-    let block = pane(title, run.focus == RunFocus::Errors, theme);
+    let block = pane(title_in(&title, area), run.focus == RunFocus::Errors, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     state.hits.push((area, HitTarget::Pane(ListId::Errors)));

@@ -1,4 +1,7 @@
-//! The Run screen's lanes: a gauge, the counts and the state of each.
+//! The Run screen's lanes: a gauge, the counts and the state of each; those that need the
+//! operator first (paused, then stopped), and a sign on the border for lanes off screen.
+
+use std::ops::Range;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -10,10 +13,10 @@ use crate::engine::LaneState;
 use super::super::super::keymap::{Action, Place};
 use super::super::super::state::AppState;
 use super::super::super::state::overlay::{HitTarget, ListId};
-use super::super::super::state::run::{Lane, RunFocus};
+use super::super::super::state::run::{Lane, RunFocus, RunState};
 use super::super::super::theme::{Symbol, Theme};
 use super::super::super::words::count;
-use super::super::widgets::{filter_note, pane, table, visible_rows};
+use super::super::widgets::{filter_note, pane, table, title_in, visible_rows};
 
 /// Width of a lane's gauge, in cells.
 const GAUGE: usize = 12;
@@ -61,7 +64,18 @@ pub(super) fn draw_lanes(frame: &mut Frame<'_>, area: Rect, state: &mut AppState
         run.lanes.len(),
         filter_note(state, ListId::Lanes, &run.lane_view),
     );
-    let block = pane(title, run.focus == RunFocus::Lanes, theme);
+    // The rows on screen first: the border says when lanes are above or below them, and which.
+    let rows_room = usize::from(area.height.saturating_sub(3));
+    let window = state.run.lane_view.window(rows_room);
+    let run = &state.run;
+    let mut block = pane(title_in(&title, area), run.focus == RunFocus::Lanes, theme);
+    let (above, below) = off_screen(run, window.clone());
+    if let Some(words) = above {
+        block = block.title_top(Line::styled(words, theme.warn()).right_aligned());
+    }
+    if let Some(words) = below {
+        block = block.title_bottom(Line::styled(words, theme.warn()).right_aligned());
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     state.hits.push((area, HitTarget::Pane(ListId::Lanes)));
@@ -83,10 +97,6 @@ pub(super) fn draw_lanes(frame: &mut Frame<'_>, area: Rect, state: &mut AppState
         titles.push("Note");
     }
     let header = Row::new(titles).style(theme.title());
-    let window = state
-        .run
-        .lane_view
-        .window(usize::from(inner.height.saturating_sub(1)));
     let run = &state.run;
     let focused = run.focus == RunFocus::Lanes;
     let rows = visible_rows(&run.lane_view, window, focused, theme, |i| {
@@ -111,7 +121,7 @@ pub(super) fn draw_lanes(frame: &mut Frame<'_>, area: Rect, state: &mut AppState
                 theme.muted(),
             ));
         }
-        Some(Row::new(cells))
+        Some(cells)
     });
     table(
         frame,
@@ -121,6 +131,42 @@ pub(super) fn draw_lanes(frame: &mut Frame<'_>, area: Rect, state: &mut AppState
         &mut state.hits,
         ListId::Lanes,
     );
+}
+
+/// ` ↑ 2 more ` and ` ↓ 5 more: 3 running ` when lanes are above or below `window`: a lane at
+/// work off screen is never out of sight without a sign.
+fn off_screen(run: &RunState, window: Range<usize>) -> (Option<String>, Option<String>) {
+    let view = &run.lane_view;
+    let describe = |positions: Range<usize>, arrow: &str| {
+        if positions.is_empty() {
+            return None;
+        }
+        let mut by_state: Vec<(LaneState, u64)> = Vec::new();
+        for lane in positions
+            .filter_map(|p| view.row_at(p))
+            .filter_map(|i| run.lanes.get(i))
+        {
+            match by_state.iter_mut().find(|(s, _)| *s == lane.state) {
+                Some((_, n)) => *n += 1,
+                None => by_state.push((lane.state, 1)),
+            }
+        }
+        let n: u64 = by_state.iter().map(|(_, n)| n).sum();
+        let detail: Vec<String> = by_state
+            .iter()
+            .filter(|(s, _)| *s != LaneState::Done)
+            .map(|(s, n)| format!("{n} {}", s.word()))
+            .collect();
+        Some(if detail.is_empty() {
+            format!(" {arrow} {} more ", count(n))
+        } else {
+            format!(" {arrow} {} more: {} ", count(n), detail.join(", "))
+        })
+    };
+    (
+        describe(0..window.start, "↑"),
+        describe(window.end..view.shown(), "↓"),
+    )
 }
 
 /// A right-aligned count, in `style` when it is not zero.

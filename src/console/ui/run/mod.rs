@@ -1,5 +1,6 @@
-//! Screen 5: the run, live. A header with progress, throughput, the rate against the budget and
-//! the ETA; the lanes with a gauge and their state; the per-message results (following the
+//! Screen 5: the run, live. A header with progress, throughput, the rate against the budget, the
+//! ETA and sparklines of requests and refusals; the lanes with a gauge and their state (those
+//! that need the operator first, scrolled, with a sign when more are off screen); the per-message results (following the
 //! newest unless scrolled); the errors with code, meaning and remedy. Only the rows on screen are
 //! built, so a million results draw as fast as ten.
 
@@ -19,7 +20,7 @@ mod lanes;
 mod results;
 
 use errors::draw_errors;
-use header::draw_header;
+use header::{draw_header, header_rows};
 use lanes::draw_lanes;
 use results::draw_results;
 
@@ -29,11 +30,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
         draw_idle(frame, area, state, theme);
         return;
     }
+    let header_height = header_rows(&state.run);
     let lanes_height = u16::try_from(state.run.lanes.len() + 3)
         .unwrap_or(u16::MAX)
-        .min(area.height.saturating_sub(2) * 2 / 5)
+        .min(area.height.saturating_sub(header_height) * 2 / 5)
         .max(4);
-    let header_height = if state.run.verify.shown() { 3 } else { 2 };
     let [header, lanes, rest] = Layout::vertical([
         Constraint::Length(header_height),
         Constraint::Length(lanes_height),

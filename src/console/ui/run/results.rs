@@ -10,8 +10,8 @@ use super::super::super::state::AppState;
 use super::super::super::state::overlay::{HitTarget, ListId};
 use super::super::super::state::run::{ResultRow, RowOutcome, RunFocus};
 use super::super::super::theme::{Symbol, Theme};
-use super::super::super::words::{count, minute};
-use super::super::widgets::{filter_note, pane, table, visible_rows};
+use super::super::super::words::{count, minute_in};
+use super::super::widgets::{filter_note, pane, table, title_in, visible_rows};
 
 fn outcome_span(row: &ResultRow<'_>, theme: &Theme) -> Span<'static> {
     let (symbol, text) = match row.outcome {
@@ -40,7 +40,11 @@ pub(super) fn draw_results(frame: &mut Frame<'_>, area: Rect, state: &mut AppSta
     }
     title.push_str(&filter_note(state, ListId::Results, &run.result_view));
     title.push(' ');
-    let block = pane(title, run.focus == RunFocus::Results, theme);
+    let block = pane(
+        title_in(&title, area),
+        run.focus == RunFocus::Results,
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     state.hits.push((area, HitTarget::Pane(ListId::Results)));
@@ -65,13 +69,13 @@ pub(super) fn draw_results(frame: &mut Frame<'_>, area: Rect, state: &mut AppSta
             .get(r.lane as usize)
             .map(|l| l.target.group().to_owned())
             .unwrap_or_default();
-        Some(Row::new(vec![
-            Line::raw(minute(Some(r.send_time))),
+        Some(vec![
+            Line::raw(minute_in(&state.zone, Some(r.send_time))),
             Line::raw(group),
             Line::raw(run.sender(&r).to_owned()),
             Line::from(outcome_span(&r, theme)),
             Line::raw(r.summary.to_string()),
-        ]))
+        ])
     });
     table(
         frame,
