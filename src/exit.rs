@@ -24,6 +24,18 @@ impl Exit {
     pub fn code(self) -> u8 {
         self as u8
     }
+
+    /// The exit a code names (another process's, such as a run's `exit_code`); an unknown one
+    /// is [`Exit::Stopped`].
+    pub fn from_code(code: u64) -> Exit {
+        match code {
+            0 => Exit::Done,
+            1 => Exit::Failed,
+            2 => Exit::BadInput,
+            130 => Exit::Interrupted,
+            _ => Exit::Stopped,
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {
@@ -47,5 +59,9 @@ mod tests {
         ]
         .map(Exit::code);
         assert_eq!(codes, [0, 1, 2, 3, 130]);
+        for code in codes {
+            assert_eq!(Exit::from_code(code.into()).code(), code);
+        }
+        assert_eq!(Exit::from_code(77), Exit::Stopped);
     }
 }

@@ -1,6 +1,7 @@
 //! `timport decide` through the real binary: with no run going, one decision about every
 //! message of a run refused with a code is recorded per message (operator and reason) and the
-//! next `timport run` resumes with it; while a run holds the ledger, it refuses (exit 3).
+//! next `timport run` resumes with it; while a holder that serves no control socket (a
+//! console's run) holds the ledger, it refuses (exit 3). A live `timport run`: tests/attach_cli.rs.
 
 mod run_support;
 mod support;
@@ -9,33 +10,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 use run_support::*;
-use serde_json::json;
 use timport::sandbox::SandboxHandle;
-
-/// `g0.jsonl`: 10 messages; lines 5, 6 and 7 are longer than the sandbox takes (80002).
-fn write_group(staging: &Path) -> Vec<String> {
-    std::fs::create_dir_all(staging).unwrap();
-    let texts: Vec<String> = (0..10)
-        .map(|i| {
-            if (4..7).contains(&i) {
-                format!("long {i} {}", "x".repeat(1500))
-            } else {
-                format!("line {i}")
-            }
-        })
-        .collect();
-    let lines: Vec<String> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            json!({"From_Account": "user0", "SendTime": BASE_TIME + i as i64,
-                   "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}]})
-            .to_string()
-        })
-        .collect();
-    std::fs::write(staging.join("g0.jsonl"), lines.join("\n") + "\n").unwrap();
-    texts
-}
 
 async fn output(mut cmd: std::process::Command) -> (Option<i32>, String) {
     cmd.stdin(Stdio::null());
@@ -71,7 +46,7 @@ async fn stopped_at_line_5() -> (
     let sandbox = start(config).await;
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");
-    let texts = write_group(&staging);
+    let texts = write_long_group(&staging);
     let (code, err) = run(home.path(), &sandbox, &staging).await;
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("g0.jsonl line 5"), "{err}");
@@ -98,25 +73,7 @@ async fn a_bulk_skip_with_no_run_going_is_recorded_per_message_and_the_next_run_
         err.contains("run 1: 3 message(s) refused with code 80002 in every group skipped"),
         "{err}"
     );
-    let conn = rusqlite::Connection::open(ledger_of(home.path())).unwrap();
-    let rows: Vec<(i64, String, String, String)> = conn
-        .prepare(
-            "SELECT m.line, d.decision, d.reason, d.operator FROM decisions d
-             JOIN messages m ON m.id = d.message_id ORDER BY m.line",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(rows.len(), 3, "{rows:?}");
-    for (i, row) in rows.iter().enumerate() {
-        assert_eq!(row.0, 5 + i as i64);
-        assert_eq!(row.1, "skip_code");
-        assert_eq!(row.2, "too long, agreed with the owner");
-        assert!(row.3.starts_with("night-shift@"), "{row:?}");
-    }
-    drop(conn);
+    assert_skipped_lines_5_to_7(&ledger_of(home.path()), "too long, agreed with the owner");
 
     // Deciding again finds nothing left refused with that code.
     let (code, err) = output(decide(

@@ -162,6 +162,7 @@ fn the_reference_lists_every_option_of_every_command_and_nothing_else() {
         ("`timport report [RUN]`", Some("report")),
         ("`timport verify [RUN]`", Some("verify")),
         ("`timport decide RUN --code N`", Some("decide")),
+        ("`timport watch [RUN]`", Some("watch")),
         ("`timport usersig`", Some("usersig")),
         ("`timport completions SHELL`", Some("completions")),
         ("`timport man`", Some("man")),

@@ -1,11 +1,18 @@
 //! `timport decide RUN --code N [--group G] (--skip --reason TEXT | --retry) [--ledger PATH]`:
 //! one decision about every message of a run refused with one code, headless. With no run
 //! holding the ledger it records the decisions there (one row per message, with the operator
-//! and the reason), so the next `timport run` resumes with them. While a run holds the ledger it
-//! refuses: that run's own decisions are made in its console.
+//! and the reason), so the next `timport run` resumes with them. While a `timport run` holds the
+//! ledger, the decision goes to that run through its control socket (`engine::attach`), which
+//! applies it and records it per message as its console's; a run that serves no socket (a
+//! console's) is not reached: exit 3.
 
+use std::path::Path;
+use std::time::Duration;
+
+use crate::cli::attached::{self, Line};
 use crate::cli::{DecideArgs, Exit};
 use crate::config::{ConnectArgs, RunFlags, Settings};
+use crate::engine::attach::{DecideCode, Note, Request};
 use crate::engine::ledger::lock::{LedgerLock, LockError};
 use crate::engine::ledger::{Ledger, decisions, runs};
 use crate::engine::{BulkAction, BulkDecision, Target, operator};
@@ -54,6 +61,71 @@ fn bulk_of(args: &DecideArgs) -> Result<BulkDecision, Failed> {
     })
 }
 
+/// How long a live run may take to answer.
+const ANSWER_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Hands the decision to the run holding the ledger, through its control socket.
+fn to_the_run(
+    ledger: &Path,
+    args: &DecideArgs,
+    bulk: BulkDecision,
+    held: &LockError,
+) -> Result<String, Failed> {
+    let run_id = args.run;
+    let mut run = attached::connect(ledger).map_err(|why| {
+        (
+            Exit::Stopped,
+            format!("{held}. It cannot be reached: {why}; a console's run takes its decisions from its console"),
+        )
+    })?;
+    if run.hello.run_id != run_id {
+        return Err(bad(format!(
+            "the run going on {} is run {}, not run {run_id}; decide about it while it goes, or about run {run_id} once it ended",
+            escape::path(ledger),
+            run.hello.run_id
+        )));
+    }
+    let (skip, retry) = match bulk.action {
+        BulkAction::Skip { reason } => (Some(reason), false),
+        BulkAction::Retry => (None, true),
+    };
+    let request = Request {
+        decide: Some(DecideCode {
+            code: bulk.code,
+            group: args.group.clone(),
+            skip,
+            retry,
+        }),
+        operator: bulk.operator,
+        ..Request::default()
+    };
+    let lost = |e: std::io::Error| (Exit::Stopped, format!("the run did not answer: {e}"));
+    run.patience(Some(ANSWER_PATIENCE)).map_err(lost)?;
+    run.send(&request).map_err(lost)?;
+    loop {
+        match run.next().map_err(lost)? {
+            Some(Line::Note(Note::Answer(answer))) if answer.ok => {
+                return Ok(format!("run {run_id} (going): {}", answer.said));
+            }
+            Some(Line::Note(Note::Answer(answer))) => {
+                return Err((
+                    Exit::Stopped,
+                    format!("run {run_id} refused: {}", answer.said),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                return Err((
+                    Exit::Stopped,
+                    format!(
+                        "run {run_id} ended before it answered; decide again (with no run going it is recorded in the ledger)"
+                    ),
+                ));
+            }
+        }
+    }
+}
+
 fn decide(connect: &ConnectArgs, args: &DecideArgs) -> Result<String, Failed> {
     let bulk = bulk_of(args)?;
     let flags = RunFlags {
@@ -71,16 +143,12 @@ fn decide(connect: &ConnectArgs, args: &DecideArgs) -> Result<String, Failed> {
             escape::path(&path)
         )));
     }
-    // Decisions are written only by the one writer of the ledger.
-    let _lock = LedgerLock::acquire(&path, "timport decide").map_err(|e| match e {
-        LockError::Held { .. } => (
-            Exit::Stopped,
-            format!(
-                "{e}. A run in progress takes its decisions from its console; this version cannot reach a run from another process yet"
-            ),
-        ),
-        LockError::Io { .. } => (Exit::Stopped, e.to_string()),
-    })?;
+    // Decisions are written only by the one writer of the ledger: the run holding it, if any.
+    let _lock = match LedgerLock::acquire(&path, "timport decide") {
+        Ok(lock) => lock,
+        Err(e @ LockError::Held { .. }) => return to_the_run(&path, args, bulk, &e),
+        Err(e @ LockError::Io { .. }) => return Err((Exit::Stopped, e.to_string())),
+    };
     let ledger = Ledger::open(&path).map_err(|e| (Exit::Stopped, e.to_string()))?;
     let run_id = args.run;
     let scope = match &bulk.target {

@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::ConnectArgs;
 pub use crate::exit::Exit;
 
+mod attached;
 mod console;
 mod decide;
 pub mod demo;
@@ -26,6 +27,7 @@ mod shell;
 mod usersig;
 mod validate;
 mod verify;
+mod watch;
 
 /// timport: migrate chat history into Tencent Cloud Chat (import_group_msg).
 #[derive(Debug, Parser)]
@@ -76,6 +78,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Decide about every message of a run refused with one code (skip or retry).
     Decide(DecideArgs),
+    /// Follow the `timport run` going on the ledger, read-only, in plain text.
+    Watch(WatchArgs),
     /// Print a UserSig for the configured admin.
     Usersig(UsersigArgs),
     /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
@@ -273,6 +277,10 @@ pub struct RunArgs {
     /// Send again, once, the messages an earlier invocation of this run left failed.
     #[arg(long)]
     pub retry_failed: bool,
+    /// A lane stopped at a message waits for a decision (`timport decide`, through the run's
+    /// control socket) instead of ending there.
+    #[arg(long)]
+    pub wait_for_decisions: bool,
     /// Seconds after sending before a request whose outcome is unknown (or that an earlier
     /// process left in flight) is read back.
     #[arg(long, default_value_t = 6.0)]
@@ -362,6 +370,16 @@ pub struct DecideArgs {
     pub ledger: Option<PathBuf>,
 }
 
+/// `timport watch`
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// Run id: refuse to watch another (default: whichever run is going).
+    pub run: Option<i64>,
+    /// The ledger (default: the profile's, else ledger.sqlite3 in the data directory).
+    #[arg(long, env = "TIMPORT_LEDGER")]
+    pub ledger: Option<PathBuf>,
+}
+
 /// `timport usersig`
 #[derive(Debug, Clone, Args)]
 pub struct UsersigArgs {
@@ -393,6 +411,7 @@ pub fn main() -> ExitCode {
         Some(Command::Report(args)) => report::run(&cli.connect, &args),
         Some(Command::Verify(args)) => verify::run(&cli.connect, &args),
         Some(Command::Decide(args)) => decide::run(&cli.connect, &args),
+        Some(Command::Watch(args)) => watch::run(&cli.connect, &args),
         Some(Command::Usersig(args)) => usersig::run(&cli.connect, &args),
         Some(Command::Completions(args)) => shell::completions(&args),
         Some(Command::Man(args)) => shell::man(&args),

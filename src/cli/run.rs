@@ -1,6 +1,6 @@
 //! `timport run STAGING [--group G]... [--rate N] [--lanes N] [--on-message-error pause|skip]
 //! [--same-second keep|spread] [--ledger PATH] [--new-run] [--retry-failed] [--phases LIST]
-//! [--import-missing-senders] [--json] [--yes]`: the headless import.
+//! [--import-missing-senders] [--wait-for-decisions] [--json] [--yes]`: the headless import.
 //!
 //! Order of things: settle the options (bad ones: exit 2), resolve the connection, scan and
 //! select the staged targets and the phases (every phase the staging holds, or `--phases`);
@@ -10,7 +10,10 @@
 //! `--import-missing-senders`, or the run stops with exit 2 before sending anything); ask for
 //! confirmation on a terminal, saying what each phase will write and the expected duration
 //! (refuse without `--yes` when stdin is not one; the summary is printed either way), open or
-//! resume the run in the ledger (refusing changed staged files),
+//! resume the run in the ledger (refusing changed staged files), serve the control socket
+//! `<ledger>.sock` (`engine::attach`: `timport watch` and `timport decide` reach the run through
+//! it, and its readers get what `--json` prints; `--wait-for-decisions` keeps a lane stopped at
+//! a message waiting for a decision),
 //! then run the engine: events as JSON lines on stdout with `--json`, lines for people and a
 //! progress bar (rate, ETA) on stderr; without a terminal on stderr, a heartbeat line every
 //! minute instead of the bar (`engine::heartbeat`), and with `--json` a `progress` event on the
@@ -33,6 +36,7 @@ use crate::cli::headless::{self, fail};
 use crate::cli::{Exit, RunArgs};
 use crate::clock::unix_now;
 use crate::config::{ConnectArgs, Connection, Settings};
+use crate::engine::attach::Feed;
 use crate::engine::bound::{Bound, Load, RoundTrip, requests_left};
 use crate::engine::events::Phase;
 use crate::engine::heartbeat::{BEAT, Pulse};
@@ -252,6 +256,7 @@ fn prepare(connect: &ConnectArgs, args: &RunArgs) -> Result<Prepared, String> {
         on_message_error: settings.run.on_message_error,
         same_second: settings.run.same_second,
         retry_failed: args.retry_failed,
+        wait_for_decisions: args.wait_for_decisions,
         settle_delay: Duration::try_from_secs_f64(args.settle_delay).map_err(|_| {
             format!(
                 "--settle-delay {} is not a number of seconds",
@@ -397,7 +402,7 @@ async fn execute(p: Prepared, json: bool, beat: Duration) -> Exit {
         migration: p.migration,
         command: "timport run".into(),
     };
-    let active = match open(request).await {
+    let mut active = match open(request).await {
         Ok(active) => active,
         Err(e) => return fail(&e.to_string(), e.exit()),
     };
@@ -407,13 +412,25 @@ async fn execute(p: Prepared, json: bool, beat: Duration) -> Exit {
     };
     let (events_tx, events_rx) = mpsc::channel(1024);
     let (controls_tx, controls_rx) = mpsc::channel(8);
+    // The socket is a window on the run, not a condition for it.
+    let feed = active
+        .serve(controls_tx.clone())
+        .await
+        .map_err(|e| {
+            tell(&format!(
+                "warning: no control socket ({e}): `timport watch` and `timport decide` cannot reach this run"
+            ));
+        })
+        .ok();
     tokio::spawn(interrupts(controls_tx));
     let engine =
         tokio::spawn(async move { active.run(Arc::new(client), events_tx, controls_rx).await });
     let (printed_tx, printed_rx) = mpsc::channel(1024);
     tokio::spawn(with_beats(events_rx, printed_tx, beat));
-    let printer = tokio::task::spawn_blocking(move || print_events(printed_rx, json));
-    let _ = printer.await;
+    let printer = tokio::task::spawn_blocking(move || print_events(printed_rx, json, feed));
+    if let Ok(Some(feed)) = printer.await {
+        feed.finish().await;
+    }
     match engine.await {
         Ok(Ok(outcome)) => outcome.status.exit(),
         Ok(Err(e)) => fail(&e.to_string(), Exit::Stopped),
@@ -496,7 +513,11 @@ const PROGRESS_TEMPLATE: &str =
 /// there a progress bar when stderr is a terminal, else a heartbeat line at each beat (a
 /// `progress` JSON event too with `--json`). Lines worth one, and the heartbeats, also go to
 /// the log. Runs on a blocking thread (it writes to the terminal and pipes, which may block).
-fn print_events(mut printed: mpsc::Receiver<Printed>, json: bool) {
+fn print_events(
+    mut printed: mpsc::Receiver<Printed>,
+    json: bool,
+    feed: Option<Feed>,
+) -> Option<Feed> {
     let bar = headless::progress_bar(PROGRESS_TEMPLATE);
     let mut progress = Progress::default();
     let mut pulse = Pulse::default();
@@ -505,10 +526,14 @@ fn print_events(mut printed: mpsc::Receiver<Printed>, json: bool) {
             Printed::Event(event) => event,
             Printed::Beat(at) => {
                 let beat = pulse.beat(at);
+                let stamped = stamped_line(&beat, &headless::time_now());
                 if json {
-                    headless::print_json(&stamped_line(&beat, &headless::time_now()));
+                    headless::print_json(&stamped);
                 }
                 let line = beat.line();
+                if let Some(feed) = &feed {
+                    feed.beat(&stamped, &line);
+                }
                 tracing::info!("heartbeat: {line}");
                 if bar.is_none() {
                     eprintln!("timport: {line}");
@@ -517,8 +542,12 @@ fn print_events(mut printed: mpsc::Receiver<Printed>, json: bool) {
             }
         };
         pulse.update(&event);
+        let stamped = stamped_line(&event, &headless::time_now());
         if json {
-            headless::print_json(&stamped_line(&event, &headless::time_now()));
+            headless::print_json(&stamped);
+        }
+        if let Some(feed) = &feed {
+            feed.event(&event, &stamped);
         }
         if progress.update(&event) {
             if let Some(bar) = &bar {
@@ -537,6 +566,7 @@ fn print_events(mut printed: mpsc::Receiver<Printed>, json: bool) {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    feed
 }
 
 #[cfg(test)]

@@ -36,6 +36,8 @@
 //!   recorded before it is sent and settled by reading back; docs/migration.md),
 //!   `context` (what lanes share), `slots` (lane slots, longest lane first; both wait in a
 //!   `queue`), `service` (the seam to the REST client).
+//! - Reached from other processes: `attach/` (the control socket `<ledger>.sock` a run
+//!   serves: its protocol and its server; `timport watch`, `timport decide`).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
 //!   `printer` (the headless lines and JSON), `heartbeat` (the headless run's beat: pace over
 //!   1, 15 and 60 minutes, ETA, lanes per state), `signoff/` (the sign-off report: HTML,
@@ -100,6 +102,7 @@
 //!   their parts. Changed unsent messages are planned again; a changed settled one stops its
 //!   lane; a settled one whose place is gone refuses the run at open.
 
+pub mod attach;
 pub mod backoff;
 pub mod bound;
 mod context;

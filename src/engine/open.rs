@@ -18,6 +18,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use super::attach::{self, Feed, Hello, Served};
 use super::control::Control;
 use super::events::Event;
 use super::ledger::lock::{LedgerLock, LockError};
@@ -193,16 +194,32 @@ pub struct ActiveRun {
     /// One writer per ledger: held until the run ends (the kernel drops it if the process dies).
     lock: LedgerLock,
     ledger: Ledger,
+    ledger_path: PathBuf,
     opened: OpenedRun,
     work: Arc<StagedWork>,
     options: RunOptions,
     migration: MigrationWork,
+    /// The control socket, when served: removed before the lock is let go.
+    socket: Option<Served>,
 }
 
 impl ActiveRun {
     /// The run as recorded, and whether it resumes an earlier invocation.
     pub fn opened(&self) -> &OpenedRun {
         &self.opened
+    }
+
+    /// Serves the control socket `<ledger>.sock` (`attach`) for as long as the run goes:
+    /// readers' requests go to `controls`; the returned [`Feed`] takes the run's events.
+    pub async fn serve(&mut self, controls: mpsc::Sender<Control>) -> std::io::Result<Feed> {
+        let hello = Hello {
+            run_id: self.opened.run.id,
+            resumed: self.opened.resumed,
+            ..Hello::default()
+        };
+        let (served, feed) = attach::serve(&self.ledger_path, hello, controls).await?;
+        self.socket = Some(served);
+        Ok(feed)
     }
 
     /// The phases around the messages this run carries out.
@@ -221,6 +238,8 @@ impl ActiveRun {
     ) -> Result<RunOutcome, LedgerError> {
         let source: Arc<dyn WorkSource> = self.work;
         let _lock = self.lock;
+        // Declared after the lock, so dropped (the socket file removed) before it.
+        let _socket = self.socket;
         let phases: Arc<dyn PhaseService> = service.clone();
         let migration = Migration {
             work: self.migration,
@@ -253,6 +272,7 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
     } = request;
     // The plan decides the times sent: the run records and the lanes read what it uses.
     options.same_second = work.plan_options().same_second;
+    let ledger_path = ledger.clone();
     let (lock, ledger) = tokio::task::spawn_blocking(move || {
         // The lock first: a second writer is turned away before it touches the file.
         let lock = LedgerLock::acquire(&ledger, &command).map_err(OpenRunError::Locked)?;
@@ -273,10 +293,12 @@ pub async fn open(request: OpenRequest) -> Result<ActiveRun, OpenRunError> {
     Ok(ActiveRun {
         lock,
         ledger,
+        ledger_path,
         opened,
         work: Arc::new(work),
         options,
         migration,
+        socket: None,
     })
 }
 

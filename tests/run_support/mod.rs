@@ -224,3 +224,52 @@ pub fn stored_texts(sandbox: &SandboxHandle, group: &str) -> Vec<String> {
         .map(|m| m.body[0].summary())
         .collect()
 }
+
+/// `g0.jsonl`: 10 messages; lines 5, 6 and 7 are longer than a sandbox with
+/// `max_message_bytes = 1000` takes (80002). Returns the texts.
+pub fn write_long_group(staging: &Path) -> Vec<String> {
+    std::fs::create_dir_all(staging).unwrap();
+    let texts: Vec<String> = (0..10)
+        .map(|i| {
+            if (4..7).contains(&i) {
+                format!("long {i} {}", "x".repeat(1500))
+            } else {
+                format!("line {i}")
+            }
+        })
+        .collect();
+    let lines: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            json!({"From_Account": "user0", "SendTime": BASE_TIME + i as i64,
+                   "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": t}}]})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(staging.join("g0.jsonl"), lines.join("\n") + "\n").unwrap();
+    texts
+}
+
+/// Asserts the ledger's decisions are one `skip_code` row for each of lines 5, 6 and 7 of
+/// [`write_long_group`]'s group, with `reason` and operator `night-shift@...`.
+pub fn assert_skipped_lines_5_to_7(ledger: &Path, reason: &str) {
+    let conn = rusqlite::Connection::open(ledger).unwrap();
+    let rows: Vec<(i64, String, String, String)> = conn
+        .prepare(
+            "SELECT m.line, d.decision, d.reason, d.operator FROM decisions d
+             JOIN messages m ON m.id = d.message_id ORDER BY m.line",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 3, "one decision row per message: {rows:?}");
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.0, 5 + i as i64);
+        assert_eq!(row.1, "skip_code");
+        assert_eq!(row.2, reason);
+        assert!(row.3.starts_with("night-shift@"), "{row:?}");
+    }
+}

@@ -1,0 +1,287 @@
+//! A run reached from other processes through its control socket (`engine::attach`), through
+//! the real binaries: `timport decide` reaches a live `timport run` paused on a refused code,
+//! `timport watch` follows a run to its end, and detaching leaves the run going.
+
+mod run_support;
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
+
+use run_support::*;
+use timport::sandbox::SandboxHandle;
+
+/// How long anything may take on a loaded machine: generous, never a timing assertion.
+const PATIENCE: Duration = Duration::from_secs(120);
+
+fn socket_of(home: &Path) -> PathBuf {
+    timport::engine::attach::socket_path(&ledger_of(home))
+}
+
+/// A child process whose stdout lines arrive on a channel (read on a thread of their own).
+struct Running {
+    child: Child,
+    lines: std_mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn spawn(mut cmd: std::process::Command) -> Running {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std_mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (up to [`PATIENCE`]) for a stdout line holding `text`.
+    async fn wait_for(&mut self, text: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            while let Ok(line) = self.lines.try_recv() {
+                let found = line.contains(text);
+                self.seen.push(line);
+                if found {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {PATIENCE:?} for {text:?}; stdout was:\n{}",
+                self.seen.join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits (up to [`PATIENCE`]) for the process to end; its exit code, all its stdout, its
+    /// stderr.
+    async fn end(mut self) -> (Option<i32>, String, String) {
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "waited {PATIENCE:?} for the end");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let mut stderr = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            use std::io::Read;
+            let _ = err.read_to_string(&mut stderr);
+        }
+        // The reader thread sees the pipe close once the process is gone.
+        while let Ok(line) = self.lines.recv_timeout(PATIENCE) {
+            self.seen.push(line);
+        }
+        (status.code(), self.seen.join("\n"), stderr)
+    }
+
+    fn still_going(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+fn run_command(home: &Path, sandbox: &SandboxHandle, staging: &Path) -> std::process::Command {
+    let mut cmd = timport(home, sandbox);
+    cmd.arg("run").arg(staging).args([
+        "--yes",
+        "--json",
+        "--on-message-error",
+        "pause",
+        "--wait-for-decisions",
+    ]);
+    cmd
+}
+
+async fn output(mut cmd: std::process::Command) -> (Option<i32>, String, String) {
+    cmd.stdin(Stdio::null());
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    (out.status.code(), stdout, stderr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decide_reaches_a_live_run_paused_on_a_refused_code_and_the_run_finishes_with_them_skipped()
+{
+    let mut config = sandbox_config(1);
+    config.max_message_bytes = 1000;
+    let sandbox = start(config).await;
+    let home = tempfile::tempdir().unwrap();
+    let staging = home.path().join("staging");
+    let texts = write_long_group(&staging);
+    let mut run = Running::spawn(run_command(home.path(), &sandbox, &staging));
+    run.wait_for("\"lane_paused\"").await;
+
+    // The socket is there while the run goes, and private.
+    let socket = socket_of(home.path());
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+
+    // A decision about another run is refused; the run goes on waiting.
+    let mut decide = support::binary::timport_command(home.path());
+    decide
+        .args(["decide", "2", "--code", "80002", "--retry"])
+        .env("USER", "night-shift");
+    let (code, _, err) = output(decide).await;
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is run 1, not run 2"), "{err}");
+    assert!(run.still_going());
+
+    let mut decide = support::binary::timport_command(home.path());
+    decide
+        .args([
+            "decide",
+            "1",
+            "--code",
+            "80002",
+            "--skip",
+            "--reason",
+            "too long, agreed with the owner",
+        ])
+        .env("USER", "night-shift");
+    let (code, _, err) = output(decide).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("run 1 (going): the run took it"), "{err}");
+    assert!(err.contains("operator night-shift@"), "{err}");
+
+    let (code, stdout, err) = run.end().await;
+    assert_eq!(code, Some(1), "finished with skipped messages: {err}");
+    assert!(stdout.contains("\"run_finished\""), "{stdout}");
+    assert!(!socket.exists(), "the socket goes with the run");
+
+    let landed: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(4..7).contains(i))
+        .map(|(_, t)| t.clone())
+        .collect();
+    assert_eq!(stored_texts(&sandbox, "g0"), landed);
+    assert_skipped_lines_5_to_7(&ledger_of(home.path()), "too long, agreed with the owner");
+}
+
+fn watch_command(home: &Path) -> std::process::Command {
+    let mut cmd = support::binary::timport_command(home);
+    cmd.arg("watch");
+    cmd
+}
+
+fn skip_80002(home: &Path) -> std::process::Command {
+    let mut cmd = support::binary::timport_command(home);
+    cmd.args([
+        "decide", "1", "--code", "80002", "--skip", "--reason", "too long",
+    ])
+    .env("USER", "night-shift");
+    cmd
+}
+
+/// Everything the socket says to a raw reader until the run closes it.
+fn read_socket(path: &Path) -> std::thread::JoinHandle<String> {
+    let stream = std::os::unix::net::UnixStream::connect(path).unwrap();
+    std::thread::spawn(move || {
+        let mut all = String::new();
+        use std::io::Read;
+        let _ = BufReader::new(stream).read_to_string(&mut all);
+        all
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_follows_a_run_to_its_end_detaching_leaves_it_going_and_no_secret_crosses() {
+    let mut config = sandbox_config(1);
+    config.max_message_bytes = 1000;
+    // Each request takes a while: the run is still going when the readers attach.
+    config.latency = Duration::from_millis(50);
+    let sandbox = start(config).await;
+    let home = tempfile::tempdir().unwrap();
+    let staging = home.path().join("staging");
+    write_long_group(&staging);
+    let mut run = Running::spawn(run_command(home.path(), &sandbox, &staging));
+    run.wait_for("\"lane_paused\"").await;
+    let socket = socket_of(home.path());
+    let raw = read_socket(&socket);
+
+    // A watch that goes away (Ctrl-C) leaves the run going.
+    let mut early = Running::spawn(watch_command(home.path()));
+    early.wait_for("watching run 1").await;
+    // SAFETY: signalling a child process of ours by its pid.
+    let rc = unsafe { libc::kill(early.child.id() as i32, libc::SIGINT) };
+    assert_eq!(rc, 0);
+    let (code, _, _) = early.end().await;
+    assert_ne!(code, Some(0), "the view ended by Ctrl-C");
+    assert!(run.still_going(), "the run goes on without its watcher");
+    assert!(socket.exists());
+
+    // A watch attached now sees the rest of the run and ends with its exit code.
+    let mut watch = Running::spawn(watch_command(home.path()));
+    watch.wait_for("watching run 1").await;
+    let (code, _, err) = output(skip_80002(home.path())).await;
+    assert_eq!(code, Some(0), "{err}");
+    let (watch_code, watched, watch_err) = watch.end().await;
+    let (run_code, run_stdout, run_err) = run.end().await;
+    assert_eq!(run_code, Some(1), "skipped messages: {run_err}");
+    assert_eq!(watch_code, run_code, "{watched}\n{watch_err}");
+    assert!(
+        watched.contains("g0.jsonl line 5") && watched.contains("skipped: too long"),
+        "{watched}"
+    );
+    assert!(watched.contains("g0: done"), "{watched}");
+
+    // The raw stream: the hello, then the events as --json prints them, then the end.
+    let raw = raw.join().unwrap();
+    let first = raw.lines().next().unwrap();
+    assert!(
+        first.starts_with(r#"{"hello":{"protocol":1,"run_id":1"#),
+        "{first}"
+    );
+    let events: Vec<&str> = raw.lines().filter(|l| l.contains(r#""event""#)).collect();
+    assert!(
+        events.last().unwrap().contains(r#""event":"run_finished""#),
+        "{raw}"
+    );
+    for event in &events {
+        assert!(
+            run_stdout.contains(event),
+            "not as --json prints it: {event}"
+        );
+    }
+    for text in [&raw, &watched, &run_stdout] {
+        assert!(!text.contains(KEY), "the secret key crossed");
+        assert!(
+            !text.to_lowercase().contains("usersig"),
+            "a UserSig crossed"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_with_no_run_going_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let (code, stdout, err) = output(watch_command(home.path())).await;
+    assert_eq!(code, Some(3), "{stdout}{err}");
+    assert!(
+        err.contains("no `timport run` is going on this ledger"),
+        "{err}"
+    );
+}
