@@ -14,6 +14,13 @@ use crate::escape;
 
 /// Runs the command.
 pub fn run(connect: &ConnectArgs, args: &WatchArgs) -> Exit {
+    // Ctrl-C ends the view (the default action). A process started in the background by a
+    // non-interactive shell inherits SIGINT ignored; the view restores the default so that
+    // Ctrl-C (or `kill -INT`) always leaves it.
+    // SAFETY: setting a signal's disposition to its default, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+    }
     match watch(connect, args) {
         Ok(exit) => exit,
         Err((exit, message)) => {
