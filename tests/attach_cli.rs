@@ -171,13 +171,7 @@ async fn decide_reaches_a_live_run_paused_on_a_refused_code_and_the_run_finishes
     assert!(stdout.contains("\"run_finished\""), "{stdout}");
     assert!(!socket.exists(), "the socket goes with the run");
 
-    let landed: Vec<String> = texts
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !(4..7).contains(i))
-        .map(|(_, t)| t.clone())
-        .collect();
-    assert_eq!(stored_texts(&sandbox, "g0"), landed);
+    assert_all_but_lines_5_to_7_landed(&sandbox, &texts);
     assert_skipped_lines_5_to_7(&ledger_of(home.path()), "too long, agreed with the owner");
 }
 

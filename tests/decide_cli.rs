@@ -87,13 +87,7 @@ async fn a_bulk_skip_with_no_run_going_is_recorded_per_message_and_the_next_run_
     // The next run resumes with the decisions: everything else lands, the three stay skipped.
     let (code, err) = run(home.path(), &sandbox, &staging).await;
     assert_eq!(code, Some(1), "finished with skipped messages: {err}");
-    let landed: Vec<String> = texts
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !(4..7).contains(i))
-        .map(|(_, t)| t.clone())
-        .collect();
-    assert_eq!(stored_texts(&sandbox, "g0"), landed);
+    assert_all_but_lines_5_to_7_landed(&sandbox, &texts);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -251,6 +251,17 @@ pub fn write_long_group(staging: &Path) -> Vec<String> {
     texts
 }
 
+/// Asserts the group holds every line of [`write_long_group`]'s group but lines 5 to 7, in order.
+pub fn assert_all_but_lines_5_to_7_landed(sandbox: &SandboxHandle, texts: &[String]) {
+    let landed: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(4..7).contains(i))
+        .map(|(_, t)| t.clone())
+        .collect();
+    assert_eq!(stored_texts(sandbox, "g0"), landed);
+}
+
 /// Asserts the ledger's decisions are one `skip_code` row for each of lines 5, 6 and 7 of
 /// [`write_long_group`]'s group, with `reason` and operator `night-shift@...`.
 pub fn assert_skipped_lines_5_to_7(ledger: &Path, reason: &str) {
