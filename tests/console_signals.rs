@@ -90,3 +90,77 @@ async fn sigterm_to_a_console_with_a_run_going_stops_it_cleanly_and_restores_the
     assert!(!screen.contains("Preview"), "{screen}");
     assert!(sandbox.stats().messages_imported < 600, "it stopped early");
 }
+
+/// Issue 14: the terminal of a console that launched a run goes away (a dropped SSH session:
+/// SIGHUP, and a terminal that takes no more output). Nothing is lost: the run stops cleanly
+/// (answers in flight awaited and recorded), and `timport run` resumes it to exactly every
+/// message once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_terminal_stops_the_consoles_run_cleanly_and_a_resume_lands_each_message_once() {
+    let mut config = sandbox_config(2);
+    config.latency = Duration::from_millis(200);
+    let sandbox = start(config).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let staging = dir.path().join("staging");
+    let texts = write_staging(&staging, 2, 150);
+    let data = dir.path().join("data");
+    let ledger = data.join("ledger.sqlite3");
+    let mut env = key_file_env(&sandbox, dir.path()).to_vec();
+    env.push(("TIMPORT_DATA_DIR", data.display().to_string()));
+    env.push(("TIMPORT_RATE", "5".into()));
+    let args = format!("--staging {}", staging.display());
+    let t = tokio::task::spawn_blocking(move || {
+        let t = Tmux::start_with(&env, &args);
+        t.wait_for("Groups · 2 in the app");
+        t.keys(&["4"]);
+        t.wait_for("Preview");
+        t.keys(&["A"]);
+        t.wait_for("Start the import?");
+        t.keys(&["y"]);
+        t
+    })
+    .await
+    .expect("the terminal session");
+    until_sending(&sandbox, 3).await;
+    tokio::task::spawn_blocking(move || t.hang_up())
+        .await
+        .expect("the hang-up");
+
+    // The run ends recorded as interrupted, its answers in flight recorded.
+    let deadline = Instant::now() + tmux_support::PATIENCE;
+    let (status, open) = loop {
+        let conn = rusqlite::Connection::open(&ledger).unwrap();
+        let row: (String, i64) = conn
+            .query_row(
+                "SELECT status, (SELECT count(*) FROM requests WHERE state = 'in_flight') FROM runs",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        if row.0 != "running" || Instant::now() > deadline {
+            break row;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((status.as_str(), open), ("interrupted", 0));
+    let before = sandbox.stats().messages_imported;
+    assert!(before < 300, "it stopped early ({before} imported)");
+
+    // The console is gone, and its lock with it: `timport run` takes the run up.
+    let home = dir.path().join("home");
+    let mut resume = run_support::timport(&home, &sandbox);
+    resume
+        .env("TIMPORT_DATA_DIR", &data)
+        .args(["run", "--yes"])
+        .arg(&staging);
+    let out = run_support::output(resume).await;
+    let (stdout, stderr) = run_support::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("resuming run 1"), "{stderr}");
+    run_support::assert_exactly_once(&sandbox, &texts, &ledger, "after the hang-up");
+    assert_eq!(
+        sandbox.stats().duplicates_dropped,
+        0,
+        "nothing was sent twice"
+    );
+}
