@@ -27,18 +27,7 @@ async fn sigterm_to_a_console_with_a_run_going_stops_it_cleanly_and_restores_the
     env.push(("TIMPORT_DATA_DIR", data.display().to_string()));
     env.push(("TIMPORT_RATE", "5".into()));
     let args = format!("--staging {}", staging.display());
-    let t = tokio::task::spawn_blocking(move || {
-        let t = Tmux::start_with(&env, &args);
-        t.wait_for("Groups · 1 in the app");
-        t.keys(&["4"]);
-        t.wait_for("Preview");
-        t.keys(&["A"]);
-        t.wait_for("Start the import?");
-        t.keys(&["y"]);
-        t
-    })
-    .await
-    .expect("the terminal session");
+    let t = launch_every_group(env, args, "Groups · 1 in the app").await;
     until_sending(&sandbox, 2).await;
     // The run's holder names itself in the ledger's lock: that is the console's pid.
     let lock: serde_json::Value = serde_json::from_str(
@@ -54,22 +43,7 @@ async fn sigterm_to_a_console_with_a_run_going_stops_it_cleanly_and_restores_the
     assert!(sent.success());
 
     // The run ends recorded as interrupted, nothing left in flight.
-    let deadline = Instant::now() + tmux_support::PATIENCE;
-    let (status, open) = loop {
-        let conn = rusqlite::Connection::open(&ledger).unwrap();
-        let row: (String, i64) = conn
-            .query_row(
-                "SELECT status, (SELECT count(*) FROM requests WHERE state = 'in_flight') FROM runs",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
-        if row.0 != "running" || Instant::now() > deadline {
-            break row;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert_eq!((status.as_str(), open), ("interrupted", 0));
+    assert_eq!(run_end(&ledger).await, ("interrupted".into(), 0));
     // The terminal is given back: the console's screen is gone (the shell's is back).
     let screen = tokio::task::spawn_blocking(move || {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -109,40 +83,14 @@ async fn a_dropped_terminal_stops_the_consoles_run_cleanly_and_a_resume_lands_ea
     env.push(("TIMPORT_DATA_DIR", data.display().to_string()));
     env.push(("TIMPORT_RATE", "5".into()));
     let args = format!("--staging {}", staging.display());
-    let t = tokio::task::spawn_blocking(move || {
-        let t = Tmux::start_with(&env, &args);
-        t.wait_for("Groups · 2 in the app");
-        t.keys(&["4"]);
-        t.wait_for("Preview");
-        t.keys(&["A"]);
-        t.wait_for("Start the import?");
-        t.keys(&["y"]);
-        t
-    })
-    .await
-    .expect("the terminal session");
+    let t = launch_every_group(env, args, "Groups · 2 in the app").await;
     until_sending(&sandbox, 3).await;
     tokio::task::spawn_blocking(move || t.hang_up())
         .await
         .expect("the hang-up");
 
     // The run ends recorded as interrupted, its answers in flight recorded.
-    let deadline = Instant::now() + tmux_support::PATIENCE;
-    let (status, open) = loop {
-        let conn = rusqlite::Connection::open(&ledger).unwrap();
-        let row: (String, i64) = conn
-            .query_row(
-                "SELECT status, (SELECT count(*) FROM requests WHERE state = 'in_flight') FROM runs",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
-        if row.0 != "running" || Instant::now() > deadline {
-            break row;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert_eq!((status.as_str(), open), ("interrupted", 0));
+    assert_eq!(run_end(&ledger).await, ("interrupted".into(), 0));
     let before = sandbox.stats().messages_imported;
     assert!(before < 300, "it stopped early ({before} imported)");
 
@@ -163,4 +111,44 @@ async fn a_dropped_terminal_stops_the_consoles_run_cleanly_and_a_resume_lands_ea
         0,
         "nothing was sent twice"
     );
+}
+
+/// Starts the console in a terminal with `env` and `args`, waits for `groups` (the Groups
+/// title), and imports every staged group (4, A, y).
+async fn launch_every_group(
+    env: Vec<(&'static str, String)>,
+    args: String,
+    groups: &'static str,
+) -> Tmux {
+    tokio::task::spawn_blocking(move || {
+        let t = Tmux::start_with(&env, &args);
+        t.wait_for(groups);
+        t.keys(&["4"]);
+        t.wait_for("Preview");
+        t.keys(&["A"]);
+        t.wait_for("Start the import?");
+        t.keys(&["y"]);
+        t
+    })
+    .await
+    .expect("the terminal session")
+}
+
+/// Waits (up to PATIENCE) for the run to stop running; its status and requests still in flight.
+async fn run_end(ledger: &std::path::Path) -> (String, i64) {
+    let deadline = Instant::now() + tmux_support::PATIENCE;
+    loop {
+        let conn = rusqlite::Connection::open(ledger).unwrap();
+        let row: (String, i64) = conn
+            .query_row(
+                "SELECT status, (SELECT count(*) FROM requests WHERE state = 'in_flight') FROM runs",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        if row.0 != "running" || Instant::now() > deadline {
+            return row;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
