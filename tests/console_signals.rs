@@ -10,6 +10,7 @@ mod tmux_support;
 use std::time::{Duration, Instant};
 
 use run_support::{key_file_env, sandbox_config, start, until_sending, write_staging};
+use timport::sandbox::SandboxHandle;
 use tmux_support::Tmux;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -18,16 +19,9 @@ async fn sigterm_to_a_console_with_a_run_going_stops_it_cleanly_and_restores_the
     config.latency = Duration::from_millis(300);
     let sandbox = start(config).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let staging = dir.path().join("staging");
-    write_staging(&staging, 1, 600);
-    // The console's ledger is the data directory's: this test's own (the last setting wins).
-    let data = dir.path().join("data");
+    write_staging(&dir.path().join("staging"), 1, 600);
+    let (t, data) = launch_every_group(&sandbox, dir.path(), "Groups · 1 in the app").await;
     let ledger = data.join("ledger.sqlite3");
-    let mut env = key_file_env(&sandbox, dir.path()).to_vec();
-    env.push(("TIMPORT_DATA_DIR", data.display().to_string()));
-    env.push(("TIMPORT_RATE", "5".into()));
-    let args = format!("--staging {}", staging.display());
-    let t = launch_every_group(env, args, "Groups · 1 in the app").await;
     until_sending(&sandbox, 2).await;
     // The run's holder names itself in the ledger's lock: that is the console's pid.
     let lock: serde_json::Value = serde_json::from_str(
@@ -77,13 +71,8 @@ async fn a_dropped_terminal_stops_the_consoles_run_cleanly_and_a_resume_lands_ea
     let dir = tempfile::tempdir().expect("temp dir");
     let staging = dir.path().join("staging");
     let texts = write_staging(&staging, 2, 150);
-    let data = dir.path().join("data");
+    let (t, data) = launch_every_group(&sandbox, dir.path(), "Groups · 2 in the app").await;
     let ledger = data.join("ledger.sqlite3");
-    let mut env = key_file_env(&sandbox, dir.path()).to_vec();
-    env.push(("TIMPORT_DATA_DIR", data.display().to_string()));
-    env.push(("TIMPORT_RATE", "5".into()));
-    let args = format!("--staging {}", staging.display());
-    let t = launch_every_group(env, args, "Groups · 2 in the app").await;
     until_sending(&sandbox, 3).await;
     tokio::task::spawn_blocking(move || t.hang_up())
         .await
@@ -113,14 +102,20 @@ async fn a_dropped_terminal_stops_the_consoles_run_cleanly_and_a_resume_lands_ea
     );
 }
 
-/// Starts the console in a terminal with `env` and `args`, waits for `groups` (the Groups
-/// title), and imports every staged group (4, A, y).
+/// Starts the console in a terminal on `dir`'s staging, with `dir/data` as its data directory
+/// (the ledger: this test's own, the last setting wins) at 5 requests/s, waits for `groups` (the
+/// Groups title), and imports every staged group (4, A, y). The session and the data directory.
 async fn launch_every_group(
-    env: Vec<(&'static str, String)>,
-    args: String,
+    sandbox: &SandboxHandle,
+    dir: &std::path::Path,
     groups: &'static str,
-) -> Tmux {
-    tokio::task::spawn_blocking(move || {
+) -> (Tmux, std::path::PathBuf) {
+    let data = dir.join("data");
+    let mut env = key_file_env(sandbox, dir).to_vec();
+    env.push(("TIMPORT_DATA_DIR", data.display().to_string()));
+    env.push(("TIMPORT_RATE", "5".into()));
+    let args = format!("--staging {}", dir.join("staging").display());
+    let t = tokio::task::spawn_blocking(move || {
         let t = Tmux::start_with(&env, &args);
         t.wait_for(groups);
         t.keys(&["4"]);
@@ -131,7 +126,8 @@ async fn launch_every_group(
         t
     })
     .await
-    .expect("the terminal session")
+    .expect("the terminal session");
+    (t, data)
 }
 
 /// Waits (up to PATIENCE) for the run to stop running; its status and requests still in flight.
