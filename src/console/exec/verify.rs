@@ -8,9 +8,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::ledger::lock::LedgerLock;
 use crate::engine::verify::{
-    ReadPace, VerifyLedger, VerifyOptions, VerifyRequest, open_ledger, verify,
+    ReadPace, VerifyLedger, VerifyOptions, VerifyRequest, open_ledger, take_lock, verify,
 };
 
 use super::super::effect::VerifyLaunch;
@@ -80,23 +79,21 @@ pub(super) async fn run(
     result.map(drop).map_err(|e| e.to_string())
 }
 
-/// Takes the ledger's lock once the run that held it ended; never returns without `run_ended`.
+/// Takes the ledger's lock once the run that held it ended (the lock is held while the value
+/// is kept); never returns without `run_ended`.
 async fn take_over(
     run_ended: Option<CancellationToken>,
     ledger: PathBuf,
-) -> Result<LedgerLock, String> {
+) -> Result<impl Send + use<>, String> {
     let Some(ended) = run_ended else {
         return std::future::pending().await;
     };
     ended.cancelled().await;
-    let taken = tokio::task::spawn_blocking(move || LedgerLock::acquire(&ledger, HOLDER)).await;
-    match taken {
-        Ok(Ok(lock)) => Ok(lock),
-        Ok(Err(e)) => Err(format!(
+    take_lock(&ledger, HOLDER).await.map_err(|e| {
+        format!(
             "the run ended and the verification could not keep the ledger: {e}; it stopped, and v resumes it"
-        )),
-        Err(e) => Err(format!("taking the ledger's lock failed: {e}")),
-    }
+        )
+    })
 }
 
 #[cfg(test)]
@@ -104,13 +101,12 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::engine::ledger::lock::lock_path;
 
     #[tokio::test]
     async fn the_lock_is_taken_over_only_when_the_run_ended() {
         let dir = tempfile::tempdir().unwrap();
         let ledger = dir.path().join("ledger.sqlite3");
-        let held = LedgerLock::acquire(&ledger, "timport console").unwrap();
+        let held = take_lock(&ledger, "timport console").await.unwrap();
         let ended = CancellationToken::new();
         let taking = tokio::spawn(take_over(Some(ended.clone()), ledger.clone()));
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -119,7 +115,7 @@ mod tests {
         drop(held);
         ended.cancel();
         let lock = taking.await.unwrap().expect("the lock taken over");
-        let holder = std::fs::read_to_string(lock_path(&ledger)).unwrap();
+        let holder = std::fs::read_to_string(dir.path().join("ledger.sqlite3.lock")).unwrap();
         assert!(holder.contains(HOLDER), "{holder}");
         drop(lock);
     }
@@ -128,10 +124,12 @@ mod tests {
     async fn another_timport_taking_the_ledger_first_stops_the_verification_saying_so() {
         let dir = tempfile::tempdir().unwrap();
         let ledger = dir.path().join("ledger.sqlite3");
-        let _other = LedgerLock::acquire(&ledger, "timport run").unwrap();
+        let _other = take_lock(&ledger, "timport run").await.unwrap();
         let ended = CancellationToken::new();
         ended.cancel();
-        let why = take_over(Some(ended), ledger).await.unwrap_err();
+        let Err(why) = take_over(Some(ended), ledger).await else {
+            panic!("the lock was taken while another timport holds it");
+        };
         assert!(why.contains("could not keep the ledger"), "{why}");
         assert!(why.contains("timport run"), "names who took it: {why}");
     }

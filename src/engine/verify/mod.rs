@@ -196,6 +196,16 @@ pub async fn open_ledger(
         .map_err(|e| VerifyError::Input(format!("opening the ledger failed: {e}")))?
 }
 
+/// Takes the ledger's lock as `holder` (on a blocking thread): for a verification that went
+/// under its run's lock and goes on after that run ended.
+pub async fn take_lock(path: &std::path::Path, holder: &str) -> Result<LedgerLock, VerifyError> {
+    let (path, holder) = (path.to_owned(), holder.to_owned());
+    tokio::task::spawn_blocking(move || LedgerLock::acquire(&path, &holder))
+        .await
+        .map_err(|e| VerifyError::Input(format!("taking the ledger's lock failed: {e}")))?
+        .map_err(VerifyError::from)
+}
+
 /// The latest verification of run `run_id` (whose targets are `targets`), as reports show it;
 /// `None` when the run was never verified.
 pub fn latest(
