@@ -58,6 +58,71 @@ async fn every_message_lands_once_in_order_and_events_frame_the_run() {
     assert_eq!(done, 29);
 }
 
+/// A landed answer is committed with the lane's next request (one transaction, before that
+/// request goes), the last one before the lane ends, and each is announced once committed: when
+/// request k reaches the service, the ledger holds the k requests before it as done and this one
+/// in flight with its messages.
+#[tokio::test(start_paused = true)]
+async fn each_answer_is_committed_before_the_next_request_goes_and_the_last_before_the_end() {
+    let fake = Fake::new();
+    let a = series("a", T0, 20);
+    let source = memory(vec![(g("ga"), a.clone())]);
+    let ledger = TempLedger::new();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (path, log) = (ledger.path.clone(), std::sync::Arc::clone(&seen));
+    fake.on_import(move || {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        log.lock().unwrap().push((
+            count("SELECT count(*) FROM requests WHERE state = 'done'"),
+            count("SELECT count(*) FROM requests WHERE state = 'in_flight'"),
+            count("SELECT count(*) FROM messages WHERE state = 'done'"),
+            count("SELECT count(*) FROM messages WHERE state = 'in_flight'"),
+        ));
+    });
+    let out = run_headless(&fake, &source, &ledger, headless()).await;
+    assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
+    assert_eq!(fake.texts("ga"), texts_of(&a));
+    // 20 = 7 + 7 + 6.
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(0, 1, 0, 7), (1, 1, 7, 7), (2, 1, 14, 6)],
+        "(requests done, in flight; messages done, in flight) as each request arrived"
+    );
+    // The last answer is in the lane's counts and announced.
+    let s = &out.outcome.summary;
+    assert_eq!((s.totals.done, s.requests), (20, 3));
+    assert!(out.events.iter().any(|e| matches!(
+        e,
+        Event::LaneDone { counts, .. } if counts.done == 20
+    )));
+    assert_eq!(
+        out.count(|e| matches!(
+            e,
+            Event::MessageResult {
+                outcome: MessageOutcome::Done { .. },
+                ..
+            }
+        )),
+        20
+    );
+    // Each request's results are announced before the next request is.
+    let sent: Vec<usize> = (out.events.iter().enumerate())
+        .filter(|(_, e)| is_sent(e))
+        .map(|(i, _)| i)
+        .collect();
+    let results: Vec<usize> = (out.events.iter().enumerate())
+        .filter(|(_, e)| matches!(e, Event::MessageResult { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        results[6] < sent[1] && results[13] < sent[2],
+        "{sent:?} {results:?}"
+    );
+    let states: Vec<String> = ledger.column("SELECT state FROM requests ORDER BY id");
+    assert_eq!(states, ["done", "done", "done"]);
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_answer_lost_after_commit_is_settled_by_reading_back_not_resent() {
     let fake = Fake::new();

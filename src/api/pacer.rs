@@ -106,6 +106,9 @@ mod tests {
         pacer.pace(Command::GetGroupInfo).await;
         assert_eq!(Instant::now(), t0, "imports and a first call go at once");
         pacer.pace(Command::GetGroupInfo).await;
-        assert!(Instant::now() - t0 >= Duration::from_millis(5), "spacing kept");
+        assert!(
+            Instant::now() - t0 >= Duration::from_millis(5),
+            "spacing kept"
+        );
     }
 }

@@ -94,6 +94,9 @@ pub struct Fake {
     latency: Duration,
     /// How many import calls have started.
     entered: tokio::sync::watch::Sender<usize>,
+    /// Called as each import call arrives, before anything is applied (to look at the ledger
+    /// at that moment).
+    on_import: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
 
 impl Default for Fake {
@@ -102,6 +105,7 @@ impl Default for Fake {
             state: Mutex::default(),
             latency: Duration::ZERO,
             entered: tokio::sync::watch::Sender::new(0),
+            on_import: Mutex::new(None),
         }
     }
 }
@@ -242,6 +246,11 @@ impl Fake {
         self.state.lock().unwrap().max_in_flight
     }
 
+    /// Calls `f` as each import call arrives, before anything is applied.
+    pub fn on_import(&self, f: impl Fn() + Send + Sync + 'static) {
+        *self.on_import.lock().unwrap() = Some(Box::new(f));
+    }
+
     /// Waits until at least `n` import calls have started (so one is surely in flight).
     pub async fn entered(&self, n: usize) {
         let mut rx = self.entered.subscribe();
@@ -328,6 +337,9 @@ impl State {
 
 impl ImportService for Fake {
     async fn import(&self, body: Bytes) -> Result<ImportGroupMsgResponse, ApiError> {
+        if let Some(f) = self.on_import.lock().unwrap().as_ref() {
+            f();
+        }
         let act = {
             let mut s = self.state.lock().unwrap();
             let now = tokio::time::Instant::now();
