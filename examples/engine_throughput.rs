@@ -116,6 +116,13 @@ impl ImportService for Timed {
     fn renew_auth(&self) {
         self.client.renew_auth();
     }
+
+    async fn group_info(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<Vec<timport::api::types::GroupInfo>, ApiError> {
+        self.client.group_info(ids).await
+    }
 }
 
 #[tokio::main]
@@ -227,7 +234,16 @@ async fn measure(s: &Scenario) -> Result<(), Box<dyn std::error::Error>> {
         client,
         imports: Mutex::new((Duration::ZERO, 0)),
     });
-    let outcome = run(Arc::clone(&service), source, ledger, &opened, opts, etx, crx).await?;
+    let outcome = run(
+        Arc::clone(&service),
+        source,
+        ledger,
+        &opened,
+        opts,
+        etx,
+        crx,
+    )
+    .await?;
     let elapsed = started.elapsed();
     let (first, last) = timing.await?;
     let stats = sandbox.stats();
@@ -244,6 +260,7 @@ async fn measure(s: &Scenario) -> Result<(), Box<dyn std::error::Error>> {
         .get("group_msg_get_simple")
         .copied()
         .unwrap_or(0);
+    let infos = stats.requests.get("get_group_info").copied().unwrap_or(0);
     let bound = s.bound();
     let round_trip = service.mean();
     let between = sending / u32::try_from(imports.saturating_sub(1).max(1)).unwrap_or(u32::MAX);
@@ -258,7 +275,7 @@ async fn measure(s: &Scenario) -> Result<(), Box<dyn std::error::Error>> {
         String::new()
     };
     println!(
-        "{}: {} requests, {:.1} requests/s sustained ({:.1}% of {}/s; 1/latency = {:.1}/s), {:.0} messages/s, {} of {} messages imported, {} 60007 refusals, busiest second {}, exit {}, {:.1} s in all; bound {:.1} s (makespan = {:.2} x bound), {} read-backs; mean import round trip {:.2} ms{}",
+        "{}: {} requests, {:.1} requests/s sustained ({:.1}% of {}/s; 1/latency = {:.1}/s), {:.0} messages/s, {} of {} messages imported, {} 60007 refusals, busiest second {}, exit {}, {:.1} s in all; bound {:.1} s (makespan = {:.2} x bound), {} read-backs, {} get_group_info; mean import round trip {:.2} ms{}",
         s.name,
         imports,
         rate,
@@ -275,6 +292,7 @@ async fn measure(s: &Scenario) -> Result<(), Box<dyn std::error::Error>> {
         bound.as_secs_f64(),
         elapsed.as_secs_f64() / bound.as_secs_f64(),
         reads,
+        infos,
         round_trip.as_secs_f64() * 1e3,
         single,
     );

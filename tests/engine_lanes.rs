@@ -123,6 +123,58 @@ async fn each_answer_is_committed_before_the_next_request_goes_and_the_last_befo
     assert_eq!(states, ["done", "done", "done"]);
 }
 
+/// Groups that never held a message are asked about together (`get_group_info`, longest lane
+/// first) and their lanes send without reading back; a group that holds anything is read back
+/// before its first send as before.
+#[tokio::test(start_paused = true)]
+async fn empty_groups_are_asked_about_together_and_not_read_back() {
+    let fake = Fake::new();
+    fake.answer_group_info();
+    fake.seed("gc", &msg("elsewhere", T0 - 100, "there before"));
+    let (a, b, c) = (series("a", T0, 3), series("b", T0, 20), series("c", T0, 10));
+    let source = memory(vec![
+        (g("ga"), a.clone()),
+        (g("gb"), b.clone()),
+        (g("gc"), c.clone()),
+    ]);
+    let ledger = TempLedger::new();
+    let out = run_headless(&fake, &source, &ledger, headless()).await;
+    assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
+    assert_eq!(fake.texts("ga"), texts_of(&a));
+    assert_eq!(fake.texts("gb"), texts_of(&b));
+    assert_eq!(fake.texts("gc")[1..], texts_of(&c));
+    assert_eq!(
+        fake.info_calls(),
+        [["gb", "gc", "ga"]],
+        "one call, in the order the lanes start"
+    );
+    assert_eq!(fake.read_calls(), 1, "only the group that holds a message");
+}
+
+/// A lost ledger: the groups hold this run's messages already, so they are not empty and every
+/// lane reads back and matches them; nothing is sent again.
+#[tokio::test(start_paused = true)]
+async fn with_the_ledger_lost_groups_that_hold_messages_are_read_back_and_nothing_is_resent() {
+    let fake = Fake::new();
+    fake.answer_group_info();
+    let (a, b) = (series("a", T0, 10), series("b", T0, 3));
+    let source = memory(vec![(g("ga"), a.clone()), (g("gb"), b.clone())]);
+    let first = TempLedger::new();
+    let out = run_headless(&fake, &source, &first, headless()).await;
+    assert_eq!(out.exit(), 0);
+    assert_eq!(fake.read_calls(), 0, "both groups were empty");
+    let imports = fake.imports();
+    let lost = TempLedger::new();
+    let out = run_headless(&fake, &source, &lost, headless()).await;
+    assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
+    assert_eq!(fake.imports(), imports, "nothing sent again");
+    assert_eq!(fake.read_calls(), 2, "each group read back");
+    assert_eq!(fake.texts("ga"), texts_of(&a));
+    assert_eq!(fake.texts("gb"), texts_of(&b));
+    let done = lost.count("SELECT count(*) FROM messages WHERE state = 'done'");
+    assert_eq!(done, 13, "the new ledger has them as done");
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_answer_lost_after_commit_is_settled_by_reading_back_not_resent() {
     let fake = Fake::new();

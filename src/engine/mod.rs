@@ -35,7 +35,8 @@
 //!   groups before them, members and unread counts after each group's last message; every call
 //!   recorded before it is sent and settled by reading back; docs/migration.md),
 //!   `context` (what lanes share), `slots` (lane slots, longest lane first; both wait in a
-//!   `queue`), `service` (the seam to the REST client).
+//!   `queue`), `empty` (which groups hold no message, asked 50 at a time as lanes start, so
+//!   their lanes skip the first read-back), `service` (the seam to the REST client).
 //! - Reached from other processes: `attach/` (the control socket `<ledger>.sock` a run
 //!   serves: its protocol and its server; `timport watch`, `timport decide`).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
@@ -107,6 +108,7 @@ pub mod backoff;
 pub mod bound;
 mod context;
 pub mod control;
+pub(crate) mod empty;
 pub mod events;
 pub mod heartbeat;
 mod lane;

@@ -17,8 +17,8 @@ use tokio::sync::mpsc;
 use timport::api::ApiError;
 use timport::api::catalogue::LocalFailure;
 use timport::api::types::{
-    Command, GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse, ImportGroupMsgResponse,
-    ImportMsg, ImportMsgResult, MsgElement, RspMsg,
+    Command, GroupInfo, GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse,
+    ImportGroupMsgResponse, ImportMsg, ImportMsgResult, MsgElement, RspMsg,
 };
 use timport::engine::ledger::Ledger;
 use timport::engine::memory::{MemoryEntry, MemoryWork, source_in_list};
@@ -86,6 +86,10 @@ struct State {
     /// Answer a message whose Random the group already holds as the service does: success with
     /// the earlier message's MsgSeq, nothing stored.
     dedup: bool,
+    /// Answer `get_group_info` (off: the trait's default, which tells nothing).
+    group_info: bool,
+    /// `get_group_info` calls, with the groups asked.
+    info_calls: Vec<Vec<String>>,
 }
 
 /// The scripted service.
@@ -236,6 +240,16 @@ impl Fake {
 
     pub fn read_calls(&self) -> u32 {
         self.state.lock().unwrap().read_calls
+    }
+
+    /// Answers `get_group_info` as the service does (`NextMsgSeq`: one after the newest).
+    pub fn answer_group_info(&self) {
+        self.state.lock().unwrap().group_info = true;
+    }
+
+    /// The `get_group_info` calls so far, with the groups each asked about.
+    pub fn info_calls(&self) -> Vec<Vec<String>> {
+        self.state.lock().unwrap().info_calls.clone()
     }
 
     pub fn renewals(&self) -> u32 {
@@ -434,6 +448,25 @@ impl ImportService for Fake {
 
     fn renew_auth(&self) {
         self.state.lock().unwrap().renewals += 1;
+    }
+
+    async fn group_info(&self, ids: Vec<String>) -> Result<Vec<GroupInfo>, ApiError> {
+        let mut s = self.state.lock().unwrap();
+        if !s.group_info {
+            return Ok(Vec::new());
+        }
+        s.info_calls.push(ids.clone());
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                let next = s.groups.get(&key(&id, None)).map_or(0, Vec::len) as u64 + 1;
+                GroupInfo {
+                    group_id: id,
+                    next_msg_seq: Some(next),
+                    ..GroupInfo::default()
+                }
+            })
+            .collect())
     }
 }
 

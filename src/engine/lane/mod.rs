@@ -49,6 +49,7 @@ use self::items::{Item, ItemState, Items};
 use self::seqs::RecentSeqs;
 use super::context::RunContext;
 use super::control::Decision;
+use super::empty::EmptyGroups;
 use super::events::{Counts, Event, Failure, LaneState, Newest, SourceRef};
 use super::ledger::{LedgerError, messages, read, requests, targets};
 use super::service::ImportService;
@@ -145,6 +146,8 @@ pub(crate) struct Lane<S> {
     /// to the ledger with the lane's next ledger job, before it ([`Lane::call`]), so that an
     /// answer costs the lane no commit of its own on its way to the next request.
     unrecorded: std::sync::Mutex<Unrecorded>,
+    /// Which groups hold no message (`engine::empty`), until the lane's first check used it.
+    empty: Option<EmptyGroups>,
 }
 
 /// Answers not recorded yet, and their announcements (sent once they are committed).
@@ -166,6 +169,7 @@ pub(crate) async fn run_lane<S: ImportService>(
     setup: LaneSetup,
     decisions: mpsc::Receiver<(SourceRef, Decision)>,
     permit: LaneSlot,
+    empty: EmptyGroups,
 ) -> (LaneEnd, Counts) {
     let LaneSetup {
         target,
@@ -210,6 +214,7 @@ pub(crate) async fn run_lane<S: ImportService>(
         rate_note: None,
         settle_after: None,
         unrecorded: Default::default(),
+        empty: Some(empty),
     };
     let end = match lane.drive(open).await {
         Ok(()) => LaneEnd::Done,
