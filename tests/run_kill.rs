@@ -197,11 +197,8 @@ async fn killed_right_after_answers_arrive_and_rerun_nothing_is_lost_or_doubled(
     }
     let mut cmd = timport(home.path(), &sandbox);
     args(&mut cmd);
-    let output = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output).1);
+    let finished = output(cmd).await;
+    assert_eq!(finished.status.code(), Some(0), "{}", text(&finished).1);
     assert!(kills >= 2, "the process was killed mid-run ({kills} times)");
     assert_exactly_once(
         &sandbox,

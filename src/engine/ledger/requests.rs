@@ -65,31 +65,32 @@ pub fn begin_after(
     body: &[u8],
     messages: &[MessageMeta],
 ) -> Result<i64, LedgerError> {
-    let what = "a request in flight";
-    let tx = conn.transaction().map_err(LedgerError::sql(what))?;
-    for outcome in earlier {
-        record_in(&tx, target_id, outcome)?;
-    }
-    tx.execute(
-        "INSERT INTO requests (target_id, batch, attempt, messages, body, state, sent_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            target_id,
-            batch,
-            attempt,
-            messages.len() as i64,
-            body,
-            state::IN_FLIGHT,
-            now_ms()
-        ],
-    )
-    .map_err(LedgerError::sql(what))?;
-    let id = tx.last_insert_rowid();
-    for meta in messages {
-        mark(&tx, target_id, meta, &Mark::InFlight { request: id })?;
-    }
-    tx.commit().map_err(LedgerError::sql(what))?;
-    Ok(id)
+    in_transaction(conn, "a request in flight", |tx| {
+        for outcome in earlier {
+            record_in(tx, target_id, outcome)?;
+        }
+        tx.prepare_cached(
+            "INSERT INTO requests (target_id, batch, attempt, messages, body, state, sent_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .and_then(|mut st| {
+            st.execute(params![
+                target_id,
+                batch,
+                attempt,
+                messages.len() as i64,
+                body,
+                state::IN_FLIGHT,
+                now_ms()
+            ])
+        })
+        .map_err(LedgerError::sql("a request in flight"))?;
+        let id = tx.last_insert_rowid();
+        for meta in messages {
+            mark(tx, target_id, meta, &Mark::InFlight { request: id })?;
+        }
+        Ok(id)
+    })
 }
 
 /// Records what became of request(s) and their messages, in one transaction: each request in
@@ -102,11 +103,9 @@ pub fn record(
     error: Option<&str>,
     marks: &[(MessageMeta, Mark)],
 ) -> Result<(), LedgerError> {
-    let what = "a request's outcome";
-    let tx = conn.transaction().map_err(LedgerError::sql(what))?;
-    record_marks(&tx, target_id, requests, request_state, error, marks)?;
-    tx.commit().map_err(LedgerError::sql(what))?;
-    Ok(())
+    in_transaction(conn, "a request's outcome", |tx| {
+        record_marks(tx, target_id, requests, request_state, error, marks)
+    })
 }
 
 /// Records `outcomes`, in order, in one transaction.
@@ -115,13 +114,23 @@ pub fn record_all(
     target_id: i64,
     outcomes: &[Outcome],
 ) -> Result<(), LedgerError> {
-    let what = "a request's outcome";
+    in_transaction(conn, "a request's outcome", |tx| {
+        outcomes
+            .iter()
+            .try_for_each(|o| record_in(tx, target_id, o))
+    })
+}
+
+/// Runs `f` in one transaction, committed when it succeeds (rolled back when it fails).
+fn in_transaction<R>(
+    conn: &mut Connection,
+    what: &'static str,
+    f: impl FnOnce(&Connection) -> Result<R, LedgerError>,
+) -> Result<R, LedgerError> {
     let tx = conn.transaction().map_err(LedgerError::sql(what))?;
-    for outcome in outcomes {
-        record_in(&tx, target_id, outcome)?;
-    }
+    let r = f(&tx)?;
     tx.commit().map_err(LedgerError::sql(what))?;
-    Ok(())
+    Ok(r)
 }
 
 fn record_in(tx: &Connection, target_id: i64, o: &Outcome) -> Result<(), LedgerError> {
