@@ -151,6 +151,50 @@ async fn empty_groups_are_asked_about_together_and_not_read_back() {
     assert_eq!(fake.read_calls(), 1, "only the group that holds a message");
 }
 
+/// A Community topic is a stream of its own: its lane reads the topic back (the group's
+/// `NextMsgSeq` does not speak for it), and the topic is not asked about.
+#[tokio::test(start_paused = true)]
+async fn a_topic_is_not_asked_about_and_its_lane_reads_back() {
+    let fake = Fake::new();
+    fake.answer_group_info();
+    let (a, t) = (series("a", T0, 7), series("t", T0, 7));
+    let topic = Target::new("gc", Some("gc@TOPIC#_t"));
+    let source = memory(vec![(g("ga"), a.clone()), (topic, t.clone())]);
+    let ledger = TempLedger::new();
+    let out = run_headless(&fake, &source, &ledger, headless()).await;
+    assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
+    assert_eq!(fake.info_calls(), [["ga"]]);
+    assert_eq!(fake.read_calls(), 1, "the topic's lane read it back");
+}
+
+/// A refused `get_group_info` (here for its frequency) ends the asking: no group is known to be
+/// empty, every lane reads its group back, and the limiter hears of the refusal.
+#[tokio::test(start_paused = true)]
+async fn a_refused_group_info_call_leaves_every_lane_to_read_back() {
+    let fake = Fake::new();
+    fake.answer_group_info();
+    fake.refuse_group_info(60007);
+    let groups: Vec<_> = (0..60)
+        .map(|i| (g(&format!("g{i:02}")), series("m", T0, 1)))
+        .collect();
+    let source = memory(groups);
+    let ledger = TempLedger::new();
+    let out = run_headless(&fake, &source, &ledger, headless()).await;
+    assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
+    assert_eq!(
+        fake.info_calls().len(),
+        1,
+        "not asked again after a refusal"
+    );
+    assert_eq!(fake.read_calls(), 60, "every lane read its group back");
+    assert!(
+        out.events
+            .iter()
+            .any(|e| matches!(e, Event::RateChanged { refusals: 1, .. })),
+        "the limiter slowed down"
+    );
+}
+
 /// A lost ledger: the groups hold this run's messages already, so they are not empty and every
 /// lane reads back and matches them; nothing is sent again.
 #[tokio::test(start_paused = true)]

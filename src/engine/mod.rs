@@ -83,6 +83,7 @@
 //!   match; older messages it cannot reach stay unknown, never failed) and matches what the
 //!   ledger does not have as done, so a resume is safe after lost commits or a lost ledger; a message
 //!   the ledger never heard of that sits before one in the group is "overtaken", never resent.
+//!   A group that never held a message (`empty`: `NextMsgSeq` 1) is not read: nothing is there.
 //! - A lane reads its target a part at a time (whole batches, ~250 messages) and plans each part
 //!   with the state the earlier parts left (`plan::plan_part`): the same bytes as planning the
 //!   whole, one part in memory. Each part is checked against the group until a check shows the

@@ -91,6 +91,8 @@ struct State {
     group_info: bool,
     /// `get_group_info` calls, with the groups asked.
     info_calls: Vec<Vec<String>>,
+    /// Refuse every `get_group_info` call with this code.
+    refuse_info: Option<i64>,
 }
 
 /// The scripted service.
@@ -246,6 +248,11 @@ impl Fake {
     /// Answers `get_group_info` as the service does (`NextMsgSeq`: one after the newest).
     pub fn answer_group_info(&self) {
         self.state.lock().unwrap().group_info = true;
+    }
+
+    /// Refuses every `get_group_info` call with `code`.
+    pub fn refuse_group_info(&self, code: i64) {
+        self.state.lock().unwrap().refuse_info = Some(code);
     }
 
     /// The `get_group_info` calls so far, with the groups each asked about.
@@ -457,6 +464,9 @@ impl ImportService for Fake {
             return Ok(Vec::new());
         }
         s.info_calls.push(ids.clone());
+        if let Some(code) = s.refuse_info {
+            return Err(service_err(Command::GetGroupInfo, code));
+        }
         Ok(ids
             .into_iter()
             .map(|id| {
