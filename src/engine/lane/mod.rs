@@ -26,7 +26,7 @@
 //!
 //! An answer where every message landed is not committed on its own: it goes to the ledger in
 //! the lane's next job, first in the transaction that records the next request in flight (or
-//! before whatever the lane records or reads next, and before the lane ends), and its results
+//! before whatever the lane records or reads next, before a pause, and before the lane ends), and its results
 //! are announced once it is committed. A kill before that leaves the request in flight, which
 //! the resume check settles by reading back (docs/duration.md).
 
@@ -375,6 +375,8 @@ impl<S: ImportService> Lane<S> {
             if !*self.paused.borrow() {
                 break;
             }
+            // A pause may last: the answers the lane holds are recorded (and shown) first.
+            self.call(|_| Ok(())).await?;
             tokio::select! {
                 _ = self.paused.changed() => {}
                 () = self.ctx.shutdown.cancelled() => {}
