@@ -26,8 +26,8 @@
 //!
 //! An answer where every message landed is not committed on its own: it goes to the ledger in
 //! the lane's next job, first in the transaction that records the next request in flight (or
-//! before whatever the lane records or reads next, before a pause, and before the lane ends), and its results
-//! are announced once it is committed. A kill before that leaves the request in flight, which
+//! before whatever the lane records or reads next, before a pause, and before the lane ends),
+//! and its results are announced once it is committed. A kill before that leaves the request in flight, which
 //! the resume check settles by reading back (docs/duration.md).
 
 mod changes;
