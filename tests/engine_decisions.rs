@@ -293,6 +293,10 @@ async fn a_paused_lane_gives_its_slot_to_the_next_target() {
 async fn pausing_the_run_holds_every_new_request_until_resumed() {
     let fake = Fake::with_latency(Duration::from_millis(50));
     let source = memory(vec![(g("ga"), series("a", T0, 21))]);
+    let ledger = TempLedger::new();
+    let path = ledger.path.clone();
+    let done_while_paused = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let seen_done = std::sync::Arc::clone(&done_while_paused);
     let driver: Driver = Box::new(move |controls, mut events| {
         tokio::spawn(async move {
             let mut seen: Vec<Event> = Vec::new();
@@ -314,22 +318,39 @@ async fn pausing_the_run_holds_every_new_request_until_resumed() {
                         .filter(|e| matches!(e, Event::BatchSent { .. }))
                         .count();
                     assert_eq!(sent, 1, "nothing new was sent while paused");
+                    // The answer that came in is recorded while the run is paused (the ledger's
+                    // writer is a thread of its own: waited for in real time, a few seconds at
+                    // most).
+                    let conn = rusqlite::Connection::open(&path).unwrap();
+                    let waited = std::time::Instant::now();
+                    loop {
+                        let done: i64 = conn
+                            .query_row(
+                                "SELECT count(*) FROM messages WHERE state = 'done'",
+                                [],
+                                |r| r.get(0),
+                            )
+                            .unwrap();
+                        seen_done.store(done, std::sync::atomic::Ordering::SeqCst);
+                        if done == 7 || waited.elapsed() > Duration::from_secs(5) {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
                     controls.send(Control::ResumeRun).await.unwrap();
                 }
             }
             seen
         })
     });
-    let out = run_with(
-        &fake,
-        &source,
-        &TempLedger::new(),
-        interactive(),
-        Some(driver),
-    )
-    .await;
+    let out = run_with(&fake, &source, &ledger, interactive(), Some(driver)).await;
     assert_eq!(out.exit(), 0);
     assert_eq!(fake.imports(), 3);
+    assert_eq!(
+        done_while_paused.load(std::sync::atomic::Ordering::SeqCst),
+        7,
+        "the answer in flight was recorded while the run was paused"
+    );
     let gap = fake.bodies()[1].0 - fake.bodies()[0].0;
     assert!(gap >= Duration::from_millis(9_900), "{gap:?}");
 }

@@ -58,6 +58,167 @@ async fn every_message_lands_once_in_order_and_events_frame_the_run() {
     assert_eq!(done, 29);
 }
 
+/// A landed answer is committed with the lane's next request (one transaction, before that
+/// request goes), the last one before the lane ends, and each is announced once committed: when
+/// request k reaches the service, the ledger holds the k requests before it as done and this one
+/// in flight with its messages.
+#[tokio::test(start_paused = true)]
+async fn each_answer_is_committed_before_the_next_request_goes_and_the_last_before_the_end() {
+    let fake = Fake::new();
+    let a = series("a", T0, 20);
+    let source = memory(vec![(g("ga"), a.clone())]);
+    let ledger = TempLedger::new();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (path, log) = (ledger.path.clone(), std::sync::Arc::clone(&seen));
+    fake.on_import(move || {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        log.lock().unwrap().push((
+            count("SELECT count(*) FROM requests WHERE state = 'done'"),
+            count("SELECT count(*) FROM requests WHERE state = 'in_flight'"),
+            count("SELECT count(*) FROM messages WHERE state = 'done'"),
+            count("SELECT count(*) FROM messages WHERE state = 'in_flight'"),
+        ));
+    });
+    let out = run_headless(&fake, &source, &ledger, headless()).await;
+    assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
+    assert_eq!(fake.texts("ga"), texts_of(&a));
+    // 20 = 7 + 7 + 6.
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(0, 1, 0, 7), (1, 1, 7, 7), (2, 1, 14, 6)],
+        "(requests done, in flight; messages done, in flight) as each request arrived"
+    );
+    // The last answer is in the lane's counts and announced.
+    let s = &out.outcome.summary;
+    assert_eq!((s.totals.done, s.requests), (20, 3));
+    assert!(out.events.iter().any(|e| matches!(
+        e,
+        Event::LaneDone { counts, .. } if counts.done == 20
+    )));
+    assert_eq!(
+        out.count(|e| matches!(
+            e,
+            Event::MessageResult {
+                outcome: MessageOutcome::Done { .. },
+                ..
+            }
+        )),
+        20
+    );
+    // Each request's results are announced before the next request is.
+    let sent: Vec<usize> = (out.events.iter().enumerate())
+        .filter(|(_, e)| is_sent(e))
+        .map(|(i, _)| i)
+        .collect();
+    let results: Vec<usize> = (out.events.iter().enumerate())
+        .filter(|(_, e)| matches!(e, Event::MessageResult { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        results[6] < sent[1] && results[13] < sent[2],
+        "{sent:?} {results:?}"
+    );
+    let states: Vec<String> = ledger.column("SELECT state FROM requests ORDER BY id");
+    assert_eq!(states, ["done", "done", "done"]);
+}
+
+/// Groups that never held a message are asked about together (`get_group_info`, longest lane
+/// first) and their lanes send without reading back; a group that holds anything is read back
+/// before its first send as before.
+#[tokio::test(start_paused = true)]
+async fn empty_groups_are_asked_about_together_and_not_read_back() {
+    let fake = Fake::new();
+    fake.answer_group_info();
+    fake.seed("gc", &msg("elsewhere", T0 - 100, "there before"));
+    let (a, b, c) = (series("a", T0, 3), series("b", T0, 20), series("c", T0, 10));
+    let source = memory(vec![
+        (g("ga"), a.clone()),
+        (g("gb"), b.clone()),
+        (g("gc"), c.clone()),
+    ]);
+    let ledger = TempLedger::new();
+    let out = run_headless(&fake, &source, &ledger, headless()).await;
+    assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
+    assert_eq!(fake.texts("ga"), texts_of(&a));
+    assert_eq!(fake.texts("gb"), texts_of(&b));
+    assert_eq!(fake.texts("gc")[1..], texts_of(&c));
+    assert_eq!(
+        fake.info_calls(),
+        [["gb", "gc", "ga"]],
+        "one call, in the order the lanes start"
+    );
+    assert_eq!(fake.read_calls(), 1, "only the group that holds a message");
+}
+
+/// A Community topic is a stream of its own: its lane reads the topic back (the group's
+/// `NextMsgSeq` does not speak for it), and the topic is not asked about.
+#[tokio::test(start_paused = true)]
+async fn a_topic_is_not_asked_about_and_its_lane_reads_back() {
+    let fake = Fake::new();
+    fake.answer_group_info();
+    let (a, t) = (series("a", T0, 7), series("t", T0, 7));
+    let topic = Target::new("gc", Some("gc@TOPIC#_t"));
+    let source = memory(vec![(g("ga"), a.clone()), (topic, t.clone())]);
+    let ledger = TempLedger::new();
+    let out = run_headless(&fake, &source, &ledger, headless()).await;
+    assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
+    assert_eq!(fake.info_calls(), [["ga"]]);
+    assert_eq!(fake.read_calls(), 1, "the topic's lane read it back");
+}
+
+/// A refused `get_group_info` (here for its frequency) ends the asking: no group is known to be
+/// empty, every lane reads its group back, and the limiter hears of the refusal.
+#[tokio::test(start_paused = true)]
+async fn a_refused_group_info_call_leaves_every_lane_to_read_back() {
+    let fake = Fake::new();
+    fake.answer_group_info();
+    fake.refuse_group_info(60007);
+    let groups: Vec<_> = (0..60)
+        .map(|i| (g(&format!("g{i:02}")), series("m", T0, 1)))
+        .collect();
+    let source = memory(groups);
+    let ledger = TempLedger::new();
+    let out = run_headless(&fake, &source, &ledger, headless()).await;
+    assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
+    assert_eq!(
+        fake.info_calls().len(),
+        1,
+        "not asked again after a refusal"
+    );
+    assert_eq!(fake.read_calls(), 60, "every lane read its group back");
+    assert!(
+        out.events
+            .iter()
+            .any(|e| matches!(e, Event::RateChanged { refusals: 1, .. })),
+        "the limiter slowed down"
+    );
+}
+
+/// A lost ledger: the groups hold this run's messages already, so they are not empty and every
+/// lane reads back and matches them; nothing is sent again.
+#[tokio::test(start_paused = true)]
+async fn with_the_ledger_lost_groups_that_hold_messages_are_read_back_and_nothing_is_resent() {
+    let fake = Fake::new();
+    fake.answer_group_info();
+    let (a, b) = (series("a", T0, 10), series("b", T0, 3));
+    let source = memory(vec![(g("ga"), a.clone()), (g("gb"), b.clone())]);
+    let first = TempLedger::new();
+    let out = run_headless(&fake, &source, &first, headless()).await;
+    assert_eq!(out.exit(), 0);
+    assert_eq!(fake.read_calls(), 0, "both groups were empty");
+    let imports = fake.imports();
+    let lost = TempLedger::new();
+    let out = run_headless(&fake, &source, &lost, headless()).await;
+    assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
+    assert_eq!(fake.imports(), imports, "nothing sent again");
+    assert_eq!(fake.read_calls(), 2, "each group read back");
+    assert_eq!(fake.texts("ga"), texts_of(&a));
+    assert_eq!(fake.texts("gb"), texts_of(&b));
+    let done = lost.count("SELECT count(*) FROM messages WHERE state = 'done'");
+    assert_eq!(done, 13, "the new ledger has them as done");
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_answer_lost_after_commit_is_settled_by_reading_back_not_resent() {
     let fake = Fake::new();

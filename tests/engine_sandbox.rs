@@ -198,10 +198,12 @@ async fn a_paced_run_through_the_real_client_lands_everything_once() {
     assert_eq!(ran.exit, 0);
     assert_exactly_once(&sandbox, &targets, &ledger, 0);
     let stats = sandbox.stats();
-    // 60 imports, and one read per group (fresh groups: the first part's check shows nothing
-    // there, so the other parts need none).
+    // 60 imports, and one `get_group_info` for the six groups: they never held a message, so
+    // no lane reads its group back (and the first part's check showing nothing there, the
+    // other parts need none).
     assert_eq!(stats.requests["import_group_msg"], 60);
-    assert_eq!(stats.requests["group_msg_get_simple"], 6);
+    assert_eq!(stats.requests["get_group_info"], 1);
+    assert_eq!(stats.requests.get("group_msg_get_simple"), None);
     assert_eq!(stats.refusals.get(&60007), None);
 }
 
@@ -333,11 +335,14 @@ async fn an_expired_usersig_is_renewed_once_and_a_second_refusal_stops_the_run()
         summary.stopped.as_deref().unwrap().starts_with("70001: "),
         "{summary:?}"
     );
+    // The check of empty groups (refused: the lane then reads back), the lane's read, and
+    // once more after renewing.
     assert_eq!(
         sandbox.stats().refusals.get(&70001),
-        Some(&2),
+        Some(&3),
         "tried once more after renewing"
     );
+    assert_eq!(sandbox.stats().requests["get_group_info"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,7 +35,8 @@
 //!   groups before them, members and unread counts after each group's last message; every call
 //!   recorded before it is sent and settled by reading back; docs/migration.md),
 //!   `context` (what lanes share), `slots` (lane slots, longest lane first; both wait in a
-//!   `queue`), `service` (the seam to the REST client).
+//!   `queue`), `empty` (which groups hold no message, asked 50 at a time as lanes start, so
+//!   their lanes skip the first read-back), `service` (the seam to the REST client).
 //! - Reached from other processes: `attach/` (the control socket `<ledger>.sock` a run
 //!   serves: its protocol and its server; `timport watch`, `timport decide`).
 //! - Records and faces: `ledger/` (SQLite, one writer thread), `report` (`timport report`),
@@ -82,6 +83,7 @@
 //!   match; older messages it cannot reach stay unknown, never failed) and matches what the
 //!   ledger does not have as done, so a resume is safe after lost commits or a lost ledger; a message
 //!   the ledger never heard of that sits before one in the group is "overtaken", never resent.
+//!   A group that never held a message (`empty`: `NextMsgSeq` 1) is not read: nothing is there.
 //! - A lane reads its target a part at a time (whole batches, ~250 messages) and plans each part
 //!   with the state the earlier parts left (`plan::plan_part`): the same bytes as planning the
 //!   whole, one part in memory. Each part is checked against the group until a check shows the
@@ -107,6 +109,7 @@ pub mod backoff;
 pub mod bound;
 mod context;
 pub mod control;
+pub(crate) mod empty;
 pub mod events;
 pub mod heartbeat;
 mod lane;

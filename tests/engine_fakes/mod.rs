@@ -17,8 +17,8 @@ use tokio::sync::mpsc;
 use timport::api::ApiError;
 use timport::api::catalogue::LocalFailure;
 use timport::api::types::{
-    Command, GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse, ImportGroupMsgResponse,
-    ImportMsg, ImportMsgResult, MsgElement, RspMsg,
+    Command, GroupInfo, GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse,
+    ImportGroupMsgResponse, ImportMsg, ImportMsgResult, MsgElement, RspMsg,
 };
 use timport::engine::ledger::Ledger;
 use timport::engine::memory::{MemoryEntry, MemoryWork, source_in_list};
@@ -87,6 +87,12 @@ struct State {
     /// Answer a message whose Random the group already holds as the service does: success with
     /// the earlier message's MsgSeq, nothing stored.
     dedup: bool,
+    /// Answer `get_group_info` (off: the trait's default, which tells nothing).
+    group_info: bool,
+    /// `get_group_info` calls, with the groups asked.
+    info_calls: Vec<Vec<String>>,
+    /// Refuse every `get_group_info` call with this code.
+    refuse_info: Option<i64>,
 }
 
 /// The scripted service.
@@ -95,6 +101,9 @@ pub struct Fake {
     latency: Duration,
     /// How many import calls have started.
     entered: tokio::sync::watch::Sender<usize>,
+    /// Called as each import call arrives, before anything is applied (to look at the ledger
+    /// at that moment).
+    on_import: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
 
 impl Default for Fake {
@@ -103,6 +112,7 @@ impl Default for Fake {
             state: Mutex::default(),
             latency: Duration::ZERO,
             entered: tokio::sync::watch::Sender::new(0),
+            on_import: Mutex::new(None),
         }
     }
 }
@@ -235,12 +245,32 @@ impl Fake {
         self.state.lock().unwrap().read_calls
     }
 
+    /// Answers `get_group_info` as the service does (`NextMsgSeq`: one after the newest).
+    pub fn answer_group_info(&self) {
+        self.state.lock().unwrap().group_info = true;
+    }
+
+    /// Refuses every `get_group_info` call with `code`.
+    pub fn refuse_group_info(&self, code: i64) {
+        self.state.lock().unwrap().refuse_info = Some(code);
+    }
+
+    /// The `get_group_info` calls so far, with the groups each asked about.
+    pub fn info_calls(&self) -> Vec<Vec<String>> {
+        self.state.lock().unwrap().info_calls.clone()
+    }
+
     pub fn renewals(&self) -> u32 {
         self.state.lock().unwrap().renewals
     }
 
     pub fn max_in_flight(&self) -> u32 {
         self.state.lock().unwrap().max_in_flight
+    }
+
+    /// Calls `f` as each import call arrives, before anything is applied.
+    pub fn on_import(&self, f: impl Fn() + Send + Sync + 'static) {
+        *self.on_import.lock().unwrap() = Some(Box::new(f));
     }
 
     /// Waits until at least `n` import calls have started (so one is surely in flight).
@@ -329,6 +359,9 @@ impl State {
 
 impl ImportService for Fake {
     async fn import(&self, body: Bytes) -> Result<ImportGroupMsgResponse, ApiError> {
+        if let Some(f) = self.on_import.lock().unwrap().as_ref() {
+            f();
+        }
         let act = {
             let mut s = self.state.lock().unwrap();
             let now = tokio::time::Instant::now();
@@ -423,6 +456,28 @@ impl ImportService for Fake {
 
     fn renew_auth(&self) {
         self.state.lock().unwrap().renewals += 1;
+    }
+
+    async fn group_info(&self, ids: Vec<String>) -> Result<Vec<GroupInfo>, ApiError> {
+        let mut s = self.state.lock().unwrap();
+        if !s.group_info {
+            return Ok(Vec::new());
+        }
+        s.info_calls.push(ids.clone());
+        if let Some(code) = s.refuse_info {
+            return Err(service_err(Command::GetGroupInfo, code));
+        }
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                let next = s.groups.get(&key(&id, None)).map_or(0, Vec::len) as u64 + 1;
+                GroupInfo {
+                    group_id: id,
+                    next_msg_seq: Some(next),
+                    ..GroupInfo::default()
+                }
+            })
+            .collect())
     }
 }
 

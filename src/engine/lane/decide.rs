@@ -349,9 +349,7 @@ impl<S: ImportService> Lane<S> {
             operator,
         };
         let id = self.target_id;
-        self.ctx
-            .ledger
-            .call(move |c| decisions::record(c, id, &record))
+        self.call(move |c| decisions::record(c, id, &record))
             .await?;
         Ok(())
     }

@@ -23,6 +23,12 @@
 //!
 //! A lane holds a slot (`--lanes`) while it works and gives it back while it waits for a
 //! decision.
+//!
+//! An answer where every message landed is not committed on its own: it goes to the ledger in
+//! the lane's next job, first in the transaction that records the next request in flight (or
+//! before whatever the lane records or reads next, before a pause, and before the lane ends),
+//! and its results are announced once it is committed. A kill before that leaves the request in flight, which
+//! the resume check settles by reading back (docs/duration.md).
 
 mod changes;
 mod decide;
@@ -43,6 +49,7 @@ use self::items::{Item, ItemState, Items};
 use self::seqs::RecentSeqs;
 use super::context::RunContext;
 use super::control::Decision;
+use super::empty::EmptyGroups;
 use super::events::{Counts, Event, Failure, LaneState, Newest, SourceRef};
 use super::ledger::{LedgerError, messages, read, requests, targets};
 use super::service::ImportService;
@@ -135,6 +142,19 @@ pub(crate) struct Lane<S> {
     /// Not before this is an unknown outcome read back: the request was sent `settle_delay`
     /// earlier, so the service is done with it (a broken connection can leave it still working).
     settle_after: Option<tokio::time::Instant>,
+    /// Answers known here but not committed yet, with the events that announce them: they go
+    /// to the ledger with the lane's next ledger job, before it ([`Lane::call`]), so that an
+    /// answer costs the lane no commit of its own on its way to the next request.
+    unrecorded: std::sync::Mutex<Unrecorded>,
+    /// Which groups hold no message (`engine::empty`), until the lane's first check used it.
+    empty: Option<EmptyGroups>,
+}
+
+/// Answers not recorded yet, and their announcements (sent once they are committed).
+#[derive(Default)]
+struct Unrecorded {
+    outcomes: Vec<requests::Outcome>,
+    events: Vec<Event>,
 }
 
 impl From<LedgerError> for LaneEnd {
@@ -149,6 +169,7 @@ pub(crate) async fn run_lane<S: ImportService>(
     setup: LaneSetup,
     decisions: mpsc::Receiver<(SourceRef, Decision)>,
     permit: LaneSlot,
+    empty: EmptyGroups,
 ) -> (LaneEnd, Counts) {
     let LaneSetup {
         target,
@@ -192,10 +213,17 @@ pub(crate) async fn run_lane<S: ImportService>(
         unknown_streak: 0,
         rate_note: None,
         settle_after: None,
+        unrecorded: Default::default(),
+        empty: Some(empty),
     };
     let end = match lane.drive(open).await {
         Ok(()) => LaneEnd::Done,
         Err(end) => end,
+    };
+    // The last answers are recorded before the lane's counts are read and its end recorded.
+    let end = match lane.call(|_| Ok(())).await {
+        Err(LaneEnd::Ledger(e)) if !matches!(end, LaneEnd::Ledger(_)) => LaneEnd::Ledger(e),
+        _ => end,
     };
     let counts = counts(&lane.ctx, target_id, messages).await;
     finish(&lane.ctx, &lane.target, lane.target_id, &end, counts).await;
@@ -347,6 +375,8 @@ impl<S: ImportService> Lane<S> {
             if !*self.paused.borrow() {
                 break;
             }
+            // A pause may last: the answers the lane holds are recorded (and shown) first.
+            self.call(|_| Ok(())).await?;
             tokio::select! {
                 _ = self.paused.changed() => {}
                 () = self.ctx.shutdown.cancelled() => {}
@@ -385,12 +415,63 @@ impl<S: ImportService> Lane<S> {
         }
     }
 
+    /// Runs `f` on the ledger's writer, after the answers not recorded yet (in their own
+    /// transaction, before `f`'s), then announces those answers. Every ledger job of a lane
+    /// goes through here (or [`Lane::begin`]), so nothing the lane reads or writes in the ledger
+    /// can overtake an answer it holds.
+    async fn call<R, F>(&self, f: F) -> Result<R, LaneEnd>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut rusqlite::Connection) -> Result<R, LedgerError> + Send + 'static,
+    {
+        let Unrecorded { outcomes, events } = self.take_unrecorded();
+        let id = self.target_id;
+        let r = self
+            .ctx
+            .ledger
+            .call(move |c| {
+                if !outcomes.is_empty() {
+                    requests::record_all(c, id, &outcomes)?;
+                }
+                f(c)
+            })
+            .await?;
+        self.announce(events).await;
+        Ok(r)
+    }
+
+    /// Takes the answers not recorded yet (to be recorded by the job being sent).
+    fn take_unrecorded(&self) -> Unrecorded {
+        std::mem::take(
+            &mut *self
+                .unrecorded
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Holds an answer to be recorded with the lane's next ledger job (see [`Lane::call`]);
+    /// `events` are sent once it is committed.
+    fn defer(&self, outcome: requests::Outcome, events: Vec<Event>) {
+        let mut held = self
+            .unrecorded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.outcomes.push(outcome);
+        held.events.extend(events);
+    }
+
+    /// Sends events about answers that are now committed.
+    async fn announce(&self, events: Vec<Event>) {
+        for event in events {
+            self.ctx.emit(event).await;
+        }
+    }
+
     /// Records and announces the lane's state.
     async fn set_state(&self, state: LaneState, reason: Option<String>) -> Step {
         let id = self.target_id;
-        self.ctx
-            .ledger
-            .call(move |c| targets::set_state(c, id, state, reason.as_deref()))
+        self.call(move |c| targets::set_state(c, id, state, reason.as_deref()))
             .await?;
         if matches!(
             state,
@@ -408,22 +489,25 @@ impl<S: ImportService> Lane<S> {
 
     /// Announces what became of the message at `at`.
     async fn emit_result(&self, at: usize) {
+        if let Some(event) = self.result_event(at) {
+            self.ctx.emit(event).await;
+        }
+    }
+
+    /// The event that says what became of the message at `at` (none while it is open).
+    fn result_event(&self, at: usize) -> Option<Event> {
         let item = &self.items.list[at];
-        let Some(outcome) = item.outcome() else {
-            return;
-        };
+        let outcome = item.outcome()?;
         let meta = item.meta();
-        self.ctx
-            .emit(Event::MessageResult {
-                target: self.target.clone(),
-                source: meta.source,
-                from_account: meta.from_account.unwrap_or_default(),
-                send_time: meta.send_time.unwrap_or_default(),
-                random: meta.random.unwrap_or_default(),
-                summary: item.summary(),
-                outcome,
-            })
-            .await;
+        Some(Event::MessageResult {
+            target: self.target.clone(),
+            source: meta.source,
+            from_account: meta.from_account.unwrap_or_default(),
+            send_time: meta.send_time.unwrap_or_default(),
+            random: meta.random.unwrap_or_default(),
+            summary: item.summary(),
+            outcome,
+        })
     }
 
     async fn warn(&self, message: String) {

@@ -47,8 +47,6 @@ impl<S: ImportService> Lane<S> {
         let id = self.target_id;
         let sources: Vec<_> = part.items.iter().map(|i| i.source().clone()).collect();
         let stored = self
-            .ctx
-            .ledger
             .call(move |c| messages::load_these(c, id, &sources))
             .await?;
         let stored = self.check_changes(&part, stored).await?;
@@ -85,18 +83,16 @@ impl<S: ImportService> Lane<S> {
         if !checked.replan.is_empty() {
             let id = self.target_id;
             let sources: Vec<SourceRef> = checked.replan.iter().map(|(s, _)| s.clone()).collect();
-            self.ctx
-                .ledger
-                .call(move |c| {
-                    let tx = c
-                        .unchecked_transaction()
-                        .map_err(LedgerError::sql("a changed message"))?;
-                    for s in &sources {
-                        messages::forget(&tx, id, s)?;
-                    }
-                    tx.commit().map_err(LedgerError::sql("a changed message"))
-                })
-                .await?;
+            self.call(move |c| {
+                let tx = c
+                    .unchecked_transaction()
+                    .map_err(LedgerError::sql("a changed message"))?;
+                for s in &sources {
+                    messages::forget(&tx, id, s)?;
+                }
+                tx.commit().map_err(LedgerError::sql("a changed message"))
+            })
+            .await?;
             for (source, state) in &checked.replan {
                 self.ctx
                     .emit(Event::Warning {
@@ -131,9 +127,7 @@ impl<S: ImportService> Lane<S> {
             return Ok(());
         }
         let id = self.target_id;
-        self.ctx
-            .ledger
-            .call(move |c| requests::record(c, id, &[], requests::state::DONE, None, &invalid))
+        self.call(move |c| requests::record(c, id, &[], requests::state::DONE, None, &invalid))
             .await?;
         Ok(())
     }

@@ -50,13 +50,26 @@ impl<S: ImportService> Lane<S> {
                 .max()
                 .unwrap_or(down_to);
             let batch = self.items.batch_of(first);
-            self.set_state(LaneState::Settling, None).await?;
-            // As far back as the unsent messages reach (a lost ledger may leave a long history
-            // of this run's own messages newer than the first one the ledger knows unsent).
-            let Some(read) = self
-                .read_back_keeping(down_to, up_to, MAX_PAGES, batch, first)
-                .await?
-            else {
+            // A group that never held a message needs no reading: what the read would find is
+            // nothing (`engine::empty`). Asked once, for the lane's first check, when no request
+            // of an earlier process is open (one could still land).
+            let empty = match self.empty.take() {
+                Some(empty) if self.target.topic().is_none() && self.open_requests.is_empty() => {
+                    empty.is_empty(self.target.group(), &self.stop).await
+                }
+                _ => false,
+            };
+            let read = if empty {
+                Some((Vec::new(), true, None, None))
+            } else {
+                self.set_state(LaneState::Settling, None).await?;
+                // As far back as the unsent messages reach (a lost ledger may leave a long
+                // history of this run's own messages newer than the first one the ledger knows
+                // unsent).
+                self.read_back_keeping(down_to, up_to, MAX_PAGES, batch, first)
+                    .await?
+            };
+            let Some(read) = read else {
                 continue;
             };
             let (found, complete, newest, oldest) = read;
@@ -86,6 +99,16 @@ impl<S: ImportService> Lane<S> {
             }
             let cands = self.items.candidates(in_window);
             let resolutions = self.behind_known_landings(reconcile(&cands, &found));
+            let nothing_to_record = resolutions.iter().all(|(_, r)| *r == Resolution::Missing)
+                && !self
+                    .items
+                    .list
+                    .iter()
+                    .any(|i| i.state == ItemState::Unknown);
+            if empty && nothing_to_record {
+                // Read nothing, found nothing: nothing to record or announce.
+                return Ok(());
+            }
             self.apply_resolutions(resolutions, EngineReason::Overtaken, batch)
                 .await?;
             self.set_state(LaneState::Running, None).await?;

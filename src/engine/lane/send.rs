@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use super::guard::{self, Hold};
 use super::items::ItemState;
-use super::{Lane, LaneEnd, Step};
+use super::{Lane, LaneEnd, Step, Unrecorded};
 use crate::clock::format_unix;
 use crate::engine::backoff::random_delay;
 use crate::engine::events::{Event, Failure, Newest};
-use crate::engine::ledger::messages::Mark;
+use crate::engine::ledger::messages::{Mark, MessageMeta};
 use crate::engine::ledger::requests::{self, state};
 use crate::engine::outcome::{
     EngineReason, MessageVerdict, RetryKind, Verdict, classify_import, community_flag,
@@ -64,11 +64,8 @@ impl<S: ImportService> Lane<S> {
                 .map(|&i| self.items.list[i].attempts)
                 .max()
                 .unwrap_or(0);
-            let (id, b, m) = (self.target_id, body.clone(), metas.clone());
             let request = self
-                .ctx
-                .ledger
-                .call(move |c| requests::begin(c, id, batch, attempt, &b, &m))
+                .begin(batch, attempt, body.clone(), metas.clone())
                 .await?;
             self.ctx
                 .emit(Event::BatchSent {
@@ -334,29 +331,79 @@ impl<S: ImportService> Lane<S> {
                 (item.meta(), mark)
             })
             .collect();
-        self.record(vec![request], request_state, error, marks)
-            .await?;
-        for &i in group {
-            self.emit_result(i).await;
+        let landed = group
+            .iter()
+            .all(|&i| matches!(self.items.list[i].state, ItemState::Done { .. }));
+        if !landed {
+            // A refusal: recorded now, and announced before the lane acts on it.
+            self.record(vec![request], request_state, error, marks)
+                .await?;
+            for &i in group {
+                self.emit_result(i).await;
+            }
+            return Ok(());
         }
+        // Every message landed: recorded with the lane's next ledger job (the next request's,
+        // usually), and announced once committed, so that the answer costs no commit of its
+        // own before the next request.
+        let events = group.iter().filter_map(|&i| self.result_event(i)).collect();
+        self.defer(
+            requests::Outcome {
+                requests: vec![request],
+                state: request_state,
+                error,
+                marks,
+            },
+            events,
+        );
         Ok(())
     }
 
-    /// One ledger transaction: requests take `state`, messages their marks.
+    /// Records a request in flight (committed before it is sent), in one transaction after the
+    /// answers not recorded yet; then announces those answers. Returns the request's id.
+    async fn begin(
+        &self,
+        batch: u32,
+        attempt: u32,
+        body: bytes::Bytes,
+        metas: Vec<MessageMeta>,
+    ) -> Result<i64, LaneEnd> {
+        let Unrecorded { outcomes, events } = self.take_unrecorded();
+        let id = self.target_id;
+        let request = self
+            .ctx
+            .ledger
+            .call(move |c| requests::begin_after(c, id, &outcomes, batch, attempt, &body, &metas))
+            .await?;
+        self.announce(events).await;
+        Ok(request)
+    }
+
+    /// One ledger transaction: requests take `state`, messages their marks (after the answers
+    /// not recorded yet, in one transaction with them).
     pub(super) async fn record(
         &self,
         request_ids: Vec<i64>,
         request_state: &'static str,
         error: Option<String>,
-        marks: Vec<(crate::engine::ledger::messages::MessageMeta, Mark)>,
+        marks: Vec<(MessageMeta, Mark)>,
     ) -> Step {
+        let Unrecorded {
+            mut outcomes,
+            events,
+        } = self.take_unrecorded();
+        outcomes.push(requests::Outcome {
+            requests: request_ids,
+            state: request_state,
+            error,
+            marks,
+        });
         let id = self.target_id;
         self.ctx
             .ledger
-            .call(move |c| {
-                requests::record(c, id, &request_ids, request_state, error.as_deref(), &marks)
-            })
+            .call(move |c| requests::record_all(c, id, &outcomes))
             .await?;
+        self.announce(events).await;
         Ok(())
     }
 

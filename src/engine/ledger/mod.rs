@@ -5,7 +5,9 @@
 //! One writer: [`Ledger`] owns the connection on a dedicated thread fed by a channel; async code
 //! sends it a job and awaits the answer, so a lane never blocks on SQLite. Each job is one
 //! transaction: a request is committed as `in_flight` (with its messages) before it is sent, and
-//! its answer is committed in one transaction. Readers (`timport report`, the console) open their
+//! its answer is committed in one transaction (an answer where every message landed goes in the
+//! lane's next job, in the transaction that records its next request: one commit per request,
+//! see docs/duration.md). Readers (`timport report`, the console) open their
 //! own read-only connection ([`schema::open_for_reading`]); WAL lets them read while a run writes.
 //!
 //! Owns: the file's schema and every statement. Must not touch: the network or the terminal.

@@ -3,8 +3,9 @@
 //! Durability choice: WAL journal with `synchronous = NORMAL`. Every commit survives the process
 //! being killed (the WAL is written before the commit returns); a power cut or OS crash can lose
 //! the last commits. That is safe here because a resumed run first reads every group with work
-//! left back from the service and matches the messages the ledger does not have as done, so a
-//! lost commit never leads to a resend of a message that landed. `FULL` would cost an fsync per
+//! left back from the service (unless the service says the group never held a message) and
+//! matches the messages the ledger does not have as done, so a lost commit never leads to a
+//! resend of a message that landed. `FULL` would cost an fsync per
 //! batch for no gain in correctness.
 
 use std::path::Path;

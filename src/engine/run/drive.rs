@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 use super::controls::{Routes, lock};
 use super::{Cause, StopCause, set_cause};
 use crate::engine::context::RunContext;
+use crate::engine::empty;
 use crate::engine::events::Counts;
 use crate::engine::lane::{LaneEnd, LaneSetup, run_lane};
 use crate::engine::service::ImportService;
@@ -26,7 +27,16 @@ pub(super) async fn drive_lanes<S: ImportService>(
     cause: &Cause,
 ) -> Vec<Option<(LaneEnd, Counts)>> {
     let mut ends: Vec<Option<(LaneEnd, Counts)>> = vec![None; setups.len()];
-    let mut waiting = longest_first(setups).into_iter();
+    let order = longest_first(setups);
+    // Which groups hold no message, asked in the order the lanes start (a topic's lane reads
+    // its topic back: not asked).
+    let groups: Vec<(String, u64)> = order
+        .iter()
+        .filter(|(_, s)| s.target.topic().is_none())
+        .map(|(_, s)| (s.target.group().to_owned(), s.requests))
+        .collect();
+    let (empty, asking) = empty::ask(Arc::clone(ctx), groups);
+    let mut waiting = order.into_iter();
     let mut next = waiting.next();
     let mut lanes = JoinSet::new();
     let mut deadline: Option<tokio::time::Instant> = None;
@@ -66,8 +76,9 @@ pub(super) async fn drive_lanes<S: ImportService>(
                         route.decisions = Some(tx);
                     }
                     let routes = Arc::clone(routes);
+                    let empty = empty.clone();
                     lanes.spawn(async move {
-                        let end = run_lane(ctx, setup, decisions, permit).await;
+                        let end = run_lane(ctx, setup, decisions, permit, empty).await;
                         if let Some(route) = lock(&routes).get_mut(&target) {
                             route.decisions = None;
                         }
@@ -86,6 +97,7 @@ pub(super) async fn drive_lanes<S: ImportService>(
             }
         }
     }
+    asking.abort();
     ends
 }
 
