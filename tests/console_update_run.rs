@@ -432,6 +432,7 @@ fn decisions_go_to_the_engine_and_the_inspector_waits_for_the_lane() {
             target,
             source: src,
             decision,
+            ..
         }),
     ] = effects.as_slice()
     else {

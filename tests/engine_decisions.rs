@@ -74,6 +74,7 @@ async fn retry_edited_checks_the_edit_then_sends_it() {
                                 target: target.clone(),
                                 source: reason.source.clone(),
                                 decision: Decision::RetryEdited(edit),
+                                operator: String::new(),
                             })
                             .await
                             .unwrap();
@@ -199,6 +200,7 @@ async fn a_decision_about_another_message_is_ignored_with_a_warning() {
                         target: target.clone(),
                         source,
                         decision: Decision::Skip { reason: "x".into() },
+                        operator: String::new(),
                     };
                     controls.send(skip(source_of("ga", 0))).await.unwrap();
                     controls.send(Control::StopLane(g("nope"))).await.unwrap();
@@ -260,6 +262,7 @@ async fn a_paused_lane_gives_its_slot_to_the_next_target() {
                                 decision: Decision::Skip {
                                     reason: "later".into(),
                                 },
+                                operator: String::new(),
                             })
                             .await
                             .unwrap();
@@ -430,6 +433,7 @@ async fn a_decision_for_a_lane_that_is_not_running_is_ignored_with_a_warning() {
                         target,
                         source,
                         decision: Decision::Skip { reason: "x".into() },
+                        operator: String::new(),
                     };
                     controls
                         .send(to(g("ga"), source_of("ga", 0)))

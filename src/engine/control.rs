@@ -25,6 +25,8 @@ pub enum Control {
         source: SourceRef,
         /// What to do.
         decision: Decision,
+        /// Who decided (`user@host`); empty: the operator of the process running the engine.
+        operator: String,
     },
     /// One decision about every message refused with one code, in one lane or in all
     /// ([`BulkDecision`]): it holds for the rest of the run.
@@ -36,6 +38,10 @@ pub enum Control {
     /// is still recorded as interrupted and finishes with its summary.
     Abort,
 }
+
+/// A decision on its way to a lane: the message, what to do, who decided (empty: the
+/// operator of the process running the engine).
+pub type Decided = (SourceRef, Decision, String);
 
 /// What to do with the message a lane stopped at.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,8 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Cause, StopCause, set_cause};
 use crate::engine::context::Rules;
-use crate::engine::control::{Control, Decision};
-use crate::engine::events::{Event, SourceRef};
+use crate::engine::control::{Control, Decided};
+use crate::engine::events::Event;
 use crate::engine::ledger::Ledger;
 use crate::engine::ledger::decisions::{self, DecisionRecord};
 use crate::engine::target::Target;
@@ -21,7 +21,7 @@ use crate::engine::target::Target;
 /// a channel for each.
 pub(super) struct Route {
     pub(super) target_id: i64,
-    pub(super) decisions: Option<mpsc::Sender<(SourceRef, Decision)>>,
+    pub(super) decisions: Option<mpsc::Sender<Decided>>,
     pub(super) stop: CancellationToken,
 }
 
@@ -91,11 +91,12 @@ pub(super) async fn route_controls(
                 target,
                 source,
                 decision,
+                operator,
             } => {
                 let lane = lock(&routes).get(&target).map(|r| r.decisions.clone());
                 match lane {
                     Some(Some(lane)) => {
-                        let _ = lane.send((source, decision)).await;
+                        let _ = lane.send((source, decision, operator)).await;
                     }
                     // A lane that has not started or has ended does not listen; the decision has
                     // nothing to apply to, and the operator is told so.
