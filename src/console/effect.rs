@@ -109,8 +109,17 @@ pub enum Effect {
         /// The body, as previewed.
         body: bytes::Bytes,
     },
-    /// Tell the running engine something.
+    /// Tell the running engine something (the attached run, when attached).
     Control(Control),
+    /// Attach to the run going on this ledger in another process.
+    Attach {
+        /// The ledger file (its socket is beside it).
+        ledger: PathBuf,
+    },
+    /// Take (true) or give back (false) the attached run's helm.
+    Helm(bool),
+    /// Detach from the attached run (it goes on).
+    Detach,
     /// Read where the latest run in the ledger stands.
     ReadLedger {
         /// The ledger file.

@@ -40,7 +40,10 @@ mod tests {
 
     #[test]
     fn a_target_reads_back_as_it_is_written() {
-        for t in [Target::new("g", None), Target::new("@TGS#_c", Some("@TGS#_c@TOPIC#_t"))] {
+        for t in [
+            Target::new("g", None),
+            Target::new("@TGS#_c", Some("@TGS#_c@TOPIC#_t")),
+        ] {
             let json = serde_json::to_string(&t).unwrap();
             assert_eq!(serde_json::from_str::<Target>(&json).unwrap(), t, "{json}");
         }

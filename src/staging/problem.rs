@@ -281,7 +281,9 @@ pub fn serialize_shared_str<S: serde::Serializer>(s: &Arc<str>, ser: S) -> Resul
 }
 
 /// Reads a shared string back.
-pub fn deserialize_shared_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+pub fn deserialize_shared_str<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Arc<str>, D::Error> {
     let s: String = serde::Deserialize::deserialize(d)?;
     Ok(s.into())
 }

@@ -20,6 +20,7 @@ use crate::engine::verify::ReadPace;
 use crate::plan::PlanOptions;
 use crate::staging::{ScanOptions, scan};
 
+mod attach;
 mod service;
 mod staged;
 mod verify;
@@ -42,6 +43,13 @@ const SHUTDOWN_WAIT: Duration = Duration::from_secs(15);
 struct RunHandle {
     controls: mpsc::Sender<Control>,
     task: JoinHandle<()>,
+}
+
+/// A run in another process this console is attached to: dropping `requests` detaches.
+struct AttachHandle {
+    requests: mpsc::Sender<crate::engine::attach::Request>,
+    /// Who this console's decisions name (`user@host`).
+    operator: String,
 }
 
 /// What the executor needs besides the effects.
@@ -67,6 +75,8 @@ pub struct Executor {
     budget: Option<SharedLimiter>,
     /// Stops the verification going.
     verifying: Option<CancellationToken>,
+    /// The run in another process this console is attached to.
+    attached: Option<AttachHandle>,
 }
 
 impl Executor {
@@ -79,6 +89,7 @@ impl Executor {
             run: None,
             budget: None,
             verifying: None,
+            attached: None,
         }
     }
 
@@ -94,6 +105,8 @@ impl Executor {
         if let Some(stop) = self.verifying.take() {
             stop.cancel();
         }
+        // Quitting an attached console detaches: the run is another process and goes on.
+        self.attached = None;
         if let Some(run) = self.run.take() {
             let _ = run.controls.send(Control::Shutdown).await;
             if tokio::time::timeout(SHUTDOWN_WAIT, run.task).await.is_err() {
@@ -269,6 +282,23 @@ impl Executor {
                     Msg::LedgerImported(result)
                 });
             }
+            Effect::Control(control) if self.attached.is_some() => self.to_attached(control),
+            Effect::Attach { ledger } => self.attach(ledger),
+            Effect::Helm(take) => {
+                if let Some(a) = &self.attached {
+                    let request = crate::engine::attach::Request {
+                        helm: Some(take),
+                        operator: a.operator.clone(),
+                        ..Default::default()
+                    };
+                    self.send_request(request);
+                }
+            }
+            Effect::Detach => {
+                if self.attached.take().is_some() {
+                    tracing::info!("detached from the run; it goes on");
+                }
+            }
             Effect::Control(control) => match &self.run {
                 Some(run) => {
                     tracing::info!(?control, "the operator's control");
@@ -370,8 +400,46 @@ impl Executor {
         });
     }
 
+    /// Attaches to the run going on `ledger` in another process (replacing an attachment).
+    fn attach(&mut self, ledger: std::path::PathBuf) {
+        let (requests, rx) = mpsc::channel(attach::REQUESTS);
+        self.attached = Some(AttachHandle {
+            requests,
+            operator: crate::engine::operator::current(),
+        });
+        tracing::info!(ledger = %ledger.display(), "attaching to a run");
+        self.task("the attached run", move |tx| async move {
+            attach::follow(&ledger, tx, rx).await;
+            None
+        });
+    }
+
+    /// A control for the attached run, as a request naming this console's operator.
+    fn to_attached(&mut self, control: Control) {
+        let Some(a) = &self.attached else { return };
+        tracing::info!(?control, "the operator's control, to the attached run");
+        match crate::engine::attach::Request::from_control(control, &a.operator) {
+            Some(request) => self.send_request(request),
+            None => tracing::warn!("a control an attached console cannot send; ignored"),
+        }
+    }
+
+    fn send_request(&self, request: crate::engine::attach::Request) {
+        let Some(a) = &self.attached else { return };
+        if a.requests.try_send(request).is_err() {
+            self.send_now(Msg::RunNote(crate::engine::attach::Note::Answer(
+                crate::engine::attach::Answer {
+                    ok: false,
+                    said: "the request did not reach the run (the connection is gone or busy); try again".into(),
+                },
+            )));
+        }
+    }
+
     /// Starts the engine on the launch's groups; its events come back as [`Msg::Engine`]. The
-    /// run takes its slots from a budget a verification can share.
+    /// run takes its slots from a budget a verification can share. A run already going on the
+    /// ledger in another process is reported instead ([`Msg::RunLive`]: the console offers to
+    /// attach).
     fn start_run(&mut self, mut launch: Launch) {
         let budget = SharedLimiter::new(launch.options.rate);
         launch.options.budget = Some(budget.clone());
@@ -379,6 +447,10 @@ impl Executor {
         let (controls, control_rx) = mpsc::channel(CONTROLS);
         let tx = self.tx.clone();
         let task = tokio::spawn(async move {
+            if attach::live(&launch.ledger).await {
+                let _ = tx.send(Msg::RunLive).await;
+                return;
+            }
             let result = super::run::run(launch, tx.clone(), control_rx).await;
             if let Err(e) = result {
                 let _ = tx.send(Msg::RunFailed(e)).await;

@@ -86,6 +86,10 @@ pub enum Action {
     SkipCode,
     /// Run: retry every message refused with the chosen code.
     RetryCode,
+    /// Run (attached to a run in another process): take the helm, or give it back.
+    Helm,
+    /// Run (attached): detach; the run goes on in its own process.
+    Detach,
     /// Inspector: retry the message as it is.
     Retry,
     /// Inspector: retry the edited message (validated first).

@@ -151,6 +151,20 @@ impl Keymap {
         map.bind(P::Run, [c('c')], A::ByCode, "by code", true);
         map.bind(P::Run, [c('S')], A::SkipCode, "skip code", true);
         map.bind(P::Run, [c('R')], A::RetryCode, "retry code", true);
+        map.bind(
+            P::Run,
+            [c('H')],
+            A::Helm,
+            "take/give back the helm (attached)",
+            true,
+        );
+        map.bind(
+            P::Run,
+            [c('D')],
+            A::Detach,
+            "detach (the run goes on)",
+            true,
+        );
 
         map.bind(P::Inspector, [c('r')], A::Retry, "retry", true);
         map.bind(P::Inspector, [c('R')], A::RetryEdited, "retry edited", true);

@@ -309,7 +309,14 @@ mod tests {
         // Thousands of results later, the catch-up is as large as the run's shape.
         for i in 0..5_000 {
             t.update(
-                &result("a", i % 4, MessageOutcome::Done { msg_seq: 1, msg_time: 1 }),
+                &result(
+                    "a",
+                    i % 4,
+                    MessageOutcome::Done {
+                        msg_seq: 1,
+                        msg_time: 1,
+                    },
+                ),
                 2_000,
             );
         }
@@ -343,7 +350,14 @@ mod tests {
         );
         // a's refused message is retried and lands: it no longer counts as failed.
         t.update(
-            &result("a", 90, MessageOutcome::Done { msg_seq: 2, msg_time: 1 }),
+            &result(
+                "a",
+                90,
+                MessageOutcome::Done {
+                    msg_seq: 2,
+                    msg_time: 1,
+                },
+            ),
             4_000,
         );
         t.update(

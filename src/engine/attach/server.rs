@@ -18,7 +18,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 
 use super::{
-    Answer, Asked, Catchup, Helm, Hello, MAX_REQUEST_BYTES, Note, PROTOCOL, Request, Tracker,
+    Answer, Asked, Catchup, Hello, Helm, MAX_REQUEST_BYTES, Note, PROTOCOL, Request, Tracker,
     socket_path,
 };
 use crate::engine::control::Control;

@@ -181,8 +181,14 @@ impl<S: ImportService> Lane<S> {
                     ItemState::Failed(_) => Some(Mark::Pending),
                     _ => None,
                 };
-                self.decide(at, ("retry", DecidedBy::Operator, operator), None, None, mark)
-                    .await?;
+                self.decide(
+                    at,
+                    ("retry", DecidedBy::Operator, operator),
+                    None,
+                    None,
+                    mark,
+                )
+                .await?;
                 if matches!(state, ItemState::Failed(_)) {
                     self.items.list[at].state = ItemState::Pending;
                 }

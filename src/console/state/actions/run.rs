@@ -82,6 +82,8 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 ledger: state.locations.ledger.clone(),
             }];
         }
+        Action::Helm => return helm(state),
+        Action::Detach => return detach(state),
         Action::Verify => return verify(state, true),
         Action::VerifyRun => return verify(state, false),
         Action::Select => return select(state),
@@ -93,6 +95,48 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// `H`: take the attached run's helm, or give it back.
+fn helm(state: &mut AppState) -> Vec<Effect> {
+    let Some(a) = state.attach.as_ref().filter(|a| a.connected) else {
+        state.say(
+            Level::Info,
+            "Not attached: the helm is about a run going in another process (timport --attach)",
+        );
+        return Vec::new();
+    };
+    if a.at_helm() {
+        state.say(
+            Level::Info,
+            "Giving the helm back: another console may decide",
+        );
+        return vec![Effect::Helm(false)];
+    }
+    if let Some(why) = a.refusal(&state.keymap) {
+        state.say(Level::Warn, why);
+        return Vec::new();
+    }
+    state.say(Level::Info, "Taking the helm…");
+    vec![Effect::Helm(true)]
+}
+
+/// `D`: detach from the attached run; it goes on in its own process.
+fn detach(state: &mut AppState) -> Vec<Effect> {
+    let Some(a) = state.attach.as_mut().filter(|a| a.connected) else {
+        state.say(Level::Info, "Not attached to a run in another process");
+        return Vec::new();
+    };
+    a.connected = false;
+    let run_id = a.run_id;
+    state.run.active = false;
+    state.say(
+        Level::Info,
+        format!(
+            "Detached from run {run_id}: it goes on in its own process (timport --attach attaches again; timport watch follows it)"
+        ),
+    );
+    vec![Effect::Detach]
 }
 
 /// `v` (the selected lane, when the lanes pane has the keys) or `V` (the whole run): verify
