@@ -242,14 +242,20 @@ async fn watch_follows_a_run_to_its_end_detaching_leaves_it_going_and_no_secret_
     );
     assert!(watched.contains("g0: done"), "{watched}");
 
-    // The raw stream: the hello, then the events as --json prints them, then the end.
+    // The raw stream: the hello, the catch-up, then the events as --json prints them, then
+    // the end.
     let raw = raw.join().unwrap();
     let first = raw.lines().next().unwrap();
     assert!(
-        first.starts_with(r#"{"hello":{"protocol":1,"run_id":1"#),
+        first.starts_with(r#"{"hello":{"protocol":2,"run_id":1"#),
         "{first}"
     );
-    let events: Vec<&str> = raw.lines().filter(|l| l.contains(r#""event""#)).collect();
+    let second = raw.lines().nth(1).unwrap();
+    assert!(second.starts_with(r#"{"catchup":{"#), "{second}");
+    let events: Vec<&str> = raw
+        .lines()
+        .filter(|l| l.starts_with(r#"{"event""#))
+        .collect();
     assert!(
         events.last().unwrap().contains(r#""event":"run_finished""#),
         "{raw}"
