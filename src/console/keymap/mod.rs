@@ -135,6 +135,9 @@ impl Keymap {
         map.bind(P::Preview, [c('M')], A::LaunchMarked, "import marked", true);
         map.bind(P::Preview, [c('A')], A::LaunchAll, "import all", false);
 
+        // Attached to a run in another process (offered only then): who decides, and leaving.
+        map.bind(P::Run, [c('H')], A::Helm, "take/give helm", true);
+        map.bind(P::Run, [c('D')], A::Detach, "detach", true);
         map.bind(P::Run, [c(' ')], A::PauseResume, "pause/resume", true);
         map.bind(P::Run, [c('x')], A::StopLane, "stop lane", true);
         map.bind(P::Run, [p(K::Enter)], A::Select, "inspect", true);

@@ -56,17 +56,20 @@ impl Attachment {
         }
     }
 
-    /// The same, short (80 columns): `run 4 · helm: you`.
-    pub fn short(&self) -> String {
-        if !self.connected {
-            return format!("detached: run {}", self.run_id);
-        }
-        let helm = match &self.helm {
-            Some(h) if h.reader == self.me => "you".to_owned(),
-            Some(h) => h.by.clone(),
-            None => "free".to_owned(),
+    /// The same, shorter and shorter (80 columns): `run 4 · watching`, then `watching` (also
+    /// `at helm`, `helm free`, `detached`); the holder's name is in the wide form and in every
+    /// refusal, the run's id in the Run screen's header.
+    pub fn short(&self) -> [String; 2] {
+        let word = if !self.connected {
+            "detached"
+        } else {
+            match &self.helm {
+                Some(h) if h.reader == self.me => "at helm",
+                Some(_) => "watching",
+                None => "helm free",
+            }
         };
-        format!("run {} · helm: {helm}", self.run_id)
+        [format!("run {} · {word}", self.run_id), word.to_owned()]
     }
 
     /// One line for the header: the run, and who decides.

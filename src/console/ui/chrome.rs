@@ -43,11 +43,12 @@ pub fn tabs(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
             } else {
                 Symbol::Waiting.glyph()
             };
-            let text = [a.line(), a.short()]
+            let [short, shortest] = a.short();
+            let text = [a.line(), short, shortest.clone()]
                 .into_iter()
                 .map(|t| format!("{glyph} {t} "))
                 .find(|t| width_of(t) <= room)
-                .unwrap_or_else(|| format!("{glyph} {} ", a.short()));
+                .unwrap_or_else(|| format!("{glyph} {shortest} "));
             let style = if a.at_helm() {
                 theme.ok()
             } else {
