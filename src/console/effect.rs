@@ -88,6 +88,14 @@ pub enum Effect {
     },
     /// Start importing these groups.
     StartRun(Box<Launch>),
+    /// Start importing these groups in a `timport run` of its own, which outlives the console,
+    /// and attach to it.
+    SpawnRun {
+        /// The launch, as `timport run` is told it.
+        launch: Box<Launch>,
+        /// The key, for the child's environment (never its command line).
+        key: crate::api::SecretKey,
+    },
     /// Ask the service which accounts the launch's staging names are neither in the app nor
     /// staged, then confirm the launch.
     CheckAccounts {

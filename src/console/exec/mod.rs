@@ -21,6 +21,7 @@ use crate::plan::PlanOptions;
 use crate::staging::{ScanOptions, scan};
 
 mod attach;
+mod outlive;
 mod service;
 mod staged;
 mod verify;
@@ -240,6 +241,14 @@ impl Executor {
                 );
                 self.start_run(*launch);
             }
+            Effect::SpawnRun { launch, key } => {
+                tracing::info!(
+                    groups = launch.groups.len(),
+                    ledger = %launch.ledger.display(),
+                    "starting a run of its own"
+                );
+                self.spawn_run(*launch, key);
+            }
             Effect::CheckAccounts {
                 client,
                 staging,
@@ -409,6 +418,52 @@ impl Executor {
         });
         tracing::info!(ledger = %ledger.display(), "attaching to a run");
         self.task("the attached run", move |tx| async move {
+            attach::follow(&ledger, tx, rx).await;
+            None
+        });
+    }
+
+    /// Starts `timport run` as a process of its own for `launch` (it outlives the console),
+    /// waits for its socket, and attaches to it.
+    fn spawn_run(&mut self, launch: Launch, key: crate::api::SecretKey) {
+        let (requests, rx) = mpsc::channel(attach::REQUESTS);
+        self.attached = Some(AttachHandle {
+            requests,
+            operator: crate::engine::operator::current(),
+        });
+        let args = outlive::arguments(&launch);
+        let output = outlive::output_file(&self.opts.paths.data_dir, unix_now());
+        let ledger = launch.ledger;
+        self.task("the run of its own", move |tx| async move {
+            if attach::live(&ledger).await {
+                return Some(Msg::RunLive);
+            }
+            let out = output.clone();
+            let spawned =
+                tokio::task::spawn_blocking(move || outlive::spawn(&args, &key, &out)).await;
+            let mut child = match spawned {
+                Ok(Ok(child)) => child,
+                Ok(Err(e)) => return Some(Msg::RunFailed(format!("cannot start `timport run`: {e}"))),
+                Err(e) => return Some(Msg::RunFailed(format!("cannot start `timport run`: {e}"))),
+            };
+            tracing::info!(pid = child.id(), output = %output.display(), "started a run of its own");
+            let deadline = tokio::time::Instant::now() + outlive::STARTUP_PATIENCE;
+            while !attach::live(&ledger).await {
+                let ended = child.try_wait().ok().flatten();
+                if ended.is_some() || tokio::time::Instant::now() > deadline {
+                    let why = match ended {
+                        Some(status) => format!("it ended at once ({status})"),
+                        None => "it did not open its control socket in time".to_owned(),
+                    };
+                    outlive::reap(child);
+                    return Some(Msg::RunFailed(format!(
+                        "the run of its own did not start: {why}; its output is in {}",
+                        output.display()
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            outlive::reap(child);
             attach::follow(&ledger, tx, rx).await;
             None
         });

@@ -108,6 +108,9 @@ pub enum Action {
     No,
     /// Confirm (a launch of groups with bursts): keep or spread them.
     ToggleSameSecond,
+    /// Confirm (a launch): keep the run going after the console closes (a process of its own),
+    /// or not.
+    ToggleOutlive,
     /// Typing: accept the text.
     Accept,
     /// Editor: leave the text area (keep the edits).

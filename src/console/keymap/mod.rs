@@ -191,6 +191,13 @@ impl Keymap {
             "bursts: keep or spread (starting an import)",
             false,
         );
+        map.bind(
+            P::Confirm,
+            [c('k')],
+            A::ToggleOutlive,
+            "keep the run going after the console closes, or not (starting an import)",
+            false,
+        );
 
         map.bind(
             P::Popup,

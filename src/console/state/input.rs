@@ -194,6 +194,12 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.overlay = Some(Overlay::Confirm(confirm));
             Vec::new()
         }
+        Action::ToggleOutlive => {
+            let mut confirm = confirm;
+            actions::preview::toggle_outlive(state, &mut confirm);
+            state.overlay = Some(Overlay::Confirm(confirm));
+            Vec::new()
+        }
         other => {
             let mut confirm = confirm;
             scroll_by(&mut confirm.scroll, other);

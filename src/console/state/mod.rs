@@ -116,6 +116,8 @@ pub struct AppState {
     pub zone: crate::clock::Zone,
     /// The run in another process this console is attached to.
     pub attach: Option<attach::Attachment>,
+    /// The next launch runs as a process of its own that outlives the console.
+    pub outlive: bool,
     /// Attach at start.
     attach_at_start: bool,
 }
@@ -145,6 +147,7 @@ impl AppState {
             run_options: startup.run_options,
             zone: startup.zone,
             attach: None,
+            outlive: false,
             attach_at_start: startup.attach,
         }
     }
