@@ -316,3 +316,50 @@ fn an_edit_decided_here_goes_to_the_run_as_the_edited_message() {
     assert_eq!(m.edited, Some(edited));
     assert_eq!(request.operator, "day@box");
 }
+
+#[test]
+fn the_start_question_chooses_whether_the_run_outlives_the_console() {
+    let mut s = preview();
+    launch_key(&mut s, KeyCode::Char('L'), &[]);
+    let screen = screen_text(&render(&mut s, &Theme::default(), 120, 40));
+    assert!(
+        screen.contains("After this console closes: the run stops, cleanly (b: keep it going"),
+        "{screen}"
+    );
+    press(&mut s, KeyCode::Char('b'));
+    assert!(s.outlive);
+    let screen = screen_text(&render(&mut s, &Theme::default(), 120, 40));
+    assert!(
+        screen.contains("the run keeps going, a process of its own"),
+        "{screen}"
+    );
+    let effects = press(&mut s, KeyCode::Char('y'));
+    let [Effect::SpawnRun { launch, key }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(key.expose(), KEY);
+    // What the run of its own is told: all but the key, which goes in its environment.
+    let args = timport::console::exec::run_arguments(launch);
+    let line = args.join(" ");
+    assert!(line.starts_with("run "), "{line}");
+    for part in [
+        "--yes",
+        "--wait-for-decisions",
+        "--ledger",
+        "--group",
+        "--endpoint",
+        "--admin",
+    ] {
+        assert!(line.contains(part), "{part}: {line}");
+    }
+    assert!(!line.contains(KEY), "{line}");
+    // Back to a run that stops with the console.
+    let mut s = preview();
+    launch_key(&mut s, KeyCode::Char('L'), &[]);
+    press(&mut s, KeyCode::Char('b'));
+    press(&mut s, KeyCode::Char('b'));
+    assert!(matches!(
+        press(&mut s, KeyCode::Char('y')).as_slice(),
+        [Effect::StartRun(_)]
+    ));
+}

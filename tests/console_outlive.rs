@@ -1,4 +1,4 @@
-//! A console that launches a run to outlive it (`k` on the start question): the run is a
+//! A console that launches a run to outlive it (`b` on the start question): the run is a
 //! `timport run` of its own (its own session, the key in its environment and never on its
 //! command line), the console attaches to it, and a hangup of the console's terminal (the tmux
 //! server killed) leaves the run going; decided from a shell, it finishes with exactly what was
@@ -33,7 +33,7 @@ async fn a_run_launched_to_outlive_the_console_survives_its_hangup_and_finishes(
         t.wait_for("Preview");
         t.keys(&["A"]);
         t.wait_for("Start the import?");
-        t.keys(&["k"]);
+        t.keys(&["b"]);
         t.wait_for("the run keeps going");
         t.keys(&["y"]);
         // Attached to the run it started, paused at the refused messages.

@@ -35,6 +35,8 @@ use super::settings::{self, LoadedSecret};
 use super::state::files::Scanned;
 use super::state::preview::Previewed;
 
+pub use outlive::arguments as run_arguments;
+
 /// Controls waiting for the engine (the operator types far slower than it reads).
 const CONTROLS: usize = 256;
 /// How long quitting waits for the engine to record the answers in flight.
@@ -291,7 +293,7 @@ impl Executor {
                     Msg::LedgerImported(result)
                 });
             }
-            Effect::Control(control) if self.attached.is_some() => self.to_attached(control),
+            Effect::Control(control) if self.attached.is_some() => self.send_to_attached(control),
             Effect::Attach { ledger } => self.attach(ledger),
             Effect::Helm(take) => {
                 if let Some(a) = &self.attached {
@@ -470,7 +472,7 @@ impl Executor {
     }
 
     /// A control for the attached run, as a request naming this console's operator.
-    fn to_attached(&mut self, control: Control) {
+    fn send_to_attached(&mut self, control: Control) {
         let Some(a) = &self.attached else { return };
         tracing::info!(?control, "the operator's control, to the attached run");
         match crate::engine::attach::Request::from_control(control, &a.operator) {

@@ -193,9 +193,9 @@ impl Keymap {
         );
         map.bind(
             P::Confirm,
-            [c('k')],
+            [c('b')],
             A::ToggleOutlive,
-            "keep the run going after the console closes, or not (starting an import)",
+            "run in background: outlive the console (import)",
             false,
         );
 
