@@ -8,83 +8,13 @@ mod console_common;
 mod run_support;
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::sync::mpsc as std_mpsc;
-use std::time::{Duration, Instant};
 
 use console_common::{Harness, locations, startup};
 use crossterm::event::KeyCode;
 use run_support::*;
 
-const PATIENCE: Duration = Duration::from_secs(120);
 const REASON: &str = "too long, agreed with the owner";
-
-/// `timport run` as a process of its own, its stdout lines on a channel.
-struct Run {
-    child: Child,
-    lines: std_mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Run {
-    fn spawn(mut cmd: std::process::Command) -> Run {
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = std_mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { return };
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        Run {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits until stdout has held `text` `n` times.
-    async fn wait_for(&mut self, text: &str, n: usize) {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            while let Ok(line) = self.lines.try_recv() {
-                self.seen.push(line);
-            }
-            if self.seen.iter().filter(|l| l.contains(text)).count() >= n {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waited for {text:?} ×{n}:\n{}",
-                self.seen.join("\n")
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn still_going(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-
-    async fn exit_code(mut self) -> Option<i32> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            assert!(Instant::now() < deadline, "the run did not end");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
 
 /// A console opened with `--attach` on `home`'s ledger.
 fn attached_console(url: &str, home: &Path) -> Harness {
@@ -107,20 +37,6 @@ async fn skip_paused(console: &mut Harness) {
     console.press(KeyCode::Enter);
 }
 
-/// The ledger's decisions: line, word, reason, operator.
-fn decisions(ledger: &Path) -> Vec<(i64, String, Option<String>, Option<String>)> {
-    let conn = rusqlite::Connection::open(ledger).unwrap();
-    conn.prepare(
-        "SELECT m.line, d.decision, d.reason, d.operator FROM decisions d
-         JOIN messages m ON m.id = d.message_id ORDER BY m.line",
-    )
-    .unwrap()
-    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consoles_attach_to_a_headless_run_one_decides_at_a_time_and_detaching_leaves_it_going() {
     let mut config = sandbox_config(1);
@@ -129,18 +45,11 @@ async fn consoles_attach_to_a_headless_run_one_decides_at_a_time_and_detaching_l
     let home = tempfile::tempdir().unwrap();
     let staging = home.path().join("staging");
     let texts = write_long_group(&staging);
-    let mut cmd = timport(home.path(), &sandbox);
-    cmd.arg("run").arg(&staging).args([
-        "--yes",
-        "--json",
-        "--on-message-error",
-        "pause",
-        "--wait-for-decisions",
-    ]);
+    let mut cmd = run_command(home.path(), &sandbox, &staging);
     // The run's own operator: decisions made in a console name the console's instead.
     cmd.env("USER", "run-owner");
-    let mut run = Run::spawn(cmd);
-    run.wait_for("\"lane_paused\"", 1).await;
+    let mut run = Running::spawn(cmd);
+    run.wait_for("\"lane_paused\"").await;
 
     // The first console attaches: the lane paused (at line 5) with its reason, counts so far.
     let mut day = attached_console(&sandbox.url(), home.path());
@@ -163,7 +72,7 @@ async fn consoles_attach_to_a_headless_run_one_decides_at_a_time_and_detaching_l
 
     // The first decides: the message at line 5 is skipped, and it holds the helm.
     skip_paused(&mut day).await;
-    run.wait_for("\"lane_paused\"", 2).await;
+    run.wait_for_count("\"lane_paused\"", 2).await;
     day.wait_for("helm: this console").await;
     let operator = timport::engine::operator::current();
     let helm_holder = format!("helm: {operator}");
@@ -179,7 +88,7 @@ async fn consoles_attach_to_a_headless_run_one_decides_at_a_time_and_detaching_l
     // The first decides once more (line 6), then detaches: the run goes on.
     day.wait_for("paused at g0.jsonl line 6").await;
     skip_paused(&mut day).await;
-    run.wait_for("\"lane_paused\"", 3).await;
+    run.wait_for_count("\"lane_paused\"", 3).await;
     day.press(KeyCode::Char('D'));
     day.wait_for("Detached from run 1: it goes on").await;
     assert!(run.still_going(), "detaching leaves the run going");
@@ -191,17 +100,14 @@ async fn consoles_attach_to_a_headless_run_one_decides_at_a_time_and_detaching_l
     night
         .wait_for("Detached from run 1: the run finished")
         .await;
-    assert_eq!(
-        run.exit_code().await,
-        Some(1),
-        "finished with skipped messages"
-    );
+    let (code, _, _) = run.end().await;
+    assert_eq!(code, Some(1), "finished with skipped messages");
     day.quit().await;
     night.quit().await;
 
     // Exactly what was decided: lines 5 to 7 skipped, each by the console's operator.
     assert_all_but_lines_5_to_7_landed(&sandbox, &texts);
-    let rows = decisions(&ledger_of(home.path()));
+    let rows = decision_rows(&ledger_of(home.path()));
     assert_eq!(rows.len(), 3, "{rows:?}");
     for (i, (line, word, reason, who)) in rows.iter().enumerate() {
         assert_eq!(*line, 5 + i as i64);
