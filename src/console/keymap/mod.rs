@@ -154,20 +154,6 @@ impl Keymap {
         map.bind(P::Run, [c('c')], A::ByCode, "by code", true);
         map.bind(P::Run, [c('S')], A::SkipCode, "skip code", true);
         map.bind(P::Run, [c('R')], A::RetryCode, "retry code", true);
-        map.bind(
-            P::Run,
-            [c('H')],
-            A::Helm,
-            "take/give back the helm (attached)",
-            true,
-        );
-        map.bind(
-            P::Run,
-            [c('D')],
-            A::Detach,
-            "detach (the run goes on)",
-            true,
-        );
 
         map.bind(P::Inspector, [c('r')], A::Retry, "retry", true);
         map.bind(P::Inspector, [c('R')], A::RetryEdited, "retry edited", true);
@@ -362,7 +348,12 @@ mod tests {
         let map = Keymap::standard();
         let hints = map.hints(Place::Run);
         let labels: Vec<&str> = hints.iter().map(|(_, l)| *l).collect();
-        assert_eq!(labels[0], "pause/resume", "{labels:?}");
+        // The attached keys lead (the footer offers them only while attached).
+        assert_eq!(
+            labels[..3],
+            ["take/give helm", "detach", "pause/resume"],
+            "{labels:?}"
+        );
         assert!(labels.contains(&"filter") && labels.contains(&"quit"));
         let typing = map.hints(Place::Typing);
         assert!(!typing.iter().any(|(_, l)| *l == "quit"), "{typing:?}");
