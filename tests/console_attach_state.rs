@@ -363,3 +363,23 @@ fn the_start_question_chooses_whether_the_run_outlives_the_console() {
         [Effect::StartRun(_)]
     ));
 }
+
+#[test]
+fn an_attached_console_at_the_helm_can_stop_the_run_after_asking() {
+    let mut s = attached(None);
+    assert!(
+        press(&mut s, KeyCode::Char('X')).is_empty(),
+        "it asks first"
+    );
+    let screen = screen_text(&render(&mut s, &Theme::default(), 100, 30));
+    assert!(screen.contains("Stop run 4?"), "{screen}");
+    assert!(matches!(
+        press(&mut s, KeyCode::Char('y')).as_slice(),
+        [Effect::Control(Control::Shutdown)]
+    ));
+    // Not while another console holds the helm.
+    let mut s = attached(night());
+    assert!(press(&mut s, KeyCode::Char('X')).is_empty());
+    assert!(s.overlay.is_none());
+    assert!(status_text(&s).contains("holds the helm"));
+}

@@ -90,6 +90,8 @@ pub enum Action {
     Helm,
     /// Run (attached): detach; the run goes on in its own process.
     Detach,
+    /// Run (attached): stop the run cleanly (asks first).
+    StopRun,
     /// Inspector: retry the message as it is.
     Retry,
     /// Inspector: retry the edited message (validated first).

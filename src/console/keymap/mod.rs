@@ -138,6 +138,13 @@ impl Keymap {
         // Attached to a run in another process (offered only then): who decides, and leaving.
         map.bind(P::Run, [c('H')], A::Helm, "take/give helm", true);
         map.bind(P::Run, [c('D')], A::Detach, "detach", true);
+        map.bind(
+            P::Run,
+            [c('X')],
+            A::StopRun,
+            "stop the run (attached)",
+            false,
+        );
         map.bind(P::Run, [c(' ')], A::PauseResume, "pause/resume", true);
         map.bind(P::Run, [c('x')], A::StopLane, "stop lane", true);
         map.bind(P::Run, [p(K::Enter)], A::Select, "inspect", true);

@@ -91,6 +91,7 @@ pub fn decides(action: Action) -> bool {
     matches!(
         action,
         Action::PauseResume
+            | Action::StopRun
             | Action::StopLane
             | Action::SkipCode
             | Action::RetryCode

@@ -179,6 +179,13 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
             Pending::CreateGroup(group) => actions::groups::create(state, &group),
             Pending::StopGroup => actions::inspector::stop_group(state),
             Pending::Bulk(bulk) => actions::bulk::confirmed(state, bulk),
+            Pending::StopRun => {
+                state.say(
+                    Level::Info,
+                    "Stopping the run: no new requests; the answers in flight are awaited and recorded",
+                );
+                vec![Effect::Control(crate::engine::Control::Shutdown)]
+            }
             Pending::Attach => vec![Effect::Attach {
                 ledger: state.locations.ledger.clone(),
             }],

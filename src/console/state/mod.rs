@@ -211,7 +211,7 @@ impl AppState {
                         && !self.run.codes().is_empty()
                 }
                 // Offered while attached to a run in another process.
-                Action::Helm | Action::Detach => self.attached(),
+                Action::Helm | Action::Detach | Action::StopRun => self.attached(),
                 _ => true,
             })
     }

@@ -84,6 +84,27 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Helm => return helm(state),
         Action::Detach => return detach(state),
+        Action::StopRun => {
+            let Some(a) = state.attach.as_ref().filter(|a| a.connected) else {
+                state.say(
+                    Level::Info,
+                    format!(
+                        "Not attached: a run of this console stops when it quits ({})",
+                        state.keymap.name(Place::Global, Action::Quit)
+                    ),
+                );
+                return Vec::new();
+            };
+            state.overlay = Some(Overlay::Confirm(super::super::overlay::Confirm {
+                title: format!("Stop run {}?", a.run_id),
+                lines: vec![
+                    "The run stops cleanly, as on Ctrl-C in its own terminal: no new requests, the answers in flight awaited and recorded, the run recorded interrupted.".into(),
+                    "The same `timport run` (or a launch of the same groups) resumes it where it stopped.".into(),
+                ],
+                on_yes: super::super::overlay::Pending::StopRun,
+                scroll: 0,
+            }));
+        }
         Action::Verify => return verify(state, true),
         Action::VerifyRun => return verify(state, false),
         Action::Select => return select(state),
