@@ -9,7 +9,7 @@ use std::time::Duration;
 use engine_fakes::*;
 use timport::engine::OnMessageError;
 use timport::engine::ledger::runs::{FileChange, FileRecord};
-use timport::engine::run::{OpenRunError, open_run};
+use timport::engine::open::{OpenRunError, open_run};
 use timport::engine::{Control, Event, MessageOutcome, Target};
 
 const T0: i64 = 1_600_000_000;

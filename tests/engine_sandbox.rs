@@ -23,7 +23,8 @@ use timport::api::types::{
 use timport::api::usersig;
 use timport::api::{ApiError, Client, ClientOptions, Clock};
 use timport::clock::unix_now;
-use timport::engine::run::{open_run, run};
+use timport::engine::open::open_run;
+use timport::engine::run::run;
 use timport::engine::service::ImportService;
 use timport::engine::work::WorkSource;
 use timport::engine::{Event, RetryPolicy, RunOptions, Target};

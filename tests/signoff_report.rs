@@ -142,7 +142,7 @@ fn hand_made(path: &Path) {
                     differs: Vec::new(),
                     staged: None,
                     found: Some(MessageView { from_account: "<b>mallory</b>".into(), ..view("late", 5) }),
-                    note: "not from this run: sent by <b>mallory</b> at SendTime 1690000003".into(),
+                    note: "not from this run: sent by <b>mallory</b> at 2023-07-22 04:26:43 UTC (SendTime 1690000003)".into(),
                 },
             ];
             p.state = TargetVerifyState::Done;

@@ -150,6 +150,14 @@ pub struct SandboxArgs {
     /// Requests per second admitted before answers turn into 60007.
     #[arg(long, default_value_t = crate::sandbox::DEFAULT_RATE_LIMIT)]
     pub rate_limit: u32,
+    /// A command's own limit, COMMAND=N requests per second (repeatable; replaces the
+    /// documented ones, such as multiaccount_import=100, for that command; N=0 lifts it).
+    #[arg(long, value_name = "COMMAND=N")]
+    pub command_limit: Vec<String>,
+    /// Owners and members must be accounts already, as the service requires (by default the
+    /// sandbox makes them accounts).
+    #[arg(long)]
+    pub require_accounts: bool,
 }
 
 /// `timport validate`

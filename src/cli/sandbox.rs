@@ -151,7 +151,33 @@ fn build_config(args: &SandboxArgs, connect: &ConnectArgs) -> Result<SandboxConf
         return Err("--rate-limit must be at least 1".into());
     }
     config.rate_limit = args.rate_limit;
+    set_command_limits(&mut config, &args.command_limit)?;
+    config.require_accounts = args.require_accounts;
     Ok(config)
+}
+
+/// Applies each `--command-limit COMMAND=N` in turn: N replaces the command's limit, 0 lifts it.
+fn set_command_limits(config: &mut SandboxConfig, limits: &[String]) -> Result<(), String> {
+    for limit in limits {
+        let (command, rate) = command_limit(limit)?;
+        config.command_limits.retain(|(c, _)| *c != command);
+        if rate > 0 {
+            config.command_limits.push((command, rate));
+        }
+    }
+    Ok(())
+}
+
+/// One `--command-limit COMMAND=N`.
+fn command_limit(text: &str) -> Result<(Command, u32), String> {
+    let bad = || format!("--command-limit '{text}' is not COMMAND=N (e.g. import_group_msg=50)");
+    let (name, rate) = text.split_once('=').ok_or_else(bad)?;
+    let command = Command::ALL
+        .into_iter()
+        .find(|c| c.name() == name.trim())
+        .ok_or_else(|| format!("--command-limit: '{name}' is not a command timport calls"))?;
+    let rate = rate.trim().parse::<u32>().map_err(|_| bad())?;
+    Ok((command, rate))
 }
 
 /// One stderr line saying how this sandbox behaves (never the key).
@@ -173,12 +199,27 @@ fn describe(config: &SandboxConfig) -> String {
     } else {
         "no faults".to_owned()
     };
+    let commands: Vec<String> = config
+        .command_limits
+        .iter()
+        .map(|(c, n)| format!("{} {n}/s", c.name()))
+        .collect();
     format!(
-        "{groups} seeded group(s); latency {} ms; {faults}; {} requests/s; messages up to {} bytes; strict time {}",
+        "{groups} seeded group(s); latency {} ms; {faults}; {} requests/s ({}); messages up to {} bytes; strict time {}; accounts {}",
         config.latency.as_millis(),
         config.rate_limit,
+        if commands.is_empty() {
+            "no command limits".to_owned()
+        } else {
+            commands.join(", ")
+        },
         config.max_message_bytes,
-        config.strict_time.word()
+        config.strict_time.word(),
+        if config.require_accounts {
+            "required"
+        } else {
+            "made on demand"
+        }
     )
 }
 
@@ -223,8 +264,38 @@ mod tests {
             (StrictTime::PerMessage, "strict time per message"),
         ] {
             config.strict_time = strict;
-            assert!(describe(&config).ends_with(said), "{}", describe(&config));
+            assert!(describe(&config).contains(said), "{}", describe(&config));
         }
+    }
+
+    #[test]
+    fn command_limits_replace_lift_or_are_refused_by_name() {
+        let mut config = SandboxConfig::new(SecretKey::new("k"));
+        assert!(describe(&config).contains("multiaccount_import 100/s"));
+        set_command_limits(
+            &mut config,
+            &["import_group_msg=50".into(), "multiaccount_import=0".into()],
+        )
+        .expect("valid limits");
+        assert!(
+            config
+                .command_limits
+                .contains(&(Command::ImportGroupMsg, 50))
+        );
+        assert!(
+            !config
+                .command_limits
+                .iter()
+                .any(|(c, _)| *c == Command::MultiaccountImport),
+            "0 lifts the documented limit"
+        );
+        assert!(describe(&config).contains("import_group_msg 50/s"));
+        for bad in ["import_group_msg", "import_group_msg=x", "nope=5"] {
+            let e = set_command_limits(&mut config, &[bad.into()]).unwrap_err();
+            assert!(e.contains("--command-limit"), "{e}");
+        }
+        config.require_accounts = true;
+        assert!(describe(&config).contains("accounts required"));
     }
 
     #[test]

@@ -130,19 +130,31 @@ impl<B: Backend> App<B> {
         let mut batch = Vec::with_capacity(BATCH);
         let first = self.state.start();
         self.perform(first);
+        // A terminal that fails (a dropped SSH session: SIGHUP and EIO on every write) ends the
+        // loop like `q`, so that a run going is still stopped cleanly below; the error is
+        // returned after.
+        let mut failed: Option<io::Error> = None;
         while !self.state.quit {
             tokio::select! {
                 biased;
                 input = inputs.next() => match input {
                     Some(input) => {
-                        if let Input::Resize(..) = input {
-                            self.terminal.autoresize().map_err(|e| io::Error::other(e.to_string()))?;
+                        if let Input::Resize(..) = input
+                            && let Err(e) = self.terminal.autoresize()
+                        {
+                            failed = Some(io::Error::other(e.to_string()));
+                            break;
                         }
                         self.dispatch(Msg::Input(input));
                     }
                     None => break,
                 },
-                _ = frame.tick(), if self.dirty => self.draw()?,
+                _ = frame.tick(), if self.dirty => {
+                    if let Err(e) = self.draw() {
+                        failed = Some(e);
+                        break;
+                    }
+                }
                 n = self.rx.recv_many(&mut batch, BATCH) => {
                     if n == 0 {
                         break;
@@ -154,17 +166,36 @@ impl<B: Backend> App<B> {
                 _ = clock.tick(), if self.state.running() => self.dirty = true,
             }
         }
-        if self.exec.running() {
+        if self.exec.running() && failed.is_none() {
             self.state.say(
                 super::state::overlay::Level::Info,
                 "Stopping the run: waiting for the answers in flight to be recorded…",
             );
-            self.draw()?;
+            if let Err(e) = self.draw() {
+                failed = Some(e);
+            }
         }
-        self.exec.shutdown().await;
-        // Apply what the engine said while stopping, and draw how it ended (for a watcher).
+        // What the engine says while it stops is taken in as it comes (a full channel would
+        // hold the engine up), then applied, and how it ended drawn (for a watcher).
+        let mut said = Vec::new();
+        {
+            let stopping = self.exec.shutdown();
+            tokio::pin!(stopping);
+            loop {
+                tokio::select! {
+                    () = &mut stopping => break,
+                    Some(msg) = self.rx.recv() => said.push(msg),
+                }
+            }
+        }
         while let Ok(msg) = self.rx.try_recv() {
+            said.push(msg);
+        }
+        for msg in said {
             self.dispatch(msg);
+        }
+        if let Some(e) = failed {
+            return Err(e);
         }
         self.draw()?;
         Ok(self)

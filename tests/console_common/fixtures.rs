@@ -680,7 +680,7 @@ pub fn verifying() -> AppState {
             differs: Vec::new(),
             staged: None,
             found: Some(view("ops.bot", 1_700_000_000, 77, 904, "deploy finished")),
-            note: "not from this run: sent by ops.bot at SendTime 1700000000".into(),
+            note: "not from this run: sent by ops.bot at 2023-11-14 22:13:20 UTC (SendTime 1700000000)".into(),
         },
     ];
     for f in findings {

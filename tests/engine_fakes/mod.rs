@@ -22,7 +22,8 @@ use timport::api::types::{
 };
 use timport::engine::ledger::Ledger;
 use timport::engine::memory::{MemoryEntry, MemoryWork, source_in_list};
-use timport::engine::run::{OpenedRun, RunOutcome, open_run, run};
+use timport::engine::open::{OpenedRun, open_run};
+use timport::engine::run::{RunOutcome, run};
 use timport::engine::service::ImportService;
 use timport::engine::work::WorkSource;
 use timport::engine::{Control, Decision, Event, PauseReason, RunOptions, SourceRef, Target};

@@ -140,6 +140,19 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// Closes the terminal as a dropped SSH connection does: the tmux server goes away, and
+    /// the processes in its pane get SIGHUP and a terminal they can no longer write to.
+    pub fn hang_up(&self) {
+        let status = self
+            .tmux()
+            .arg("kill-server")
+            .status()
+            .expect("tmux kill-server");
+        assert!(status.success(), "tmux kill-server failed");
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.tmux().arg("kill-server").status();

@@ -46,6 +46,8 @@ const SHUTDOWN_WAIT: Duration = Duration::from_secs(15);
 struct RunHandle {
     controls: mpsc::Sender<Control>,
     task: JoinHandle<()>,
+    /// Cancelled when the run's task ends (and the ledger's lock with it).
+    ended: CancellationToken,
 }
 
 /// A run in another process this console is attached to: dropping `requests` detaches.
@@ -338,11 +340,15 @@ impl Executor {
                 );
                 // A run going in the console holds the ledger's lock; otherwise the
                 // verification takes it (another timport writing to the ledger refuses it).
-                let holder = (!self.running()).then(|| verify::HOLDER.to_owned());
+                // A verification going when that run ends takes the lock then.
+                let (holder, run_ended) = match &self.run {
+                    Some(run) if self.running() => (None, Some(run.ended.clone())),
+                    _ => (Some(verify::HOLDER.to_owned()), None),
+                };
                 let stop = CancellationToken::new();
                 self.verifying = Some(stop.clone());
                 self.task("the verification", move |tx| async move {
-                    verify::run(*launch, holder, pace, stop, tx)
+                    verify::run(*launch, holder, run_ended, pace, stop, tx)
                         .await
                         .err()
                         .map(Msg::VerifyFailed)
@@ -503,7 +509,10 @@ impl Executor {
         self.budget = Some(budget);
         let (controls, control_rx) = mpsc::channel(CONTROLS);
         let tx = self.tx.clone();
+        let ended = CancellationToken::new();
+        let on_end = ended.clone().drop_guard();
         let task = tokio::spawn(async move {
+            let _on_end = on_end;
             if attach::live(&launch.ledger).await {
                 let _ = tx.send(Msg::RunLive).await;
                 return;
@@ -513,6 +522,10 @@ impl Executor {
                 let _ = tx.send(Msg::RunFailed(e)).await;
             }
         });
-        self.run = Some(RunHandle { controls, task });
+        self.run = Some(RunHandle {
+            controls,
+            task,
+            ended,
+        });
     }
 }

@@ -24,8 +24,7 @@ use super::service::ImportService;
 use super::slots::LaneSlots;
 use super::work::{TargetInfo, WorkSource};
 
-// Opening moved to `open`; these names stay here for callers written against them.
-pub use super::open::{OpenRunError, OpenedRun, open_run};
+use super::open::OpenedRun;
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

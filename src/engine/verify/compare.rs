@@ -235,8 +235,10 @@ pub fn compare_window(
             msg_seq: Some(m.msg_seq),
             differs: Vec::new(),
             note: format!(
-                "not from this run: sent by {} at SendTime {}",
-                m.from_account, m.msg_time_stamp
+                "not from this run: sent by {} at {} UTC (SendTime {})",
+                m.from_account,
+                crate::clock::format_unix(m.msg_time_stamp),
+                m.msg_time_stamp
             ),
             staged: None,
             found: Some(view),
@@ -389,7 +391,10 @@ mod tests {
             out.findings[1].found.as_ref().unwrap().from_account,
             "mallory"
         );
-        assert!(out.findings[2].note.contains("bob"));
+        assert_eq!(
+            out.findings[2].note,
+            "not from this run: sent by bob at 1970-01-01 00:03:20 UTC (SendTime 200)"
+        );
         assert_eq!(out.verified, 2);
     }
 
