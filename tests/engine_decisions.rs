@@ -203,7 +203,10 @@ async fn a_decision_about_another_message_is_ignored_with_a_warning() {
                         operator: String::new(),
                     };
                     controls.send(skip(source_of("ga", 0))).await.unwrap();
-                    controls.send(Control::StopLane(g("nope"))).await.unwrap();
+                    controls
+                        .send(Control::StopLane(g("nope"), String::new()))
+                        .await
+                        .unwrap();
                     controls.send(skip(reason.source.clone())).await.unwrap();
                 }
                 seen.push(e);
@@ -346,7 +349,7 @@ async fn stop_lane_stops_after_the_answer_in_flight() {
         &fake,
         |e| matches!(e, Event::BatchSent { target, batch: 0, .. } if target.group() == "ga"),
         1,
-        Control::StopLane(g("ga")),
+        Control::StopLane(g("ga"), String::new()),
     );
     let out = run_with(&fake, &source, &ledger, interactive(), Some(driver)).await;
     assert_eq!(out.exit(), 1);

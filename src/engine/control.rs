@@ -15,8 +15,9 @@ pub enum Control {
     PauseRun,
     /// Undo [`Control::PauseRun`].
     ResumeRun,
-    /// Stop this lane after its request in flight is answered (and settled).
-    StopLane(Target),
+    /// Stop this lane after its request in flight is answered (and settled); who asks
+    /// (`user@host`; empty: the operator of the process running the engine).
+    StopLane(Target, String),
     /// The operator's decision about the message a paused lane stopped at.
     Decide {
         /// The lane.

@@ -264,7 +264,7 @@ impl Request {
         }
         if let Some(target) = self.stop_lane {
             let said = format!("stopping {target} after its request in flight is answered");
-            return Ok((Control::StopLane(target), said));
+            return Ok((Control::StopLane(target, self.operator), said));
         }
         if self.operator.trim().is_empty() {
             return Err("a decision names its operator (user@host)".into());
@@ -317,7 +317,7 @@ impl Request {
             Control::ResumeRun => request.resume = true,
             Control::Shutdown => request.stop = true,
             Control::Abort => return None,
-            Control::StopLane(target) => request.stop_lane = Some(target),
+            Control::StopLane(target, _) => request.stop_lane = Some(target),
             Control::DecideCode(bulk) => {
                 let (skip, retry) = match bulk.action {
                     BulkAction::Skip { reason } => (Some(reason), false),
@@ -502,7 +502,7 @@ mod tests {
             Control::PauseRun,
             Control::ResumeRun,
             Control::Shutdown,
-            Control::StopLane(g.clone()),
+            Control::StopLane(g.clone(), "ops@box".into()),
             decide(Decision::Retry),
             decide(Decision::RetryEdited(edited)),
             decide(Decision::Skip {

@@ -69,7 +69,7 @@ pub(super) async fn route_controls(
                 shutdown.cancel();
                 abort.cancel();
             }
-            Control::StopLane(target) => {
+            Control::StopLane(target, operator) => {
                 let route = lock(&routes)
                     .get(&target)
                     .map(|r| (r.stop.clone(), r.target_id));
@@ -78,7 +78,7 @@ pub(super) async fn route_controls(
                         // Stop first, record second: the lane must not start another request
                         // while the decision is being written.
                         stop.cancel();
-                        let record = DecisionRecord::lane_stopped_by_operator();
+                        let record = DecisionRecord::lane_stopped_by_operator(&operator);
                         let _ = ledger
                             .call(move |c| decisions::record(c, id, &record))
                             .await;

@@ -303,7 +303,9 @@ fn stop_lane(state: &mut AppState) -> Vec<Effect> {
         Level::Info,
         format!("Stopping {target} after its request in flight is answered"),
     );
-    vec![Effect::Control(Control::StopLane(target))]
+    // This console's operator: the run's process records it (in process), or the attachment
+    // names it in its request.
+    vec![Effect::Control(Control::StopLane(target, String::new()))]
 }
 
 /// Enter: a verification's finding staged against found; the inspector for a paused lane's
