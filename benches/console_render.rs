@@ -42,6 +42,7 @@ fn state() -> AppState {
         mouse: false,
         run_options: timport::console::run::options(),
         zone: timport::clock::Zone::Utc,
+        attach: false,
     });
     s.screen = Screen::Run;
     s.now_ms = 1_714_564_800_000;

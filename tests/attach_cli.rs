@@ -5,111 +5,16 @@
 mod run_support;
 mod support;
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::sync::mpsc as std_mpsc;
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 use run_support::*;
-use timport::sandbox::SandboxHandle;
-
-/// How long anything may take on a loaded machine: generous, never a timing assertion.
-const PATIENCE: Duration = Duration::from_secs(120);
 
 fn socket_of(home: &Path) -> PathBuf {
     timport::engine::attach::socket_path(&ledger_of(home))
-}
-
-/// A child process whose stdout lines arrive on a channel (read on a thread of their own).
-struct Running {
-    child: Child,
-    lines: std_mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Running {
-    fn spawn(mut cmd: std::process::Command) -> Running {
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = std_mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { return };
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        Running {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits (up to [`PATIENCE`]) for a stdout line holding `text`.
-    async fn wait_for(&mut self, text: &str) {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            while let Ok(line) = self.lines.try_recv() {
-                let found = line.contains(text);
-                self.seen.push(line);
-                if found {
-                    return;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waited {PATIENCE:?} for {text:?}; stdout was:\n{}",
-                self.seen.join("\n")
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// Waits (up to [`PATIENCE`]) for the process to end; its exit code, all its stdout, its
-    /// stderr.
-    async fn end(mut self) -> (Option<i32>, String, String) {
-        let deadline = Instant::now() + PATIENCE;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "waited {PATIENCE:?} for the end");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
-        let mut stderr = String::new();
-        if let Some(mut err) = self.child.stderr.take() {
-            use std::io::Read;
-            let _ = err.read_to_string(&mut stderr);
-        }
-        // The reader thread sees the pipe close once the process is gone.
-        while let Ok(line) = self.lines.recv_timeout(PATIENCE) {
-            self.seen.push(line);
-        }
-        (status.code(), self.seen.join("\n"), stderr)
-    }
-
-    fn still_going(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-}
-
-fn run_command(home: &Path, sandbox: &SandboxHandle, staging: &Path) -> std::process::Command {
-    let mut cmd = timport(home, sandbox);
-    cmd.arg("run").arg(staging).args([
-        "--yes",
-        "--json",
-        "--on-message-error",
-        "pause",
-        "--wait-for-decisions",
-    ]);
-    cmd
 }
 
 async fn output(mut cmd: std::process::Command) -> (Option<i32>, String, String) {
@@ -242,14 +147,20 @@ async fn watch_follows_a_run_to_its_end_detaching_leaves_it_going_and_no_secret_
     );
     assert!(watched.contains("g0: done"), "{watched}");
 
-    // The raw stream: the hello, then the events as --json prints them, then the end.
+    // The raw stream: the hello, the catch-up, then the events as --json prints them, then
+    // the end.
     let raw = raw.join().unwrap();
     let first = raw.lines().next().unwrap();
     assert!(
-        first.starts_with(r#"{"hello":{"protocol":1,"run_id":1"#),
+        first.starts_with(r#"{"hello":{"protocol":2,"run_id":1"#),
         "{first}"
     );
-    let events: Vec<&str> = raw.lines().filter(|l| l.contains(r#""event""#)).collect();
+    let second = raw.lines().nth(1).unwrap();
+    assert!(second.starts_with(r#"{"catchup":{"#), "{second}");
+    let events: Vec<&str> = raw
+        .lines()
+        .filter(|l| l.starts_with(r#"{"event""#))
+        .collect();
     assert!(
         events.last().unwrap().contains(r#""event":"run_finished""#),
         "{raw}"

@@ -384,7 +384,7 @@ fn space_pauses_and_resumes_x_stops_a_lane() {
     s.run.lane_view.select_row(0);
     let effects = press(&mut s, KeyCode::Char('x'));
     assert!(
-        matches!(effects.as_slice(), [Effect::Control(Control::StopLane(t))] if *t == lane("support-desk"))
+        matches!(effects.as_slice(), [Effect::Control(Control::StopLane(t, _))] if *t == lane("support-desk"))
     );
     // A lane that already stopped is not stopped again.
     let live = s.run.lane_of(&lane("live-launch")).expect("lane");
@@ -432,6 +432,7 @@ fn decisions_go_to_the_engine_and_the_inspector_waits_for_the_lane() {
             target,
             source: src,
             decision,
+            ..
         }),
     ] = effects.as_slice()
     else {

@@ -83,6 +83,7 @@ async fn a_bulk_skip_of_a_code_records_one_decision_per_message_in_every_lane() 
             decision: Decision::Skip {
                 reason: "one of a kind".into(),
             },
+            operator: String::new(),
         }],
     });
     let out = run_with(&fake, &source, &ledger, opts, Some(driver)).await;
@@ -143,6 +144,7 @@ async fn a_bulk_decision_for_one_lane_leaves_the_others_and_a_retry_goes_once() 
                 target: target.clone(),
                 source: reason.source.clone(),
                 decision,
+                operator: String::new(),
             }]
         };
         match (target.group(), reason.source.line) {
@@ -207,6 +209,7 @@ async fn a_bulk_decision_for_a_lane_that_is_not_in_the_run_is_refused_with_a_war
                     target: target.clone(),
                     source: reason.source.clone(),
                     decision: Decision::StopGroup,
+                    operator: String::new(),
                 },
             ]
         } else {

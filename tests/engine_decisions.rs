@@ -74,6 +74,7 @@ async fn retry_edited_checks_the_edit_then_sends_it() {
                                 target: target.clone(),
                                 source: reason.source.clone(),
                                 decision: Decision::RetryEdited(edit),
+                                operator: String::new(),
                             })
                             .await
                             .unwrap();
@@ -199,9 +200,13 @@ async fn a_decision_about_another_message_is_ignored_with_a_warning() {
                         target: target.clone(),
                         source,
                         decision: Decision::Skip { reason: "x".into() },
+                        operator: String::new(),
                     };
                     controls.send(skip(source_of("ga", 0))).await.unwrap();
-                    controls.send(Control::StopLane(g("nope"))).await.unwrap();
+                    controls
+                        .send(Control::StopLane(g("nope"), String::new()))
+                        .await
+                        .unwrap();
                     controls.send(skip(reason.source.clone())).await.unwrap();
                 }
                 seen.push(e);
@@ -260,6 +265,7 @@ async fn a_paused_lane_gives_its_slot_to_the_next_target() {
                                 decision: Decision::Skip {
                                     reason: "later".into(),
                                 },
+                                operator: String::new(),
                             })
                             .await
                             .unwrap();
@@ -364,7 +370,7 @@ async fn stop_lane_stops_after_the_answer_in_flight() {
         &fake,
         |e| matches!(e, Event::BatchSent { target, batch: 0, .. } if target.group() == "ga"),
         1,
-        Control::StopLane(g("ga")),
+        Control::StopLane(g("ga"), String::new()),
     );
     let out = run_with(&fake, &source, &ledger, interactive(), Some(driver)).await;
     assert_eq!(out.exit(), 1);
@@ -451,6 +457,7 @@ async fn a_decision_for_a_lane_that_is_not_running_is_ignored_with_a_warning() {
                         target,
                         source,
                         decision: Decision::Skip { reason: "x".into() },
+                        operator: String::new(),
                     };
                     controls
                         .send(to(g("ga"), source_of("ga", 0)))

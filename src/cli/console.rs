@@ -45,6 +45,7 @@ pub fn run(cli: &Cli) -> Exit {
     startup.run_options.on_message_error = settings.run.on_message_error;
     startup.run_options.same_second = settings.run.same_second;
     startup.zone = crate::clock::Zone::chosen(settings.utc);
+    startup.attach = cli.attach;
     let opts = ExecOptions {
         paths,
         env_key,
@@ -97,6 +98,7 @@ pub(crate) fn prepare(
         mouse: true,
         run_options: crate::console::run::options(),
         zone: crate::clock::Zone::chosen(false),
+        attach: false,
     };
     (guard, startup)
 }

@@ -48,6 +48,10 @@ pub struct Cli {
     /// The console shows times in UTC instead of this machine's local time.
     #[arg(long, env = "TIMPORT_UTC")]
     pub utc: bool,
+    /// Open the console attached to the run going on the ledger in another process (a
+    /// `timport run`, or a run a console left going): its Run screen, its decisions.
+    #[arg(long)]
+    pub attach: bool,
     /// The run options of the imports the console launches.
     #[command(flatten)]
     pub run_options: RunOptionArgs,

@@ -88,6 +88,14 @@ pub enum Effect {
     },
     /// Start importing these groups.
     StartRun(Box<Launch>),
+    /// Start importing these groups in a `timport run` of its own, which outlives the console,
+    /// and attach to it.
+    SpawnRun {
+        /// The launch, as `timport run` is told it.
+        launch: Box<Launch>,
+        /// The key, for the child's environment (never its command line).
+        key: crate::api::SecretKey,
+    },
     /// Ask the service which accounts the launch's staging names are neither in the app nor
     /// staged, then confirm the launch.
     CheckAccounts {
@@ -109,8 +117,17 @@ pub enum Effect {
         /// The body, as previewed.
         body: bytes::Bytes,
     },
-    /// Tell the running engine something.
+    /// Tell the running engine something (the attached run, when attached).
     Control(Control),
+    /// Attach to the run going on this ledger in another process.
+    Attach {
+        /// The ledger file (its socket is beside it).
+        ledger: PathBuf,
+    },
+    /// Take (true) or give back (false) the attached run's helm.
+    Helm(bool),
+    /// Detach from the attached run (it goes on).
+    Detach,
     /// Read where the latest run in the ledger stands.
     ReadLedger {
         /// The ledger file.

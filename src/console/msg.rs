@@ -206,6 +206,15 @@ pub enum Msg {
     Engine(Event),
     /// The engine could not start the run, or ended it abnormally.
     RunFailed(String),
+    /// A launch found a run going on the ledger in another process (its socket answers): the
+    /// console offers to attach instead.
+    RunLive,
+    /// Attached to a run in another process: its hello and where it stands; or why not.
+    Attached(Result<Box<(crate::engine::attach::Hello, crate::engine::attach::Catchup)>, String>),
+    /// Something the attached run said that is not an event (the helm, a pause, an answer).
+    RunNote(crate::engine::attach::Note),
+    /// The connection to the attached run ended (why, in words).
+    Detached(String),
     /// Something a verification reported.
     Verify(crate::engine::verify::VerifyEvent),
     /// A verification could not start, or ended abnormally.

@@ -15,8 +15,9 @@ pub enum Control {
     PauseRun,
     /// Undo [`Control::PauseRun`].
     ResumeRun,
-    /// Stop this lane after its request in flight is answered (and settled).
-    StopLane(Target),
+    /// Stop this lane after its request in flight is answered (and settled); who asks
+    /// (`user@host`; empty: the operator of the process running the engine).
+    StopLane(Target, String),
     /// The operator's decision about the message a paused lane stopped at.
     Decide {
         /// The lane.
@@ -25,6 +26,8 @@ pub enum Control {
         source: SourceRef,
         /// What to do.
         decision: Decision,
+        /// Who decided (`user@host`); empty: the operator of the process running the engine.
+        operator: String,
     },
     /// One decision about every message refused with one code, in one lane or in all
     /// ([`BulkDecision`]): it holds for the rest of the run.
@@ -36,6 +39,10 @@ pub enum Control {
     /// is still recorded as interrupted and finishes with its summary.
     Abort,
 }
+
+/// A decision on its way to a lane: the message, what to do, who decided (empty: the
+/// operator of the process running the engine).
+pub type Decided = (SourceRef, Decision, String);
 
 /// What to do with the message a lane stopped at.
 #[derive(Debug, Clone, PartialEq)]

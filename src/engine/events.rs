@@ -1,7 +1,8 @@
 //! What the engine tells the world: one [`Event`] per thing that happens, in the order it
 //! happens, on a bounded channel that the console and the headless printer both consume.
 //!
-//! Every type here is `serde::Serialize`; an event serialises as one JSON object whose `"event"`
+//! Every type here is `serde::Serialize` (and `Deserialize`: a console attached to a run in
+//! another process reads them back); an event serialises as one JSON object whose `"event"`
 //! field names its kind (`run_started`, `batch_sent`, ...), which is what `timport run --json`
 //! prints, one per line.
 //!
@@ -10,7 +11,7 @@
 //! lives. A receiver that is dropped is not an error: the engine carries on silently (the ledger
 //! still records everything).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::options::OnMessageError;
 use super::target::Target;
@@ -23,7 +24,7 @@ pub use crate::staging::SourceRef;
 
 /// Why something failed, in the catalogue's words (or the engine's own, for failures that have
 /// no service code, such as a message that a read-back shows can never go in).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     /// The service's code; `None` for local failures (no answer, engine findings).
     pub code: Option<i64>,
@@ -32,7 +33,7 @@ pub struct Failure {
     /// What to do about it.
     pub remedy: String,
     /// Extra words: the service's `ErrorInfo`, the transport's error, the engine's specifics.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty", default)]
     pub detail: String,
 }
 
@@ -72,7 +73,7 @@ impl Failure {
 }
 
 /// What became of one message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum MessageOutcome {
     /// It is in the group.
@@ -97,7 +98,7 @@ pub enum MessageOutcome {
 }
 
 /// Messages per state, for a target or a whole run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Staged messages (valid and invalid).
     pub total: u64,
@@ -129,7 +130,7 @@ impl Counts {
 }
 
 /// Where a lane stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LaneState {
     /// Waiting for a lane slot (`--lanes`).
@@ -178,7 +179,7 @@ impl LaneState {
 /// The phases of a run, in their order: accounts before anything that names them, groups (with
 /// their history's creation time) before their messages, messages, then members and unread
 /// counts after each group's last message (imported messages reset every unread count).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// `multiaccount_import` of the accounts the app lacks.
@@ -218,7 +219,7 @@ impl Phase {
 
 /// The steps of the phases around the messages, as the ledger records their items: the members
 /// phase has two (members, then unread counts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     /// Accounts (`multiaccount_import`).
@@ -261,7 +262,7 @@ impl Step {
 }
 
 /// Items of a step per state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhaseCounts {
     /// Items the run handles.
     pub total: u64,
@@ -297,7 +298,7 @@ impl PhaseCounts {
 }
 
 /// A step as a run ends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepSummary {
     /// The step.
     pub step: Step,
@@ -306,7 +307,7 @@ pub struct StepSummary {
 }
 
 /// What became of one item of a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ItemOutcome {
     /// The run made it so.
@@ -327,7 +328,7 @@ pub enum ItemOutcome {
 }
 
 /// Where a group stands in the phases, for the lanes of that group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupPhase {
     /// The groups phase is creating it (or checking it exists).
@@ -359,7 +360,7 @@ impl GroupPhase {
 }
 
 /// One target as a run starts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetStart {
     /// The lane.
     pub target: Target,
@@ -372,7 +373,7 @@ pub struct TargetStart {
 }
 
 /// One target as a run ends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetSummary {
     /// The lane.
     pub target: Target,
@@ -386,7 +387,7 @@ pub struct TargetSummary {
 }
 
 /// The whole run as it ends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSummary {
     /// The ledger's run id.
     pub run_id: i64,
@@ -408,7 +409,7 @@ pub struct RunSummary {
 
 /// A message of the same request that landed after the one a lane stopped at: the failed one
 /// can then never go in (unless it shares their second), which the inspector shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Landed {
     /// The landed message.
     pub source: SourceRef,
@@ -418,7 +419,7 @@ pub struct Landed {
 
 /// The newest message a lane has landed in its target: nothing older can go in after it (the
 /// service refuses it for ever), so the guard sends nothing older and an edit must not be older.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Newest {
     /// Its `SendTime` as stored.
     pub send_time: i64,
@@ -442,7 +443,7 @@ impl Newest {
 }
 
 /// Why a lane paused: the message it stopped at and what went wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PauseReason {
     /// The message the lane stopped at (decisions name it).
     pub source: SourceRef,
@@ -458,7 +459,7 @@ pub struct PauseReason {
 }
 
 /// Everything the engine reports. Serialises with an `"event"` tag.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// The run began (or resumed).

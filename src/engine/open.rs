@@ -215,6 +215,7 @@ impl ActiveRun {
         let hello = Hello {
             run_id: self.opened.run.id,
             resumed: self.opened.resumed,
+            staging: Some(self.work.staging().root().to_string_lossy().into_owned()),
             ..Hello::default()
         };
         let (served, feed) = attach::serve(&self.ledger_path, hello, controls).await?;

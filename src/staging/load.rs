@@ -18,10 +18,15 @@ use super::{Staging, TargetIndex};
 use crate::api::types::ImportMsg;
 
 /// Where a staged message came from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct SourceRef {
     /// Path relative to the staging root.
-    #[serde(serialize_with = "super::problem::serialize_shared_str")]
+    #[serde(
+        serialize_with = "super::problem::serialize_shared_str",
+        deserialize_with = "super::problem::deserialize_shared_str"
+    )]
     pub file: Arc<str>,
     /// 1-based line where the message starts.
     pub line: u32,

@@ -280,6 +280,14 @@ pub fn serialize_shared_str<S: serde::Serializer>(s: &Arc<str>, ser: S) -> Resul
     ser.serialize_str(s)
 }
 
+/// Reads a shared string back.
+pub fn deserialize_shared_str<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Arc<str>, D::Error> {
+    let s: String = serde::Deserialize::deserialize(d)?;
+    Ok(s.into())
+}
+
 impl Problem {
     /// True for errors.
     pub fn is_error(&self) -> bool {

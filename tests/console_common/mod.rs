@@ -82,6 +82,7 @@ pub fn startup(url: &str, locations: Locations) -> Startup {
         run_options: timport::console::run::options(),
         // Snapshots and checks read times in UTC, whatever the machine's zone.
         zone: timport::clock::Zone::Utc,
+        attach: false,
     }
 }
 
@@ -99,6 +100,7 @@ pub fn demo_startup(url: &str, dir: &timport::cli::demo::DemoDir, home: &Path) -
         run_options: timport::console::run::options(),
         // Snapshots and checks read times in UTC, whatever the machine's zone.
         zone: timport::clock::Zone::Utc,
+        attach: false,
     }
 }
 

@@ -711,6 +711,7 @@ pub fn decide_with(answers: Vec<Decision>, on_pause: impl Fn(usize) + Send + 'st
                                     target: target.clone(),
                                     source: reason.source.clone(),
                                     decision,
+                                    operator: String::new(),
                                 })
                                 .await
                                 .unwrap();

@@ -335,6 +335,7 @@ pub async fn invoke<S: ImportService>(
                     target,
                     source: reason.source.clone(),
                     decision,
+                    operator: String::new(),
                 })
                 .await;
         }

@@ -9,6 +9,10 @@ use std::process::{Command, Output};
 
 use crate::support::binary::timport_command;
 
+mod running;
+#[allow(unused_imports)] // each test binary uses a part of this module
+pub use running::Running;
+
 use serde_json::json;
 use timport::clock::unix_now;
 use timport::sandbox::{SandboxConfig, SandboxHandle, Seed};
@@ -70,6 +74,20 @@ pub fn timport(home: &Path, sandbox: &SandboxHandle) -> Command {
         .env("TIMPORT_ENDPOINT", sandbox.url())
         .env("TIMPORT_SDKAPPID", sandbox.sdkappid().to_string())
         .env("TIMPORT_ADMIN", sandbox.admin());
+    cmd
+}
+
+/// `timport run STAGING --yes --json`, pausing at a refused message and waiting there for a
+/// decision (from `timport decide` or an attached console).
+pub fn run_command(home: &Path, sandbox: &SandboxHandle, staging: &Path) -> Command {
+    let mut cmd = timport(home, sandbox);
+    cmd.arg("run").arg(staging).args([
+        "--yes",
+        "--json",
+        "--on-message-error",
+        "pause",
+        "--wait-for-decisions",
+    ]);
     cmd
 }
 
@@ -265,22 +283,31 @@ pub fn assert_all_but_lines_5_to_7_landed(sandbox: &SandboxHandle, texts: &[Stri
 /// Asserts the ledger's decisions are one `skip_code` row for each of lines 5, 6 and 7 of
 /// [`write_long_group`]'s group, with `reason` and operator `night-shift@...`.
 pub fn assert_skipped_lines_5_to_7(ledger: &Path, reason: &str) {
-    let conn = rusqlite::Connection::open(ledger).unwrap();
-    let rows: Vec<(i64, String, String, String)> = conn
-        .prepare(
-            "SELECT m.line, d.decision, d.reason, d.operator FROM decisions d
-             JOIN messages m ON m.id = d.message_id ORDER BY m.line",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let rows = decision_rows(ledger);
     assert_eq!(rows.len(), 3, "one decision row per message: {rows:?}");
     for (i, row) in rows.iter().enumerate() {
         assert_eq!(row.0, 5 + i as i64);
         assert_eq!(row.1, "skip_code");
-        assert_eq!(row.2, reason);
-        assert!(row.3.starts_with("night-shift@"), "{row:?}");
+        assert_eq!(row.2.as_deref(), Some(reason));
+        assert!(
+            row.3
+                .as_deref()
+                .is_some_and(|o| o.starts_with("night-shift@")),
+            "{row:?}"
+        );
     }
+}
+
+/// The ledger's decisions about messages, by line: line, decision, reason, operator.
+pub fn decision_rows(ledger: &Path) -> Vec<(i64, String, Option<String>, Option<String>)> {
+    let conn = rusqlite::Connection::open(ledger).unwrap();
+    conn.prepare(
+        "SELECT m.line, d.decision, d.reason, d.operator FROM decisions d
+         JOIN messages m ON m.id = d.message_id ORDER BY m.line",
+    )
+    .unwrap()
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
 }

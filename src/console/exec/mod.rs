@@ -20,6 +20,8 @@ use crate::engine::verify::ReadPace;
 use crate::plan::PlanOptions;
 use crate::staging::{ScanOptions, scan};
 
+mod attach;
+mod outlive;
 mod service;
 mod staged;
 mod verify;
@@ -33,6 +35,8 @@ use super::settings::{self, LoadedSecret};
 use super::state::files::Scanned;
 use super::state::preview::Previewed;
 
+pub use outlive::arguments as run_arguments;
+
 /// Controls waiting for the engine (the operator types far slower than it reads).
 const CONTROLS: usize = 256;
 /// How long quitting waits for the engine to record the answers in flight.
@@ -44,6 +48,13 @@ struct RunHandle {
     task: JoinHandle<()>,
     /// Cancelled when the run's task ends (and the ledger's lock with it).
     ended: CancellationToken,
+}
+
+/// A run in another process this console is attached to: dropping `requests` detaches.
+struct AttachHandle {
+    requests: mpsc::Sender<crate::engine::attach::Request>,
+    /// Who this console's decisions name (`user@host`).
+    operator: String,
 }
 
 /// What the executor needs besides the effects.
@@ -69,6 +80,8 @@ pub struct Executor {
     budget: Option<SharedLimiter>,
     /// Stops the verification going.
     verifying: Option<CancellationToken>,
+    /// The run in another process this console is attached to.
+    attached: Option<AttachHandle>,
 }
 
 impl Executor {
@@ -81,6 +94,7 @@ impl Executor {
             run: None,
             budget: None,
             verifying: None,
+            attached: None,
         }
     }
 
@@ -96,6 +110,8 @@ impl Executor {
         if let Some(stop) = self.verifying.take() {
             stop.cancel();
         }
+        // Quitting an attached console detaches: the run is another process and goes on.
+        self.attached = None;
         if let Some(run) = self.run.take() {
             let _ = run.controls.send(Control::Shutdown).await;
             if tokio::time::timeout(SHUTDOWN_WAIT, run.task).await.is_err() {
@@ -229,6 +245,14 @@ impl Executor {
                 );
                 self.start_run(*launch);
             }
+            Effect::SpawnRun { launch, key } => {
+                tracing::info!(
+                    groups = launch.groups.len(),
+                    ledger = %launch.ledger.display(),
+                    "starting a run of its own"
+                );
+                self.spawn_run(*launch, key);
+            }
             Effect::CheckAccounts {
                 client,
                 staging,
@@ -270,6 +294,23 @@ impl Executor {
                         .map_err(|e| e.to_string());
                     Msg::LedgerImported(result)
                 });
+            }
+            Effect::Control(control) if self.attached.is_some() => self.send_to_attached(control),
+            Effect::Attach { ledger } => self.attach(ledger),
+            Effect::Helm(take) => {
+                if let Some(a) = &self.attached {
+                    let request = crate::engine::attach::Request {
+                        helm: Some(take),
+                        operator: a.operator.clone(),
+                        ..Default::default()
+                    };
+                    self.send_request(request);
+                }
+            }
+            Effect::Detach => {
+                if self.attached.take().is_some() {
+                    tracing::info!("detached from the run; it goes on");
+                }
             }
             Effect::Control(control) => match &self.run {
                 Some(run) => {
@@ -376,8 +417,92 @@ impl Executor {
         });
     }
 
+    /// Attaches to the run going on `ledger` in another process (replacing an attachment).
+    fn attach(&mut self, ledger: std::path::PathBuf) {
+        let (requests, rx) = mpsc::channel(attach::REQUESTS);
+        self.attached = Some(AttachHandle {
+            requests,
+            operator: crate::engine::operator::current(),
+        });
+        tracing::info!(ledger = %ledger.display(), "attaching to a run");
+        self.task("the attached run", move |tx| async move {
+            attach::follow(&ledger, tx, rx).await;
+            None
+        });
+    }
+
+    /// Starts `timport run` as a process of its own for `launch` (it outlives the console),
+    /// waits for its socket, and attaches to it.
+    fn spawn_run(&mut self, launch: Launch, key: crate::api::SecretKey) {
+        let (requests, rx) = mpsc::channel(attach::REQUESTS);
+        self.attached = Some(AttachHandle {
+            requests,
+            operator: crate::engine::operator::current(),
+        });
+        let args = outlive::arguments(&launch);
+        let output = outlive::output_file(&self.opts.paths.data_dir, unix_now());
+        let ledger = launch.ledger;
+        self.task("the run of its own", move |tx| async move {
+            if attach::live(&ledger).await {
+                return Some(Msg::RunLive);
+            }
+            let out = output.clone();
+            let spawned =
+                tokio::task::spawn_blocking(move || outlive::spawn(&args, &key, &out)).await;
+            let mut child = match spawned {
+                Ok(Ok(child)) => child,
+                Ok(Err(e)) => return Some(Msg::RunFailed(format!("cannot start `timport run`: {e}"))),
+                Err(e) => return Some(Msg::RunFailed(format!("cannot start `timport run`: {e}"))),
+            };
+            tracing::info!(pid = child.id(), output = %output.display(), "started a run of its own");
+            let deadline = tokio::time::Instant::now() + outlive::STARTUP_PATIENCE;
+            while !attach::live(&ledger).await {
+                let ended = child.try_wait().ok().flatten();
+                if ended.is_some() || tokio::time::Instant::now() > deadline {
+                    let why = match ended {
+                        Some(status) => format!("it ended at once ({status})"),
+                        None => "it did not open its control socket in time".to_owned(),
+                    };
+                    outlive::reap(child);
+                    return Some(Msg::RunFailed(format!(
+                        "the run of its own did not start: {why}; its output is in {}",
+                        output.display()
+                    )));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            outlive::reap(child);
+            attach::follow(&ledger, tx, rx).await;
+            None
+        });
+    }
+
+    /// A control for the attached run, as a request naming this console's operator.
+    fn send_to_attached(&mut self, control: Control) {
+        let Some(a) = &self.attached else { return };
+        tracing::info!(?control, "the operator's control, to the attached run");
+        match crate::engine::attach::Request::from_control(control, &a.operator) {
+            Some(request) => self.send_request(request),
+            None => tracing::warn!("a control an attached console cannot send; ignored"),
+        }
+    }
+
+    fn send_request(&self, request: crate::engine::attach::Request) {
+        let Some(a) = &self.attached else { return };
+        if a.requests.try_send(request).is_err() {
+            self.send_now(Msg::RunNote(crate::engine::attach::Note::Answer(
+                crate::engine::attach::Answer {
+                    ok: false,
+                    said: "the request did not reach the run (the connection is gone or busy); try again".into(),
+                },
+            )));
+        }
+    }
+
     /// Starts the engine on the launch's groups; its events come back as [`Msg::Engine`]. The
-    /// run takes its slots from a budget a verification can share.
+    /// run takes its slots from a budget a verification can share. A run already going on the
+    /// ledger in another process is reported instead ([`Msg::RunLive`]: the console offers to
+    /// attach).
     fn start_run(&mut self, mut launch: Launch) {
         let budget = SharedLimiter::new(launch.options.rate);
         launch.options.budget = Some(budget.clone());
@@ -388,6 +513,10 @@ impl Executor {
         let on_end = ended.clone().drop_guard();
         let task = tokio::spawn(async move {
             let _on_end = on_end;
+            if attach::live(&launch.ledger).await {
+                let _ = tx.send(Msg::RunLive).await;
+                return;
+            }
             let result = super::run::run(launch, tx.clone(), control_rx).await;
             if let Err(e) = result {
                 let _ = tx.send(Msg::RunFailed(e)).await;

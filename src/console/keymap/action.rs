@@ -86,6 +86,12 @@ pub enum Action {
     SkipCode,
     /// Run: retry every message refused with the chosen code.
     RetryCode,
+    /// Run (attached to a run in another process): take the helm, or give it back.
+    Helm,
+    /// Run (attached): detach; the run goes on in its own process.
+    Detach,
+    /// Run (attached): stop the run cleanly (asks first).
+    StopRun,
     /// Inspector: retry the message as it is.
     Retry,
     /// Inspector: retry the edited message (validated first).
@@ -104,6 +110,9 @@ pub enum Action {
     No,
     /// Confirm (a launch of groups with bursts): keep or spread them.
     ToggleSameSecond,
+    /// Confirm (a launch): keep the run going after the console closes (a process of its own),
+    /// or not.
+    ToggleOutlive,
     /// Typing: accept the text.
     Accept,
     /// Editor: leave the text area (keep the edits).

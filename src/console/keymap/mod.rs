@@ -135,6 +135,16 @@ impl Keymap {
         map.bind(P::Preview, [c('M')], A::LaunchMarked, "import marked", true);
         map.bind(P::Preview, [c('A')], A::LaunchAll, "import all", false);
 
+        // Attached to a run in another process (offered only then): who decides, and leaving.
+        map.bind(P::Run, [c('H')], A::Helm, "take/give helm", true);
+        map.bind(P::Run, [c('D')], A::Detach, "detach", true);
+        map.bind(
+            P::Run,
+            [c('X')],
+            A::StopRun,
+            "stop the run (attached)",
+            false,
+        );
         map.bind(P::Run, [c(' ')], A::PauseResume, "pause/resume", true);
         map.bind(P::Run, [c('x')], A::StopLane, "stop lane", true);
         map.bind(P::Run, [p(K::Enter)], A::Select, "inspect", true);
@@ -172,6 +182,13 @@ impl Keymap {
             [c('s')],
             A::ToggleSameSecond,
             "bursts: keep or spread (starting an import)",
+            false,
+        );
+        map.bind(
+            P::Confirm,
+            [c('b')],
+            A::ToggleOutlive,
+            "run in background: outlive the console (import)",
             false,
         );
 
@@ -338,7 +355,12 @@ mod tests {
         let map = Keymap::standard();
         let hints = map.hints(Place::Run);
         let labels: Vec<&str> = hints.iter().map(|(_, l)| *l).collect();
-        assert_eq!(labels[0], "pause/resume", "{labels:?}");
+        // The attached keys lead (the footer offers them only while attached).
+        assert_eq!(
+            labels[..3],
+            ["take/give helm", "detach", "pause/resume"],
+            "{labels:?}"
+        );
         assert!(labels.contains(&"filter") && labels.contains(&"quit"));
         let typing = map.hints(Place::Typing);
         assert!(!typing.iter().any(|(_, l)| *l == "quit"), "{typing:?}");

@@ -66,7 +66,8 @@ pub(super) fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             return Vec::new();
         }
         Action::Quit => {
-            if state.running() {
+            // An attached console quits at once: the run is another process and goes on.
+            if state.running() && !state.attached() {
                 state.overlay = Some(actions::quit_question(&state.keymap));
             } else {
                 state.quit = true;
@@ -92,6 +93,13 @@ pub(super) fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             return vec![Effect::SetMouse(state.mouse)];
         }
         _ => {}
+    }
+    if super::attach::decides(action)
+        && matches!(state.place(), Place::Run | Place::Inspector)
+        && let Some(why) = state.attach.as_ref().and_then(|a| a.refusal(&state.keymap))
+    {
+        state.say(Level::Warn, why);
+        return Vec::new();
     }
     match state.place() {
         Place::Typing => on_typing(state, action),
@@ -171,6 +179,16 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
             Pending::CreateGroup(group) => actions::groups::create(state, &group),
             Pending::StopGroup => actions::inspector::stop_group(state),
             Pending::Bulk(bulk) => actions::bulk::confirmed(state, bulk),
+            Pending::StopRun => {
+                state.say(
+                    Level::Info,
+                    "Stopping the run: no new requests; the answers in flight are awaited and recorded",
+                );
+                vec![Effect::Control(crate::engine::Control::Shutdown)]
+            }
+            Pending::Attach => vec![Effect::Attach {
+                ledger: state.locations.ledger.clone(),
+            }],
             Pending::Resume { root, groups } => {
                 state.resume = Some(groups);
                 vec![state.scan(root.into())]
@@ -180,6 +198,12 @@ fn on_confirm(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ToggleSameSecond => {
             let mut confirm = confirm;
             actions::preview::toggle_same_second(state, &mut confirm);
+            state.overlay = Some(Overlay::Confirm(confirm));
+            Vec::new()
+        }
+        Action::ToggleOutlive => {
+            let mut confirm = confirm;
+            actions::preview::toggle_outlive(state, &mut confirm);
             state.overlay = Some(Overlay::Confirm(confirm));
             Vec::new()
         }

@@ -9,6 +9,7 @@
 //! actions, and `actions/` carries them out screen by screen; `results` applies async results.
 
 mod actions;
+pub mod attach;
 pub mod connect;
 pub mod files;
 pub mod groups;
@@ -66,6 +67,8 @@ pub struct Startup {
     pub run_options: RunOptions,
     /// The zone times are shown in (local by default; UTC with `--utc`).
     pub zone: crate::clock::Zone,
+    /// Attach to the run going on the ledger at start (`timport --attach`).
+    pub attach: bool,
 }
 
 /// Everything the console knows.
@@ -111,6 +114,12 @@ pub struct AppState {
     pub run_options: RunOptions,
     /// The zone times are shown in.
     pub zone: crate::clock::Zone,
+    /// The run in another process this console is attached to.
+    pub attach: Option<attach::Attachment>,
+    /// The next launch runs as a process of its own that outlives the console.
+    pub outlive: bool,
+    /// Attach at start.
+    attach_at_start: bool,
 }
 
 impl AppState {
@@ -137,6 +146,9 @@ impl AppState {
             resume: None,
             run_options: startup.run_options,
             zone: startup.zone,
+            attach: None,
+            outlive: false,
+            attach_at_start: startup.attach,
         }
     }
 
@@ -146,6 +158,12 @@ impl AppState {
         let mut effects = self.test_connection(true);
         if let Some(root) = self.initial_staging.take() {
             effects.push(self.scan(root));
+        }
+        if self.attach_at_start {
+            self.screen = Screen::Run;
+            effects.push(Effect::Attach {
+                ledger: self.locations.ledger.clone(),
+            });
         }
         effects
     }
@@ -192,6 +210,8 @@ impl AppState {
                         && self.run.focus == run::RunFocus::Errors
                         && !self.run.codes().is_empty()
                 }
+                // Offered while attached to a run in another process.
+                Action::Helm | Action::Detach | Action::StopRun => self.attached(),
                 _ => true,
             })
     }
@@ -204,9 +224,14 @@ impl AppState {
         });
     }
 
-    /// Whether a run is going (quitting asks first).
+    /// Whether a run is going (here, or in the process this console is attached to).
     pub fn running(&self) -> bool {
         self.run.active
+    }
+
+    /// Whether this console is attached to a run in another process, and still reaches it.
+    pub fn attached(&self) -> bool {
+        self.attach.as_ref().is_some_and(|a| a.connected)
     }
 
     /// Starts a connection test (the form says what is missing when it cannot).

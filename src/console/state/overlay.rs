@@ -81,6 +81,10 @@ pub enum Pending {
     StopGroup,
     /// Send this bulk decision to the run.
     Bulk(crate::engine::BulkDecision),
+    /// Attach to the run going on the ledger in another process.
+    Attach,
+    /// Stop the attached run.
+    StopRun,
     /// Scan this staging directory again and offer to launch these groups (resuming a run).
     Resume {
         /// The run's staging root.

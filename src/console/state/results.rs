@@ -322,6 +322,77 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::RunLive => {
+            state.run.active = false;
+            state.overlay = Some(Overlay::Confirm(super::overlay::Confirm {
+                title: "A run is going on this ledger in another process".into(),
+                lines: vec![
+                    "Its process holds the ledger (a `timport run`, or a run a console left going), so this console cannot start another there.".into(),
+                    "Attach to it instead? This console then shows it as if it had launched it and, holding the helm, decides for it; the run stays its own process (detaching or quitting leaves it going).".into(),
+                ],
+                on_yes: super::overlay::Pending::Attach,
+                scroll: 0,
+            }));
+            Vec::new()
+        }
+        Msg::Attached(Ok(attached)) => {
+            let (hello, catchup) = *attached;
+            let attachment = super::attach::Attachment::new(&hello);
+            state.run.catch_up(catchup, state.now_ms);
+            state.screen = Screen::Run;
+            state.say(
+                Level::Info,
+                format!(
+                    "Attached to run {} (another process): {}; detaching ({}) or quitting leaves it going",
+                    hello.run_id,
+                    match &attachment.helm {
+                        Some(h) if !attachment.at_helm() => format!(
+                            "{} (console {}) holds the helm, this console watches",
+                            h.by, h.reader
+                        ),
+                        _ => "the first decision takes the helm".to_owned(),
+                    },
+                    state.keymap.name(Place::Run, Action::Detach)
+                ),
+            );
+            state.attach = Some(attachment);
+            // The run's staging, scanned here, lets the inspector show and edit its messages.
+            let scanned = state
+                .files
+                .scanned
+                .as_ref()
+                .map(|s| s.staging.root().to_owned());
+            match hello.staging {
+                Some(root) if scanned.as_deref() != Some(std::path::Path::new(&root)) => {
+                    vec![state.scan(root.into())]
+                }
+                _ => Vec::new(),
+            }
+        }
+        Msg::Attached(Err(why)) => {
+            state.say(Level::Error, format!("Cannot attach: {why}"));
+            Vec::new()
+        }
+        Msg::RunNote(note) => {
+            on_note(state, note);
+            Vec::new()
+        }
+        Msg::Detached(why) => {
+            if let Some(a) = &mut state.attach
+                && a.connected
+            {
+                a.connected = false;
+                let run_id = a.run_id;
+                state.run.active = false;
+                let level = if state.run.finished.is_some() {
+                    Level::Info
+                } else {
+                    Level::Warn
+                };
+                state.say(level, format!("Detached from run {run_id}: {why}"));
+            }
+            Vec::new()
+        }
         Msg::RunFailed(e) => {
             state.run.active = false;
             state.run.failure = Some(e.clone());
@@ -353,6 +424,50 @@ pub(super) fn on_result(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             );
             Vec::new()
         }
+    }
+}
+
+/// A note from the attached run: the helm, a pause, an answer, a gap.
+fn on_note(state: &mut AppState, note: crate::engine::attach::Note) {
+    use crate::engine::attach::Note;
+    let Some(a) = &mut state.attach else { return };
+    match note {
+        Note::Helm(helm) => {
+            let was = a.at_helm();
+            a.helm = helm;
+            let words = match (&a.helm, a.at_helm()) {
+                (_, true) => Some("This console holds the helm: its decisions go to the run".to_owned()),
+                (Some(h), false) => Some(format!(
+                    "{} (console {}) took the helm: this console watches",
+                    h.by, h.reader
+                )),
+                (None, false) if was => Some("This console gave the helm back".to_owned()),
+                (None, false) => None,
+            };
+            if let Some(words) = words {
+                state.say(Level::Info, words);
+            }
+        }
+        Note::Paused(paused) => {
+            if state.run.paused != paused {
+                state.run.set_paused(paused, state.now_ms);
+            }
+        }
+        Note::Answer(answer) => {
+            let level = if answer.ok { Level::Info } else { Level::Warn };
+            let mut words = answer.said;
+            if let Some(first) = words.get(..1) {
+                words.replace_range(..1, &first.to_uppercase());
+            }
+            state.say(level, words);
+        }
+        Note::Lagged(n) => state.say(
+            Level::Warn,
+            format!(
+                "This console fell behind and missed {n} line(s) of the run: counts may be off; detach and attach again to catch up"
+            ),
+        ),
+        Note::Hello(_) | Note::Catchup(_) | Note::Say(_) => {}
     }
 }
 

@@ -35,8 +35,28 @@ pub fn tabs(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
     // The zone every time on screen is in, then the connection.
     let zone = format!("{}  ", state.zone.label(state.now_ms / 1000));
     let room = usize::from(area.width).saturating_sub(used + 1 + width_of(&zone));
-    let right = match &state.connect.live {
-        Some(live) => {
+    let right = match (&state.attach, &state.connect.live) {
+        // Attached to a run in another process: which run, and who decides.
+        (Some(a), _) => {
+            let glyph = if a.connected {
+                Symbol::Running.glyph()
+            } else {
+                Symbol::Waiting.glyph()
+            };
+            let [short, shortest] = a.short();
+            let text = [a.line(), short, shortest.clone()]
+                .into_iter()
+                .map(|t| format!("{glyph} {t} "))
+                .find(|t| width_of(t) <= room)
+                .unwrap_or_else(|| format!("{glyph} {shortest} "));
+            let style = if a.at_helm() {
+                theme.ok()
+            } else {
+                theme.busy()
+            };
+            Span::styled(text, style)
+        }
+        (None, Some(live)) => {
             let glyph = Symbol::Done.glyph();
             let text = [live.describe(), live.short(), "connected".to_owned()]
                 .into_iter()
@@ -45,7 +65,7 @@ pub fn tabs(frame: &mut Frame<'_>, area: Rect, state: &mut AppState, theme: &The
                 .unwrap_or_default();
             Span::styled(text, theme.ok())
         }
-        None => Span::styled(
+        (None, None) => Span::styled(
             format!("{} not connected ", Symbol::Waiting.glyph()),
             theme.muted(),
         ),

@@ -115,7 +115,7 @@ impl<S: ImportService> Lane<S> {
         // Waiting must not hold a lane slot.
         self.permit = None;
         loop {
-            let (source, decision) = tokio::select! {
+            let (source, decision, operator) = tokio::select! {
                 d = self.decisions.recv() => d.ok_or(LaneEnd::Shutdown)?,
                 r = self.rules.changed() => {
                     r.map_err(|_| LaneEnd::Shutdown)?;
@@ -136,7 +136,8 @@ impl<S: ImportService> Lane<S> {
                 .await;
                 continue;
             }
-            match self.apply(at, decision).await? {
+            let operator = Some(operator).filter(|o| !o.is_empty());
+            match self.apply(at, decision, operator).await? {
                 Ok(Applied::GoOn) => break,
                 Ok(Applied::StopGroup) => {
                     return Err(LaneEnd::Stopped(format!(
@@ -167,6 +168,7 @@ impl<S: ImportService> Lane<S> {
         &mut self,
         at: usize,
         decision: Decision,
+        operator: Option<String>,
     ) -> Result<Result<Applied, String>, LaneEnd> {
         let state = self.items.list[at].state.clone();
         let unknown = "its outcome is unknown until the group is read back: choose retry (which reads it back) or stop the group";
@@ -179,8 +181,14 @@ impl<S: ImportService> Lane<S> {
                     ItemState::Failed(_) => Some(Mark::Pending),
                     _ => None,
                 };
-                self.decide(at, ("retry", DecidedBy::Operator, None), None, None, mark)
-                    .await?;
+                self.decide(
+                    at,
+                    ("retry", DecidedBy::Operator, operator),
+                    None,
+                    None,
+                    mark,
+                )
+                .await?;
                 if matches!(state, ItemState::Failed(_)) {
                     self.items.list[at].state = ItemState::Pending;
                 }
@@ -236,7 +244,7 @@ impl<S: ImportService> Lane<S> {
                 item.state = ItemState::Pending;
                 self.decide(
                     at,
-                    ("retry_edited", DecidedBy::Operator, None),
+                    ("retry_edited", DecidedBy::Operator, operator),
                     None,
                     Some(json.clone()),
                     Some(Mark::Edited { body: json }),
@@ -249,14 +257,14 @@ impl<S: ImportService> Lane<S> {
                 if state == ItemState::Unknown {
                     return Ok(Err(unknown.into()));
                 }
-                self.skip(at, reason, ("skip", DecidedBy::Operator, None))
+                self.skip(at, reason, ("skip", DecidedBy::Operator, operator))
                     .await?;
                 Ok(Ok(Applied::GoOn))
             }
             Decision::StopGroup => {
                 self.decide(
                     at,
-                    ("stop_group", DecidedBy::Operator, None),
+                    ("stop_group", DecidedBy::Operator, operator),
                     None,
                     None,
                     None,

@@ -48,7 +48,7 @@ use tokio_util::sync::CancellationToken;
 use self::items::{Item, ItemState, Items};
 use self::seqs::RecentSeqs;
 use super::context::RunContext;
-use super::control::Decision;
+use super::control::Decided;
 use super::empty::EmptyGroups;
 use super::events::{Counts, Event, Failure, LaneState, Newest, SourceRef};
 use super::ledger::{LedgerError, messages, read, requests, targets};
@@ -101,7 +101,7 @@ pub(crate) struct Lane<S> {
     ctx: Arc<RunContext<S>>,
     target: Target,
     target_id: i64,
-    decisions: mpsc::Receiver<(SourceRef, Decision)>,
+    decisions: mpsc::Receiver<Decided>,
     /// The run's bulk decisions (to wake a wait when one is added).
     rules: watch::Receiver<super::context::Rules>,
     /// Messages a bulk retry reached already (by the rule's index): it reaches each once.
@@ -167,7 +167,7 @@ impl From<LedgerError> for LaneEnd {
 pub(crate) async fn run_lane<S: ImportService>(
     ctx: Arc<RunContext<S>>,
     setup: LaneSetup,
-    decisions: mpsc::Receiver<(SourceRef, Decision)>,
+    decisions: mpsc::Receiver<Decided>,
     permit: LaneSlot,
     empty: EmptyGroups,
 ) -> (LaneEnd, Counts) {

@@ -50,8 +50,8 @@ pub struct DecisionRecord {
 }
 
 impl DecisionRecord {
-    /// The operator stopped a whole lane.
-    pub fn lane_stopped_by_operator() -> DecisionRecord {
+    /// The operator (`user@host`; empty: this process's) stopped a whole lane.
+    pub fn lane_stopped_by_operator(operator: &str) -> DecisionRecord {
         DecisionRecord {
             message: None,
             decision: "stop_lane",
@@ -59,7 +59,11 @@ impl DecisionRecord {
             reason: None,
             edited_body: None,
             mark: None,
-            operator: Some(crate::engine::operator::current()),
+            operator: Some(if operator.is_empty() {
+                crate::engine::operator::current()
+            } else {
+                operator.to_owned()
+            }),
         }
     }
 }
@@ -174,6 +178,15 @@ pub fn record_bulk(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_lane_stop_names_who_asked_or_this_process() {
+        let named = DecisionRecord::lane_stopped_by_operator("ops@box");
+        assert_eq!(named.operator.as_deref(), Some("ops@box"));
+        let here = DecisionRecord::lane_stopped_by_operator("");
+        assert_eq!(here.operator, Some(crate::engine::operator::current()));
+    }
+
     use super::*;
     use crate::engine::events::SourceRef;
     use crate::engine::ledger::messages::{StoredState, load};
@@ -217,7 +230,7 @@ mod tests {
                         operator: Some("ops@desk".into()),
                     },
                 )?;
-                record(c, t, &DecisionRecord::lane_stopped_by_operator())?;
+                record(c, t, &DecisionRecord::lane_stopped_by_operator(""))?;
                 let rows: Vec<(Option<i64>, String, String, Option<String>)> = c
                     .prepare("SELECT message_id, decision, by, reason FROM decisions ORDER BY id")
                     .and_then(|mut s| {

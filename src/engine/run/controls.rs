@@ -10,8 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Cause, StopCause, set_cause};
 use crate::engine::context::Rules;
-use crate::engine::control::{Control, Decision};
-use crate::engine::events::{Event, SourceRef};
+use crate::engine::control::{Control, Decided};
+use crate::engine::events::Event;
 use crate::engine::ledger::Ledger;
 use crate::engine::ledger::decisions::{self, DecisionRecord};
 use crate::engine::target::Target;
@@ -21,7 +21,7 @@ use crate::engine::target::Target;
 /// a channel for each.
 pub(super) struct Route {
     pub(super) target_id: i64,
-    pub(super) decisions: Option<mpsc::Sender<(SourceRef, Decision)>>,
+    pub(super) decisions: Option<mpsc::Sender<Decided>>,
     pub(super) stop: CancellationToken,
 }
 
@@ -69,7 +69,7 @@ pub(super) async fn route_controls(
                 shutdown.cancel();
                 abort.cancel();
             }
-            Control::StopLane(target) => {
+            Control::StopLane(target, operator) => {
                 let route = lock(&routes)
                     .get(&target)
                     .map(|r| (r.stop.clone(), r.target_id));
@@ -78,7 +78,7 @@ pub(super) async fn route_controls(
                         // Stop first, record second: the lane must not start another request
                         // while the decision is being written.
                         stop.cancel();
-                        let record = DecisionRecord::lane_stopped_by_operator();
+                        let record = DecisionRecord::lane_stopped_by_operator(&operator);
                         let _ = ledger
                             .call(move |c| decisions::record(c, id, &record))
                             .await;
@@ -91,11 +91,12 @@ pub(super) async fn route_controls(
                 target,
                 source,
                 decision,
+                operator,
             } => {
                 let lane = lock(&routes).get(&target).map(|r| r.decisions.clone());
                 match lane {
                     Some(Some(lane)) => {
-                        let _ = lane.send((source, decision)).await;
+                        let _ = lane.send((source, decision, operator)).await;
                     }
                     // A lane that has not started or has ended does not listen; the decision has
                     // nothing to apply to, and the operator is told so.

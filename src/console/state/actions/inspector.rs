@@ -102,6 +102,9 @@ fn decide(state: &mut AppState, decision: Decision, words: &str) -> Vec<Effect> 
         target: i.target.clone(),
         source: i.reason.source.clone(),
         decision,
+        // This console's operator: the run's process records it (in process), or the
+        // attachment names it in its request.
+        operator: String::new(),
     };
     vec![Effect::Control(control)]
 }

@@ -315,6 +315,7 @@ pub fn confirm_launch(
             "A refused message is skipped and recorded (the profile says on_message_error = \"skip\").".into()
         }
     });
+    lines.push(outlive_line(state));
     lines.push(format!(
         "Every request is recorded before it is sent, in {}.",
         state.locations.ledger.display()
@@ -403,6 +404,36 @@ pub fn toggle_same_second(state: &mut AppState, confirm: &mut Confirm) {
     confirm.lines[at] = same_second_line(state, &bursts);
 }
 
+/// How the confirmation's line about outliving the console begins (the toggle finds it by this).
+const OUTLIVE: &str = "After this console closes: ";
+
+/// The confirmation's line about what happens to the run when the console closes, and the key
+/// that chooses the other.
+fn outlive_line(state: &AppState) -> String {
+    let key = state.keymap.name(Place::Confirm, Action::ToggleOutlive);
+    if state.outlive {
+        format!(
+            "{OUTLIVE}the run keeps going, a process of its own that this console attaches to (attach again with timport --attach; {key}: stop with the console)"
+        )
+    } else {
+        format!("{OUTLIVE}the run stops, cleanly ({key}: keep it going as a process of its own)")
+    }
+}
+
+/// `k` on the launch's confirmation: the run outlives the console, or not.
+pub fn toggle_outlive(state: &mut AppState, confirm: &mut Confirm) {
+    if !matches!(
+        confirm.on_yes,
+        Pending::Launch(_) | Pending::LaunchImporting { .. }
+    ) {
+        return;
+    }
+    state.outlive = !state.outlive;
+    if let Some(at) = confirm.lines.iter().position(|l| l.starts_with(OUTLIVE)) {
+        confirm.lines[at] = outlive_line(state);
+    }
+}
+
 /// The operator said yes: the run starts (importing `missing` accounts by UserID alone).
 pub fn launch(state: &mut AppState, groups: Vec<String>, missing: Vec<String>) -> Vec<Effect> {
     if state.run.verify.active {
@@ -433,6 +464,36 @@ pub fn launch(state: &mut AppState, groups: Vec<String>, missing: Vec<String>) -
     state.run.launched(state.now_ms);
     state.inspector = None;
     state.screen = Screen::Run;
+    if state.outlive && !missing.is_empty() {
+        state.run.active = false;
+        state.say(
+            Level::Warn,
+            format!(
+                "A run of its own imports what `timport run` would, and the {} account(s) by UserID alone are not staged: stage them in accounts.jsonl, or launch it without keeping it going ({})",
+                missing.len(),
+                state.keymap.name(Place::Confirm, Action::ToggleOutlive)
+            ),
+        );
+        return Vec::new();
+    }
+    if state.outlive {
+        let Some(key) = state.connect.secret.as_ref().map(|s| s.key.clone()) else {
+            state.run.active = false;
+            state.say(
+                Level::Error,
+                "No secret key loaded: load it on screen 1 first",
+            );
+            return Vec::new();
+        };
+        state.say(
+            Level::Info,
+            "Starting the run as a process of its own; this console attaches to it…",
+        );
+        return vec![Effect::SpawnRun {
+            launch: Box::new(launch),
+            key,
+        }];
+    }
     state.say(Level::Info, "Import started");
     vec![Effect::StartRun(Box::new(launch))]
 }

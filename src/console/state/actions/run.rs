@@ -82,6 +82,29 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
                 ledger: state.locations.ledger.clone(),
             }];
         }
+        Action::Helm => return helm(state),
+        Action::Detach => return detach(state),
+        Action::StopRun => {
+            let Some(a) = state.attach.as_ref().filter(|a| a.connected) else {
+                state.say(
+                    Level::Info,
+                    format!(
+                        "Not attached: a run of this console stops when it quits ({})",
+                        state.keymap.name(Place::Global, Action::Quit)
+                    ),
+                );
+                return Vec::new();
+            };
+            state.overlay = Some(Overlay::Confirm(super::super::overlay::Confirm {
+                title: format!("Stop run {}?", a.run_id),
+                lines: vec![
+                    "The run stops cleanly, as on Ctrl-C in its own terminal: no new requests, the answers in flight awaited and recorded, the run recorded interrupted.".into(),
+                    "The same `timport run` (or a launch of the same groups) resumes it where it stopped.".into(),
+                ],
+                on_yes: super::super::overlay::Pending::StopRun,
+                scroll: 0,
+            }));
+        }
         Action::Verify => return verify(state, true),
         Action::VerifyRun => return verify(state, false),
         Action::Select => return select(state),
@@ -93,6 +116,48 @@ pub fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// `H`: take the attached run's helm, or give it back.
+fn helm(state: &mut AppState) -> Vec<Effect> {
+    let Some(a) = state.attach.as_ref().filter(|a| a.connected) else {
+        state.say(
+            Level::Info,
+            "Not attached: the helm is about a run going in another process (timport --attach)",
+        );
+        return Vec::new();
+    };
+    if a.at_helm() {
+        state.say(
+            Level::Info,
+            "Giving the helm back: another console may decide",
+        );
+        return vec![Effect::Helm(false)];
+    }
+    if let Some(why) = a.refusal(&state.keymap) {
+        state.say(Level::Warn, why);
+        return Vec::new();
+    }
+    state.say(Level::Info, "Taking the helm…");
+    vec![Effect::Helm(true)]
+}
+
+/// `D`: detach from the attached run; it goes on in its own process.
+fn detach(state: &mut AppState) -> Vec<Effect> {
+    let Some(a) = state.attach.as_mut().filter(|a| a.connected) else {
+        state.say(Level::Info, "Not attached to a run in another process");
+        return Vec::new();
+    };
+    a.connected = false;
+    let run_id = a.run_id;
+    state.run.active = false;
+    state.say(
+        Level::Info,
+        format!(
+            "Detached from run {run_id}: it goes on in its own process (timport --attach attaches again; timport watch follows it)"
+        ),
+    );
+    vec![Effect::Detach]
 }
 
 /// `v` (the selected lane, when the lanes pane has the keys) or `V` (the whole run): verify
@@ -238,7 +303,9 @@ fn stop_lane(state: &mut AppState) -> Vec<Effect> {
         Level::Info,
         format!("Stopping {target} after its request in flight is answered"),
     );
-    vec![Effect::Control(Control::StopLane(target))]
+    // This console's operator: the run's process records it (in process), or the attachment
+    // names it in its request.
+    vec![Effect::Control(Control::StopLane(target, String::new()))]
 }
 
 /// Enter: a verification's finding staged against found; the inspector for a paused lane's

@@ -1,5 +1,6 @@
 //! Taking the engine's events into the Run screen's state: lanes, results, errors, the meter.
 
+use crate::engine::attach::Catchup;
 use crate::engine::events::ItemOutcome;
 use crate::engine::{Event, Failure, MessageOutcome};
 
@@ -20,6 +21,44 @@ pub fn moves_lanes(event: &Event) -> bool {
 }
 
 impl RunState {
+    /// A console attached to a run going in another process: where the run stands (its
+    /// standing events, then each lane's counts, open messages and state), as if this console
+    /// had followed it from the start; results and errors show from now on.
+    pub fn catch_up(&mut self, catchup: Catchup, now_ms: i64) {
+        self.launched(now_ms);
+        if catchup.started_ms > 0 {
+            self.started_ms = catchup.started_ms;
+        }
+        for event in catchup.standing {
+            self.apply_event(event, now_ms);
+        }
+        for lane in catchup.lanes {
+            let Some(i) = self.lane_of(&lane.target) else {
+                continue;
+            };
+            if let Some(l) = self.lanes.get_mut(i) {
+                l.counts = lane.counts;
+                l.state = lane.state;
+            }
+            for open in lane.open {
+                let outcome = if open.invalid {
+                    RowOutcome::Invalid
+                } else {
+                    RowOutcome::Failed(open.code)
+                };
+                self.open.insert((i as u32, open.source), outcome);
+            }
+            if let Some(why) = lane.why {
+                self.apply_event(why, now_ms);
+            }
+        }
+        self.requests = catchup.requests;
+        if catchup.paused {
+            self.set_paused(true, now_ms);
+        }
+        self.order_lanes();
+    }
+
     /// Applies one engine event.
     pub fn apply(&mut self, event: Event, now_ms: i64) {
         // The lanes that need the operator are listed first: their order follows their states.
