@@ -43,6 +43,7 @@ fn state() -> AppState {
         run_options: timport::console::run::options(),
         zone: timport::clock::Zone::Utc,
         attach: false,
+        ephemeral: false,
     });
     s.screen = Screen::Run;
     s.now_ms = 1_714_564_800_000;

@@ -383,3 +383,28 @@ fn an_attached_console_at_the_helm_can_stop_the_run_after_asking() {
     assert!(s.overlay.is_none());
     assert!(status_text(&s).contains("holds the helm"));
 }
+
+#[test]
+fn in_the_demo_a_run_cannot_outlive_the_console() {
+    let mut s = preview();
+    // The demo's sandbox and files end with its console.
+    s.can_outlive = false;
+    launch_key(&mut s, KeyCode::Char('L'), &[]);
+    press(&mut s, KeyCode::Char('b'));
+    assert!(!s.outlive);
+    let screen = screen_text(&render(&mut s, &Theme::default(), 120, 40));
+    assert!(
+        screen.contains("the run stops, cleanly (the demo's service and files"),
+        "{screen}"
+    );
+    let said = s
+        .status
+        .as_ref()
+        .map(|st| st.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("a run cannot outlive it"), "{said}");
+    assert!(matches!(
+        press(&mut s, KeyCode::Char('y')).as_slice(),
+        [Effect::StartRun(_)]
+    ));
+}

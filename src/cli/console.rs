@@ -99,6 +99,7 @@ pub(crate) fn prepare(
         run_options: crate::console::run::options(),
         zone: crate::clock::Zone::chosen(false),
         attach: false,
+        ephemeral: false,
     };
     (guard, startup)
 }

@@ -83,6 +83,7 @@ pub fn startup(url: &str, locations: Locations) -> Startup {
         // Snapshots and checks read times in UTC, whatever the machine's zone.
         zone: timport::clock::Zone::Utc,
         attach: false,
+        ephemeral: false,
     }
 }
 
@@ -101,6 +102,7 @@ pub fn demo_startup(url: &str, dir: &timport::cli::demo::DemoDir, home: &Path) -
         // Snapshots and checks read times in UTC, whatever the machine's zone.
         zone: timport::clock::Zone::Utc,
         attach: false,
+        ephemeral: false,
     }
 }
 

@@ -77,7 +77,9 @@ async fn interactive(sandbox: &SandboxHandle, dir: &DemoDir) -> Exit {
         }
     };
     let prefill = prefill(&sandbox.url(), sandbox.sdkappid(), sandbox.admin());
-    let (_log, startup) = prepare(&paths, prefill, dir.ledger(), Some(dir.staging()));
+    let (_log, mut startup) = prepare(&paths, prefill, dir.ledger(), Some(dir.staging()));
+    // The demo's sandbox and files end with the console: a run outliving it would lose both.
+    startup.ephemeral = true;
     let opts = ExecOptions {
         paths,
         env_key: None,

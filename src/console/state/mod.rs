@@ -69,6 +69,9 @@ pub struct Startup {
     pub zone: crate::clock::Zone,
     /// Attach to the run going on the ledger at start (`timport --attach`).
     pub attach: bool,
+    /// The service and the files live only as long as this console (`timport demo`): a run
+    /// cannot outlive it.
+    pub ephemeral: bool,
 }
 
 /// Everything the console knows.
@@ -118,6 +121,9 @@ pub struct AppState {
     pub attach: Option<attach::Attachment>,
     /// The next launch runs as a process of its own that outlives the console.
     pub outlive: bool,
+    /// Whether a run can outlive this console (not in the demo, whose service and files go
+    /// with it).
+    pub can_outlive: bool,
     /// Attach at start.
     attach_at_start: bool,
 }
@@ -148,6 +154,7 @@ impl AppState {
             zone: startup.zone,
             attach: None,
             outlive: false,
+            can_outlive: !startup.ephemeral,
             attach_at_start: startup.attach,
         }
     }

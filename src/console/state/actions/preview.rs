@@ -411,7 +411,11 @@ const OUTLIVE: &str = "After this console closes: ";
 /// that chooses the other.
 fn outlive_line(state: &AppState) -> String {
     let key = state.keymap.name(Place::Confirm, Action::ToggleOutlive);
-    if state.outlive {
+    if !state.can_outlive {
+        format!(
+            "{OUTLIVE}the run stops, cleanly (the demo's service and files live in this console)"
+        )
+    } else if state.outlive {
         format!(
             "{OUTLIVE}the run keeps going, a process of its own that this console attaches to (attach again with timport --attach; {key}: stop with the console)"
         )
@@ -420,12 +424,19 @@ fn outlive_line(state: &AppState) -> String {
     }
 }
 
-/// `k` on the launch's confirmation: the run outlives the console, or not.
+/// The toggle on the launch's confirmation: the run outlives the console, or not.
 pub fn toggle_outlive(state: &mut AppState, confirm: &mut Confirm) {
     if !matches!(
         confirm.on_yes,
         Pending::Launch(_) | Pending::LaunchImporting { .. }
     ) {
+        return;
+    }
+    if !state.can_outlive {
+        state.say(
+            Level::Warn,
+            "In the demo the service and its files live in this console: a run cannot outlive it (a run against a real service can)",
+        );
         return;
     }
     state.outlive = !state.outlive;
