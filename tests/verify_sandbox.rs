@@ -289,3 +289,24 @@ async fn changed_staged_files_are_refused() {
     assert_eq!(err.exit(), Exit::BadInput);
     assert!(err.to_string().contains("g0.jsonl"), "{err}");
 }
+
+/// A group where nothing of the run landed (its lane stopped at the first request: the group is
+/// not in the app, 10010) holds nothing to compare: the verification is complete without it,
+/// even though the group cannot be read (the demo's AVChatRoom is such a group).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_where_nothing_landed_is_not_needed_to_be_read() {
+    let imp = verify_support::imported_into(1, 2, 10, 1, |_| {}).await;
+    let (summary, events) = verify_run(&imp, How::default()).await;
+    let summary = summary.expect("verified");
+    assert_eq!(findings(&events), Vec::<String>::new());
+    assert_eq!(summary.status, VerifyStatus::Done, "{summary:?}");
+    assert_eq!(summary.exit(), Exit::Done);
+    assert_eq!((summary.totals.expected, summary.totals.verified), (10, 10));
+    let g1 = summary
+        .targets
+        .iter()
+        .find(|t| t.target == Target::new("g1", None))
+        .expect("g1 is in the summary");
+    assert_eq!((g1.counts.expected, g1.first_seq), (0, None));
+    assert!(g1.error.is_none(), "{g1:?}");
+}

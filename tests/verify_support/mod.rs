@@ -56,13 +56,26 @@ pub async fn imported_after(
     per_group: usize,
     before: impl FnOnce(&SandboxHandle),
 ) -> Imported {
+    imported_into(groups, groups, per_group, 0, before).await
+}
+
+/// `staged` groups of `per_group` messages imported into a sandbox that has the first
+/// `in_sandbox` of them (a group it lacks is refused, 10010: its lane stops with nothing
+/// landed), the run ending with `exit`.
+pub async fn imported_into(
+    in_sandbox: usize,
+    staged: usize,
+    per_group: usize,
+    exit: u8,
+    before: impl FnOnce(&SandboxHandle),
+) -> Imported {
     let dir = tempfile::tempdir().expect("temp dir");
     let staging = dir.path().join("staging");
-    let texts = write_staging(&staging, groups, per_group);
+    let texts = write_staging(&staging, staged, per_group);
     let ledger = dir.path().join("ledger.sqlite3");
-    let sandbox = start(sandbox_config(groups)).await;
+    let sandbox = start(sandbox_config(in_sandbox)).await;
     before(&sandbox);
-    let run_id = import(&sandbox, &staging, &ledger).await;
+    let run_id = import_ending(&sandbox, &staging, &ledger, exit).await;
     Imported {
         dir,
         staging,
@@ -83,6 +96,16 @@ pub async fn import(
     sandbox: &SandboxHandle,
     staging: &std::path::Path,
     ledger: &std::path::Path,
+) -> i64 {
+    import_ending(sandbox, staging, ledger, 0).await
+}
+
+/// [`import`], the run ending with `exit`.
+pub async fn import_ending(
+    sandbox: &SandboxHandle,
+    staging: &std::path::Path,
+    ledger: &std::path::Path,
+    exit: u8,
 ) -> i64 {
     let scanned = scan(staging, &ScanOptions::new(unix_now())).expect("scan");
     let work = StagedWork::new(scanned, &[], PlanOptions::default()).expect("work");
@@ -111,7 +134,7 @@ pub async fn import(
         .await
         .expect("the run ends");
     drain.await.expect("events drained");
-    assert_eq!(outcome.exit_code(), 0, "the import itself succeeds");
+    assert_eq!(outcome.exit_code(), exit, "the import ends as expected");
     run_id
 }
 
