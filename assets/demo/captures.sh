@@ -19,10 +19,12 @@ cap() { sleep 0.6; tmux capture-pane -p -t $S > "$OUT/$1.txt"; }
 sleep 3
 cap groups
 k 1; cap connect
-k 3; k j; k j; k Tab; cap files
+# Files, sorted by name: @TGS#_bookclub, accounts, archive-2019, eng-core, ...
+k 3; k g; k j; k j; k j; k Tab; cap files
 k Enter; cap problem
 k Escape; sleep 0.3
-k 2; k j; k j; k j; k j; k Enter; cap preview
+# Groups: support-desk, eng-core, @TGS#_bookclub, town-hall, live-launch, ...
+k 2; k g; k j; k j; k j; k j; k Enter; cap preview
 k A; cap launch
 k y; sleep 3; cap run
 k g; k Enter; cap inspector
