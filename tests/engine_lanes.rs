@@ -788,6 +788,32 @@ fn rates(out: &Outcome, budget: u32) -> Vec<u32> {
         .collect()
 }
 
+/// One big group among many small ones, 100 ms round trips, `--rate 40`: the big group's
+/// 30 requests (3 s) outlast the run's 90 at the rate (2.25 s), so the limiter reserves slots for
+/// its lane (`limiter`: reserved share) while the small lanes keep the rest of the rate busy.
+/// Every message lands once, in order, and no second holds more than the rate. (That the lane
+/// then goes without waiting is shown on the limiter's own paused clock, `limiter::tests`, and
+/// measured in BENCHMARKS.md: here the ledger's thread lets the paused clock jump.)
+#[tokio::test(start_paused = true)]
+async fn with_a_reserved_share_for_the_longest_lane_every_second_stays_within_the_rate() {
+    let fake = Fake::with_latency(std::time::Duration::from_millis(100));
+    let mut targets = vec![(g("big"), series("b", T0, 210))];
+    targets.extend(groups(30, 14));
+    // Whole targets in one part: the imports alone share the rate.
+    let source = std::sync::Arc::new(timport::engine::memory::MemoryWork::new(targets.clone()));
+    let mut opts = headless();
+    opts.rate = 40;
+    let out = run_headless(&fake, &source, &TempLedger::new(), opts).await;
+    assert_eq!(out.exit(), 0, "{:#?}", out.outcome.summary);
+    for (target, entries) in &targets {
+        assert_eq!(fake.texts(target.group()), texts_of(entries));
+    }
+    assert_eq!(fake.imports(), 90);
+    let busiest = busiest_second(&fake.request_times());
+    assert!(busiest <= 40, "{busiest}");
+    assert!(busiest >= 35, "the budget is used: {busiest}");
+}
+
 #[tokio::test(start_paused = true)]
 async fn imports_and_read_backs_share_the_rate() {
     let fake = Fake::with_latency(std::time::Duration::from_millis(10));

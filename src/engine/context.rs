@@ -41,6 +41,10 @@ pub(crate) struct RunContext<S> {
     pub loads: Semaphore,
     /// Import requests sent by this invocation.
     pub requests: AtomicU64,
+    /// Import requests still to send, all lanes, as estimated at the start and counted down as
+    /// they go: whether the lane with the most left sets how long the run takes (the limiter's
+    /// reserved share).
+    pub left: AtomicU64,
     /// The bulk decisions made so far in this run, oldest first (lanes apply them to what they
     /// meet; a lane waiting for a decision wakes when one is added).
     pub rules: watch::Receiver<Rules>,
@@ -72,5 +76,9 @@ impl<S: ImportService> RunContext<S> {
     /// Counts one import request sent.
     pub fn count_request(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
+        // Never below zero: an estimate a lane outruns stays at zero.
+        let _ = self
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     }
 }

@@ -23,7 +23,8 @@
 //! - What it says and hears: `events` ([`Event`], serialised with an `"event"` tag),
 //!   `control` ([`Control`], [`Decision`]), `target` ([`Target`]).
 //! - Pure rules: `options` ([`RunOptions`]), `limiter` (strict spacing, AIMD on refusals, the
-//!   next slot to the waiting lane with the most requests left), `bound` (how long a run must
+//!   next slot to the waiting lane with the most requests left, a reserved share for the lane
+//!   that sets the run's duration), `bound` (how long a run must
 //!   take at the least, and each target's requests left),
 //!   `backoff`, `outcome` (an answer -> what the lane does next; the engine's own reasons),
 //!   `settle` (read-back paging and matching).

@@ -52,6 +52,7 @@ use super::control::Decided;
 use super::empty::EmptyGroups;
 use super::events::{Counts, Event, Failure, LaneState, Newest, SourceRef};
 use super::ledger::{LedgerError, messages, read, requests, targets};
+use super::limiter::LaneLoad;
 use super::service::ImportService;
 use super::slots::LaneSlot;
 use super::target::Target;
@@ -386,13 +387,19 @@ impl<S: ImportService> Lane<S> {
         Ok(())
     }
 
-    /// Waits for a rate slot, before lanes with fewer requests left. Nothing may come between
+    /// Waits for a rate slot, before lanes with fewer requests left (at once from the reserved
+    /// share if this lane sets how long the run takes: `limiter`). Nothing may come between
     /// this and the call it paces (each await in between would shift the call past its slot): a
     /// change of pace it brings is announced after the call, by [`Lane::announce_rate`].
     async fn slot(&mut self) -> Step {
         let ctx = Arc::clone(&self.ctx);
+        let load = LaneLoad {
+            lane: u64::try_from(self.target_id).unwrap_or_default(),
+            left: self.left,
+            run_left: ctx.left.load(std::sync::atomic::Ordering::Relaxed),
+        };
         let change = tokio::select! {
-            change = ctx.limiter.take(self.left) => change,
+            change = ctx.limiter.take_lane(load) => change,
             () = self.ctx.shutdown.cancelled() => return Err(LaneEnd::Shutdown),
             () = self.stop.cancelled() => return Err(LaneEnd::Stopped(STOPPED_BY_OPERATOR.into())),
         };

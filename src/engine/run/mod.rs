@@ -188,6 +188,7 @@ pub async fn run_phased<S: ImportService>(
         shutdown: shutdown.clone(),
         abort: abort.clone(),
         requests: Default::default(),
+        left: Default::default(),
         rules: rules_rx,
         operator: super::operator::current(),
     });
@@ -264,6 +265,12 @@ pub async fn run_phased<S: ImportService>(
         ));
     }
     let (places, setups): (Vec<usize>, Vec<LaneSetup>) = setups.into_iter().unzip();
+    let all_left = setups
+        .iter()
+        .map(|s| s.requests)
+        .fold(0u64, u64::saturating_add);
+    ctx.left
+        .store(all_left, std::sync::atomic::Ordering::Relaxed);
     let driven = drive_lanes(&ctx, setups, &routes, &cause).await;
     let mut ends: Vec<Option<(LaneEnd, Counts)>> = vec![None; recorded.len()];
     for (i, end) in places.into_iter().zip(driven) {
