@@ -28,14 +28,7 @@ async fn a_run_launched_to_outlive_the_console_survives_its_hangup_and_finishes(
     let args = format!("--staging {}", staging.display());
     let t = tokio::task::spawn_blocking(move || {
         let t = Tmux::start_with(&env, &args);
-        t.wait_for("Groups · 1 in the app");
-        t.keys(&["4"]);
-        t.wait_for("Preview");
-        t.keys(&["A"]);
-        t.wait_for("Start the import?");
-        t.keys(&["b"]);
-        t.wait_for("the run keeps going");
-        t.keys(&["y"]);
+        t.import_all("Groups · 1 in the app", &[("b", "the run keeps going")]);
         // Attached to the run it started, paused at the refused messages.
         t.wait_until("attached and paused", |s| {
             s.contains("attached to run 1") && s.contains("‖ paused")

@@ -117,12 +117,7 @@ async fn launch_every_group(
     let args = format!("--staging {}", dir.join("staging").display());
     let t = tokio::task::spawn_blocking(move || {
         let t = Tmux::start_with(&env, &args);
-        t.wait_for(groups);
-        t.keys(&["4"]);
-        t.wait_for("Preview");
-        t.keys(&["A"]);
-        t.wait_for("Start the import?");
-        t.keys(&["y"]);
+        t.import_all(groups, &[]);
         t
     })
     .await

@@ -49,13 +49,7 @@ async fn a_line_fixed_in_the_inspector_goes_in_at_its_time_and_costs_nothing() {
     let args = format!("--staging {}", staging.display());
     let screens = tokio::task::spawn_blocking(move || {
         let t = Tmux::start_with(&env, &args);
-        t.wait_for("Groups · 1 in the app");
-        // Screen 4, import all, yes.
-        t.keys(&["4"]);
-        t.wait_for("Preview");
-        t.keys(&["A"]);
-        t.wait_for("Start the import?");
-        t.keys(&["y"]);
+        t.import_all("Groups · 1 in the app", &[]);
         let paused = t.wait_for("200/380");
         t.wait_for("paused at eng-core.jsonl line 201");
         // Enter on the lane, e, complete the line, Esc, R.

@@ -141,6 +141,22 @@ impl Tmux {
 }
 
 impl Tmux {
+    /// On the console's first screen: waits for `groups` (the Groups title), then starts an
+    /// import of every staged group (screen 4, `A`) and answers the start question: `choices`
+    /// first (each key waited for with the text it shows), then `y`.
+    pub fn import_all(&self, groups: &str, choices: &[(&str, &str)]) {
+        self.wait_for(groups);
+        self.keys(&["4"]);
+        self.wait_for("Preview");
+        self.keys(&["A"]);
+        self.wait_for("Start the import?");
+        for (key, shows) in choices {
+            self.keys(&[key]);
+            self.wait_for(shows);
+        }
+        self.keys(&["y"]);
+    }
+
     /// Closes the terminal as a dropped SSH connection does: the tmux server goes away, and
     /// the processes in its pane get SIGHUP and a terminal they can no longer write to.
     pub fn hang_up(&self) {
