@@ -38,9 +38,12 @@ pub fn sandbox_config(groups: usize) -> SandboxConfig {
 }
 
 pub async fn start(config: SandboxConfig) -> SandboxHandle {
-    timport::sandbox::start(config, "127.0.0.1:0".parse().expect("address"))
-        .await
-        .expect("sandbox starts")
+    timport::sandbox::start(
+        strict_from_env(config),
+        "127.0.0.1:0".parse().expect("address"),
+    )
+    .await
+    .expect("sandbox starts")
 }
 
 /// A staging directory with `g<i>.jsonl` holding `per_group` text messages each (no Random:
@@ -310,4 +313,19 @@ pub fn decision_rows(ledger: &Path) -> Vec<(i64, String, Option<String>, Option<
     .unwrap()
     .map(Result::unwrap)
     .collect()
+}
+
+/// `TIMPORT_TEST_STRICT_TIME=across` (or `per-message`) starts every sandbox configured with the
+/// default reading strict about equal times, so that a whole suite can be run under the strict
+/// reading of the docs (docs/testing.md). Unset: as configured.
+fn strict_from_env(mut config: SandboxConfig) -> SandboxConfig {
+    use timport::sandbox::StrictTime;
+    if config.strict_time == StrictTime::Off {
+        match std::env::var("TIMPORT_TEST_STRICT_TIME").as_deref() {
+            Ok("across") => config.strict_time = StrictTime::AcrossRequests,
+            Ok("per-message") => config.strict_time = StrictTime::PerMessage,
+            _ => {}
+        }
+    }
+    config
 }
