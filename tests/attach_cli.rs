@@ -30,12 +30,7 @@ async fn output(mut cmd: std::process::Command) -> (Option<i32>, String, String)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decide_reaches_a_live_run_paused_on_a_refused_code_and_the_run_finishes_with_them_skipped()
 {
-    let mut config = sandbox_config(1);
-    config.max_message_bytes = 1000;
-    let sandbox = start(config).await;
-    let home = tempfile::tempdir().unwrap();
-    let staging = home.path().join("staging");
-    let texts = write_long_group(&staging);
+    let (sandbox, home, staging, texts) = long_group_refused().await;
     let mut run = Running::spawn(run_command(home.path(), &sandbox, &staging));
     run.wait_for("\"lane_paused\"").await;
 

@@ -39,12 +39,7 @@ async fn skip_paused(console: &mut Harness) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consoles_attach_to_a_headless_run_one_decides_at_a_time_and_detaching_leaves_it_going() {
-    let mut config = sandbox_config(1);
-    config.max_message_bytes = 1000;
-    let sandbox = start(config).await;
-    let home = tempfile::tempdir().unwrap();
-    let staging = home.path().join("staging");
-    let texts = write_long_group(&staging);
+    let (sandbox, home, staging, texts) = long_group_refused().await;
     let mut cmd = run_command(home.path(), &sandbox, &staging);
     // The run's own operator: decisions made in a console name the console's instead.
     cmd.env("USER", "run-owner");

@@ -41,12 +41,7 @@ async fn stopped_at_line_5() -> (
     std::path::PathBuf,
     Vec<String>,
 ) {
-    let mut config = sandbox_config(1);
-    config.max_message_bytes = 1000;
-    let sandbox = start(config).await;
-    let home = tempfile::tempdir().unwrap();
-    let staging = home.path().join("staging");
-    let texts = write_long_group(&staging);
+    let (sandbox, home, staging, texts) = long_group_refused().await;
     let (code, err) = run(home.path(), &sandbox, &staging).await;
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("g0.jsonl line 5"), "{err}");

@@ -246,6 +246,19 @@ pub fn stored_texts(sandbox: &SandboxHandle, group: &str) -> Vec<String> {
         .collect()
 }
 
+/// A sandbox with one group `g0` that refuses messages over 1,000 bytes, and a home directory
+/// whose `staging` holds [`write_long_group`] (lines 5-7 too long: refused, 80002): the sandbox,
+/// the home, its staging directory and the staged texts.
+pub async fn long_group_refused() -> (SandboxHandle, tempfile::TempDir, PathBuf, Vec<String>) {
+    let mut config = sandbox_config(1);
+    config.max_message_bytes = 1000;
+    let sandbox = start(config).await;
+    let home = tempfile::tempdir().unwrap();
+    let staging = home.path().join("staging");
+    let texts = write_long_group(&staging);
+    (sandbox, home, staging, texts)
+}
+
 /// `g0.jsonl`: 10 messages; lines 5, 6 and 7 are longer than a sandbox with
 /// `max_message_bytes = 1000` takes (80002). Returns the texts.
 pub fn write_long_group(staging: &Path) -> Vec<String> {
